@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# The one list of what outrigger needs on Debian 12. README, Dockerfile and .ci/run call this.
+# Usage: deploy/install-deps.sh [--runtime|--build|--all]   (default --all: build, test and bench tools)
+set -euo pipefail
+
+mode="${1:---all}"
+
+runtime=(libuv1 libssl3 libyaml-cpp0.7 libprometheus-cpp-core1.0 ca-certificates)
+build=(build-essential cmake pkg-config ccache
+       libuv1-dev node-llhttp libssl-dev libyaml-cpp-dev prometheus-cpp-dev
+       libgtest-dev libgmock-dev)
+tools=(curl python3 prometheus wrk haproxy nginx-light libbenchmark-dev gnuplot-nox
+       clang libclang-rt-14-dev procps)
+
+case "$mode" in
+  --runtime) want=("${runtime[@]}") ;;
+  --build) want=("${runtime[@]}" "${build[@]}") ;;
+  --all) want=("${runtime[@]}" "${build[@]}" "${tools[@]}") ;;
+  *) echo "usage: $0 [--runtime|--build|--all]" >&2; exit 2 ;;
+esac
+
+missing=()
+for pkg in "${want[@]}"; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "install-deps: all ${#want[@]} packages present"
+  exit 0
+fi
+
+echo "install-deps: installing ${missing[*]}"
+sudo_cmd=()
+[ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
+export DEBIAN_FRONTEND=noninteractive
+"${sudo_cmd[@]}" apt-get update -qq
+# Services from these packages (nginx, haproxy, prometheus) must not start on install:
+# the bench and tests run their own instances on loopback ports.
+if [ ! -e /usr/sbin/policy-rc.d ]; then
+  printf '#!/bin/sh\nexit 101\n' | "${sudo_cmd[@]}" tee /usr/sbin/policy-rc.d >/dev/null
+  "${sudo_cmd[@]}" chmod +x /usr/sbin/policy-rc.d
+  trap '"${sudo_cmd[@]}" rm -f /usr/sbin/policy-rc.d' EXIT
+fi
+"${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"

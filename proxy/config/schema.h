@@ -1,0 +1,102 @@
+#pragma once
+// The effective configuration after substitution, `defaults:` merging and validation.
+// Plain data: the loader fills it, everything else only reads it.
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "proxy/common/clock.h"
+
+namespace outrigger::config {
+
+enum class LogLevel { kDebug, kInfo, kWarn, kError };
+
+// "host:port"; host may be a name, an IPv4 literal or a bracketed IPv6 literal ("[::1]:80").
+struct HostPort {
+  std::string host;  // without brackets
+  uint16_t port = 0;
+  std::string text;  // as written, for logs and metric labels
+};
+
+struct AdminConfig {
+  HostPort listen{"127.0.0.1", 9901, "127.0.0.1:9901"};
+};
+
+struct AccessLogConfig {
+  bool enabled = true;
+  std::string path = "stdout";  // "stdout", "stderr" or a file path
+};
+
+struct DrainConfig {
+  Duration grace = seconds(5);
+  Duration timeout = seconds(30);
+};
+
+struct RouteConfig {
+  std::string host = "*";  // Host header without port, compared case-insensitively; "*" = any
+  std::string path_prefix = "/";
+  std::string upstream;
+  bool preserve_host = false;  // send the app's Host instead of the endpoint's authority
+};
+
+struct ListenerLimits {
+  uint64_t max_request_head = 64 * 1024;  // request line + headers; over it: 431
+  Duration header_timeout = seconds(10);  // a request head must arrive within this
+  Duration idle_timeout = seconds(60);    // keep-alive connection with no request in progress
+};
+
+struct ListenerConfig {
+  std::string name;
+  HostPort listen;
+  std::vector<RouteConfig> routes;
+  ListenerLimits limits;
+};
+
+enum class LoadBalancing { kRoundRobin, kLeastRequest };
+
+// Connection pool limits. Pools are per worker, so these are per worker.
+struct PoolConfig {
+  uint32_t max_connections = 100;
+  uint32_t max_idle = 32;
+  Duration idle_timeout = seconds(60);
+  uint32_t max_requests_per_connection = 0;  // 0 = unlimited
+};
+
+// A zero duration means "not set" for per_try only; every other timeout is always > 0.
+struct TimeoutsConfig {
+  Duration connect = seconds(2);
+  Duration write = seconds(10);
+  Duration read = seconds(10);
+  Duration pool = seconds(2);
+  Duration per_try = Duration::zero();
+  Duration request = seconds(15);
+};
+
+struct UpstreamConfig {
+  std::string name;
+  std::vector<HostPort> endpoints;
+  LoadBalancing load_balancing = LoadBalancing::kRoundRobin;
+  PoolConfig pool;
+  TimeoutsConfig timeouts;
+  Duration dns_refresh = seconds(30);
+};
+
+struct Config {
+  std::string source_file;  // "" when loaded from a string
+  int workers = 1;          // "auto" is resolved to the number of cores by the loader
+  LogLevel log_level = LogLevel::kInfo;
+  AdminConfig admin;
+  AccessLogConfig access_log;
+  DrainConfig drain;
+  std::vector<ListenerConfig> listeners;
+  std::vector<UpstreamConfig> upstreams;  // in file order
+
+  const UpstreamConfig* findUpstream(const std::string& name) const {
+    for (const auto& u : upstreams)
+      if (u.name == name) return &u;
+    return nullptr;
+  }
+};
+
+}  // namespace outrigger::config

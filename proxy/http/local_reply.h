@@ -1,0 +1,44 @@
+#pragma once
+// Replies that outrigger generates itself (DESIGN §5). Every one carries
+// `x-outrigger-reason` and a small JSON body naming the reason, upstream and request id.
+
+#include <array>
+#include <string>
+#include <string_view>
+
+#include "proxy/http/message.h"
+
+namespace outrigger::http {
+
+enum class LocalReason {
+  kNoRoute,
+  kRateLimited,
+  kBulkheadFull,
+  kBulkheadTimeout,
+  kCircuitOpen,
+  kConnectFailed,
+  kUpstreamReset,
+  kUpstreamTimeout,
+  kRequestTimeout,
+  kNoHealthyEndpoint,
+  kBadRequest,
+  kPayloadTooLarge,
+  kHeadersTooLarge,
+  kCount,  // not a reason: the number of reasons
+};
+
+inline constexpr size_t kLocalReasonCount = static_cast<size_t>(LocalReason::kCount);
+
+std::string_view reasonName(LocalReason reason);  // "no_route"
+int reasonStatus(LocalReason reason);              // 404
+
+struct LocalReply {
+  ResponseHead head;
+  std::string body;
+};
+
+// Builds the complete reply. `retry_after_seconds` > 0 adds Retry-After.
+LocalReply makeLocalReply(LocalReason reason, std::string_view upstream,
+                          std::string_view request_id, int retry_after_seconds = 0);
+
+}  // namespace outrigger::http

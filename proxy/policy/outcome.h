@@ -1,0 +1,33 @@
+#pragma once
+// The one classification of an upstream attempt's result (DESIGN §5, CONVENTIONS §4).
+// Every policy (retry, breaker, outlier detection) and every metric reads this, never the
+// raw error.
+
+#include <array>
+#include <cstddef>
+#include <string_view>
+
+namespace outrigger::policy {
+
+enum class AttemptOutcome {
+  kSuccess,        // a response that is not an upstream failure (any 1xx-4xx, unlisted 5xx)
+  kConnectFailed,  // TCP connect or TLS handshake failed or timed out
+  kReset,          // the connection was lost before a full response
+  kTimeout,        // per_try or read/write inactivity timeout
+  kFailureStatus,  // a response whose status is listed in retry_on
+  kCancelled,      // the client went away or the request deadline cut the attempt short;
+                   // never counted against the upstream
+  kCount,
+};
+
+inline constexpr size_t kAttemptOutcomeCount = static_cast<size_t>(AttemptOutcome::kCount);
+
+std::string_view outcomeName(AttemptOutcome outcome);  // metric label value, e.g. "reset"
+
+// True for the outcomes that count against an upstream (breaker, outlier, retry).
+inline bool isUpstreamFailure(AttemptOutcome o) {
+  return o == AttemptOutcome::kConnectFailed || o == AttemptOutcome::kReset ||
+         o == AttemptOutcome::kTimeout || o == AttemptOutcome::kFailureStatus;
+}
+
+}  // namespace outrigger::policy
