@@ -2,6 +2,7 @@
 // Randomness as an injected source (CONVENTIONS §5), so jitter and load balancing are
 // deterministic in tests.
 
+#include <cstddef>
 #include <cstdint>
 #include <vector>
 

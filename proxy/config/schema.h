@@ -17,20 +17,28 @@ struct HostPort {
   std::string host;  // without brackets
   uint16_t port = 0;
   std::string text;  // as written, for logs and metric labels
+
+  friend bool operator==(const HostPort&, const HostPort&) = default;
 };
 
 struct AdminConfig {
   HostPort listen{"127.0.0.1", 9901, "127.0.0.1:9901"};
+
+  friend bool operator==(const AdminConfig&, const AdminConfig&) = default;
 };
 
 struct AccessLogConfig {
   bool enabled = true;
   std::string path = "stdout";  // "stdout", "stderr" or a file path
+
+  friend bool operator==(const AccessLogConfig&, const AccessLogConfig&) = default;
 };
 
 struct DrainConfig {
   Duration grace = seconds(5);
   Duration timeout = seconds(30);
+
+  friend bool operator==(const DrainConfig&, const DrainConfig&) = default;
 };
 
 struct RouteConfig {
@@ -38,12 +46,16 @@ struct RouteConfig {
   std::string path_prefix = "/";
   std::string upstream;
   bool preserve_host = false;  // send the app's Host instead of the endpoint's authority
+
+  friend bool operator==(const RouteConfig&, const RouteConfig&) = default;
 };
 
 struct ListenerLimits {
   uint64_t max_request_head = 64 * 1024;  // request line + headers; over it: 431
   Duration header_timeout = seconds(10);  // a request head must arrive within this
   Duration idle_timeout = seconds(60);    // keep-alive connection with no request in progress
+
+  friend bool operator==(const ListenerLimits&, const ListenerLimits&) = default;
 };
 
 struct ListenerConfig {
@@ -51,6 +63,8 @@ struct ListenerConfig {
   HostPort listen;
   std::vector<RouteConfig> routes;
   ListenerLimits limits;
+
+  friend bool operator==(const ListenerConfig&, const ListenerConfig&) = default;
 };
 
 enum class LoadBalancing { kRoundRobin, kLeastRequest };
@@ -61,6 +75,8 @@ struct PoolConfig {
   uint32_t max_idle = 32;
   Duration idle_timeout = seconds(60);
   uint32_t max_requests_per_connection = 0;  // 0 = unlimited
+
+  friend bool operator==(const PoolConfig&, const PoolConfig&) = default;
 };
 
 // A zero duration means "not set" for per_try only; every other timeout is always > 0.
@@ -71,6 +87,8 @@ struct TimeoutsConfig {
   Duration pool = seconds(2);
   Duration per_try = Duration::zero();
   Duration request = seconds(15);
+
+  friend bool operator==(const TimeoutsConfig&, const TimeoutsConfig&) = default;
 };
 
 struct UpstreamConfig {
@@ -80,6 +98,8 @@ struct UpstreamConfig {
   PoolConfig pool;
   TimeoutsConfig timeouts;
   Duration dns_refresh = seconds(30);
+
+  friend bool operator==(const UpstreamConfig&, const UpstreamConfig&) = default;
 };
 
 struct Config {
@@ -97,6 +117,8 @@ struct Config {
       if (u.name == name) return &u;
     return nullptr;
   }
+
+  friend bool operator==(const Config&, const Config&) = default;
 };
 
 }  // namespace outrigger::config

@@ -24,6 +24,7 @@ enum class LocalReason {
   kBadRequest,
   kPayloadTooLarge,
   kHeadersTooLarge,
+  kPoolTimeout,  // not in DESIGN §5: the worker's pool stayed full for timeouts.pool
   kCount,  // not a reason: the number of reasons
 };
 

@@ -1,0 +1,221 @@
+// Reads `listeners:` and their routes.
+
+#include <algorithm>
+#include <cctype>
+#include <string>
+
+#include "proxy/config/fields.h"
+#include "proxy/config/keys.h"
+#include "proxy/config/sections.h"
+#include "proxy/config/suggest.h"
+
+namespace outrigger::config {
+namespace {
+
+constexpr uint64_t kKiB = 1024;
+constexpr Duration kPositive = Duration(1);
+
+// What earlier listeners used, to report clashes at the later one.
+struct ListenerContext {
+  const std::vector<std::string>& upstream_names;
+  const HostPort& admin;
+  std::vector<std::pair<std::string, std::string>> names;   // name -> listeners[i]
+  std::vector<std::pair<HostPort, std::string>> addresses;  // address -> description
+};
+
+std::string lower(std::string s) {
+  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+// Route hosts are compared with the Host header minus its port, so a port can never match.
+std::optional<std::string> checkRouteHost(const std::string& host) {
+  if (host.empty()) return "must not be empty (use '*' to match any host)";
+  if (host == "*") return std::nullopt;
+  if (host.find_first_of(" \t") != std::string::npos) {
+    return "must not contain spaces, got '" + host + "'";
+  }
+  const bool bracketed = host.front() == '[' && host.back() == ']' && host.size() > 2;
+  if (!bracketed && host.find(':') != std::string::npos) {
+    return "must not include a port (routes match the Host header without its port), got '" + host +
+           "'";
+  }
+  if (host.find('*') != std::string::npos) {
+    return "'*' is only allowed on its own, to match any host, got '" + host + "'";
+  }
+  const std::string_view inner =
+      bracketed ? std::string_view(host).substr(1, host.size() - 2) : std::string_view(host);
+  for (char c : inner) {
+    const bool ok = std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' ||
+                    c == '_' || (bracketed && c == ':');
+    if (!ok) return "invalid character '" + std::string(1, c) + "' in host '" + host + "'";
+  }
+  return std::nullopt;
+}
+
+void readRouteUpstream(const ConfigNode& node, const ListenerContext& ctx, RouteConfig& out,
+                       Diagnostics& diag) {
+  std::optional<std::string> name = readString(node, diag);
+  if (!name) return;
+  out.upstream = *name;
+  const auto& names = ctx.upstream_names;
+  if (std::find(names.begin(), names.end(), *name) != names.end()) return;
+  if (names.empty()) {
+    diag.error(node, "unknown upstream '" + *name + "' (no upstreams are defined)");
+    return;
+  }
+  const std::vector<std::string_view> candidates(names.begin(), names.end());
+  std::string hint = didYouMean(*name, candidates);
+  if (hint.empty() && names.size() <= 8) {
+    hint = " (defined upstreams: ";
+    for (size_t i = 0; i < names.size(); ++i) hint += (i ? ", " : "") + names[i];
+    hint += ")";
+  }
+  diag.error(node, "unknown upstream '" + *name + "'" + hint);
+}
+
+// Returns false when host or path_prefix is unusable, so duplicates are not checked.
+bool readRoute(const ConfigNode& node, const ListenerContext& ctx, RouteConfig& out,
+               Diagnostics& diag) {
+  if (!checkMap(node, kRouteKeys, diag)) return false;
+  bool ok = true;
+  if (const ConfigNode* n = node.find("host")) {
+    std::optional<std::string> host = readString(*n, diag);
+    const auto problem = host ? checkRouteHost(lower(*host)) : std::nullopt;
+    if (problem) diag.error(*n, *problem);
+    ok = host && !problem;
+    if (ok) out.host = lower(*host);
+  }
+  if (const ConfigNode* n = node.find("path_prefix")) {
+    std::optional<std::string> prefix = readString(*n, diag);
+    if (prefix && (prefix->empty() || prefix->front() != '/')) {
+      diag.error(*n, "must start with '/', got " + n->describe());
+      prefix.reset();
+    } else if (prefix && prefix->find_first_of(" \t") != std::string::npos) {
+      diag.error(*n, "must not contain spaces, got " + n->describe());
+      prefix.reset();
+    }
+    ok = ok && prefix;
+    if (prefix) out.path_prefix = *prefix;
+  }
+  if (const ConfigNode* n = requireKey(node, "upstream", diag))
+    readRouteUpstream(*n, ctx, out, diag);
+  if (const ConfigNode* n = node.find("preserve_host"))
+    assignIf(readBool(*n, diag), out.preserve_host);
+  return ok;
+}
+
+void readRoutes(const ConfigNode& node, const ListenerContext& ctx, ListenerConfig& out,
+                Diagnostics& diag) {
+  if (!checkList(node, diag)) return;
+  if (node.children.empty()) {
+    diag.error(node, "at least one route is required");
+    return;
+  }
+  std::vector<bool> comparable;
+  for (size_t i = 0; i < node.children.size(); ++i) {
+    const ConfigNode& item = node.children[i];
+    RouteConfig route;
+    comparable.push_back(readRoute(item, ctx, route, diag));
+    out.routes.push_back(std::move(route));
+    if (!comparable[i]) continue;
+    const RouteConfig& added = out.routes[i];
+    for (size_t j = 0; j < i; ++j) {
+      const RouteConfig& earlier = out.routes[j];
+      if (comparable[j] && earlier.host == added.host && earlier.path_prefix == added.path_prefix) {
+        diag.error(item, "duplicate route: host '" + added.host + "' with path_prefix '" +
+                             added.path_prefix + "' is already routed by routes[" +
+                             std::to_string(j) + "]");
+        break;
+      }
+    }
+  }
+}
+
+void readLimits(const ConfigNode& node, ListenerLimits& out, Diagnostics& diag) {
+  if (!checkMap(node, kListenerLimitsKeys, diag)) return;
+  if (const ConfigNode* n = node.find("max_request_head")) {
+    assignIf(readSize(*n, diag, kKiB, kKiB * kKiB), out.max_request_head);
+  }
+  if (const ConfigNode* n = node.find("header_timeout"))
+    assignIf(readDuration(*n, diag, kPositive), out.header_timeout);
+  if (const ConfigNode* n = node.find("idle_timeout"))
+    assignIf(readDuration(*n, diag, kPositive), out.idle_timeout);
+}
+
+void readName(const ConfigNode& node, ListenerContext& ctx, ListenerConfig& out,
+              const std::string& item_path, Diagnostics& diag) {
+  std::optional<std::string> name = readString(node, diag);
+  if (!name) return;
+  out.name = *name;
+  if (!isValidName(*name)) {
+    diag.error(node, "invalid listener name '" + *name + "': " + std::string(kNameRule));
+    return;
+  }
+  for (const auto& [other, where] : ctx.names) {
+    if (other == *name) {
+      diag.error(node, "listener name '" + *name + "' is already used by " + where);
+      return;
+    }
+  }
+  ctx.names.emplace_back(*name, item_path);
+}
+
+void readListen(const ConfigNode& node, ListenerContext& ctx, ListenerConfig& out,
+                Diagnostics& diag) {
+  std::optional<HostPort> listen = readHostPort(node, diag, PortRule::kAllowZero);
+  if (!listen) return;
+  out.listen = *listen;
+  if (listen->port == 0) return;  // the kernel picks a free port each time
+  const auto same = [&](const HostPort& other) {
+    return other.port == listen->port && lower(other.host) == lower(listen->host);
+  };
+  if (same(ctx.admin)) {
+    diag.error(node, "address " + listen->text + " is already used by the admin listener");
+    return;
+  }
+  for (const auto& [other, owner] : ctx.addresses) {
+    if (same(other)) {
+      diag.error(node, "address " + listen->text + " is already used by " + owner);
+      return;
+    }
+  }
+  ctx.addresses.emplace_back(
+      *listen, out.name.empty() ? std::string("another listener") : "listener '" + out.name + "'");
+}
+
+ListenerConfig readListener(const ConfigNode& node, ListenerContext& ctx, Diagnostics& diag) {
+  ListenerConfig out;
+  if (!node.isMap()) {
+    diag.error(node, "expected a map with name, listen and routes, got " + node.describe());
+    return out;
+  }
+  checkMap(node, kListenerKeys, diag);
+  if (const ConfigNode* n = requireKey(node, "name", diag)) readName(*n, ctx, out, node.path, diag);
+  if (const ConfigNode* n = requireKey(node, "listen", diag)) readListen(*n, ctx, out, diag);
+  if (const ConfigNode* n = requireKey(node, "routes", diag)) readRoutes(*n, ctx, out, diag);
+  if (const ConfigNode* n = node.find("limits")) readLimits(*n, out.limits, diag);
+  return out;
+}
+
+}  // namespace
+
+std::vector<ListenerConfig> readListeners(const ConfigNode* listeners,
+                                          const std::vector<std::string>& upstream_names,
+                                          const HostPort& admin, Diagnostics& diag) {
+  std::vector<ListenerConfig> out;
+  if (listeners == nullptr) {
+    diag.error(SourceMark{}, "listeners", "at least one listener is required");
+    return out;
+  }
+  if (listeners->isNull() || (listeners->isList() && listeners->children.empty())) {
+    diag.error(*listeners, "at least one listener is required");
+    return out;
+  }
+  if (!checkList(*listeners, diag)) return out;
+  ListenerContext ctx{upstream_names, admin, {}, {}};
+  for (const ConfigNode& item : listeners->children) out.push_back(readListener(item, ctx, diag));
+  return out;
+}
+
+}  // namespace outrigger::config

@@ -1,0 +1,207 @@
+#include "proxy/config/loader.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <array>
+#include <cerrno>
+#include <cstdlib>
+#include <system_error>
+#include <thread>
+
+#include "proxy/common/units.h"
+#include "proxy/config/diagnostics.h"
+#include "proxy/config/fields.h"
+#include "proxy/config/keys.h"
+#include "proxy/config/sections.h"
+#include "proxy/config/yaml_tree.h"
+
+namespace outrigger::config {
+namespace {
+
+constexpr std::array kLogLevelNames = {"debug"sv, "info"sv, "warn"sv, "error"sv};
+constexpr std::array kLogLevels = {LogLevel::kDebug, LogLevel::kInfo, LogLevel::kWarn,
+                                   LogLevel::kError};
+constexpr int64_t kMaxWorkers = 64;
+constexpr size_t kMaxFileBytes = 16 * 1024 * 1024;
+
+int autoWorkers() {
+  const int64_t cores = std::thread::hardware_concurrency();
+  return static_cast<int>(std::clamp<int64_t>(cores, 1, kMaxWorkers));
+}
+
+void readWorkers(const ConfigNode& node, Config& out, Diagnostics& diag) {
+  if (node.isScalar() && node.scalar == "auto") {
+    out.workers = autoWorkers();
+    return;
+  }
+  const std::string& s = node.scalar;
+  const bool numeric = !s.empty() && std::all_of(s.begin() + (s[0] == '-' ? 1 : 0), s.end(),
+                                                 [](char c) { return c >= '0' && c <= '9'; });
+  if (!node.isScalar() || !numeric) {
+    diag.error(node, "expected a whole number or 'auto', got " + node.describe());
+    return;
+  }
+  assignIf(readInteger(node, diag, 1, kMaxWorkers), out.workers);
+}
+
+void readAdmin(const ConfigNode& node, AdminConfig& out, Diagnostics& diag) {
+  if (!checkMap(node, kAdminKeys, diag)) return;
+  if (const ConfigNode* n = node.find("listen")) {
+    assignIf(readHostPort(*n, diag, PortRule::kAllowZero), out.listen);
+  }
+}
+
+void readAccessLog(const ConfigNode& node, AccessLogConfig& out, Diagnostics& diag) {
+  if (!checkMap(node, kAccessLogKeys, diag)) return;
+  const ConfigNode* n = node.find("path");
+  if (n == nullptr) return;
+  const std::optional<std::string> path = readString(*n, diag);
+  if (!path) return;
+  if (path->empty()) {
+    diag.error(*n, "must not be empty (use stdout, stderr, off or a file path)");
+    return;
+  }
+  out.path = *path;
+  out.enabled = *path != "off";
+}
+
+void readDrain(const ConfigNode& node, DrainConfig& out, Diagnostics& diag) {
+  if (!checkMap(node, kDrainKeys, diag)) return;
+  const ConfigNode* timeout_node = node.find("timeout");
+  const auto timeout = timeout_node ? readDuration(*timeout_node, diag) : std::nullopt;
+  assignIf(timeout, out.timeout);
+  const ConfigNode* grace_node = node.find("grace");
+  if (grace_node == nullptr) return;
+  const auto grace = readDuration(*grace_node, diag);
+  if (!grace) return;
+  out.grace = *grace;
+  if ((timeout || timeout_node == nullptr) && out.grace > out.timeout) {
+    diag.error(*grace_node, "must not be longer than timeout (" + formatDuration(out.timeout) +
+                                "), got " + grace_node->describe());
+  }
+}
+
+std::vector<std::string> upstreamNames(const ConfigNode* upstreams) {
+  std::vector<std::string> names;
+  if (upstreams == nullptr || !upstreams->isMap()) return names;
+  for (const ConfigNode& entry : upstreams->children) names.push_back(entry.key);
+  return names;
+}
+
+void readTopLevel(const ConfigNode& root, Config& out, Diagnostics& diag) {
+  if (!root.isMap()) {
+    diag.error(root, "expected a map of settings at the top level, got " + root.describe());
+    return;
+  }
+  checkMap(root, kTopLevelKeys, diag);
+  if (const ConfigNode* n = root.find("workers")) readWorkers(*n, out, diag);
+  if (const ConfigNode* n = root.find("log_level")) {
+    if (auto i = readChoice(*n, diag, kLogLevelNames)) out.log_level = kLogLevels[*i];
+  }
+  if (const ConfigNode* n = root.find("admin")) readAdmin(*n, out.admin, diag);
+  if (const ConfigNode* n = root.find("access_log")) readAccessLog(*n, out.access_log, diag);
+  if (const ConfigNode* n = root.find("drain")) readDrain(*n, out.drain, diag);
+  const ConfigNode* upstreams = root.find("upstreams");
+  out.upstreams = readUpstreams(upstreams, root.find("defaults"), diag);
+  out.listeners =
+      readListeners(root.find("listeners"), upstreamNames(upstreams), out.admin.listen, diag);
+}
+
+SourceMark markOf(const YAML::Mark& m) {
+  if (m.is_null()) return {};
+  return SourceMark{m.line, m.column};
+}
+
+void parseAndRead(std::string_view yaml, const EnvLookup& env, Config& out, Diagnostics& diag) {
+  const std::vector<YAML::Node> docs = YAML::LoadAll(std::string(yaml));
+  if (docs.empty() || (docs.size() == 1 && docs[0].IsNull())) {
+    diag.error(SourceMark{}, "", "the file is empty");
+    return;
+  }
+  if (docs.size() > 1) {
+    diag.error(markOf(docs[1].Mark()), "",
+               "only one YAML document is allowed per file (remove the second '---')");
+  }
+  const ConfigNode root = buildConfigTree(docs[0], env, diag);
+  readTopLevel(root, out, diag);
+}
+
+// The whole file, or an error message for people.
+std::optional<std::string> readWholeFile(const std::string& path, std::string& content) {
+  const auto sys_error = [](int err) { return std::generic_category().message(err); };
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return sys_error(errno);
+  std::optional<std::string> error;
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) {
+    error = sys_error(errno);
+  } else if (S_ISDIR(st.st_mode)) {
+    error = sys_error(EISDIR);
+  } else {
+    char buf[64 * 1024];
+    for (;;) {
+      const ssize_t n = ::read(fd, buf, sizeof buf);
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) error = sys_error(errno);
+      if (n <= 0) break;
+      content.append(buf, static_cast<size_t>(n));
+      if (content.size() > kMaxFileBytes) {
+        error = "the file is larger than 16MiB";
+        break;
+      }
+    }
+  }
+  ::close(fd);
+  return error;
+}
+
+}  // namespace
+
+std::string LoadResult::formatErrors() const {
+  std::string out;
+  for (const ConfigError& e : errors) out += e.format() + "\n";
+  return out;
+}
+
+EnvLookup processEnv() {
+  return [](const std::string& name) -> std::optional<std::string> {
+    const char* value = std::getenv(name.c_str());
+    if (value == nullptr) return std::nullopt;
+    return std::string(value);
+  };
+}
+
+LoadResult loadConfigString(std::string_view yaml, const std::string& file_name,
+                            const EnvLookup& env) {
+  Diagnostics diag(file_name.empty() ? "<config>" : file_name);
+  Config config;
+  try {
+    parseAndRead(yaml, env, config, diag);
+  } catch (const YAML::Exception& e) {
+    diag.error(markOf(e.mark), "", "invalid YAML: " + e.msg);
+  } catch (const std::exception& e) {
+    diag.error(SourceMark{}, "", std::string("cannot load the config: ") + e.what());
+  }
+  LoadResult result;
+  result.errors = diag.take();
+  if (result.errors.empty()) result.config = std::move(config);
+  return result;
+}
+
+LoadResult loadConfigFile(const std::string& path, const EnvLookup& env) {
+  std::string content;
+  if (std::optional<std::string> error = readWholeFile(path, content)) {
+    LoadResult result;
+    result.errors.push_back(ConfigError{path, 0, 0, "", "cannot read file: " + *error});
+    return result;
+  }
+  LoadResult result = loadConfigString(content, path, env);
+  if (result.config) result.config->source_file = path;
+  return result;
+}
+
+}  // namespace outrigger::config

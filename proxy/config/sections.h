@@ -1,0 +1,30 @@
+#pragma once
+// Readers for the list and map sections of the file. Each fills the schema structs and
+// reports every problem it finds to Diagnostics.
+
+#include <string>
+#include <vector>
+
+#include "proxy/config/config_node.h"
+#include "proxy/config/diagnostics.h"
+#include "proxy/config/schema.h"
+
+namespace outrigger::config {
+
+// `upstreams:` (name -> block), each block with `defaults:` merged under it. Either node
+// may be null. The defaults block is also checked on its own, so a mistake in it is
+// reported at its own line even when every upstream overrides that key.
+std::vector<UpstreamConfig> readUpstreams(const ConfigNode* upstreams, const ConfigNode* defaults,
+                                          Diagnostics& diag);
+
+// `defaults:` merged under one upstream block, key by key; nested maps are merged
+// recursively and the upstream's own keys win. Merged values keep their defaults path.
+ConfigNode mergeDefaults(const ConfigNode& defaults, const ConfigNode& upstream);
+
+// `listeners:`. Route upstreams are checked against `upstream_names` (the keys of
+// `upstreams:`); listen addresses must differ from each other and from `admin`.
+std::vector<ListenerConfig> readListeners(const ConfigNode* listeners,
+                                          const std::vector<std::string>& upstream_names,
+                                          const HostPort& admin, Diagnostics& diag);
+
+}  // namespace outrigger::config

@@ -1,0 +1,201 @@
+// Reads `upstreams:` and `defaults:`.
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <cstdint>
+#include <limits>
+#include <optional>
+#include <string>
+
+#include "proxy/common/units.h"
+#include "proxy/config/fields.h"
+#include "proxy/config/keys.h"
+#include "proxy/config/sections.h"
+
+namespace outrigger::config {
+namespace {
+
+constexpr std::array kLoadBalancingNames = {"round_robin"sv, "least_request"sv};
+constexpr std::array kLoadBalancingValues = {LoadBalancing::kRoundRobin,
+                                             LoadBalancing::kLeastRequest};
+constexpr int64_t kMaxU32 = std::numeric_limits<uint32_t>::max();
+constexpr Duration kPositive = Duration(1);
+
+// The upstream being read, for checks that combine two values. Empty for the `defaults:`
+// block read on its own, which skips those checks: an upstream may still override either
+// value.
+struct UpstreamScope {
+  std::string path;
+  std::string name;
+  bool crossChecks() const { return !path.empty(); }
+  // Names the upstream when a message is reported at a value merged in from `defaults:`,
+  // since that line is shared by every upstream.
+  std::string note(const ConfigNode& node) const {
+    if (node.path.rfind(path, 0) == 0) return "";
+    return " (in upstream '" + name + "')";
+  }
+};
+
+bool sameAddress(const HostPort& a, const HostPort& b) {
+  if (a.port != b.port || a.host.size() != b.host.size()) return false;
+  return std::equal(a.host.begin(), a.host.end(), b.host.begin(), [](char x, char y) {
+    return std::tolower(static_cast<unsigned char>(x)) ==
+           std::tolower(static_cast<unsigned char>(y));
+  });
+}
+
+void readEndpoints(const ConfigNode& node, UpstreamConfig& out, Diagnostics& diag) {
+  if (!checkList(node, diag)) return;
+  if (node.children.empty()) {
+    diag.error(node, "at least one endpoint is required");
+    return;
+  }
+  for (const ConfigNode& item : node.children) {
+    std::optional<HostPort> hp = readHostPort(item, diag, PortRule::kNonZero);
+    if (!hp) continue;
+    const auto dup = std::find_if(out.endpoints.begin(), out.endpoints.end(),
+                                  [&](const HostPort& e) { return sameAddress(e, *hp); });
+    if (dup != out.endpoints.end()) {
+      diag.error(item, "endpoint '" + hp->text + "' is listed twice");
+      continue;
+    }
+    out.endpoints.push_back(std::move(*hp));
+  }
+}
+
+void readPool(const ConfigNode& node, PoolConfig& out, const UpstreamScope& scope,
+              Diagnostics& diag) {
+  if (!checkMap(node, kPoolKeys, diag)) return;
+  const ConfigNode* max_conn_node = node.find("max_connections");
+  const auto max_conn =
+      max_conn_node ? readInteger(*max_conn_node, diag, 1, kMaxU32) : std::nullopt;
+  assignIf(max_conn, out.max_connections);
+  const ConfigNode* max_idle_node = node.find("max_idle");
+  if (max_idle_node == nullptr) {
+    // The default of 32 must not turn a small max_connections into an error.
+    out.max_idle = std::min(out.max_idle, out.max_connections);
+  } else if (auto max_idle = readInteger(*max_idle_node, diag, 0, kMaxU32)) {
+    out.max_idle = static_cast<uint32_t>(*max_idle);
+    if (scope.crossChecks() && (max_conn || max_conn_node == nullptr) &&
+        out.max_idle > out.max_connections) {
+      diag.error(*max_idle_node, "must not be greater than max_connections (" +
+                                     std::to_string(out.max_connections) + "), got " +
+                                     max_idle_node->describe() + scope.note(*max_idle_node));
+    }
+  }
+  if (auto* n = node.find("idle_timeout"))
+    assignIf(readDuration(*n, diag, kPositive), out.idle_timeout);
+  if (auto* n = node.find("max_requests_per_connection")) {
+    assignIf(readInteger(*n, diag, 0, kMaxU32), out.max_requests_per_connection);
+  }
+}
+
+void readTimeouts(const ConfigNode& node, TimeoutsConfig& out, const UpstreamScope& scope,
+                  Diagnostics& diag) {
+  if (!checkMap(node, kTimeoutKeys, diag)) return;
+  const std::pair<std::string_view, Duration*> fields[] = {
+      {"connect", &out.connect}, {"write", &out.write}, {"read", &out.read}, {"pool", &out.pool}};
+  for (const auto& [key, target] : fields) {
+    if (auto* n = node.find(key)) assignIf(readDuration(*n, diag, kPositive), *target);
+  }
+  const ConfigNode* request_node = node.find("request");
+  const auto request = request_node ? readDuration(*request_node, diag, kPositive) : std::nullopt;
+  assignIf(request, out.request);
+  const ConfigNode* per_try_node = node.find("per_try");
+  if (per_try_node == nullptr) return;
+  const auto per_try = readDuration(*per_try_node, diag, kPositive);
+  if (!per_try) return;
+  out.per_try = *per_try;
+  if (scope.crossChecks() && (request || request_node == nullptr) && out.per_try > out.request) {
+    diag.error(*per_try_node, "must not be longer than request (" + formatDuration(out.request) +
+                                  "), got " + per_try_node->describe() + scope.note(*per_try_node));
+  }
+}
+
+enum class BlockKind { kUpstream, kDefaults };
+
+void readUpstreamBlock(const ConfigNode& block, UpstreamConfig& out, BlockKind kind,
+                       const UpstreamScope& scope, Diagnostics& diag) {
+  if (!checkMap(block, kUpstreamKeys, diag, kReservedUpstreamKeys)) return;
+  if (kind == BlockKind::kDefaults) {
+    if (const ConfigNode* n = block.find("endpoints")) {
+      diag.errorAtKey(*n, n->path, "cannot be set in defaults: each upstream lists its own");
+    }
+  } else if (const ConfigNode* n = requireKey(block, "endpoints", diag)) {
+    readEndpoints(*n, out, diag);
+  }
+  if (auto* n = block.find("load_balancing")) {
+    if (auto i = readChoice(*n, diag, kLoadBalancingNames))
+      out.load_balancing = kLoadBalancingValues[*i];
+  }
+  if (auto* n = block.find("pool")) readPool(*n, out.pool, scope, diag);
+  if (auto* n = block.find("timeouts")) readTimeouts(*n, out.timeouts, scope, diag);
+  if (auto* n = block.find("dns_refresh"))
+    assignIf(readDuration(*n, diag, seconds(1)), out.dns_refresh);
+}
+
+ConfigNode* findMutable(ConfigNode& map, std::string_view key) {
+  for (ConfigNode& child : map.children)
+    if (child.key == key) return &child;
+  return nullptr;
+}
+
+ConfigNode mergeMaps(const ConfigNode& defaults, const ConfigNode& own, bool top) {
+  ConfigNode merged = own;
+  merged.kind = ConfigNode::Kind::kMap;  // an empty `pool:` is an empty map
+  for (const ConfigNode& d : defaults.children) {
+    if ((top && d.key == "endpoints") || defaults.find(d.key) != &d) continue;
+    ConfigNode* mine = findMutable(merged, d.key);
+    if (mine == nullptr) {
+      merged.children.push_back(d);
+    } else if (d.isMap() && (mine->isMap() || mine->isNull())) {
+      *mine = mergeMaps(d, *mine, false);
+    }
+  }
+  return merged;
+}
+
+}  // namespace
+
+ConfigNode mergeDefaults(const ConfigNode& defaults, const ConfigNode& upstream) {
+  if (!defaults.isMap() || !(upstream.isMap() || upstream.isNull())) return upstream;
+  return mergeMaps(defaults, upstream, true);
+}
+
+std::vector<UpstreamConfig> readUpstreams(const ConfigNode* upstreams, const ConfigNode* defaults,
+                                          Diagnostics& diag) {
+  if (defaults != nullptr) {
+    UpstreamConfig scratch;
+    readUpstreamBlock(*defaults, scratch, BlockKind::kDefaults, UpstreamScope{}, diag);
+  }
+  std::vector<UpstreamConfig> out;
+  if (upstreams == nullptr || upstreams->isNull()) return out;
+  if (!upstreams->isMap()) {
+    diag.error(*upstreams,
+               "expected a map of upstream names to their settings, got " + upstreams->describe());
+    return out;
+  }
+  for (const ConfigNode& entry : upstreams->children) {
+    const ConfigNode* first = upstreams->find(entry.key);
+    if (first != &entry) {
+      diag.errorAtKey(entry, entry.path,
+                      "upstream '" + entry.key + "' is defined twice (first on line " +
+                          std::to_string(first->key_mark.line + 1) + ")");
+      continue;
+    }
+    if (!isValidName(entry.key)) {
+      diag.errorAtKey(entry, entry.path,
+                      "invalid upstream name '" + entry.key + "': " + std::string(kNameRule));
+    }
+    UpstreamConfig upstream;
+    upstream.name = entry.key;
+    const ConfigNode merged = defaults ? mergeDefaults(*defaults, entry) : entry;
+    readUpstreamBlock(merged, upstream, BlockKind::kUpstream, UpstreamScope{entry.path, entry.key},
+                      diag);
+    out.push_back(std::move(upstream));
+  }
+  return out;
+}
+
+}  // namespace outrigger::config

@@ -1,0 +1,233 @@
+#include "proxy/exchange/downstream_session.h"
+
+#include "proxy/http/local_reply.h"
+#include "proxy/http/serializer.h"
+#include "proxy/metrics/metrics.h"
+
+#include <prometheus/gauge.h>
+
+namespace outrigger::exchange {
+namespace {
+
+// Bytes of pipelined requests we read ahead while a response is pending. Reading on lets
+// us notice the app closing; the bound keeps a flood of requests from growing memory.
+constexpr size_t kMaxReadAheadBytes = 64 * 1024;
+
+}  // namespace
+
+DownstreamSession::DownstreamSession(WorkerContext& context, ListenerInfo listener,
+                                     std::unique_ptr<io::TcpStream> stream, ClosedFn on_closed)
+    : context_(context),
+      listener_(listener),
+      stream_(std::move(stream)),
+      on_closed_(std::move(on_closed)),
+      parser_(*this, http::ParserLimits{listener.config->limits.max_request_head, 100}),
+      timer_(context.loop, [this] {
+        // Header timeout (a head is arriving, or nothing came since accept) or idle
+        // timeout (between requests). Either way nobody is waiting for an answer.
+        if (exchange_ == nullptr) close(true);
+      }),
+      alive_(std::make_shared<bool>(true)) {
+  stream_->setHandler(this);
+  client_ip_ = stream_->peerAddress().ip();
+}
+
+DownstreamSession::~DownstreamSession() {
+  *alive_ = false;
+  on_closed_ = nullptr;
+  close(false);
+}
+
+void DownstreamSession::start() {
+  listener_.connections->Increment();
+  counted_ = true;
+  timer_.start(listener_.config->limits.header_timeout);
+  stream_->startReading();
+}
+
+void DownstreamSession::closeWhenIdle() {
+  close_requested_ = true;
+  if (exchange_ == nullptr && !head_in_progress_) close(true);
+}
+
+void DownstreamSession::onStreamData(const char* data, size_t len) {
+  if (closed_) return;
+  if (exchange_ == nullptr && !head_in_progress_) {
+    head_in_progress_ = true;  // the first byte of a new request starts the header clock
+    timer_.start(listener_.config->limits.header_timeout);
+  }
+  if (parser_paused_ || !input_.empty()) {
+    input_.append(data, len);
+    updateReading();
+    return;
+  }
+  parse(data, len);
+}
+
+void DownstreamSession::parse(const char* data, size_t len) {
+  const http::ParseResult result = parser_.feed(data, len);
+  if (closed_) return;
+  if (result.status == http::ParseStatus::kError) {
+    replyToBadRequest(result);
+    return;
+  }
+  if (result.status == http::ParseStatus::kPaused) {
+    parser_paused_ = true;
+    input_.append(data + result.consumed, len - result.consumed);
+  }
+  updateReading();
+}
+
+void DownstreamSession::parseBuffered() {
+  std::string buffered;
+  buffered.swap(input_);
+  parse(buffered.data(), buffered.size());
+}
+
+http::ParserAction DownstreamSession::onRequestHead(http::RequestHead& head) {
+  head_in_progress_ = false;
+  timer_.stop();
+  waiting_for_exchange_ = false;
+  exchange_done_ = false;
+  exchange_ = std::make_unique<Exchange>(context_, *this, listener_, client_ip_, std::move(head),
+                                         context_.clock.now());
+  exchange_->start();
+  return http::ParserAction::kContinue;
+}
+
+http::ParserAction DownstreamSession::onRequestBody(std::string_view chunk) {
+  if (exchange_ == nullptr) return http::ParserAction::kContinue;
+  return exchange_->onRequestBody(chunk);
+}
+
+http::ParserAction DownstreamSession::onRequestComplete() {
+  if (exchange_ != nullptr) exchange_->onRequestComplete();
+  waiting_for_exchange_ = true;
+  return http::ParserAction::kPause;  // the next pipelined request waits for this response
+}
+
+void DownstreamSession::onExchangeDone(bool keep_alive) {
+  exchange_done_ = true;
+  keep_alive_ = keep_alive;
+  // Continue on the next turn: we are inside the exchange's own call stack.
+  context_.loop.defer([this, alive = std::weak_ptr<bool>(alive_)] {
+    if (alive.expired() || closed_) return;
+    finishExchange();
+  });
+}
+
+void DownstreamSession::finishExchange() {
+  exchange_.reset();
+  if (!keep_alive_ || close_requested_ || peer_closed_) {
+    close(true);
+    return;
+  }
+  nextRequest();
+}
+
+void DownstreamSession::onExchangeAborted() {
+  context_.loop.defer([this, alive = std::weak_ptr<bool>(alive_)] {
+    if (alive.expired() || closed_) return;
+    exchange_.reset();
+    close(false);
+  });
+}
+
+void DownstreamSession::resumeRequestBody() {
+  context_.loop.defer([this, alive = std::weak_ptr<bool>(alive_)] {
+    if (alive.expired() || closed_ || !parser_paused_ || waiting_for_exchange_) return;
+    parser_.resume();
+    parser_paused_ = false;
+    if (!input_.empty()) parseBuffered();
+    updateReading();
+  });
+}
+
+void DownstreamSession::nextRequest() {
+  waiting_for_exchange_ = false;
+  if (parser_paused_) {
+    parser_.resume();
+    parser_paused_ = false;
+  }
+  if (!input_.empty()) {
+    head_in_progress_ = true;
+    timer_.start(listener_.config->limits.header_timeout);
+    parseBuffered();
+  } else {
+    timer_.start(listener_.config->limits.idle_timeout);
+  }
+  updateReading();
+}
+
+void DownstreamSession::updateReading() {
+  if (closed_ || peer_closed_) return;
+  const bool want =
+      !parser_paused_ || (waiting_for_exchange_ && input_.size() < kMaxReadAheadBytes);
+  if (want) {
+    stream_->startReading();
+  } else {
+    stream_->stopReading();
+  }
+}
+
+void DownstreamSession::onStreamEnd(int error) {
+  if (closed_) return;
+  if (error == 0 && exchange_ != nullptr && waiting_for_exchange_) {
+    // A half-close after a complete request: answer it, then close.
+    peer_closed_ = true;
+    return;
+  }
+  if (exchange_ != nullptr) exchange_->onClientGone();
+  close(error == 0);
+}
+
+void DownstreamSession::onStreamDrained() {
+  if (exchange_ != nullptr && !exchange_done_) exchange_->onClientDrained();
+}
+
+void DownstreamSession::replyToBadRequest(const http::ParseResult& result) {
+  if (exchange_ != nullptr && !exchange_done_) {
+    // The request body was malformed mid-way: nothing sensible can be answered.
+    exchange_->onClientGone();
+    close(false);
+    return;
+  }
+  const auto reason = result.error == http::ParseError::kHeadTooLarge
+                          ? http::LocalReason::kHeadersTooLarge
+                          : http::LocalReason::kBadRequest;
+  http::LocalReply reply = http::makeLocalReply(reason, "", "");
+  reply.head.keep_alive = false;
+  std::string out;
+  http::appendResponseHead(reply.head, out);
+  out += reply.body;
+  stream_->write(std::move(out));
+  auto& m = context_.metrics.noUpstream();
+  m.countLocalReply(reason);
+  m.countRequest(reply.head.status, Duration::zero());
+  close(true);
+}
+
+void DownstreamSession::close(bool graceful) {
+  if (closed_) return;
+  closed_ = true;
+  timer_.stop();
+  if (exchange_ != nullptr) {
+    exchange_->onClientGone();
+    exchange_.reset();
+  }
+  if (counted_) listener_.connections->Decrement();
+  counted_ = false;
+  if (stream_) {
+    if (graceful) {
+      io::TcpStream::closeGracefully(std::move(stream_));
+    } else {
+      stream_.reset();
+    }
+  }
+  if (on_closed_) {
+    auto notify = std::move(on_closed_);
+    notify(*this);
+  }
+}
+
+}  // namespace outrigger::exchange

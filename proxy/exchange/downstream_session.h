@@ -1,0 +1,79 @@
+#pragma once
+// One connection from the app. Parses requests and runs them one at a time through an
+// Exchange: pipelined requests wait, parsed but unanswered, until the one before them is
+// done, so responses go back in order. Owns the header and idle timeouts.
+
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "proxy/exchange/exchange.h"
+#include "proxy/exchange/worker_context.h"
+#include "proxy/http/parser.h"
+#include "proxy/io/tcp_stream.h"
+#include "proxy/io/timer.h"
+
+namespace outrigger::exchange {
+
+class DownstreamSession final : public io::StreamHandler,
+                                public http::RequestHandler,
+                                public ExchangeOwner {
+ public:
+  using ClosedFn = std::function<void(DownstreamSession&)>;
+  DownstreamSession(WorkerContext& context, ListenerInfo listener,
+                    std::unique_ptr<io::TcpStream> stream, ClosedFn on_closed);
+  ~DownstreamSession() override;
+
+  void start();
+  // Stop taking new requests: close now if idle, else after the current response.
+  void closeWhenIdle();
+  bool idle() const { return exchange_ == nullptr && input_.empty(); }
+
+ private:
+  // io::StreamHandler
+  void onStreamData(const char* data, size_t len) override;
+  void onStreamEnd(int error) override;
+  void onStreamDrained() override;
+
+  // http::RequestHandler
+  http::ParserAction onRequestHead(http::RequestHead& head) override;
+  http::ParserAction onRequestBody(std::string_view chunk) override;
+  http::ParserAction onRequestComplete() override;
+
+  // ExchangeOwner
+  io::TcpStream& clientStream() override { return *stream_; }
+  void onExchangeDone(bool keep_alive) override;
+  void onExchangeAborted() override;
+  void resumeRequestBody() override;
+
+  void parse(const char* data, size_t len);
+  void parseBuffered();
+  void replyToBadRequest(const http::ParseResult& result);
+  void finishExchange();
+  void nextRequest();
+  void updateReading();
+  void armIdleTimer();
+  void close(bool graceful);
+
+  WorkerContext& context_;
+  ListenerInfo listener_;
+  std::unique_ptr<io::TcpStream> stream_;
+  ClosedFn on_closed_;
+  std::string client_ip_;
+  http::RequestParser parser_;
+  io::Timer timer_;  // header timeout while a head arrives, idle timeout between requests
+  std::unique_ptr<Exchange> exchange_;
+  std::string input_;  // bytes read but not parsed yet (parser paused)
+  bool parser_paused_ = false;
+  bool waiting_for_exchange_ = false;  // request complete, response not done yet
+  bool head_in_progress_ = false;
+  bool peer_closed_ = false;           // the app half-closed its side
+  bool close_requested_ = false;
+  bool closed_ = false;
+  bool exchange_done_ = false;
+  bool keep_alive_ = false;
+  bool counted_ = false;  // in outrigger_downstream_connections
+  std::shared_ptr<bool> alive_;  // deferred work checks it: the session may be gone by then
+};
+
+}  // namespace outrigger::exchange

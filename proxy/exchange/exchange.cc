@@ -1,0 +1,259 @@
+#include "proxy/exchange/exchange.h"
+
+#include <algorithm>
+
+#include "proxy/http/header_rules.h"
+#include "proxy/http/serializer.h"
+#include "proxy/log/access_log.h"
+#include "proxy/metrics/metrics.h"
+
+namespace outrigger::exchange {
+namespace {
+
+// Above this many queued bytes on one side, stop reading the other side.
+constexpr size_t kHighWaterBytes = 64 * 1024;
+// A reused keep-alive connection may have been closed by the upstream just as we picked
+// it; a request that sent nothing replayable-sensitive is tried again on another one.
+constexpr int kMaxStaleConnectionRetries = 3;
+
+}  // namespace
+
+Exchange::Exchange(WorkerContext& context, ExchangeOwner& owner, ListenerInfo listener,
+                   std::string client_ip, http::RequestHead head, MonoTime started)
+    : context_(context),
+      owner_(owner),
+      snapshot_(context.snapshot),
+      listener_(listener),
+      client_ip_(std::move(client_ip)),
+      request_(std::move(head)),
+      started_(started),
+      timer_(context.loop, [this] { onTimer(); }) {}
+
+Exchange::~Exchange() {
+  if (phase_ != Phase::kDone) onClientGone();
+}
+
+void Exchange::start() {
+  request_id_ = http::requestIdFor(request_, context_.random);
+  const std::string host = http::hostWithoutPort(request_);
+  route_ = snapshot_->routers[listener_.index]->match(host, request_.path());
+  if (route_ == nullptr) {
+    replyLocally(http::LocalReason::kNoRoute);
+    return;
+  }
+  auto found = snapshot_->upstreams.find(route_->upstream);
+  if (found == snapshot_->upstreams.end()) {
+    // The validator guarantees every route names an upstream.
+    replyLocally(http::LocalReason::kNoRoute);
+    return;
+  }
+  upstream_ = &context_.upstreamFor(found->second);
+  request_deadline_ = started_ + upstream_->upstream->config().timeouts.request;
+  if (request_.expect_continue && request_.framing != http::BodyFraming::kNone)
+    owner_.clientStream().write(http::kContinue);
+  beginAttempt();
+}
+
+void Exchange::beginAttempt() {
+  const upstream::Upstream& shared = *upstream_->upstream;
+  thread_local std::vector<upstream::EndpointLoad> loads;
+  loads.clear();
+  for (size_t i = 0; i < shared.endpointCount(); ++i)
+    loads.push_back({upstream_->pool.activeRequests(i), shared.resolved(i)});
+  const int pick = upstream_->balancer.pick(loads, endpoint_);
+  if (pick < 0) {
+    replyLocally(http::LocalReason::kNoHealthyEndpoint);
+    return;
+  }
+  attempts_++;
+  endpoint_ = pick;
+  endpoint_text_ = shared.endpoint(pick).text;
+  upstream_->pool.requestStarted(pick);
+  endpoint_active_ = true;
+  const auto& timeouts = shared.config().timeouts;
+  try_deadline_ = timeouts.per_try > Duration::zero() ? context_.clock.now() + timeouts.per_try
+                                                      : MonoTime::max();
+  phase_ = Phase::kWaitingConnection;
+  response_bytes_seen_ = false;
+  armTimer();
+  if (upstream::PooledConnection* ready = upstream_->pool.acquire(pick, *this))
+    onPoolReady(*ready);
+}
+
+void Exchange::onPoolReady(upstream::PooledConnection& connection) {
+  connection_ = &connection;
+  connection_reused_ = connection.requestsServed() > 1;
+  connection.stream().setHandler(this);
+  connection.stream().startReading();
+  phase_ = Phase::kAwaitingHead;
+  if (!response_parser_) response_parser_ = std::make_unique<http::ResponseParser>(*this, http::ParserLimits{});
+  response_parser_->expectNoBody(request_.method == "HEAD");
+  interim_ = false;
+  response_complete_ = false;
+  last_upstream_activity_ = context_.clock.now();
+  sendRequestHead();
+  armTimer();
+}
+
+void Exchange::onPoolFailure(upstream::PoolFailure failure, const std::string& detail) {
+  if (failure == upstream::PoolFailure::kPoolTimeout) {
+    error_detail_ = detail;
+    endAttempt(policy::AttemptOutcome::kCancelled, false);
+    replyLocally(http::LocalReason::kPoolTimeout);
+    return;
+  }
+  failAttempt(policy::AttemptOutcome::kConnectFailed, http::LocalReason::kConnectFailed, detail);
+}
+
+void Exchange::sendRequestHead() {
+  http::RequestHead head = request_;  // the original stays intact for another attempt
+  http::ForwardContext forward;
+  forward.client_address = client_ip_;
+  forward.upstream_authority = endpoint_text_;
+  forward.preserve_host = route_->preserve_host;
+  forward.request_id = request_id_;
+  http::prepareUpstreamRequest(head, forward);
+  std::string out;
+  out.reserve(256 + 64 * head.headers.size());
+  http::appendRequestHead(head, out);
+  io::TcpStream& stream = connection_->stream();
+  stream.cork();
+  stream.write(std::move(out));
+  for (const auto& chunk : body_buffer_) writeBodyChunk(chunk);
+  body_buffer_.clear();
+  body_buffered_bytes_ = 0;
+  if (request_complete_) {
+    if (request_.framing == http::BodyFraming::kChunked) stream.write(http::kLastChunk);
+    request_sent_ = true;
+  }
+  stream.uncork();
+}
+
+void Exchange::writeBodyChunk(std::string_view chunk) {
+  if (chunk.empty()) return;
+  io::TcpStream& stream = connection_->stream();
+  if (stream.queuedBytes() == 0) last_upstream_activity_ = context_.clock.now();
+  if (request_.framing == http::BodyFraming::kChunked) {
+    std::string framed;
+    framed.reserve(chunk.size() + 16);
+    http::appendChunkHeader(chunk.size(), framed);
+    framed.append(chunk);
+    framed.append(http::kChunkEnd);
+    stream.write(std::move(framed));
+  } else {
+    stream.write(std::string(chunk));
+  }
+}
+
+http::ParserAction Exchange::onRequestBody(std::string_view chunk) {
+  bytes_in_ += chunk.size();
+  if (phase_ == Phase::kDone) return http::ParserAction::kContinue;  // replied already
+  if (connection_ != nullptr) {
+    writeBodyChunk(chunk);
+    if (connection_->stream().queuedBytes() > kHighWaterBytes) {
+      body_paused_ = true;
+      return http::ParserAction::kPause;
+    }
+    return http::ParserAction::kContinue;
+  }
+  body_buffer_.emplace_back(chunk);
+  body_buffered_bytes_ += chunk.size();
+  if (body_buffered_bytes_ > kHighWaterBytes) {
+    body_paused_ = true;
+    return http::ParserAction::kPause;
+  }
+  return http::ParserAction::kContinue;
+}
+
+void Exchange::onRequestComplete() {
+  request_complete_ = true;
+  if (phase_ == Phase::kDone || connection_ == nullptr) return;
+  io::TcpStream& stream = connection_->stream();
+  if (request_.framing == http::BodyFraming::kChunked) stream.write(http::kLastChunk);
+  request_sent_ = true;
+  last_upstream_activity_ = context_.clock.now();
+  armTimer();
+}
+
+void Exchange::onStreamDrained() {
+  last_upstream_activity_ = context_.clock.now();
+  if (body_paused_) {
+    body_paused_ = false;
+    owner_.resumeRequestBody();
+  }
+}
+
+void Exchange::onStreamData(const char* data, size_t len) {
+  last_upstream_activity_ = context_.clock.now();
+  response_bytes_seen_ = true;
+  const http::ParseResult result = response_parser_->feed(data, len);
+  if (phase_ == Phase::kDone) return;
+  if (result.status == http::ParseStatus::kError) {
+    const std::string detail = "invalid response from upstream: " + result.detail;
+    if (phase_ == Phase::kStreamingResponse) {
+      abort(detail);
+    } else {
+      failAttempt(policy::AttemptOutcome::kReset, http::LocalReason::kUpstreamReset, detail);
+    }
+    return;
+  }
+  if (response_complete_) completeResponse(result.consumed < len);
+}
+
+void Exchange::onStreamEnd(int error) {
+  if (phase_ == Phase::kDone || connection_ == nullptr) return;
+  if (error == 0 && response_parser_) {
+    // An orderly close may be how a close-delimited body ends.
+    const http::ParseResult result = response_parser_->finish();
+    if (result.status == http::ParseStatus::kOk && response_complete_) {
+      upstream_keep_alive_ = false;
+      completeResponse(false);
+      return;
+    }
+  }
+  const std::string detail = error != 0 ? "upstream connection error: " + io::errorName(error)
+                                        : "upstream closed the connection";
+  if (phase_ == Phase::kStreamingResponse) {
+    abort(detail + " before the response was complete");
+    return;
+  }
+  failAttempt(policy::AttemptOutcome::kReset, http::LocalReason::kUpstreamReset,
+              detail + " before sending a response");
+}
+
+void Exchange::failAttempt(policy::AttemptOutcome outcome, http::LocalReason reason,
+                           const std::string& detail) {
+  error_detail_ = detail;
+  const bool stale_candidate = outcome == policy::AttemptOutcome::kReset && connection_reused_ &&
+                               !response_bytes_seen_ &&
+                               request_.framing == http::BodyFraming::kNone;
+  endAttempt(outcome, false);
+  if (stale_candidate && stale_retries_ < kMaxStaleConnectionRetries &&
+      context_.clock.now() < request_deadline_) {
+    // Not a policy retry: the request never reached an application on the other side.
+    stale_retries_++;
+    attempts_--;
+    beginAttempt();
+    return;
+  }
+  replyLocally(reason);
+}
+
+void Exchange::endAttempt(policy::AttemptOutcome outcome, bool reusable) {
+  if (upstream_ == nullptr) return;
+  upstream_->pool.cancel(*this);
+  if (phase_ != Phase::kStarting) upstream_->upstream->metrics().countAttempt(outcome);
+  if (connection_ != nullptr) {
+    upstream::PooledConnection* connection = connection_;
+    connection_ = nullptr;
+    upstream_paused_ = false;
+    upstream_->pool.release(*connection, reusable);
+  }
+  if (endpoint_active_) {
+    upstream_->pool.requestFinished(static_cast<size_t>(endpoint_));
+    endpoint_active_ = false;
+  }
+  try_deadline_ = MonoTime::max();
+}
+
+}  // namespace outrigger::exchange

@@ -1,0 +1,163 @@
+#pragma once
+// One request's life (DESIGN §4): route -> pick endpoint -> pooled connection -> send the
+// request (streaming its body) -> await the response head -> stream the response back
+// with back-pressure -> record metrics and the access log. On failure it answers with a
+// local reply (DESIGN §5), or cuts the client connection when a response was already
+// under way, so a truncated body is never passed off as complete.
+//
+// The session owns the exchange and feeds it the request body; the exchange owns at most
+// one lent upstream connection at a time and gives it back before it finishes.
+
+#include <deque>
+#include <memory>
+#include <string>
+
+#include "proxy/common/clock.h"
+#include "proxy/config/schema.h"
+#include "proxy/exchange/worker_context.h"
+#include "proxy/http/local_reply.h"
+#include "proxy/http/message.h"
+#include "proxy/http/parser.h"
+#include "proxy/io/tcp_stream.h"
+#include "proxy/io/timer.h"
+#include "proxy/policy/outcome.h"
+#include "proxy/upstream/connection_pool.h"
+
+namespace prometheus {
+class Gauge;
+}
+
+namespace outrigger::exchange {
+
+// The downstream side, as the exchange sees it.
+class ExchangeOwner {
+ public:
+  virtual ~ExchangeOwner() = default;
+  virtual io::TcpStream& clientStream() = 0;
+  // The response was queued in full. keep_alive: the client connection may serve another
+  // request.
+  virtual void onExchangeDone(bool keep_alive) = 0;
+  // The response cannot be completed: the client connection must be cut.
+  virtual void onExchangeAborted() = 0;
+  // The exchange can take more request body again.
+  virtual void resumeRequestBody() = 0;
+};
+
+struct ListenerInfo {
+  const config::ListenerConfig* config;
+  size_t index;                    // into Snapshot::routers
+  prometheus::Gauge* connections;  // outrigger_downstream_connections{listener}
+};
+
+class Exchange final : public io::StreamHandler,
+                       public http::ResponseHandler,
+                       public upstream::PoolWaiter {
+ public:
+  Exchange(WorkerContext& context, ExchangeOwner& owner, ListenerInfo listener,
+           std::string client_ip, http::RequestHead head, MonoTime started);
+  ~Exchange() override;
+  Exchange(const Exchange&) = delete;
+  Exchange& operator=(const Exchange&) = delete;
+
+  void start();
+  // Request body from the client; kPause asks the session to stop reading for now.
+  http::ParserAction onRequestBody(std::string_view chunk);
+  void onRequestComplete();
+  // The client went away (reset, or EOF before the request was complete).
+  void onClientGone();
+  // Every byte queued to the client was written.
+  void onClientDrained();
+  bool finished() const { return phase_ == Phase::kDone; }
+
+ private:
+  enum class Phase {
+    kStarting,
+    kWaitingConnection,  // pool wait or connect
+    kAwaitingHead,       // request sent or being sent, no response head yet
+    kStreamingResponse,  // response head sent to the client
+    kDone,
+  };
+
+  // Upstream attempt.
+  void beginAttempt();
+  void onPoolReady(upstream::PooledConnection& connection) override;
+  void onPoolFailure(upstream::PoolFailure failure, const std::string& detail) override;
+  void sendRequestHead();
+  void writeBodyChunk(std::string_view chunk);
+  void endAttempt(policy::AttemptOutcome outcome, bool reusable);
+  void failAttempt(policy::AttemptOutcome outcome, http::LocalReason reason,
+                   const std::string& detail);
+  bool retryOnFreshConnection(policy::AttemptOutcome outcome);
+
+  // Upstream connection events.
+  void onStreamData(const char* data, size_t len) override;
+  void onStreamEnd(int error) override;
+  void onStreamDrained() override;
+
+  // Response parsing.
+  http::ParserAction onResponseHead(http::ResponseHead& head) override;
+  http::ParserAction onResponseBody(std::string_view chunk) override;
+  http::ParserAction onResponseComplete() override;
+
+  // Timeouts: one timer for every deadline, re-armed lazily.
+  void armTimer();
+  void onTimer();
+  MonoTime nextDeadline() const;
+
+  void completeResponse(bool extra_bytes);
+  void replyLocally(http::LocalReason reason, int retry_after_seconds = 0);
+  void finish(bool keep_alive);
+  void abort(const std::string& detail);
+  void record();  // metrics and the access log line
+
+  WorkerContext& context_;
+  ExchangeOwner& owner_;
+  std::shared_ptr<const Snapshot> snapshot_;  // kept until the exchange ends
+  ListenerInfo listener_;
+  std::string client_ip_;
+  http::RequestHead request_;
+  std::string request_id_;
+  const config::RouteConfig* route_ = nullptr;
+  WorkerUpstream* upstream_ = nullptr;
+  Phase phase_ = Phase::kStarting;
+
+  MonoTime started_;
+  MonoTime request_deadline_ = MonoTime::max();
+  MonoTime try_deadline_ = MonoTime::max();
+  MonoTime last_upstream_activity_{};
+  io::Timer timer_;
+
+  // Request body: buffered until a connection is ready, then streamed.
+  std::deque<std::string> body_buffer_;
+  size_t body_buffered_bytes_ = 0;
+  bool request_complete_ = false;
+  bool request_sent_ = false;  // head, body and terminator all queued upstream
+  bool body_paused_ = false;   // we asked the session to stop reading
+
+  // Current attempt.
+  upstream::PooledConnection* connection_ = nullptr;
+  int endpoint_ = -1;
+  bool endpoint_active_ = false;  // counted in the pool's per-endpoint active requests
+  int attempts_ = 0;
+  int stale_retries_ = 0;
+  bool connection_reused_ = false;
+  bool response_bytes_seen_ = false;
+  bool interim_ = false;  // parsing a 1xx response
+  bool upstream_keep_alive_ = false;
+  std::unique_ptr<http::ResponseParser> response_parser_;
+  bool upstream_paused_ = false;  // upstream reads stopped while the client catches up
+
+  // Response to the client.
+  bool no_response_body_ = false;  // HEAD
+  bool chunk_to_client_ = false;
+  bool close_after_response_ = false;
+  bool response_complete_ = false;
+  int status_ = 0;
+  std::string reason_;  // local reply reason, "" for upstream responses
+  std::string endpoint_text_;
+  std::string error_detail_;
+  uint64_t bytes_in_ = 0;
+  uint64_t bytes_out_ = 0;
+};
+
+}  // namespace outrigger::exchange

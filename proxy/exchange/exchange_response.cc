@@ -1,0 +1,257 @@
+// The response half of Exchange: head and body to the client, completion, timeouts,
+// local replies and the record of the request.
+#include <algorithm>
+
+#include "proxy/exchange/exchange.h"
+#include "proxy/http/header_rules.h"
+#include "proxy/http/serializer.h"
+#include "proxy/log/access_log.h"
+#include "proxy/metrics/metrics.h"
+
+namespace outrigger::exchange {
+namespace {
+
+constexpr size_t kHighWaterBytes = 64 * 1024;
+
+uint64_t parseContentLength(const std::string* value) {
+  if (value == nullptr || value->empty()) return 0;
+  uint64_t n = 0;
+  for (char c : *value) {
+    if (c < '0' || c > '9') return 0;
+    n = n * 10 + static_cast<uint64_t>(c - '0');
+  }
+  return n;
+}
+
+}  // namespace
+
+http::ParserAction Exchange::onResponseHead(http::ResponseHead& head) {
+  if (head.status < 200) {
+    interim_ = true;  // 1xx: the real response follows on the same connection
+    return http::ParserAction::kContinue;
+  }
+  status_ = head.status;
+  upstream_keep_alive_ = head.keep_alive;
+  try_deadline_ = MonoTime::max();
+  phase_ = Phase::kStreamingResponse;
+
+  const bool is_head = request_.method == "HEAD";
+  uint64_t head_length = 0;
+  bool head_has_length = false;
+  if (is_head) {
+    const std::string* cl = head.headers.get("content-length");
+    head_has_length = cl != nullptr;
+    head_length = parseContentLength(cl);
+  }
+  http::prepareDownstreamResponse(head, request_id_);
+
+  bool keep_alive = request_.keep_alive && !close_after_response_;
+  const bool client_http11 = request_.version_minor >= 1;
+  if (is_head) {
+    no_response_body_ = true;
+    head.framing = head_has_length ? http::BodyFraming::kContentLength
+                                   : http::BodyFraming::kUntilClose;  // no framing header
+    head.content_length = head_length;
+  } else if (head.framing == http::BodyFraming::kChunked ||
+             head.framing == http::BodyFraming::kUntilClose) {
+    if (client_http11) {
+      head.framing = http::BodyFraming::kChunked;
+      chunk_to_client_ = true;
+    } else {
+      head.framing = http::BodyFraming::kUntilClose;
+      keep_alive = false;  // an HTTP/1.0 client learns the end from the close
+    }
+  }
+  if (!client_http11 && keep_alive) head.headers.set("Connection", "keep-alive");
+  head.keep_alive = keep_alive;
+  close_after_response_ = !keep_alive;
+  head.version_minor = 1;
+
+  std::string out;
+  out.reserve(256 + 64 * head.headers.size());
+  http::appendResponseHead(head, out);
+  owner_.clientStream().write(std::move(out));
+  return http::ParserAction::kContinue;
+}
+
+http::ParserAction Exchange::onResponseBody(std::string_view chunk) {
+  if (no_response_body_ || chunk.empty()) return http::ParserAction::kContinue;
+  bytes_out_ += chunk.size();
+  io::TcpStream& client = owner_.clientStream();
+  if (chunk_to_client_) {
+    std::string framed;
+    framed.reserve(chunk.size() + 16);
+    http::appendChunkHeader(chunk.size(), framed);
+    framed.append(chunk);
+    framed.append(http::kChunkEnd);
+    client.write(std::move(framed));
+  } else {
+    client.write(std::string(chunk));
+  }
+  if (client.queuedBytes() > kHighWaterBytes && !upstream_paused_ && connection_ != nullptr) {
+    // Back-pressure: the client reads slower than the upstream sends.
+    connection_->stream().stopReading();
+    upstream_paused_ = true;
+  }
+  return http::ParserAction::kContinue;
+}
+
+http::ParserAction Exchange::onResponseComplete() {
+  if (interim_) {
+    interim_ = false;
+    return http::ParserAction::kContinue;
+  }
+  response_complete_ = true;
+  return http::ParserAction::kPause;  // bytes after the response are looked at by the caller
+}
+
+void Exchange::completeResponse(bool extra_bytes) {
+  if (chunk_to_client_) owner_.clientStream().write(http::kLastChunk);
+  // A connection that sent more than one response, or whose request was not sent in full,
+  // is not in a known state: it is never reused.
+  const bool reusable = upstream_keep_alive_ && request_sent_ && !extra_bytes;
+  endAttempt(policy::AttemptOutcome::kSuccess, reusable);
+  finish(!close_after_response_ && request_complete_);
+}
+
+void Exchange::onClientDrained() {
+  if (upstream_paused_ && connection_ != nullptr) {
+    upstream_paused_ = false;
+    last_upstream_activity_ = context_.clock.now();
+    connection_->stream().startReading();
+    armTimer();
+  }
+}
+
+void Exchange::onClientGone() {
+  if (phase_ == Phase::kDone) return;
+  error_detail_ = "client closed the connection";
+  endAttempt(policy::AttemptOutcome::kCancelled, false);
+  if (status_ == 0 || phase_ != Phase::kStreamingResponse) status_ = 499;
+  phase_ = Phase::kDone;
+  timer_.stop();
+  record();
+}
+
+MonoTime Exchange::nextDeadline() const {
+  MonoTime deadline = std::min(request_deadline_, try_deadline_);
+  if (connection_ != nullptr && !upstream_paused_ && upstream_ != nullptr) {
+    const auto& timeouts = upstream_->upstream->config().timeouts;
+    if (request_sent_) {
+      deadline = std::min(deadline, last_upstream_activity_ + timeouts.read);
+    } else if (connection_->stream().queuedBytes() > 0) {
+      deadline = std::min(deadline, last_upstream_activity_ + timeouts.write);
+    }
+  }
+  return deadline;
+}
+
+void Exchange::armTimer() {
+  if (phase_ == Phase::kDone) {
+    timer_.stop();
+    return;
+  }
+  const MonoTime deadline = nextDeadline();
+  if (deadline == MonoTime::max()) {
+    timer_.stop();
+    return;
+  }
+  timer_.start(std::max(Duration::zero(), deadline - context_.clock.now()));
+}
+
+void Exchange::onTimer() {
+  if (phase_ == Phase::kDone) return;
+  const MonoTime now = context_.clock.now();
+  if (now >= request_deadline_) {
+    if (phase_ == Phase::kStreamingResponse) {
+      abort("request timeout while streaming the response");
+      return;
+    }
+    error_detail_ = "request timeout";
+    endAttempt(policy::AttemptOutcome::kTimeout, false);
+    replyLocally(http::LocalReason::kRequestTimeout);
+    return;
+  }
+  if (now >= try_deadline_) {
+    failAttempt(policy::AttemptOutcome::kTimeout, http::LocalReason::kUpstreamTimeout,
+                "per_try timeout");
+    return;
+  }
+  if (now >= nextDeadline()) {
+    const char* what = request_sent_ ? "read timeout" : "write timeout";
+    if (phase_ == Phase::kStreamingResponse) {
+      abort(std::string(what) + " while streaming the response");
+    } else {
+      failAttempt(policy::AttemptOutcome::kTimeout, http::LocalReason::kUpstreamTimeout, what);
+    }
+    return;
+  }
+  armTimer();  // activity moved the inactivity deadline: sleep until the new one
+}
+
+void Exchange::replyLocally(http::LocalReason reason, int retry_after_seconds) {
+  if (phase_ == Phase::kStreamingResponse) {
+    abort(std::string("cannot send ") + std::string(http::reasonName(reason)) +
+          ": the response had started");
+    return;
+  }
+  const std::string upstream_name = upstream_ ? upstream_->upstream->name() : "";
+  http::LocalReply reply =
+      http::makeLocalReply(reason, upstream_name, request_id_, retry_after_seconds);
+  status_ = reply.head.status;
+  reason_ = http::reasonName(reason);
+  // Unread request body bytes would be taken for the next request: close instead.
+  const bool keep_alive = request_.keep_alive && request_complete_ && !close_after_response_;
+  reply.head.keep_alive = keep_alive;
+  reply.head.headers.add("X-Request-ID", request_id_);
+  std::string out;
+  http::appendResponseHead(reply.head, out);
+  if (request_.method != "HEAD") {
+    out += reply.body;
+    bytes_out_ += reply.body.size();
+  }
+  owner_.clientStream().write(std::move(out));
+  auto& m = upstream_ ? upstream_->upstream->metrics() : context_.metrics.noUpstream();
+  m.countLocalReply(reason);
+  finish(keep_alive);
+}
+
+void Exchange::finish(bool keep_alive) {
+  phase_ = Phase::kDone;
+  timer_.stop();
+  record();
+  owner_.onExchangeDone(keep_alive);
+}
+
+void Exchange::abort(const std::string& detail) {
+  error_detail_ = detail;
+  endAttempt(policy::AttemptOutcome::kReset, false);
+  phase_ = Phase::kDone;
+  timer_.stop();
+  record();
+  owner_.onExchangeAborted();
+}
+
+void Exchange::record() {
+  const Duration elapsed = context_.clock.now() - started_;
+  auto& m = upstream_ ? upstream_->upstream->metrics() : context_.metrics.noUpstream();
+  m.countRequest(status_, elapsed);
+  if (context_.access_log == nullptr) return;
+  log::AccessLogEntry entry;
+  entry.request_id = request_id_;
+  entry.listener = listener_.config->name;
+  entry.method = request_.method;
+  entry.path = request_.target;
+  entry.upstream = upstream_ ? upstream_->upstream->name() : "";
+  entry.endpoint = endpoint_text_;
+  entry.status = status_;
+  entry.reason = reason_;
+  entry.attempts = attempts_;
+  entry.duration_ms = std::chrono::duration<double, std::milli>(elapsed).count();
+  entry.bytes_in = bytes_in_;
+  entry.bytes_out = bytes_out_;
+  entry.error = error_detail_;
+  context_.access_log->write(entry);
+}
+
+}  // namespace outrigger::exchange

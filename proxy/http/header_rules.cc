@@ -1,0 +1,133 @@
+#include "proxy/http/header_rules.h"
+
+#include <algorithm>
+#include <array>
+#include <vector>
+
+namespace outrigger::http {
+namespace {
+
+// RFC 9110 §7.6.1 plus the framing headers, which the serializer re-writes.
+constexpr std::array<std::string_view, 8> kHopByHop = {
+    "Connection", "Keep-Alive", "Proxy-Connection",  "TE",
+    "Trailer",    "Upgrade",    "Transfer-Encoding", "Content-Length",
+};
+
+constexpr size_t kMaxRequestIdLength = 200;
+
+bool isOws(char c) { return c == ' ' || c == '\t'; }
+
+std::string_view trimOws(std::string_view s) {
+  while (!s.empty() && isOws(s.front())) s.remove_prefix(1);
+  while (!s.empty() && isOws(s.back())) s.remove_suffix(1);
+  return s;
+}
+
+// The header names listed by every Connection header (they may repeat across headers).
+std::vector<std::string> connectionTokens(const Headers& headers) {
+  std::vector<std::string> tokens;
+  for (const Header& h : headers) {
+    if (!equalsIgnoreCase(h.name, "Connection")) continue;
+    std::string_view rest = h.value;
+    while (!rest.empty()) {
+      const size_t comma = rest.find(',');
+      const std::string_view token = trimOws(rest.substr(0, comma));
+      if (!token.empty()) tokens.emplace_back(token);
+      rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
+    }
+  }
+  return tokens;
+}
+
+bool isHopByHop(std::string_view name, const std::vector<std::string>& tokens) {
+  auto matches = [name](std::string_view other) { return equalsIgnoreCase(name, other); };
+  return std::any_of(kHopByHop.begin(), kHopByHop.end(), matches) ||
+         std::any_of(tokens.begin(), tokens.end(), matches);
+}
+
+bool isSaneRequestId(std::string_view id) {
+  if (id.empty() || id.size() > kMaxRequestIdLength) return false;
+  return std::all_of(id.begin(), id.end(), [](char c) { return c >= 0x21 && c <= 0x7e; });
+}
+
+void appendHex64(uint64_t value, std::string& out) {
+  constexpr std::string_view kDigits = "0123456789abcdef";
+  for (int shift = 60; shift >= 0; shift -= 4) out.push_back(kDigits[(value >> shift) & 0xf]);
+}
+
+Header* lastNamed(Headers& headers, std::string_view name) {
+  auto& list = headers.list();
+  auto it = std::find_if(list.rbegin(), list.rend(),
+                         [name](const Header& h) { return equalsIgnoreCase(h.name, name); });
+  return it == list.rend() ? nullptr : &*it;
+}
+
+}  // namespace
+
+void removeHopByHop(Headers& headers) {
+  const std::vector<std::string> tokens = connectionTokens(headers);
+  std::erase_if(headers.list(), [&](const Header& h) { return isHopByHop(h.name, tokens); });
+}
+
+void prepareUpstreamRequest(RequestHead& head, const ForwardContext& ctx) {
+  const std::string* host = head.headers.get("Host");
+  const std::string original_host = host != nullptr ? *host : std::string();
+  const bool had_host = host != nullptr;
+
+  removeHopByHop(head.headers);
+  // We answer 100-continue ourselves; the upstream gets the body without waiting.
+  head.headers.remove("Expect");
+
+  if (!ctx.client_address.empty()) {
+    // Several X-Forwarded-For headers form one list in order, so extend the last one.
+    if (Header* xff = lastNamed(head.headers, "X-Forwarded-For")) {
+      xff->value.append(", ").append(ctx.client_address);
+    } else {
+      head.headers.add("X-Forwarded-For", ctx.client_address);
+    }
+  }
+  head.headers.set("X-Forwarded-Proto", ctx.proto);
+  if (had_host) head.headers.set("X-Forwarded-Host", original_host);
+  const bool rewrite_host = !ctx.preserve_host || !had_host;
+  if (rewrite_host && !ctx.upstream_authority.empty()) {
+    head.headers.set("Host", ctx.upstream_authority);
+  }
+  if (!ctx.request_id.empty()) head.headers.set("X-Request-ID", ctx.request_id);
+
+  head.keep_alive = true;
+  head.version_minor = 1;
+}
+
+void prepareDownstreamResponse(ResponseHead& head, std::string_view request_id) {
+  removeHopByHop(head.headers);
+  if (!request_id.empty()) head.headers.set("X-Request-ID", request_id);
+}
+
+std::string requestIdFor(const RequestHead& head, Random& random) {
+  const std::string* incoming = head.headers.get("X-Request-ID");
+  if (incoming != nullptr && isSaneRequestId(*incoming)) return *incoming;
+  std::string id;
+  id.reserve(32);
+  appendHex64(random.next(), id);
+  appendHex64(random.next(), id);
+  return id;
+}
+
+std::string hostWithoutPort(const RequestHead& head) {
+  const std::string* host = head.headers.get("Host");
+  if (host == nullptr) return {};
+  std::string_view h = trimOws(*host);
+  if (!h.empty() && h.front() == '[') {
+    const size_t close = h.find(']');
+    if (close != std::string_view::npos) h = h.substr(0, close + 1);
+  } else if (h.find(':') == h.rfind(':')) {
+    // One colon separates the port; several mean a bare IPv6 address, kept whole.
+    h = h.substr(0, h.find(':'));
+  }
+  std::string result(h);
+  std::transform(result.begin(), result.end(), result.begin(),
+                 [](char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c; });
+  return result;
+}
+
+}  // namespace outrigger::http

@@ -1,0 +1,44 @@
+#pragma once
+// How headers change on the way through the proxy (RFC 9110 §7.6.1 hop-by-hop rules,
+// X-Forwarded-*, Host rewriting, request ids). Pure functions over the message model.
+
+#include <string>
+#include <string_view>
+
+#include "proxy/common/random.h"
+#include "proxy/http/message.h"
+
+namespace outrigger::http {
+
+// Removes Connection and every header it lists, Keep-Alive, Proxy-Connection, TE,
+// Trailer, Upgrade, Transfer-Encoding and Content-Length (framing is re-written by the
+// serializer from head.framing).
+void removeHopByHop(Headers& headers);
+
+struct ForwardContext {
+  std::string_view client_address;      // the app's IP, for X-Forwarded-For
+  std::string_view proto = "http";      // X-Forwarded-Proto
+  std::string_view upstream_authority;  // "host:port" of the chosen endpoint
+  bool preserve_host = false;           // keep the app's Host instead
+  std::string_view request_id;          // X-Request-ID to send
+};
+
+// Turns the app's request head into the one sent upstream: hop-by-hop removed,
+// X-Forwarded-For appended to, X-Forwarded-Proto and X-Forwarded-Host set (Host as the app
+// sent it), Host set to the endpoint authority unless preserve_host, X-Request-ID set,
+// Expect removed (outrigger answers 100-continue itself), keep-alive forced on and
+// version set to 1.1.
+void prepareUpstreamRequest(RequestHead& head, const ForwardContext& ctx);
+
+// Turns the upstream's response head into the one sent to the app: hop-by-hop removed,
+// X-Request-ID echoed.
+void prepareDownstreamResponse(ResponseHead& head, std::string_view request_id);
+
+// The app's X-Request-ID if present and sane (1-200 visible ASCII chars), else a new
+// random one (32 hex chars).
+std::string requestIdFor(const RequestHead& head, Random& random);
+
+// The Host header without the port, lower-cased; "" if absent.
+std::string hostWithoutPort(const RequestHead& head);
+
+}  // namespace outrigger::http

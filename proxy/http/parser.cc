@@ -1,0 +1,122 @@
+#include "proxy/http/parser.h"
+
+#include "proxy/http/parser_core.h"
+
+namespace outrigger::http {
+namespace {
+
+bool expectsContinue(const Headers& headers) {
+  const std::string* expect = headers.get("Expect");
+  return expect != nullptr && equalsIgnoreCase(*expect, "100-continue");
+}
+
+}  // namespace
+
+struct RequestParser::Impl final : detail::ParserCore {
+  Impl(RequestHandler& handler, ParserLimits limits)
+      : ParserCore(HTTP_REQUEST, limits), handler_(handler) {
+    bindHead(head_.headers, head_.target);
+  }
+
+  void onMessageBegin() override {
+    head_.framing = BodyFraming::kNone;
+    head_.content_length = 0;
+  }
+
+  HeadOutcome onHeadComplete() override {
+    if (parser_.http_major != 1) {
+      reject(ParseError::kBadMessage, "unsupported HTTP version");
+      return {};
+    }
+    head_.method.assign(llhttp_method_name(static_cast<llhttp_method_t>(parser_.method)));
+    head_.version_minor = parser_.http_minor;
+    head_.framing = parsedFraming(BodyFraming::kNone);
+    head_.content_length =
+        head_.framing == BodyFraming::kContentLength ? parser_.content_length : 0;
+    head_.keep_alive = llhttp_should_keep_alive(&parser_) != 0;
+    head_.expect_continue = expectsContinue(head_.headers);
+    const bool has_body =
+        head_.framing == BodyFraming::kChunked ||
+        (head_.framing == BodyFraming::kContentLength && head_.content_length > 0);
+    return HeadOutcome{handler_.onRequestHead(head_), has_body};
+  }
+
+  ParserAction onBody(std::string_view chunk) override { return handler_.onRequestBody(chunk); }
+  ParserAction onComplete() override { return handler_.onRequestComplete(); }
+
+  RequestHandler& handler_;
+  RequestHead head_;
+};
+
+RequestParser::RequestParser(RequestHandler& handler, ParserLimits limits)
+    : impl_(std::make_unique<Impl>(handler, limits)) {}
+RequestParser::~RequestParser() = default;
+ParseResult RequestParser::feed(const char* data, size_t len) { return impl_->feed(data, len); }
+void RequestParser::resume() { impl_->resume(); }
+bool RequestParser::idle() const { return impl_->idle(); }
+
+struct ResponseParser::Impl final : detail::ParserCore {
+  Impl(ResponseHandler& handler, ParserLimits limits)
+      : ParserCore(HTTP_RESPONSE, limits), handler_(handler) {
+    bindHead(head_.headers, head_.reason);
+  }
+
+  void onMessageBegin() override {
+    head_.framing = BodyFraming::kNone;
+    head_.content_length = 0;
+  }
+
+  HeadOutcome onHeadComplete() override {
+    const int status = parser_.status_code;
+    if (parser_.http_major != 1) {
+      reject(ParseError::kBadMessage, "unsupported HTTP version");
+      return {};
+    }
+    if (status == 101) {
+      // We strip Upgrade from every request, so a switch was never asked for.
+      reject(ParseError::kBadMessage, "unexpected 101 Switching Protocols");
+      return {};
+    }
+    interim_ = status / 100 == 1;
+    const bool no_body = interim_ || status == 204 || status == 304 || expect_no_body_;
+    if (no_body) parser_.flags |= F_SKIPBODY;  // what returning 1 from this callback does
+    head_.status = status;
+    head_.version_minor = parser_.http_minor;
+    head_.framing = parsedFraming(BodyFraming::kUntilClose);
+    if (no_body && (head_.framing != BodyFraming::kContentLength || interim_ || status == 204)) {
+      head_.framing = BodyFraming::kNone;
+    }
+    // For HEAD and 304 a Content-Length is kept as metadata (the size a GET would return),
+    // so the serializer can pass it on; no body bytes are read either way.
+    head_.content_length =
+        head_.framing == BodyFraming::kContentLength ? parser_.content_length : 0;
+    head_.keep_alive = llhttp_should_keep_alive(&parser_) != 0;
+    const bool has_body =
+        !no_body && !(head_.framing == BodyFraming::kContentLength && head_.content_length == 0);
+    return HeadOutcome{handler_.onResponseHead(head_), has_body};
+  }
+
+  ParserAction onBody(std::string_view chunk) override { return handler_.onResponseBody(chunk); }
+
+  ParserAction onComplete() override {
+    // expectNoBody() describes the final response; interim ones do not use it up.
+    if (!interim_) expect_no_body_ = false;
+    return handler_.onResponseComplete();
+  }
+
+  ResponseHandler& handler_;
+  ResponseHead head_;
+  bool expect_no_body_ = false;
+  bool interim_ = false;
+};
+
+ResponseParser::ResponseParser(ResponseHandler& handler, ParserLimits limits)
+    : impl_(std::make_unique<Impl>(handler, limits)) {}
+ResponseParser::~ResponseParser() = default;
+void ResponseParser::expectNoBody(bool no_body) { impl_->expect_no_body_ = no_body; }
+ParseResult ResponseParser::feed(const char* data, size_t len) { return impl_->feed(data, len); }
+void ResponseParser::resume() { impl_->resume(); }
+ParseResult ResponseParser::finish() { return impl_->finish(); }
+bool ResponseParser::idle() const { return impl_->idle(); }
+
+}  // namespace outrigger::http

@@ -1,0 +1,106 @@
+#pragma once
+// Streaming HTTP/1.x parsers over llhttp, one per direction. Bytes go in with feed();
+// heads, body chunks and message ends come out through a handler. Nothing is buffered
+// beyond the head being assembled: body chunks point into the caller's buffer.
+//
+// A handler callback may ask the parser to pause (return ParserAction::kPause). feed()
+// then returns kPaused with `consumed` telling how many bytes were used; the caller keeps
+// the rest, calls resume() when ready, and feeds the rest again.
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "proxy/http/message.h"
+
+namespace outrigger::http {
+
+enum class ParserAction { kContinue, kPause };
+
+enum class ParseStatus {
+  kOk,      // every byte consumed; more may come
+  kPaused,  // a callback asked to pause; bytes after `consumed` were not parsed
+  kError,   // the input is not valid HTTP (or exceeds a limit); the parser is dead
+};
+
+enum class ParseError {
+  kNone,
+  kBadMessage,      // malformed syntax, smuggling vectors, bad chunk sizes...
+  kHeadTooLarge,    // request line/status line + headers over the limit
+  kBodyNotAllowed,  // e.g. a body on a message that cannot have one
+};
+
+struct ParseResult {
+  ParseStatus status = ParseStatus::kOk;
+  size_t consumed = 0;
+  ParseError error = ParseError::kNone;
+  std::string detail;  // llhttp's reason, for logs
+};
+
+struct ParserLimits {
+  uint64_t max_head_bytes = 64 * 1024;
+  uint32_t max_headers = 100;
+};
+
+class RequestHandler {
+ public:
+  virtual ~RequestHandler() = default;
+  // The head is complete. The handler may move from `head`.
+  virtual ParserAction onRequestHead(RequestHead& head) = 0;
+  virtual ParserAction onRequestBody(std::string_view chunk) = 0;
+  virtual ParserAction onRequestComplete() = 0;
+};
+
+class ResponseHandler {
+ public:
+  virtual ~ResponseHandler() = default;
+  // Interim 1xx responses (other than 101) are delivered too, followed by
+  // onResponseComplete; the next response on the connection is the real one.
+  virtual ParserAction onResponseHead(ResponseHead& head) = 0;
+  virtual ParserAction onResponseBody(std::string_view chunk) = 0;
+  virtual ParserAction onResponseComplete() = 0;
+};
+
+class RequestParser {
+ public:
+  RequestParser(RequestHandler& handler, ParserLimits limits);
+  ~RequestParser();
+  RequestParser(const RequestParser&) = delete;
+  RequestParser& operator=(const RequestParser&) = delete;
+
+  ParseResult feed(const char* data, size_t len);
+  void resume();  // after kPaused
+  // True when no message is partially parsed (between messages).
+  bool idle() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+class ResponseParser {
+ public:
+  ResponseParser(ResponseHandler& handler, ParserLimits limits);
+  ~ResponseParser();
+  ResponseParser(const ResponseParser&) = delete;
+  ResponseParser& operator=(const ResponseParser&) = delete;
+
+  // The next response answers a HEAD request (or any request whose response has no
+  // body): the parser must not expect a body whatever the headers say. Call before
+  // feeding that response's bytes.
+  void expectNoBody(bool no_body);
+  ParseResult feed(const char* data, size_t len);
+  void resume();
+  // The connection hit EOF. Returns kOk if that completes a close-delimited body
+  // (onResponseComplete is called), kError if a response was cut short.
+  ParseResult finish();
+  bool idle() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace outrigger::http

@@ -1,0 +1,25 @@
+#pragma once
+// Writes HTTP/1.1 heads and chunk framing into caller-owned buffers. The framing header
+// (Content-Length or Transfer-Encoding) is written from head.framing, never copied from
+// the header list: the header rules have already removed those.
+
+#include <string>
+#include <string_view>
+
+#include "proxy/http/message.h"
+
+namespace outrigger::http {
+
+// "METHOD target HTTP/1.1\r\n" + headers + framing header + "\r\n".
+void appendRequestHead(const RequestHead& head, std::string& out);
+// "HTTP/1.1 status reason\r\n" + headers + framing header + "\r\n". For HTTP/1.0
+// clients pass version_minor 0 in head; kUntilClose writes no framing header.
+void appendResponseHead(const ResponseHead& head, std::string& out);
+// "<hex size>\r\n"
+void appendChunkHeader(size_t size, std::string& out);
+
+inline constexpr std::string_view kChunkEnd = "\r\n";           // after each chunk's data
+inline constexpr std::string_view kLastChunk = "0\r\n\r\n";      // end of a chunked body
+inline constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+
+}  // namespace outrigger::http

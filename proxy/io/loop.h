@@ -1,0 +1,50 @@
+#pragma once
+// One event loop (one per worker thread, one on the main thread). The rest of the code
+// sees only this wrapper, never uv_* types (CONVENTIONS: protocol code never sees uv).
+
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <vector>
+
+#include "proxy/common/clock.h"
+
+typedef struct uv_loop_s uv_loop_t;
+
+namespace outrigger::io {
+
+class Loop {
+ public:
+  Loop();
+  ~Loop();  // runs the loop until every handle closed; aborts if uv_loop_close fails
+  Loop(const Loop&) = delete;
+  Loop& operator=(const Loop&) = delete;
+
+  void run();   // until stop() or no more active handles
+  void stop();  // from the loop's own thread
+
+  // Runs fn on the next loop turn, never from inside this call (CONVENTIONS: a callback
+  // is never invoked from inside the call that started the work).
+  void defer(std::function<void()> fn);
+  // Thread-safe: runs fn on this loop's thread soon. Used to hand work to workers.
+  void post(std::function<void()> fn);
+
+  // Closes every internal handle so the loop can finish; call before the last run().
+  void shutdown();
+
+  uv_loop_t* raw() { return loop_; }
+
+  struct Internals;  // defined in loop.cc
+
+ private:
+  uv_loop_t* loop_;
+  std::unique_ptr<Internals> internals_;
+};
+
+// The loop's monotonic clock, in nanoseconds (uv_hrtime).
+class LoopClock final : public Clock {
+ public:
+  MonoTime now() const override;
+};
+
+}  // namespace outrigger::io

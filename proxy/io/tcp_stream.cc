@@ -1,0 +1,268 @@
+#include "proxy/io/tcp_stream.h"
+
+#include <uv.h>
+
+#include <cstdio>
+#include <cstdlib>
+
+namespace outrigger::io {
+namespace {
+
+constexpr size_t kReadBufferSize = 64 * 1024;
+constexpr uint64_t kLingerMillis = 2000;
+
+// One read buffer per thread: libuv delivers each read before allocating the next, and
+// handlers consume (or copy) the bytes inside the callback.
+thread_local char tReadBuffer[kReadBufferSize];
+
+}  // namespace
+
+struct TcpStream::Impl {
+  uv_tcp_t tcp;
+  uv_connect_t connect_req;
+  uv_write_t write_req;
+  uv_shutdown_t shutdown_req;
+  uv_timer_t linger_timer;
+  StreamHandler* handler = nullptr;  // null once the owner let go
+  std::vector<std::string> pending;
+  std::vector<std::string> inflight;
+  std::vector<uv_buf_t> bufs;
+  size_t pending_bytes = 0;
+  size_t inflight_bytes = 0;
+  int open_handles = 1;
+  bool write_in_flight = false;
+  bool corked = false;
+  bool closing = false;
+  bool graceful = false;  // closeGracefully() was called
+  bool reset_on_close = false;
+  bool linger_timer_open = false;
+  bool reading = false;
+  bool ended = false;  // EOF or error seen: reading cannot restart
+
+  uv_stream_t* stream() { return reinterpret_cast<uv_stream_t*>(&tcp); }
+  uv_handle_t* handle() { return reinterpret_cast<uv_handle_t*>(&tcp); }
+
+  static void onClosed(uv_handle_t* h) {
+    auto* self = static_cast<Impl*>(h->data);
+    if (--self->open_handles == 0) delete self;
+  }
+
+  void close() {
+    if (closing) return;
+    closing = true;
+    handler = nullptr;
+    if (linger_timer_open) uv_close(reinterpret_cast<uv_handle_t*>(&linger_timer), onClosed);
+    if (reset_on_close && uv_is_active(handle())) {
+      if (uv_tcp_close_reset(&tcp, onClosed) == 0) return;
+    }
+    uv_close(handle(), onClosed);
+  }
+
+  void flush() {
+    if (write_in_flight || corked || pending.empty() || closing) return;
+    inflight.swap(pending);
+    inflight_bytes = pending_bytes;
+    pending_bytes = 0;
+    bufs.clear();
+    for (auto& s : inflight) bufs.push_back(uv_buf_init(s.data(), static_cast<unsigned>(s.size())));
+    write_in_flight = true;
+    int rc = uv_write(&write_req, stream(), bufs.data(), static_cast<unsigned>(bufs.size()),
+                      onWritten);
+    if (rc != 0) {
+      write_in_flight = false;
+      fail(rc);
+    }
+  }
+
+  void fail(int error) {
+    StreamHandler* h = handler;
+    if (graceful) {
+      close();
+      return;
+    }
+    uv_read_stop(stream());
+    reading = false;
+    ended = true;
+    if (h) h->onStreamEnd(error);
+  }
+
+  static void onWritten(uv_write_t* req, int status) {
+    auto* self = static_cast<Impl*>(req->data);
+    self->write_in_flight = false;
+    self->inflight.clear();
+    self->inflight_bytes = 0;
+    if (self->closing) return;
+    if (status < 0) {
+      self->fail(status);
+      return;
+    }
+    if (!self->pending.empty()) {
+      self->flush();
+      return;
+    }
+    if (self->graceful) {
+      self->startShutdown();
+      return;
+    }
+    if (self->handler) self->handler->onStreamDrained();
+  }
+
+  void startShutdown() {
+    if (uv_shutdown(&shutdown_req, stream(), onShutdown) != 0) close();
+  }
+
+  static void onShutdown(uv_shutdown_t* req, int status) {
+    auto* self = static_cast<Impl*>(req->data);
+    if (self->closing) return;
+    if (status < 0 || self->ended) {
+      self->close();
+      return;
+    }
+    // Read and discard what the peer still sends, so closing with unread bytes does not
+    // turn into a reset that destroys the reply we just sent.
+    uv_timer_init(self->tcp.loop, &self->linger_timer);
+    self->linger_timer.data = self;
+    self->linger_timer_open = true;
+    self->open_handles++;
+    uv_timer_start(
+        &self->linger_timer, [](uv_timer_t* t) { static_cast<Impl*>(t->data)->close(); },
+        kLingerMillis, 0);
+    uv_read_start(self->stream(), allocBuffer, onRead);
+  }
+
+  static void allocBuffer(uv_handle_t*, size_t, uv_buf_t* buf) {
+    *buf = uv_buf_init(tReadBuffer, kReadBufferSize);
+  }
+
+  static void onRead(uv_stream_t* s, ssize_t nread, const uv_buf_t* buf) {
+    auto* self = static_cast<Impl*>(s->data);
+    if (self->closing) return;
+    if (self->graceful) {
+      if (nread < 0) self->close();
+      return;
+    }
+    if (nread > 0) {
+      if (self->handler) self->handler->onStreamData(buf->base, static_cast<size_t>(nread));
+    } else if (nread < 0) {
+      uv_read_stop(s);
+      self->reading = false;
+      self->ended = true;
+      if (self->handler) self->handler->onStreamEnd(nread == UV_EOF ? 0 : static_cast<int>(nread));
+    }
+  }
+
+  static void onConnected(uv_connect_t* req, int status) {
+    auto* self = static_cast<Impl*>(req->data);
+    if (self->closing || !self->handler) return;
+    if (status == 0) uv_tcp_nodelay(&self->tcp, 1);
+    self->handler->onStreamConnected(status);
+  }
+};
+
+TcpStream::TcpStream(Loop& loop) : impl_(new Impl) {
+  uv_tcp_init(loop.raw(), &impl_->tcp);
+  impl_->tcp.data = impl_;
+  impl_->connect_req.data = impl_;
+  impl_->write_req.data = impl_;
+  impl_->shutdown_req.data = impl_;
+}
+
+TcpStream::~TcpStream() {
+  if (impl_) impl_->close();
+}
+
+void TcpStream::setHandler(StreamHandler* handler) { impl_->handler = handler; }
+
+void TcpStream::connect(const SocketAddress& address) {
+  int rc = uv_tcp_connect(&impl_->connect_req, &impl_->tcp, address.get(), Impl::onConnected);
+  if (rc != 0) {
+    // Report on a later turn, like a real connect failure.
+    Impl* impl = impl_;
+    impl->open_handles++;  // keep the impl alive until the deferred report ran
+    auto* timer = new uv_timer_t;
+    uv_timer_init(impl->tcp.loop, timer);
+    struct Pending {
+      Impl* impl;
+      int rc;
+    };
+    timer->data = new Pending{impl, rc};
+    uv_timer_start(
+        timer,
+        [](uv_timer_t* t) {
+          auto* p = static_cast<Pending*>(t->data);
+          Impl* self = p->impl;
+          int error = p->rc;
+          delete p;
+          uv_close(reinterpret_cast<uv_handle_t*>(t),
+                   [](uv_handle_t* h) { delete reinterpret_cast<uv_timer_t*>(h); });
+          if (!self->closing && self->handler) self->handler->onStreamConnected(error);
+          if (--self->open_handles == 0) delete self;
+        },
+        0, 0);
+  }
+}
+
+void TcpStream::startReading() {
+  if (impl_->closing || impl_->reading || impl_->ended) return;
+  if (uv_read_start(impl_->stream(), Impl::allocBuffer, Impl::onRead) == 0) impl_->reading = true;
+}
+
+void TcpStream::stopReading() {
+  if (!impl_->reading) return;
+  impl_->reading = false;
+  uv_read_stop(impl_->stream());
+}
+
+bool TcpStream::reading() const { return impl_->reading; }
+
+void TcpStream::write(std::string data) {
+  if (impl_->closing || data.empty()) return;
+  impl_->pending_bytes += data.size();
+  impl_->pending.push_back(std::move(data));
+  impl_->flush();
+}
+
+void TcpStream::cork() { impl_->corked = true; }
+
+void TcpStream::uncork() {
+  impl_->corked = false;
+  impl_->flush();
+}
+
+size_t TcpStream::queuedBytes() const { return impl_->pending_bytes + impl_->inflight_bytes; }
+
+SocketAddress TcpStream::peerAddress() const {
+  SocketAddress a;
+  int len = sizeof(a.storage);
+  uv_tcp_getpeername(&impl_->tcp, reinterpret_cast<sockaddr*>(&a.storage), &len);
+  return a;
+}
+
+void TcpStream::setResetOnClose() { impl_->reset_on_close = true; }
+
+void TcpStream::closeGracefully(std::unique_ptr<TcpStream> stream) {
+  Impl* impl = stream->impl_;
+  stream->impl_ = nullptr;  // the wrapper no longer closes it
+  impl->handler = nullptr;
+  impl->graceful = true;
+  impl->corked = false;
+  impl->reading = false;
+  uv_read_stop(impl->stream());
+  if (impl->closing) return;
+  if (impl->write_in_flight || !impl->pending.empty()) {
+    impl->flush();
+    return;
+  }
+  impl->startShutdown();
+}
+
+int TcpStream::acceptFrom(uv_stream_t* server) {
+  int rc = uv_accept(server, impl_->stream());
+  if (rc == 0) uv_tcp_nodelay(&impl_->tcp, 1);
+  return rc;
+}
+
+std::string errorName(int error) { return uv_err_name(error); }
+std::string errorMessage(int error) { return uv_strerror(error); }
+
+}  // namespace outrigger::io

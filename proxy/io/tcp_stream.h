@@ -1,0 +1,73 @@
+#pragma once
+// A TCP connection: reads into a per-thread buffer, queues writes and sends everything
+// queued with one writev. The owner may destroy it at any moment (an abortive close);
+// closeGracefully() hands it over to finish its writes, half-close and linger first.
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "proxy/io/loop.h"
+#include "proxy/io/socket_address.h"
+
+typedef struct uv_stream_s uv_stream_t;
+
+namespace outrigger::io {
+
+class StreamHandler {
+ public:
+  virtual ~StreamHandler() = default;
+  virtual void onStreamConnected(int /*error*/) {}  // 0 on success, else a negative errno
+  virtual void onStreamData(const char* data, size_t len) = 0;
+  // The stream ended: 0 = orderly EOF from the peer, otherwise a negative errno. Reading
+  // stops; writes may still be pending after an EOF (half-close).
+  virtual void onStreamEnd(int error) = 0;
+  // Every queued write has reached the kernel.
+  virtual void onStreamDrained() {}
+};
+
+class TcpStream {
+ public:
+  explicit TcpStream(Loop& loop);
+  ~TcpStream();  // abortive close; no callback runs after this
+  TcpStream(const TcpStream&) = delete;
+  TcpStream& operator=(const TcpStream&) = delete;
+
+  void setHandler(StreamHandler* handler);
+  // Starts connecting; the result comes through onStreamConnected on a later turn.
+  void connect(const SocketAddress& address);
+
+  void startReading();
+  void stopReading();
+  bool reading() const;
+
+  // Queues bytes; they are sent at once unless corked.
+  void write(std::string data);
+  void write(std::string_view data) { write(std::string(data)); }
+  // While corked, writes only queue; uncork() sends them all in one writev.
+  void cork();
+  void uncork();
+  size_t queuedBytes() const;
+
+  SocketAddress peerAddress() const;
+  // Sends a TCP reset on close instead of a FIN (for connections that saw an error).
+  void setResetOnClose();
+
+  // Finishes queued writes, half-closes, drains the peer's remaining bytes briefly, then
+  // closes. The stream owns itself from here on.
+  static void closeGracefully(std::unique_ptr<TcpStream> stream);
+
+  struct Impl;
+
+ private:
+  friend class TcpListener;
+  int acceptFrom(uv_stream_t* server);  // for TcpListener: 0 or a negative errno
+  Impl* impl_;  // freed in its close callback
+};
+
+// Human-readable name of a negative errno from this layer ("ECONNRESET").
+std::string errorName(int error);
+std::string errorMessage(int error);
+
+}  // namespace outrigger::io

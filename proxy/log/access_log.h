@@ -1,0 +1,104 @@
+#pragma once
+// The access log: one JSON object per request, one per line. Workers format a line and
+// append it to a bounded in-memory buffer; a background thread does the writing, so a slow
+// disk or a full stdout pipe never stalls an event loop. When the buffer is full, lines are
+// dropped and counted instead.
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <thread>
+
+#include "proxy/common/clock.h"
+#include "proxy/config/schema.h"
+
+namespace outrigger::log {
+
+struct AccessLogEntry {
+  int64_t time_micros = 0;  // microseconds since the epoch; 0 = the time of formatting
+  std::string_view request_id;
+  std::string_view listener;
+  std::string_view method;
+  std::string_view path;      // as the caller chooses; mind secrets in query strings
+  std::string_view upstream;  // empty when no route matched
+  std::string_view endpoint;  // empty when no attempt was made
+  int status = 0;
+  std::string_view reason;  // http::reasonName of a local reply; empty otherwise
+  std::string_view error;   // detail of a failure for people, e.g. "connect: ECONNREFUSED"
+  uint32_t attempts = 0;
+  double duration_ms = 0;  // printed with three decimals
+  uint64_t bytes_in = 0;   // request body bytes read from the app
+  uint64_t bytes_out = 0;  // response body bytes written to the app
+};
+
+// Appends the entry as one JSON object followed by '\n'. The keys, always all present and in
+// this order: time request_id listener method path upstream endpoint status reason error
+// attempts duration_ms bytes_in bytes_out.
+void formatAccessLogLine(const AccessLogEntry& entry, std::string& out);
+
+// Appends `value` as a quoted JSON string. Quotes, backslashes and control characters are
+// escaped; a byte that is not part of valid UTF-8 becomes \u00XX (its Latin-1 reading), so
+// every line stays valid JSON whatever the app sent.
+void appendJsonString(std::string_view value, std::string& out);
+
+struct AccessLogOptions {
+  size_t max_pending_bytes = 4 * 1024 * 1024;   // beyond this, lines are dropped
+  size_t wake_bytes = 16 * 1024;                // the writer wakes early at this much
+  Duration flush_interval = milliseconds(100);  // ... and otherwise within this
+};
+
+class AccessLog {
+ public:
+  // Opens the configured sink ("stdout", "stderr" or a file, appended to and created with
+  // mode 0644). Returns nullptr with `error` left empty when the log is off, or with `error`
+  // set when the file can't be opened.
+  static std::unique_ptr<AccessLog> open(const config::AccessLogConfig& config, std::string* error,
+                                         AccessLogOptions options = {});
+  // Writes to an already open fd; closes it on destruction when `owns_fd`.
+  static std::unique_ptr<AccessLog> fromFd(int fd, bool owns_fd, AccessLogOptions options = {});
+
+  // Writes what is pending, then stops the writer thread. Blocks while the sink is stuck.
+  ~AccessLog();
+  AccessLog(const AccessLog&) = delete;
+  AccessLog& operator=(const AccessLog&) = delete;
+
+  // Safe from any thread; never blocks on I/O, only on a short in-memory append.
+  void write(const AccessLogEntry& entry);
+
+  // Returns once everything written before the call has reached the fd. It blocks, so it is
+  // for shutdown and tests, not for an event loop.
+  void flush();
+
+  // Lines lost because the buffer was full or the fd failed.
+  uint64_t dropped() const { return dropped_.load(std::memory_order_relaxed); }
+
+ private:
+  AccessLog(int fd, bool owns_fd, AccessLogOptions options);
+
+  void run();
+  bool flushWanted() const { return flush_requested_ > flush_done_; }
+  void writeOut(const std::string& data);
+
+  const int fd_;
+  const bool owns_fd_;
+  const AccessLogOptions options_;
+  std::atomic<uint64_t> dropped_{0};
+  bool reported_failure_ = false;  // writer thread only: log a failing fd once, not per batch
+
+  std::mutex mutex_;
+  std::condition_variable wake_;     // the writer waits on it
+  std::condition_variable flushed_;  // flush() waits on it
+  std::string pending_;              // guarded by mutex_
+  uint64_t flush_requested_ = 0;     // guarded by mutex_
+  uint64_t flush_done_ = 0;          // guarded by mutex_
+  bool stopping_ = false;            // guarded by mutex_
+
+  std::string writing_;  // writer thread only; swapped with pending_ under mutex_
+  std::thread writer_;   // last: starts after everything above is built
+};
+
+}  // namespace outrigger::log

@@ -1,0 +1,212 @@
+#include "proxy/metrics/metrics.h"
+
+#include <prometheus/text_serializer.h>
+
+#include <cstdlib>
+#include <iostream>
+#include <utility>
+
+#ifndef OUTRIGGER_VERSION
+#define OUTRIGGER_VERSION "dev"
+#endif
+
+namespace outrigger::metrics {
+namespace {
+
+template <typename T>
+prometheus::Family<T>& registerFamily(prometheus::detail::Builder<T> builder,
+                                      prometheus::Registry& registry, const char* name,
+                                      const char* help) {
+  return builder.Name(name).Help(help).Register(registry);
+}
+
+UpstreamFamilies registerUpstreamFamilies(prometheus::Registry& registry) {
+  return UpstreamFamilies{
+      registerFamily(prometheus::BuildCounter(), registry, "outrigger_requests_total",
+                     "Requests answered, by upstream and response status code."),
+      registerFamily(prometheus::BuildHistogram(), registry, "outrigger_request_duration_seconds",
+                     "Time to serve a request, from its head arriving to the end of the "
+                     "response."),
+      registerFamily(prometheus::BuildCounter(), registry, "outrigger_upstream_attempts_total",
+                     "Attempts sent to an upstream, by classified outcome."),
+      registerFamily(prometheus::BuildCounter(), registry, "outrigger_local_replies_total",
+                     "Replies that outrigger generated itself, by reason."),
+      registerFamily(prometheus::BuildGauge(), registry, "outrigger_pool_connections",
+                     "Upstream connections in the pools of all workers, by state."),
+  };
+}
+
+// Loads a lazily filled slot, creating its series on the first use.
+template <typename T, typename MakeLabels, typename... Args>
+T& resolve(std::atomic<T*>& slot, prometheus::Family<T>& family, MakeLabels make_labels,
+           Args&&... args) {
+  T* series = slot.load(std::memory_order_acquire);
+  if (series == nullptr) {
+    // Two workers may both get here for the same labels; Family::Add hands both the same
+    // series, so storing it twice is harmless.
+    series = &family.Add(make_labels(), std::forward<Args>(args)...);
+    slot.store(series, std::memory_order_release);
+  }
+  return *series;
+}
+
+template <typename T, size_t N>
+void removeAll(prometheus::Family<T>& family, std::array<std::atomic<T*>, N>& slots) {
+  for (auto& slot : slots) {
+    if (T* series = slot.exchange(nullptr)) family.Remove(series);
+  }
+}
+
+[[noreturn]] void abortOnIndex(const char* what, size_t index) {
+  std::cerr << "metrics: impossible " << what << " " << index << "\n";
+  std::abort();
+}
+
+}  // namespace
+
+const prometheus::Histogram::BucketBoundaries& durationBuckets() {
+  static const prometheus::Histogram::BucketBoundaries kBuckets = {
+      .0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30};
+  return kBuckets;
+}
+
+// ---- UpstreamMetrics ----
+
+UpstreamMetrics::UpstreamMetrics(UpstreamFamilies& families, std::string name, bool exported)
+    : pool_active(poolGauge(families, name, exported, "active", detached_pool_[0])),
+      pool_idle(poolGauge(families, name, exported, "idle", detached_pool_[1])),
+      pool_connecting(poolGauge(families, name, exported, "connecting", detached_pool_[2])),
+      families_(families),
+      name_(std::move(name)),
+      exported_(exported) {
+  if (!exported_) return;
+  // Series that exist from the start read 0 instead of being absent, so rate() and alerts
+  // see the first increment. Rare status codes are created when first seen.
+  for (int code : {200, 404, 502, 503, 504}) codeCounter(code);
+  durationHistogram();
+  for (size_t i = 0; i < policy::kAttemptOutcomeCount; ++i) {
+    attemptCounter(static_cast<policy::AttemptOutcome>(i));
+  }
+  for (size_t i = 0; i < http::kLocalReasonCount; ++i) {
+    localReplyCounter(static_cast<http::LocalReason>(i));
+  }
+}
+
+prometheus::Gauge& UpstreamMetrics::poolGauge(UpstreamFamilies& families, const std::string& name,
+                                              bool exported, const char* state,
+                                              prometheus::Gauge& detached) {
+  if (!exported) return detached;
+  return families.pool_connections.Add({{"upstream", name}, {"state", state}});
+}
+
+void UpstreamMetrics::countRequest(int status_code, Duration elapsed) {
+  codeCounter(status_code).Increment();
+  durationHistogram().Observe(toSeconds(elapsed));
+}
+
+void UpstreamMetrics::countAttempt(policy::AttemptOutcome outcome) {
+  attemptCounter(outcome).Increment();
+}
+
+void UpstreamMetrics::countLocalReply(http::LocalReason reason) {
+  localReplyCounter(reason).Increment();
+}
+
+prometheus::Counter& UpstreamMetrics::codeCounter(int status_code) {
+  const bool in_range = status_code >= kMinCode && status_code <= kMaxCode;
+  auto& slot = in_range ? codes_[static_cast<size_t>(status_code - kMinCode)] : other_code_;
+  return resolve(slot, families_.requests, [&] {
+    return prometheus::Labels{{"upstream", name_},
+                              {"code", in_range ? std::to_string(status_code) : "other"}};
+  });
+}
+
+prometheus::Histogram& UpstreamMetrics::durationHistogram() {
+  return resolve(
+      duration_, families_.duration,
+      [&] {
+        return prometheus::Labels{{"upstream", name_}};
+      },
+      durationBuckets());
+}
+
+prometheus::Counter& UpstreamMetrics::attemptCounter(policy::AttemptOutcome outcome) {
+  const auto index = static_cast<size_t>(outcome);
+  if (index >= attempts_.size()) abortOnIndex("attempt outcome", index);
+  return resolve(attempts_[index], families_.attempts, [&] {
+    return prometheus::Labels{{"upstream", name_},
+                              {"outcome", std::string(policy::outcomeName(outcome))}};
+  });
+}
+
+prometheus::Counter& UpstreamMetrics::localReplyCounter(http::LocalReason reason) {
+  const auto index = static_cast<size_t>(reason);
+  if (index >= local_replies_.size()) abortOnIndex("local reply reason", index);
+  return resolve(local_replies_[index], families_.local_replies, [&] {
+    return prometheus::Labels{{"upstream", name_},
+                              {"reason", std::string(http::reasonName(reason))}};
+  });
+}
+
+void UpstreamMetrics::removeSeries() {
+  removeAll(families_.requests, codes_);
+  if (auto* series = other_code_.exchange(nullptr)) families_.requests.Remove(series);
+  if (auto* series = duration_.exchange(nullptr)) families_.duration.Remove(series);
+  removeAll(families_.attempts, attempts_);
+  removeAll(families_.local_replies, local_replies_);
+  if (exported_) {
+    families_.pool_connections.Remove(&pool_active);
+    families_.pool_connections.Remove(&pool_idle);
+    families_.pool_connections.Remove(&pool_connecting);
+  }
+}
+
+// ---- Metrics ----
+
+Metrics::Metrics()
+    : families_(registerUpstreamFamilies(registry_)),
+      downstream_(registerFamily(prometheus::BuildGauge(), registry_,
+                                 "outrigger_downstream_connections",
+                                 "Open connections from the application, by listener.")),
+      no_upstream_(new UpstreamMetrics(families_, "", /*exported=*/false)) {
+  registerFamily(prometheus::BuildGauge(), registry_, "outrigger_build_info",
+                 "Build information; the value is always 1.")
+      .Add({{"version", OUTRIGGER_VERSION}})
+      .Set(1);
+}
+
+Metrics::~Metrics() = default;
+
+UpstreamMetrics& Metrics::upstream(const std::string& name) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  auto& entry = upstreams_[name];
+  if (!entry) entry.reset(new UpstreamMetrics(families_, name, /*exported=*/true));
+  return *entry;
+}
+
+void Metrics::removeUpstream(const std::string& name) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  auto it = upstreams_.find(name);
+  if (it == upstreams_.end()) return;
+  it->second->removeSeries();
+  upstreams_.erase(it);
+}
+
+prometheus::Gauge& Metrics::downstreamConnections(const std::string& listener) {
+  return downstream_.Add({{"listener", listener}});
+}
+
+void Metrics::removeListener(const std::string& listener) {
+  prometheus::Labels labels{{"listener", listener}};
+  if (downstream_.Has(labels)) downstream_.Remove(&downstream_.Add(labels));
+}
+
+std::string Metrics::serialize() const {
+  std::vector<prometheus::MetricFamily> families = registry_.Collect();
+  std::vector<prometheus::MetricFamily> process = process_.Collect();
+  families.insert(families.end(), std::make_move_iterator(process.begin()),
+                  std::make_move_iterator(process.end()));
+  return prometheus::TextSerializer().Serialize(families);
+}
+
+}  // namespace outrigger::metrics

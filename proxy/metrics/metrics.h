@@ -1,0 +1,142 @@
+#pragma once
+// The process-wide metric registry (DESIGN §8): every family is registered once, and each
+// upstream gets a struct of cached series handles when it is configured, so the request path
+// never looks a series up (CONVENTIONS §9).
+//
+// Thread safety: Counter and Gauge are lock-free (an std::atomic<double> updated by CAS), so
+// workers update them concurrently without locking. Histogram::Observe in prometheus-cpp
+// 1.0.1 takes a per-series std::mutex held for a few instructions; that is the "short
+// critical section" DESIGN §3 allows for state shared by workers. Family::Add/Remove and
+// Registry::Collect lock their own mutexes. The maps in Metrics are guarded by mutex_ and are
+// touched only at config time.
+
+#include <prometheus/counter.h>
+#include <prometheus/family.h>
+#include <prometheus/gauge.h>
+#include <prometheus/histogram.h>
+#include <prometheus/registry.h>
+
+#include <array>
+#include <atomic>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "proxy/common/clock.h"
+#include "proxy/http/local_reply.h"
+#include "proxy/metrics/process_collector.h"
+#include "proxy/policy/outcome.h"
+
+namespace outrigger::metrics {
+
+// The families behind the per-upstream handles. They live in Metrics' registry.
+struct UpstreamFamilies {
+  prometheus::Family<prometheus::Counter>& requests;
+  prometheus::Family<prometheus::Histogram>& duration;
+  prometheus::Family<prometheus::Counter>& attempts;
+  prometheus::Family<prometheus::Counter>& local_replies;
+  prometheus::Family<prometheus::Gauge>& pool_connections;
+};
+
+// Upper bounds of outrigger_request_duration_seconds, from 0.5ms to 30s.
+const prometheus::Histogram::BucketBoundaries& durationBuckets();
+
+// Cached series of one upstream (a struct to match existing forward declarations). Created by
+// Metrics when the upstream is configured; every method is safe to call from any worker thread and
+// never allocates after the first use of a given label value.
+struct UpstreamMetrics {
+ public:
+  UpstreamMetrics(const UpstreamMetrics&) = delete;
+  UpstreamMetrics& operator=(const UpstreamMetrics&) = delete;
+
+  // outrigger_requests_total{code} and outrigger_request_duration_seconds.
+  void countRequest(int status_code, Duration elapsed);
+  // outrigger_upstream_attempts_total{outcome}.
+  void countAttempt(policy::AttemptOutcome outcome);
+  // outrigger_local_replies_total{reason}.
+  void countLocalReply(http::LocalReason reason);
+
+  const std::string& name() const { return name_; }
+
+  // outrigger_pool_connections{state}; the pool sets these.
+  prometheus::Gauge& pool_active;
+  prometheus::Gauge& pool_idle;
+  prometheus::Gauge& pool_connecting;
+
+ private:
+  friend class Metrics;
+
+  static constexpr int kMinCode = 100;
+  static constexpr int kMaxCode = 599;
+
+  // `exported` is false only for Metrics::noUpstream(): it pre-creates nothing and its pool
+  // gauges are detached, so an upstream-less request doesn't invent empty pool series.
+  UpstreamMetrics(UpstreamFamilies& families, std::string name, bool exported);
+
+  // Runs before the data members are built (the references are declared first), so it
+  // only uses its arguments.
+  static prometheus::Gauge& poolGauge(UpstreamFamilies& families, const std::string& name,
+                                      bool exported, const char* state,
+                                      prometheus::Gauge& detached);
+  prometheus::Counter& codeCounter(int status_code);
+  prometheus::Histogram& durationHistogram();
+  prometheus::Counter& attemptCounter(policy::AttemptOutcome outcome);
+  prometheus::Counter& localReplyCounter(http::LocalReason reason);
+  // Removes every series this object created from its families. Only when no thread can
+  // still use this object: a concurrent lazy creation would re-add a series.
+  void removeSeries();
+
+  UpstreamFamilies& families_;
+  const std::string name_;
+  const bool exported_;
+  // Backs the pool gauges when !exported_. Only bound to (never read) before it is built.
+  std::array<prometheus::Gauge, 3> detached_pool_;
+
+  // Filled lazily on first use; concurrent first uses from two workers are harmless because
+  // Family::Add returns the existing series for the same labels.
+  std::array<std::atomic<prometheus::Counter*>, kMaxCode - kMinCode + 1> codes_{};
+  std::atomic<prometheus::Counter*> other_code_{nullptr};  // status outside 100..599
+  std::atomic<prometheus::Histogram*> duration_{nullptr};
+  std::array<std::atomic<prometheus::Counter*>, policy::kAttemptOutcomeCount> attempts_{};
+  std::array<std::atomic<prometheus::Counter*>, http::kLocalReasonCount> local_replies_{};
+};
+
+class Metrics {
+ public:
+  Metrics();
+  ~Metrics();
+  Metrics(const Metrics&) = delete;
+  Metrics& operator=(const Metrics&) = delete;
+
+  // Creates the upstream's series on the first call (config time) and returns the same
+  // object, at a stable address, until removeUpstream(name).
+  UpstreamMetrics& upstream(const std::string& name);
+  // Series for requests that matched no upstream (label upstream="").
+  UpstreamMetrics& noUpstream() { return *no_upstream_; }
+  // Drops the upstream's series from every family and destroys its UpstreamMetrics. Call it
+  // only after the last snapshot that references the upstream has drained.
+  void removeUpstream(const std::string& name);
+
+  // outrigger_downstream_connections{listener}; the same gauge for the same listener.
+  prometheus::Gauge& downstreamConnections(const std::string& listener);
+  void removeListener(const std::string& listener);
+
+  // The Prometheus text exposition (format 0.0.4) of every family, plus process metrics.
+  std::string serialize() const;
+
+  // For families that other modules register once at startup.
+  prometheus::Registry& registry() { return registry_; }
+
+ private:
+  prometheus::Registry registry_;  // first: the families below live inside it
+  UpstreamFamilies families_;
+  prometheus::Family<prometheus::Gauge>& downstream_;
+  ProcessCollector process_;
+
+  std::mutex mutex_;
+  std::map<std::string, std::unique_ptr<UpstreamMetrics>> upstreams_;
+  std::unique_ptr<UpstreamMetrics> no_upstream_;
+};
+
+}  // namespace outrigger::metrics

@@ -1,0 +1,283 @@
+#include "proxy/upstream/connection_pool.h"
+
+#include <algorithm>
+
+#include "proxy/metrics/metrics.h"
+
+namespace outrigger::upstream {
+namespace {
+constexpr MonoTime kNoDeadline = MonoTime::max();
+}
+
+PooledConnection::PooledConnection(ConnectionPool& pool, size_t endpoint)
+    : pool_(pool),
+      endpoint_(endpoint),
+      stream_(std::make_unique<io::TcpStream>(pool.loop_)),
+      timer_(pool.loop_, [this] {
+        if (state_ == State::kConnecting) {
+          pool_.onConnectFailed(*this, PoolFailure::kConnectTimeout, "connect timeout");
+        } else if (state_ == State::kIdle) {
+          pool_.onIdleClosed(*this);
+        }
+      }) {
+  stream_->setHandler(this);
+}
+
+PooledConnection::~PooledConnection() = default;
+
+void PooledConnection::onStreamConnected(int error) {
+  if (state_ != State::kConnecting) return;
+  if (error != 0) {
+    pool_.onConnectFailed(*this, PoolFailure::kConnectFailed, io::errorName(error));
+    return;
+  }
+  pool_.onConnected(*this);
+}
+
+void PooledConnection::onStreamData(const char*, size_t) {
+  // An idle connection must stay silent; bytes now mean a confused or closing peer.
+  if (state_ == State::kIdle) pool_.onIdleClosed(*this);
+}
+
+void PooledConnection::onStreamEnd(int) {
+  if (state_ == State::kIdle) pool_.onIdleClosed(*this);
+}
+
+ConnectionPool::ConnectionPool(io::Loop& loop, Clock& clock,
+                               std::shared_ptr<const Upstream> upstream)
+    : loop_(loop),
+      clock_(clock),
+      upstream_(std::move(upstream)),
+      idle_(upstream_->endpointCount()),
+      connecting_(upstream_->endpointCount(), 0),
+      active_requests_(upstream_->endpointCount(), 0),
+      wait_timer_(loop, [this] { onWaitTimer(); }) {}
+
+ConnectionPool::~ConnectionPool() {
+  for (auto& c : all_) setState(*c, PooledConnection::State::kClosed);
+}
+
+size_t ConnectionPool::idleCount() const {
+  size_t n = 0;
+  for (const auto& list : idle_) n += list.size();
+  return n;
+}
+
+PooledConnection* ConnectionPool::acquire(size_t endpoint, PoolWaiter& waiter) {
+  auto& idle = idle_[endpoint];
+  if (!idle.empty()) {
+    PooledConnection* c = idle.back();
+    idle.pop_back();
+    c->timer_.stop();
+    setState(*c, PooledConnection::State::kLent);
+    c->requests_++;
+    return c;
+  }
+  waiter.endpoint_ = endpoint;
+  waiter.deadline_ = kNoDeadline;
+  waiter.queued_ = true;
+  waiter.position_ = waiters_.insert(waiters_.end(), &waiter);
+  if (waitersFor(endpoint) <= connecting_[endpoint]) return nullptr;  // one is on its way
+  const auto max = upstream_->config().pool.max_connections;
+  if (all_.size() < max || closeOneIdle()) {
+    startConnection(endpoint);
+  } else {
+    waiter.deadline_ = clock_.now() + upstream_->config().timeouts.pool;
+    armWaitTimer();
+  }
+  return nullptr;
+}
+
+void ConnectionPool::cancel(PoolWaiter& waiter) {
+  if (!waiter.queued_) return;
+  waiters_.erase(waiter.position_);
+  waiter.queued_ = false;
+}
+
+void ConnectionPool::release(PooledConnection& c, bool reusable) {
+  const auto& pool = upstream_->config().pool;
+  if (pool.max_requests_per_connection != 0 && c.requests_ >= pool.max_requests_per_connection)
+    reusable = false;
+  c.stream_->setHandler(&c);
+  if (!reusable) {
+    c.stream_->setResetOnClose();
+    destroy(c);
+    serveCapacityWaiters();
+    return;
+  }
+  for (PoolWaiter* w : waiters_) {
+    if (w->endpoint_ == c.endpoint_) {
+      lend(c, *w);
+      return;
+    }
+  }
+  makeIdle(c);
+}
+
+void ConnectionPool::startConnection(size_t endpoint) {
+  auto address = upstream_->nextAddress(endpoint);
+  if (!address) {
+    // Fail on a later turn: acquire() must not call back from inside itself.
+    loop_.defer([this, endpoint] {
+      std::vector<PoolWaiter*> failed;
+      for (PoolWaiter* w : waiters_)
+        if (w->endpoint_ == endpoint) failed.push_back(w);
+      for (PoolWaiter* w : failed) {
+        cancel(*w);
+        w->onPoolFailure(PoolFailure::kUnresolved, "endpoint not resolved");
+      }
+    });
+    return;
+  }
+  auto owned = std::make_unique<PooledConnection>(*this, endpoint);
+  PooledConnection& c = *owned;
+  c.self_ = all_.insert(all_.end(), std::move(owned));
+  c.peer_ = address->toString();
+  connecting_[endpoint]++;
+  upstream_->metrics().pool_connecting.Increment();  // the constructor's state is kConnecting
+  c.timer_.start(upstream_->config().timeouts.connect);
+  c.stream_->connect(*address);
+}
+
+void ConnectionPool::onConnected(PooledConnection& c) {
+  c.timer_.stop();
+  connecting_[c.endpoint_]--;
+  for (PoolWaiter* w : waiters_) {
+    if (w->endpoint_ == c.endpoint_) {
+      lend(c, *w);
+      return;
+    }
+  }
+  setState(c, PooledConnection::State::kLent);  // makeIdle takes a lent connection
+  makeIdle(c);
+}
+
+void ConnectionPool::onConnectFailed(PooledConnection& c, PoolFailure failure,
+                                     std::string detail) {
+  const size_t endpoint = c.endpoint_;
+  destroy(c);
+  // Waiters that no remaining connection attempt will serve fail now, oldest first.
+  while (waitersFor(endpoint) > connecting_[endpoint]) {
+    PoolWaiter* victim = nullptr;
+    for (PoolWaiter* w : waiters_)
+      if (w->endpoint_ == endpoint) {
+        victim = w;
+        break;
+      }
+    cancel(*victim);
+    victim->onPoolFailure(failure, detail);
+  }
+  serveCapacityWaiters();
+}
+
+void ConnectionPool::onIdleClosed(PooledConnection& c) {
+  destroy(c);
+  serveCapacityWaiters();
+}
+
+void ConnectionPool::makeIdle(PooledConnection& c) {
+  const auto& pool = upstream_->config().pool;
+  if (idleCount() >= pool.max_idle) {
+    destroy(c);
+    serveCapacityWaiters();
+    return;
+  }
+  setState(c, PooledConnection::State::kIdle);
+  idle_[c.endpoint_].push_back(&c);
+  c.timer_.start(pool.idle_timeout);
+  c.stream_->startReading();  // to notice the peer closing while idle
+}
+
+void ConnectionPool::lend(PooledConnection& c, PoolWaiter& w) {
+  cancel(w);
+  c.requests_++;
+  setState(c, PooledConnection::State::kLent);
+  w.onPoolReady(c);
+}
+
+void ConnectionPool::destroy(PooledConnection& c) {
+  if (c.state_ == PooledConnection::State::kClosed) return;
+  if (c.state_ == PooledConnection::State::kConnecting) {
+    connecting_[c.endpoint_]--;
+  } else if (c.state_ == PooledConnection::State::kIdle) {
+    auto& idle = idle_[c.endpoint_];
+    idle.erase(std::remove(idle.begin(), idle.end(), &c), idle.end());
+  }
+  setState(c, PooledConnection::State::kClosed);
+  c.timer_.stop();
+  c.stream_->setHandler(nullptr);
+  // Freed on the next turn: we may be inside one of its own callbacks.
+  auto owned = std::move(*c.self_);
+  all_.erase(c.self_);
+  loop_.defer([dead = std::shared_ptr<PooledConnection>(std::move(owned))] {});
+}
+
+bool ConnectionPool::closeOneIdle() {
+  for (auto& list : idle_) {
+    if (!list.empty()) {
+      // The oldest idle connection of some endpoint makes room for another endpoint.
+      destroy(*list.front());
+      return true;
+    }
+  }
+  return false;
+}
+
+void ConnectionPool::serveCapacityWaiters() {
+  const auto max = upstream_->config().pool.max_connections;
+  std::vector<uint32_t> seen(connecting_.size(), 0);
+  for (PoolWaiter* w : waiters_) {
+    const size_t e = w->endpoint_;
+    if (++seen[e] <= connecting_[e]) continue;  // covered by a connection being opened
+    if (all_.size() >= max) break;
+    startConnection(e);
+    w->deadline_ = kNoDeadline;
+  }
+  armWaitTimer();
+}
+
+size_t ConnectionPool::waitersFor(size_t endpoint) const {
+  size_t n = 0;
+  for (const PoolWaiter* w : waiters_) n += w->endpoint_ == endpoint;
+  return n;
+}
+
+void ConnectionPool::armWaitTimer() {
+  MonoTime earliest = kNoDeadline;
+  for (const PoolWaiter* w : waiters_) earliest = std::min(earliest, w->deadline_);
+  if (earliest == kNoDeadline) {
+    wait_timer_.stop();
+    return;
+  }
+  wait_timer_.start(std::max(Duration::zero(), earliest - clock_.now()));
+}
+
+void ConnectionPool::onWaitTimer() {
+  const MonoTime now = clock_.now();
+  std::vector<PoolWaiter*> expired;
+  for (PoolWaiter* w : waiters_)
+    if (w->deadline_ <= now) expired.push_back(w);
+  for (PoolWaiter* w : expired) {
+    cancel(*w);
+    w->onPoolFailure(PoolFailure::kPoolTimeout, "no connection available within timeouts.pool");
+  }
+  armWaitTimer();
+}
+
+void ConnectionPool::setState(PooledConnection& c, PooledConnection::State state) {
+  auto& m = upstream_->metrics();
+  auto gauge = [&m](PooledConnection::State s) -> prometheus::Gauge* {
+    switch (s) {
+      case PooledConnection::State::kConnecting: return &m.pool_connecting;
+      case PooledConnection::State::kIdle: return &m.pool_idle;
+      case PooledConnection::State::kLent: return &m.pool_active;
+      case PooledConnection::State::kClosed: return nullptr;
+    }
+    return nullptr;
+  };
+  if (auto* g = gauge(c.state_)) g->Decrement();
+  if (auto* g = gauge(state)) g->Increment();
+  c.state_ = state;
+}
+
+}  // namespace outrigger::upstream

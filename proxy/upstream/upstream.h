@@ -1,0 +1,46 @@
+#pragma once
+// The process-wide runtime of one configured upstream: its endpoints and their latest
+// resolved addresses. Shared by every worker; the per-worker pools connect through it.
+
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "proxy/config/schema.h"
+#include "proxy/io/socket_address.h"
+
+namespace outrigger::metrics {
+struct UpstreamMetrics;
+}
+
+namespace outrigger::upstream {
+
+class Upstream {
+ public:
+  Upstream(config::UpstreamConfig config, metrics::UpstreamMetrics& metrics);
+
+  const config::UpstreamConfig& config() const { return config_; }
+  const std::string& name() const { return config_.name; }
+  size_t endpointCount() const { return config_.endpoints.size(); }
+  const config::HostPort& endpoint(size_t i) const { return config_.endpoints[i]; }
+  metrics::UpstreamMetrics& metrics() const { return metrics_; }
+
+  // The address to open a connection to endpoint i: rotates among its resolved
+  // addresses. nullopt while the endpoint is unresolved. Taken per new connection only.
+  std::optional<io::SocketAddress> nextAddress(size_t i) const;
+  bool resolved(size_t i) const;
+  // From the DNS refresher (main thread). An empty list keeps the previous addresses:
+  // a failed lookup must not take a working endpoint away.
+  void setAddresses(size_t i, std::vector<io::SocketAddress> addresses);
+
+ private:
+  config::UpstreamConfig config_;
+  metrics::UpstreamMetrics& metrics_;
+  mutable std::mutex mutex_;
+  std::vector<std::vector<io::SocketAddress>> addresses_;
+  mutable std::vector<size_t> cursor_;
+};
+
+}  // namespace outrigger::upstream

@@ -1,0 +1,179 @@
+// The process as an operator sees it: CLI, exit codes, stop on SIGTERM, access log,
+// several workers, metrics format, and bounded memory under large bodies.
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <future>
+#include <thread>
+
+#include "tests/integration/proxy_fixture.h"
+
+namespace outrigger::testing {
+namespace {
+
+using std::chrono::milliseconds;
+
+int runBinary(const std::string& args, std::string* output) {
+  const std::string cmd = std::string(OUTRIGGER_BINARY) + " " + args + " 2>&1";
+  FILE* pipe = ::popen(cmd.c_str(), "r");
+  char buf[4096];
+  size_t n;
+  while ((n = std::fread(buf, 1, sizeof buf, pipe)) > 0) output->append(buf, n);
+  int status = ::pclose(pipe);
+  return WEXITSTATUS(status);
+}
+
+long peakRssKiB(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(in, line))
+    if (line.rfind("VmHWM:", 0) == 0) return std::atol(line.c_str() + 6);
+  return -1;
+}
+
+TEST(CliTest, VersionAndCheck) {
+  std::string out;
+  EXPECT_EQ(runBinary("--version", &out), 0);
+  EXPECT_NE(out.find("outrigger "), std::string::npos);
+
+  TempDir dir;
+  dir.write("good.yaml", proxyConfig("127.0.0.1:8080"));
+  out.clear();
+  EXPECT_EQ(runBinary("--check -c " + dir.file("good.yaml"), &out), 0) << out;
+
+  dir.write("bad.yaml", proxyConfig("127.0.0.1:8080", "    endpoits: []\n"));
+  out.clear();
+  EXPECT_EQ(runBinary("--check -c " + dir.file("bad.yaml"), &out), 2);
+  EXPECT_NE(out.find(dir.file("bad.yaml") +
+                     ":10:5: upstreams.mock: unknown key 'endpoits' (did you mean 'endpoints'?)"),
+            std::string::npos)
+      << out;
+
+  out.clear();
+  EXPECT_EQ(runBinary("", &out), 2);  // no config at all
+}
+
+TEST(LifecycleTest, BindFailureNamesTheAddressAndExits1) {
+  TempDir dir;
+  MockUpstream mock(dir);
+  ASSERT_TRUE(mock.ok());
+  // The mock already holds its port: binding the listener there must fail.
+  std::string yaml = proxyConfig(mock.address());
+  yaml.replace(yaml.find("listen: 127.0.0.1:0\n    routes"), 20,
+               "listen: " + mock.address() + "\n");
+  dir.write("clash.yaml", yaml);
+  ChildProcess p;
+  ASSERT_TRUE(p.start({OUTRIGGER_BINARY, "-c", dir.file("clash.yaml")}, dir.file("clash.log")));
+  EXPECT_EQ(p.wait(milliseconds(5000)), 1);
+  EXPECT_NE(p.log().find(mock.address()), std::string::npos) << p.log();
+}
+
+TEST(LifecycleTest, SigtermFinishesInFlightRequestThenExits0) {
+  TempDir dir;
+  MockUpstream mock(dir);
+  ASSERT_TRUE(mock.ok());
+  OutriggerProcess proxy(dir, proxyConfig(mock.address(), "", "", "drain: { timeout: 5s }\n"));
+  ASSERT_TRUE(proxy.ok()) << proxy.log();
+  const uint16_t port = proxy.port("main");
+  auto in_flight = std::async(std::launch::async, [port] {
+    return httpRequest(port, "GET", "/delay/500");
+  });
+  std::this_thread::sleep_for(milliseconds(100));
+  proxy.signal(SIGTERM);
+  auto r = in_flight.get();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200);
+  EXPECT_EQ(proxy.wait(milliseconds(5000)), 0) << proxy.log();
+}
+
+TEST(LifecycleTest, AccessLogWritesOneJsonLinePerRequest) {
+  TempDir dir;
+  MockUpstream mock(dir);
+  ASSERT_TRUE(mock.ok());
+  std::string yaml = proxyConfig(mock.address());
+  yaml.replace(yaml.find("access_log: { path: off }"), 25,
+               "access_log: { path: " + dir.file("access.log") + " }");
+  OutriggerProcess proxy(dir, yaml);
+  ASSERT_TRUE(proxy.ok()) << proxy.log();
+  ASSERT_TRUE(httpRequest(proxy.port("main"), "GET", "/get?q=1", "", {"X-Request-ID: log-me"}));
+  proxy.signal(SIGTERM);
+  ASSERT_EQ(proxy.wait(milliseconds(5000)), 0);
+  const std::string log = readFile(dir.file("access.log"));
+  EXPECT_NE(log.find("\"request_id\":\"log-me\""), std::string::npos) << log;
+  EXPECT_NE(log.find("\"status\":200"), std::string::npos) << log;
+  EXPECT_NE(log.find("\"upstream\":\"mock\""), std::string::npos) << log;
+  EXPECT_NE(log.find("\"listener\":\"main\""), std::string::npos) << log;
+  EXPECT_EQ(std::count(log.begin(), log.end(), '\n'), 1);
+}
+
+TEST(LifecycleTest, TwoWorkersServeOnOnePort) {
+  TempDir dir;
+  MockUpstream mock(dir);
+  ASSERT_TRUE(mock.ok());
+  OutriggerProcess proxy(dir, proxyConfig(mock.address(), "", "", "workers: 2\n"));
+  ASSERT_TRUE(proxy.ok()) << proxy.log();
+  for (int i = 0; i < 20; ++i) {
+    auto r = httpRequest(proxy.port("main"), "GET", "/get");
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 200);
+  }
+  EXPECT_EQ(mock.hits("/get"), 20);
+  EXPECT_EQ(proxy.metric("outrigger_requests_total", {{"upstream", "mock"}, {"code", "200"}})
+                .value_or(0),
+            20);
+}
+
+TEST(LifecycleTest, MetricsPassPromtoolCheck) {
+  if (std::system("command -v promtool >/dev/null 2>&1") != 0)
+    GTEST_SKIP() << "promtool not installed";
+  TempDir dir;
+  MockUpstream mock(dir);
+  ASSERT_TRUE(mock.ok());
+  OutriggerProcess proxy(dir, proxyConfig(mock.address()));
+  ASSERT_TRUE(proxy.ok());
+  ASSERT_TRUE(httpRequest(proxy.port("main"), "GET", "/get"));
+  ASSERT_TRUE(httpRequest(proxy.port("main"), "GET", "/status/418"));
+  dir.write("metrics.txt", proxy.metrics());
+  std::string out;
+  const std::string cmd = "promtool check metrics < " + dir.file("metrics.txt") + " 2>&1";
+  FILE* pipe = ::popen(cmd.c_str(), "r");
+  char buf[4096];
+  size_t n;
+  while ((n = std::fread(buf, 1, sizeof buf, pipe)) > 0) out.append(buf, n);
+  EXPECT_EQ(WEXITSTATUS(::pclose(pipe)), 0) << out;
+}
+
+TEST(LifecycleTest, TenMiBBodiesStreamWithBoundedMemory) {
+  TempDir dir;
+  MockUpstream mock(dir);
+  ASSERT_TRUE(mock.ok());
+  OutriggerProcess proxy(dir, proxyConfig(mock.address()));
+  ASSERT_TRUE(proxy.ok());
+  const uint16_t port = proxy.port("main");
+  ASSERT_TRUE(httpRequest(port, "GET", "/get"));
+  const long before = peakRssKiB(proxy.process().pid());
+
+  constexpr size_t kTen = 10 * 1024 * 1024;
+  auto down = httpRequest(port, "GET", "/bytes/" + std::to_string(kTen));
+  ASSERT_TRUE(down);
+  EXPECT_EQ(down->body.size(), kTen);
+  EXPECT_TRUE(down->complete);
+  std::string expected_tail;
+  for (size_t i = kTen - 3; i < kTen; ++i) expected_tail += static_cast<char>('a' + i % 26);
+  EXPECT_EQ(down->body.substr(kTen - 3), expected_tail);
+
+  auto up = httpRequest(port, "POST", "/upload", std::string(kTen, 'z'));
+  ASSERT_TRUE(up);
+  EXPECT_EQ(up->status, 200);
+  EXPECT_NE(up->body.find("\"bytes\":" + std::to_string(kTen)), std::string::npos) << up->body;
+
+  const long after = peakRssKiB(proxy.process().pid());
+  // Streaming keeps the peak far below one body; buffering would add over 10 MiB.
+  EXPECT_LT(after - before, 4 * 1024) << "peak RSS grew from " << before << " to " << after
+                                      << " KiB";
+}
+
+}  // namespace
+}  // namespace outrigger::testing

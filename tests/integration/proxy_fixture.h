@@ -1,0 +1,72 @@
+#pragma once
+// A running mock-upstream and an outrigger in front of it, for one test.
+
+#include <gtest/gtest.h>
+
+#include <memory>
+#include <string>
+#include <thread>
+
+#include "tests/support/lib/fixtures.h"
+
+namespace outrigger::testing {
+
+// The smallest config: one listener "main" routing everything to upstream "mock".
+// `upstream_extra` and `listener_extra` are YAML lines inserted (already indented) into
+// the upstream and the listener blocks.
+inline std::string proxyConfig(const std::string& endpoint, const std::string& upstream_extra = "",
+                               const std::string& listener_extra = "",
+                               const std::string& top_extra = "") {
+  return "admin: { listen: 127.0.0.1:0 }\n"
+         "access_log: { path: off }\n" +
+         top_extra +
+         "listeners:\n"
+         "  - name: main\n"
+         "    listen: 127.0.0.1:0\n" +
+         listener_extra +
+         "    routes: [ { path_prefix: /, upstream: mock } ]\n"
+         "upstreams:\n"
+         "  mock:\n"
+         "    endpoints: [ \"" +
+         endpoint + "\" ]\n" + upstream_extra;
+}
+
+// Polls cond every 10 ms until it holds or timeout passes (integration tests only).
+template <typename Cond>
+bool eventually(Cond cond, std::chrono::milliseconds timeout = std::chrono::milliseconds(3000)) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (cond()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return cond();
+}
+
+class ProxyTest : public ::testing::Test {
+ protected:
+  void startProxy(const std::string& upstream_extra = "", const std::string& listener_extra = "",
+                  const std::string& top_extra = "") {
+    mock_ = std::make_unique<MockUpstream>(dir_);
+    ASSERT_TRUE(mock_->ok()) << "mock-upstream did not start";
+    proxy_ = std::make_unique<OutriggerProcess>(
+        dir_, proxyConfig(mock_->address(), upstream_extra, listener_extra, top_extra));
+    ASSERT_TRUE(proxy_->ok()) << "outrigger did not start:\n" << proxy_->log();
+    port_ = proxy_->port("main");
+  }
+
+  std::optional<HttpResponse> get(const std::string& target,
+                                  const std::vector<std::string>& headers = {}) {
+    return httpRequest(port_, "GET", target, "", headers);
+  }
+
+  double metricOr0(const std::string& name, const std::map<std::string, std::string>& labels) {
+    return proxy_->metric(name, labels).value_or(0);
+  }
+
+  TempDir dir_;
+  std::unique_ptr<MockUpstream> mock_;
+  std::unique_ptr<OutriggerProcess> proxy_;
+  uint16_t port_ = 0;
+};
+
+}  // namespace outrigger::testing

@@ -1,0 +1,285 @@
+#include "proxy/log/access_log.h"
+
+#include <fcntl.h>
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmath>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace outrigger::log {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+AccessLogEntry sampleEntry() {
+  AccessLogEntry e;
+  e.time_micros = 1795385400123456;  // 2026-11-22T22:10:00.123456Z
+  e.request_id = "req-1";
+  e.listener = "outbound";
+  e.method = "GET";
+  e.path = "/users/7";
+  e.upstream = "users";
+  e.endpoint = "10.0.0.7:8080";
+  e.status = 200;
+  e.attempts = 2;
+  e.duration_ms = 12.345;
+  e.bytes_in = 0;
+  e.bytes_out = 512;
+  return e;
+}
+
+std::string format(const AccessLogEntry& e) {
+  std::string out;
+  formatAccessLogLine(e, out);
+  return out;
+}
+
+std::string json(std::string_view value) {
+  std::string out;
+  appendJsonString(value, out);
+  return out;
+}
+
+std::string readFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+std::vector<std::string> splitLines(const std::string& text) {
+  std::vector<std::string> lines;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  return lines;
+}
+
+// A fresh path in the test temp dir, removed at the end of the test.
+class TempPath {
+ public:
+  explicit TempPath(const std::string& name)
+      : path_(::testing::TempDir() + "outrigger_" + std::to_string(::getpid()) + "_" + name) {
+    ::unlink(path_.c_str());
+  }
+  ~TempPath() { ::unlink(path_.c_str()); }
+  const std::string& str() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+TEST(AccessLogFormatTest, OneLineForASampleEntry) {
+  EXPECT_EQ(format(sampleEntry()),
+            "{\"time\":\"2026-11-22T22:10:00.123Z\",\"request_id\":\"req-1\","
+            "\"listener\":\"outbound\",\"method\":\"GET\",\"path\":\"/users/7\","
+            "\"upstream\":\"users\",\"endpoint\":\"10.0.0.7:8080\",\"status\":200,"
+            "\"reason\":\"\",\"error\":\"\",\"attempts\":2,\"duration_ms\":12.345,\"bytes_in\":0,"
+            "\"bytes_out\":512}\n");
+}
+
+TEST(AccessLogFormatTest, LocalReply) {
+  AccessLogEntry e = sampleEntry();
+  e.upstream = "";
+  e.endpoint = "";
+  e.status = 404;
+  e.reason = "no_route";
+  e.attempts = 0;
+  const std::string line = format(e);
+  EXPECT_THAT(line, HasSubstr("\"upstream\":\"\",\"endpoint\":\"\",\"status\":404,"
+                              "\"reason\":\"no_route\",\"error\":\"\",\"attempts\":0,"));
+}
+
+TEST(AccessLogFormatTest, DurationHasThreeDecimals) {
+  AccessLogEntry e = sampleEntry();
+  auto duration = [&](double ms) {
+    e.duration_ms = ms;
+    const std::string line = format(e);
+    const size_t start = line.find("\"duration_ms\":") + 14;
+    return line.substr(start, line.find(',', start) - start);
+  };
+  EXPECT_EQ(duration(0), "0.000");
+  EXPECT_EQ(duration(1.5), "1.500");
+  EXPECT_EQ(duration(0.0004), "0.000");  // below half a microsecond
+  EXPECT_EQ(duration(0.0006), "0.001");  // rounded to the microsecond
+  EXPECT_EQ(duration(30000.007), "30000.007");
+  EXPECT_EQ(duration(-5), "0.000");  // never negative
+  EXPECT_EQ(duration(std::nan("")), "0.000");
+}
+
+TEST(AccessLogFormatTest, ZeroTimeMeansNow) {
+  AccessLogEntry e = sampleEntry();
+  e.time_micros = 0;
+  const std::string line = format(e);
+  EXPECT_THAT(line, Not(HasSubstr("1970-")));
+  EXPECT_THAT(line, HasSubstr("{\"time\":\"20"));
+}
+
+TEST(AccessLogFormatTest, ErrorDetail) {
+  AccessLogEntry e = sampleEntry();
+  e.status = 502;
+  e.reason = "connect_failed";
+  e.error = "connect: ECONNREFUSED";
+  EXPECT_THAT(format(e), HasSubstr("\"reason\":\"connect_failed\",\"error\":\"connect: "
+                                   "ECONNREFUSED\",\"attempts\":2,"));
+}
+
+TEST(AccessLogFormatTest, LargeCounters) {
+  AccessLogEntry e = sampleEntry();
+  e.bytes_in = 18446744073709551615ull;
+  EXPECT_THAT(format(e), HasSubstr("\"bytes_in\":18446744073709551615,"));
+}
+
+TEST(JsonStringTest, PlainTextIsQuoted) { EXPECT_EQ(json("abc /x?y=1"), "\"abc /x?y=1\""); }
+
+TEST(JsonStringTest, QuotesAndBackslashesAreEscaped) { EXPECT_EQ(json("a\"b\\c"), R"("a\"b\\c")"); }
+
+TEST(JsonStringTest, ControlCharactersAreEscaped) {
+  EXPECT_EQ(json("\n\r\t\b\f"), R"("\n\r\t\b\f")");
+  EXPECT_EQ(json(std::string_view("\x00\x01\x1f\x7f", 4)), R"("\u0000\u0001\u001f\u007f")");
+}
+
+TEST(JsonStringTest, ValidUtf8PassesThrough) {
+  EXPECT_EQ(json("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x9a\x80"),
+            "\"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x9a\x80\"");
+}
+
+TEST(JsonStringTest, InvalidUtf8BytesAreEscaped) {
+  EXPECT_EQ(json("\xff"), R"("\u00ff")");
+  EXPECT_EQ(json("a\xc3"), R"("a\u00c3")");                              // truncated at the end
+  EXPECT_EQ(json("\xc0\x80"), R"("\u00c0\u0080")");                      // overlong NUL
+  EXPECT_EQ(json("\xed\xa0\x80"), R"("\u00ed\u00a0\u0080")");            // UTF-16 surrogate
+  EXPECT_EQ(json("\xf4\x90\x80\x80"), R"("\u00f4\u0090\u0080\u0080")");  // above U+10FFFF
+  EXPECT_EQ(json("\x80x"), R"("\u0080x")");                              // lone continuation byte
+}
+
+TEST(JsonStringTest, EscapedFieldsInALine) {
+  AccessLogEntry e = sampleEntry();
+  e.path = "/a\"b\n";
+  e.request_id = "x\\y";
+  const std::string line = format(e);
+  EXPECT_THAT(line, HasSubstr(R"("path":"/a\"b\n")"));
+  EXPECT_THAT(line, HasSubstr(R"("request_id":"x\\y")"));
+  EXPECT_EQ(line.find('\n'), line.size() - 1);
+}
+
+TEST(AccessLogTest, FileSinkReceivesLinesAfterFlush) {
+  TempPath path("flush.log");
+  std::string error;
+  auto log = AccessLog::open(config::AccessLogConfig{true, path.str()}, &error);
+  ASSERT_NE(log, nullptr) << error;
+  AccessLogEntry e = sampleEntry();
+  log->write(e);
+  e.request_id = "req-2";
+  log->write(e);
+  log->flush();
+
+  std::vector<std::string> lines = splitLines(readFile(path.str()));
+  ASSERT_EQ(lines.size(), 2u);
+  EXPECT_EQ(lines[0] + "\n", format(sampleEntry()));
+  EXPECT_THAT(lines[1], HasSubstr("\"request_id\":\"req-2\""));
+  EXPECT_EQ(log->dropped(), 0u);
+
+  struct stat st {};
+  ASSERT_EQ(::stat(path.str().c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0600, 0600u);  // 0644 before the umask
+  EXPECT_EQ(st.st_mode & 0111, 0u);
+}
+
+TEST(AccessLogTest, DestructorWritesWhatIsPending) {
+  TempPath path("dtor.log");
+  std::string error;
+  {
+    auto log = AccessLog::open(config::AccessLogConfig{true, path.str()}, &error);
+    ASSERT_NE(log, nullptr) << error;
+    for (int i = 0; i < 3; ++i) log->write(sampleEntry());
+  }
+  EXPECT_EQ(splitLines(readFile(path.str())).size(), 3u);
+}
+
+TEST(AccessLogTest, AppendsToAnExistingFile) {
+  TempPath path("append.log");
+  { std::ofstream(path.str()) << "earlier\n"; }
+  std::string error;
+  auto log = AccessLog::open(config::AccessLogConfig{true, path.str()}, &error);
+  ASSERT_NE(log, nullptr) << error;
+  log->write(sampleEntry());
+  log->flush();
+  std::vector<std::string> lines = splitLines(readFile(path.str()));
+  ASSERT_EQ(lines.size(), 2u);
+  EXPECT_EQ(lines[0], "earlier");
+}
+
+TEST(AccessLogTest, ConcurrentWritersProduceWholeLines) {
+  TempPath path("threads.log");
+  std::string error;
+  auto log = AccessLog::open(config::AccessLogConfig{true, path.str()}, &error);
+  ASSERT_NE(log, nullptr) << error;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&log] {
+      for (int i = 0; i < 2000; ++i) log->write(sampleEntry());
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  log->flush();
+  std::vector<std::string> lines = splitLines(readFile(path.str()));
+  ASSERT_EQ(lines.size(), 8000u);
+  const std::string expected = format(sampleEntry());
+  for (const std::string& line : lines) ASSERT_EQ(line + "\n", expected);
+}
+
+TEST(AccessLogTest, OffGivesNoLogAndNoError) {
+  std::string error = "stale";
+  EXPECT_EQ(AccessLog::open(config::AccessLogConfig{false, "stdout"}, &error), nullptr);
+  EXPECT_EQ(error, "");
+}
+
+TEST(AccessLogTest, UnopenableFileIsAnError) {
+  std::string error;
+  EXPECT_EQ(AccessLog::open(config::AccessLogConfig{true, "/nonexistent-dir/x/access.log"}, &error),
+            nullptr);
+  EXPECT_EQ(error,
+            "cannot open access log /nonexistent-dir/x/access.log: No such file or directory");
+}
+
+// With nobody reading the pipe, the writer blocks; write() must keep returning at once and
+// drop lines past the bound, and every line is either delivered or counted as dropped.
+TEST(AccessLogTest, StuckSinkDropsLinesInsteadOfBlocking) {
+  int fds[2];
+  ASSERT_EQ(::pipe2(fds, O_CLOEXEC), 0);
+  AccessLogOptions options;
+  options.max_pending_bytes = 64 * 1024;
+  auto log = AccessLog::fromFd(fds[1], /*owns_fd=*/true, options);
+
+  const std::string line = format(sampleEntry());
+  const size_t total = 20000;  // ~5 MB: far more than the pipe plus both buffers can hold
+  for (size_t i = 0; i < total; ++i) log->write(sampleEntry());
+  EXPECT_GT(log->dropped(), 0u);
+
+  size_t received_bytes = 0;
+  std::thread reader([&] {
+    char buffer[65536];
+    for (ssize_t n; (n = ::read(fds[0], buffer, sizeof(buffer))) > 0;) {
+      received_bytes += static_cast<size_t>(n);
+    }
+  });
+  const uint64_t dropped = log->dropped();
+  log.reset();  // writes the rest and closes the pipe, which ends the reader
+  reader.join();
+  ::close(fds[0]);
+
+  EXPECT_EQ(received_bytes % line.size(), 0u);  // whole lines only
+  EXPECT_EQ(received_bytes / line.size() + dropped, total);
+  EXPECT_LE(received_bytes, 4 * options.max_pending_bytes);
+}
+
+}  // namespace
+}  // namespace outrigger::log
