@@ -55,7 +55,7 @@ class AdminHandler {
 
   explicit AdminHandler(metrics::Metrics& metrics);
 
-  // Never throws; unknown paths get 404 and known paths with another method get 405.
+  // Unknown paths get 404, known paths with another method 405 (with Allow).
   AdminResponse handle(const AdminRequest& request) const;
 
   // Adds an endpoint, or replaces the one with the same method and path. Call it before

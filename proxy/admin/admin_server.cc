@@ -64,6 +64,7 @@ class AdminServer::Connection final : public io::StreamHandler, public http::Req
     head.status = response.status;
     head.headers.add("Content-Type", response.content_type);
     head.headers.add("Cache-Control", "no-store");
+    for (const auto& h : response.headers) head.headers.add(h.name, h.value);
     head.framing = http::BodyFraming::kContentLength;
     head.content_length = response.body.size();
     head.keep_alive = keep_alive;

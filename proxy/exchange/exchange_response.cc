@@ -13,16 +13,6 @@ namespace {
 
 constexpr size_t kHighWaterBytes = 64 * 1024;
 
-uint64_t parseContentLength(const std::string* value) {
-  if (value == nullptr || value->empty()) return 0;
-  uint64_t n = 0;
-  for (char c : *value) {
-    if (c < '0' || c > '9') return 0;
-    n = n * 10 + static_cast<uint64_t>(c - '0');
-  }
-  return n;
-}
-
 }  // namespace
 
 http::ParserAction Exchange::onResponseHead(http::ResponseHead& head) {
@@ -36,22 +26,16 @@ http::ParserAction Exchange::onResponseHead(http::ResponseHead& head) {
   phase_ = Phase::kStreamingResponse;
 
   const bool is_head = request_.method == "HEAD";
-  uint64_t head_length = 0;
-  bool head_has_length = false;
-  if (is_head) {
-    const std::string* cl = head.headers.get("content-length");
-    head_has_length = cl != nullptr;
-    head_length = parseContentLength(cl);
-  }
   http::prepareDownstreamResponse(head, request_id_);
 
   bool keep_alive = request_.keep_alive && !close_after_response_;
   const bool client_http11 = request_.version_minor >= 1;
   if (is_head) {
+    // The parser kept a HEAD response's Content-Length in head.framing; with none, send no
+    // framing header at all rather than a misleading "Content-Length: 0".
     no_response_body_ = true;
-    head.framing = head_has_length ? http::BodyFraming::kContentLength
-                                   : http::BodyFraming::kUntilClose;  // no framing header
-    head.content_length = head_length;
+    if (head.framing != http::BodyFraming::kContentLength)
+      head.framing = http::BodyFraming::kUntilClose;
   } else if (head.framing == http::BodyFraming::kChunked ||
              head.framing == http::BodyFraming::kUntilClose) {
     if (client_http11) {
@@ -203,7 +187,6 @@ void Exchange::replyLocally(http::LocalReason reason, int retry_after_seconds) {
   // Unread request body bytes would be taken for the next request: close instead.
   const bool keep_alive = request_.keep_alive && request_complete_ && !close_after_response_;
   reply.head.keep_alive = keep_alive;
-  reply.head.headers.add("X-Request-ID", request_id_);
   std::string out;
   http::appendResponseHead(reply.head, out);
   if (request_.method != "HEAD") {

@@ -42,10 +42,14 @@ struct UpstreamFamilies {
 // Upper bounds of outrigger_request_duration_seconds, from 0.5ms to 30s.
 const prometheus::Histogram::BucketBoundaries& durationBuckets();
 
-// Cached series of one upstream (a struct to match existing forward declarations). Created by
-// Metrics when the upstream is configured; every method is safe to call from any worker thread and
-// never allocates after the first use of a given label value.
+// Cached series of one upstream, created by Metrics when the upstream is configured. Every
+// method is safe from any worker thread and allocates only on the first use of a label value.
 struct UpstreamMetrics {
+ private:
+  // Declared first so that it is built before the pool gauge references, which may bind to
+  // it: it backs them for noUpstream(), whose pool series are never exported.
+  std::array<prometheus::Gauge, 3> detached_pool_;
+
  public:
   UpstreamMetrics(const UpstreamMetrics&) = delete;
   UpstreamMetrics& operator=(const UpstreamMetrics&) = delete;
@@ -74,7 +78,7 @@ struct UpstreamMetrics {
   // gauges are detached, so an upstream-less request doesn't invent empty pool series.
   UpstreamMetrics(UpstreamFamilies& families, std::string name, bool exported);
 
-  // Runs before the data members are built (the references are declared first), so it
+  // Runs before families_ and name_ are built (the references are declared before them), so it
   // only uses its arguments.
   static prometheus::Gauge& poolGauge(UpstreamFamilies& families, const std::string& name,
                                       bool exported, const char* state,
@@ -90,8 +94,6 @@ struct UpstreamMetrics {
   UpstreamFamilies& families_;
   const std::string name_;
   const bool exported_;
-  // Backs the pool gauges when !exported_. Only bound to (never read) before it is built.
-  std::array<prometheus::Gauge, 3> detached_pool_;
 
   // Filled lazily on first use; concurrent first uses from two workers are harmless because
   // Family::Add returns the existing series for the same labels.

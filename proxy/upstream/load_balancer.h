@@ -2,7 +2,6 @@
 // Picks the endpoint for an attempt: a pure function of the endpoints' state plus a cursor
 // and a random source. Not thread-safe; each worker owns its own LoadBalancer.
 
-#include <cstddef>  // random.h uses size_t without including it
 #include <cstdint>
 #include <span>
 

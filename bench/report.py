@@ -1,0 +1,398 @@
+#!/usr/bin/env python3
+"""Turn bench/run.sh's raw per-run CSV into RESULTS.md, summary.csv and a PNG chart.
+
+Usage: report.py --csv out/results.csv --meta out/meta.txt --md RESULTS.md
+                 [--png results.png] [--out-dir out] [--stderr-log out/proxy-stderr.log]
+
+Exit status: 0, or 3 when an outrigger run crashed or saw errors (socket errors,
+timeouts or non-2xx/3xx responses), so CI can gate on `bench/run.sh --quick`.
+"""
+import argparse
+import csv
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+
+SCENARIO_INFO = {
+    "c50-1cpu": "50 connections, wrk -t1; wrk, origin and proxy all pinned to CPU 0",
+    "c1-1cpu": "1 connection, wrk -t1; wrk, origin and proxy all pinned to CPU 0",
+    "c50-2cpu": "50 connections, wrk -t1; proxy on CPU 1, wrk and origin on CPU 0",
+    "c200-2cpu": "200 connections, wrk -t1; proxy on CPU 1, wrk and origin on CPU 0",
+}
+PROXIES = ["outrigger", "haproxy", "nginx"]
+NOISE = 0.03  # run-to-run noise we assume even on a quiet machine
+
+
+def fnum(v):
+    return float(v) if v not in ("", None) else None
+
+
+def med(xs):
+    xs = [x for x in xs if x is not None]
+    return statistics.median(xs) if xs else None
+
+
+def rng(xs):
+    xs = [x for x in xs if x is not None]
+    return (min(xs), max(xs)) if xs else (None, None)
+
+
+def fmt(x, digits=0):
+    if x is None:
+        return "–"
+    return f"{x:,.{digits}f}"
+
+
+def cell(xs, digits=0, scale=1.0):
+    """'median (min–max)' of a list; just the value when there is one run."""
+    xs = [x / scale for x in xs if x is not None]
+    if not xs:
+        return "–"
+    m = statistics.median(xs)
+    if len(xs) == 1:
+        return fmt(m, digits)
+    return f"{fmt(m, digits)} ({fmt(min(xs), digits)}–{fmt(max(xs), digits)})"
+
+
+def ratio(a, b, digits=2):
+    if a is None or b is None or b == 0:
+        return "–"
+    return f"{a / b:.{digits}f}×"
+
+
+def read_meta(path):
+    meta = {}
+    with open(path) as f:
+        for line in f:
+            if "=" in line:
+                k, v = line.rstrip("\n").split("=", 1)
+                meta[k] = v
+    return meta
+
+
+class Cell:
+    """All runs of one target in one scenario."""
+
+    def __init__(self, rows):
+        self.rows = rows
+        col = lambda k: [fnum(r[k]) for r in rows]
+        self.rps = col("rps")
+        self.p50 = col("p50_us")
+        self.p99 = col("p99_us")
+        self.cpu = col("proxy_cpu_s")
+        self.per_cpu = col("rps_per_proxy_cpu_s")
+        self.idle = col("idle_rss_kib")
+        self.loaded = col("loaded_rss_kib")
+        self.peak = col("peak_rss_kib")
+        self.other = col("other_cpu_s")
+        self.duration = col("duration_s")
+        self.errors = {k: sum(int(r[k] or 0) for r in rows)
+                       for k in ("err_connect", "err_read", "err_write", "err_status", "err_timeout")}
+        self.crashes = sum(1 for r in rows if r["proxy_alive"] == "0")
+        self.p50_added = []
+        self.p99_added = []
+
+    def error_text(self):
+        parts = [f"{k[4:]} {v}" for k, v in self.errors.items() if v]
+        if self.crashes:
+            parts.append(f"**{self.crashes} crash(es)**")
+        return ", ".join(parts) if parts else "0"
+
+
+def build(rows):
+    scenarios, targets, cells = [], [], {}
+    for r in rows:
+        if r["scenario"] not in scenarios:
+            scenarios.append(r["scenario"])
+        if r["target"] not in targets:
+            targets.append(r["target"])
+    for s in scenarios:
+        for t in targets:
+            rs = [r for r in rows if r["scenario"] == s and r["target"] == t]
+            if rs:
+                cells[s, t] = Cell(rs)
+        # Added latency is paired per run: runs alternate targets, so run i of a proxy and
+        # run i of direct saw the same machine state.
+        direct = {r["run"]: r for r in rows if r["scenario"] == s and r["target"] == "direct"}
+        for t in targets:
+            c = cells.get((s, t))
+            if not c or t == "direct":
+                continue
+            for r in c.rows:
+                d = direct.get(r["run"])
+                if d:
+                    c.p50_added.append(float(r["p50_us"]) - float(d["p50_us"]))
+                    c.p99_added.append(float(r["p99_us"]) - float(d["p99_us"]))
+    return scenarios, targets, cells
+
+
+def spread(xs):
+    xs = [x for x in xs if x is not None]
+    if len(xs) < 2 or statistics.median(xs) == 0:
+        return None
+    return (max(xs) - min(xs)) / statistics.median(xs)
+
+
+def write_summary_csv(path, scenarios, targets, cells):
+    fields = ["scenario", "target", "runs",
+              "rps_med", "rps_min", "rps_max",
+              "p50_us_med", "p99_us_med", "p50_added_us_med", "p99_added_us_med",
+              "proxy_cpu_s_med", "rps_per_proxy_cpu_s_med", "rps_per_proxy_cpu_s_min",
+              "rps_per_proxy_cpu_s_max", "idle_rss_kib_med", "loaded_rss_kib_med",
+              "peak_rss_kib_med", "errors", "crashes"]
+    with open(path, "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(fields)
+        for s in scenarios:
+            for t in targets:
+                c = cells.get((s, t))
+                if not c:
+                    continue
+                lo, hi = rng(c.rps)
+                plo, phi = rng(c.per_cpu)
+                vals = [s, t, len(c.rows), med(c.rps), lo, hi, med(c.p50), med(c.p99),
+                        med(c.p50_added) if c.p50_added else None,
+                        med(c.p99_added) if c.p99_added else None,
+                        med(c.cpu), med(c.per_cpu), plo, phi, med(c.idle), med(c.loaded),
+                        med(c.peak), sum(c.errors.values()), c.crashes]
+                w.writerow(["" if v is None else (f"{v:.1f}" if isinstance(v, float) else v)
+                            for v in vals])
+
+
+def write_chart(png, scenarios, cells):
+    gnuplot = shutil.which("gnuplot")
+    if not gnuplot or not png:
+        return False
+    proxies = [p for p in PROXIES if any((s, p) in cells for s in scenarios)]
+    with tempfile.TemporaryDirectory() as d:
+        data = os.path.join(d, "chart.dat")
+        with open(data, "w") as f:
+            f.write("scenario " + " ".join(proxies) + "\n")
+            for s in scenarios:
+                vals = []
+                for p in proxies:
+                    c = cells.get((s, p))
+                    v = med(c.per_cpu) if c else None
+                    vals.append(f"{v:.0f}" if v is not None else "?")
+                f.write(f"{s} " + " ".join(vals) + "\n")
+        plot = ", ".join(
+            f"'{data}' using {i + 2}:xtic(1) title columnheader({i + 2})"
+            for i in range(len(proxies)))
+        script = f"""
+set terminal pngcairo size 900,500 font ',10'
+set output '{png}'
+set title 'Requests per proxy CPU-second (median; higher is better)'
+set style data histograms
+set style histogram clustered gap 1
+set style fill solid 0.85 border -1
+set boxwidth 0.9
+set grid ytics
+set yrange [0:*]
+set ylabel 'requests / proxy CPU-second'
+set key top right
+set datafile missing '?'
+plot {plot}
+"""
+        try:
+            subprocess.run([gnuplot], input=script, text=True, check=True,
+                           capture_output=True, timeout=30)
+        except (subprocess.SubprocessError, OSError) as e:
+            print(f"report.py: gnuplot failed: {e}", file=sys.stderr)
+            return False
+    return True
+
+
+def scenario_table(s, targets, cells):
+    out = [f"### {s}", "", SCENARIO_INFO.get(s, ""), "",
+           "| target | req/s | p50 µs | p99 µs | p50 added µs | p99 added µs | proxy CPU-s "
+           "| req per proxy CPU-s | idle RSS MiB | loaded RSS MiB | peak RSS MiB | errors |",
+           "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"]
+    for t in targets:
+        c = cells.get((s, t))
+        if not c:
+            continue
+        out.append("| " + " | ".join([
+            f"**{t}**" if t == "outrigger" else t,
+            cell(c.rps), cell(c.p50), cell(c.p99),
+            cell(c.p50_added) if c.p50_added else "–",
+            cell(c.p99_added) if c.p99_added else "–",
+            cell(c.cpu, 2), cell(c.per_cpu),
+            cell(c.idle, 1, 1024), cell(c.loaded, 1, 1024), cell(c.peak, 1, 1024),
+            c.error_text()]) + " |")
+    out.append("")
+    return out
+
+
+def ratio_table(scenarios, cells):
+    out = ["## Ratios (outrigger ÷ peer, medians)", "",
+           "For req per CPU-s higher is better; for added latency and RSS lower is better. "
+           "Ratios of added latency are unstable when the peer adds only a few µs.", "",
+           "| scenario | peer | req per CPU-s | p50 added | p99 added | idle RSS | loaded RSS |",
+           "|---|---|---:|---:|---:|---:|---:|"]
+    for s in scenarios:
+        o = cells.get((s, "outrigger"))
+        if not o:
+            continue
+        for peer in ("haproxy", "nginx"):
+            p = cells.get((s, peer))
+            if not p:
+                continue
+            out.append(f"| {s} | {peer} | {ratio(med(o.per_cpu), med(p.per_cpu))} "
+                       f"| {ratio(med(o.p50_added), med(p.p50_added))} "
+                       f"| {ratio(med(o.p99_added), med(p.p99_added))} "
+                       f"| {ratio(med(o.idle), med(p.idle))} "
+                       f"| {ratio(med(o.loaded), med(p.loaded))} |")
+    out.append("")
+    return out
+
+
+def goals(cells):
+    """The targets from the issue, checked against this run. Returns markdown lines."""
+    lines = []
+
+    def verdict(ok):
+        return "**met**" if ok else "**not met**"
+
+    o, h = cells.get(("c50-1cpu", "outrigger")), cells.get(("c50-1cpu", "haproxy"))
+    if o and h and med(o.per_cpu) and med(h.per_cpu):
+        r = med(o.per_cpu) / med(h.per_cpu)
+        lines.append(f"- Requests per proxy CPU-second at 50 connections on one CPU ≥ 1.2× HAProxy: "
+                     f"{fmt(med(o.per_cpu))} vs {fmt(med(h.per_cpu))}, **{r:.2f}×**, {verdict(r >= 1.2)}.")
+    o = cells.get(("c1-1cpu", "outrigger"))
+    peers = [cells.get(("c1-1cpu", p)) for p in ("haproxy", "nginx")]
+    peers = [p for p in peers if p and p.p50_added]
+    if o and o.p50_added and peers:
+        best = min(med(p.p50_added) for p in peers)
+        mine = med(o.p50_added)
+        lines.append(f"- p50 added at 1 connection ≤ 0.8× the better peer: outrigger adds "
+                     f"{fmt(mine)} µs, the better peer {fmt(best)} µs "
+                     f"(goal ≤ {fmt(0.8 * best)} µs), {verdict(mine <= 0.8 * best)}.")
+    o, h = cells.get(("c50-2cpu", "outrigger")), cells.get(("c50-2cpu", "haproxy"))
+    if o and h and o.p99_added and h.p99_added:
+        mine, theirs = med(o.p99_added), med(h.p99_added)
+        lines.append(f"- p99 added at 50 connections (proxy on its own CPU) ≤ HAProxy: "
+                     f"{fmt(mine)} µs vs {fmt(theirs)} µs, {verdict(mine <= theirs)}.")
+    idle = [x for (s, t), c in cells.items() if t == "outrigger" for x in c.idle if x is not None]
+    if idle:
+        m, hi = statistics.median(idle) / 1024, max(idle) / 1024
+        lines.append(f"- Idle RSS ≤ 8 MiB: median {m:.1f} MiB, max {hi:.1f} MiB over all "
+                     f"{len(idle)} starts, {verdict(hi <= 8)}.")
+    o = cells.get(("c200-2cpu", "outrigger"))
+    if o and med(o.loaded):
+        m, pk = med(o.loaded) / 1024, med(o.peak) / 1024
+        lines.append(f"- Loaded RSS ≤ 16 MiB after 200 connections: {m:.1f} MiB right after the run "
+                     f"(peak VmHWM {pk:.1f} MiB), {verdict(max(m, pk) <= 16)}.")
+    return lines
+
+
+def noise_lines(meta, scenarios, targets, cells):
+    spreads = [spread(c.rps) for c in cells.values()]
+    spreads = [x for x in spreads if x is not None]
+    others, durs = [], []
+    for c in cells.values():
+        others += [x for x in c.other if x is not None]
+        durs += [x for x in c.duration if x is not None]
+    lines = []
+    runs = int(meta.get("runs", "1"))
+    if spreads:
+        lines.append(f"Run-to-run spread of req/s (max−min over median, per target and scenario): "
+                     f"median {100 * statistics.median(spreads):.1f}%, worst {100 * max(spreads):.1f}%.")
+    elif runs == 1:
+        lines.append("One run per target (quick mode): no spread is measured, so treat every "
+                     "number as ±10% at best.")
+    if others and durs:
+        busy = statistics.median(others) / statistics.median(durs)
+        lines.append(f"Other processes on the machine (not wrk, the origin or the proxy) kept "
+                     f"on average {busy:.2f} of the {meta.get('nproc', '?')} CPUs busy during the "
+                     f"measured windows (median over runs; load average "
+                     f"{meta.get('loadavg_start', '?')} at the start, {meta.get('loadavg_end', '?')} "
+                     f"at the end).")
+    lines.append(f"Treat differences below ±{100 * NOISE:.0f}% (or the spread above, if larger) "
+                 f"as noise.")
+    return lines
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--csv", required=True)
+    ap.add_argument("--meta", required=True)
+    ap.add_argument("--md", required=True)
+    ap.add_argument("--png")
+    ap.add_argument("--out-dir")
+    ap.add_argument("--stderr-log")
+    a = ap.parse_args()
+
+    with open(a.csv) as f:
+        rows = list(csv.DictReader(f))
+    if not rows:
+        print("report.py: no runs in the CSV", file=sys.stderr)
+        return 1
+    meta = read_meta(a.meta)
+    scenarios, targets, cells = build(rows)
+    out_dir = a.out_dir or os.path.dirname(a.csv)
+    write_summary_csv(os.path.join(out_dir, "summary.csv"), scenarios, targets, cells)
+    chart = write_chart(os.path.abspath(a.png), scenarios, cells) if a.png else False
+
+    md_dir = os.path.dirname(os.path.abspath(a.md))
+    rel = lambda p: os.path.relpath(os.path.abspath(p), md_dir)
+    L = ["# outrigger benchmark results", "",
+         "Generated by `bench/run.sh` (see [README.md](README.md) for how each number is "
+         "measured). Do not edit by hand; re-run the bench instead.", "",
+         "## Setup", "",
+         f"- Date: {meta.get('date')}; elapsed {int(meta.get('elapsed_s', 0)) // 60} min",
+         f"- Command: `{meta.get('command')}`",
+         f"- Machine: {meta.get('nproc')} CPUs ({meta.get('cpu_model')}), {meta.get('mem_total')}, "
+         f"{meta.get('kernel')}",
+         f"- outrigger: {meta.get('outrigger_version')} at {meta.get('outrigger_commit')} "
+         "(Release build, `workers: 1`, access log off)",
+         f"- Peers: {meta.get('haproxy_version')}; {meta.get('nginx_version')}",
+         f"- Load: {meta.get('wrk_version')}, `wrk -t1 --timeout 2s`, {meta.get('duration')} per run "
+         f"after a {meta.get('warmup')} warm-up, {meta.get('runs')} alternating run(s) per target, "
+         f"`GET {meta.get('req_path')}` from mock-upstream (single-threaded libuv origin)",
+         "- Cells show the median over runs and (min–max). \"added\" = the proxy's latency "
+         "percentile minus direct's in the same run round.",
+         ""]
+    L += ["## Where we stand", ""]
+    L += goals(cells)
+    L += ["", "Noise: " + " ".join(noise_lines(meta, scenarios, targets, cells)), ""]
+
+    bad = []
+    for (s, t), c in cells.items():
+        if t != "direct" and (sum(c.errors.values()) or c.crashes):
+            bad.append(f"{t} in {s}: {c.error_text()}")
+    if bad:
+        L += ["**Errors seen:** " + "; ".join(bad) + ".", ""]
+    else:
+        L += ["No proxy returned a non-2xx/3xx response, had a socket error or timeout, "
+              "or crashed in any run.", ""]
+    if a.stderr_log and os.path.exists(a.stderr_log) and os.path.getsize(a.stderr_log):
+        with open(a.stderr_log) as f:
+            lines = f.read().splitlines()
+        L += [f"Proxy warnings/errors on stderr ({len(lines)} lines, first 10):", "", "```"]
+        L += lines[:10] + ["```", ""]
+
+    if chart:
+        L += [f"![requests per proxy CPU-second]({rel(a.png)})", ""]
+    L += ["## Results by scenario", ""]
+    for s in scenarios:
+        L += scenario_table(s, targets, cells)
+    L += ratio_table(scenarios, cells)
+    L += ["## Raw data", "",
+          f"Per-run rows: `{rel(a.csv)}`; medians: `{rel(os.path.join(out_dir, 'summary.csv'))}` "
+          "(bench/out/ is not committed).", ""]
+    with open(a.md, "w") as f:
+        f.write("\n".join(L))
+
+    o_bad = [c for (s, t), c in cells.items()
+             if t == "outrigger" and (sum(c.errors.values()) or c.crashes)]
+    if o_bad:
+        print("report.py: outrigger had errors or crashed; see " + a.md, file=sys.stderr)
+        return 3
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
