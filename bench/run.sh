@@ -472,6 +472,9 @@ meta="$OUT_DIR/meta.txt"
   echo "scenarios=$SCENARIOS"
   echo "targets=$TARGETS"
   echo "loadavg_start=$(cut -d' ' -f1-3 /proc/loadavg)"
+  # What else is using the CPU right now (second top sample = current, not lifetime, usage).
+  echo "busiest_start=$(top -bn2 -d1 -w 200 2>/dev/null | awk '/^ *PID/ { n++; next }
+      n == 2 && $9 + 0 >= 5 && c < 4 { printf "%s%s %s%%", (c++ ? ", " : ""), $12, $9 }')"
 } >"$meta"
 
 if [ "$ncpu" -lt 2 ]; then

@@ -2,43 +2,37 @@
 // Every key the loader accepts, per block, in one place. To enable a reserved key, move it
 // from kReservedUpstreamKeys into kUpstreamKeys and write its reader.
 
-#include <array>
 #include <string_view>
 
 namespace outrigger::config {
 
-using std::string_view_literals::operator""sv;
-
-inline constexpr std::array kTopLevelKeys = {
-    "workers"sv, "log_level"sv, "admin"sv,    "access_log"sv,
-    "drain"sv,   "listeners"sv, "defaults"sv, "upstreams"sv,
+inline constexpr std::string_view kTopLevelKeys[] = {
+    "workers", "log_level", "admin", "access_log", "drain", "listeners", "defaults", "upstreams",
 };
-inline constexpr std::array kAdminKeys = {"listen"sv};
-inline constexpr std::array kAccessLogKeys = {"path"sv};
-inline constexpr std::array kDrainKeys = {"grace"sv, "timeout"sv};
+inline constexpr std::string_view kAdminKeys[] = {"listen"};
+inline constexpr std::string_view kAccessLogKeys[] = {"path"};
+inline constexpr std::string_view kDrainKeys[] = {"grace", "timeout"};
 
-inline constexpr std::array kListenerKeys = {"name"sv, "listen"sv, "routes"sv, "limits"sv};
-inline constexpr std::array kListenerLimitsKeys = {"max_request_head"sv, "header_timeout"sv,
-                                                   "idle_timeout"sv};
-inline constexpr std::array kRouteKeys = {"host"sv, "path_prefix"sv, "upstream"sv,
-                                          "preserve_host"sv};
+inline constexpr std::string_view kListenerKeys[] = {"name", "listen", "routes", "limits"};
+inline constexpr std::string_view kListenerLimitsKeys[] = {"max_request_head", "header_timeout",
+                                                           "idle_timeout"};
+inline constexpr std::string_view kRouteKeys[] = {"host", "path_prefix", "upstream",
+                                                  "preserve_host"};
 
 // `defaults:` accepts the same keys except endpoints.
-inline constexpr std::array kUpstreamKeys = {"endpoints"sv, "load_balancing"sv, "pool"sv,
-                                             "timeouts"sv, "dns_refresh"sv};
-inline constexpr std::array kPoolKeys = {"max_connections"sv, "max_idle"sv, "idle_timeout"sv,
-                                         "max_requests_per_connection"sv};
-inline constexpr std::array kTimeoutKeys = {"connect"sv, "write"sv,   "read"sv,
-                                            "pool"sv,    "per_try"sv, "request"sv};
+inline constexpr std::string_view kUpstreamKeys[] = {"endpoints", "load_balancing", "pool",
+                                                     "timeouts", "dns_refresh"};
+inline constexpr std::string_view kPoolKeys[] = {"max_connections", "max_idle", "idle_timeout",
+                                                 "max_requests_per_connection"};
+inline constexpr std::string_view kTimeoutKeys[] = {"connect", "write",   "read",
+                                                    "pool",    "per_try", "request"};
 
 // Upstream keys that DESIGN §6 defines but this version does not implement yet. They are
 // rejected with "not supported yet", never ignored: an operator who writes `retry:` must not
 // believe requests are being retried.
-inline constexpr std::array kReservedUpstreamKeys = {
-    "tls"sv,          "retry"sv,      "circuit_breaker"sv,
-    "bulkhead"sv,     "rate_limit"sv, "outlier_detection"sv,
-    "health_check"sv, "fallback"sv,   "shadow"sv,
-    "profile"sv,
+inline constexpr std::string_view kReservedUpstreamKeys[] = {
+    "tls",          "retry",    "circuit_breaker", "bulkhead", "rate_limit", "outlier_detection",
+    "health_check", "fallback", "shadow",          "profile",
 };
 
 inline constexpr std::string_view kNotSupportedYet =

@@ -22,7 +22,7 @@
 namespace outrigger::config {
 namespace {
 
-constexpr std::array kLogLevelNames = {"debug"sv, "info"sv, "warn"sv, "error"sv};
+constexpr std::string_view kLogLevelNames[] = {"debug", "info", "warn", "error"};
 constexpr std::array kLogLevels = {LogLevel::kDebug, LogLevel::kInfo, LogLevel::kWarn,
                                    LogLevel::kError};
 constexpr int64_t kMaxWorkers = 64;

@@ -16,7 +16,7 @@
 namespace outrigger::config {
 namespace {
 
-constexpr std::array kLoadBalancingNames = {"round_robin"sv, "least_request"sv};
+constexpr std::string_view kLoadBalancingNames[] = {"round_robin", "least_request"};
 constexpr std::array kLoadBalancingValues = {LoadBalancing::kRoundRobin,
                                              LoadBalancing::kLeastRequest};
 constexpr int64_t kMaxU32 = std::numeric_limits<uint32_t>::max();

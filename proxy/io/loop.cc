@@ -54,8 +54,10 @@ Loop::Loop() : loop_(new uv_loop_t), internals_(std::make_unique<Internals>()) {
 
 Loop::~Loop() {
   shutdown();
-  // Let every close callback run so handle memory is freed where it should be.
-  uv_run(loop_, UV_RUN_DEFAULT);
+  // Let every close callback run so handle memory is freed where it should be. uv_run
+  // returns early when stop() was called while the loop was not running, so run again.
+  for (int i = 0; i < 100 && uv_run(loop_, UV_RUN_DEFAULT) != 0; ++i) {
+  }
   int rc = uv_loop_close(loop_);
   if (rc != 0) {
     std::fprintf(stderr, "outrigger: uv_loop_close: %s (a handle was leaked)\n", uv_strerror(rc));

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# The README's first command: installs what is missing, builds, then runs mock-upstream on
+# 127.0.0.1:18080 and outrigger on config/demo.yaml (app port 15001, admin port 9901).
+# Ctrl-C stops both.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+deploy/install-deps.sh --build
+deploy/build.sh build -DOUTRIGGER_TESTS=OFF
+
+build/tests/support/mock-upstream --port 18080 --quiet &
+mock_pid=$!
+trap 'kill "$mock_pid" 2>/dev/null || true' EXIT
+
+cat <<'MSG'
+
+outrigger demo: the app side is http://127.0.0.1:15001, the admin side http://127.0.0.1:9901
+  curl -i http://127.0.0.1:15001/get
+  curl -i http://127.0.0.1:15001/delay/3000
+  curl -s http://127.0.0.1:9901/metrics | grep outrigger_
+(see config/demo.yaml for more; Ctrl-C to stop)
+
+MSG
+build/outrigger -c config/demo.yaml

@@ -1,0 +1,54 @@
+#include "proxy/policy/token_bucket.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+#include <iostream>
+
+namespace outrigger::policy {
+namespace {
+
+constexpr double kNanosPerSecond = 1e9;
+// Keeps burst * interval well inside int64 nanoseconds (about 292 years).
+constexpr double kMaxCapacityNs = 1e18;
+
+}  // namespace
+
+TokenBucket::TokenBucket(double rate_per_second, double burst, MonoTime now) : full_at_(now) {
+  if (!(rate_per_second > 0) || !(burst >= 1) || !std::isfinite(rate_per_second) ||
+      !std::isfinite(burst)) {
+    std::cerr << "TokenBucket: invalid rate " << rate_per_second << "/s or burst " << burst
+              << "\n";
+    std::abort();
+  }
+  // A rate above 1e9/s still refills at least one nanosecond per token.
+  const double interval = std::clamp(kNanosPerSecond / rate_per_second, 1.0, kMaxCapacityNs);
+  token_interval_ns_ = std::llround(interval);
+  capacity_ns_ = std::llround(std::min(burst * static_cast<double>(token_interval_ns_),
+                                       kMaxCapacityNs));
+}
+
+int64_t TokenBucket::debtAt(MonoTime now) const {
+  // Debt is how long until the bucket is full again; it never goes below zero, so a long
+  // idle period cannot bank more than `burst` tokens.
+  return std::max<int64_t>(0, (full_at_ - now).count());
+}
+
+TokenBucket::Decision TokenBucket::tryTake(MonoTime now) {
+  const int64_t debt = debtAt(now);
+  const int64_t debt_after = debt + token_interval_ns_;
+  if (debt_after > capacity_ns_) {
+    // The bucket holds (capacity - debt) / interval < 1 token; the missing part refills in
+    // debt_after - capacity nanoseconds.
+    return {false, Duration(debt_after - capacity_ns_)};
+  }
+  full_at_ = now + Duration(debt_after);
+  return {true, Duration::zero()};
+}
+
+double TokenBucket::available(MonoTime now) const {
+  return static_cast<double>(capacity_ns_ - debtAt(now)) /
+         static_cast<double>(token_interval_ns_);
+}
+
+}  // namespace outrigger::policy
