@@ -55,18 +55,16 @@ std::string App::start() {
   }
   admin_handler_ = std::make_unique<admin::AdminHandler>(metrics_);
   admin_server_ = std::make_unique<admin::AdminServer>(loop_, *admin_handler_);
-  std::string error =
-      admin_server_->listen(config_->admin.listen.host, config_->admin.listen.port);
+  std::string error = admin_server_->listen(config_->admin.listen.host, config_->admin.listen.port);
   if (!error.empty()) return error;
 
-  signals_.push_back(std::make_unique<io::SignalWatcher>(loop_, SIGTERM, [this] {
-    beginStop("SIGTERM");
-  }));
-  signals_.push_back(std::make_unique<io::SignalWatcher>(loop_, SIGINT, [this] {
-    beginStop("SIGINT");
-  }));
+  signals_.push_back(
+      std::make_unique<io::SignalWatcher>(loop_, SIGTERM, [this] { beginStop("SIGTERM"); }));
+  signals_.push_back(
+      std::make_unique<io::SignalWatcher>(loop_, SIGINT, [this] { beginStop("SIGINT"); }));
   signals_.push_back(std::make_unique<io::SignalWatcher>(loop_, SIGHUP, [] {
-    log::logf(config::LogLevel::kWarn, "SIGHUP: configuration reload is not supported in this version yet");
+    log::logf(config::LogLevel::kWarn,
+              "SIGHUP: configuration reload is not supported in this version yet");
   }));
   std::signal(SIGPIPE, SIG_IGN);
 
@@ -80,13 +78,13 @@ std::string App::start() {
 
   for (size_t i = 0; i < config_->listeners.size(); ++i) {
     const auto& l = config_->listeners[i];
-    log::logf(config::LogLevel::kInfo, "listener %s on %s:%u", l.name.c_str(), l.listen.host.c_str(),
-         static_cast<unsigned>(ports[i]));
+    log::logf(config::LogLevel::kInfo, "listener %s on %s:%u", l.name.c_str(),
+              l.listen.host.c_str(), static_cast<unsigned>(ports[i]));
   }
   log::logf(config::LogLevel::kInfo, "admin on %s:%u", config_->admin.listen.host.c_str(),
-       static_cast<unsigned>(admin_server_->port()));
+            static_cast<unsigned>(admin_server_->port()));
   log::logf(config::LogLevel::kInfo, "outrigger %s started with %d worker(s)", OUTRIGGER_VERSION,
-       config_->workers);
+            config_->workers);
   writePortsFile(ports);
   admin_handler_->setReady(true);
   return "";
@@ -111,8 +109,8 @@ void App::resolveEndpointsNow() {
       std::string error;
       auto addresses = io::resolveHostNow(e.host, e.port, &error);
       if (addresses.empty()) {
-        log::logf(config::LogLevel::kWarn, "upstream %s: cannot resolve %s: %s (will retry)", name.c_str(),
-             e.text.c_str(), error.c_str());
+        log::logf(config::LogLevel::kWarn, "upstream %s: cannot resolve %s: %s (will retry)",
+                  name.c_str(), e.text.c_str(), error.c_str());
       }
       upstream->setAddresses(i, std::move(addresses));
     }
@@ -128,9 +126,9 @@ void App::refreshDns() {
       io::resolveHost(loop_, e.host, e.port,
                       [keep, i](std::string error, std::vector<io::SocketAddress> addresses) {
                         if (!error.empty()) {
-                          log::logf(config::LogLevel::kWarn, "upstream %s: DNS refresh of %s failed: %s",
-                               keep->name().c_str(), keep->endpoint(i).text.c_str(),
-                               error.c_str());
+                          log::logf(
+                              config::LogLevel::kWarn, "upstream %s: DNS refresh of %s failed: %s",
+                              keep->name().c_str(), keep->endpoint(i).text.c_str(), error.c_str());
                           return;
                         }
                         keep->setAddresses(i, std::move(addresses));
@@ -163,7 +161,7 @@ void App::beginStop(const char* why) {
   stopping_ = true;
   admin_handler_->setReady(false);
   log::logf(config::LogLevel::kInfo, "%s: finishing in-flight requests (at most %lld ms)", why,
-       static_cast<long long>(toMillis(config_->drain.timeout)));
+            static_cast<long long>(toMillis(config_->drain.timeout)));
   for (auto& w : workers_) w->stop(config_->drain.timeout);
 }
 

@@ -87,10 +87,14 @@ int main(int argc, char** argv) {
   config::Config config = std::move(*loaded.config);
   if (!cli.log_level.empty()) {
     const std::string& l = cli.log_level;
-    if (l == "debug") config.log_level = config::LogLevel::kDebug;
-    else if (l == "info") config.log_level = config::LogLevel::kInfo;
-    else if (l == "warn") config.log_level = config::LogLevel::kWarn;
-    else if (l == "error") config.log_level = config::LogLevel::kError;
+    if (l == "debug")
+      config.log_level = config::LogLevel::kDebug;
+    else if (l == "info")
+      config.log_level = config::LogLevel::kInfo;
+    else if (l == "warn")
+      config.log_level = config::LogLevel::kWarn;
+    else if (l == "error")
+      config.log_level = config::LogLevel::kError;
     else {
       std::fprintf(stderr, "outrigger: --log-level: expected debug, info, warn or error\n");
       return 2;

@@ -7,9 +7,9 @@ namespace outrigger::app {
 
 Worker::Worker(int id, metrics::Metrics& metrics, log::AccessLog* access_log,
                std::shared_ptr<const exchange::Snapshot> snapshot)
-    : id_(id),
-      random_(entropySeed()),
-      context_{loop_, clock_, random_, metrics, access_log, std::move(snapshot), {}} {}
+    : id_(id), random_(entropySeed()), context_{loop_,   clock_,     random_,
+                                                metrics, access_log, std::move(snapshot),
+                                                {}} {}
 
 Worker::~Worker() { join(); }
 
@@ -78,8 +78,9 @@ void Worker::beginStop(Duration timeout) {
   stopping_ = true;
   listeners_.clear();  // stop accepting: closes the listening sockets
   stop_timer_ = std::make_unique<io::Timer>(loop_, [this] {
-    log::logf(config::LogLevel::kWarn, "worker %d: %zu connections still busy after the drain timeout; closing",
-         id_, sessions_.size());
+    log::logf(config::LogLevel::kWarn,
+              "worker %d: %zu connections still busy after the drain timeout; closing", id_,
+              sessions_.size());
     finish();
   });
   stop_timer_->start(timeout);

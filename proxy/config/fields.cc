@@ -1,8 +1,10 @@
 #include "proxy/config/fields.h"
 
 #include <algorithm>
+#include <cctype>
 #include <charconv>
-#include <limits>
+#include <string>
+#include <vector>
 
 #include "proxy/common/units.h"
 #include "proxy/config/keys.h"

@@ -1,10 +1,10 @@
 #include "proxy/exchange/downstream_session.h"
 
+#include <prometheus/gauge.h>
+
 #include "proxy/http/local_reply.h"
 #include "proxy/http/serializer.h"
 #include "proxy/metrics/metrics.h"
-
-#include <prometheus/gauge.h>
 
 namespace outrigger::exchange {
 namespace {
@@ -22,11 +22,12 @@ DownstreamSession::DownstreamSession(WorkerContext& context, ListenerInfo listen
       stream_(std::move(stream)),
       on_closed_(std::move(on_closed)),
       parser_(*this, http::ParserLimits{listener.config->limits.max_request_head, 100}),
-      timer_(context.loop, [this] {
-        // Header timeout (a head is arriving, or nothing came since accept) or idle
-        // timeout (between requests). Either way nobody is waiting for an answer.
-        if (exchange_ == nullptr) close(true);
-      }),
+      timer_(context.loop,
+             [this] {
+               // Header timeout (a head is arriving, or nothing came since accept) or idle
+               // timeout (between requests). Either way nobody is waiting for an answer.
+               if (exchange_ == nullptr) close(true);
+             }),
       alive_(std::make_shared<bool>(true)) {
   stream_->setHandler(this);
   client_ip_ = stream_->peerAddress().ip();

@@ -67,12 +67,12 @@ class DownstreamSession final : public io::StreamHandler,
   bool parser_paused_ = false;
   bool waiting_for_exchange_ = false;  // request complete, response not done yet
   bool head_in_progress_ = false;
-  bool peer_closed_ = false;           // the app half-closed its side
+  bool peer_closed_ = false;  // the app half-closed its side
   bool close_requested_ = false;
   bool closed_ = false;
   bool exchange_done_ = false;
   bool keep_alive_ = false;
-  bool counted_ = false;  // in outrigger_downstream_connections
+  bool counted_ = false;         // in outrigger_downstream_connections
   std::shared_ptr<bool> alive_;  // deferred work checks it: the session may be gone by then
 };
 

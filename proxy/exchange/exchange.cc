@@ -76,8 +76,7 @@ void Exchange::beginAttempt() {
   phase_ = Phase::kWaitingConnection;
   response_bytes_seen_ = false;
   armTimer();
-  if (upstream::PooledConnection* ready = upstream_->pool.acquire(pick, *this))
-    onPoolReady(*ready);
+  if (upstream::PooledConnection* ready = upstream_->pool.acquire(pick, *this)) onPoolReady(*ready);
 }
 
 void Exchange::onPoolReady(upstream::PooledConnection& connection) {
@@ -86,7 +85,8 @@ void Exchange::onPoolReady(upstream::PooledConnection& connection) {
   connection.stream().setHandler(this);
   connection.stream().startReading();
   phase_ = Phase::kAwaitingHead;
-  if (!response_parser_) response_parser_ = std::make_unique<http::ResponseParser>(*this, http::ParserLimits{});
+  if (!response_parser_)
+    response_parser_ = std::make_unique<http::ResponseParser>(*this, http::ParserLimits{});
   response_parser_->expectNoBody(request_.method == "HEAD");
   interim_ = false;
   response_complete_ = false;
@@ -133,16 +133,7 @@ void Exchange::writeBodyChunk(std::string_view chunk) {
   if (chunk.empty()) return;
   io::TcpStream& stream = connection_->stream();
   if (stream.queuedBytes() == 0) last_upstream_activity_ = context_.clock.now();
-  if (request_.framing == http::BodyFraming::kChunked) {
-    std::string framed;
-    framed.reserve(chunk.size() + 16);
-    http::appendChunkHeader(chunk.size(), framed);
-    framed.append(chunk);
-    framed.append(http::kChunkEnd);
-    stream.write(std::move(framed));
-  } else {
-    stream.write(std::string(chunk));
-  }
+  stream.write(http::bodyPiece(chunk, request_.framing == http::BodyFraming::kChunked));
 }
 
 http::ParserAction Exchange::onRequestBody(std::string_view chunk) {

@@ -62,16 +62,7 @@ http::ParserAction Exchange::onResponseBody(std::string_view chunk) {
   if (no_response_body_ || chunk.empty()) return http::ParserAction::kContinue;
   bytes_out_ += chunk.size();
   io::TcpStream& client = owner_.clientStream();
-  if (chunk_to_client_) {
-    std::string framed;
-    framed.reserve(chunk.size() + 16);
-    http::appendChunkHeader(chunk.size(), framed);
-    framed.append(chunk);
-    framed.append(http::kChunkEnd);
-    client.write(std::move(framed));
-  } else {
-    client.write(std::string(chunk));
-  }
+  client.write(http::bodyPiece(chunk, chunk_to_client_));
   if (client.queuedBytes() > kHighWaterBytes && !upstream_paused_ && connection_ != nullptr) {
     // Back-pressure: the client reads slower than the upstream sends.
     connection_->stream().stopReading();

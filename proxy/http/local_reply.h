@@ -25,13 +25,13 @@ enum class LocalReason {
   kPayloadTooLarge,
   kHeadersTooLarge,
   kPoolTimeout,  // not in DESIGN §5: the worker's pool stayed full for timeouts.pool
-  kCount,  // not a reason: the number of reasons
+  kCount,        // not a reason: the number of reasons
 };
 
 inline constexpr size_t kLocalReasonCount = static_cast<size_t>(LocalReason::kCount);
 
 std::string_view reasonName(LocalReason reason);  // "no_route"
-int reasonStatus(LocalReason reason);              // 404
+int reasonStatus(LocalReason reason);             // 404
 
 struct LocalReply {
   ResponseHead head;

@@ -49,13 +49,13 @@ enum class BodyFraming {
 };
 
 struct RequestHead {
-  std::string method;  // "GET", as sent
-  std::string target;  // request-target, e.g. "/get?x=1"
+  std::string method;     // "GET", as sent
+  std::string target;     // request-target, e.g. "/get?x=1"
   int version_minor = 1;  // HTTP/1.<minor>
   Headers headers;
   BodyFraming framing = BodyFraming::kNone;
-  uint64_t content_length = 0;  // meaningful when framing == kContentLength
-  bool keep_alive = true;       // from the version and Connection header
+  uint64_t content_length = 0;   // meaningful when framing == kContentLength
+  bool keep_alive = true;        // from the version and Connection header
   bool expect_continue = false;  // "Expect: 100-continue" was present
 
   // The path part of target, without the query.

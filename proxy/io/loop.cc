@@ -8,8 +8,8 @@
 namespace outrigger::io {
 
 struct Loop::Internals {
-  uv_idle_t idle;       // runs deferred work on the next turn
-  uv_async_t async;     // wakes the loop for posted work from other threads
+  uv_idle_t idle;    // runs deferred work on the next turn
+  uv_async_t async;  // wakes the loop for posted work from other threads
   std::vector<std::function<void()>> deferred;
   std::mutex posted_mutex;
   std::vector<std::function<void()>> posted;

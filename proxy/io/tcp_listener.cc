@@ -58,8 +58,8 @@ TcpListener::~TcpListener() {
 
 std::string TcpListener::listen(const std::string& host, uint16_t port, bool reuse_port,
                                 int backlog) {
-  const std::string where = (host.find(':') != std::string::npos ? "[" + host + "]" : host) +
-                            ":" + std::to_string(port);
+  const std::string where =
+      (host.find(':') != std::string::npos ? "[" + host + "]" : host) + ":" + std::to_string(port);
   std::string error;
   auto address = resolveForBind(host, port, &error);
   if (!address) return "cannot listen on " + where + ": " + error;

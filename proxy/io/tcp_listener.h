@@ -22,7 +22,7 @@ class TcpListener {
   // reuse_port, several listeners (one per worker) may share the port. Returns an error
   // message naming the address, or "" on success.
   std::string listen(const std::string& host, uint16_t port, bool reuse_port, int backlog = 1024);
-  uint16_t port() const;  // the bound port (useful with port 0)
+  uint16_t port() const;        // the bound port (useful with port 0)
   std::string address() const;  // "127.0.0.1:15001"
 
  private:

@@ -66,8 +66,8 @@ struct TcpStream::Impl {
     bufs.clear();
     for (auto& s : inflight) bufs.push_back(uv_buf_init(s.data(), static_cast<unsigned>(s.size())));
     write_in_flight = true;
-    int rc = uv_write(&write_req, stream(), bufs.data(), static_cast<unsigned>(bufs.size()),
-                      onWritten);
+    int rc =
+        uv_write(&write_req, stream(), bufs.data(), static_cast<unsigned>(bufs.size()), onWritten);
     if (rc != 0) {
       write_in_flight = false;
       fail(rc);

@@ -63,7 +63,7 @@ class TcpStream {
  private:
   friend class TcpListener;
   int acceptFrom(uv_stream_t* server);  // for TcpListener: 0 or a negative errno
-  Impl* impl_;  // freed in its close callback
+  Impl* impl_;                          // freed in its close callback
 };
 
 // Human-readable name of a negative errno from this layer ("ECONNRESET").

@@ -18,8 +18,8 @@ std::string formatDuration(Duration d) {
 }
 
 std::string formatPercent(uint64_t part, uint64_t whole) {
-  return std::to_string(std::llround(100.0 * static_cast<double>(part) /
-                                     static_cast<double>(whole))) +
+  return std::to_string(
+             std::llround(100.0 * static_cast<double>(part) / static_cast<double>(whole))) +
          "%";
 }
 
@@ -52,9 +52,12 @@ std::string_view circuitBreakerConfigError(const CircuitBreakerConfig& config) {
 
 std::string_view breakerStateName(BreakerState state) {
   switch (state) {
-    case BreakerState::kClosed: return "closed";
-    case BreakerState::kOpen: return "open";
-    case BreakerState::kHalfOpen: return "half_open";
+    case BreakerState::kClosed:
+      return "closed";
+    case BreakerState::kOpen:
+      return "open";
+    case BreakerState::kHalfOpen:
+      return "half_open";
   }
   std::cerr << "breakerStateName: impossible state " << static_cast<int>(state) << "\n";
   std::abort();
@@ -76,8 +79,10 @@ CircuitBreaker::CircuitBreaker(CircuitBreakerConfig config, MonoTime now,
 CircuitBreaker::Permit CircuitBreaker::tryAcquire(MonoTime now) {
   maybeHalfOpen(now);
   switch (state_) {
-    case BreakerState::kClosed: return {true, false, Duration::zero()};
-    case BreakerState::kOpen: return {false, false, openRemaining(now)};
+    case BreakerState::kClosed:
+      return {true, false, Duration::zero()};
+    case BreakerState::kOpen:
+      return {false, false, openRemaining(now)};
     case BreakerState::kHalfOpen:
       // Exactly half_open_probes calls go through per half-open period (an abandoned one is
       // replaced); the rest wait for the verdict rather than pile onto a recovering upstream.
@@ -88,8 +93,7 @@ CircuitBreaker::Permit CircuitBreaker::tryAcquire(MonoTime now) {
       }
       return {false, false, kHalfOpenRetryAfter};
   }
-  std::cerr << "CircuitBreaker::tryAcquire: impossible state " << static_cast<int>(state_)
-            << "\n";
+  std::cerr << "CircuitBreaker::tryAcquire: impossible state " << static_cast<int>(state_) << "\n";
   std::abort();
 }
 
@@ -196,12 +200,14 @@ void CircuitBreaker::checkClosedTriggers(MonoTime now) {
   if (counts.calls == 0 || counts.calls < config_.minimum_requests) return;
   std::string over = " over " + formatDuration(config_.window);
   // Closed -> Open when the failure rate over the window reaches failure_rate.
-  if (config_.failure_rate > 0 && rateReached(counts.failures, counts.calls, config_.failure_rate)) {
+  if (config_.failure_rate > 0 &&
+      rateReached(counts.failures, counts.calls, config_.failure_rate)) {
     open(now, "failure rate " + formatPercent(counts.failures, counts.calls) + over);
     return;
   }
   // Closed -> Open when the slow-call rate over the window reaches slow_call_rate.
-  if (config_.slow_call_rate > 0 && rateReached(counts.slow, counts.calls, config_.slow_call_rate)) {
+  if (config_.slow_call_rate > 0 &&
+      rateReached(counts.slow, counts.calls, config_.slow_call_rate)) {
     open(now, "slow call rate " + formatPercent(counts.slow, counts.calls) + over);
   }
 }

@@ -51,9 +51,9 @@ class CircuitBreaker {
 
   struct Permit {
     bool allowed;
-    bool probe;             // pass back to onSuccess / onFailure / onAbandoned
-    Duration retry_after;   // only when !allowed: time left open (the caller rounds it up to
-                            // whole seconds for Retry-After)
+    bool probe;            // pass back to onSuccess / onFailure / onAbandoned
+    Duration retry_after;  // only when !allowed: time left open (the caller rounds it up to
+                           // whole seconds for Retry-After)
   };
   Permit tryAcquire(MonoTime now);
 
@@ -64,7 +64,7 @@ class CircuitBreaker {
   // against the upstream): frees its probe slot and records nothing.
   void onAbandoned(bool probe);
 
-  BreakerState state(MonoTime now);  // applies the lazy Open -> HalfOpen transition
+  BreakerState state(MonoTime now);            // applies the lazy Open -> HalfOpen transition
   Duration openRemaining(MonoTime now) const;  // zero unless open
 
   struct Counters {
@@ -92,15 +92,15 @@ class CircuitBreaker {
   int64_t epochOf(MonoTime now) const;
 
   const CircuitBreakerConfig config_;
-  const MonoTime start_;          // epoch 0 of the window buckets
-  const Duration bucket_width_;   // window / kWindowBuckets
+  const MonoTime start_;         // epoch 0 of the window buckets
+  const Duration bucket_width_;  // window / kWindowBuckets
   TransitionFn on_transition_;
 
   BreakerState state_ = BreakerState::kClosed;
   uint32_t consecutive_failures_ = 0;  // closed only
   std::array<Bucket, kWindowBuckets> buckets_{};
-  int64_t newest_epoch_ = 0;  // never goes back, so a slightly stale `now` lands in it
-  MonoTime opened_at_{};      // open only
+  int64_t newest_epoch_ = 0;       // never goes back, so a slightly stale `now` lands in it
+  MonoTime opened_at_{};           // open only
   uint32_t probes_admitted_ = 0;   // half-open: permits handed out and not abandoned
   uint32_t probes_in_flight_ = 0;  // half-open: admitted and not yet finished
   uint32_t probes_succeeded_ = 0;  // half-open

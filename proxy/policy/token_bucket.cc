@@ -17,15 +17,14 @@ constexpr double kMaxCapacityNs = 1e18;
 TokenBucket::TokenBucket(double rate_per_second, double burst, MonoTime now) : full_at_(now) {
   if (!(rate_per_second > 0) || !(burst >= 1) || !std::isfinite(rate_per_second) ||
       !std::isfinite(burst)) {
-    std::cerr << "TokenBucket: invalid rate " << rate_per_second << "/s or burst " << burst
-              << "\n";
+    std::cerr << "TokenBucket: invalid rate " << rate_per_second << "/s or burst " << burst << "\n";
     std::abort();
   }
   // A rate above 1e9/s still refills at least one nanosecond per token.
   const double interval = std::clamp(kNanosPerSecond / rate_per_second, 1.0, kMaxCapacityNs);
   token_interval_ns_ = std::llround(interval);
-  capacity_ns_ = std::llround(std::min(burst * static_cast<double>(token_interval_ns_),
-                                       kMaxCapacityNs));
+  capacity_ns_ =
+      std::llround(std::min(burst * static_cast<double>(token_interval_ns_), kMaxCapacityNs));
 }
 
 int64_t TokenBucket::debtAt(MonoTime now) const {
@@ -47,8 +46,7 @@ TokenBucket::Decision TokenBucket::tryTake(MonoTime now) {
 }
 
 double TokenBucket::available(MonoTime now) const {
-  return static_cast<double>(capacity_ns_ - debtAt(now)) /
-         static_cast<double>(token_interval_ns_);
+  return static_cast<double>(capacity_ns_ - debtAt(now)) / static_cast<double>(token_interval_ns_);
 }
 
 }  // namespace outrigger::policy

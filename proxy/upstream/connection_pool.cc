@@ -152,8 +152,7 @@ void ConnectionPool::onConnected(PooledConnection& c) {
   makeIdle(c);
 }
 
-void ConnectionPool::onConnectFailed(PooledConnection& c, PoolFailure failure,
-                                     std::string detail) {
+void ConnectionPool::onConnectFailed(PooledConnection& c, PoolFailure failure, std::string detail) {
   const size_t endpoint = c.endpoint_;
   destroy(c);
   // Waiters that no remaining connection attempt will serve fail now, oldest first.
@@ -268,10 +267,14 @@ void ConnectionPool::setState(PooledConnection& c, PooledConnection::State state
   auto& m = upstream_->metrics();
   auto gauge = [&m](PooledConnection::State s) -> prometheus::Gauge* {
     switch (s) {
-      case PooledConnection::State::kConnecting: return &m.pool_connecting;
-      case PooledConnection::State::kIdle: return &m.pool_idle;
-      case PooledConnection::State::kLent: return &m.pool_active;
-      case PooledConnection::State::kClosed: return nullptr;
+      case PooledConnection::State::kConnecting:
+        return &m.pool_connecting;
+      case PooledConnection::State::kIdle:
+        return &m.pool_idle;
+      case PooledConnection::State::kLent:
+        return &m.pool_active;
+      case PooledConnection::State::kClosed:
+        return nullptr;
     }
     return nullptr;
   };

@@ -121,8 +121,8 @@ class ConnectionPool {
   std::shared_ptr<const Upstream> upstream_;
   std::list<std::unique_ptr<PooledConnection>> all_;
   std::vector<std::vector<PooledConnection*>> idle_;  // per endpoint, most recent last
-  std::vector<uint32_t> connecting_;                    // per endpoint
-  std::vector<uint32_t> active_requests_;               // per endpoint
+  std::vector<uint32_t> connecting_;                  // per endpoint
+  std::vector<uint32_t> active_requests_;             // per endpoint
   std::list<PoolWaiter*> waiters_;
   io::Timer wait_timer_;
 };

@@ -1,7 +1,6 @@
 // The HTTP/1.1 data path through the real binary: round trips, framing, keep-alive,
 // pipelining, header rules and request ids.
 #include <gtest/gtest.h>
-
 #include <sys/socket.h>
 
 #include <set>
@@ -40,9 +39,9 @@ TEST_F(DataPathTest, PostBodyIsEchoed) {
 
 TEST_F(DataPathTest, ChunkedRequestAndResponseStreamThrough) {
   HttpConnection c(port_);
-  ASSERT_TRUE(c.sendRaw(
-      "POST /echo HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n"
-      "5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n"));
+  ASSERT_TRUE(
+      c.sendRaw("POST /echo HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n"
+                "5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n"));
   auto r = c.readResponse();
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 200);
@@ -72,10 +71,10 @@ TEST_F(DataPathTest, KeepAliveReusesOneUpstreamConnection) {
 
 TEST_F(DataPathTest, PipelinedRequestsAreAnsweredInOrder) {
   HttpConnection c(port_);
-  ASSERT_TRUE(c.sendRaw(
-      "GET /status/201 HTTP/1.1\r\nHost: a\r\n\r\n"
-      "GET /status/202 HTTP/1.1\r\nHost: a\r\n\r\n"
-      "GET /status/203 HTTP/1.1\r\nHost: a\r\n\r\n"));
+  ASSERT_TRUE(
+      c.sendRaw("GET /status/201 HTTP/1.1\r\nHost: a\r\n\r\n"
+                "GET /status/202 HTTP/1.1\r\nHost: a\r\n\r\n"
+                "GET /status/203 HTTP/1.1\r\nHost: a\r\n\r\n"));
   for (int expected : {201, 202, 203}) {
     auto r = c.readResponse();
     ASSERT_TRUE(r);

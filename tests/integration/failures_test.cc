@@ -54,9 +54,10 @@ TEST(FailuresTest, NoRouteGives404WithReason) {
   auto r = httpRequest(proxy.port("main"), "GET", "/elsewhere");
   expectLocalReply(r, 404, "no_route", "");
   EXPECT_EQ(mock.hits("/elsewhere"), 0);
-  EXPECT_EQ(proxy.metric("outrigger_local_replies_total", {{"upstream", ""}, {"reason", "no_route"}})
-                .value_or(0),
-            1);
+  EXPECT_EQ(
+      proxy.metric("outrigger_local_replies_total", {{"upstream", ""}, {"reason", "no_route"}})
+          .value_or(0),
+      1);
 }
 
 TEST(FailuresTest, ClosedPortGives502ConnectFailed) {
@@ -67,17 +68,16 @@ TEST(FailuresTest, ClosedPortGives502ConnectFailed) {
   auto r = httpRequest(proxy.port("main"), "GET", "/get");
   expectLocalReply(r, 502, "connect_failed", "mock");
   EXPECT_LT(elapsedMs(start), 1000);
-  EXPECT_EQ(proxy.metric("outrigger_upstream_attempts_total",
-                         {{"upstream", "mock"}, {"outcome", "connect_failed"}})
+  EXPECT_EQ(proxy
+                .metric("outrigger_upstream_attempts_total",
+                        {{"upstream", "mock"}, {"outcome", "connect_failed"}})
                 .value_or(0),
             1);
 }
 
 class TimeoutTest : public ProxyTest {
  protected:
-  void SetUp() override {
-    startProxy("    timeouts: { read: 300ms, request: 2s }\n");
-  }
+  void SetUp() override { startProxy("    timeouts: { read: 300ms, request: 2s }\n"); }
 };
 
 TEST_F(TimeoutTest, SlowUpstreamGives504WithinTheReadTimeout) {
@@ -104,8 +104,8 @@ TEST(FailuresTest, RequestTimeoutBoundsTheWholeExchange) {
   TempDir dir;
   MockUpstream mock(dir);
   ASSERT_TRUE(mock.ok());
-  OutriggerProcess proxy(dir, proxyConfig(mock.address(),
-                                          "    timeouts: { read: 5s, request: 400ms }\n"));
+  OutriggerProcess proxy(
+      dir, proxyConfig(mock.address(), "    timeouts: { read: 5s, request: 400ms }\n"));
   ASSERT_TRUE(proxy.ok()) << proxy.log();
   const auto start = Clock::now();
   auto r = httpRequest(proxy.port("main"), "GET", "/delay/3000");
@@ -169,8 +169,9 @@ TEST_F(LimitsTest, SlowHeaderClientIsClosedAfterHeaderTimeout) {
 
 TEST_F(LimitsTest, MalformedRequestGets400AndClose) {
   HttpConnection c(port_);
-  ASSERT_TRUE(c.sendRaw("GET /get HTTP/1.1\r\nHost: a\r\nContent-Length: 1\r\n"
-                        "Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n"));
+  ASSERT_TRUE(
+      c.sendRaw("GET /get HTTP/1.1\r\nHost: a\r\nContent-Length: 1\r\n"
+                "Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n"));
   auto r = c.readResponse();
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 400);

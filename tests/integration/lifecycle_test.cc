@@ -15,14 +15,17 @@ namespace {
 
 using std::chrono::milliseconds;
 
-int runBinary(const std::string& args, std::string* output) {
-  const std::string cmd = std::string(OUTRIGGER_BINARY) + " " + args + " 2>&1";
-  FILE* pipe = ::popen(cmd.c_str(), "r");
+// Runs a shell command; returns its exit code, with stdout and stderr in *output.
+int runCommand(const std::string& command, std::string* output) {
+  FILE* pipe = ::popen((command + " 2>&1").c_str(), "r");
   char buf[4096];
   size_t n;
   while ((n = std::fread(buf, 1, sizeof buf, pipe)) > 0) output->append(buf, n);
-  int status = ::pclose(pipe);
-  return WEXITSTATUS(status);
+  return WEXITSTATUS(::pclose(pipe));
+}
+
+int runBinary(const std::string& args, std::string* output) {
+  return runCommand(std::string(OUTRIGGER_BINARY) + " " + args, output);
 }
 
 long peakRssKiB(pid_t pid) {
@@ -77,9 +80,8 @@ TEST(LifecycleTest, SigtermFinishesInFlightRequestThenExits0) {
   OutriggerProcess proxy(dir, proxyConfig(mock.address(), "", "", "drain: { timeout: 5s }\n"));
   ASSERT_TRUE(proxy.ok()) << proxy.log();
   const uint16_t port = proxy.port("main");
-  auto in_flight = std::async(std::launch::async, [port] {
-    return httpRequest(port, "GET", "/delay/500");
-  });
+  auto in_flight =
+      std::async(std::launch::async, [port] { return httpRequest(port, "GET", "/delay/500"); });
   std::this_thread::sleep_for(milliseconds(100));
   proxy.signal(SIGTERM);
   auto r = in_flight.get();
@@ -120,9 +122,9 @@ TEST(LifecycleTest, TwoWorkersServeOnOnePort) {
     EXPECT_EQ(r->status, 200);
   }
   EXPECT_EQ(mock.hits("/get"), 20);
-  EXPECT_EQ(proxy.metric("outrigger_requests_total", {{"upstream", "mock"}, {"code", "200"}})
-                .value_or(0),
-            20);
+  EXPECT_EQ(
+      proxy.metric("outrigger_requests_total", {{"upstream", "mock"}, {"code", "200"}}).value_or(0),
+      20);
 }
 
 TEST(LifecycleTest, MetricsPassPromtoolCheck) {
@@ -137,12 +139,7 @@ TEST(LifecycleTest, MetricsPassPromtoolCheck) {
   ASSERT_TRUE(httpRequest(proxy.port("main"), "GET", "/status/418"));
   dir.write("metrics.txt", proxy.metrics());
   std::string out;
-  const std::string cmd = "promtool check metrics < " + dir.file("metrics.txt") + " 2>&1";
-  FILE* pipe = ::popen(cmd.c_str(), "r");
-  char buf[4096];
-  size_t n;
-  while ((n = std::fread(buf, 1, sizeof buf, pipe)) > 0) out.append(buf, n);
-  EXPECT_EQ(WEXITSTATUS(::pclose(pipe)), 0) << out;
+  EXPECT_EQ(runCommand("promtool check metrics < " + dir.file("metrics.txt"), &out), 0) << out;
 }
 
 TEST(LifecycleTest, TenMiBBodiesStreamWithBoundedMemory) {
@@ -171,8 +168,78 @@ TEST(LifecycleTest, TenMiBBodiesStreamWithBoundedMemory) {
 
   const long after = peakRssKiB(proxy.process().pid());
   // Streaming keeps the peak far below one body; buffering would add over 10 MiB.
-  EXPECT_LT(after - before, 4 * 1024) << "peak RSS grew from " << before << " to " << after
-                                      << " KiB";
+  EXPECT_LT(after - before, 4 * 1024)
+      << "peak RSS grew from " << before << " to " << after << " KiB";
+}
+
+}  // namespace
+}  // namespace outrigger::testing
+
+namespace outrigger::testing {
+namespace {
+
+TEST(BackPressureTest, SlowClientPausesTheUpstreamInsteadOfGrowingMemory) {
+  TempDir dir;
+  MockUpstream mock(dir);
+  ASSERT_TRUE(mock.ok());
+  OutriggerProcess proxy(dir, proxyConfig(mock.address()));
+  ASSERT_TRUE(proxy.ok());
+  const uint16_t port = proxy.port("main");
+  ASSERT_TRUE(httpRequest(port, "GET", "/get"));
+  const long before = peakRssKiB(proxy.process().pid());
+
+  constexpr size_t kSize = 32 * 1024 * 1024;
+  HttpConnection c(port);
+  ASSERT_TRUE(c.sendRaw("GET /bytes/" + std::to_string(kSize) + " HTTP/1.1\r\nHost: a\r\n\r\n"));
+  // Read nothing for a while: socket buffers fill, and the proxy must stop reading the
+  // upstream rather than queue the 32 MiB in memory.
+  std::this_thread::sleep_for(milliseconds(700));
+  const long stalled = peakRssKiB(proxy.process().pid());
+  EXPECT_LT(stalled - before, 4 * 1024)
+      << "RSS grew from " << before << " to " << stalled << " KiB while the client was not reading";
+  auto r = c.readResponse();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->body.size(), kSize);
+  EXPECT_TRUE(r->complete);
+}
+
+TEST(LifecycleTest, StopIsBoundedByTheDrainTimeout) {
+  TempDir dir;
+  MockUpstream mock(dir);
+  ASSERT_TRUE(mock.ok());
+  OutriggerProcess proxy(
+      dir, proxyConfig(mock.address(), "", "", "drain: { grace: 100ms, timeout: 400ms }\n"));
+  ASSERT_TRUE(proxy.ok()) << proxy.log();
+  const uint16_t port = proxy.port("main");
+  auto stuck =
+      std::async(std::launch::async, [port] { return httpRequest(port, "GET", "/delay/10000"); });
+  ASSERT_TRUE(eventually([&] { return mock.hits("/delay/10000") == 1; }));
+  const auto start = std::chrono::steady_clock::now();
+  proxy.signal(SIGTERM);
+  EXPECT_EQ(proxy.wait(milliseconds(5000)), 0) << proxy.log();
+  const auto took =
+      std::chrono::duration_cast<milliseconds>(std::chrono::steady_clock::now() - start).count();
+  EXPECT_GE(took, 350);
+  EXPECT_LT(took, 2000);
+  auto r = stuck.get();  // cut off: no response, or an incomplete one
+  EXPECT_TRUE(!r || !r->complete || r->status != 200);
+}
+
+TEST(LifecycleTest, IdleKeepAliveConnectionIsClosedAfterIdleTimeout) {
+  TempDir dir;
+  MockUpstream mock(dir);
+  ASSERT_TRUE(mock.ok());
+  OutriggerProcess proxy(dir,
+                         proxyConfig(mock.address(), "", "    limits: { idle_timeout: 300ms }\n"));
+  ASSERT_TRUE(proxy.ok()) << proxy.log();
+  HttpConnection c(proxy.port("main"));
+  ASSERT_EQ(c.request("GET", "/get")->status, 200);
+  const auto start = std::chrono::steady_clock::now();
+  EXPECT_TRUE(c.waitForClose(milliseconds(3000)));
+  const auto took =
+      std::chrono::duration_cast<milliseconds>(std::chrono::steady_clock::now() - start).count();
+  EXPECT_GE(took, 250);
+  EXPECT_LT(took, 1500);
 }
 
 }  // namespace

@@ -18,8 +18,7 @@ std::string twoEndpointConfig(const MockUpstream& a, const MockUpstream& b,
                               const std::string& balancing) {
   std::string yaml = proxyConfig(a.address(), "    load_balancing: " + balancing + "\n");
   const std::string one = "[ \"" + a.address() + "\" ]";
-  yaml.replace(yaml.find(one), one.size(),
-               "[ \"" + a.address() + "\", \"" + b.address() + "\" ]");
+  yaml.replace(yaml.find(one), one.size(), "[ \"" + a.address() + "\", \"" + b.address() + "\" ]");
   return yaml;
 }
 
@@ -29,7 +28,8 @@ TEST(LoadBalancingTest, RoundRobinSpreadsEvenly) {
   ASSERT_TRUE(a.ok() && b.ok());
   OutriggerProcess proxy(dir, twoEndpointConfig(a, b, "round_robin"));
   ASSERT_TRUE(proxy.ok()) << proxy.log();
-  for (int i = 0; i < 10; ++i) ASSERT_EQ(httpRequest(proxy.port("main"), "GET", "/get")->status, 200);
+  for (int i = 0; i < 10; ++i)
+    ASSERT_EQ(httpRequest(proxy.port("main"), "GET", "/get")->status, 200);
   EXPECT_EQ(a.hits("/get"), 5);
   EXPECT_EQ(b.hits("/get"), 5);
 }
@@ -41,8 +41,8 @@ TEST(LoadBalancingTest, LeastRequestAvoidsTheBusyEndpoint) {
   OutriggerProcess proxy(dir, twoEndpointConfig(a, b, "least_request"));
   ASSERT_TRUE(proxy.ok()) << proxy.log();
   const uint16_t port = proxy.port("main");
-  auto slow = std::async(std::launch::async,
-                         [port] { return httpRequest(port, "GET", "/delay/1500"); });
+  auto slow =
+      std::async(std::launch::async, [port] { return httpRequest(port, "GET", "/delay/1500"); });
   ASSERT_TRUE(eventually([&] { return a.hits("/delay/1500") + b.hits("/delay/1500") == 1; }));
   for (int i = 0; i < 10; ++i) ASSERT_EQ(httpRequest(port, "GET", "/get")->status, 200);
   const bool a_is_busy = a.hits("/delay/1500") == 1;
@@ -55,9 +55,8 @@ TEST(UpstreamTest, HostNameEndpointIsResolved) {
   TempDir dir;
   MockUpstream mock(dir);
   ASSERT_TRUE(mock.ok());
-  OutriggerProcess proxy(dir,
-                         proxyConfig("localhost:" + std::to_string(mock.port()),
-                                     "    dns_refresh: 1s\n"));
+  OutriggerProcess proxy(
+      dir, proxyConfig("localhost:" + std::to_string(mock.port()), "    dns_refresh: 1s\n"));
   ASSERT_TRUE(proxy.ok()) << proxy.log();
   auto r = httpRequest(proxy.port("main"), "GET", "/get");
   ASSERT_TRUE(r);

@@ -27,8 +27,8 @@ struct HttpResponse {
 // One TCP connection to 127.0.0.1:port.
 class HttpConnection {
  public:
-  explicit HttpConnection(uint16_t port, std::chrono::milliseconds timeout =
-                                             std::chrono::milliseconds(10000));
+  explicit HttpConnection(uint16_t port,
+                          std::chrono::milliseconds timeout = std::chrono::milliseconds(10000));
   ~HttpConnection();
   HttpConnection(const HttpConnection&) = delete;
   HttpConnection& operator=(const HttpConnection&) = delete;

@@ -1,0 +1,107 @@
+#pragma once
+// The bulkhead (DESIGN §4, §6): caps concurrent requests to an upstream and keeps a bounded
+// FIFO of waiters with deadlines. Pure bookkeeping: the caller does the waiting, arms its own
+// timer for nextDeadline() and wakes the tickets that release() grants.
+//
+// Not thread-safe: counts are process-wide (DESIGN §3), so the caller wraps each call in a
+// short critical section.
+
+#include <cstdint>
+#include <optional>
+#include <vector>
+
+#include "proxy/common/clock.h"
+
+namespace outrigger::policy {
+
+struct BulkheadConfig {
+  uint32_t max_concurrent = 0;
+  uint32_t max_queue = 0;  // 0 = no waiting: a request that finds no free slot is rejected
+  Duration queue_timeout{};
+};
+
+class Bulkhead {
+ public:
+  using Ticket = uint64_t;  // chosen by the caller, unique among waiting tickets
+  enum class Admission { kAdmitted, kQueued, kRejectedFull };
+
+  explicit Bulkhead(BulkheadConfig config);
+
+  // kAdmitted: the ticket holds a slot until release(). kQueued: it waits in FIFO order until
+  // release() grants it a slot or `now + queue_timeout` passes. kRejectedFull: every slot is
+  // taken and max_queue tickets are already waiting (or queue_timeout is not positive).
+  // A slot is never given to a newcomer while live tickets are waiting.
+  Admission tryAdmit(Ticket ticket, MonoTime now);
+
+  // Frees a slot held by an admitted or granted request. If a ticket is waiting and its
+  // deadline is still ahead of `now`, the slot passes to it and it is returned: the caller
+  // must wake it (it now holds a slot). Tickets whose deadline passed are never granted; they
+  // stay for expire() to report. Calling release() with no slot held aborts.
+  std::optional<Ticket> release(MonoTime now);
+
+  // Removes a waiting ticket (its client went away), including one whose deadline passed
+  // but that expire() has not reported yet. False if the ticket is not waiting.
+  bool cancel(Ticket ticket);
+
+  // Appends the tickets whose deadline is at or before `now`, oldest first, to `out` (a
+  // caller-owned vector, reused) and forgets them: they end with bulkhead_timeout.
+  void expire(MonoTime now, std::vector<Ticket>& out);
+
+  // The earliest deadline among waiting tickets, for the caller's timer. It may already have
+  // passed (a timed-out ticket not yet collected by expire()).
+  std::optional<MonoTime> nextDeadline() const;
+
+  uint32_t active() const { return active_; }
+  // Tickets that can still be granted a slot (those known to be past their deadline are
+  // excluded, though expire() has yet to report them).
+  uint32_t queued() const { return waiting_.size; }
+  const BulkheadConfig& config() const { return config_; }
+
+ private:
+  static constexpr uint32_t kNone = UINT32_MAX;
+
+  // Waiters live in a pool of nodes linked into two FIFO lists, and an open-addressing index
+  // maps a ticket to its node, so every operation is O(1) amortized and nothing is allocated
+  // per request once the pool has grown to the peak queue length.
+  struct Node {
+    Ticket ticket = 0;
+    MonoTime deadline{};
+    uint32_t prev = kNone;
+    uint32_t next = kNone;
+    bool timed_out = false;  // which list holds it: timed_out_ or waiting_
+  };
+  struct List {
+    uint32_t head = kNone;
+    uint32_t tail = kNone;
+    uint32_t size = 0;
+  };
+  struct Slot {
+    Ticket ticket = 0;
+    uint32_t node = kNone;  // kNone = empty
+  };
+
+  void moveTimedOut(MonoTime now);
+  uint32_t allocNode(Ticket ticket, MonoTime deadline);
+  void freeNode(uint32_t node);
+  void pushBack(List& list, uint32_t node);
+  void unlink(List& list, uint32_t node);
+
+  Ticket popFront(List& list);  // unlinks the head, frees its node and index entry
+
+  size_t slotOf(Ticket ticket) const;
+  uint32_t findNode(Ticket ticket) const;
+  void indexInsert(Ticket ticket, uint32_t node);
+  void indexErase(Ticket ticket);
+  void indexGrow();
+
+  BulkheadConfig config_;
+  uint32_t active_ = 0;
+  std::vector<Node> nodes_;
+  uint32_t free_head_ = kNone;  // free nodes, chained through Node::next
+  List waiting_;                // deadline ahead: may be granted a slot
+  List timed_out_;              // deadline passed: waiting for expire() to report them
+  std::vector<Slot> index_;     // size is a power of two, at most half full
+  uint32_t index_size_ = 0;     // tickets in the index = waiting_ + timed_out_
+};
+
+}  // namespace outrigger::policy
