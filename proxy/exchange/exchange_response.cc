@@ -215,7 +215,7 @@ void Exchange::record() {
   entry.request_id = request_id_;
   entry.listener = listener_.config->name;
   entry.method = request_.method;
-  entry.path = request_.target;
+  entry.path = request_.path();  // without the query: query strings often carry tokens
   entry.upstream = upstream_ ? upstream_->upstream->name() : "";
   entry.endpoint = endpoint_text_;
   entry.status = status_;

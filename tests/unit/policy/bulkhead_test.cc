@@ -274,12 +274,14 @@ struct ModelBulkhead {
 TEST(BulkheadTest, AgreesWithAReferenceModelOverARandomWorkload) {
   const BulkheadConfig cfg = config(8, 300, milliseconds(50));
   Bulkhead bulkhead(cfg);
-  ModelBulkhead model{cfg};
+  ModelBulkhead model{cfg, 0, {}};
   FastRandom random(42);
   ManualClock clock;
   Ticket next_ticket = 1;
   std::vector<Ticket> out;
   std::vector<Ticket> model_out;
+  size_t queued = 0, granted = 0, expired = 0, cancelled = 0;
+  uint32_t max_queued = 0;
   for (int step = 0; step < 200000; ++step) {
     clock.advance(std::chrono::microseconds(random.below(200)));
     const MonoTime now = clock.now();
@@ -287,22 +289,36 @@ TEST(BulkheadTest, AgreesWithAReferenceModelOverARandomWorkload) {
     if (op < 50) {
       // Large, spread-out tickets so that the index sees collisions and wrap-around.
       const Ticket t = (next_ticket++) * 0x10001ULL;
-      ASSERT_EQ(bulkhead.tryAdmit(t, now), model.tryAdmit(t, now)) << "step " << step;
+      const Admission a = bulkhead.tryAdmit(t, now);
+      ASSERT_EQ(a, model.tryAdmit(t, now)) << "step " << step;
+      queued += a == Admission::kQueued;
     } else if (op < 80 && model.active > 0) {
-      ASSERT_EQ(bulkhead.release(now), model.release(now)) << "step " << step;
+      const std::optional<Ticket> next = bulkhead.release(now);
+      ASSERT_EQ(next, model.release(now)) << "step " << step;
+      granted += next.has_value();
     } else if (op < 90) {
       const Ticket t = random.below(next_ticket + 1) * 0x10001ULL;
-      ASSERT_EQ(bulkhead.cancel(t), model.cancel(t)) << "step " << step;
+      const bool removed = bulkhead.cancel(t);
+      ASSERT_EQ(removed, model.cancel(t)) << "step " << step;
+      cancelled += removed;
     } else {
       out.clear();
       model_out.clear();
       bulkhead.expire(now, out);
       model.expire(now, model_out);
       ASSERT_EQ(out, model_out) << "step " << step;
+      expired += out.size();
     }
     ASSERT_EQ(bulkhead.active(), model.active) << "step " << step;
+    max_queued = std::max(max_queued, bulkhead.queued());
   }
-  EXPECT_GT(next_ticket, 50000u);
+  // The workload reached every path, and queues long enough to grow the index.
+  EXPECT_GT(queued, 10000u);
+  EXPECT_GT(granted, 1000u);
+  EXPECT_GT(expired, 1000u);
+  EXPECT_GT(cancelled, 100u);
+  EXPECT_GT(max_queued, 100u);
+  printf("queued %zu granted %zu expired %zu cancelled %zu max_queued %u\n", queued, granted, expired, cancelled, max_queued);
 }
 
 TEST(BulkheadDeathTest, ReleaseWithoutAHeldSlotAborts) {
