@@ -70,8 +70,39 @@ struct TcpStream::Impl {
         uv_write(&write_req, stream(), bufs.data(), static_cast<unsigned>(bufs.size()), onWritten);
     if (rc != 0) {
       write_in_flight = false;
-      fail(rc);
+      inflight.clear();
+      inflight_bytes = 0;
+      // Never call the handler from inside the write() its owner is making.
+      deferError(rc, [](Impl* self, int error) { self->fail(error); });
     }
+  }
+
+  // Runs report(self, error) on a later loop turn, unless the stream is closed by then.
+  void deferError(int error, void (*report)(Impl*, int)) {
+    struct Pending {
+      uv_timer_t timer;
+      Impl* impl;
+      int error;
+      void (*report)(Impl*, int);
+    };
+    auto* p = new Pending{{}, this, error, report};
+    open_handles++;  // keeps this Impl alive until the report ran
+    uv_timer_init(tcp.loop, &p->timer);
+    p->timer.data = p;
+    uv_timer_start(
+        &p->timer,
+        [](uv_timer_t* t) {
+          auto* report_job = static_cast<Pending*>(t->data);
+          Impl* self = report_job->impl;
+          if (!self->closing) report_job->report(self, report_job->error);
+          uv_close(reinterpret_cast<uv_handle_t*>(t), [](uv_handle_t* h) {
+            auto* done = static_cast<Pending*>(h->data);
+            Impl* owner = done->impl;
+            delete done;
+            if (--owner->open_handles == 0) delete owner;
+          });
+        },
+        0, 0);
   }
 
   void fail(int error) {
@@ -177,28 +208,9 @@ void TcpStream::connect(const SocketAddress& address) {
   int rc = uv_tcp_connect(&impl_->connect_req, &impl_->tcp, address.get(), Impl::onConnected);
   if (rc != 0) {
     // Report on a later turn, like a real connect failure.
-    Impl* impl = impl_;
-    impl->open_handles++;  // keep the impl alive until the deferred report ran
-    auto* timer = new uv_timer_t;
-    uv_timer_init(impl->tcp.loop, timer);
-    struct Pending {
-      Impl* impl;
-      int rc;
-    };
-    timer->data = new Pending{impl, rc};
-    uv_timer_start(
-        timer,
-        [](uv_timer_t* t) {
-          auto* p = static_cast<Pending*>(t->data);
-          Impl* self = p->impl;
-          int error = p->rc;
-          delete p;
-          uv_close(reinterpret_cast<uv_handle_t*>(t),
-                   [](uv_handle_t* h) { delete reinterpret_cast<uv_timer_t*>(h); });
-          if (!self->closing && self->handler) self->handler->onStreamConnected(error);
-          if (--self->open_handles == 0) delete self;
-        },
-        0, 0);
+    impl_->deferError(rc, [](Impl* self, int error) {
+      if (self->handler) self->handler->onStreamConnected(error);
+    });
   }
 }
 

@@ -1,6 +1,5 @@
 #include "proxy/policy/outlier_detector.h"
 
-#include <algorithm>
 #include <cstdlib>
 #include <iostream>
 
@@ -47,7 +46,8 @@ void OutlierDetector::onFailure(size_t endpoint, MonoTime now) {
   e.consecutive_successes = 0;
   ++e.consecutive_failures;
   if (e.consecutive_failures < config_.consecutive_failures || !roomToEject(now)) return;
-  // Available -> Ejected, for longer each time it comes back and fails again.
+  // Available -> Ejected, for longer each time it comes back and fails again. The run of
+  // failures is used up: back from ejection, it must fail consecutive_failures times afresh.
   e.ejected = true;
   e.consecutive_failures = 0;
   ++e.times_ejected;
@@ -97,11 +97,10 @@ void OutlierDetector::checkIndex(size_t endpoint) const {
 void OutlierDetector::returnIfDue(size_t endpoint, MonoTime now) {
   Endpoint& e = at(endpoint);
   if (!e.ejected || now < e.ejected_until) return;
-  // Ejected -> Available when its ejection time is up. It starts with clean streaks, so it
-  // must fail consecutive_failures times afresh to be ejected again.
+  // Ejected -> Available when its ejection time is up. Its streaks are already zero: the
+  // ejection cleared the failures, the failures cleared the successes, and nothing counted
+  // while it was out.
   e.ejected = false;
-  e.consecutive_failures = 0;
-  e.consecutive_successes = 0;
   if (on_change_) on_change_(endpoint, false, Duration::zero());
 }
 
@@ -116,11 +115,11 @@ bool OutlierDetector::roomToEject(MonoTime now) {
 }
 
 Duration OutlierDetector::ejectionFor(uint32_t times_ejected) const {
-  // Compared by division first, so a large times_ejected can't overflow the multiplication.
+  // Compared by division, so a large times_ejected can't overflow the multiplication.
   if (times_ejected > static_cast<uint64_t>(config_.max_ejection / config_.base_ejection)) {
     return config_.max_ejection;
   }
-  return std::min(config_.base_ejection * times_ejected, config_.max_ejection);
+  return config_.base_ejection * times_ejected;
 }
 
 }  // namespace outrigger::policy

@@ -318,7 +318,6 @@ TEST(BulkheadTest, AgreesWithAReferenceModelOverARandomWorkload) {
   EXPECT_GT(expired, 1000u);
   EXPECT_GT(cancelled, 100u);
   EXPECT_GT(max_queued, 100u);
-  printf("queued %zu granted %zu expired %zu cancelled %zu max_queued %u\n", queued, granted, expired, cancelled, max_queued);
 }
 
 TEST(BulkheadDeathTest, ReleaseWithoutAHeldSlotAborts) {

@@ -221,7 +221,9 @@ TEST_F(CircuitBreakerTest, HalfOpenAdmitsExactlyTheConfiguredProbes) {
 }
 
 TEST_F(CircuitBreakerTest, ClosesOnlyWhenEveryProbeSucceeded) {
-  build(thresholdConfig(2, /*probes=*/2));
+  CircuitBreakerConfig config = thresholdConfig(2, /*probes=*/2);
+  config.window = seconds(60);  // longer than open_for, so the old failures are still in it
+  build(config);
   fail();
   fail();
   ASSERT_EQ(state(), BreakerState::kOpen);
@@ -234,6 +236,7 @@ TEST_F(CircuitBreakerTest, ClosesOnlyWhenEveryProbeSucceeded) {
   EXPECT_EQ(state(), BreakerState::kHalfOpen);
   EXPECT_FALSE(breaker_->tryAcquire(clock_.now()).allowed);  // no third probe meanwhile
 
+  EXPECT_EQ(breaker_->windowCounts(clock_.now()).failures, 2u);
   breaker_->onSuccess(clock_.now(), kFast, second.probe);
   EXPECT_EQ(state(), BreakerState::kClosed);
   EXPECT_EQ(transitions_.back(), "half_open->closed: 2 probes succeeded");
@@ -308,24 +311,29 @@ TEST_F(CircuitBreakerTest, AbandonedNonProbeRecordsNothing) {
 }
 
 TEST_F(CircuitBreakerTest, LateResultsOfCallsAdmittedBeforeItOpenedAreIgnored) {
-  build(thresholdConfig(2));
-  auto a = breaker_->tryAcquire(clock_.now());
-  auto b = breaker_->tryAcquire(clock_.now());
-  auto late_failure = breaker_->tryAcquire(clock_.now());
-  auto late_success = breaker_->tryAcquire(clock_.now());
-  breaker_->onFailure(clock_.now(), kFast, a.probe);
-  breaker_->onFailure(clock_.now(), kFast, b.probe);
+  CircuitBreakerConfig config = thresholdConfig(2);
+  config.window = seconds(60);
+  build(config);
+  std::vector<CircuitBreaker::Permit> permits;
+  for (int i = 0; i < 7; ++i) permits.push_back(breaker_->tryAcquire(clock_.now()));
+  breaker_->onFailure(clock_.now(), kFast, permits[0].probe);
+  breaker_->onFailure(clock_.now(), kFast, permits[1].probe);
   ASSERT_EQ(state(), BreakerState::kOpen);
 
   clock_.advance(seconds(10));
-  breaker_->onFailure(clock_.now(), kFast, late_failure.probe);
+  breaker_->onFailure(clock_.now(), kFast, permits[2].probe);
+  breaker_->onFailure(clock_.now(), kFast, permits[3].probe);
   EXPECT_EQ(state(), BreakerState::kOpen);
   EXPECT_EQ(breaker_->openRemaining(clock_.now()), seconds(20));  // not a fresh open_for
 
   clock_.advance(seconds(20));
   EXPECT_EQ(state(), BreakerState::kHalfOpen);
-  breaker_->onSuccess(clock_.now(), kFast, late_success.probe);
+  breaker_->onSuccess(clock_.now(), kFast, permits[4].probe);
   EXPECT_EQ(state(), BreakerState::kHalfOpen);  // only a probe can close it
+  breaker_->onFailure(clock_.now(), kFast, permits[5].probe);
+  breaker_->onFailure(clock_.now(), kFast, permits[6].probe);
+  EXPECT_EQ(state(), BreakerState::kHalfOpen);                // nor re-open it
+  EXPECT_EQ(breaker_->windowCounts(clock_.now()).calls, 2u);  // none of them was recorded
   EXPECT_EQ(transitions_.size(), 2u);
 }
 

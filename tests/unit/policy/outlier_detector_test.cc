@@ -116,10 +116,10 @@ TEST_F(OutlierDetectorTest, RespectsMaxEjectedPercent) {
   EXPECT_FALSE(ejected(2));
   EXPECT_EQ(detector_->ejectedCount(clock_.now()), 2u);
 
-  clock_.advance(seconds(20));  // endpoint 0 returns, making room
-  EXPECT_EQ(detector_->ejectedCount(clock_.now()), 1u);
-  fail(2, 1);  // its earlier failures still count
+  clock_.advance(seconds(20));  // endpoint 0's time is up, making room
+  fail(2, 1);                   // its earlier failures still count
   EXPECT_TRUE(ejected(2));
+  EXPECT_FALSE(ejected(0));
   EXPECT_EQ(detector_->ejectedCount(clock_.now()), 2u);
   EXPECT_EQ(changes_, (std::vector<std::string>{"eject 0 for 30s", "eject 1 for 30s", "return 0",
                                                 "eject 2 for 30s"}));
@@ -131,6 +131,16 @@ TEST_F(OutlierDetectorTest, MaxEjectedPercentRoundsDown) {
   fail(1, 3);
   EXPECT_TRUE(ejected(0));
   EXPECT_FALSE(ejected(1));
+}
+
+TEST_F(OutlierDetectorTest, MaxEjectedPercentIsExactDespiteRounding) {
+  OutlierConfig config = defaultConfig();
+  config.max_ejected_percent = 0.29;  // 0.29 * 100 is 28.999999999999996 in a double
+  build(100, config);
+  for (size_t i = 0; i < 30; ++i) fail(i, 3);
+  EXPECT_EQ(detector_->ejectedCount(clock_.now()), 29u);
+  EXPECT_TRUE(ejected(28));
+  EXPECT_FALSE(ejected(29));
 }
 
 TEST_F(OutlierDetectorTest, ZeroMaxEjectedPercentNeverEjects) {
