@@ -103,10 +103,12 @@ done
 
 if [ "${SKIP_BUILD:-0}" != 1 ]; then
   note "building outrigger and mock-upstream in $BUILD_DIR"
-  cmake -S "$root" -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=Release -DOUTRIGGER_TESTS=OFF >"$BUILD_DIR.cmake.log" 2>&1 \
-    || { cat "$BUILD_DIR.cmake.log" >&2; die "cmake configure failed"; }
-  rm -f "$BUILD_DIR.cmake.log"
-  make -C "$BUILD_DIR" -j"$ncpu" --no-print-directory outrigger mock-upstream >&2 || die "build failed"
+  cmake_log="$(mktemp /tmp/outrigger-bench-cmake.XXXXXX)"
+  cmake -S "$root" -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=Release -DOUTRIGGER_TESTS=OFF >"$cmake_log" 2>&1 \
+    || { cat "$cmake_log" >&2; rm -f "$cmake_log"; die "cmake configure failed"; }
+  rm -f "$cmake_log"
+  make -C "$BUILD_DIR" -j"$ncpu" --no-print-directory outrigger mock-upstream >&2 \
+    || die "build failed (SKIP_BUILD=1 runs the binaries already in $BUILD_DIR)"
 fi
 outrigger_bin="$BUILD_DIR/outrigger"
 mock_bin="$BUILD_DIR/tests/support/mock-upstream"

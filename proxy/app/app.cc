@@ -95,9 +95,13 @@ std::shared_ptr<exchange::Snapshot> App::buildSnapshot() {
   snapshot->config = config_;
   for (const auto& listener : config_->listeners)
     snapshot->routers.push_back(std::make_unique<routing::Router>(listener));
-  for (const auto& u : config_->upstreams)
-    snapshot->upstreams[u.name] =
-        std::make_shared<upstream::Upstream>(u, metrics_.upstream(u.name));
+  const MonoTime now = io::LoopClock().now();
+  for (const auto& u : config_->upstreams) {
+    std::vector<std::string> endpoints;
+    for (const auto& e : u.endpoints) endpoints.push_back(e.text);
+    snapshot->upstreams[u.name] = std::make_shared<upstream::Upstream>(
+        u, metrics_.upstream(u.name), policy_metrics_.upstream(u.name, endpoints), now);
+  }
   return snapshot;
 }
 

@@ -17,6 +17,7 @@
 #include "proxy/io/timer.h"
 #include "proxy/log/access_log.h"
 #include "proxy/metrics/metrics.h"
+#include "proxy/metrics/policy_metrics.h"
 
 namespace outrigger::app {
 
@@ -44,6 +45,7 @@ class App {
   AppOptions options_;
   io::Loop loop_;
   metrics::Metrics metrics_;
+  metrics::PolicyMetrics policy_metrics_{metrics_.registry()};
   std::unique_ptr<log::AccessLog> access_log_;
   std::shared_ptr<exchange::Snapshot> snapshot_;
   std::unique_ptr<admin::AdminHandler> admin_handler_;

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "proxy/common/clock.h"
+#include "proxy/config/policy_schema.h"
 
 namespace outrigger::config {
 
@@ -98,6 +99,7 @@ struct UpstreamConfig {
   PoolConfig pool;
   TimeoutsConfig timeouts;
   Duration dns_refresh = seconds(30);
+  PolicyConfig policies;  // retry, breaker, bulkhead, rate limit... (all off by default)
 
   friend bool operator==(const UpstreamConfig&, const UpstreamConfig&) = default;
 };

@@ -177,7 +177,12 @@ void Exchange::onStreamDrained() {
 void Exchange::onStreamData(const char* data, size_t len) {
   last_upstream_activity_ = context_.clock.now();
   response_bytes_seen_ = true;
+  // Everything this read produces for the client (head, body pieces, last chunk) leaves
+  // in one writev.
+  io::TcpStream& client = owner_.clientStream();
+  client.cork();
   const http::ParseResult result = response_parser_->feed(data, len);
+  client.uncork();
   if (phase_ == Phase::kDone) return;
   if (result.status == http::ParseStatus::kError) {
     const std::string detail = "invalid response from upstream: " + result.detail;

@@ -21,6 +21,8 @@ struct BackoffConfig {
   Duration max = seconds(1);
   double multiplier = 2.0;
   Jitter jitter = Jitter::kFull;
+
+  friend bool operator==(const BackoffConfig&, const BackoffConfig&) = default;
 };
 
 // Immutable once built; safe to share between threads as long as each passes its own Random.

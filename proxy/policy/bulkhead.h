@@ -18,6 +18,8 @@ struct BulkheadConfig {
   uint32_t max_concurrent = 0;
   uint32_t max_queue = 0;  // 0 = no waiting: a request that finds no free slot is rejected
   Duration queue_timeout{};
+
+  friend bool operator==(const BulkheadConfig&, const BulkheadConfig&) = default;
 };
 
 class Bulkhead {

@@ -21,6 +21,8 @@ struct CircuitBreakerConfig {
   double slow_call_rate = 0;  // open when slow calls/calls over window >= rate (same minimum)
   Duration open_for = seconds(30);
   uint32_t half_open_probes = 1;
+
+  friend bool operator==(const CircuitBreakerConfig&, const CircuitBreakerConfig&) = default;
 };
 
 // Empty when `config` is usable, else what is wrong with it ("half_open_probes must be at

@@ -12,6 +12,8 @@ namespace outrigger::policy {
 struct HealthCheckThresholds {
   uint32_t healthy_threshold = 2;    // successes in a row that make an unhealthy endpoint healthy
   uint32_t unhealthy_threshold = 3;  // failures in a row that make a healthy endpoint unhealthy
+
+  friend bool operator==(const HealthCheckThresholds&, const HealthCheckThresholds&) = default;
 };
 
 // Empty when `thresholds` are usable, else what is wrong with them. The config loader reports

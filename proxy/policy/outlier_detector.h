@@ -17,6 +17,8 @@ struct OutlierConfig {
   Duration base_ejection = seconds(30);
   Duration max_ejection = seconds(300);
   double max_ejected_percent = 0.5;
+
+  friend bool operator==(const OutlierConfig&, const OutlierConfig&) = default;
 };
 
 // Empty when `config` is usable, else what is wrong with it. The config loader reports this;

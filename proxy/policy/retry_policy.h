@@ -22,6 +22,8 @@ struct RetryOn {
   bool reset = false;
   bool timeout = false;
   std::bitset<600> statuses;
+
+  friend bool operator==(const RetryOn&, const RetryOn&) = default;
 };
 
 enum class RetryMethods { kIdempotent, kAll };
@@ -33,6 +35,8 @@ struct RetryPolicyConfig {
   RetryMethods methods = RetryMethods::kIdempotent;
   uint64_t max_body_bytes = 64 * 1024;  // enforced by the caller through body_replayable
   bool respect_retry_after = true;
+
+  friend bool operator==(const RetryPolicyConfig&, const RetryPolicyConfig&) = default;
 };
 
 // The DESIGN §5 classification of a response: a status listed in retry_on is

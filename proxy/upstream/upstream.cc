@@ -2,15 +2,22 @@
 
 namespace outrigger::upstream {
 
-Upstream::Upstream(config::UpstreamConfig config, metrics::UpstreamMetrics& metrics)
+Upstream::Upstream(config::UpstreamConfig config, metrics::UpstreamMetrics& metrics,
+                   metrics::UpstreamPolicyMetrics& policy_metrics, MonoTime now)
     : config_(std::move(config)),
       metrics_(metrics),
+      policies_(std::make_unique<UpstreamPolicies>(config_.name, config_.policies,
+                                                   config_.endpoints.size(), now,
+                                                   policy_metrics)),
       addresses_(config_.endpoints.size()),
-      cursor_(config_.endpoints.size(), 0) {
+      cursor_(config_.endpoints.size(), 0),
+      resolved_(new std::atomic<bool>[config_.endpoints.size()]) {
   // Numeric endpoints need no lookup.
   for (size_t i = 0; i < config_.endpoints.size(); ++i) {
     const auto& e = config_.endpoints[i];
-    if (auto a = io::SocketAddress::fromNumeric(e.host, e.port)) addresses_[i].push_back(*a);
+    auto numeric = io::SocketAddress::fromNumeric(e.host, e.port);
+    if (numeric) addresses_[i].push_back(*numeric);
+    resolved_[i].store(numeric.has_value());
   }
 }
 
@@ -21,15 +28,13 @@ std::optional<io::SocketAddress> Upstream::nextAddress(size_t i) const {
   return list[cursor_[i]++ % list.size()];
 }
 
-bool Upstream::resolved(size_t i) const {
-  std::lock_guard<std::mutex> lock(mutex_);
-  return !addresses_[i].empty();
-}
+bool Upstream::resolved(size_t i) const { return resolved_[i].load(std::memory_order_relaxed); }
 
 void Upstream::setAddresses(size_t i, std::vector<io::SocketAddress> addresses) {
   if (addresses.empty()) return;
   std::lock_guard<std::mutex> lock(mutex_);
   addresses_[i] = std::move(addresses);
+  resolved_[i].store(true);
 }
 
 }  // namespace outrigger::upstream

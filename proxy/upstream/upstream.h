@@ -2,6 +2,7 @@
 // The process-wide runtime of one configured upstream: its endpoints and their latest
 // resolved addresses. Shared by every worker; the per-worker pools connect through it.
 
+#include <atomic>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -10,6 +11,7 @@
 
 #include "proxy/config/schema.h"
 #include "proxy/io/socket_address.h"
+#include "proxy/upstream/upstream_policies.h"
 
 namespace outrigger::metrics {
 struct UpstreamMetrics;
@@ -19,13 +21,15 @@ namespace outrigger::upstream {
 
 class Upstream {
  public:
-  Upstream(config::UpstreamConfig config, metrics::UpstreamMetrics& metrics);
+  Upstream(config::UpstreamConfig config, metrics::UpstreamMetrics& metrics,
+           metrics::UpstreamPolicyMetrics& policy_metrics, MonoTime now);
 
   const config::UpstreamConfig& config() const { return config_; }
   const std::string& name() const { return config_.name; }
   size_t endpointCount() const { return config_.endpoints.size(); }
   const config::HostPort& endpoint(size_t i) const { return config_.endpoints[i]; }
   metrics::UpstreamMetrics& metrics() const { return metrics_; }
+  UpstreamPolicies& policies() const { return *policies_; }
 
   // The address to open a connection to endpoint i: rotates among its resolved
   // addresses. nullopt while the endpoint is unresolved. Taken per new connection only.
@@ -38,9 +42,12 @@ class Upstream {
  private:
   config::UpstreamConfig config_;
   metrics::UpstreamMetrics& metrics_;
+  std::unique_ptr<UpstreamPolicies> policies_;
   mutable std::mutex mutex_;
   std::vector<std::vector<io::SocketAddress>> addresses_;
   mutable std::vector<size_t> cursor_;
+  // Read on every request by the load balancer, so kept lock-free.
+  std::unique_ptr<std::atomic<bool>[]> resolved_;
 };
 
 }  // namespace outrigger::upstream

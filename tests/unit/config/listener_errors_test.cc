@@ -32,20 +32,20 @@ std::string withRoute(std::string_view route) {
       std::string(route) + "\n");
 }
 
-TEST(ListenerErrorsTest, NameMissing) {
+TEST(ConfigListenerErrorsTest, NameMissing) {
   EXPECT_THAT(
       errorsOf(withUpstreams("  - listen: 127.0.0.1:0\n    routes: [ { upstream: payments } ]\n")),
       ElementsAre("test.yaml:4:5: listeners[0]: missing required key 'name'"));
 }
 
-TEST(ListenerErrorsTest, NameWithInvalidCharacters) {
+TEST(ConfigListenerErrorsTest, NameWithInvalidCharacters) {
   EXPECT_THAT(errorsOf(withUpstreams("  - name: my listener\n    listen: 127.0.0.1:0\n"
                                      "    routes: [ { upstream: payments } ]\n")),
               ElementsAre("test.yaml:4:11: listeners[0].name: invalid listener name 'my listener': "
                           "use only letters, digits, '_', '.' and '-'"));
 }
 
-TEST(ListenerErrorsTest, NameUsedTwice) {
+TEST(ConfigListenerErrorsTest, NameUsedTwice) {
   EXPECT_THAT(errorsOf(withUpstreams(
                   "  - { name: a, listen: 127.0.0.1:0, routes: [ { upstream: payments } ] }\n"
                   "  - { name: a, listen: 127.0.0.1:0, routes: [ { upstream: payments } ] }\n")),
@@ -53,19 +53,19 @@ TEST(ListenerErrorsTest, NameUsedTwice) {
                           "listeners[0]"));
 }
 
-TEST(ListenerErrorsTest, ListenMissing) {
+TEST(ConfigListenerErrorsTest, ListenMissing) {
   EXPECT_THAT(errorsOf(withUpstreams("  - name: out\n    routes: [ { upstream: payments } ]\n")),
               ElementsAre("test.yaml:4:5: listeners[0]: missing required key 'listen'"));
 }
 
-TEST(ListenerErrorsTest, ListenPortOutOfRange) {
+TEST(ConfigListenerErrorsTest, ListenPortOutOfRange) {
   EXPECT_THAT(errorsOf(withUpstreams("  - name: out\n    listen: 127.0.0.1:70000\n"
                                      "    routes: [ { upstream: payments } ]\n")),
               ElementsAre("test.yaml:5:13: listeners[0].listen: port must be between 0 and 65535, "
                           "got '70000'"));
 }
 
-TEST(ListenerErrorsTest, TwoListenersOnTheSameAddress) {
+TEST(ConfigListenerErrorsTest, TwoListenersOnTheSameAddress) {
   EXPECT_THAT(
       errorsOf(withUpstreams(
           "  - { name: a, listen: 127.0.0.1:15001, routes: [ { upstream: payments } ] }\n"
@@ -74,30 +74,30 @@ TEST(ListenerErrorsTest, TwoListenersOnTheSameAddress) {
                   "used by listener 'a'"));
 }
 
-TEST(ListenerErrorsTest, ListenerOnTheAdminAddress) {
+TEST(ConfigListenerErrorsTest, ListenerOnTheAdminAddress) {
   EXPECT_THAT(errorsOf(withUpstreams(
                   "  - { name: a, listen: 127.0.0.1:9901, routes: [ { upstream: payments } ] }\n")),
               ElementsAre("test.yaml:4:24: listeners[0].listen: address 127.0.0.1:9901 is already "
                           "used by the admin listener"));
 }
 
-TEST(ListenerErrorsTest, RoutesMissing) {
+TEST(ConfigListenerErrorsTest, RoutesMissing) {
   EXPECT_THAT(errorsOf(withUpstreams("  - name: out\n    listen: 127.0.0.1:0\n")),
               ElementsAre("test.yaml:4:5: listeners[0]: missing required key 'routes'"));
 }
 
-TEST(ListenerErrorsTest, RoutesEmpty) {
+TEST(ConfigListenerErrorsTest, RoutesEmpty) {
   EXPECT_THAT(errorsOf(withUpstreams("  - name: out\n    listen: 127.0.0.1:0\n    routes: []\n")),
               ElementsAre("test.yaml:6:13: listeners[0].routes: at least one route is required"));
 }
 
-TEST(ListenerErrorsTest, ListenerNotAMap) {
+TEST(ConfigListenerErrorsTest, ListenerNotAMap) {
   EXPECT_THAT(errorsOf(withUpstreams("  - 127.0.0.1:15001\n")),
               ElementsAre("test.yaml:4:5: listeners[0]: expected a map with name, listen and "
                           "routes, got '127.0.0.1:15001'"));
 }
 
-TEST(ListenerErrorsTest, UnknownListenerKey) {
+TEST(ConfigListenerErrorsTest, UnknownListenerKey) {
   EXPECT_THAT(errorsOf(withUpstreams("  - name: out\n    listen: 127.0.0.1:0\n"
                                      "    route: [ { upstream: payments } ]\n")),
               ElementsAre("test.yaml:4:5: listeners[0]: missing required key 'routes'",
@@ -105,7 +105,7 @@ TEST(ListenerErrorsTest, UnknownListenerKey) {
                           "'routes'?)"));
 }
 
-TEST(ListenerErrorsTest, MaxRequestHeadTooLarge) {
+TEST(ConfigListenerErrorsTest, MaxRequestHeadTooLarge) {
   EXPECT_THAT(errorsOf(withUpstreams("  - name: out\n    listen: 127.0.0.1:0\n"
                                      "    routes: [ { upstream: payments } ]\n"
                                      "    limits: { max_request_head: 2MiB }\n")),
@@ -113,7 +113,7 @@ TEST(ListenerErrorsTest, MaxRequestHeadTooLarge) {
                           "1KiB and 1MiB, got '2MiB'"));
 }
 
-TEST(ListenerErrorsTest, MaxRequestHeadNotASize) {
+TEST(ConfigListenerErrorsTest, MaxRequestHeadNotASize) {
   EXPECT_THAT(errorsOf(withUpstreams("  - name: out\n    listen: 127.0.0.1:0\n"
                                      "    routes: [ { upstream: payments } ]\n"
                                      "    limits: { max_request_head: 64k }\n")),
@@ -122,7 +122,7 @@ TEST(ListenerErrorsTest, MaxRequestHeadNotASize) {
                           "1000)"));
 }
 
-TEST(ListenerErrorsTest, HeaderTimeoutZero) {
+TEST(ConfigListenerErrorsTest, HeaderTimeoutZero) {
   EXPECT_THAT(errorsOf(withUpstreams("  - name: out\n    listen: 127.0.0.1:0\n"
                                      "    routes: [ { upstream: payments } ]\n"
                                      "    limits: { header_timeout: 0s }\n")),
@@ -130,57 +130,57 @@ TEST(ListenerErrorsTest, HeaderTimeoutZero) {
                           "than 0, got '0s'"));
 }
 
-TEST(ListenerErrorsTest, RouteHostWithAPort) {
+TEST(ConfigListenerErrorsTest, RouteHostWithAPort) {
   EXPECT_THAT(errorsOf(withRoute("{ host: payments:8080, upstream: payments }")),
               ElementsAre("test.yaml:7:17: listeners[0].routes[0].host: must not include a port "
                           "(routes match the Host header without its port), got 'payments:8080'"));
 }
 
-TEST(ListenerErrorsTest, RouteHostWithASpace) {
+TEST(ConfigListenerErrorsTest, RouteHostWithASpace) {
   EXPECT_THAT(errorsOf(withRoute("{ host: \"pay ments\", upstream: payments }")),
               ElementsAre("test.yaml:7:17: listeners[0].routes[0].host: must not contain spaces, "
                           "got 'pay ments'"));
 }
 
-TEST(ListenerErrorsTest, RouteHostWithAPartialWildcard) {
+TEST(ConfigListenerErrorsTest, RouteHostWithAPartialWildcard) {
   EXPECT_THAT(errorsOf(withRoute("{ host: \"*.example.com\", upstream: payments }")),
               ElementsAre("test.yaml:7:17: listeners[0].routes[0].host: '*' is only allowed on its "
                           "own, to match any host, got '*.example.com'"));
 }
 
-TEST(ListenerErrorsTest, RoutePathPrefixWithoutLeadingSlash) {
+TEST(ConfigListenerErrorsTest, RoutePathPrefixWithoutLeadingSlash) {
   EXPECT_THAT(
       errorsOf(withRoute("{ path_prefix: users, upstream: payments }")),
       ElementsAre("test.yaml:7:24: listeners[0].routes[0].path_prefix: must start with '/', "
                   "got 'users'"));
 }
 
-TEST(ListenerErrorsTest, RouteUpstreamMissing) {
+TEST(ConfigListenerErrorsTest, RouteUpstreamMissing) {
   EXPECT_THAT(
       errorsOf(withRoute("{ path_prefix: / }")),
       ElementsAre("test.yaml:7:9: listeners[0].routes[0]: missing required key 'upstream'"));
 }
 
-TEST(ListenerErrorsTest, RouteToAnUnknownUpstreamSuggestsTheClosestName) {
+TEST(ConfigListenerErrorsTest, RouteToAnUnknownUpstreamSuggestsTheClosestName) {
   EXPECT_THAT(errorsOf(withRoute("{ upstream: paymnets }")),
               ElementsAre("test.yaml:7:21: listeners[0].routes[0].upstream: unknown upstream "
                           "'paymnets' (did you mean 'payments'?)"));
 }
 
-TEST(ListenerErrorsTest, RouteToAnUnknownUpstreamListsTheDefinedOnes) {
+TEST(ConfigListenerErrorsTest, RouteToAnUnknownUpstreamListsTheDefinedOnes) {
   EXPECT_THAT(errorsOf(withRoute("{ upstream: catalog }")),
               ElementsAre("test.yaml:7:21: listeners[0].routes[0].upstream: unknown upstream "
                           "'catalog' (defined upstreams: payments)"));
 }
 
-TEST(ListenerErrorsTest, RouteToAnUpstreamWhenNoneAreDefined) {
+TEST(ConfigListenerErrorsTest, RouteToAnUpstreamWhenNoneAreDefined) {
   EXPECT_THAT(
       errorsOf("listeners:\n  - { name: a, listen: 127.0.0.1:0, routes: [ { upstream: x } ] }\n"),
       ElementsAre("test.yaml:2:59: listeners[0].routes[0].upstream: unknown upstream 'x' "
                   "(no upstreams are defined)"));
 }
 
-TEST(ListenerErrorsTest, TwoRoutesWithTheSameHostAndPrefix) {
+TEST(ConfigListenerErrorsTest, TwoRoutesWithTheSameHostAndPrefix) {
   EXPECT_THAT(
       errorsOf(withRoute("{ host: Payments, path_prefix: /a, upstream: payments }\n"
                          "      - { host: payments, path_prefix: /a, upstream: payments }")),
@@ -188,13 +188,13 @@ TEST(ListenerErrorsTest, TwoRoutesWithTheSameHostAndPrefix) {
                   "with path_prefix '/a' is already routed by routes[0]"));
 }
 
-TEST(ListenerErrorsTest, PreserveHostNotABool) {
+TEST(ConfigListenerErrorsTest, PreserveHostNotABool) {
   EXPECT_THAT(errorsOf(withRoute("{ upstream: payments, preserve_host: yes }")),
               ElementsAre("test.yaml:7:46: listeners[0].routes[0].preserve_host: expected true or "
                           "false, got 'yes'"));
 }
 
-TEST(ListenerErrorsTest, UnknownRouteKey) {
+TEST(ConfigListenerErrorsTest, UnknownRouteKey) {
   EXPECT_THAT(errorsOf(withRoute("{ upstream: payments, prefix: /a }")),
               ElementsAre("test.yaml:7:31: listeners[0].routes[0]: unknown key 'prefix' (expected "
                           "one of: host, path_prefix, upstream, preserve_host)"));

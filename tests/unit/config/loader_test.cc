@@ -50,7 +50,7 @@ upstreams:
     endpoints: [ "[::1]:8080" ]
 )yaml";
 
-TEST(LoaderTest, FullConfigMapsOntoTheStructs) {
+TEST(ConfigLoaderTest, FullConfigMapsOntoTheStructs) {
   const LoadResult r = load(kFullConfig);
   ASSERT_TRUE(r.ok()) << r.formatErrors();
   const Config& c = *r.config;
@@ -115,7 +115,7 @@ TEST(LoaderTest, FullConfigMapsOntoTheStructs) {
   EXPECT_EQ(users.dns_refresh, seconds(30));
 }
 
-TEST(LoaderTest, DefaultsApplyWhenKeysAreLeftOut) {
+TEST(ConfigLoaderTest, DefaultsApplyWhenKeysAreLeftOut) {
   const LoadResult r = load(testing::kMinimal);
   ASSERT_TRUE(r.ok()) << r.formatErrors();
   const Config& c = *r.config;
@@ -127,7 +127,7 @@ TEST(LoaderTest, DefaultsApplyWhenKeysAreLeftOut) {
   EXPECT_EQ(c.listeners[0].routes[0], (RouteConfig{"*", "/", "u", false}));
 }
 
-TEST(LoaderTest, DefaultsBlockIsMergedKeyByKeyUnderEveryUpstream) {
+TEST(ConfigLoaderTest, DefaultsBlockIsMergedKeyByKeyUnderEveryUpstream) {
   const LoadResult r = load(withListener(R"yaml(defaults:
   load_balancing: least_request
   timeouts: { connect: 1s, read: 3s }
@@ -155,7 +155,7 @@ upstreams:
   EXPECT_EQ(v.pool.max_connections, 20u);  // an empty `pool:` still gets the defaults
 }
 
-TEST(LoaderTest, SubstitutesEnvironmentVariablesBeforeTyping) {
+TEST(ConfigLoaderTest, SubstitutesEnvironmentVariablesBeforeTyping) {
   const LoadResult r =
       load(withListener(R"yaml(workers: ${WORKERS}
 access_log: { path: "/logs/${APP:-app}-$$1.log" }
@@ -172,26 +172,26 @@ upstreams:
   EXPECT_EQ(r.config->upstreams[0].endpoints[1].host, "fallback");
 }
 
-TEST(LoaderTest, UnsetVariableIsOneErrorAtItsScalar) {
+TEST(ConfigLoaderTest, UnsetVariableIsOneErrorAtItsScalar) {
   EXPECT_THAT(errorsOf(withListener("upstreams:\n  u:\n    endpoints: [ \"${HOST}:80\" ]\n")),
               ElementsAre("test.yaml:7:18: upstreams.u.endpoints[0]: environment variable 'HOST' "
                           "is not set"));
 }
 
-TEST(LoaderTest, InvalidVariableReference) {
+TEST(ConfigLoaderTest, InvalidVariableReference) {
   EXPECT_THAT(errorsOf(withMinimal("access_log: { path: \"${1X}\" }\n")),
               ElementsAre("test.yaml:8:21: access_log.path: invalid variable reference '${1X}' "
                           "(write ${NAME} or ${NAME:-default}; names use letters, digits and '_', "
                           "and do not start with a digit)"));
 }
 
-TEST(LoaderTest, UnterminatedVariableReference) {
+TEST(ConfigLoaderTest, UnterminatedVariableReference) {
   EXPECT_THAT(errorsOf(withMinimal("access_log: { path: \"${LOG\" }\n")),
               ElementsAre("test.yaml:8:21: access_log.path: unterminated '${' (write ${NAME}, or "
                           "$$ for a literal '$')"));
 }
 
-TEST(LoaderTest, WorkersAutoUsesTheCoreCountCappedAt64) {
+TEST(ConfigLoaderTest, WorkersAutoUsesTheCoreCountCappedAt64) {
   const LoadResult r = load(withMinimal("workers: auto\n"));
   ASSERT_TRUE(r.ok()) << r.formatErrors();
   const int expected =
@@ -199,13 +199,13 @@ TEST(LoaderTest, WorkersAutoUsesTheCoreCountCappedAt64) {
   EXPECT_EQ(r.config->workers, expected);
 }
 
-TEST(LoaderTest, AccessLogOffDisablesIt) {
+TEST(ConfigLoaderTest, AccessLogOffDisablesIt) {
   const LoadResult r = load(withMinimal("access_log: { path: off }\n"));
   ASSERT_TRUE(r.ok()) << r.formatErrors();
   EXPECT_FALSE(r.config->access_log.enabled);
 }
 
-TEST(LoaderTest, SeveralListenersMayUsePortZero) {
+TEST(ConfigLoaderTest, SeveralListenersMayUsePortZero) {
   const LoadResult two = load(R"yaml(
 listeners:
   - { name: a, listen: 127.0.0.1:0, routes: [ { upstream: u } ] }
@@ -216,7 +216,7 @@ upstreams: { u: { endpoints: [ "127.0.0.1:1" ] } }
   EXPECT_TRUE(two.ok()) << two.formatErrors();
 }
 
-TEST(LoaderTest, ReportsEveryErrorInTheFileNotJustTheFirst) {
+TEST(ConfigLoaderTest, ReportsEveryErrorInTheFileNotJustTheFirst) {
   EXPECT_THAT(errorsOf(R"yaml(workers: lots
 listeners:
   - name: out
@@ -234,13 +234,13 @@ upstreams:
                           "you mean 'connect'?)"));
 }
 
-TEST(LoaderTest, ErrorsLeaveNoConfig) {
+TEST(ConfigLoaderTest, ErrorsLeaveNoConfig) {
   const LoadResult r = load(withMinimal("workers: 0\n"));
   EXPECT_FALSE(r.ok());
   EXPECT_FALSE(r.config.has_value());
 }
 
-TEST(LoaderTest, LoadsAFileAndRemembersItsPath) {
+TEST(ConfigLoaderTest, LoadsAFileAndRemembersItsPath) {
   const std::string path = ::testing::TempDir() + "/loader_test_config.yaml";
   {
     std::ofstream f(path);
@@ -252,7 +252,7 @@ TEST(LoaderTest, LoadsAFileAndRemembersItsPath) {
   EXPECT_EQ(r.config->source_file, path);
 }
 
-TEST(LoaderTest, FileErrorsNameTheFile) {
+TEST(ConfigLoaderTest, FileErrorsNameTheFile) {
   const std::string path = ::testing::TempDir() + "/loader_test_bad.yaml";
   {
     std::ofstream f(path);

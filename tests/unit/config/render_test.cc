@@ -20,7 +20,7 @@ Config loadOrDie(std::string_view yaml) {
   return r.config.value_or(Config{});
 }
 
-TEST(RenderTest, RoundTripsEveryValue) {
+TEST(ConfigRenderTest, RoundTripsEveryValue) {
   const Config original = loadOrDie(R"yaml(
 workers: 3
 log_level: warn
@@ -51,7 +51,7 @@ upstreams:
   EXPECT_EQ(again.config->access_log.path, "/var/log/a$b.log");
 }
 
-TEST(RenderTest, RoundTripsAccessLogOffAndDefaults) {
+TEST(ConfigRenderTest, RoundTripsAccessLogOffAndDefaults) {
   const Config original = loadOrDie(std::string(testing::kMinimal) + "access_log: { path: off }\n");
   const std::string yaml = renderConfigYaml(original);
   const LoadResult again = load(yaml);
@@ -59,7 +59,7 @@ TEST(RenderTest, RoundTripsAccessLogOffAndDefaults) {
   EXPECT_TRUE(*again.config == original) << yaml;
 }
 
-TEST(RenderTest, PrintsDurationsAndSizesWithUnits) {
+TEST(ConfigRenderTest, PrintsDurationsAndSizesWithUnits) {
   const std::string yaml = renderConfigYaml(loadOrDie(testing::kMinimal));
   EXPECT_THAT(yaml, HasSubstr("max_request_head: 64KiB\n"));
   EXPECT_THAT(yaml, HasSubstr("header_timeout: 10s\n"));

@@ -23,7 +23,7 @@ std::vector<fs::path> shippedConfigs() {
   return files;
 }
 
-TEST(ShippedConfigsTest, EveryShippedFileLoadsWithoutErrors) {
+TEST(ConfigShippedFilesTest, EveryShippedFileLoadsWithoutErrors) {
   const std::vector<fs::path> files = shippedConfigs();
   EXPECT_GE(files.size(), 3u);
   for (const fs::path& file : files) {
@@ -32,7 +32,7 @@ TEST(ShippedConfigsTest, EveryShippedFileLoadsWithoutErrors) {
   }
 }
 
-TEST(ShippedConfigsTest, DefaultConfigRoutesEverythingToBackend) {
+TEST(ConfigShippedFilesTest, DefaultConfigRoutesEverythingToBackend) {
   const fs::path file = fs::path(OUTRIGGER_SOURCE_DIR) / "config" / "outrigger.yaml";
   const LoadResult r = loadConfigFile(file.string(), testing::fakeEnv());
   ASSERT_TRUE(r.ok()) << r.formatErrors();

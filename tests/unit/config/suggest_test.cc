@@ -9,7 +9,7 @@ namespace {
 
 using std::string_view_literals::operator""sv;
 
-TEST(SuggestTest, EditDistanceCountsSwapsAsOneEdit) {
+TEST(ConfigSuggestTest, EditDistanceCountsSwapsAsOneEdit) {
   EXPECT_EQ(editDistance("", ""), 0u);
   EXPECT_EQ(editDistance("abc", "abc"), 0u);
   EXPECT_EQ(editDistance("endpoits", "endpoints"), 1u);
@@ -18,7 +18,7 @@ TEST(SuggestTest, EditDistanceCountsSwapsAsOneEdit) {
   EXPECT_EQ(editDistance("", "abc"), 3u);
 }
 
-TEST(SuggestTest, SuggestsOnlyCloseMatches) {
+TEST(ConfigSuggestTest, SuggestsOnlyCloseMatches) {
   constexpr std::array keys = {"endpoints"sv, "pool"sv, "timeouts"sv, "load_balancing"sv};
   EXPECT_EQ(closestMatch("endpoits", keys), "endpoints");
   EXPECT_EQ(closestMatch("Endpoints", keys), "endpoints");

@@ -13,136 +13,136 @@ using testing::errorsOf;
 using testing::withListener;
 using testing::withMinimal;
 
-TEST(TopLevelErrorsTest, UnknownKeySuggestsTheClosestOne) {
+TEST(ConfigTopLevelErrorsTest, UnknownKeySuggestsTheClosestOne) {
   EXPECT_THAT(errorsOf(withMinimal("worker: 2\n")),
               ElementsAre("test.yaml:8:1: unknown key 'worker' (did you mean 'workers'?)"));
 }
 
-TEST(TopLevelErrorsTest, UnknownKeyWithoutACloseMatchListsTheValidKeys) {
+TEST(ConfigTopLevelErrorsTest, UnknownKeyWithoutACloseMatchListsTheValidKeys) {
   EXPECT_THAT(errorsOf(withMinimal("tracing: on\n")),
               ElementsAre("test.yaml:8:1: unknown key 'tracing' (expected one of: workers, "
                           "log_level, admin, access_log, drain, listeners, defaults, upstreams)"));
 }
 
-TEST(TopLevelErrorsTest, DuplicateKey) {
+TEST(ConfigTopLevelErrorsTest, DuplicateKey) {
   EXPECT_THAT(errorsOf(withMinimal("workers: 1\nworkers: 2\n")),
               ElementsAre("test.yaml:9:1: duplicate key 'workers' (already set on line 8)"));
 }
 
-TEST(TopLevelErrorsTest, WorkersBelowOne) {
+TEST(ConfigTopLevelErrorsTest, WorkersBelowOne) {
   EXPECT_THAT(errorsOf(withMinimal("workers: 0\n")),
               ElementsAre("test.yaml:8:10: workers: must be at least 1, got '0'"));
 }
 
-TEST(TopLevelErrorsTest, WorkersAboveTheCap) {
+TEST(ConfigTopLevelErrorsTest, WorkersAboveTheCap) {
   EXPECT_THAT(errorsOf(withMinimal("workers: 65\n")),
               ElementsAre("test.yaml:8:10: workers: must be at most 64, got '65'"));
 }
 
-TEST(TopLevelErrorsTest, WorkersNotANumber) {
+TEST(ConfigTopLevelErrorsTest, WorkersNotANumber) {
   EXPECT_THAT(
       errorsOf(withMinimal("workers: many\n")),
       ElementsAre("test.yaml:8:10: workers: expected a whole number or 'auto', got 'many'"));
 }
 
-TEST(TopLevelErrorsTest, LogLevelNotOneOfTheChoices) {
+TEST(ConfigTopLevelErrorsTest, LogLevelNotOneOfTheChoices) {
   EXPECT_THAT(errorsOf(withMinimal("log_level: warning\n")),
               ElementsAre("test.yaml:8:12: log_level: expected one of debug, info, warn or error, "
                           "got 'warning' (did you mean 'warn'?)"));
 }
 
-TEST(TopLevelErrorsTest, AdminListenWithoutAPort) {
+TEST(ConfigTopLevelErrorsTest, AdminListenWithoutAPort) {
   EXPECT_THAT(errorsOf(withMinimal("admin: { listen: localhost }\n")),
               ElementsAre("test.yaml:8:18: admin.listen: expected host:port, got 'localhost' (the "
                           "port is missing)"));
 }
 
-TEST(TopLevelErrorsTest, AdminNotAMap) {
+TEST(ConfigTopLevelErrorsTest, AdminNotAMap) {
   EXPECT_THAT(errorsOf(withMinimal("admin: 9901\n")),
               ElementsAre("test.yaml:8:8: admin: expected a map, got '9901'"));
 }
 
-TEST(TopLevelErrorsTest, AccessLogPathEmpty) {
+TEST(ConfigTopLevelErrorsTest, AccessLogPathEmpty) {
   EXPECT_THAT(errorsOf(withMinimal("access_log: { path: \"\" }\n")),
               ElementsAre("test.yaml:8:21: access_log.path: must not be empty (use stdout, stderr, "
                           "off or a file path)"));
 }
 
-TEST(TopLevelErrorsTest, DrainGraceLongerThanTimeout) {
+TEST(ConfigTopLevelErrorsTest, DrainGraceLongerThanTimeout) {
   EXPECT_THAT(errorsOf(withMinimal("drain: { grace: 40s, timeout: 30s }\n")),
               ElementsAre("test.yaml:8:17: drain.grace: must not be longer than timeout (30s), got "
                           "'40s'"));
 }
 
-TEST(TopLevelErrorsTest, DrainGraceLongerThanTheDefaultTimeout) {
+TEST(ConfigTopLevelErrorsTest, DrainGraceLongerThanTheDefaultTimeout) {
   EXPECT_THAT(errorsOf(withMinimal("drain: { grace: 31s }\n")),
               ElementsAre("test.yaml:8:17: drain.grace: must not be longer than timeout (30s), got "
                           "'31s'"));
 }
 
-TEST(TopLevelErrorsTest, NegativeDuration) {
+TEST(ConfigTopLevelErrorsTest, NegativeDuration) {
   EXPECT_THAT(errorsOf(withMinimal("drain: { timeout: -1s }\n")),
               ElementsAre("test.yaml:8:19: drain.timeout: a duration cannot be negative, got "
                           "'-1s'"));
 }
 
-TEST(TopLevelErrorsTest, DurationWithoutAUnit) {
+TEST(ConfigTopLevelErrorsTest, DurationWithoutAUnit) {
   EXPECT_THAT(errorsOf(withMinimal("drain: { timeout: 30 }\n")),
               ElementsAre("test.yaml:8:19: drain.timeout: missing unit in '30' (write e.g. 30s or "
                           "30ms; units are ns, us, ms, s, m and h)"));
 }
 
-TEST(TopLevelErrorsTest, ListenersMissing) {
+TEST(ConfigTopLevelErrorsTest, ListenersMissing) {
   EXPECT_THAT(errorsOf("upstreams:\n  u: { endpoints: [ \"127.0.0.1:80\" ] }\n"),
               ElementsAre("test.yaml: listeners: at least one listener is required"));
 }
 
-TEST(TopLevelErrorsTest, ListenersEmpty) {
+TEST(ConfigTopLevelErrorsTest, ListenersEmpty) {
   EXPECT_THAT(errorsOf("workers: 1\nlisteners: []\n"),
               ElementsAre("test.yaml:2:12: listeners: at least one listener is required"));
 }
 
-TEST(TopLevelErrorsTest, ListenersNotAList) {
+TEST(ConfigTopLevelErrorsTest, ListenersNotAList) {
   EXPECT_THAT(errorsOf("listeners: { name: a }\n"),
               ElementsAre("test.yaml:1:12: listeners: expected a list, got a map"));
 }
 
-TEST(TopLevelErrorsTest, EmptyFile) {
+TEST(ConfigTopLevelErrorsTest, EmptyFile) {
   EXPECT_THAT(errorsOf(""), ElementsAre("test.yaml: the file is empty"));
   EXPECT_THAT(errorsOf("# only a comment\n---\n"), ElementsAre("test.yaml: the file is empty"));
 }
 
-TEST(TopLevelErrorsTest, TopLevelNotAMap) {
+TEST(ConfigTopLevelErrorsTest, TopLevelNotAMap) {
   EXPECT_THAT(
       errorsOf("- workers: 1\n"),
       ElementsAre("test.yaml:1:1: expected a map of settings at the top level, got a list"));
 }
 
-TEST(TopLevelErrorsTest, YamlSyntaxErrorIsPositioned) {
+TEST(ConfigTopLevelErrorsTest, YamlSyntaxErrorIsPositioned) {
   EXPECT_THAT(errorsOf("workers: 1\nadmin: { listen: 127.0.0.1:9901\nlisteners: []\n"),
               ElementsAre("test.yaml:3:10: invalid YAML: end of map flow not found"));
 }
 
-TEST(TopLevelErrorsTest, SecondDocumentIsRejected) {
+TEST(ConfigTopLevelErrorsTest, SecondDocumentIsRejected) {
   EXPECT_THAT(errorsOf(withMinimal("---\nworkers: 2\n")),
               ElementsAre("test.yaml:9:1: only one YAML document is allowed per file (remove the "
                           "second '---')"));
 }
 
-TEST(TopLevelErrorsTest, SelfReferencingAliasIsRejectedNotFollowedForever) {
+TEST(ConfigTopLevelErrorsTest, SelfReferencingAliasIsRejectedNotFollowedForever) {
   EXPECT_THAT(errorsOf(withListener("upstreams: &loop { u: *loop }\n")),
               ::testing::Contains(::testing::HasSubstr(
                   "values are nested too deeply (does an alias refer to itself?)")));
 }
 
-TEST(TopLevelErrorsTest, UnreadableFile) {
+TEST(ConfigTopLevelErrorsTest, UnreadableFile) {
   const LoadResult r = loadConfigFile("/nonexistent/outrigger.yaml", testing::fakeEnv());
   EXPECT_FALSE(r.ok());
   EXPECT_EQ(r.formatErrors(),
             "/nonexistent/outrigger.yaml: cannot read file: No such file or directory\n");
 }
 
-TEST(TopLevelErrorsTest, DirectoryInsteadOfAFile) {
+TEST(ConfigTopLevelErrorsTest, DirectoryInsteadOfAFile) {
   const LoadResult r = loadConfigFile("/", testing::fakeEnv());
   EXPECT_EQ(r.formatErrors(), "/: cannot read file: Is a directory\n");
 }

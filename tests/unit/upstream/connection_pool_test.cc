@@ -8,6 +8,7 @@
 
 #include "proxy/io/tcp_listener.h"
 #include "proxy/metrics/metrics.h"
+#include "proxy/metrics/policy_metrics.h"
 
 namespace outrigger::upstream {
 namespace {
@@ -54,11 +55,13 @@ class ConnectionPoolTest : public ::testing::Test {
     const uint16_t p = port != 0 ? port : server_->port();
     cfg.endpoints.push_back({"127.0.0.1", p, "127.0.0.1:" + std::to_string(p)});
     cfg.pool.max_connections = max_connections;
-    upstream_ = std::make_shared<Upstream>(cfg, metrics_.upstream("u"));
+    upstream_ = std::make_shared<Upstream>(cfg, metrics_.upstream("u"),
+                                           policy_metrics_.upstream("u", {"e"}), clock_.now());
     pool_ = std::make_unique<ConnectionPool>(*loop_, clock_, upstream_);
   }
 
   metrics::Metrics metrics_;
+  metrics::PolicyMetrics policy_metrics_{metrics_.registry()};
   std::unique_ptr<io::Loop> loop_ = std::make_unique<io::Loop>();
   io::LoopClock clock_;
   std::unique_ptr<io::TcpListener> server_;

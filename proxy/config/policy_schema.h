@@ -1,0 +1,96 @@
+#pragma once
+// The per-upstream resilience settings of DESIGN §6 (retry, circuit_breaker, bulkhead,
+// rate_limit, outlier_detection, health_check, fallback, shadow). Each optional block is
+// "off" when absent. The pure policies' own config structs are reused as they are.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "proxy/common/clock.h"
+#include "proxy/policy/bulkhead.h"
+#include "proxy/policy/circuit_breaker.h"
+#include "proxy/policy/health_state.h"
+#include "proxy/policy/outlier_detector.h"
+#include "proxy/policy/retry_policy.h"
+
+namespace outrigger::config {
+
+struct RetryBudgetConfig {
+  double ratio = 0.2;
+  uint32_t min_per_second = 10;
+  Duration window = seconds(10);
+
+  friend bool operator==(const RetryBudgetConfig&, const RetryBudgetConfig&) = default;
+};
+
+struct RetryConfig {
+  policy::RetryPolicyConfig policy;
+  RetryBudgetConfig budget;
+
+  friend bool operator==(const RetryConfig&, const RetryConfig&) = default;
+};
+
+struct RateLimitConfig {
+  double requests_per_second = 0;
+  double burst = 1;
+
+  friend bool operator==(const RateLimitConfig&, const RateLimitConfig&) = default;
+};
+
+struct HealthCheckConfig {
+  std::string path = "/health";
+  Duration interval = seconds(10);
+  Duration timeout = seconds(1);
+  policy::HealthCheckThresholds thresholds;
+
+  friend bool operator==(const HealthCheckConfig&, const HealthCheckConfig&) = default;
+};
+
+struct StaleIfErrorConfig {
+  Duration ttl = seconds(60);
+  uint32_t max_entries = 1000;
+  uint64_t max_body_bytes = 1024 * 1024;
+
+  friend bool operator==(const StaleIfErrorConfig&, const StaleIfErrorConfig&) = default;
+};
+
+struct StaticResponseConfig {
+  int status = 503;
+  std::string content_type = "application/json";
+  std::string body;
+
+  friend bool operator==(const StaticResponseConfig&, const StaticResponseConfig&) = default;
+};
+
+struct FallbackConfig {
+  std::optional<StaleIfErrorConfig> stale_if_error;
+  std::optional<StaticResponseConfig> response;
+
+  friend bool operator==(const FallbackConfig&, const FallbackConfig&) = default;
+};
+
+// Policies listed in `shadow:` are evaluated and counted but never reject.
+struct ShadowConfig {
+  bool circuit_breaker = false;
+  bool rate_limit = false;
+  bool bulkhead = false;
+
+  friend bool operator==(const ShadowConfig&, const ShadowConfig&) = default;
+};
+
+struct PolicyConfig {
+  std::string profile;  // the built-in profile applied, "" for none (for /config and explain)
+  std::optional<RetryConfig> retry;
+  std::optional<policy::CircuitBreakerConfig> circuit_breaker;
+  std::optional<policy::BulkheadConfig> bulkhead;
+  std::optional<RateLimitConfig> rate_limit;
+  std::optional<policy::OutlierConfig> outlier_detection;
+  std::optional<HealthCheckConfig> health_check;
+  FallbackConfig fallback;
+  ShadowConfig shadow;
+
+  friend bool operator==(const PolicyConfig&, const PolicyConfig&) = default;
+};
+
+}  // namespace outrigger::config

@@ -1,0 +1,56 @@
+#pragma once
+// Metric families of the resilience policies (DESIGN §8), registered once on the shared
+// registry, and per-upstream handles resolved when an upstream is built — never per request.
+
+#include <prometheus/counter.h>
+#include <prometheus/family.h>
+#include <prometheus/gauge.h>
+#include <prometheus/registry.h>
+
+#include <array>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+namespace outrigger::metrics {
+
+enum class FallbackKind { kStale, kStatic };
+enum class ShadowPolicy { kCircuitBreaker, kRateLimit, kBulkhead };
+
+// Handles for one upstream. Thread-safe: prometheus-cpp counters and gauges are atomic.
+struct UpstreamPolicyMetrics {
+  prometheus::Counter& retries;
+  prometheus::Counter& retry_budget_exhausted;
+  prometheus::Gauge& breaker_state;  // 0 closed, 1 open, 2 half-open
+  std::array<prometheus::Counter*, 3> breaker_transitions;  // by destination state
+  prometheus::Gauge& bulkhead_active;
+  prometheus::Gauge& bulkhead_queued;
+  std::array<prometheus::Counter*, 2> fallbacks;  // by FallbackKind
+  std::array<prometheus::Counter*, 3> shadow_rejections;  // by ShadowPolicy
+  std::vector<prometheus::Gauge*> endpoint_ejected;       // by endpoint index
+};
+
+class PolicyMetrics {
+ public:
+  explicit PolicyMetrics(prometheus::Registry& registry);
+  // Created at config time; the address stays valid until remove().
+  UpstreamPolicyMetrics& upstream(const std::string& name, const std::vector<std::string>& endpoints);
+  void remove(const std::string& name);
+
+ private:
+  prometheus::Family<prometheus::Counter>& retries_;
+  prometheus::Family<prometheus::Counter>& budget_exhausted_;
+  prometheus::Family<prometheus::Gauge>& breaker_state_;
+  prometheus::Family<prometheus::Counter>& breaker_transitions_;
+  prometheus::Family<prometheus::Gauge>& bulkhead_active_;
+  prometheus::Family<prometheus::Gauge>& bulkhead_queued_;
+  prometheus::Family<prometheus::Gauge>& endpoint_ejected_;
+  prometheus::Family<prometheus::Counter>& fallbacks_;
+  prometheus::Family<prometheus::Counter>& shadow_rejections_;
+  std::mutex mutex_;
+  std::unordered_map<std::string, std::unique_ptr<UpstreamPolicyMetrics>> upstreams_;
+};
+
+}  // namespace outrigger::metrics

@@ -1,0 +1,194 @@
+#include "proxy/upstream/upstream_policies.h"
+
+#include "proxy/log/logger.h"
+
+namespace outrigger::upstream {
+namespace {
+
+double stateValue(policy::BreakerState state) {
+  switch (state) {
+    case policy::BreakerState::kClosed: return 0;
+    case policy::BreakerState::kOpen: return 1;
+    case policy::BreakerState::kHalfOpen: return 2;
+  }
+  return 0;
+}
+
+}  // namespace
+
+UpstreamPolicies::UpstreamPolicies(std::string upstream, const config::PolicyConfig& config,
+                                   size_t endpoints, MonoTime now,
+                                   metrics::UpstreamPolicyMetrics& metrics)
+    : upstream_(std::move(upstream)), config_(config), metrics_(metrics) {
+  if (config.rate_limit)
+    bucket_.emplace(config.rate_limit->requests_per_second, config.rate_limit->burst, now);
+  if (config.bulkhead) bulkhead_.emplace(*config.bulkhead);
+  if (config.circuit_breaker) {
+    breaker_.emplace(*config.circuit_breaker, now,
+                     [this](policy::BreakerState from, policy::BreakerState to,
+                            std::string_view why) {
+                       metrics_.breaker_state.Set(stateValue(to));
+                       metrics_.breaker_transitions[static_cast<size_t>(stateValue(to))]
+                           ->Increment();
+                       log::logf(config::LogLevel::kWarn,
+                                 "upstream %s: circuit breaker %s -> %s (%.*s)", upstream_.c_str(),
+                                 std::string(policy::breakerStateName(from)).c_str(),
+                                 std::string(policy::breakerStateName(to)).c_str(),
+                                 static_cast<int>(why.size()), why.data());
+                     });
+  }
+  if (config.retry) {
+    auto created = policy::RetryPolicy::create(config.retry->policy);
+    if (created.ok()) retry_.emplace(std::move(*created));
+    budget_.emplace(config.retry->budget.ratio, config.retry->budget.min_per_second,
+                    config.retry->budget.window, now);
+  }
+  if (config.outlier_detection) {
+    outlier_.emplace(*config.outlier_detection, endpoints,
+                     [this](size_t endpoint, bool ejected, Duration for_how_long) {
+                       metrics_.endpoint_ejected[endpoint]->Set(ejected ? 1 : 0);
+                       if (ejected)
+                         log::logf(config::LogLevel::kWarn,
+                                   "upstream %s: endpoint %zu ejected for %lld ms",
+                                   upstream_.c_str(), endpoint,
+                                   static_cast<long long>(toMillis(for_how_long)));
+                     });
+  }
+}
+
+UpstreamPolicies::RateDecision UpstreamPolicies::takeRateToken(MonoTime now) {
+  if (!bucket_) return {};
+  policy::TokenBucket::Decision d;
+  {
+    std::lock_guard<std::mutex> lock(rate_mutex_);
+    d = bucket_->tryTake(now);
+  }
+  if (d.allowed) return {};
+  if (config_.shadow.rate_limit) {
+    metrics_.shadow_rejections[static_cast<size_t>(metrics::ShadowPolicy::kRateLimit)]
+        ->Increment();
+    return {};
+  }
+  return {false, d.retry_after};
+}
+
+UpstreamPolicies::BulkheadAdmission UpstreamPolicies::enterBulkhead(Ticket ticket, MonoTime now,
+                                                                    io::Loop& loop,
+                                                                    std::function<void()> wake) {
+  if (!bulkhead_) return BulkheadAdmission::kOff;
+  std::lock_guard<std::mutex> lock(bulkhead_mutex_);
+  if (config_.shadow.bulkhead && bulkhead_->active() >= bulkhead_->config().max_concurrent) {
+    // Shadow mode: neither queue nor reject, only count, and go on without a slot.
+    metrics_.shadow_rejections[static_cast<size_t>(metrics::ShadowPolicy::kBulkhead)]
+        ->Increment();
+    return BulkheadAdmission::kOff;
+  }
+  switch (bulkhead_->tryAdmit(ticket, now)) {
+    case policy::Bulkhead::Admission::kAdmitted:
+      metrics_.bulkhead_active.Set(bulkhead_->active());
+      return BulkheadAdmission::kAdmitted;
+    case policy::Bulkhead::Admission::kQueued:
+      waiters_[ticket] = Waiter{&loop, std::move(wake)};
+      metrics_.bulkhead_queued.Set(bulkhead_->queued());
+      return BulkheadAdmission::kQueued;
+    case policy::Bulkhead::Admission::kRejectedFull:
+      break;
+  }
+  return BulkheadAdmission::kFull;
+}
+
+bool UpstreamPolicies::abandonBulkhead(Ticket ticket) {
+  std::lock_guard<std::mutex> lock(bulkhead_mutex_);
+  waiters_.erase(ticket);
+  const bool cancelled = bulkhead_->cancel(ticket);
+  metrics_.bulkhead_queued.Set(bulkhead_->queued());
+  return cancelled;
+}
+
+void UpstreamPolicies::leaveBulkhead(MonoTime now) {
+  if (!bulkhead_) return;
+  std::lock_guard<std::mutex> lock(bulkhead_mutex_);
+  std::optional<Ticket> granted = bulkhead_->release(now);
+  if (granted) {
+    auto it = waiters_.find(*granted);
+    if (it != waiters_.end()) {
+      // The waiter may live on another worker: wake it on its own loop.
+      it->second.loop->post(std::move(it->second.wake));
+      waiters_.erase(it);
+    }
+  }
+  metrics_.bulkhead_active.Set(bulkhead_->active());
+  metrics_.bulkhead_queued.Set(bulkhead_->queued());
+}
+
+Duration UpstreamPolicies::bulkheadQueueTimeout() const {
+  return config_.bulkhead ? config_.bulkhead->queue_timeout : Duration::zero();
+}
+
+UpstreamPolicies::BreakerPermit UpstreamPolicies::acquireBreaker(MonoTime now) {
+  if (!breaker_) return {};
+  policy::CircuitBreaker::Permit p;
+  {
+    std::lock_guard<std::mutex> lock(breaker_mutex_);
+    p = breaker_->tryAcquire(now);
+  }
+  if (p.allowed) return {true, p.probe, true, {}};
+  if (config_.shadow.circuit_breaker) {
+    metrics_.shadow_rejections[static_cast<size_t>(metrics::ShadowPolicy::kCircuitBreaker)]
+        ->Increment();
+    return {true, false, false, {}};  // let it through unrecorded: the breaker stays honest
+  }
+  return {false, false, false, p.retry_after};
+}
+
+void UpstreamPolicies::recordBreaker(MonoTime now, const BreakerPermit& permit,
+                                     policy::AttemptOutcome outcome, Duration latency) {
+  if (!breaker_ || !permit.held) return;
+  std::lock_guard<std::mutex> lock(breaker_mutex_);
+  if (outcome == policy::AttemptOutcome::kCancelled) {
+    breaker_->onAbandoned(permit.probe);
+  } else if (policy::isUpstreamFailure(outcome)) {
+    breaker_->onFailure(now, latency, permit.probe);
+  } else {
+    breaker_->onSuccess(now, latency, permit.probe);
+  }
+}
+
+void UpstreamPolicies::recordRequest(MonoTime now) {
+  if (!budget_) return;
+  std::lock_guard<std::mutex> lock(budget_mutex_);
+  budget_->recordRequest(now);
+}
+
+policy::RetryDecision UpstreamPolicies::decideRetry(const policy::RetryContext& context,
+                                                    Random& random, MonoTime now) {
+  if (!retry_) return {policy::RetryVerdict::kAttemptsExhausted, Duration::zero()};
+  policy::RetryDecision decision;
+  {
+    std::lock_guard<std::mutex> lock(budget_mutex_);
+    decision = retry_->decide(context, *budget_, random, now);
+  }
+  if (decision.verdict == policy::RetryVerdict::kRetry) metrics_.retries.Increment();
+  if (decision.verdict == policy::RetryVerdict::kBudgetExhausted)
+    metrics_.retry_budget_exhausted.Increment();
+  return decision;
+}
+
+void UpstreamPolicies::recordEndpoint(size_t endpoint, policy::AttemptOutcome outcome,
+                                      MonoTime now) {
+  if (!outlier_ || outcome == policy::AttemptOutcome::kCancelled) return;
+  std::lock_guard<std::mutex> lock(outlier_mutex_);
+  if (policy::isUpstreamFailure(outcome)) {
+    outlier_->onFailure(endpoint, now);
+  } else {
+    outlier_->onSuccess(endpoint, now);
+  }
+}
+
+bool UpstreamPolicies::endpointEjected(size_t endpoint, MonoTime now) {
+  if (!outlier_) return false;
+  std::lock_guard<std::mutex> lock(outlier_mutex_);
+  return outlier_->isEjected(endpoint, now);
+}
+
+}  // namespace outrigger::upstream

@@ -1,0 +1,106 @@
+#pragma once
+// The process-wide resilience state of one upstream (DESIGN §3): rate limit, bulkhead,
+// circuit breaker, retry budget and outlier detection. Every worker shares it; each policy
+// sits behind its own short critical section. The pure policies decide; this class only
+// serialises access, applies shadow mode, and keeps the metrics and log in step.
+
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <unordered_map>
+
+#include "proxy/common/clock.h"
+#include "proxy/common/random.h"
+#include "proxy/config/policy_schema.h"
+#include "proxy/io/loop.h"
+#include "proxy/metrics/policy_metrics.h"
+#include "proxy/policy/bulkhead.h"
+#include "proxy/policy/circuit_breaker.h"
+#include "proxy/policy/outcome.h"
+#include "proxy/policy/outlier_detector.h"
+#include "proxy/policy/retry_budget.h"
+#include "proxy/policy/retry_policy.h"
+#include "proxy/policy/token_bucket.h"
+
+namespace outrigger::upstream {
+
+class UpstreamPolicies {
+ public:
+  UpstreamPolicies(std::string upstream, const config::PolicyConfig& config, size_t endpoints,
+                   MonoTime now, metrics::UpstreamPolicyMetrics& metrics);
+
+  // Rate limit. Shadow mode counts a would-be rejection and allows.
+  struct RateDecision {
+    bool allowed = true;
+    Duration retry_after{};
+  };
+  RateDecision takeRateToken(MonoTime now);
+
+  // Bulkhead. `wake` runs on `loop` when a queued ticket is granted a slot.
+  enum class BulkheadAdmission { kAdmitted, kQueued, kFull, kOff };
+  using Ticket = policy::Bulkhead::Ticket;
+  Ticket newTicket() { return next_ticket_.fetch_add(1) + 1; }
+  BulkheadAdmission enterBulkhead(Ticket ticket, MonoTime now, io::Loop& loop,
+                                  std::function<void()> wake);
+  // A queued waiter gives up. false: it was granted a slot meanwhile and must leave it.
+  bool abandonBulkhead(Ticket ticket);
+  void leaveBulkhead(MonoTime now);
+  Duration bulkheadQueueTimeout() const;
+
+  // Circuit breaker: one permit per attempt.
+  struct BreakerPermit {
+    bool allowed = true;
+    bool probe = false;
+    bool held = false;  // a breaker exists and this permit must be recorded
+    Duration retry_after{};
+  };
+  BreakerPermit acquireBreaker(MonoTime now);
+  void recordBreaker(MonoTime now, const BreakerPermit& permit, policy::AttemptOutcome outcome,
+                     Duration latency);
+
+  // Retries. Without a retry block every request makes one attempt.
+  const policy::RetryPolicy* retryPolicy() const { return retry_ ? &*retry_ : nullptr; }
+  void recordRequest(MonoTime now);
+  policy::RetryDecision decideRetry(const policy::RetryContext& context, Random& random,
+                                    MonoTime now);
+
+  // Outlier detection.
+  void recordEndpoint(size_t endpoint, policy::AttemptOutcome outcome, MonoTime now);
+  bool endpointEjected(size_t endpoint, MonoTime now);
+
+  const config::PolicyConfig& config() const { return config_; }
+  metrics::UpstreamPolicyMetrics& metrics() { return metrics_; }
+
+ private:
+  struct Waiter {
+    io::Loop* loop;
+    std::function<void()> wake;
+  };
+
+  std::string upstream_;
+  config::PolicyConfig config_;
+  metrics::UpstreamPolicyMetrics& metrics_;
+
+  std::mutex rate_mutex_;
+  std::optional<policy::TokenBucket> bucket_;
+
+  std::mutex bulkhead_mutex_;
+  std::optional<policy::Bulkhead> bulkhead_;
+  std::unordered_map<Ticket, Waiter> waiters_;
+  std::atomic<uint64_t> next_ticket_{0};
+
+  std::mutex breaker_mutex_;
+  std::optional<policy::CircuitBreaker> breaker_;
+
+  std::optional<policy::RetryPolicy> retry_;
+  std::mutex budget_mutex_;
+  std::optional<policy::RetryBudget> budget_;
+
+  std::mutex outlier_mutex_;
+  std::optional<policy::OutlierDetector> outlier_;
+};
+
+}  // namespace outrigger::upstream
