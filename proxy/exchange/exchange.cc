@@ -48,21 +48,24 @@ void Exchange::start() {
     return;
   }
   upstream_ = &context_.upstreamFor(found->second);
-  request_deadline_ = started_ + upstream_->upstream->config().timeouts.request;
-  if (request_.expect_continue && request_.framing != http::BodyFraming::kNone)
-    owner_.clientStream().write(http::kContinue);
-  beginAttempt();
+  policies_ = &upstream_->upstream->policies();
+  readAppLimits();
+  admit();
 }
 
 void Exchange::beginAttempt() {
   const upstream::Upstream& shared = *upstream_->upstream;
+  const MonoTime now = context_.clock.now();
   thread_local std::vector<upstream::EndpointLoad> loads;
   loads.clear();
-  for (size_t i = 0; i < shared.endpointCount(); ++i)
-    loads.push_back({upstream_->pool.activeRequests(i), shared.resolved(i)});
+  for (size_t i = 0; i < shared.endpointCount(); ++i) {
+    const bool available = shared.resolved(i) && !policies_->endpointEjected(i, now);
+    loads.push_back({upstream_->pool.activeRequests(i), available});
+  }
   const int pick = upstream_->balancer.pick(loads, endpoint_);
   if (pick < 0) {
-    replyLocally(http::LocalReason::kNoHealthyEndpoint);
+    releaseAdmission();  // gives the breaker permit back unused
+    finalFailure(http::LocalReason::kNoHealthyEndpoint);
     return;
   }
   attempts_++;
@@ -70,9 +73,10 @@ void Exchange::beginAttempt() {
   endpoint_text_ = shared.endpoint(pick).text;
   upstream_->pool.requestStarted(pick);
   endpoint_active_ = true;
+  attempt_started_ = now;
+  attempt_open_ = true;
   const auto& timeouts = shared.config().timeouts;
-  try_deadline_ = timeouts.per_try > Duration::zero() ? context_.clock.now() + timeouts.per_try
-                                                      : MonoTime::max();
+  try_deadline_ = timeouts.per_try > Duration::zero() ? now + timeouts.per_try : MonoTime::max();
   phase_ = Phase::kWaitingConnection;
   response_bytes_seen_ = false;
   armTimer();
@@ -120,8 +124,10 @@ void Exchange::sendRequestHead() {
   stream.cork();
   stream.write(std::move(out));
   for (const auto& chunk : body_buffer_) writeBodyChunk(chunk);
-  body_buffer_.clear();
-  body_buffered_bytes_ = 0;
+  if (!keep_body_) {
+    body_buffer_.clear();
+    body_buffered_bytes_ = 0;
+  }
   if (request_complete_) {
     if (request_.framing == http::BodyFraming::kChunked) stream.write(http::kLastChunk);
     request_sent_ = true;
@@ -139,8 +145,22 @@ void Exchange::writeBodyChunk(std::string_view chunk) {
 http::ParserAction Exchange::onRequestBody(std::string_view chunk) {
   bytes_in_ += chunk.size();
   if (phase_ == Phase::kDone) return http::ParserAction::kContinue;  // replied already
+  body_total_ += chunk.size();
+  if (keep_body_ && body_total_ > policies_->retryPolicy()->config().max_body_bytes) {
+    // Too large to keep for a retry: it is sent once (DESIGN §6 retry.max_body_bytes).
+    keep_body_ = false;
+    body_replayable_ = false;
+    if (connection_ != nullptr) {  // everything buffered was sent already
+      body_buffer_.clear();
+      body_buffered_bytes_ = 0;
+    }
+  }
   if (connection_ != nullptr) {
     writeBodyChunk(chunk);
+    if (keep_body_) {
+      body_buffer_.emplace_back(chunk);
+      body_buffered_bytes_ += chunk.size();
+    }
     if (connection_->stream().queuedBytes() > kHighWaterBytes) {
       body_paused_ = true;
       return http::ParserAction::kPause;
@@ -183,7 +203,7 @@ void Exchange::onStreamData(const char* data, size_t len) {
   client.cork();
   const http::ParseResult result = response_parser_->feed(data, len);
   client.uncork();
-  if (phase_ == Phase::kDone) return;
+  if (phase_ == Phase::kDone || connection_ == nullptr) return;  // finished, or retrying
   if (result.status == http::ParseStatus::kError) {
     const std::string detail = "invalid response from upstream: " + result.detail;
     if (phase_ == Phase::kStreamingResponse) {
@@ -220,25 +240,37 @@ void Exchange::onStreamEnd(int error) {
 void Exchange::failAttempt(policy::AttemptOutcome outcome, http::LocalReason reason,
                            const std::string& detail) {
   error_detail_ = detail;
-  const bool stale_candidate = outcome == policy::AttemptOutcome::kReset && connection_reused_ &&
-                               !response_bytes_seen_ &&
-                               request_.framing == http::BodyFraming::kNone;
-  endAttempt(outcome, false);
-  if (stale_candidate && stale_retries_ < kMaxStaleConnectionRetries &&
-      context_.clock.now() < request_deadline_) {
-    // Not a policy retry: the request never reached an application on the other side.
+  const bool stale = outcome == policy::AttemptOutcome::kReset && connection_reused_ &&
+                    !response_bytes_seen_ && request_.framing == http::BodyFraming::kNone &&
+                    stale_retries_ < kMaxStaleConnectionRetries &&
+                    context_.clock.now() < request_deadline_;
+  if (stale) {
+    // A keep-alive connection the upstream had just closed: not the upstream's failure and
+    // not a policy retry. Try once more on another connection.
+    endAttempt(policy::AttemptOutcome::kCancelled, false);
     stale_retries_++;
     attempts_--;
+    permit_ = policies_->acquireBreaker(context_.clock.now());
+    if (!permit_.allowed) {
+      finalFailure(http::LocalReason::kCircuitOpen, 1);
+      return;
+    }
     beginAttempt();
     return;
   }
-  replyLocally(reason);
+  endAttempt(outcome, false);
+  last_failure_reason_ = reason;
+  if (auto delay = retryDelay(outcome, std::nullopt)) {
+    startBackoff(*delay);
+    return;
+  }
+  finalFailure(reason);
 }
 
 void Exchange::endAttempt(policy::AttemptOutcome outcome, bool reusable) {
   if (upstream_ == nullptr) return;
   upstream_->pool.cancel(*this);
-  if (phase_ != Phase::kStarting) upstream_->upstream->metrics().countAttempt(outcome);
+  settleAttempt(outcome);
   if (connection_ != nullptr) {
     upstream::PooledConnection* connection = connection_;
     connection_ = nullptr;

@@ -10,6 +10,7 @@
 
 #include <deque>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "proxy/common/clock.h"
@@ -22,6 +23,7 @@
 #include "proxy/io/timer.h"
 #include "proxy/policy/outcome.h"
 #include "proxy/upstream/connection_pool.h"
+#include "proxy/upstream/upstream_policies.h"
 
 namespace prometheus {
 class Gauge;
@@ -72,11 +74,26 @@ class Exchange final : public io::StreamHandler,
  private:
   enum class Phase {
     kStarting,
+    kQueued,             // waiting for a bulkhead slot
+    kBackoff,            // between attempts
     kWaitingConnection,  // pool wait or connect
     kAwaitingHead,       // request sent or being sent, no response head yet
     kStreamingResponse,  // response head sent to the client
     kDone,
   };
+
+  // Admission and retries (exchange_admission.cc), in the order of DESIGN §4.
+  void readAppLimits();
+  void admit();
+  void onBulkheadGranted();
+  void onAdmitted();
+  void tryAttempt();
+  void settleAttempt(policy::AttemptOutcome outcome);
+  std::optional<Duration> retryDelay(policy::AttemptOutcome outcome,
+                                     std::optional<Duration> retry_after);
+  void startBackoff(Duration delay);
+  void finalFailure(http::LocalReason reason, int retry_after_seconds = 0);
+  void releaseAdmission();
 
   // Upstream attempt.
   void beginAttempt();
@@ -134,7 +151,24 @@ class Exchange final : public io::StreamHandler,
   bool request_sent_ = false;  // head, body and terminator all queued upstream
   bool body_paused_ = false;   // we asked the session to stop reading
 
+  // Policies (shared by every worker) and what this request holds of them.
+  upstream::UpstreamPolicies* policies_ = nullptr;
+  upstream::UpstreamPolicies::Ticket ticket_ = 0;
+  bool queued_ = false;       // in the bulkhead's wait queue
+  bool holds_slot_ = false;   // holds a bulkhead slot
+  upstream::UpstreamPolicies::BreakerPermit permit_;
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);  // for posted bulkhead grants
+  MonoTime queue_deadline_ = MonoTime::max();
+  MonoTime backoff_deadline_ = MonoTime::max();
+  uint32_t max_attempts_ = 1;
+  bool keep_body_ = false;        // the body is kept for a retry (within retry.max_body_bytes)
+  bool body_replayable_ = true;   // every body byte so far is kept, or there is no body
+  uint64_t body_total_ = 0;
+  http::LocalReason last_failure_reason_ = http::LocalReason::kUpstreamReset;
+
   // Current attempt.
+  MonoTime attempt_started_{};
+  bool attempt_open_ = false;  // started and not yet settled with the policies
   upstream::PooledConnection* connection_ = nullptr;
   int endpoint_ = -1;
   bool endpoint_active_ = false;  // counted in the pool's per-endpoint active requests

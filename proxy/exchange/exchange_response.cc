@@ -7,6 +7,8 @@
 #include "proxy/http/serializer.h"
 #include "proxy/log/access_log.h"
 #include "proxy/metrics/metrics.h"
+#include "proxy/policy/retry_after.h"
+#include "proxy/policy/retry_policy.h"
 
 namespace outrigger::exchange {
 namespace {
@@ -19,6 +21,22 @@ http::ParserAction Exchange::onResponseHead(http::ResponseHead& head) {
   if (head.status < 200) {
     interim_ = true;  // 1xx: the real response follows on the same connection
     return http::ParserAction::kContinue;
+  }
+  const policy::RetryPolicy* retry = policies_->retryPolicy();
+  const auto outcome = retry ? policy::classifyResponse(head.status, retry->config().retry_on)
+                             : policy::AttemptOutcome::kSuccess;
+  settleAttempt(outcome);
+  if (outcome == policy::AttemptOutcome::kFailureStatus) {
+    std::optional<Duration> retry_after;
+    const std::string* value = head.headers.get("retry-after");
+    if (value != nullptr && (head.status == 429 || head.status == 503))
+      retry_after = policy::parseRetryAfter(*value, wallClockMicros() / 1000000);
+    if (auto delay = retryDelay(outcome, retry_after)) {
+      // Drop this response; its connection is closed rather than drained.
+      endAttempt(outcome, false);
+      startBackoff(*delay);
+      return http::ParserAction::kPause;
+    }
   }
   status_ = head.status;
   upstream_keep_alive_ = head.keep_alive;
@@ -47,6 +65,7 @@ http::ParserAction Exchange::onResponseHead(http::ResponseHead& head) {
     }
   }
   if (!client_http11 && keep_alive) head.headers.set("Connection", "keep-alive");
+  if (attempts_ > 1) head.headers.add("x-outrigger-attempts", std::to_string(attempts_));
   head.keep_alive = keep_alive;
   close_after_response_ = !keep_alive;
   head.version_minor = 1;
@@ -102,6 +121,7 @@ void Exchange::onClientGone() {
   if (phase_ == Phase::kDone) return;
   error_detail_ = "client closed the connection";
   endAttempt(policy::AttemptOutcome::kCancelled, false);
+  releaseAdmission();
   if (status_ == 0 || phase_ != Phase::kStreamingResponse) status_ = 499;
   phase_ = Phase::kDone;
   timer_.stop();
@@ -110,6 +130,8 @@ void Exchange::onClientGone() {
 
 MonoTime Exchange::nextDeadline() const {
   MonoTime deadline = std::min(request_deadline_, try_deadline_);
+  if (phase_ == Phase::kQueued) deadline = std::min(deadline, queue_deadline_);
+  if (phase_ == Phase::kBackoff) deadline = std::min(deadline, backoff_deadline_);
   if (connection_ != nullptr && !upstream_paused_ && upstream_ != nullptr) {
     const auto& timeouts = upstream_->upstream->config().timeouts;
     if (request_sent_) {
@@ -147,6 +169,16 @@ void Exchange::onTimer() {
     replyLocally(http::LocalReason::kRequestTimeout);
     return;
   }
+  if (phase_ == Phase::kQueued && now >= queue_deadline_) {
+    error_detail_ = "no bulkhead slot within queue_timeout";
+    replyLocally(http::LocalReason::kBulkheadTimeout);  // releases the queue place
+    return;
+  }
+  if (phase_ == Phase::kBackoff && now >= backoff_deadline_) {
+    backoff_deadline_ = MonoTime::max();
+    tryAttempt();
+    return;
+  }
   if (now >= try_deadline_) {
     failAttempt(policy::AttemptOutcome::kTimeout, http::LocalReason::kUpstreamTimeout,
                 "per_try timeout");
@@ -178,6 +210,7 @@ void Exchange::replyLocally(http::LocalReason reason, int retry_after_seconds) {
   // Unread request body bytes would be taken for the next request: close instead.
   const bool keep_alive = request_.keep_alive && request_complete_ && !close_after_response_;
   reply.head.keep_alive = keep_alive;
+  if (attempts_ > 1) reply.head.headers.add("x-outrigger-attempts", std::to_string(attempts_));
   std::string out;
   http::appendResponseHead(reply.head, out);
   if (request_.method != "HEAD") {
@@ -191,6 +224,7 @@ void Exchange::replyLocally(http::LocalReason reason, int retry_after_seconds) {
 }
 
 void Exchange::finish(bool keep_alive) {
+  releaseAdmission();
   phase_ = Phase::kDone;
   timer_.stop();
   record();
@@ -200,6 +234,7 @@ void Exchange::finish(bool keep_alive) {
 void Exchange::abort(const std::string& detail) {
   error_detail_ = detail;
   endAttempt(policy::AttemptOutcome::kReset, false);
+  releaseAdmission();
   phase_ = Phase::kDone;
   timer_.stop();
   record();
