@@ -117,16 +117,13 @@ SourceMark markOf(const YAML::Mark& m) {
 }
 
 void parseAndRead(std::string_view yaml, const EnvLookup& env, Config& out, Diagnostics& diag) {
-  const std::vector<YAML::Node> docs = YAML::LoadAll(std::string(yaml));
-  if (docs.empty() || (docs.size() == 1 && docs[0].IsNull())) {
-    diag.error(SourceMark{}, "", "the file is empty");
+  const std::optional<YAML::Node> doc = parseSingleDocument(std::string(yaml), diag);
+  if (!doc) return;
+  if (doc->IsNull()) {
+    if (diag.empty()) diag.error(SourceMark{}, "", "the file is empty");
     return;
   }
-  if (docs.size() > 1) {
-    diag.error(markOf(docs[1].Mark()), "",
-               "only one YAML document is allowed per file (remove the second '---')");
-  }
-  const ConfigNode root = buildConfigTree(docs[0], env, diag);
+  const ConfigNode root = buildConfigTree(*doc, env, diag);
   readTopLevel(root, out, diag);
 }
 

@@ -11,6 +11,7 @@
 #include "proxy/common/units.h"
 #include "proxy/config/fields.h"
 #include "proxy/config/keys.h"
+#include "proxy/config/policies.h"
 #include "proxy/config/sections.h"
 
 namespace outrigger::config {
@@ -118,6 +119,8 @@ enum class BlockKind { kUpstream, kDefaults };
 void readUpstreamBlock(const ConfigNode& block, UpstreamConfig& out, BlockKind kind,
                        const UpstreamScope& scope, Diagnostics& diag) {
   if (!checkMap(block, kUpstreamKeys, diag, kReservedUpstreamKeys)) return;
+  // The profile first: every explicit key below overrides it.
+  if (auto* n = block.find("profile")) applyProfile(*n, out, diag);
   if (kind == BlockKind::kDefaults) {
     if (const ConfigNode* n = block.find("endpoints")) {
       diag.errorAtKey(*n, n->path, "cannot be set in defaults: each upstream lists its own");
@@ -133,6 +136,7 @@ void readUpstreamBlock(const ConfigNode& block, UpstreamConfig& out, BlockKind k
   if (auto* n = block.find("timeouts")) readTimeouts(*n, out.timeouts, scope, diag);
   if (auto* n = block.find("dns_refresh"))
     assignIf(readDuration(*n, diag, seconds(1)), out.dns_refresh);
+  readPolicies(block, out, diag);
 }
 
 ConfigNode* findMutable(ConfigNode& map, std::string_view key) {

@@ -1,5 +1,10 @@
 #include "proxy/config/yaml_tree.h"
 
+#include <yaml-cpp/eventhandler.h>
+
+#include <sstream>
+#include <vector>
+
 namespace outrigger::config {
 namespace {
 
@@ -9,11 +14,12 @@ constexpr size_t kMaxValues = 200'000;
 // An alias inside its own anchor ("&a [*a]") makes a cycle; real configs nest a few levels.
 constexpr int kMaxDepth = 64;
 
-SourceMark markOf(const YAML::Node& node) {
-  const YAML::Mark m = node.Mark();
+SourceMark markOf(const YAML::Mark& m) {
   if (m.is_null()) return {};
   return SourceMark{m.line, m.column};
 }
+
+SourceMark markOf(const YAML::Node& node) { return markOf(node.Mark()); }
 
 class TreeBuilder {
  public:
@@ -95,7 +101,50 @@ class TreeBuilder {
   bool too_large_ = false;
 };
 
+// Records where documents start, and nothing else.
+class DocumentStarts final : public YAML::EventHandler {
+ public:
+  std::vector<YAML::Mark> starts;
+
+  void OnDocumentStart(const YAML::Mark& mark) override { starts.push_back(mark); }
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                const std::string&) override {}
+  void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                       YAML::EmitterStyle::value) override {}
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                  YAML::EmitterStyle::value) override {}
+  void OnMapEnd() override {}
+};
+
 }  // namespace
+
+std::optional<YAML::Node> parseSingleDocument(const std::string& yaml, Diagnostics& diag) {
+  // Not YAML::LoadAll: in yaml-cpp 0.7 a document starting with a stray ',' yields the same
+  // empty document forever, until memory runs out (jbeder/yaml-cpp#1040, fixed in #1319).
+  // Reading at most two documents is enough to tell "one" from "more than one".
+  std::istringstream in(yaml);
+  YAML::Parser parser(in);
+  DocumentStarts docs;
+  while (docs.starts.size() < 2 && parser.HandleNextDocument(docs)) {
+  }
+  if (docs.starts.size() == 2) {
+    const YAML::Mark& second = docs.starts[1];
+    if (second.pos == docs.starts[0].pos) {  // the parser made no progress: the bug above
+      const char c = second.pos >= 0 && static_cast<size_t>(second.pos) < yaml.size()
+                         ? yaml[static_cast<size_t>(second.pos)]
+                         : '?';
+      diag.error(markOf(second), "", "invalid YAML: unexpected '" + std::string(1, c) + "'");
+      return std::nullopt;
+    }
+    diag.error(markOf(second), "",
+               "only one YAML document is allowed per file (remove the second '---')");
+  }
+  return YAML::Load(yaml);
+}
 
 ConfigNode buildConfigTree(const YAML::Node& root, const EnvLookup& env, Diagnostics& diag) {
   ConfigNode tree;

@@ -89,8 +89,9 @@ void Exchange::onPoolReady(upstream::PooledConnection& connection) {
   connection.stream().setHandler(this);
   connection.stream().startReading();
   phase_ = Phase::kAwaitingHead;
-  if (!response_parser_)
-    response_parser_ = std::make_unique<http::ResponseParser>(*this, http::ParserLimits{});
+  // A fresh parser per attempt: the last one may have stopped mid-response. This never runs
+  // inside that parser's own callbacks.
+  response_parser_ = std::make_unique<http::ResponseParser>(*this, http::ParserLimits{});
   response_parser_->expectNoBody(request_.method == "HEAD");
   interim_ = false;
   response_complete_ = false;
@@ -198,11 +199,9 @@ void Exchange::onStreamData(const char* data, size_t len) {
   last_upstream_activity_ = context_.clock.now();
   response_bytes_seen_ = true;
   // Everything this read produces for the client (head, body pieces, last chunk) leaves
-  // in one writev.
-  io::TcpStream& client = owner_.clientStream();
-  client.cork();
+  // in one writev, and only after the exchange recorded its outcome.
+  io::CorkGuard cork(owner_.clientStream());
   const http::ParseResult result = response_parser_->feed(data, len);
-  client.uncork();
   if (phase_ == Phase::kDone || connection_ == nullptr) return;  // finished, or retrying
   if (result.status == http::ParseStatus::kError) {
     const std::string detail = "invalid response from upstream: " + result.detail;

@@ -126,6 +126,11 @@ class Exchange final : public io::StreamHandler,
   void finish(bool keep_alive);
   void abort(const std::string& detail);
   void record();  // metrics and the access log line
+  // Body bytes of this request are still to come from the app. (A bodiless request is
+  // complete at its head, before the parser reports it.)
+  bool requestBodyPending() const {
+    return !request_complete_ && request_.framing != http::BodyFraming::kNone;
+  }
 
   WorkerContext& context_;
   ExchangeOwner& owner_;

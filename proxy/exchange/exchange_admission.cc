@@ -148,6 +148,7 @@ void Exchange::finalFailure(http::LocalReason reason, int retry_after_seconds) {
     return;
   }
   // The static fallback: a configured reply instead of the error, marked as such.
+  io::CorkGuard cork(owner_.clientStream());
   const auto& fixed = *fallback.response;
   http::ResponseHead head;
   head.status = fixed.status;
@@ -158,7 +159,7 @@ void Exchange::finalFailure(http::LocalReason reason, int retry_after_seconds) {
   if (attempts_ > 1) head.headers.add("x-outrigger-attempts", std::to_string(attempts_));
   head.framing = http::BodyFraming::kContentLength;
   head.content_length = fixed.body.size();
-  const bool keep_alive = request_.keep_alive && request_complete_ && !close_after_response_;
+  const bool keep_alive = request_.keep_alive && !requestBodyPending() && !close_after_response_;
   head.keep_alive = keep_alive;
   std::string out;
   http::appendResponseHead(head, out);

@@ -202,13 +202,14 @@ void Exchange::replyLocally(http::LocalReason reason, int retry_after_seconds) {
           ": the response had started");
     return;
   }
+  io::CorkGuard cork(owner_.clientStream());  // sent once recorded, see finish()
   const std::string upstream_name = upstream_ ? upstream_->upstream->name() : "";
   http::LocalReply reply =
       http::makeLocalReply(reason, upstream_name, request_id_, retry_after_seconds);
   status_ = reply.head.status;
   reason_ = http::reasonName(reason);
   // Unread request body bytes would be taken for the next request: close instead.
-  const bool keep_alive = request_.keep_alive && request_complete_ && !close_after_response_;
+  const bool keep_alive = request_.keep_alive && !requestBodyPending() && !close_after_response_;
   reply.head.keep_alive = keep_alive;
   if (attempts_ > 1) reply.head.headers.add("x-outrigger-attempts", std::to_string(attempts_));
   std::string out;

@@ -31,7 +31,7 @@ struct TcpStream::Impl {
   size_t inflight_bytes = 0;
   int open_handles = 1;
   bool write_in_flight = false;
-  bool corked = false;
+  int corked = 0;  // nesting depth of cork()
   bool closing = false;
   bool graceful = false;  // closeGracefully() was called
   bool reset_on_close = false;
@@ -234,11 +234,10 @@ void TcpStream::write(std::string data) {
   impl_->flush();
 }
 
-void TcpStream::cork() { impl_->corked = true; }
+void TcpStream::cork() { impl_->corked++; }
 
 void TcpStream::uncork() {
-  impl_->corked = false;
-  impl_->flush();
+  if (impl_->corked > 0 && --impl_->corked == 0) impl_->flush();
 }
 
 size_t TcpStream::queuedBytes() const { return impl_->pending_bytes + impl_->inflight_bytes; }
@@ -257,7 +256,7 @@ void TcpStream::closeGracefully(std::unique_ptr<TcpStream> stream) {
   stream->impl_ = nullptr;  // the wrapper no longer closes it
   impl->handler = nullptr;
   impl->graceful = true;
-  impl->corked = false;
+  impl->corked = 0;
   impl->reading = false;
   uv_read_stop(impl->stream());
   if (impl->closing) return;

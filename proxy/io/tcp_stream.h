@@ -45,7 +45,8 @@ class TcpStream {
   // Queues bytes; they are sent at once unless corked.
   void write(std::string data);
   void write(std::string_view data) { write(std::string(data)); }
-  // While corked, writes only queue; uncork() sends them all in one writev.
+  // While corked, writes only queue; the matching uncork() sends them all in one writev.
+  // Corks nest.
   void cork();
   void uncork();
   size_t queuedBytes() const;
@@ -64,6 +65,18 @@ class TcpStream {
   friend class TcpListener;
   int acceptFrom(uv_stream_t* server);  // for TcpListener: 0 or a negative errno
   Impl* impl_;                          // freed in its close callback
+};
+
+// Corks a stream for a scope, so everything written in it leaves in one writev.
+class CorkGuard {
+ public:
+  explicit CorkGuard(TcpStream& stream) : stream_(stream) { stream_.cork(); }
+  ~CorkGuard() { stream_.uncork(); }
+  CorkGuard(const CorkGuard&) = delete;
+  CorkGuard& operator=(const CorkGuard&) = delete;
+
+ private:
+  TcpStream& stream_;
 };
 
 // Human-readable name of a negative errno from this layer ("ECONNRESET").

@@ -125,8 +125,16 @@ TEST(ConfigTopLevelErrorsTest, YamlSyntaxErrorIsPositioned) {
 
 TEST(ConfigTopLevelErrorsTest, SecondDocumentIsRejected) {
   EXPECT_THAT(errorsOf(withMinimal("---\nworkers: 2\n")),
-              ElementsAre("test.yaml:9:1: only one YAML document is allowed per file (remove the "
+              ElementsAre("test.yaml:8:1: only one YAML document is allowed per file (remove the "
                           "second '---')"));
+}
+
+// yaml-cpp 0.7's LoadAll loops forever, allocating, on this input (jbeder/yaml-cpp#1040).
+TEST(ConfigTopLevelErrorsTest, StrayCommaAtTheStartIsASyntaxError) {
+  EXPECT_THAT(errorsOf(",workers: 1\n"),
+              ElementsAre("test.yaml:1:1: invalid YAML: unexpected ','"));
+  EXPECT_THAT(errorsOf("workers: 1\n,listeners: []\n"),
+              ElementsAre("test.yaml:2:1: invalid YAML: end of map not found"));
 }
 
 TEST(ConfigTopLevelErrorsTest, SelfReferencingAliasIsRejectedNotFollowedForever) {

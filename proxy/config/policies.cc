@@ -1,0 +1,209 @@
+// Reads the resilience blocks of an upstream (DESIGN §6): profile, retry, circuit_breaker,
+// bulkhead, rate_limit, outlier_detection, fallback and shadow. A profile is applied first,
+// so every explicit key overrides it.
+
+#include <limits>
+
+#include "proxy/common/units.h"
+#include "proxy/config/fields.h"
+#include "proxy/config/keys.h"
+#include "proxy/config/policies.h"
+#include "proxy/policy/backoff.h"
+
+namespace outrigger::config {
+namespace {
+
+constexpr int64_t kMaxU32 = std::numeric_limits<uint32_t>::max();
+constexpr Duration kPositive = Duration(1);
+
+std::optional<double> readRatio(const ConfigNode& node, Diagnostics& diag) {
+  if (!node.isScalar()) {
+    diag.error(node, "expected a percentage like 50%, got " + node.describe());
+    return std::nullopt;
+  }
+  auto ratio = parseRatio(node.scalar);
+  if (!ratio.ok()) {
+    diag.error(node, ratio.error().message);
+    return std::nullopt;
+  }
+  return *ratio;
+}
+
+std::optional<double> readPositiveNumber(const ConfigNode& node, Diagnostics& diag) {
+  char* end = nullptr;
+  const double value = node.isScalar() ? std::strtod(node.scalar.c_str(), &end) : 0;
+  if (!node.isScalar() || end == node.scalar.c_str() || *end != '\0' || !(value > 0)) {
+    diag.error(node, "expected a number greater than 0, got " + node.describe());
+    return std::nullopt;
+  }
+  return value;
+}
+
+void readBackoff(const ConfigNode& node, policy::BackoffConfig& out, Diagnostics& diag) {
+  if (!checkMap(node, kBackoffKeys, diag)) return;
+  if (auto* n = node.find("initial")) assignIf(readDuration(*n, diag, kPositive), out.initial);
+  if (auto* n = node.find("max")) assignIf(readDuration(*n, diag, kPositive), out.max);
+  if (auto* n = node.find("multiplier")) {
+    auto m = readPositiveNumber(*n, diag);
+    if (m && *m < 1) diag.error(*n, "must be at least 1, got " + n->describe());
+    else assignIf(m, out.multiplier);
+  }
+  if (auto* n = node.find("jitter")) {
+    constexpr std::string_view kJitter[] = {"full", "none"};
+    if (auto i = readChoice(*n, diag, kJitter))
+      out.jitter = *i == 0 ? policy::Jitter::kFull : policy::Jitter::kNone;
+  }
+  if (auto checked = policy::Backoff::create(out); !checked.ok())
+    diag.error(node, checked.error().message);
+}
+
+void readRetryOn(const ConfigNode& node, policy::RetryOn& out, Diagnostics& diag) {
+  if (!checkList(node, diag)) return;
+  out = {};
+  for (const ConfigNode& item : node.children) {
+    const std::string& v = item.scalar;
+    if (v == "connect_failed") {
+      out.connect_failed = true;
+    } else if (v == "reset") {
+      out.reset = true;
+    } else if (v == "timeout") {
+      out.timeout = true;
+    } else if (auto code = readInteger(item, diag, 100, 599)) {
+      if (*code < 500)
+        diag.error(item, "only 5xx statuses can be retried (a 4xx is the request's fault), got " +
+                             item.describe());
+      else
+        out.statuses.set(static_cast<size_t>(*code));
+    }
+  }
+}
+
+void readBudget(const ConfigNode& node, RetryBudgetConfig& out, Diagnostics& diag) {
+  if (!checkMap(node, kBudgetKeys, diag)) return;
+  if (auto* n = node.find("ratio")) assignIf(readRatio(*n, diag), out.ratio);
+  if (auto* n = node.find("min_per_second"))
+    assignIf(readInteger(*n, diag, 0, kMaxU32), out.min_per_second);
+  if (auto* n = node.find("window")) assignIf(readDuration(*n, diag, seconds(1)), out.window);
+}
+
+void readRetry(const ConfigNode& node, PolicyConfig& out, Diagnostics& diag) {
+  if (!checkMap(node, kRetryKeys, diag)) return;
+  RetryConfig retry = out.retry.value_or(defaultRetry());
+  auto& p = retry.policy;
+  if (auto* n = node.find("max_attempts")) assignIf(readInteger(*n, diag, 1, 100), p.max_attempts);
+  if (auto* n = node.find("backoff")) readBackoff(*n, p.backoff, diag);
+  if (auto* n = node.find("retry_on")) readRetryOn(*n, p.retry_on, diag);
+  if (auto* n = node.find("methods")) {
+    constexpr std::string_view kMethods[] = {"idempotent", "all"};
+    if (auto i = readChoice(*n, diag, kMethods))
+      p.methods = *i == 0 ? policy::RetryMethods::kIdempotent : policy::RetryMethods::kAll;
+  }
+  if (auto* n = node.find("max_body_bytes"))
+    assignIf(readSize(*n, diag, 0, 64ULL * 1024 * 1024), p.max_body_bytes);
+  if (auto* n = node.find("budget")) readBudget(*n, retry.budget, diag);
+  if (auto* n = node.find("respect_retry_after")) assignIf(readBool(*n, diag), p.respect_retry_after);
+  out.retry = retry;
+}
+
+void readBreaker(const ConfigNode& node, PolicyConfig& out, Diagnostics& diag) {
+  if (!checkMap(node, kBreakerKeys, diag)) return;
+  policy::CircuitBreakerConfig b = out.circuit_breaker.value_or(defaultBreaker());
+  if (auto* n = node.find("failure_threshold"))
+    assignIf(readInteger(*n, diag, 0, kMaxU32), b.failure_threshold);
+  if (auto* n = node.find("failure_rate")) assignIf(readRatio(*n, diag), b.failure_rate);
+  if (auto* n = node.find("window")) assignIf(readDuration(*n, diag, seconds(1)), b.window);
+  if (auto* n = node.find("minimum_requests"))
+    assignIf(readInteger(*n, diag, 1, kMaxU32), b.minimum_requests);
+  if (auto* n = node.find("slow_call"); n && checkMap(*n, kSlowCallKeys, diag)) {
+    if (auto* d = requireKey(*n, "duration", diag))
+      assignIf(readDuration(*d, diag, kPositive), b.slow_call_duration);
+    if (auto* r = requireKey(*n, "rate", diag)) assignIf(readRatio(*r, diag), b.slow_call_rate);
+  }
+  if (auto* n = node.find("open_for")) assignIf(readDuration(*n, diag, kPositive), b.open_for);
+  if (auto* n = node.find("half_open_probes"))
+    assignIf(readInteger(*n, diag, 1, 1000), b.half_open_probes);
+  if (b.failure_threshold == 0 && b.failure_rate == 0 && b.slow_call_duration == Duration::zero())
+    diag.error(node, "nothing can open this breaker: set failure_threshold, failure_rate or slow_call");
+  else if (auto problem = policy::circuitBreakerConfigError(b); !problem.empty())
+    diag.error(node, std::string(problem));
+  out.circuit_breaker = b;
+}
+
+void readBulkhead(const ConfigNode& node, PolicyConfig& out, Diagnostics& diag) {
+  if (!checkMap(node, kBulkheadKeys, diag)) return;
+  policy::BulkheadConfig b = out.bulkhead.value_or(defaultBulkhead());
+  if (auto* n = node.find("max_concurrent"))
+    assignIf(readInteger(*n, diag, 1, kMaxU32), b.max_concurrent);
+  if (auto* n = node.find("max_queue")) assignIf(readInteger(*n, diag, 0, kMaxU32), b.max_queue);
+  if (auto* n = node.find("queue_timeout"))
+    assignIf(readDuration(*n, diag, kPositive), b.queue_timeout);
+  out.bulkhead = b;
+}
+
+void readRateLimit(const ConfigNode& node, PolicyConfig& out, Diagnostics& diag) {
+  if (!checkMap(node, kRateLimitKeys, diag)) return;
+  RateLimitConfig r = out.rate_limit.value_or(RateLimitConfig{});
+  if (auto* n = requireKey(node, "requests_per_second", diag))
+    assignIf(readPositiveNumber(*n, diag), r.requests_per_second);
+  r.burst = std::max(1.0, r.requests_per_second);  // one second's worth unless given
+  if (auto* n = node.find("burst")) {
+    auto burst = readPositiveNumber(*n, diag);
+    if (burst && *burst < 1) diag.error(*n, "must be at least 1, got " + n->describe());
+    else assignIf(burst, r.burst);
+  }
+  out.rate_limit = r;
+}
+
+void readOutlier(const ConfigNode& node, PolicyConfig& out, Diagnostics& diag) {
+  if (!checkMap(node, kOutlierKeys, diag)) return;
+  policy::OutlierConfig o = out.outlier_detection.value_or(policy::OutlierConfig{});
+  if (auto* n = node.find("consecutive_failures"))
+    assignIf(readInteger(*n, diag, 1, kMaxU32), o.consecutive_failures);
+  if (auto* n = node.find("base_ejection"))
+    assignIf(readDuration(*n, diag, kPositive), o.base_ejection);
+  if (auto* n = node.find("max_ejection"))
+    assignIf(readDuration(*n, diag, kPositive), o.max_ejection);
+  if (auto* n = node.find("max_ejected_percent")) assignIf(readRatio(*n, diag), o.max_ejected_percent);
+  if (auto problem = policy::outlierConfigError(o); !problem.empty())
+    diag.error(node, std::string(problem));
+  out.outlier_detection = o;
+}
+
+void readFallback(const ConfigNode& node, PolicyConfig& out, Diagnostics& diag) {
+  if (!checkMap(node, kFallbackKeys, diag, kReservedFallbackKeys)) return;
+  const ConfigNode* n = node.find("response");
+  if (n == nullptr || !checkMap(*n, kStaticResponseKeys, diag)) return;
+  StaticResponseConfig r;
+  if (auto* s = n->find("status")) assignIf(readInteger(*s, diag, 200, 599), r.status);
+  if (auto* c = n->find("content_type")) assignIf(readString(*c, diag), r.content_type);
+  if (auto* b = n->find("body")) assignIf(readString(*b, diag), r.body);
+  out.fallback.response = r;
+}
+
+void readShadow(const ConfigNode& node, PolicyConfig& out, Diagnostics& diag) {
+  if (!checkList(node, diag)) return;
+  constexpr std::string_view kShadowable[] = {"circuit_breaker", "rate_limit", "bulkhead"};
+  out.shadow = {};
+  for (const ConfigNode& item : node.children) {
+    auto i = readChoice(item, diag, kShadowable);
+    if (!i) continue;
+    if (*i == 0) out.shadow.circuit_breaker = true;
+    if (*i == 1) out.shadow.rate_limit = true;
+    if (*i == 2) out.shadow.bulkhead = true;
+  }
+}
+
+}  // namespace
+
+void readPolicies(const ConfigNode& block, UpstreamConfig& out, Diagnostics& diag) {
+  PolicyConfig& p = out.policies;
+  if (auto* n = block.find("retry")) readRetry(*n, p, diag);
+  if (auto* n = block.find("circuit_breaker")) readBreaker(*n, p, diag);
+  if (auto* n = block.find("bulkhead")) readBulkhead(*n, p, diag);
+  if (auto* n = block.find("rate_limit")) readRateLimit(*n, p, diag);
+  if (auto* n = block.find("outlier_detection")) readOutlier(*n, p, diag);
+  if (auto* n = block.find("fallback")) readFallback(*n, p, diag);
+  if (auto* n = block.find("shadow")) readShadow(*n, p, diag);
+}
+
+}  // namespace outrigger::config

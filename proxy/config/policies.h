@@ -1,0 +1,22 @@
+#pragma once
+// Readers for an upstream's resilience blocks and the built-in profiles (DESIGN §6).
+
+#include "proxy/config/config_node.h"
+#include "proxy/config/diagnostics.h"
+#include "proxy/config/schema.h"
+
+namespace outrigger::config {
+
+// What a block means when it is present with few keys: DESIGN §6's example values.
+RetryConfig defaultRetry();
+policy::CircuitBreakerConfig defaultBreaker();
+policy::BulkheadConfig defaultBulkhead();
+
+// `profile:` applies a preset to timeouts, retry, circuit_breaker and bulkhead. Call it
+// before reading any other key, so explicit keys override the preset.
+void applyProfile(const ConfigNode& node, UpstreamConfig& out, Diagnostics& diag);
+
+// retry, circuit_breaker, bulkhead, rate_limit, outlier_detection, fallback, shadow.
+void readPolicies(const ConfigNode& block, UpstreamConfig& out, Diagnostics& diag);
+
+}  // namespace outrigger::config

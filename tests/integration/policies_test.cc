@@ -1,0 +1,350 @@
+// The resilience policies through the real binary and mock-upstream (issue 3): each test
+// asserts what the app sees, how often the upstream was hit, and the metrics.
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <future>
+#include <vector>
+
+#include "tests/integration/proxy_fixture.h"
+
+namespace outrigger::testing {
+namespace {
+
+using std::chrono::milliseconds;
+using Clock = std::chrono::steady_clock;
+
+long elapsedMs(Clock::time_point since) {
+  return std::chrono::duration_cast<milliseconds>(Clock::now() - since).count();
+}
+
+uint16_t closedPort() {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+  socklen_t len = sizeof addr;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  ::close(fd);
+  return ntohs(addr.sin_port);
+}
+
+constexpr const char* kRetry =
+    "    retry:\n"
+    "      max_attempts: 3\n"
+    "      backoff: { initial: 10ms, max: 50ms, multiplier: 2, jitter: full }\n"
+    "      retry_on: [ connect_failed, reset, timeout, 502, 503, 504 ]\n";
+
+// Fires `count` requests at once and returns their statuses (0 = no response).
+std::vector<int> concurrent(uint16_t port, const std::string& target, int count) {
+  std::vector<std::future<int>> calls;
+  for (int i = 0; i < count; ++i)
+    calls.push_back(std::async(std::launch::async, [port, target] {
+      auto r = httpRequest(port, "GET", target);
+      return r ? r->status : 0;
+    }));
+  std::vector<int> statuses;
+  for (auto& c : calls) statuses.push_back(c.get());
+  return statuses;
+}
+
+int countOf(const std::vector<int>& statuses, int status) {
+  return static_cast<int>(std::count(statuses.begin(), statuses.end(), status));
+}
+
+class RetryTest : public ProxyTest {
+ protected:
+  void SetUp() override { startProxy(kRetry); }
+};
+
+TEST_F(RetryTest, IntermittentFailuresAreRetriedUntilSuccess) {
+  auto r = get("/intermittent?fail=2&key=a");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200);
+  EXPECT_EQ(r->header("x-outrigger-attempts"), "3");
+  EXPECT_EQ(mock_->hits("/intermittent"), 3);
+  EXPECT_EQ(metricOr0("outrigger_retries_total", {{"upstream", "mock"}}), 2);
+  EXPECT_EQ(metricOr0("outrigger_upstream_attempts_total",
+                      {{"upstream", "mock"}, {"outcome", "failure_status"}}),
+            2);
+}
+
+TEST_F(RetryTest, ExhaustedRetriesPassTheLastResponseThrough) {
+  auto r = get("/intermittent?fail=10&key=b");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 503);
+  EXPECT_EQ(r->body, "intermittent failure");  // the upstream's own response, not masked
+  EXPECT_EQ(r->header("x-outrigger-attempts"), "3");
+  EXPECT_EQ(mock_->hits("/intermittent"), 3);
+}
+
+TEST_F(RetryTest, ClientErrorsAreNotRetried) {
+  auto r = get("/status/404");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 404);
+  EXPECT_EQ(mock_->hits("/status/404"), 1);
+  EXPECT_FALSE(r->hasHeader("x-outrigger-attempts"));
+}
+
+TEST_F(RetryTest, PostIsTriedOnceUnlessItCarriesAnIdempotencyKey) {
+  auto once = httpRequest(port_, "POST", "/intermittent?fail=5&key=post", "x");
+  ASSERT_TRUE(once);
+  EXPECT_EQ(once->status, 503);
+  EXPECT_EQ(mock_->hits("/intermittent"), 1);
+
+  auto retried = httpRequest(port_, "POST", "/intermittent?fail=2&key=keyed", "payload",
+                             {"Idempotency-Key: k-1"});
+  ASSERT_TRUE(retried);
+  EXPECT_EQ(retried->status, 200);
+  EXPECT_EQ(mock_->hits("/intermittent"), 4);
+}
+
+TEST_F(RetryTest, RetriedPostReplaysItsBody) {
+  auto r = httpRequest(port_, "POST", "/intermittent?fail=1&key=body", "the body",
+                       {"Idempotency-Key: k-2"});
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200);
+  EXPECT_EQ(mock_->hits("/intermittent"), 2);
+}
+
+TEST_F(RetryTest, AppCanLowerMaxAttempts) {
+  auto r = get("/intermittent?fail=5&key=lower", {"x-outrigger-max-attempts: 2"});
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 503);
+  EXPECT_EQ(mock_->hits("/intermittent"), 2);
+}
+
+TEST(RetryAfterTest, RetryAfterIsHonouredWhenItFitsTheDeadline) {
+  TempDir dir;
+  MockUpstream mock(dir);
+  ASSERT_TRUE(mock.ok());
+  OutriggerProcess proxy(dir, proxyConfig(mock.address(), std::string(kRetry) +
+                                                              "    timeouts: { request: 5s }\n"));
+  ASSERT_TRUE(proxy.ok()) << proxy.log();
+  const auto start = Clock::now();
+  auto r = httpRequest(proxy.port("main"), "GET", "/status/503?retry_after=1");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 503);
+  EXPECT_GE(elapsedMs(start), 1900);  // two waits of one second between three attempts
+  EXPECT_EQ(mock.hits("/status/503"), 3);
+}
+
+TEST(RetryAfterTest, DeadlineBoundsTotalTimeIncludingBackoff) {
+  TempDir dir;
+  MockUpstream mock(dir);
+  ASSERT_TRUE(mock.ok());
+  OutriggerProcess proxy(dir, proxyConfig(mock.address(), std::string(kRetry) +
+                                                              "    timeouts: { request: 500ms }\n"));
+  ASSERT_TRUE(proxy.ok()) << proxy.log();
+  const auto start = Clock::now();
+  auto r = httpRequest(proxy.port("main"), "GET", "/status/503?retry_after=1");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 503);  // a 1s wait cannot fit in 500ms: the response is returned
+  EXPECT_LT(elapsedMs(start), 400);
+  EXPECT_EQ(mock.hits("/status/503"), 1);
+}
+
+TEST(RetryBudgetTest, BudgetHoldsRetriesUnderTotalFailure) {
+  TempDir dir;
+  MockUpstream mock(dir);
+  ASSERT_TRUE(mock.ok());
+  OutriggerProcess proxy(
+      dir, proxyConfig(mock.address(),
+                       std::string(kRetry) +
+                           "      budget: { ratio: 20%, min_per_second: 1, window: 10s }\n"));
+  ASSERT_TRUE(proxy.ok()) << proxy.log();
+  HttpConnection c(proxy.port("main"));
+  for (int i = 0; i < 50; ++i) ASSERT_EQ(c.request("GET", "/status/503")->status, 503);
+  const long hits = mock.hits("/status/503");
+  // 50 first attempts, plus at most 20% of 50 and the floor of 1/s over the 10s window.
+  EXPECT_GE(hits, 55);
+  EXPECT_LE(hits, 50 + 10 + 10 + 2);
+  EXPECT_GT(proxy.metric("outrigger_retry_budget_exhausted_total", {{"upstream", "mock"}})
+                .value_or(0),
+            0);
+}
+
+TEST(CircuitBreakerTest, OpensAfterThresholdFailsFastAndClosesAfterAProbe) {
+  TempDir dir;
+  MockUpstream mock(dir);
+  ASSERT_TRUE(mock.ok());
+  OutriggerProcess proxy(dir, proxyConfig(mock.address(),
+                                          "    retry: { max_attempts: 1, retry_on: [ 503 ] }\n"
+                                          "    circuit_breaker: { failure_threshold: 2, "
+                                          "open_for: 500ms, half_open_probes: 1 }\n"));
+  ASSERT_TRUE(proxy.ok()) << proxy.log();
+  const uint16_t port = proxy.port("main");
+  EXPECT_EQ(httpRequest(port, "GET", "/status/503")->status, 503);
+  EXPECT_EQ(httpRequest(port, "GET", "/status/503")->status, 503);
+  EXPECT_EQ(proxy.metric("outrigger_circuit_breaker_state", {{"upstream", "mock"}}), 1);
+
+  HttpConnection c(port);
+  const auto start = Clock::now();
+  auto rejected = c.request("GET", "/get");
+  const long took = elapsedMs(start);
+  ASSERT_TRUE(rejected);
+  EXPECT_EQ(rejected->status, 503);
+  EXPECT_EQ(rejected->header("x-outrigger-reason"), "circuit_open");
+  EXPECT_EQ(rejected->header("Retry-After"), "1");
+  EXPECT_LT(took, 20);
+  EXPECT_EQ(mock.hits("/get"), 0);
+
+  std::this_thread::sleep_for(milliseconds(600));  // open_for passes: half-open
+  auto probe = c.request("GET", "/get");
+  ASSERT_TRUE(probe);
+  EXPECT_EQ(probe->status, 200);
+  EXPECT_EQ(mock.hits("/get"), 1);
+  EXPECT_EQ(proxy.metric("outrigger_circuit_breaker_state", {{"upstream", "mock"}}), 0);
+  EXPECT_EQ(proxy.metric("outrigger_circuit_breaker_transitions_total",
+                         {{"upstream", "mock"}, {"to", "open"}}),
+            1);
+}
+
+TEST(CircuitBreakerTest, ClientErrorsLeaveTheBreakerClosed) {
+  TempDir dir;
+  MockUpstream mock(dir);
+  ASSERT_TRUE(mock.ok());
+  OutriggerProcess proxy(
+      dir, proxyConfig(mock.address(), "    circuit_breaker: { failure_threshold: 2 }\n"));
+  ASSERT_TRUE(proxy.ok()) << proxy.log();
+  for (int i = 0; i < 4; ++i)
+    EXPECT_EQ(httpRequest(proxy.port("main"), "GET", "/status/404")->status, 404);
+  EXPECT_EQ(mock.hits("/status/404"), 4);
+  EXPECT_EQ(proxy.metric("outrigger_circuit_breaker_state", {{"upstream", "mock"}}), 0);
+}
+
+TEST(CircuitBreakerTest, ShadowModeCountsButNeverRejects) {
+  TempDir dir;
+  OutriggerProcess proxy(dir, proxyConfig("127.0.0.1:" + std::to_string(closedPort()),
+                                          "    circuit_breaker: { failure_threshold: 1 }\n"
+                                          "    shadow: [ circuit_breaker ]\n"));
+  ASSERT_TRUE(proxy.ok()) << proxy.log();
+  for (int i = 0; i < 3; ++i) {
+    auto r = httpRequest(proxy.port("main"), "GET", "/get");
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->header("x-outrigger-reason"), "connect_failed");
+  }
+  EXPECT_EQ(proxy.metric("outrigger_shadow_rejections_total",
+                         {{"upstream", "mock"}, {"policy", "circuit_breaker"}}),
+            2);
+}
+
+TEST(BulkheadTest, FullBulkheadRejectsAtOnceAndGaugesReturnToZero) {
+  TempDir dir;
+  MockUpstream mock(dir);
+  ASSERT_TRUE(mock.ok());
+  OutriggerProcess proxy(dir, proxyConfig(mock.address(),
+                                          "    bulkhead: { max_concurrent: 3, max_queue: 0 }\n"));
+  ASSERT_TRUE(proxy.ok()) << proxy.log();
+  auto statuses = concurrent(proxy.port("main"), "/delay/400", 5);
+  EXPECT_EQ(countOf(statuses, 200), 3);
+  EXPECT_EQ(countOf(statuses, 503), 2);
+  EXPECT_EQ(mock.hits("/delay/400"), 3);
+  EXPECT_EQ(proxy.metric("outrigger_local_replies_total",
+                         {{"upstream", "mock"}, {"reason", "bulkhead_full"}}),
+            2);
+  EXPECT_EQ(proxy.metric("outrigger_bulkhead_active", {{"upstream", "mock"}}), 0);
+  EXPECT_EQ(proxy.metric("outrigger_bulkhead_queued", {{"upstream", "mock"}}), 0);
+}
+
+TEST(BulkheadTest, QueuedRequestsRunWhenSlotsFree) {
+  TempDir dir;
+  MockUpstream mock(dir);
+  ASSERT_TRUE(mock.ok());
+  OutriggerProcess proxy(dir, proxyConfig(mock.address(),
+                                          "    bulkhead: { max_concurrent: 2, max_queue: 5, "
+                                          "queue_timeout: 3s }\n"));
+  ASSERT_TRUE(proxy.ok()) << proxy.log();
+  auto statuses = concurrent(proxy.port("main"), "/delay/200", 5);
+  EXPECT_EQ(countOf(statuses, 200), 5);
+  EXPECT_EQ(proxy.metric("outrigger_bulkhead_active", {{"upstream", "mock"}}), 0);
+}
+
+TEST(BulkheadTest, QueueTimeoutGivesBulkheadTimeout) {
+  TempDir dir;
+  MockUpstream mock(dir);
+  ASSERT_TRUE(mock.ok());
+  OutriggerProcess proxy(dir, proxyConfig(mock.address(),
+                                          "    bulkhead: { max_concurrent: 1, max_queue: 5, "
+                                          "queue_timeout: 100ms }\n"));
+  ASSERT_TRUE(proxy.ok()) << proxy.log();
+  auto statuses = concurrent(proxy.port("main"), "/delay/500", 3);
+  EXPECT_EQ(countOf(statuses, 200), 1);
+  EXPECT_EQ(countOf(statuses, 503), 2);
+  EXPECT_EQ(proxy.metric("outrigger_local_replies_total",
+                         {{"upstream", "mock"}, {"reason", "bulkhead_timeout"}}),
+            2);
+  EXPECT_EQ(proxy.metric("outrigger_bulkhead_queued", {{"upstream", "mock"}}), 0);
+  EXPECT_EQ(proxy.metric("outrigger_bulkhead_active", {{"upstream", "mock"}}), 0);
+}
+
+TEST(RateLimitTest, RequestsPastTheBurstGet429WithRetryAfter) {
+  TempDir dir;
+  MockUpstream mock(dir);
+  ASSERT_TRUE(mock.ok());
+  OutriggerProcess proxy(
+      dir, proxyConfig(mock.address(), "    rate_limit: { requests_per_second: 10, burst: 5 }\n"));
+  ASSERT_TRUE(proxy.ok()) << proxy.log();
+  HttpConnection c(proxy.port("main"));
+  int ok = 0, limited = 0;
+  std::string retry_after;
+  for (int i = 0; i < 8; ++i) {
+    auto r = c.request("GET", "/get");
+    ASSERT_TRUE(r);
+    if (r->status == 200) ok++;
+    if (r->status == 429) {
+      limited++;
+      retry_after = r->header("Retry-After");
+      EXPECT_EQ(r->header("x-outrigger-reason"), "rate_limited");
+    }
+  }
+  EXPECT_GE(ok, 5);
+  EXPECT_LE(ok, 6);  // one token may refill while the loop runs
+  EXPECT_EQ(ok + limited, 8);
+  EXPECT_EQ(retry_after, "1");
+  EXPECT_EQ(mock.hits("/get"), ok);
+}
+
+TEST(OutlierTest, FailingEndpointIsEjectedAndTrafficGoesToTheGoodOne) {
+  TempDir dir;
+  MockUpstream good(dir);
+  ASSERT_TRUE(good.ok());
+  const std::string bad = "127.0.0.1:" + std::to_string(closedPort());
+  std::string yaml = proxyConfig(good.address(),
+                                 "    outlier_detection: { consecutive_failures: 2, "
+                                 "base_ejection: 30s }\n");
+  const std::string one = "[ \"" + good.address() + "\" ]";
+  yaml.replace(yaml.find(one), one.size(), "[ \"" + good.address() + "\", \"" + bad + "\" ]");
+  OutriggerProcess proxy(dir, yaml);
+  ASSERT_TRUE(proxy.ok()) << proxy.log();
+  HttpConnection c(proxy.port("main"));
+  for (int i = 0; i < 6; ++i) c.request("GET", "/get");  // round robin: the bad one fails twice
+  EXPECT_EQ(proxy.metric("outrigger_endpoint_ejected", {{"upstream", "mock"}, {"endpoint", bad}}),
+            1);
+  const long before = good.hits("/get");
+  for (int i = 0; i < 10; ++i) EXPECT_EQ(c.request("GET", "/get")->status, 200);
+  EXPECT_EQ(good.hits("/get"), before + 10);
+}
+
+TEST(FallbackTest, StaticResponseReplacesAFinalFailure) {
+  TempDir dir;
+  OutriggerProcess proxy(dir, proxyConfig("127.0.0.1:" + std::to_string(closedPort()),
+                                          "    fallback:\n"
+                                          "      response: { status: 200, content_type: "
+                                          "application/json, body: '{\"degraded\":true}' }\n"));
+  ASSERT_TRUE(proxy.ok()) << proxy.log();
+  auto r = httpRequest(proxy.port("main"), "GET", "/get");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200);
+  EXPECT_EQ(r->body, "{\"degraded\":true}");
+  EXPECT_EQ(r->header("x-outrigger-fallback"), "static");
+  EXPECT_EQ(r->header("x-outrigger-reason"), "connect_failed");
+  EXPECT_EQ(proxy.metric("outrigger_fallbacks_total", {{"upstream", "mock"}, {"kind", "static"}}),
+            1);
+}
+
+}  // namespace
+}  // namespace outrigger::testing
