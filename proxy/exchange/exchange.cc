@@ -58,8 +58,11 @@ void Exchange::beginAttempt() {
   const MonoTime now = context_.clock.now();
   thread_local std::vector<upstream::EndpointLoad> loads;
   loads.clear();
+  const bool panic = shared.panic();
+  if (panic) policies_->metrics().health_panic.Increment();
   for (size_t i = 0; i < shared.endpointCount(); ++i) {
-    const bool available = shared.resolved(i) && !policies_->endpointEjected(i, now);
+    const bool available = shared.resolved(i) && (panic || shared.healthy(i)) &&
+                           !policies_->endpointEjected(i, now);
     loads.push_back({upstream_->pool.activeRequests(i), available});
   }
   const int pick = upstream_->balancer.pick(loads, endpoint_);

@@ -43,7 +43,13 @@ PolicyMetrics::PolicyMetrics(prometheus::Registry& registry)
                                              "Failures answered with a fallback, by kind.")),
       shadow_rejections_(family<prometheus::Counter>(
           registry, "outrigger_shadow_rejections_total",
-          "Requests a policy in shadow mode would have rejected.")) {}
+          "Requests a policy in shadow mode would have rejected.")),
+      health_panic_(family<prometheus::Counter>(
+          registry, "outrigger_health_panic_total",
+          "Requests sent to any endpoint because health checks found none healthy.")),
+      endpoint_healthy_(family<prometheus::Gauge>(
+          registry, "outrigger_endpoint_healthy",
+          "1 while active health checks find the endpoint healthy, else 0.")) {}
 
 UpstreamPolicyMetrics& PolicyMetrics::upstream(const std::string& name,
                                                const std::vector<std::string>& endpoints) {
@@ -66,9 +72,14 @@ UpstreamPolicyMetrics& PolicyMetrics::upstream(const std::string& name,
       {&shadow_rejections_.Add(with("policy", "circuit_breaker")),
        &shadow_rejections_.Add(with("policy", "rate_limit")),
        &shadow_rejections_.Add(with("policy", "bulkhead"))},
+      {},
+      health_panic_.Add(labels),
       {}});
-  for (const auto& endpoint : endpoints)
+  for (const auto& endpoint : endpoints) {
     slot->endpoint_ejected.push_back(&endpoint_ejected_.Add(with("endpoint", endpoint)));
+    slot->endpoint_healthy.push_back(&endpoint_healthy_.Add(with("endpoint", endpoint)));
+    slot->endpoint_healthy.back()->Set(1);
+  }
   return *slot;
 }
 
@@ -86,6 +97,8 @@ void PolicyMetrics::remove(const std::string& name) {
   for (auto* c : m.fallbacks) fallbacks_.Remove(c);
   for (auto* c : m.shadow_rejections) shadow_rejections_.Remove(c);
   for (auto* g : m.endpoint_ejected) endpoint_ejected_.Remove(g);
+  health_panic_.Remove(&m.health_panic);
+  for (auto* g : m.endpoint_healthy) endpoint_healthy_.Remove(g);
   upstreams_.erase(it);
 }
 

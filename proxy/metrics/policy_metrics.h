@@ -30,6 +30,8 @@ struct UpstreamPolicyMetrics {
   std::array<prometheus::Counter*, 2> fallbacks;  // by FallbackKind
   std::array<prometheus::Counter*, 3> shadow_rejections;  // by ShadowPolicy
   std::vector<prometheus::Gauge*> endpoint_ejected;       // by endpoint index
+  prometheus::Counter& health_panic;  // requests balanced over all endpoints, none healthy
+  std::vector<prometheus::Gauge*> endpoint_healthy;       // by endpoint index
 };
 
 class PolicyMetrics {
@@ -49,6 +51,8 @@ class PolicyMetrics {
   prometheus::Family<prometheus::Gauge>& endpoint_ejected_;
   prometheus::Family<prometheus::Counter>& fallbacks_;
   prometheus::Family<prometheus::Counter>& shadow_rejections_;
+  prometheus::Family<prometheus::Counter>& health_panic_;
+  prometheus::Family<prometheus::Gauge>& endpoint_healthy_;
   std::mutex mutex_;
   std::unordered_map<std::string, std::unique_ptr<UpstreamPolicyMetrics>> upstreams_;
 };

@@ -11,7 +11,9 @@ Upstream::Upstream(config::UpstreamConfig config, metrics::UpstreamMetrics& metr
                                                    policy_metrics)),
       addresses_(config_.endpoints.size()),
       cursor_(config_.endpoints.size(), 0),
-      resolved_(new std::atomic<bool>[config_.endpoints.size()]) {
+      resolved_(new std::atomic<bool>[config_.endpoints.size()]),
+      healthy_(new std::atomic<bool>[config_.endpoints.size()]) {
+  for (size_t i = 0; i < config_.endpoints.size(); ++i) healthy_[i].store(true);
   // Numeric endpoints need no lookup.
   for (size_t i = 0; i < config_.endpoints.size(); ++i) {
     const auto& e = config_.endpoints[i];
@@ -29,6 +31,13 @@ std::optional<io::SocketAddress> Upstream::nextAddress(size_t i) const {
 }
 
 bool Upstream::resolved(size_t i) const { return resolved_[i].load(std::memory_order_relaxed); }
+
+void Upstream::setHealthy(size_t i, bool healthy) {
+  healthy_[i].store(healthy);
+  bool any = false;
+  for (size_t e = 0; e < config_.endpoints.size(); ++e) any |= healthy_[e].load();
+  panic_.store(!any);
+}
 
 void Upstream::setAddresses(size_t i, std::vector<io::SocketAddress> addresses) {
   if (addresses.empty()) return;

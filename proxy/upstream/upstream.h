@@ -35,6 +35,12 @@ class Upstream {
   // addresses. nullopt while the endpoint is unresolved. Taken per new connection only.
   std::optional<io::SocketAddress> nextAddress(size_t i) const;
   bool resolved(size_t i) const;
+  // Active health checking (main thread) marks endpoints; all start healthy. When none is
+  // healthy, balancing ignores health ("panic"): a checking mistake must not be an outage.
+  bool healthy(size_t i) const { return healthy_[i].load(std::memory_order_relaxed); }
+  void setHealthy(size_t i, bool healthy);
+  bool panic() const { return panic_.load(std::memory_order_relaxed); }
+
   // From the DNS refresher (main thread). An empty list keeps the previous addresses:
   // a failed lookup must not take a working endpoint away.
   void setAddresses(size_t i, std::vector<io::SocketAddress> addresses);
@@ -48,6 +54,8 @@ class Upstream {
   mutable std::vector<size_t> cursor_;
   // Read on every request by the load balancer, so kept lock-free.
   std::unique_ptr<std::atomic<bool>[]> resolved_;
+  std::unique_ptr<std::atomic<bool>[]> healthy_;
+  std::atomic<bool> panic_{false};
 };
 
 }  // namespace outrigger::upstream
