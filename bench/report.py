@@ -3,9 +3,11 @@
 
 Usage: report.py --csv out/results.csv --meta out/meta.txt --md RESULTS.md
                  [--png results.png] [--out-dir out] [--stderr-log out/proxy-stderr.log]
+                 [--policies-config out/outrigger-policies.yaml]
 
-Exit status: 0, or 3 when an outrigger run crashed or saw errors (socket errors,
-timeouts or non-2xx/3xx responses), so CI can gate on `bench/run.sh --quick`.
+Exit status: 0, or 3 when an outrigger run (plain or outrigger-policies) crashed or saw
+errors (socket errors, timeouts or non-2xx/3xx responses), so CI can gate on
+`bench/run.sh --quick`.
 """
 import argparse
 import csv
@@ -21,8 +23,14 @@ SCENARIO_INFO = {
     "c1-1cpu": "1 connection, wrk -t1; wrk, origin and proxy all pinned to CPU 0",
     "c50-2cpu": "50 connections, wrk -t1; proxy on CPU 1, wrk and origin on CPU 0",
     "c200-2cpu": "200 connections, wrk -t1; proxy on CPU 1, wrk and origin on CPU 0",
+    "c50-1cpu-policies": "50 connections, wrk -t1; wrk, origin and proxy all pinned to CPU 0; "
+                         "outrigger plain vs outrigger-policies (every policy configured, none "
+                         "triggering, access log on), alternating, the order flipped every round",
 }
 PROXIES = ["outrigger", "haproxy", "nginx"]
+CHART_TARGETS = ["outrigger", "outrigger-policies", "haproxy", "nginx"]
+POLICY_SCENARIO = "c50-1cpu-policies"
+POLICY_CPU_LIMIT = 1.05  # policies on may cost at most 5% more proxy CPU per request
 NOISE = 0.03  # run-to-run noise we assume even on a quiet machine
 
 
@@ -63,6 +71,11 @@ def ratio(a, b, digits=2):
     return f"{a / b:.{digits}f}×"
 
 
+def col_opt(rows, k):
+    """A column that older CSVs may not have."""
+    return [fnum(r.get(k)) for r in rows]
+
+
 def read_meta(path):
     meta = {}
     with open(path) as f:
@@ -92,6 +105,8 @@ class Cell:
         self.errors = {k: sum(int(r[k] or 0) for r in rows)
                        for k in ("err_connect", "err_read", "err_write", "err_status", "err_timeout")}
         self.crashes = sum(1 for r in rows if r["proxy_alive"] == "0")
+        self.policy_events = sum(int(r.get("policy_events") or 0) for r in rows)
+        self.access_log_lines = col_opt(rows, "access_log_lines")
         self.p50_added = []
         self.p99_added = []
 
@@ -99,6 +114,8 @@ class Cell:
         parts = [f"{k[4:]} {v}" for k, v in self.errors.items() if v]
         if self.crashes:
             parts.append(f"**{self.crashes} crash(es)**")
+        if self.policy_events:
+            parts.append(f"**policy/failure counters moved {self.policy_events}×**")
         return ", ".join(parts) if parts else "0"
 
 
@@ -167,7 +184,7 @@ def write_chart(png, scenarios, cells):
     gnuplot = shutil.which("gnuplot")
     if not gnuplot or not png:
         return False
-    proxies = [p for p in PROXIES if any((s, p) in cells for s in scenarios)]
+    proxies = [p for p in CHART_TARGETS if any((s, p) in cells for s in scenarios)]
     with tempfile.TemporaryDirectory() as d:
         data = os.path.join(d, "chart.dat")
         with open(data, "w") as f:
@@ -188,6 +205,8 @@ set output '{png}'
 set title 'Requests per proxy CPU-second (median; higher is better)'
 set style data histograms
 set style histogram clustered gap 1
+set xtics noenhanced
+set key noenhanced
 set style fill solid 0.85 border -1
 set boxwidth 0.9
 set grid ytics
@@ -216,7 +235,7 @@ def scenario_table(s, targets, cells):
         if not c:
             continue
         out.append("| " + " | ".join([
-            f"**{t}**" if t == "outrigger" else t,
+            f"**{t}**" if t.startswith("outrigger") else t,
             cell(c.rps), cell(c.p50), cell(c.p99),
             cell(c.p50_added) if c.p50_added else "–",
             cell(c.p99_added) if c.p99_added else "–",
@@ -303,7 +322,100 @@ def goals(cells):
         m, pk = med(o.loaded) / 1024, med(o.peak) / 1024
         lines.append(f"- Loaded RSS ≤ 16 MiB after 200 connections: {m:.1f} MiB right after the run "
                      f"(peak VmHWM {pk:.1f} MiB), {verdict(max(m, pk) <= 16)}.")
+    pol = policy_pairs(cells)
+    if pol:
+        r = med([x["cpu_ratio"] for x in pol])
+        lines.append(f"- Policies on within 5% of off (proxy CPU per request, every policy configured "
+                     f"but none triggering, access log on, vs plain outrigger; 50 connections on one "
+                     f"CPU): on/off **{r:.3f}×** ("
+                     + (f"median of {len(pol)} paired rounds, "
+                        f"{min(x['cpu_ratio'] for x in pol):.3f}–{max(x['cpu_ratio'] for x in pol):.3f}"
+                        if len(pol) > 1 else "one round")
+                     + f"), "
+                     f"{verdict(r <= POLICY_CPU_LIMIT)}"
+                     f"{policy_overlap_note(pol)}.")
     return lines, met, len(lines)
+
+
+def policy_pairs(cells):
+    """Rounds of c50-1cpu-policies with both variants measured: on/off ratios per round."""
+    off, on = cells.get((POLICY_SCENARIO, "outrigger")), cells.get((POLICY_SCENARIO, "outrigger-policies"))
+    if not off or not on:
+        return []
+    offr = {r["run"]: r for r in off.rows}
+    pairs = []
+    for r in on.rows:
+        o = offr.get(r["run"])
+        if not o or not fnum(r["rps_per_proxy_cpu_s"]) or not fnum(o["rps_per_proxy_cpu_s"]):
+            continue
+        g = lambda row, k: fnum(row[k])
+        pairs.append({
+            "run": r["run"], "off": o, "on": r,
+            # CPU per request on/off = (req per CPU-s off) / (req per CPU-s on)
+            "cpu_ratio": g(o, "rps_per_proxy_cpu_s") / g(r, "rps_per_proxy_cpu_s"),
+            "rps_ratio": g(r, "rps") / g(o, "rps") if g(o, "rps") else None,
+            "p50_ratio": g(r, "p50_us") / g(o, "p50_us") if g(o, "p50_us") else None,
+            "p99_ratio": g(r, "p99_us") / g(o, "p99_us") if g(o, "p99_us") else None,
+        })
+    return pairs
+
+
+def policy_overlap_note(pairs):
+    if len(pairs) < 2:
+        return ""
+    lo, hi = min(x["cpu_ratio"] for x in pairs), max(x["cpu_ratio"] for x in pairs)
+    if lo <= POLICY_CPU_LIMIT < hi:
+        return " (the rounds straddle 1.05: not conclusive on this machine)"
+    return f" ({'every' if len(pairs) > 2 else 'each'} round on the same side of 1.05)"
+
+
+def policy_section(cells, meta, config_text):
+    pairs = policy_pairs(cells)
+    if not pairs:
+        return []
+    off = cells[(POLICY_SCENARIO, "outrigger")]
+    on = cells[(POLICY_SCENARIO, "outrigger-policies")]
+    out = ["## Policies on vs off", "",
+           f"Scenario `{POLICY_SCENARIO}`: 50 connections, wrk, origin and proxy all on CPU 0 (as "
+           "`c50-1cpu`). Each round runs plain outrigger (off: no policy blocks, access log off) and "
+           "outrigger-policies (on) one after the other, each in a fresh process, the order flipped "
+           "every round (off on, on off, ...). **on** configures every policy of "
+           "[config/policies.md](../config/policies.md) on the upstream, with limits that `/hello` "
+           "from one healthy origin never reaches, **and turns the access log on** (one JSON line "
+           f"per request to a file in the temp dir, on {meta.get('tmp_fs') or '?'}), so the ratio is "
+           "policies + access log together. The access log line count and the policy counters "
+           "from `/metrics` are checked after each run.", ""]
+    if config_text:
+        out += ["<details><summary>outrigger-policies config (first round)</summary>", "", "```yaml"]
+        out += config_text.rstrip("\n").splitlines() + ["```", "", "</details>", ""]
+    out += ["| round | order | req/s off | req/s on | req per CPU-s off | req per CPU-s on "
+            "| CPU per request on/off | p50 µs off / on | p99 µs off / on | access log lines "
+            "| policy events |",
+            "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    for x in pairs:
+        o, n = x["off"], x["on"]
+        order = "off, on" if int(x["run"]) % 2 else "on, off"
+        reqs = int(float(n["requests"]))
+        alog = fmt(fnum(n.get("access_log_lines")))
+        out.append(f"| {x['run']} | {order} | {fmt(fnum(o['rps']))} | {fmt(fnum(n['rps']))} "
+                   f"| {fmt(fnum(o['rps_per_proxy_cpu_s']))} | {fmt(fnum(n['rps_per_proxy_cpu_s']))} "
+                   f"| {x['cpu_ratio']:.3f}× | {fmt(fnum(o['p50_us']))} / {fmt(fnum(n['p50_us']))} "
+                   f"| {fmt(fnum(o['p99_us']))} / {fmt(fnum(n['p99_us']))} "
+                   f"| {alog} (measured run: {reqs:,} requests) | {n.get('policy_events') or '–'} |")
+    cr = med([x["cpu_ratio"] for x in pairs])
+    rr = med([x["rps_ratio"] for x in pairs])
+    p50r = med([x["p50_ratio"] for x in pairs])
+    p99r = med([x["p99_ratio"] for x in pairs])
+    out += ["", f"Medians over {len(pairs)} paired round(s), on ÷ off: **proxy CPU per request "
+            f"{cr:.3f}×** (goal ≤ {POLICY_CPU_LIMIT:.2f}×; ratio of the medians "
+            f"{med(off.per_cpu) / med(on.per_cpu):.3f}×), req/s {rr:.3f}×, p50 {p50r:.3f}×, "
+            f"p99 {p99r:.3f}×. Idle RSS {med(on.idle) / 1024:.1f} vs {med(off.idle) / 1024:.1f} MiB, "
+            f"peak {med(on.peak) / 1024:.1f} vs {med(off.peak) / 1024:.1f} MiB.", "",
+            "The access log holds every request since the start (the readiness check, the warm-up "
+            "and the measured run), so it has more lines than the measured run. Policy events "
+            "count retries, breaker transitions, fallbacks, local replies (429/503...), failed "
+            "attempts, ejections and unhealthy endpoints; 0 means no policy acted.", ""]
+    return out
 
 
 def standing(cells, met, total):
@@ -363,6 +475,7 @@ def main():
     ap.add_argument("--png")
     ap.add_argument("--out-dir")
     ap.add_argument("--stderr-log")
+    ap.add_argument("--policies-config")
     a = ap.parse_args()
 
     with open(a.csv) as f:
@@ -388,7 +501,8 @@ def main():
          f"- Machine: {meta.get('nproc')} CPUs ({meta.get('cpu_model')}), {meta.get('mem_total')}, "
          f"{meta.get('kernel')}",
          f"- outrigger: {meta.get('outrigger_version')} at {meta.get('outrigger_commit')} "
-         "(Release build, `workers: 1`, access log off)",
+         f"(Release build of {meta.get('outrigger_built', '?')}, `workers: 1`, access log off; "
+         "the outrigger-policies variant has every policy configured and the access log on)",
          f"- Peers: {meta.get('haproxy_version')}; {meta.get('nginx_version')}",
          f"- Load: {meta.get('wrk_version')}, `wrk -t1 --timeout 2s`, {meta.get('duration')} per run "
          f"after a {meta.get('warmup')} warm-up, {meta.get('runs')} alternating run(s) per target, "
@@ -404,13 +518,14 @@ def main():
 
     bad = []
     for (s, t), c in cells.items():
-        if t != "direct" and (sum(c.errors.values()) or c.crashes):
+        if t != "direct" and (sum(c.errors.values()) or c.crashes or c.policy_events):
             bad.append(f"{t} in {s}: {c.error_text()}")
     if bad:
         L += ["**Errors seen:** " + "; ".join(bad) + ".", ""]
     else:
         L += ["No proxy returned a non-2xx/3xx response, had a socket error or timeout, "
-              "or crashed in any run.", ""]
+              "or crashed in any run; no outrigger policy acted (retry, breaker, bulkhead, rate "
+              "limit, ejection, fallback) and no upstream attempt failed.", ""]
     if a.stderr_log and os.path.exists(a.stderr_log) and os.path.getsize(a.stderr_log):
         with open(a.stderr_log) as f:
             lines = f.read().splitlines()
@@ -419,6 +534,11 @@ def main():
 
     if chart:
         L += [f"![requests per proxy CPU-second]({rel(a.png)})", ""]
+    config_text = ""
+    if a.policies_config and os.path.exists(a.policies_config):
+        with open(a.policies_config) as f:
+            config_text = f.read()
+    L += policy_section(cells, meta, config_text)
     L += ["## Results by scenario", ""]
     for s in scenarios:
         L += scenario_table(s, targets, cells)
@@ -430,7 +550,7 @@ def main():
         f.write("\n".join(L))
 
     o_bad = [c for (s, t), c in cells.items()
-             if t == "outrigger" and (sum(c.errors.values()) or c.crashes)]
+             if t.startswith("outrigger") and (sum(c.errors.values()) or c.crashes)]
     if o_bad:
         print("report.py: outrigger had errors or crashed; see " + a.md, file=sys.stderr)
         return 3

@@ -3,8 +3,8 @@
 # on 127.0.0.1. One command builds what it needs, runs every scenario, and writes
 # bench/RESULTS.md, bench/results.png and bench/out/results.csv. See bench/README.md.
 #
-#   bench/run.sh              full run (DURATION=10s, RUNS=3; about 10 minutes)
-#   bench/run.sh --quick      DURATION=3s RUNS=1 (about 1.5 minutes), writes under bench/out/quick/
+#   bench/run.sh              full run (DURATION=10s, RUNS=3; about 12 minutes)
+#   bench/run.sh --quick      DURATION=3s RUNS=1 (about 2 minutes), writes under bench/out/quick/
 #
 # Knobs (environment): DURATION RUNS SCENARIOS TARGETS WARMUP REQ_PATH OUTRIGGER_BUILD_DIR
 #   OUT_DIR RESULTS_MD SKIP_DEPS=1 SKIP_BUILD=1 KEEP_TMP=1
@@ -47,7 +47,7 @@ else
   RESULTS_MD="${RESULTS_MD:-$here/RESULTS.md}"
   chart_png="$(dirname "$RESULTS_MD")/results.png"
 fi
-SCENARIOS="${SCENARIOS:-c50-1cpu c1-1cpu c50-2cpu c200-2cpu}"
+SCENARIOS="${SCENARIOS:-c50-1cpu c1-1cpu c50-2cpu c200-2cpu c50-1cpu-policies}"
 TARGETS="${TARGETS:-direct outrigger haproxy nginx}"
 WARMUP="${WARMUP:-1s}"
 REQ_PATH="${REQ_PATH:-/hello}"
@@ -78,13 +78,27 @@ scenario_spec() {
     c1-1cpu) echo "1 0 0" ;;
     c50-2cpu) echo "50 1 0" ;;
     c200-2cpu) echo "200 1 0" ;;
-    *) die "unknown scenario '$1' (known: c50-1cpu c1-1cpu c50-2cpu c200-2cpu)" ;;
+    c50-1cpu-policies) echo "50 0 0" ;;
+    *) die "unknown scenario '$1' (known: c50-1cpu c1-1cpu c50-2cpu c200-2cpu c50-1cpu-policies)" ;;
   esac
 }
 for s in $SCENARIOS; do scenario_spec "$s" >/dev/null; done
 for t in $TARGETS; do
-  case "$t" in direct|outrigger|haproxy|nginx) ;; *) die "unknown target '$t'" ;; esac
+  case "$t" in direct|outrigger|outrigger-policies|haproxy|nginx) ;; *) die "unknown target '$t'" ;; esac
 done
+
+# Targets of one round of a scenario, in order. c50-1cpu-policies compares outrigger with
+# every policy configured (outrigger-policies) against plain outrigger, and nothing else;
+# it runs when TARGETS includes outrigger. Its order flips every round (off on | on off |
+# off on ...) so that a drift in machine load does not always favour the same variant.
+round_targets() {  # scenario run
+  case "$1" in
+    c50-1cpu-policies)
+      case " $TARGETS " in *" outrigger "*) ;; *) return 0 ;; esac
+      if (( $2 % 2 )); then echo "outrigger outrigger-policies"; else echo "outrigger-policies outrigger"; fi ;;
+    *) echo "$TARGETS" ;;
+  esac
+}
 ncpu="$(nproc)"
 
 # ---------------------------------------------------------------- tools and binaries
@@ -223,6 +237,7 @@ children_cpu_ticks() {  # sets $cticks: CPU time of this shell's reaped children
 
 # ---------------------------------------------------------------- targets
 origin_pid="" origin_port=""
+admin_port=""
 
 start_origin() {
   rm -f "$tmp/origin.port"
@@ -233,11 +248,13 @@ start_origin() {
   wait_for 10 "$origin_pid" http_ok "http://127.0.0.1:$origin_port/hello" || die "mock-upstream does not answer"
 }
 
-write_outrigger_config() {
+write_outrigger_config() {  # file [policies access-log-file]
+  local log="off"
+  [ "${2:-}" = policies ] && log="$3"
   cat >"$1" <<EOF
 workers: 1
 admin: { listen: 127.0.0.1:0 }
-access_log: { path: off }
+access_log: { path: $log }
 listeners:
   - name: bench
     listen: 127.0.0.1:0
@@ -247,6 +264,42 @@ upstreams:
     endpoints: [ "127.0.0.1:$origin_port" ]
     pool: { max_connections: 256, max_idle: 256 }
 EOF
+  # outrigger-policies: every policy configured, with limits that /hello traffic from one
+  # healthy origin never reaches (config/policies.md). A policy that does act shows up in
+  # the metrics read after the run (policy_events in results.csv).
+  [ "${2:-}" = policies ] && cat >>"$1" <<EOF
+    retry: { max_attempts: 2, retry_on: [ connect_failed, reset, timeout, 502, 503, 504 ], budget: { ratio: 20%, min_per_second: 10, window: 10s } }
+    circuit_breaker: { failure_threshold: 5, failure_rate: 50%, window: 10s, minimum_requests: 20, open_for: 30s }
+    bulkhead: { max_concurrent: 10000, max_queue: 100, queue_timeout: 1s }
+    rate_limit: { requests_per_second: 10000000, burst: 1000000 }
+    outlier_detection: { consecutive_failures: 5 }
+    health_check: { path: /health, interval: 1s }
+    fallback: { stale_if_error: { ttl: 60s } }
+EOF
+  return 0
+}
+
+# policy_events ADMIN_PORT FILE: saves /metrics to FILE and prints how many times something
+# other than a plain success happened: retries, spent retry budget, breaker transitions or
+# a breaker not closed, fallbacks, shadow rejections, health panic, ejected or unhealthy
+# endpoints, local replies (429 rate_limited, 503 bulkhead_*/circuit_open, 502, 504...) and
+# failed attempts. Cancelled attempts (wrk closing connections at the end) do not count.
+# Prints nothing when /metrics could not be read.
+policy_events() {
+  curl -fsS -m 2 -o "$2" "http://127.0.0.1:$1/metrics" 2>/dev/null || return 0
+  awk '/^#/ { next }
+    /^outrigger_(retries_total|retry_budget_exhausted_total|circuit_breaker_transitions_total|circuit_breaker_state|fallbacks_total|shadow_rejections_total|health_panic_total|local_replies_total|endpoint_ejected)[{ ]/ { n += $NF; next }
+    /^outrigger_upstream_attempts_total[{ ]/ && !/outcome="(success|cancelled)"/ { n += $NF; next }
+    /^outrigger_endpoint_healthy[{ ]/ && $NF == 0 { n++ }
+    END { print n + 0 }' "$2"
+}
+
+# The metric series behind a non-zero policy_events, for proxy-stderr.log.
+policy_event_series() {
+  awk '/^#/ { next }
+    /^outrigger_(retries_total|retry_budget_exhausted_total|circuit_breaker_transitions_total|circuit_breaker_state|fallbacks_total|shadow_rejections_total|health_panic_total|local_replies_total|endpoint_ejected)[{ ]/ && $NF != 0 { printf "%s%s", (c++ ? ", " : ""), $0 }
+    /^outrigger_upstream_attempts_total[{ ]/ && !/outcome="(success|cancelled)"/ && $NF != 0 { printf "%s%s", (c++ ? ", " : ""), $0 }
+    /^outrigger_endpoint_healthy[{ ]/ && $NF == 0 { printf "%s%s", (c++ ? ", " : ""), $0 }' "$1"
 }
 
 write_haproxy_config() {  # file port
@@ -327,13 +380,19 @@ start_target() {
     direct)
       target_url="http://127.0.0.1:$origin_port$REQ_PATH"
       return 0 ;;
-    outrigger)
-      write_outrigger_config "$dir/outrigger.yaml"
+    outrigger|outrigger-policies)
+      if [ "$target" = outrigger-policies ]; then
+        write_outrigger_config "$dir/outrigger.yaml" policies "$dir/access.log"
+        [ -s "$OUT_DIR/outrigger-policies.yaml" ] || cp "$dir/outrigger.yaml" "$OUT_DIR/outrigger-policies.yaml"
+      else
+        write_outrigger_config "$dir/outrigger.yaml"
+      fi
       start_pinned "$cpu" "$dir/stderr.log" "$outrigger_bin" -c "$dir/outrigger.yaml" --ports-file "$dir/ports"
       proxy_pid="$last_pid"
       wait_for 10 "$proxy_pid" grep -q '^listener bench ' "$dir/ports" \
-        || die "outrigger did not start: $(cat "$dir/stderr.log")"
-      port="$(awk '$1 == "listener" && $2 == "bench" { print $3 }' "$dir/ports")" ;;
+        || die "$target did not start: $(cat "$dir/stderr.log")"
+      port="$(awk '$1 == "listener" && $2 == "bench" { print $3 }' "$dir/ports")"
+      admin_port="$(awk '$1 == "admin" { print $2 }' "$dir/ports")" ;;
     haproxy)
       port="$(free_port)"
       write_haproxy_config "$dir/haproxy.cfg" "$port"
@@ -362,14 +421,14 @@ stop_target() {
 
 # ---------------------------------------------------------------- one measured run
 csv="$OUT_DIR/results.csv"
-csv_header="scenario,target,run,conns,proxy_cpu,client_cpu,duration_s,requests,rps,mean_us,p50_us,p90_us,p99_us,p999_us,max_us,err_connect,err_read,err_write,err_status,err_timeout,proxy_cpu_s,rps_per_proxy_cpu_s,origin_cpu_s,wrk_cpu_s,other_cpu_s,steal_s,idle_rss_kib,loaded_rss_kib,peak_rss_kib,proxy_alive,stop_ms"
+csv_header="scenario,target,run,conns,proxy_cpu,client_cpu,duration_s,requests,rps,mean_us,p50_us,p90_us,p99_us,p999_us,max_us,err_connect,err_read,err_write,err_status,err_timeout,proxy_cpu_s,rps_per_proxy_cpu_s,origin_cpu_s,wrk_cpu_s,other_cpu_s,steal_s,idle_rss_kib,loaded_rss_kib,peak_rss_kib,proxy_alive,stop_ms,policy_events,access_log_lines"
 
 run_one() {  # scenario target run
   local scenario="$1" target="$2" run="$3" conns pcpu ccpu
   read -r conns pcpu ccpu < <(scenario_spec "$scenario")
   start_target "$target" "$pcpu"
 
-  local idle_rss="" loaded_rss="" peak_rss="" proxy_cpu_s="" per_cpu="" alive=1
+  local idle_rss="" loaded_rss="" peak_rss="" proxy_cpu_s="" per_cpu="" alive=1 events="" alog=""
   stop_ms=""
   if [ -n "$proxy_pid" ]; then
     sleep 0.5
@@ -397,6 +456,10 @@ run_one() {  # scenario target run
       p1="$(proc_ticks "$proxy_pid")"
       loaded_rss="$(proc_kib "$proxy_pid" VmRSS)"
       peak_rss="$(proc_kib "$proxy_pid" VmHWM)"
+      # Read after the CPU counters, so the scrape is not counted as the proxy's work.
+      case "$target" in
+        outrigger*) events="$(policy_events "$admin_port" "$OUT_DIR/metrics/$scenario-$target-run$run.txt")" ;;
+      esac
     else
       alive=0
       note "!! $target died during $scenario run $run: $(tail -n 5 "$tmp/$target/stderr.log")"
@@ -404,6 +467,8 @@ run_one() {  # scenario target run
   fi
   stop_target
   kill -0 "$origin_pid" 2>/dev/null || die "mock-upstream died during $scenario/$target run $run"
+  # Lines in the access log (outrigger-policies), counted once the proxy has exited.
+  [ -f "$tmp/$target/access.log" ] && alog="$(wc -l <"$tmp/$target/access.log")"
 
   local line
   line="$(grep '^RESULT ' "$tmp/wrk.out" || true)"
@@ -433,12 +498,17 @@ run_one() {  # scenario target run
   local alive_field=""
   [ -n "$proxy_pid" ] && alive_field="$alive"
 
-  echo "$scenario,$target,$run,$conns,$pcpu,$ccpu,$dur,${r[requests]},$rps,${r[mean_us]},${r[p50_us]},${r[p90_us]},${r[p99_us]},${r[p999_us]},${r[max_us]},${r[err_connect]},${r[err_read]},${r[err_write]},${r[err_status]},${r[err_timeout]},$proxy_cpu_s,$per_cpu,$origin_cpu_s,$wrk_cpu_s,$other_cpu_s,$steal_s,$idle_rss,$loaded_rss,$peak_rss,$alive_field,$stop_ms" >>"$csv"
+  echo "$scenario,$target,$run,$conns,$pcpu,$ccpu,$dur,${r[requests]},$rps,${r[mean_us]},${r[p50_us]},${r[p90_us]},${r[p99_us]},${r[p999_us]},${r[max_us]},${r[err_connect]},${r[err_read]},${r[err_write]},${r[err_status]},${r[err_timeout]},$proxy_cpu_s,$per_cpu,$origin_cpu_s,$wrk_cpu_s,$other_cpu_s,$steal_s,$idle_rss,$loaded_rss,$peak_rss,$alive_field,$stop_ms,$events,$alog" >>"$csv"
 
   local errs=$(( r[err_connect] + r[err_read] + r[err_write] + r[err_status] + r[err_timeout] ))
   note "$(printf '%-10s %-9s run %d: %8.0f rps  p50 %7.0f us  p99 %7.0f us  proxy CPU %5s s  rps/CPU-s %6s  RSS idle/loaded %s/%s KiB  errors %d  other load %s CPU-s' \
     "$scenario" "$target" "$run" "$rps" "${r[p50_us]}" "${r[p99_us]}" "${proxy_cpu_s:--}" "${per_cpu:--}" \
     "${idle_rss:--}" "${loaded_rss:--}" "$errs" "$other_cpu_s")"
+  if [ "${events:-0}" != 0 ]; then
+    note "!! $target: policy or failure counters moved during $scenario run $run (policy_events $events)"
+    echo "$scenario $target run $run: metrics moved: $(policy_event_series "$OUT_DIR/metrics/$scenario-$target-run$run.txt")" \
+      >>"$OUT_DIR/proxy-stderr.log"
+  fi
   # Keep any proxy stderr that is not the usual start/stop chatter, for the report.
   if [ -n "$proxy_pid" ] && [ -s "$tmp/$target/stderr.log" ]; then
     grep -viE ' info |^\[NOTICE\]|^$' "$tmp/$target/stderr.log" \
@@ -451,6 +521,8 @@ run_one() {  # scenario target run
 
 # ---------------------------------------------------------------- main
 mkdir -p "$OUT_DIR"
+rm -rf "$OUT_DIR/metrics" "$OUT_DIR/outrigger-policies.yaml"
+mkdir -p "$OUT_DIR/metrics"
 echo "$csv_header" >"$csv"
 : >"$OUT_DIR/proxy-stderr.log"
 
@@ -463,7 +535,11 @@ meta="$OUT_DIR/meta.txt"
   echo "cpu_model=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)"
   echo "mem_total=$(awk '/^MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)"
   echo "outrigger_version=$("$outrigger_bin" --version 2>&1 | head -n1)"
-  echo "outrigger_commit=$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)$(git -C "$root" diff --quiet HEAD -- proxy 2>/dev/null || echo ' (proxy/ has uncommitted changes)')"
+  # The commit, and which top-level paths had uncommitted (or untracked) changes.
+  dirty="$(git -C "$root" status --porcelain 2>/dev/null | cut -c4- | sed 's/.* -> //; s#/.*#/#' | sort -u | xargs)"
+  echo "outrigger_commit=$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)${dirty:+ plus uncommitted changes in $dirty}"
+  echo "outrigger_built=$(date -u -r "$outrigger_bin" '+%Y-%m-%d %H:%M UTC')"
+  echo "tmp_fs=$(df -T "$tmp" 2>/dev/null | awk 'NR == 2 { print $2 }')"
   echo "haproxy_version=$(haproxy -v 2>&1 | head -n1)"
   echo "nginx_version=$(nginx -v 2>&1 | head -n1)"
   echo "wrk_version=$(wrk -v 2>&1 | head -n1 | sed 's/ Copyright.*//')"
@@ -484,15 +560,20 @@ if [ "$ncpu" -lt 2 ]; then
   SCENARIOS="$(for s in $SCENARIOS; do case "$s" in *-2cpu) ;; *) echo "$s" ;; esac; done | xargs)"
 fi
 
-nscen=$(wc -w <<<"$SCENARIOS"); ntgt=$(wc -w <<<"$TARGETS")
-note "$nscen scenarios x $ntgt targets x $RUNS runs of $DURATION (+$WARMUP warm-up) on $REQ_PATH;" \
-     "about $(( nscen * ntgt * RUNS * (duration_s + warmup_s + 2) / 60 + 1 )) min"
+nscen=$(wc -w <<<"$SCENARIOS"); nmeas=0
+for s in $SCENARIOS; do nmeas=$(( nmeas + $(round_targets "$s" 1 | wc -w) )); done
+note "$nscen scenarios ($nmeas targets in all) x $RUNS runs of $DURATION (+$WARMUP warm-up) on $REQ_PATH;" \
+     "about $(( nmeas * RUNS * (duration_s + warmup_s + 2) / 60 + 1 )) min"
 started_at="$(date +%s)"
 for scenario in $SCENARIOS; do
+  if [ -z "$(round_targets "$scenario" 1)" ]; then
+    note "skipping $scenario: it needs outrigger in TARGETS"
+    continue
+  fi
   # A fresh origin per scenario, always on CPU 0 next to wrk.
   start_origin
   for ((run = 1; run <= RUNS; run++)); do
-    for target in $TARGETS; do
+    for target in $(round_targets "$scenario" "$run"); do
       run_one "$scenario" "$target" "$run"
     done
   done
@@ -506,6 +587,7 @@ done
 mkdir -p "$(dirname "$RESULTS_MD")"
 report_rc=0
 python3 "$here/report.py" --csv "$csv" --meta "$meta" --md "$RESULTS_MD" --png "$chart_png" \
-  --out-dir "$OUT_DIR" --stderr-log "$OUT_DIR/proxy-stderr.log" || report_rc=$?
+  --out-dir "$OUT_DIR" --stderr-log "$OUT_DIR/proxy-stderr.log" \
+  --policies-config "$OUT_DIR/outrigger-policies.yaml" || report_rc=$?
 note "wrote $RESULTS_MD, $csv, $OUT_DIR/summary.csv$( [ -s "$chart_png" ] && echo ", $chart_png")"
 exit "$report_rc"

@@ -19,6 +19,7 @@ App::~App() {
   admin_server_.reset();
   signals_.clear();
   dns_timer_.reset();
+  health_checkers_.clear();
 }
 
 int App::run() {
@@ -75,6 +76,7 @@ std::string App::start() {
   Duration refresh = seconds(3600);
   for (const auto& u : config_->upstreams) refresh = std::min(refresh, u.dns_refresh);
   dns_timer_->start(refresh);
+  startHealthChecks();
 
   for (size_t i = 0; i < config_->listeners.size(); ++i) {
     const auto& l = config_->listeners[i];
@@ -144,6 +146,14 @@ void App::refreshDns() {
   dns_timer_->start(refresh);
 }
 
+void App::startHealthChecks() {
+  for (auto& [name, upstream] : snapshot_->upstreams) {
+    if (!upstream->config().policies.health_check) continue;
+    health_checkers_.push_back(std::make_unique<upstream::HealthChecker>(loop_, upstream));
+    health_checkers_.back()->start();
+  }
+}
+
 void App::writePortsFile(const std::vector<uint16_t>& ports) {
   if (options_.ports_file.empty()) return;
   const std::string tmp = options_.ports_file + ".tmp";
@@ -172,6 +182,7 @@ void App::beginStop(const char* why) {
 void App::onWorkerExited() {
   if (--workers_running_ > 0) return;
   dns_timer_.reset();
+  health_checkers_.clear();
   signals_.clear();
   admin_server_->close();
 }

@@ -1,6 +1,7 @@
 #pragma once
 // The main thread (DESIGN §3): builds the snapshot from the config, binds every listener,
-// runs the admin port, signals and DNS refresh, and drives start and stop (DESIGN §7).
+// runs the admin port, signals, DNS refresh and health checks, and drives start and stop
+// (DESIGN §7).
 
 #include <atomic>
 #include <memory>
@@ -18,6 +19,7 @@
 #include "proxy/log/access_log.h"
 #include "proxy/metrics/metrics.h"
 #include "proxy/metrics/policy_metrics.h"
+#include "proxy/upstream/health_checker.h"
 
 namespace outrigger::app {
 
@@ -37,6 +39,7 @@ class App {
   std::shared_ptr<exchange::Snapshot> buildSnapshot();
   void resolveEndpointsNow();
   void refreshDns();
+  void startHealthChecks();
   void writePortsFile(const std::vector<uint16_t>& ports);
   void beginStop(const char* why);
   void onWorkerExited();
@@ -53,6 +56,7 @@ class App {
   std::vector<std::unique_ptr<Worker>> workers_;
   std::vector<std::unique_ptr<io::SignalWatcher>> signals_;
   std::unique_ptr<io::Timer> dns_timer_;
+  std::vector<std::unique_ptr<upstream::HealthChecker>> health_checkers_;
   std::atomic<int> workers_running_{0};
   bool stopping_ = false;
   int exit_code_ = 0;

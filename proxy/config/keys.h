@@ -23,7 +23,7 @@ inline constexpr std::string_view kRouteKeys[] = {"host", "path_prefix", "upstre
 inline constexpr std::string_view kUpstreamKeys[] = {
     "endpoints",       "load_balancing", "pool",       "timeouts",          "dns_refresh",
     "profile",         "retry",          "circuit_breaker", "bulkhead",     "rate_limit",
-    "outlier_detection", "fallback",     "shadow",
+    "outlier_detection", "health_check", "fallback",     "shadow",
 };
 inline constexpr std::string_view kPoolKeys[] = {"max_connections", "max_idle", "idle_timeout",
                                                  "max_requests_per_connection"};
@@ -33,8 +33,7 @@ inline constexpr std::string_view kTimeoutKeys[] = {"connect", "write",   "read"
 // Upstream keys that DESIGN §6 defines but this version does not implement yet. They are
 // rejected with "not supported yet", never ignored: an operator who writes `retry:` must not
 // believe requests are being retried.
-inline constexpr std::string_view kReservedUpstreamKeys[] = {"tls", "health_check"};
-inline constexpr std::string_view kReservedFallbackKeys[] = {"stale_if_error"};
+inline constexpr std::string_view kReservedUpstreamKeys[] = {"tls"};
 
 inline constexpr std::string_view kRetryKeys[] = {
     "max_attempts", "backoff", "retry_on", "methods", "max_body_bytes", "budget",
@@ -50,7 +49,10 @@ inline constexpr std::string_view kBulkheadKeys[] = {"max_concurrent", "max_queu
 inline constexpr std::string_view kRateLimitKeys[] = {"requests_per_second", "burst"};
 inline constexpr std::string_view kOutlierKeys[] = {"consecutive_failures", "base_ejection",
                                                     "max_ejection", "max_ejected_percent"};
-inline constexpr std::string_view kFallbackKeys[] = {"response"};
+inline constexpr std::string_view kHealthCheckKeys[] = {"path", "interval", "timeout",
+                                                        "healthy_threshold", "unhealthy_threshold"};
+inline constexpr std::string_view kFallbackKeys[] = {"stale_if_error", "response"};
+inline constexpr std::string_view kStaleIfErrorKeys[] = {"ttl", "max_entries", "max_body_bytes"};
 inline constexpr std::string_view kStaticResponseKeys[] = {"status", "content_type", "body"};
 
 inline constexpr std::string_view kNotSupportedYet =

@@ -1,7 +1,8 @@
 // Reads the resilience blocks of an upstream (DESIGN §6): profile, retry, circuit_breaker,
-// bulkhead, rate_limit, outlier_detection, fallback and shadow. A profile is applied first,
-// so every explicit key overrides it.
+// bulkhead, rate_limit, outlier_detection, health_check, fallback and shadow. A profile is
+// applied first, so every explicit key overrides it.
 
+#include <algorithm>
 #include <limits>
 
 #include "proxy/common/units.h"
@@ -68,6 +69,9 @@ void readRetryOn(const ConfigNode& node, policy::RetryOn& out, Diagnostics& diag
       out.reset = true;
     } else if (v == "timeout") {
       out.timeout = true;
+    } else if (v.empty() || v.find_first_not_of("0123456789") != std::string::npos) {
+      diag.error(item, "expected connect_failed, reset, timeout or a 5xx status, got " +
+                           item.describe());
     } else if (auto code = readInteger(item, diag, 100, 599)) {
       if (*code < 500)
         diag.error(item, "only 5xx statuses can be retried (a 4xx is the request's fault), got " +
@@ -169,8 +173,69 @@ void readOutlier(const ConfigNode& node, PolicyConfig& out, Diagnostics& diag) {
   out.outlier_detection = o;
 }
 
+void readStaleIfError(const ConfigNode& node, PolicyConfig& out, Diagnostics& diag) {
+  if (!checkMap(node, kStaleIfErrorKeys, diag)) return;
+  StaleIfErrorConfig stale;
+  if (auto* n = node.find("ttl")) assignIf(readDuration(*n, diag, kPositive), stale.ttl);
+  if (auto* n = node.find("max_entries"))
+    assignIf(readInteger(*n, diag, 1, 1000000), stale.max_entries);
+  if (auto* n = node.find("max_body_bytes"))
+    assignIf(readSize(*n, diag, 0, 64ULL * 1024 * 1024), stale.max_body_bytes);
+  out.fallback.stale_if_error = stale;
+}
+
+void readHealthCheck(const ConfigNode& node, PolicyConfig& out, Diagnostics& diag) {
+  if (!checkMap(node, kHealthCheckKeys, diag)) return;
+  HealthCheckConfig h = out.health_check.value_or(HealthCheckConfig{});
+  if (auto* n = node.find("path")) {
+    auto path = readString(*n, diag);
+    const auto unsafe = [](char c) { return static_cast<unsigned char>(c) <= ' ' || c == 0x7f; };
+    if (path && !path->starts_with('/')) {
+      diag.error(*n, "must start with '/', got " + n->describe());
+    } else if (path && std::any_of(path->begin(), path->end(), unsafe)) {
+      // It goes into the request line as it is.
+      diag.error(*n, "must not contain spaces or control characters, got " + n->describe());
+    } else {
+      assignIf(path, h.path);
+    }
+  }
+  const ConfigNode* interval_node = node.find("interval");
+  const auto interval =
+      interval_node ? readDuration(*interval_node, diag, kPositive) : std::nullopt;
+  assignIf(interval, h.interval);
+  if (const ConfigNode* n = node.find("timeout")) {
+    const auto timeout = readDuration(*n, diag, kPositive);
+    assignIf(timeout, h.timeout);
+    // A probe must end before the next one to the same endpoint starts.
+    if (timeout && (interval || interval_node == nullptr) && h.timeout > h.interval) {
+      diag.error(*n, "must not be longer than interval (" + formatDuration(h.interval) + "), got " +
+                         n->describe());
+    }
+  } else {
+    h.timeout = std::min(h.timeout, h.interval);  // the 1s default must not break `interval: 500ms`
+  }
+  using Thresholds = policy::HealthCheckThresholds;
+  const std::pair<std::string_view, uint32_t Thresholds::*> thresholds[] = {
+      {"healthy_threshold", &Thresholds::healthy_threshold},
+      {"unhealthy_threshold", &Thresholds::unhealthy_threshold}};
+  for (const auto& [key, field] : thresholds) {
+    const ConfigNode* n = node.find(key);
+    const auto value = n ? readInteger(*n, diag, 0, kMaxU32) : std::nullopt;
+    if (!value) continue;
+    Thresholds candidate = h.thresholds;
+    candidate.*field = static_cast<uint32_t>(*value);
+    // h.thresholds is valid before this key, so a problem is this key's.
+    if (auto problem = policy::healthCheckThresholdsError(candidate); !problem.empty())
+      diag.error(*n, std::string(problem));
+    else
+      h.thresholds = candidate;
+  }
+  out.health_check = h;
+}
+
 void readFallback(const ConfigNode& node, PolicyConfig& out, Diagnostics& diag) {
-  if (!checkMap(node, kFallbackKeys, diag, kReservedFallbackKeys)) return;
+  if (!checkMap(node, kFallbackKeys, diag)) return;
+  if (auto* n = node.find("stale_if_error")) readStaleIfError(*n, out, diag);
   const ConfigNode* n = node.find("response");
   if (n == nullptr || !checkMap(*n, kStaticResponseKeys, diag)) return;
   StaticResponseConfig r;
@@ -202,6 +267,7 @@ void readPolicies(const ConfigNode& block, UpstreamConfig& out, Diagnostics& dia
   if (auto* n = block.find("bulkhead")) readBulkhead(*n, p, diag);
   if (auto* n = block.find("rate_limit")) readRateLimit(*n, p, diag);
   if (auto* n = block.find("outlier_detection")) readOutlier(*n, p, diag);
+  if (auto* n = block.find("health_check")) readHealthCheck(*n, p, diag);
   if (auto* n = block.find("fallback")) readFallback(*n, p, diag);
   if (auto* n = block.find("shadow")) readShadow(*n, p, diag);
 }

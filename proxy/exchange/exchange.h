@@ -23,6 +23,7 @@
 #include "proxy/io/timer.h"
 #include "proxy/policy/outcome.h"
 #include "proxy/upstream/connection_pool.h"
+#include "proxy/metrics/policy_metrics.h"
 #include "proxy/upstream/upstream_policies.h"
 
 namespace prometheus {
@@ -93,6 +94,10 @@ class Exchange final : public io::StreamHandler,
                                      std::optional<Duration> retry_after);
   void startBackoff(Duration delay);
   void finalFailure(http::LocalReason reason, int retry_after_seconds = 0);
+  bool serveStale(http::LocalReason reason);
+  void serveStatic(http::LocalReason reason);
+  void sendFallback(http::ResponseHead& head, std::string_view body, http::LocalReason reason,
+                    metrics::FallbackKind kind);
   void releaseAdmission();
 
   // Upstream attempt.
@@ -185,6 +190,12 @@ class Exchange final : public io::StreamHandler,
   bool upstream_keep_alive_ = false;
   std::unique_ptr<http::ResponseParser> response_parser_;
   bool upstream_paused_ = false;  // upstream reads stopped while the client catches up
+
+  // The response being kept as a stale copy (fallback.stale_if_error).
+  bool capture_stale_ = false;
+  std::string stale_key_;
+  std::vector<http::Header> stale_headers_;
+  std::string stale_body_;
 
   // Response to the client.
   bool no_response_body_ = false;  // HEAD

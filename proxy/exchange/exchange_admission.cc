@@ -4,6 +4,7 @@
 #include <charconv>
 
 #include "proxy/exchange/exchange.h"
+#include "proxy/http/header_rules.h"
 #include "proxy/http/serializer.h"
 #include "proxy/metrics/metrics.h"
 #include "proxy/policy/retry_after.h"
@@ -41,6 +42,8 @@ void Exchange::readAppLimits() {
     max_attempts_ = std::min<uint32_t>(max_attempts_, static_cast<uint32_t>(n));
   request_.headers.remove("x-outrigger-timeout-ms");
   request_.headers.remove("x-outrigger-max-attempts");
+  if (policies_->staleEnabled() && request_.method == "GET")
+    stale_key_ = http::hostWithoutPort(request_) + " " + request_.target;
   keep_body_ = retry != nullptr && max_attempts_ > 1 &&
                request_.framing != http::BodyFraming::kNone;
   body_replayable_ = request_.framing == http::BodyFraming::kNone || keep_body_;
@@ -142,35 +145,61 @@ void Exchange::startBackoff(Duration delay) {
 }
 
 void Exchange::finalFailure(http::LocalReason reason, int retry_after_seconds) {
-  const auto& fallback = policies_ ? policies_->config().fallback : config::FallbackConfig{};
-  if (!fallback.response || phase_ == Phase::kStreamingResponse) {
-    replyLocally(reason, retry_after_seconds);
-    return;
+  // DESIGN §4: on final failure, a fallback (a stale copy, then a static reply) or a local
+  // reply. Only failures of the upstream, and an open breaker, fall back.
+  if (phase_ != Phase::kStreamingResponse && policies_ != nullptr) {
+    if (serveStale(reason)) return;
+    if (policies_->config().fallback.response) {
+      serveStatic(reason);
+      return;
+    }
   }
-  // The static fallback: a configured reply instead of the error, marked as such.
-  io::CorkGuard cork(owner_.clientStream());
-  const auto& fixed = *fallback.response;
+  replyLocally(reason, retry_after_seconds);
+}
+
+bool Exchange::serveStale(http::LocalReason reason) {
+  if (!policies_->staleEnabled() || request_.method != "GET") return false;
+  const MonoTime now = context_.clock.now();
+  std::optional<policy::StaleEntry> copy = policies_->findStale(stale_key_, now);
+  if (!copy) return false;
+  http::ResponseHead head;
+  head.status = copy->status;
+  for (auto& h : copy->headers) head.headers.add(h.name, h.value);
+  head.headers.add("x-outrigger-fallback", "stale");
+  head.headers.add("Age", std::to_string(toMillis(now - copy->stored) / 1000));
+  sendFallback(head, copy->body, reason, metrics::FallbackKind::kStale);
+  return true;
+}
+
+void Exchange::serveStatic(http::LocalReason reason) {
+  const auto& fixed = *policies_->config().fallback.response;
   http::ResponseHead head;
   head.status = fixed.status;
   head.headers.add("Content-Type", fixed.content_type);
   head.headers.add("x-outrigger-fallback", "static");
+  sendFallback(head, fixed.body, reason, metrics::FallbackKind::kStatic);
+}
+
+void Exchange::sendFallback(http::ResponseHead& head, std::string_view body,
+                            http::LocalReason reason, metrics::FallbackKind kind) {
+  io::CorkGuard cork(owner_.clientStream());  // sent once recorded, see finish()
   head.headers.add("x-outrigger-reason", http::reasonName(reason));
   head.headers.add("X-Request-ID", request_id_);
   if (attempts_ > 1) head.headers.add("x-outrigger-attempts", std::to_string(attempts_));
   head.framing = http::BodyFraming::kContentLength;
-  head.content_length = fixed.body.size();
+  head.content_length = body.size();
   const bool keep_alive = request_.keep_alive && !requestBodyPending() && !close_after_response_;
   head.keep_alive = keep_alive;
   std::string out;
   http::appendResponseHead(head, out);
   if (request_.method != "HEAD") {
-    out += fixed.body;
-    bytes_out_ += fixed.body.size();
+    out += body;
+    bytes_out_ += body.size();
   }
   owner_.clientStream().write(std::move(out));
-  status_ = fixed.status;
+  status_ = head.status;
   reason_ = http::reasonName(reason);
-  policies_->metrics().fallbacks[static_cast<size_t>(metrics::FallbackKind::kStatic)]->Increment();
+  policies_->metrics().fallbacks[static_cast<size_t>(kind)]->Increment();
   upstream_->upstream->metrics().countLocalReply(reason);
   finish(keep_alive);
 }

@@ -8,6 +8,7 @@
 #include "proxy/log/access_log.h"
 #include "proxy/metrics/metrics.h"
 #include "proxy/policy/retry_after.h"
+#include "proxy/policy/stale_cache.h"
 #include "proxy/policy/retry_policy.h"
 
 namespace outrigger::exchange {
@@ -45,6 +46,13 @@ http::ParserAction Exchange::onResponseHead(http::ResponseHead& head) {
 
   const bool is_head = request_.method == "HEAD";
   http::prepareDownstreamResponse(head, request_id_);
+  if (!stale_key_.empty() && policy::isStaleCacheable(request_.method, head) &&
+      (head.framing != http::BodyFraming::kContentLength ||
+       head.content_length <= policies_->staleMaxBodyBytes())) {
+    capture_stale_ = true;
+    for (const auto& h : head.headers)
+      if (!http::equalsIgnoreCase(h.name, "x-request-id")) stale_headers_.push_back(h);
+  }
 
   bool keep_alive = request_.keep_alive && !close_after_response_;
   const bool client_http11 = request_.version_minor >= 1;
@@ -79,6 +87,14 @@ http::ParserAction Exchange::onResponseHead(http::ResponseHead& head) {
 
 http::ParserAction Exchange::onResponseBody(std::string_view chunk) {
   if (no_response_body_ || chunk.empty()) return http::ParserAction::kContinue;
+  if (capture_stale_) {
+    if (stale_body_.size() + chunk.size() > policies_->staleMaxBodyBytes()) {
+      capture_stale_ = false;  // too large to keep
+      stale_body_.clear();
+    } else {
+      stale_body_.append(chunk);
+    }
+  }
   bytes_out_ += chunk.size();
   io::TcpStream& client = owner_.clientStream();
   client.write(http::bodyPiece(chunk, chunk_to_client_));
@@ -104,6 +120,12 @@ void Exchange::completeResponse(bool extra_bytes) {
   // A connection that sent more than one response, or whose request was not sent in full,
   // is not in a known state: it is never reused.
   const bool reusable = upstream_keep_alive_ && request_sent_ && !extra_bytes;
+  if (capture_stale_) {
+    policies_->storeStale(stale_key_, policy::StaleEntry{status_, std::move(stale_headers_),
+                                                         std::move(stale_body_),
+                                                         context_.clock.now()});
+    capture_stale_ = false;
+  }
   endAttempt(policy::AttemptOutcome::kSuccess, reusable);
   finish(!close_after_response_ && request_complete_);
 }

@@ -43,6 +43,8 @@ UpstreamPolicies::UpstreamPolicies(std::string upstream, const config::PolicyCon
     budget_.emplace(config.retry->budget.ratio, config.retry->budget.min_per_second,
                     config.retry->budget.window, now);
   }
+  if (config.fallback.stale_if_error)
+    stale_.emplace(config.fallback.stale_if_error->max_entries, config.fallback.stale_if_error->ttl);
   if (config.outlier_detection) {
     outlier_.emplace(*config.outlier_detection, endpoints,
                      [this](size_t endpoint, bool ejected, Duration for_how_long) {
@@ -172,6 +174,23 @@ policy::RetryDecision UpstreamPolicies::decideRetry(const policy::RetryContext& 
   if (decision.verdict == policy::RetryVerdict::kBudgetExhausted)
     metrics_.retry_budget_exhausted.Increment();
   return decision;
+}
+
+uint64_t UpstreamPolicies::staleMaxBodyBytes() const {
+  return config_.fallback.stale_if_error ? config_.fallback.stale_if_error->max_body_bytes : 0;
+}
+
+void UpstreamPolicies::storeStale(const std::string& key, policy::StaleEntry entry) {
+  if (!stale_) return;
+  std::lock_guard<std::mutex> lock(stale_mutex_);
+  stale_->put(key, std::move(entry));
+}
+
+std::optional<policy::StaleEntry> UpstreamPolicies::findStale(const std::string& key,
+                                                             MonoTime now) {
+  if (!stale_) return std::nullopt;
+  std::lock_guard<std::mutex> lock(stale_mutex_);
+  return stale_->get(key, now);
 }
 
 void UpstreamPolicies::recordEndpoint(size_t endpoint, policy::AttemptOutcome outcome,

@@ -23,6 +23,7 @@
 #include "proxy/policy/outlier_detector.h"
 #include "proxy/policy/retry_budget.h"
 #include "proxy/policy/retry_policy.h"
+#include "proxy/policy/stale_cache.h"
 #include "proxy/policy/token_bucket.h"
 
 namespace outrigger::upstream {
@@ -67,6 +68,12 @@ class UpstreamPolicies {
   policy::RetryDecision decideRetry(const policy::RetryContext& context, Random& random,
                                     MonoTime now);
 
+  // Stale copies for fallback.stale_if_error.
+  bool staleEnabled() const { return stale_.has_value(); }
+  uint64_t staleMaxBodyBytes() const;
+  void storeStale(const std::string& key, policy::StaleEntry entry);
+  std::optional<policy::StaleEntry> findStale(const std::string& key, MonoTime now);
+
   // Outlier detection.
   void recordEndpoint(size_t endpoint, policy::AttemptOutcome outcome, MonoTime now);
   bool endpointEjected(size_t endpoint, MonoTime now);
@@ -98,6 +105,9 @@ class UpstreamPolicies {
   std::optional<policy::RetryPolicy> retry_;
   std::mutex budget_mutex_;
   std::optional<policy::RetryBudget> budget_;
+
+  std::mutex stale_mutex_;
+  std::optional<policy::StaleCache> stale_;
 
   std::mutex outlier_mutex_;
   std::optional<policy::OutlierDetector> outlier_;

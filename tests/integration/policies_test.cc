@@ -346,5 +346,34 @@ TEST(FallbackTest, StaticResponseReplacesAFinalFailure) {
             1);
 }
 
+TEST(FallbackTest, StaleCopyIsServedWhenTheUpstreamGoesDown) {
+  TempDir dir;
+  MockUpstream mock(dir);
+  ASSERT_TRUE(mock.ok());
+  OutriggerProcess proxy(
+      dir, proxyConfig(mock.address(), "    fallback: { stale_if_error: { ttl: 60s } }\n"));
+  ASSERT_TRUE(proxy.ok()) << proxy.log();
+  const uint16_t port = proxy.port("main");
+  auto fresh = httpRequest(port, "GET", "/get?item=1");
+  ASSERT_TRUE(fresh);
+  ASSERT_EQ(fresh->status, 200);
+  mock.kill();
+
+  auto stale = httpRequest(port, "GET", "/get?item=1");
+  ASSERT_TRUE(stale);
+  EXPECT_EQ(stale->status, 200);
+  EXPECT_EQ(stale->body, fresh->body);
+  EXPECT_EQ(stale->header("x-outrigger-fallback"), "stale");
+  EXPECT_EQ(stale->header("x-outrigger-reason"), "connect_failed");
+  EXPECT_TRUE(stale->hasHeader("Age"));
+  EXPECT_EQ(proxy.metric("outrigger_fallbacks_total", {{"upstream", "mock"}, {"kind", "stale"}}),
+            1);
+
+  auto never_seen = httpRequest(port, "GET", "/get?item=2");  // no copy of this one
+  ASSERT_TRUE(never_seen);
+  EXPECT_EQ(never_seen->status, 502);
+  EXPECT_EQ(never_seen->header("x-outrigger-reason"), "connect_failed");
+}
+
 }  // namespace
 }  // namespace outrigger::testing

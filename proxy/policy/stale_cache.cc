@@ -1,0 +1,66 @@
+#include "proxy/policy/stale_cache.h"
+
+#include <algorithm>
+#include <cctype>
+
+namespace outrigger::policy {
+namespace {
+
+bool containsToken(std::string_view value, std::string_view token) {
+  std::string lower(value);
+  std::transform(lower.begin(), lower.end(), lower.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  size_t pos = 0;
+  while ((pos = lower.find(token, pos)) != std::string::npos) {
+    const bool start = pos == 0 || lower[pos - 1] == ',' || lower[pos - 1] == ' ';
+    const size_t end = pos + token.size();
+    const bool stop = end == lower.size() || lower[end] == ',' || lower[end] == ' ' ||
+                      lower[end] == '=';
+    if (start && stop) return true;
+    pos = end;
+  }
+  return false;
+}
+
+}  // namespace
+
+StaleCache::StaleCache(size_t max_entries, Duration ttl)
+    : max_entries_(std::max<size_t>(1, max_entries)), ttl_(ttl) {}
+
+void StaleCache::put(const std::string& key, StaleEntry entry) {
+  auto found = index_.find(key);
+  if (found != index_.end()) {
+    lru_.erase(found->second);
+    index_.erase(found);
+  }
+  lru_.emplace_front(key, std::move(entry));
+  index_[key] = lru_.begin();
+  while (index_.size() > max_entries_) {
+    index_.erase(lru_.back().first);
+    lru_.pop_back();
+  }
+}
+
+std::optional<StaleEntry> StaleCache::get(const std::string& key, MonoTime now) {
+  auto found = index_.find(key);
+  if (found == index_.end()) return std::nullopt;
+  auto item = found->second;
+  if (now - item->second.stored >= ttl_) {
+    lru_.erase(item);
+    index_.erase(found);
+    return std::nullopt;
+  }
+  lru_.splice(lru_.begin(), lru_, item);
+  return item->second;
+}
+
+bool isStaleCacheable(std::string_view method, const http::ResponseHead& head) {
+  if (method != "GET" || head.status != 200) return false;
+  for (const auto& h : head.headers) {
+    if (!http::equalsIgnoreCase(h.name, "cache-control")) continue;
+    if (containsToken(h.value, "no-store") || containsToken(h.value, "private")) return false;
+  }
+  return true;
+}
+
+}  // namespace outrigger::policy

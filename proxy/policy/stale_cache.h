@@ -1,0 +1,46 @@
+#pragma once
+// The last good response per request key, for `fallback.stale_if_error`: an LRU bounded by
+// entry count, served only while younger than ttl. Pure; not thread-safe by itself (the
+// caller holds a short critical section).
+
+#include <cstddef>
+#include <list>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "proxy/common/clock.h"
+#include "proxy/http/message.h"
+
+namespace outrigger::policy {
+
+struct StaleEntry {
+  int status = 200;
+  std::vector<http::Header> headers;
+  std::string body;
+  MonoTime stored{};
+};
+
+class StaleCache {
+ public:
+  StaleCache(size_t max_entries, Duration ttl);
+  // Stores or replaces; the least recently used entry goes when the cache is full.
+  void put(const std::string& key, StaleEntry entry);
+  // A copy of the entry if it is younger than ttl; an expired one is dropped.
+  std::optional<StaleEntry> get(const std::string& key, MonoTime now);
+  size_t size() const { return index_.size(); }
+
+ private:
+  using Item = std::pair<std::string, StaleEntry>;
+  size_t max_entries_;
+  Duration ttl_;
+  std::list<Item> lru_;  // most recent first
+  std::unordered_map<std::string, std::list<Item>::iterator> index_;
+};
+
+// Whether a response may be kept as a stale copy: a 200 to GET, and Cache-Control does not
+// say no-store or private.
+bool isStaleCacheable(std::string_view method, const http::ResponseHead& head);
+
+}  // namespace outrigger::policy

@@ -1,0 +1,175 @@
+#include "proxy/upstream/health_checker.h"
+
+#include <cstdlib>
+#include <iostream>
+
+#include "proxy/http/parser.h"
+#include "proxy/io/tcp_stream.h"
+#include "proxy/log/logger.h"
+#include "proxy/metrics/policy_metrics.h"
+
+namespace outrigger::upstream {
+namespace {
+
+// A health endpoint answers with a small head; anything bigger is not one.
+constexpr http::ParserLimits kProbeLimits{16 * 1024, 100};
+
+}  // namespace
+
+// One endpoint's probe: fresh connection, one GET, success = a 2xx head within the timeout.
+// The decision is made on the head, so the body is never read.
+class HealthChecker::Probe final : public io::StreamHandler, public http::ResponseHandler {
+ public:
+  Probe(HealthChecker& checker, size_t endpoint)
+      : checker_(checker),
+        endpoint_(endpoint),
+        request_("GET " + checker.config_.path +
+                 " HTTP/1.1\r\nHost: " + checker.upstream_->endpoint(endpoint).text +
+                 "\r\nUser-Agent: outrigger-health\r\nConnection: close\r\n\r\n"),
+        timer_(checker.loop_, [this] { expire(); }) {}
+
+  bool inFlight() const { return stream_ != nullptr; }
+
+  void begin() {
+    auto address = checker_.upstream_->nextAddress(endpoint_);
+    if (!address) {
+      checker_.onProbeResult(endpoint_, false, "address not resolved");
+      return;
+    }
+    status_ = 0;
+    parser_ = std::make_unique<http::ResponseParser>(*this, kProbeLimits);
+    stream_ = std::make_unique<io::TcpStream>(checker_.loop_);
+    stream_->setHandler(this);
+    stream_->connect(*address);
+    // One bound for the whole probe: connect, send and the response head.
+    timer_.start(checker_.config_.timeout);
+  }
+
+  // The timeout passed. A new round also calls this on a probe still running: that happens
+  // only when timeout equals interval and the round timer fired first.
+  void expire() {
+    finish(false,
+           "no response within " + std::to_string(toMillis(checker_.config_.timeout)) + "ms");
+  }
+
+  // Drops the connection without reporting anything.
+  void abandon() {
+    timer_.stop();
+    stream_.reset();  // abortive close; the stream calls nothing after this
+    parser_.reset();
+  }
+
+ private:
+  void onStreamConnected(int error) override {
+    if (error != 0) {
+      finish(false, "connect failed: " + io::errorName(error));
+      return;
+    }
+    stream_->startReading();
+    stream_->write(std::string_view(request_));
+  }
+
+  void onStreamData(const char* data, size_t len) override {
+    const http::ParseResult result = parser_->feed(data, len);
+    if (status_ != 0) {
+      finish(status_ >= 200 && status_ < 300, "status " + std::to_string(status_));
+    } else if (result.status == http::ParseStatus::kError) {
+      finish(false, "invalid response: " + result.detail);
+    }
+  }
+
+  void onStreamEnd(int error) override {
+    finish(false, error == 0 ? "connection closed before a response"
+                             : "connection error: " + io::errorName(error));
+  }
+
+  http::ParserAction onResponseHead(http::ResponseHead& head) override {
+    // Interim 1xx responses precede the real one (101 is final: not a health answer).
+    if (head.status < 200 && head.status != 101) return http::ParserAction::kContinue;
+    status_ = head.status;
+    // Stop here: the parser is destroyed once feed() returns, never inside its callback.
+    return http::ParserAction::kPause;
+  }
+  http::ParserAction onResponseBody(std::string_view) override {
+    return http::ParserAction::kContinue;
+  }
+  http::ParserAction onResponseComplete() override { return http::ParserAction::kContinue; }
+
+  void finish(bool success, const std::string& detail) {
+    abandon();
+    checker_.onProbeResult(endpoint_, success, detail);
+  }
+
+  HealthChecker& checker_;
+  const size_t endpoint_;
+  const std::string request_;
+  int status_ = 0;  // the final status once its head arrived
+  std::unique_ptr<http::ResponseParser> parser_;
+  std::unique_ptr<io::TcpStream> stream_;  // set while a probe is in flight
+  io::Timer timer_;
+};
+
+HealthChecker::HealthChecker(io::Loop& loop, std::shared_ptr<Upstream> upstream)
+    : loop_(loop),
+      upstream_(std::move(upstream)),
+      config_(upstream_->config().policies.health_check.value_or(config::HealthCheckConfig{})),
+      state_(config_.thresholds, upstream_->endpointCount()) {
+  if (!upstream_->config().policies.health_check) {
+    std::cerr << "HealthChecker: upstream " << upstream_->name() << " has no health_check\n";
+    std::abort();
+  }
+  for (size_t i = 0; i < upstream_->endpointCount(); ++i)
+    probes_.push_back(std::make_unique<Probe>(*this, i));
+  round_timer_ = std::make_unique<io::Timer>(loop_, [this] { runRound(); });
+}
+
+HealthChecker::~HealthChecker() { stop(); }
+
+void HealthChecker::start() {
+  if (round_timer_) round_timer_->start(Duration::zero());
+}
+
+void HealthChecker::stop() {
+  round_timer_.reset();
+  probes_.clear();  // each closes its connection and timer
+}
+
+void HealthChecker::runRound() {
+  // Rounds keep their pace whatever the probes take: timeout <= interval bounds each probe.
+  round_timer_->start(config_.interval);
+  for (auto& probe : probes_) {
+    if (probe->inFlight()) probe->expire();
+    probe->begin();
+  }
+}
+
+void HealthChecker::onProbeResult(size_t endpoint, bool success, const std::string& detail) {
+  const std::string& name = upstream_->name();
+  const std::string& endpoint_text = upstream_->endpoint(endpoint).text;
+  if (!success) {
+    log::logf(config::LogLevel::kDebug, "upstream %s: health check of %s failed: %s", name.c_str(),
+              endpoint_text.c_str(), detail.c_str());
+  }
+  if (!state_.onProbeResult(endpoint, success)) return;
+  const bool healthy = state_.healthy(endpoint);
+  upstream_->setHealthy(endpoint, healthy);
+  upstream_->policies().metrics().endpoint_healthy[endpoint]->Set(healthy ? 1 : 0);
+  const auto checks = [](uint32_t n) { return n == 1 ? "check" : "checks"; };
+  if (healthy) {
+    const uint32_t passed = config_.thresholds.healthy_threshold;
+    log::logf(config::LogLevel::kInfo, "upstream %s: endpoint %s is healthy again (%u %s passed)",
+              name.c_str(), endpoint_text.c_str(), passed, checks(passed));
+    return;
+  }
+  const uint32_t failed = config_.thresholds.unhealthy_threshold;
+  log::logf(config::LogLevel::kWarn,
+            "upstream %s: endpoint %s is now unhealthy (%u failed %s, last: %s)", name.c_str(),
+            endpoint_text.c_str(), failed, checks(failed), detail.c_str());
+  if (state_.panic()) {
+    log::logf(config::LogLevel::kWarn,
+              "upstream %s: no endpoint is healthy; sending requests to all of them (panic)",
+              name.c_str());
+  }
+}
+
+}  // namespace outrigger::upstream

@@ -1,0 +1,79 @@
+#include "proxy/policy/stale_cache.h"
+
+#include <gtest/gtest.h>
+
+namespace outrigger::policy {
+namespace {
+
+StaleEntry entry(const std::string& body, MonoTime stored) {
+  StaleEntry e;
+  e.body = body;
+  e.stored = stored;
+  return e;
+}
+
+TEST(StaleCacheTest, ServesAnEntryYoungerThanTtl) {
+  ManualClock clock;
+  StaleCache cache(10, seconds(60));
+  cache.put("GET a/x", entry("one", clock.now()));
+  clock.advance(seconds(59));
+  auto hit = cache.get("GET a/x", clock.now());
+  ASSERT_TRUE(hit);
+  EXPECT_EQ(hit->body, "one");
+}
+
+TEST(StaleCacheTest, ExpiredEntryIsDroppedAtTtl) {
+  ManualClock clock;
+  StaleCache cache(10, seconds(60));
+  cache.put("k", entry("one", clock.now()));
+  clock.advance(seconds(60));
+  EXPECT_FALSE(cache.get("k", clock.now()));
+  EXPECT_EQ(cache.size(), 0u);
+}
+
+TEST(StaleCacheTest, LeastRecentlyUsedGoesWhenFull) {
+  ManualClock clock;
+  StaleCache cache(2, seconds(60));
+  cache.put("a", entry("A", clock.now()));
+  cache.put("b", entry("B", clock.now()));
+  ASSERT_TRUE(cache.get("a", clock.now()));  // a is now the most recent
+  cache.put("c", entry("C", clock.now()));
+  EXPECT_TRUE(cache.get("a", clock.now()));
+  EXPECT_FALSE(cache.get("b", clock.now()));
+  EXPECT_TRUE(cache.get("c", clock.now()));
+}
+
+TEST(StaleCacheTest, PutReplacesAndRefreshesTheEntry) {
+  ManualClock clock;
+  StaleCache cache(2, seconds(60));
+  cache.put("a", entry("old", clock.now()));
+  clock.advance(seconds(50));
+  cache.put("a", entry("new", clock.now()));
+  clock.advance(seconds(50));
+  auto hit = cache.get("a", clock.now());
+  ASSERT_TRUE(hit);
+  EXPECT_EQ(hit->body, "new");
+  EXPECT_EQ(cache.size(), 1u);
+}
+
+TEST(StaleCacheTest, OnlyPlainGet200IsCacheable) {
+  http::ResponseHead ok;
+  ok.status = 200;
+  EXPECT_TRUE(isStaleCacheable("GET", ok));
+  EXPECT_FALSE(isStaleCacheable("POST", ok));
+  http::ResponseHead created = ok;
+  created.status = 201;
+  EXPECT_FALSE(isStaleCacheable("GET", created));
+  http::ResponseHead no_store = ok;
+  no_store.headers.add("Cache-Control", "max-age=0, No-Store");
+  EXPECT_FALSE(isStaleCacheable("GET", no_store));
+  http::ResponseHead priv = ok;
+  priv.headers.add("cache-control", "private");
+  EXPECT_FALSE(isStaleCacheable("GET", priv));
+  http::ResponseHead public_ok = ok;
+  public_ok.headers.add("Cache-Control", "public, max-age=60");
+  EXPECT_TRUE(isStaleCacheable("GET", public_ok));
+}
+
+}  // namespace
+}  // namespace outrigger::policy
