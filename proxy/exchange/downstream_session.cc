@@ -119,7 +119,7 @@ void DownstreamSession::onExchangeDone(bool keep_alive) {
 
 void DownstreamSession::finishExchange() {
   exchange_.reset();
-  if (!keep_alive_ || close_requested_ || peer_closed_) {
+  if (!keep_alive_ || close_requested_) {
     close(true);
     return;
   }
@@ -161,7 +161,7 @@ void DownstreamSession::nextRequest() {
 }
 
 void DownstreamSession::updateReading() {
-  if (closed_ || peer_closed_) return;
+  if (closed_) return;
   const bool want =
       !parser_paused_ || (waiting_for_exchange_ && input_.size() < kMaxReadAheadBytes);
   if (want) {
@@ -173,12 +173,11 @@ void DownstreamSession::updateReading() {
 
 void DownstreamSession::onStreamEnd(int error) {
   if (closed_) return;
-  if (error == 0 && exchange_ != nullptr && waiting_for_exchange_) {
-    // A half-close after a complete request: answer it, then close.
-    peer_closed_ = true;
-    return;
-  }
-  if (exchange_ != nullptr) exchange_->onClientGone();
+  // The app closed its side. Clients almost never half-close; one that closes while its
+  // request is in flight has given up (its own timeout), so the upstream call, its
+  // connection and its bulkhead slot are released now rather than when the upstream
+  // answers (Envoy does the same).
+  if (exchange_ != nullptr && !exchange_done_) exchange_->onClientGone();
   close(error == 0);
 }
 

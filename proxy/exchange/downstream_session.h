@@ -67,7 +67,6 @@ class DownstreamSession final : public io::StreamHandler,
   bool parser_paused_ = false;
   bool waiting_for_exchange_ = false;  // request complete, response not done yet
   bool head_in_progress_ = false;
-  bool peer_closed_ = false;  // the app half-closed its side
   bool close_requested_ = false;
   bool closed_ = false;
   bool exchange_done_ = false;

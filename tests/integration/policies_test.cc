@@ -16,21 +16,7 @@ namespace {
 using std::chrono::milliseconds;
 using Clock = std::chrono::steady_clock;
 
-long elapsedMs(Clock::time_point since) {
-  return std::chrono::duration_cast<milliseconds>(Clock::now() - since).count();
-}
 
-uint16_t closedPort() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-  socklen_t len = sizeof addr;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  ::close(fd);
-  return ntohs(addr.sin_port);
-}
 
 constexpr const char* kRetry =
     "    retry:\n"
@@ -279,6 +265,29 @@ TEST(BulkheadTest, QueueTimeoutGivesBulkheadTimeout) {
             2);
   EXPECT_EQ(proxy.metric("outrigger_bulkhead_queued", {{"upstream", "mock"}}), 0);
   EXPECT_EQ(proxy.metric("outrigger_bulkhead_active", {{"upstream", "mock"}}), 0);
+}
+
+TEST(BulkheadTest, ClientAbortReleasesItsSlot) {
+  TempDir dir;
+  MockUpstream mock(dir);
+  ASSERT_TRUE(mock.ok());
+  OutriggerProcess proxy(dir, proxyConfig(mock.address(),
+                                          "    bulkhead: { max_concurrent: 1, max_queue: 0 }\n"));
+  ASSERT_TRUE(proxy.ok()) << proxy.log();
+  {
+    HttpConnection abandoning(proxy.port("main"));
+    ASSERT_TRUE(abandoning.sendRaw("GET /delay/3000 HTTP/1.1\r\nHost: a\r\n\r\n"));
+    ASSERT_TRUE(eventually([&] { return mock.hits("/delay/3000") == 1; }));
+    EXPECT_EQ(proxy.metric("outrigger_bulkhead_active", {{"upstream", "mock"}}), 1);
+  }  // the app goes away mid-request
+  const auto gone = std::chrono::steady_clock::now();
+  EXPECT_TRUE(eventually([&] {
+    return proxy.metric("outrigger_bulkhead_active", {{"upstream", "mock"}}) == 0;
+  }));
+  EXPECT_LT(elapsedMs(gone), 1000);  // released at once, not when the upstream answers
+  auto next = httpRequest(proxy.port("main"), "GET", "/get");
+  ASSERT_TRUE(next);
+  EXPECT_EQ(next->status, 200);  // the slot is free again
 }
 
 TEST(RateLimitTest, RequestsPastTheBurstGet429WithRetryAfter) {

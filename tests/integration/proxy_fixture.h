@@ -2,6 +2,9 @@
 // A running mock-upstream and an outrigger in front of it, for one test.
 
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <memory>
 #include <string>
@@ -29,6 +32,26 @@ inline std::string proxyConfig(const std::string& endpoint, const std::string& u
          "  mock:\n"
          "    endpoints: [ \"" +
          endpoint + "\" ]\n" + upstream_extra;
+}
+
+// Milliseconds since `since`.
+inline long elapsedMs(std::chrono::steady_clock::time_point since) {
+  return static_cast<long>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                               std::chrono::steady_clock::now() - since)
+                               .count());
+}
+
+// A loopback port with nothing listening on it (bound, read back, closed).
+inline uint16_t closedPort() {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+  socklen_t len = sizeof addr;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  ::close(fd);
+  return ntohs(addr.sin_port);
 }
 
 // Polls cond every 10 ms until it holds or timeout passes (integration tests only).
