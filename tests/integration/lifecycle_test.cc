@@ -82,8 +82,15 @@ TEST(LifecycleTest, SigtermFinishesInFlightRequestThenExits0) {
   const uint16_t port = proxy.port("main");
   auto in_flight =
       std::async(std::launch::async, [port] { return httpRequest(port, "GET", "/delay/500"); });
+  EXPECT_EQ(httpRequest(proxy.adminPort(), "GET", "/healthz")->status, 200);
+  EXPECT_EQ(httpRequest(proxy.adminPort(), "GET", "/ready")->status, 200);
   std::this_thread::sleep_for(milliseconds(100));
   proxy.signal(SIGTERM);
+  // While the request drains, the pod must look not-ready but alive.
+  EXPECT_TRUE(eventually([&] {
+    auto ready = httpRequest(proxy.adminPort(), "GET", "/ready");
+    return ready && ready->status == 503;
+  }));
   auto r = in_flight.get();
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 200);
