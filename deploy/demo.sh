@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 deploy/install-deps.sh --build
-deploy/build.sh build -DOUTRIGGER_TESTS=OFF
+TARGETS="outrigger mock-upstream" deploy/build.sh build
 
 build/tests/support/mock-upstream --port 18080 --quiet &
 mock_pid=$!

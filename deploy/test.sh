@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 deploy/install-deps.sh --all
 
 echo "== build (Release) and test"
-deploy/build.sh build
+deploy/build.sh build -DOUTRIGGER_TESTS=ON
 ctest --test-dir build --output-on-failure -j 2 --timeout 180
 
 if [ "${SANITIZE:-1}" = "1" ]; then

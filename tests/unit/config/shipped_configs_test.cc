@@ -16,7 +16,7 @@ namespace fs = std::filesystem;
 
 std::vector<fs::path> shippedConfigs() {
   const fs::path root = fs::path(OUTRIGGER_SOURCE_DIR) / "config";
-  std::vector<fs::path> files = {root / "outrigger.yaml"};
+  std::vector<fs::path> files = {root / "outrigger.yaml", root / "demo.yaml"};
   for (const auto& entry : fs::directory_iterator(root / "examples")) {
     if (entry.path().extension() == ".yaml") files.push_back(entry.path());
   }
