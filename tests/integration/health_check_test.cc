@@ -149,7 +149,7 @@ TEST(HealthCheckConfigTest, TimeoutLongerThanIntervalIsRejected) {
   std::string out;
   EXPECT_EQ(
       checkConfig(
-          dir, proxyConfig("127.0.0.1:8080", "    health_check: { interval: 1s, timeout: 2s }\n"),
+          dir, proxyConfig("10.0.0.1:8080", "    health_check: { interval: 1s, timeout: 2s }\n"),
           &out),
       2);
   EXPECT_NE(out.find(dir.file("check.yaml") +
@@ -163,7 +163,7 @@ TEST(HealthCheckConfigTest, EveryProblemIsListedWithItsPosition) {
   TempDir dir;
   std::string out;
   EXPECT_EQ(checkConfig(dir,
-                        proxyConfig("127.0.0.1:8080",
+                        proxyConfig("10.0.0.1:8080",
                                     "    health_check:\n"
                                     "      path: health\n"
                                     "      interval: 0s\n"
@@ -187,11 +187,11 @@ TEST(HealthCheckConfigTest, EveryProblemIsListedWithItsPosition) {
 TEST(HealthCheckConfigTest, EveryKeyIsOptional) {
   TempDir dir;
   std::string out;
-  EXPECT_EQ(checkConfig(dir, proxyConfig("127.0.0.1:8080", "    health_check: {}\n"), &out), 0)
+  EXPECT_EQ(checkConfig(dir, proxyConfig("10.0.0.1:8080", "    health_check: {}\n"), &out), 0)
       << out;
   // A short interval alone is fine: the 1s default timeout shrinks to fit it.
   EXPECT_EQ(checkConfig(dir,
-                        proxyConfig("127.0.0.1:8080", "", "",
+                        proxyConfig("10.0.0.1:8080", "", "",
                                     "defaults: { health_check: { interval: 500ms } }\n"),
                         &out),
             0)

@@ -42,11 +42,11 @@ TEST(CliTest, VersionAndCheck) {
   EXPECT_NE(out.find("outrigger "), std::string::npos);
 
   TempDir dir;
-  dir.write("good.yaml", proxyConfig("127.0.0.1:8080"));
+  dir.write("good.yaml", proxyConfig("10.0.0.1:8080"));
   out.clear();
   EXPECT_EQ(runBinary("--check -c " + dir.file("good.yaml"), &out), 0) << out;
 
-  dir.write("bad.yaml", proxyConfig("127.0.0.1:8080", "    endpoits: []\n"));
+  dir.write("bad.yaml", proxyConfig("10.0.0.1:8080", "    endpoits: []\n"));
   out.clear();
   EXPECT_EQ(runBinary("--check -c " + dir.file("bad.yaml"), &out), 2);
   EXPECT_NE(out.find(dir.file("bad.yaml") +

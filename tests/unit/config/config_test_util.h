@@ -46,7 +46,7 @@ inline constexpr std::string_view kMinimal =
     "    routes: [ { upstream: u } ]\n"
     "upstreams:\n"
     "  u:\n"
-    "    endpoints: [ \"127.0.0.1:8080\" ]\n";
+    "    endpoints: [ \"10.0.0.1:8080\" ]\n";
 
 inline std::string withListener(std::string_view rest) {
   return std::string(kListener) + std::string(rest);
