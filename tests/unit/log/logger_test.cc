@@ -52,7 +52,7 @@ bool looksLikeTimestamp(std::string_view text) {
 }
 
 TEST_F(LoggerTest, LineHasTimestampLevelAndMessage) {
-  logf(LogLevel::kInfo, "listening on %s:%d", "127.0.0.1", 15001);
+  logf(LogLevel::kInfo, "listening on port %d", 15001);
   const std::string line = output();
   ASSERT_GT(line.size(), 24u);
   EXPECT_TRUE(looksLikeTimestamp(std::string_view(line).substr(0, 24))) << line;
