@@ -280,7 +280,7 @@ def overlap_note(mine, theirs, factor=1.0):
     return " (the run ranges do not overlap)"
 
 
-def goals(cells):
+def goals(cells, meta):
     """The targets from the issue, checked against this run. Returns (markdown lines, met, total)."""
     lines, met = [], 0
 
@@ -325,8 +325,9 @@ def goals(cells):
     pol = policy_pairs(cells)
     if pol:
         r = med([x["cpu_ratio"] for x in pol])
+        log = "on" if meta.get("policies_access_log", "on") == "on" else "off"
         lines.append(f"- Policies on within 5% of off (proxy CPU per request, every policy configured "
-                     f"but none triggering, access log on, vs plain outrigger; 50 connections on one "
+                     f"but none triggering, access log {log}, vs plain outrigger; 50 connections on one "
                      f"CPU): on/off **{r:.3f}×** ("
                      + (f"median of {len(pol)} paired rounds, "
                         f"{min(x['cpu_ratio'] for x in pol):.3f}–{max(x['cpu_ratio'] for x in pol):.3f}"
@@ -373,6 +374,15 @@ def policy_section(cells, meta, config_text):
     pairs = policy_pairs(cells)
     if not pairs:
         return []
+    log_on = meta.get("policies_access_log", "on") == "on"
+    if log_on:
+        log_text = ("**and turns the access log on** (one JSON line per request to a file in the "
+                    f"temp dir, on {meta.get('tmp_fs') or '?'}), so the ratio is policies + access "
+                    "log together. The access log line count and the policy counters from "
+                    "`/metrics` are checked after each run.")
+    else:
+        log_text = ("with the access log **off** (`POLICIES_ACCESS_LOG=off`), so the ratio is the "
+                    "policies alone. The policy counters from `/metrics` are checked after each run.")
     off = cells[(POLICY_SCENARIO, "outrigger")]
     on = cells[(POLICY_SCENARIO, "outrigger-policies")]
     out = ["## Policies on vs off", "",
@@ -381,10 +391,7 @@ def policy_section(cells, meta, config_text):
            "outrigger-policies (on) one after the other, each in a fresh process, the order flipped "
            "every round (off on, on off, ...). **on** configures every policy of "
            "[config/policies.md](../config/policies.md) on the upstream, with limits that `/hello` "
-           "from one healthy origin never reaches, **and turns the access log on** (one JSON line "
-           f"per request to a file in the temp dir, on {meta.get('tmp_fs') or '?'}), so the ratio is "
-           "policies + access log together. The access log line count and the policy counters "
-           "from `/metrics` are checked after each run.", ""]
+           "from one healthy origin never reaches, " + log_text, ""]
     if config_text:
         out += ["<details><summary>outrigger-policies config (first round)</summary>", "", "```yaml"]
         out += config_text.rstrip("\n").splitlines() + ["```", "", "</details>", ""]
@@ -411,10 +418,12 @@ def policy_section(cells, meta, config_text):
             f"{med(off.per_cpu) / med(on.per_cpu):.3f}×), req/s {rr:.3f}×, p50 {p50r:.3f}×, "
             f"p99 {p99r:.3f}×. Idle RSS {med(on.idle) / 1024:.1f} vs {med(off.idle) / 1024:.1f} MiB, "
             f"peak {med(on.peak) / 1024:.1f} vs {med(off.peak) / 1024:.1f} MiB.", "",
-            "The access log holds every request since the start (the readiness check, the warm-up "
-            "and the measured run), so it has more lines than the measured run. Policy events "
-            "count retries, breaker transitions, fallbacks, local replies (429/503...), failed "
-            "attempts, ejections and unhealthy endpoints; 0 means no policy acted.", ""]
+            ("The access log holds every request since the start (the readiness check, the "
+             "warm-up and the measured run), so it has more lines than the measured run. "
+             if log_on else "") +
+            "Policy events count retries, breaker transitions, fallbacks, local replies "
+            "(429/503...), failed attempts, ejections and unhealthy endpoints; 0 means no policy "
+            "acted.", ""]
     return out
 
 
@@ -502,7 +511,8 @@ def main():
          f"{meta.get('kernel')}",
          f"- outrigger: {meta.get('outrigger_version')} at {meta.get('outrigger_commit')} "
          f"(Release build of {meta.get('outrigger_built', '?')}, `workers: 1`, access log off; "
-         "the outrigger-policies variant has every policy configured and the access log on)",
+         "the outrigger-policies variant has every policy configured and the access log "
+         f"{meta.get('policies_access_log', 'on')})",
          f"- Peers: {meta.get('haproxy_version')}; {meta.get('nginx_version')}",
          f"- Load: {meta.get('wrk_version')}, `wrk -t1 --timeout 2s`, {meta.get('duration')} per run "
          f"after a {meta.get('warmup')} warm-up, {meta.get('runs')} alternating run(s) per target, "
@@ -511,7 +521,7 @@ def main():
          "percentile minus direct's in the same run round.",
          ""]
     L += ["## Where we stand", ""]
-    goal_lines, met, total = goals(cells)
+    goal_lines, met, total = goals(cells, meta)
     L += [standing(cells, met, total), ""]
     L += goal_lines
     L += ["", "Noise: " + " ".join(noise_lines(meta, scenarios, targets, cells)), ""]

@@ -7,7 +7,7 @@
 #   bench/run.sh --quick      DURATION=3s RUNS=1 (about 2 minutes), writes under bench/out/quick/
 #
 # Knobs (environment): DURATION RUNS SCENARIOS TARGETS WARMUP REQ_PATH OUTRIGGER_BUILD_DIR
-#   OUT_DIR RESULTS_MD SKIP_DEPS=1 SKIP_BUILD=1 KEEP_TMP=1
+#   OUT_DIR RESULTS_MD POLICIES_ACCESS_LOG=off SKIP_DEPS=1 SKIP_BUILD=1 KEEP_TMP=1
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -29,7 +29,7 @@ done
 
 # Record which knobs the caller set, so RESULTS.md can show the exact command.
 knobs=()
-for k in DURATION RUNS SCENARIOS TARGETS WARMUP REQ_PATH OUTRIGGER_BUILD_DIR OUT_DIR RESULTS_MD; do
+for k in DURATION RUNS SCENARIOS TARGETS WARMUP REQ_PATH OUTRIGGER_BUILD_DIR OUT_DIR RESULTS_MD POLICIES_ACCESS_LOG; do
   [ -n "${!k+x}" ] && knobs+=("$k='${!k}'")
 done
 command_line="${knobs[*]:+${knobs[*]} }$invocation"
@@ -52,6 +52,7 @@ TARGETS="${TARGETS:-direct outrigger haproxy nginx}"
 WARMUP="${WARMUP:-1s}"
 REQ_PATH="${REQ_PATH:-/hello}"
 BUILD_DIR="${OUTRIGGER_BUILD_DIR:-$root/build-bench}"
+POLICIES_ACCESS_LOG="${POLICIES_ACCESS_LOG:-on}"   # off: outrigger-policies without the access log
 
 die() { echo "run.sh: $*" >&2; exit 1; }
 note() { echo "[bench $(date +%H:%M:%S)] $*" >&2; }
@@ -70,6 +71,7 @@ duration_s="$(to_seconds "$DURATION")"
 warmup_s="$(to_seconds "$WARMUP")"
 [ "$duration_s" -ge 1 ] || die "DURATION must be at least 1s"
 [[ "$RUNS" =~ ^[1-9][0-9]*$ ]] || die "RUNS must be a positive integer"
+case "$POLICIES_ACCESS_LOG" in on|off) ;; *) die "POLICIES_ACCESS_LOG must be on or off" ;; esac
 
 # Scenario table: connections, CPU for the proxy, CPU for wrk and the origin.
 scenario_spec() {
@@ -250,7 +252,7 @@ start_origin() {
 
 write_outrigger_config() {  # file [policies access-log-file]
   local log="off"
-  [ "${2:-}" = policies ] && log="$3"
+  [ "${2:-}" = policies ] && [ "$POLICIES_ACCESS_LOG" = on ] && log="$3"
   cat >"$1" <<EOF
 workers: 1
 admin: { listen: 127.0.0.1:0 }
@@ -540,6 +542,7 @@ meta="$OUT_DIR/meta.txt"
   echo "outrigger_commit=$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)${dirty:+ plus uncommitted changes in $dirty}"
   echo "outrigger_built=$(date -u -r "$outrigger_bin" '+%Y-%m-%d %H:%M UTC')"
   echo "tmp_fs=$(df -T "$tmp" 2>/dev/null | awk 'NR == 2 { print $2 }')"
+  echo "policies_access_log=$POLICIES_ACCESS_LOG"
   echo "haproxy_version=$(haproxy -v 2>&1 | head -n1)"
   echo "nginx_version=$(nginx -v 2>&1 | head -n1)"
   echo "wrk_version=$(wrk -v 2>&1 | head -n1 | sed 's/ Copyright.*//')"

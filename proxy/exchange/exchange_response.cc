@@ -274,7 +274,8 @@ void Exchange::record() {
   entry.listener = listener_.config->name;
   entry.method = request_.method;
   entry.path = request_.path();  // without the query: query strings often carry tokens
-  entry.upstream = upstream_ ? upstream_->upstream->name() : "";
+  // Both branches as string_view: a ?: of std::string and "" would build a temporary.
+  entry.upstream = upstream_ ? std::string_view(upstream_->upstream->name()) : std::string_view();
   entry.endpoint = endpoint_text_;
   entry.status = status_;
   entry.reason = reason_;

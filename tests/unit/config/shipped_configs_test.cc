@@ -41,7 +41,7 @@ TEST(ConfigShippedFilesTest, DefaultConfigRoutesEverythingToBackend) {
   EXPECT_EQ(r.config->admin.listen.text, "127.0.0.1:9901");
   const UpstreamConfig* backend = r.config->findUpstream("backend");
   ASSERT_NE(backend, nullptr);
-  EXPECT_EQ(backend->endpoints[0].text, "10.0.0.1:8080");
+  EXPECT_EQ(backend->endpoints[0].text, "127.0.0.1:8080");
 
   const LoadResult overridden =
       loadConfigFile(file.string(), testing::fakeEnv({{"OUTRIGGER_UPSTREAM", "app:9000"}}));
