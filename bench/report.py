@@ -212,7 +212,7 @@ set boxwidth 0.9
 set grid ytics
 set yrange [0:*]
 set ylabel 'requests / proxy CPU-second'
-set key top right
+set key outside top center horizontal
 set datafile missing '?'
 plot {plot}
 """
@@ -469,6 +469,15 @@ def noise_lines(meta, scenarios, targets, cells):
                      f"measured windows (median over runs; load average "
                      f"{meta.get('loadavg_start', '?')} at the start, {meta.get('loadavg_end', '?')} "
                      f"at the end).")
+    per_scen = []
+    for s in scenarios:
+        busy = [c.other[i] / c.duration[i] for (s2, t), c in cells.items() if s2 == s
+                for i in range(len(c.rows)) if c.other[i] is not None and c.duration[i]]
+        if busy:
+            per_scen.append(f"{s} {statistics.median(busy):.2f} ({min(busy):.2f}–{max(busy):.2f})")
+    if len(per_scen) > 1:
+        lines.append("CPUs kept busy by other processes, by scenario (median, min–max over runs): "
+                     + ", ".join(per_scen) + ".")
     lines.append(f"Treat differences below ±{100 * NOISE:.0f}% (or the spread above, if larger) "
                  f"as noise.")
     if meta.get("busiest_start"):
@@ -517,6 +526,9 @@ def main():
          f"- Load: {meta.get('wrk_version')}, `wrk -t1 --timeout 2s`, {meta.get('duration')} per run "
          f"after a {meta.get('warmup')} warm-up, {meta.get('runs')} alternating run(s) per target, "
          f"`GET {meta.get('req_path')}` from mock-upstream (single-threaded libuv origin)",
+         f"- Machine load: load average (1/5/15 min) {meta.get('loadavg_start', '?')} before the "
+         f"run, {meta.get('loadavg_end', '?')} after; other processes' CPU use per scenario is "
+         "under \"Noise\" below",
          "- Cells show the median over runs and (min–max). \"added\" = the proxy's latency "
          "percentile minus direct's in the same run round.",
          ""]
