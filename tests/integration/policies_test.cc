@@ -16,8 +16,6 @@ namespace {
 using std::chrono::milliseconds;
 using Clock = std::chrono::steady_clock;
 
-
-
 constexpr const char* kRetry =
     "    retry:\n"
     "      max_attempts: 3\n"
@@ -107,8 +105,8 @@ TEST(RetryAfterTest, RetryAfterIsHonouredWhenItFitsTheDeadline) {
   TempDir dir;
   MockUpstream mock(dir);
   ASSERT_TRUE(mock.ok());
-  OutriggerProcess proxy(dir, proxyConfig(mock.address(), std::string(kRetry) +
-                                                              "    timeouts: { request: 5s }\n"));
+  OutriggerProcess proxy(
+      dir, proxyConfig(mock.address(), std::string(kRetry) + "    timeouts: { request: 5s }\n"));
   ASSERT_TRUE(proxy.ok()) << proxy.log();
   const auto start = Clock::now();
   auto r = httpRequest(proxy.port("main"), "GET", "/status/503?retry_after=1");
@@ -122,8 +120,8 @@ TEST(RetryAfterTest, DeadlineBoundsTotalTimeIncludingBackoff) {
   TempDir dir;
   MockUpstream mock(dir);
   ASSERT_TRUE(mock.ok());
-  OutriggerProcess proxy(dir, proxyConfig(mock.address(), std::string(kRetry) +
-                                                              "    timeouts: { request: 500ms }\n"));
+  OutriggerProcess proxy(
+      dir, proxyConfig(mock.address(), std::string(kRetry) + "    timeouts: { request: 500ms }\n"));
   ASSERT_TRUE(proxy.ok()) << proxy.log();
   const auto start = Clock::now();
   auto r = httpRequest(proxy.port("main"), "GET", "/status/503?retry_after=1");
@@ -148,9 +146,9 @@ TEST(RetryBudgetTest, BudgetHoldsRetriesUnderTotalFailure) {
   // 50 first attempts, plus at most 20% of 50 and the floor of 1/s over the 10s window.
   EXPECT_GE(hits, 55);
   EXPECT_LE(hits, 50 + 10 + 10 + 2);
-  EXPECT_GT(proxy.metric("outrigger_retry_budget_exhausted_total", {{"upstream", "mock"}})
-                .value_or(0),
-            0);
+  EXPECT_GT(
+      proxy.metric("outrigger_retry_budget_exhausted_total", {{"upstream", "mock"}}).value_or(0),
+      0);
 }
 
 TEST(CircuitBreakerTest, OpensAfterThresholdFailsFastAndClosesAfterAProbe) {
@@ -222,8 +220,8 @@ TEST(BulkheadTest, FullBulkheadRejectsAtOnceAndGaugesReturnToZero) {
   TempDir dir;
   MockUpstream mock(dir);
   ASSERT_TRUE(mock.ok());
-  OutriggerProcess proxy(dir, proxyConfig(mock.address(),
-                                          "    bulkhead: { max_concurrent: 3, max_queue: 0 }\n"));
+  OutriggerProcess proxy(
+      dir, proxyConfig(mock.address(), "    bulkhead: { max_concurrent: 3, max_queue: 0 }\n"));
   ASSERT_TRUE(proxy.ok()) << proxy.log();
   auto statuses = concurrent(proxy.port("main"), "/delay/400", 5);
   EXPECT_EQ(countOf(statuses, 200), 3);
@@ -271,8 +269,8 @@ TEST(BulkheadTest, ClientAbortReleasesItsSlot) {
   TempDir dir;
   MockUpstream mock(dir);
   ASSERT_TRUE(mock.ok());
-  OutriggerProcess proxy(dir, proxyConfig(mock.address(),
-                                          "    bulkhead: { max_concurrent: 1, max_queue: 0 }\n"));
+  OutriggerProcess proxy(
+      dir, proxyConfig(mock.address(), "    bulkhead: { max_concurrent: 1, max_queue: 0 }\n"));
   ASSERT_TRUE(proxy.ok()) << proxy.log();
   {
     HttpConnection abandoning(proxy.port("main"));
@@ -338,6 +336,31 @@ TEST(OutlierTest, FailingEndpointIsEjectedAndTrafficGoesToTheGoodOne) {
   EXPECT_EQ(good.hits("/get"), before + 10);
 }
 
+TEST(OutlierTest, EndpointThatAlwaysAnswers503IsEjected) {
+  TempDir dir;
+  MockUpstream good(dir, "good"), bad(dir, "bad");
+  ASSERT_TRUE(good.ok() && bad.ok());
+  ASSERT_EQ(httpRequest(bad.port(), "POST", "/__fail/on?status=503")->status, 200);
+  std::string yaml = proxyConfig(good.address(),
+                                 "    retry: { max_attempts: 1, retry_on: [ 503 ] }\n"
+                                 "    outlier_detection: { consecutive_failures: 2, "
+                                 "base_ejection: 30s }\n");
+  const std::string one = "[ \"" + good.address() + "\" ]";
+  yaml.replace(yaml.find(one), one.size(),
+               "[ \"" + good.address() + "\", \"" + bad.address() + "\" ]");
+  OutriggerProcess proxy(dir, yaml);
+  ASSERT_TRUE(proxy.ok()) << proxy.log();
+  HttpConnection c(proxy.port("main"));
+  for (int i = 0; i < 4; ++i) c.request("GET", "/get");  // round robin: bad answers 503 twice
+  EXPECT_EQ(bad.hits("/get"), 2);
+  EXPECT_EQ(proxy.metric("outrigger_endpoint_ejected",
+                         {{"upstream", "mock"}, {"endpoint", bad.address()}}),
+            1);
+  for (int i = 0; i < 10; ++i) EXPECT_EQ(c.request("GET", "/get")->status, 200);
+  EXPECT_EQ(bad.hits("/get"), 2);  // nothing more reached the ejected endpoint
+  EXPECT_EQ(good.hits("/get"), 12);
+}
+
 TEST(FallbackTest, StaticResponseReplacesAFinalFailure) {
   TempDir dir;
   OutriggerProcess proxy(dir, proxyConfig("127.0.0.1:" + std::to_string(closedPort()),
@@ -382,6 +405,33 @@ TEST(FallbackTest, StaleCopyIsServedWhenTheUpstreamGoesDown) {
   ASSERT_TRUE(never_seen);
   EXPECT_EQ(never_seen->status, 502);
   EXPECT_EQ(never_seen->header("x-outrigger-reason"), "connect_failed");
+}
+
+TEST(FallbackTest, StaleCopyIsServedWhileTheBreakerIsOpen) {
+  TempDir dir;
+  MockUpstream mock(dir);
+  ASSERT_TRUE(mock.ok());
+  OutriggerProcess proxy(dir, proxyConfig(mock.address(),
+                                          "    retry: { max_attempts: 1, retry_on: [ 503 ] }\n"
+                                          "    circuit_breaker: { failure_threshold: 2, "
+                                          "open_for: 30s }\n"
+                                          "    fallback: { stale_if_error: { ttl: 60s } }\n"));
+  ASSERT_TRUE(proxy.ok()) << proxy.log();
+  const uint16_t port = proxy.port("main");
+  auto fresh = httpRequest(port, "GET", "/get?page=1");
+  ASSERT_TRUE(fresh);
+  ASSERT_EQ(fresh->status, 200);
+  EXPECT_EQ(httpRequest(port, "GET", "/status/503")->status, 503);
+  EXPECT_EQ(httpRequest(port, "GET", "/status/503")->status, 503);  // the breaker opens
+  const long hits_before = mock.hits("/get");
+
+  auto stale = httpRequest(port, "GET", "/get?page=1");
+  ASSERT_TRUE(stale);
+  EXPECT_EQ(stale->status, 200);
+  EXPECT_EQ(stale->body, fresh->body);
+  EXPECT_EQ(stale->header("x-outrigger-fallback"), "stale");
+  EXPECT_EQ(stale->header("x-outrigger-reason"), "circuit_open");
+  EXPECT_EQ(mock.hits("/get"), hits_before);  // served without touching the upstream
 }
 
 }  // namespace

@@ -62,6 +62,12 @@ void Connection::beginRequest() {
   r.id = server_.nextRequestId();
   if (!isStatsPath(r.path)) server_.state().countRequest(r.path);
   route_ = matchRoute(r.method, r.path, r.query);
+  const int forced = server_.state().failStatus();
+  if (forced != 0 && r.path != "/health" && r.path.rfind("/__", 0) != 0) {
+    route_ = Route{};  // POST /__fail/on: every ordinary request fails
+    route_.endpoint = Endpoint::kStatus;
+    route_.amount = static_cast<uint64_t>(forced);
+  }
   if (server_.verbose()) {
     fprintf(stderr, "mock-upstream: connection %llu request %llu: %s %s\n",
             static_cast<unsigned long long>(id_), static_cast<unsigned long long>(r.id),

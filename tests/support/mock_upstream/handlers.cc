@@ -133,6 +133,12 @@ Reply simpleReply(const Request& request, const Route& route, MockState& state,
     case Endpoint::kHealthOk:
       state.setHealthy(true);
       return text(200, "health: ok\n");
+    case Endpoint::kFailOn:
+      state.setFailStatus(static_cast<int>(route.amount));
+      return text(200, "failing every request\n");
+    case Endpoint::kFailOff:
+      state.setFailStatus(0);
+      return text(200, "serving normally\n");
     case Endpoint::kStats:
       return statsReply(state);
     case Endpoint::kStatsReset:

@@ -25,6 +25,10 @@ class MockState {
   bool healthy() const { return healthy_; }
   void setHealthy(bool healthy) { healthy_ = healthy; }
 
+  // While non-zero, every ordinary request (not /__*, not /health) answers this status.
+  int failStatus() const { return failStatus_; }
+  void setFailStatus(int status) { failStatus_ = status; }
+
   // {"requests_total":N,"connections_total":C,"connections_open":O,"paths":{...}}
   std::string statsJson() const;
   // Zeroes every counter and forgets /intermittent keys. connections_open is a gauge of what is
@@ -38,6 +42,7 @@ class MockState {
   std::map<std::string, uint64_t, std::less<>> paths_;  // ordered: stable JSON for tests
   std::unordered_map<std::string, uint64_t> intermittentCalls_;
   bool healthy_ = true;
+  int failStatus_ = 0;
 };
 
 }  // namespace mock_upstream

@@ -96,6 +96,18 @@ Route matchRoute(llhttp_method_t method, std::string_view path, std::string_view
   if (path == "/__stats/reset") return only(Endpoint::kStatsReset, isPost, "POST");
   if (path == "/__health/fail") return only(Endpoint::kHealthFail, isPost, "POST");
   if (path == "/__health/ok") return only(Endpoint::kHealthOk, isPost, "POST");
+  if (path == "/__fail/on") {
+    Route r = only(Endpoint::kFailOn, isPost, "POST");
+    std::optional<uint64_t> status = queryNumber(query, "status", 503, 599);
+    if (r.endpoint == Endpoint::kFailOn && (!status || *status < 200)) {
+      r.endpoint = Endpoint::kBadRequest;
+      r.problem = "status must be 200-599\n";
+    } else if (status) {
+      r.amount = *status;
+    }
+    return r;
+  }
+  if (path == "/__fail/off") return only(Endpoint::kFailOff, isPost, "POST");
   return matchParameterized(path, query);
 }
 

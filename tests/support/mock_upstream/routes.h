@@ -29,6 +29,8 @@ enum class Endpoint {
   kHealth,
   kHealthFail,
   kHealthOk,
+  kFailOn,
+  kFailOff,
   kStats,
   kStatsReset,
   kNotFound,
