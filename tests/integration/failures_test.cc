@@ -15,8 +15,6 @@ namespace {
 using std::chrono::milliseconds;
 using Clock = std::chrono::steady_clock;
 
-
-
 void expectLocalReply(const std::optional<HttpResponse>& r, int status, const std::string& reason,
                       const std::string& upstream) {
   ASSERT_TRUE(r);
@@ -28,7 +26,9 @@ void expectLocalReply(const std::optional<HttpResponse>& r, int status, const st
                          "\",\"request_id\":\"" + id + "\"}");
 }
 
-TEST(FailuresTest, NoRouteGives404WithReason) {
+class FailuresTest : public ProxyTest {};
+
+TEST_F(FailuresTest, NoRouteGives404WithReason) {
   TempDir dir;
   MockUpstream mock(dir);
   ASSERT_TRUE(mock.ok());
@@ -45,7 +45,7 @@ TEST(FailuresTest, NoRouteGives404WithReason) {
       1);
 }
 
-TEST(FailuresTest, ClosedPortGives502ConnectFailed) {
+TEST_F(FailuresTest, ClosedPortGives502ConnectFailed) {
   TempDir dir;
   OutriggerProcess proxy(dir, proxyConfig("127.0.0.1:" + std::to_string(closedPort())));
   ASSERT_TRUE(proxy.ok()) << proxy.log();
@@ -85,15 +85,10 @@ TEST_F(TimeoutTest, DripPastTheReadTimeoutCutsTheResponse) {
   EXPECT_FALSE(r->complete);
 }
 
-TEST(FailuresTest, RequestTimeoutBoundsTheWholeExchange) {
-  TempDir dir;
-  MockUpstream mock(dir);
-  ASSERT_TRUE(mock.ok());
-  OutriggerProcess proxy(
-      dir, proxyConfig(mock.address(), "    timeouts: { read: 5s, request: 400ms }\n"));
-  ASSERT_TRUE(proxy.ok()) << proxy.log();
+TEST_F(FailuresTest, RequestTimeoutBoundsTheWholeExchange) {
+  startProxy("    timeouts: { read: 5s, request: 400ms }\n");
   const auto start = Clock::now();
-  auto r = httpRequest(proxy.port("main"), "GET", "/delay/3000");
+  auto r = httpRequest(port_, "GET", "/delay/3000");
   expectLocalReply(r, 504, "request_timeout", "mock");
   EXPECT_GE(elapsedMs(start), 380);
   EXPECT_LT(elapsedMs(start), 1500);

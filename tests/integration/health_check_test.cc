@@ -148,9 +148,9 @@ TEST(HealthCheckConfigTest, TimeoutLongerThanIntervalIsRejected) {
   TempDir dir;
   std::string out;
   EXPECT_EQ(
-      checkConfig(
-          dir, proxyConfig("10.0.0.1:8080", "    health_check: { interval: 1s, timeout: 2s }\n"),
-          &out),
+      checkConfig(dir,
+                  proxyConfig("10.0.0.1:8080", "    health_check: { interval: 1s, timeout: 2s }\n"),
+                  &out),
       2);
   EXPECT_NE(out.find(dir.file("check.yaml") +
                      ":10:44: upstreams.mock.health_check.timeout: must not be longer than "

@@ -58,7 +58,9 @@ TEST(CliTest, VersionAndCheck) {
   EXPECT_EQ(runBinary("", &out), 2);  // no config at all
 }
 
-TEST(LifecycleTest, BindFailureNamesTheAddressAndExits1) {
+class LifecycleTest : public ProxyTest {};
+
+TEST_F(LifecycleTest, BindFailureNamesTheAddressAndExits1) {
   TempDir dir;
   MockUpstream mock(dir);
   ASSERT_TRUE(mock.ok());
@@ -73,31 +75,26 @@ TEST(LifecycleTest, BindFailureNamesTheAddressAndExits1) {
   EXPECT_NE(p.log().find(mock.address()), std::string::npos) << p.log();
 }
 
-TEST(LifecycleTest, SigtermFinishesInFlightRequestThenExits0) {
-  TempDir dir;
-  MockUpstream mock(dir);
-  ASSERT_TRUE(mock.ok());
-  OutriggerProcess proxy(dir, proxyConfig(mock.address(), "", "", "drain: { timeout: 5s }\n"));
-  ASSERT_TRUE(proxy.ok()) << proxy.log();
-  const uint16_t port = proxy.port("main");
+TEST_F(LifecycleTest, SigtermFinishesInFlightRequestThenExits0) {
+  startProxy("", "", "drain: { timeout: 5s }\n");
   auto in_flight =
-      std::async(std::launch::async, [port] { return httpRequest(port, "GET", "/delay/500"); });
-  EXPECT_EQ(httpRequest(proxy.adminPort(), "GET", "/healthz")->status, 200);
-  EXPECT_EQ(httpRequest(proxy.adminPort(), "GET", "/ready")->status, 200);
+      std::async(std::launch::async, [this] { return httpRequest(port_, "GET", "/delay/500"); });
+  EXPECT_EQ(httpRequest(proxy_->adminPort(), "GET", "/healthz")->status, 200);
+  EXPECT_EQ(httpRequest(proxy_->adminPort(), "GET", "/ready")->status, 200);
   std::this_thread::sleep_for(milliseconds(100));
-  proxy.signal(SIGTERM);
+  proxy_->signal(SIGTERM);
   // While the request drains, the pod must look not-ready but alive.
   EXPECT_TRUE(eventually([&] {
-    auto ready = httpRequest(proxy.adminPort(), "GET", "/ready");
+    auto ready = httpRequest(proxy_->adminPort(), "GET", "/ready");
     return ready && ready->status == 503;
   }));
   auto r = in_flight.get();
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 200);
-  EXPECT_EQ(proxy.wait(milliseconds(5000)), 0) << proxy.log();
+  EXPECT_EQ(proxy_->wait(milliseconds(5000)), 0) << proxy_->log();
 }
 
-TEST(LifecycleTest, AccessLogWritesOneJsonLinePerRequest) {
+TEST_F(LifecycleTest, AccessLogWritesOneJsonLinePerRequest) {
   TempDir dir;
   MockUpstream mock(dir);
   ASSERT_TRUE(mock.ok());
@@ -117,24 +114,20 @@ TEST(LifecycleTest, AccessLogWritesOneJsonLinePerRequest) {
   EXPECT_EQ(std::count(log.begin(), log.end(), '\n'), 1);
 }
 
-TEST(LifecycleTest, TwoWorkersServeOnOnePort) {
-  TempDir dir;
-  MockUpstream mock(dir);
-  ASSERT_TRUE(mock.ok());
-  OutriggerProcess proxy(dir, proxyConfig(mock.address(), "", "", "workers: 2\n"));
-  ASSERT_TRUE(proxy.ok()) << proxy.log();
+TEST_F(LifecycleTest, TwoWorkersServeOnOnePort) {
+  startProxy("", "", "workers: 2\n");
   for (int i = 0; i < 20; ++i) {
-    auto r = httpRequest(proxy.port("main"), "GET", "/get");
+    auto r = httpRequest(port_, "GET", "/get");
     ASSERT_TRUE(r);
     EXPECT_EQ(r->status, 200);
   }
-  EXPECT_EQ(mock.hits("/get"), 20);
-  EXPECT_EQ(
-      proxy.metric("outrigger_requests_total", {{"upstream", "mock"}, {"code", "200"}}).value_or(0),
-      20);
+  EXPECT_EQ(mock_->hits("/get"), 20);
+  EXPECT_EQ(proxy_->metric("outrigger_requests_total", {{"upstream", "mock"}, {"code", "200"}})
+                .value_or(0),
+            20);
 }
 
-TEST(LifecycleTest, MetricsPassPromtoolCheck) {
+TEST_F(LifecycleTest, MetricsPassPromtoolCheck) {
   if (std::system("command -v promtool >/dev/null 2>&1") != 0)
     GTEST_SKIP() << "promtool not installed";
   TempDir dir;
@@ -149,7 +142,7 @@ TEST(LifecycleTest, MetricsPassPromtoolCheck) {
   EXPECT_EQ(runCommand("promtool check metrics < " + dir.file("metrics.txt"), &out), 0) << out;
 }
 
-TEST(LifecycleTest, TenMiBBodiesStreamWithBoundedMemory) {
+TEST_F(LifecycleTest, TenMiBBodiesStreamWithBoundedMemory) {
   if (kUnderAddressSanitizer) GTEST_SKIP() << "RSS bounds are checked in the Release build";
   TempDir dir;
   MockUpstream mock(dir);
@@ -212,20 +205,14 @@ TEST(BackPressureTest, SlowClientPausesTheUpstreamInsteadOfGrowingMemory) {
   EXPECT_TRUE(r->complete);
 }
 
-TEST(LifecycleTest, StopIsBoundedByTheDrainTimeout) {
-  TempDir dir;
-  MockUpstream mock(dir);
-  ASSERT_TRUE(mock.ok());
-  OutriggerProcess proxy(
-      dir, proxyConfig(mock.address(), "", "", "drain: { grace: 100ms, timeout: 400ms }\n"));
-  ASSERT_TRUE(proxy.ok()) << proxy.log();
-  const uint16_t port = proxy.port("main");
+TEST_F(LifecycleTest, StopIsBoundedByTheDrainTimeout) {
+  startProxy("", "", "drain: { grace: 100ms, timeout: 400ms }\n");
   auto stuck =
-      std::async(std::launch::async, [port] { return httpRequest(port, "GET", "/delay/10000"); });
-  ASSERT_TRUE(eventually([&] { return mock.hits("/delay/10000") == 1; }));
+      std::async(std::launch::async, [this] { return httpRequest(port_, "GET", "/delay/10000"); });
+  ASSERT_TRUE(eventually([&] { return mock_->hits("/delay/10000") == 1; }));
   const auto start = std::chrono::steady_clock::now();
-  proxy.signal(SIGTERM);
-  EXPECT_EQ(proxy.wait(milliseconds(5000)), 0) << proxy.log();
+  proxy_->signal(SIGTERM);
+  EXPECT_EQ(proxy_->wait(milliseconds(5000)), 0) << proxy_->log();
   const auto took =
       std::chrono::duration_cast<milliseconds>(std::chrono::steady_clock::now() - start).count();
   EXPECT_GE(took, 350);
@@ -234,14 +221,9 @@ TEST(LifecycleTest, StopIsBoundedByTheDrainTimeout) {
   EXPECT_TRUE(!r || !r->complete || r->status != 200);
 }
 
-TEST(LifecycleTest, IdleKeepAliveConnectionIsClosedAfterIdleTimeout) {
-  TempDir dir;
-  MockUpstream mock(dir);
-  ASSERT_TRUE(mock.ok());
-  OutriggerProcess proxy(dir,
-                         proxyConfig(mock.address(), "", "    limits: { idle_timeout: 300ms }\n"));
-  ASSERT_TRUE(proxy.ok()) << proxy.log();
-  HttpConnection c(proxy.port("main"));
+TEST_F(LifecycleTest, IdleKeepAliveConnectionIsClosedAfterIdleTimeout) {
+  startProxy("", "    limits: { idle_timeout: 300ms }\n");
+  HttpConnection c(port_);
   ASSERT_EQ(c.request("GET", "/get")->status, 200);
   const auto start = std::chrono::steady_clock::now();
   EXPECT_TRUE(c.waitForClose(milliseconds(3000)));

@@ -101,71 +101,56 @@ TEST_F(RetryTest, AppCanLowerMaxAttempts) {
   EXPECT_EQ(mock_->hits("/intermittent"), 2);
 }
 
-TEST(RetryAfterTest, RetryAfterIsHonouredWhenItFitsTheDeadline) {
-  TempDir dir;
-  MockUpstream mock(dir);
-  ASSERT_TRUE(mock.ok());
-  OutriggerProcess proxy(
-      dir, proxyConfig(mock.address(), std::string(kRetry) + "    timeouts: { request: 5s }\n"));
-  ASSERT_TRUE(proxy.ok()) << proxy.log();
+class RetryAfterTest : public ProxyTest {};
+
+TEST_F(RetryAfterTest, RetryAfterIsHonouredWhenItFitsTheDeadline) {
+  startProxy(std::string(kRetry) + "    timeouts: { request: 5s }\n");
   const auto start = Clock::now();
-  auto r = httpRequest(proxy.port("main"), "GET", "/status/503?retry_after=1");
+  auto r = httpRequest(port_, "GET", "/status/503?retry_after=1");
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 503);
   EXPECT_GE(elapsedMs(start), 1900);  // two waits of one second between three attempts
-  EXPECT_EQ(mock.hits("/status/503"), 3);
+  EXPECT_EQ(mock_->hits("/status/503"), 3);
 }
 
-TEST(RetryAfterTest, DeadlineBoundsTotalTimeIncludingBackoff) {
-  TempDir dir;
-  MockUpstream mock(dir);
-  ASSERT_TRUE(mock.ok());
-  OutriggerProcess proxy(
-      dir, proxyConfig(mock.address(), std::string(kRetry) + "    timeouts: { request: 500ms }\n"));
-  ASSERT_TRUE(proxy.ok()) << proxy.log();
+TEST_F(RetryAfterTest, DeadlineBoundsTotalTimeIncludingBackoff) {
+  startProxy(std::string(kRetry) + "    timeouts: { request: 500ms }\n");
   const auto start = Clock::now();
-  auto r = httpRequest(proxy.port("main"), "GET", "/status/503?retry_after=1");
+  auto r = httpRequest(port_, "GET", "/status/503?retry_after=1");
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 503);  // a 1s wait cannot fit in 500ms: the response is returned
   EXPECT_LT(elapsedMs(start), 400);
-  EXPECT_EQ(mock.hits("/status/503"), 1);
+  EXPECT_EQ(mock_->hits("/status/503"), 1);
 }
 
-TEST(RetryBudgetTest, BudgetHoldsRetriesUnderTotalFailure) {
-  TempDir dir;
-  MockUpstream mock(dir);
-  ASSERT_TRUE(mock.ok());
-  OutriggerProcess proxy(
-      dir, proxyConfig(mock.address(),
-                       std::string(kRetry) +
-                           "      budget: { ratio: 20%, min_per_second: 1, window: 10s }\n"));
-  ASSERT_TRUE(proxy.ok()) << proxy.log();
-  HttpConnection c(proxy.port("main"));
+class RetryBudgetTest : public ProxyTest {};
+
+TEST_F(RetryBudgetTest, BudgetHoldsRetriesUnderTotalFailure) {
+  startProxy(std::string(kRetry) +
+             "      budget: { ratio: 20%, min_per_second: 1, window: 10s }\n");
+  HttpConnection c(port_);
   for (int i = 0; i < 50; ++i) ASSERT_EQ(c.request("GET", "/status/503")->status, 503);
-  const long hits = mock.hits("/status/503");
+  const long hits = mock_->hits("/status/503");
   // 50 first attempts, plus at most 20% of 50 and the floor of 1/s over the 10s window.
   EXPECT_GE(hits, 55);
   EXPECT_LE(hits, 50 + 10 + 10 + 2);
   EXPECT_GT(
-      proxy.metric("outrigger_retry_budget_exhausted_total", {{"upstream", "mock"}}).value_or(0),
+      proxy_->metric("outrigger_retry_budget_exhausted_total", {{"upstream", "mock"}}).value_or(0),
       0);
 }
 
-TEST(CircuitBreakerTest, OpensAfterThresholdFailsFastAndClosesAfterAProbe) {
-  TempDir dir;
-  MockUpstream mock(dir);
-  ASSERT_TRUE(mock.ok());
-  OutriggerProcess proxy(dir, proxyConfig(mock.address(),
-                                          "    retry: { max_attempts: 1, retry_on: [ 503 ] }\n"
-                                          "    circuit_breaker: { failure_threshold: 2, "
-                                          "open_for: 500ms, half_open_probes: 1 }\n"));
-  ASSERT_TRUE(proxy.ok()) << proxy.log();
-  const uint16_t port = proxy.port("main");
-  EXPECT_EQ(httpRequest(port, "GET", "/status/503")->status, 503);
-  EXPECT_EQ(httpRequest(port, "GET", "/status/503")->status, 503);
-  EXPECT_EQ(proxy.metric("outrigger_circuit_breaker_state", {{"upstream", "mock"}}), 1);
+class CircuitBreakerTest : public ProxyTest {};
 
-  HttpConnection c(port);
+TEST_F(CircuitBreakerTest, OpensAfterThresholdFailsFastAndClosesAfterAProbe) {
+  startProxy(
+      "    retry: { max_attempts: 1, retry_on: [ 503 ] }\n"
+      "    circuit_breaker: { failure_threshold: 2, "
+      "open_for: 500ms, half_open_probes: 1 }\n");
+  EXPECT_EQ(httpRequest(port_, "GET", "/status/503")->status, 503);
+  EXPECT_EQ(httpRequest(port_, "GET", "/status/503")->status, 503);
+  EXPECT_EQ(proxy_->metric("outrigger_circuit_breaker_state", {{"upstream", "mock"}}), 1);
+
+  HttpConnection c(port_);
   const auto start = Clock::now();
   auto rejected = c.request("GET", "/get");
   const long took = elapsedMs(start);
@@ -174,33 +159,27 @@ TEST(CircuitBreakerTest, OpensAfterThresholdFailsFastAndClosesAfterAProbe) {
   EXPECT_EQ(rejected->header("x-outrigger-reason"), "circuit_open");
   EXPECT_EQ(rejected->header("Retry-After"), "1");
   EXPECT_LT(took, 20);
-  EXPECT_EQ(mock.hits("/get"), 0);
+  EXPECT_EQ(mock_->hits("/get"), 0);
 
   std::this_thread::sleep_for(milliseconds(600));  // open_for passes: half-open
   auto probe = c.request("GET", "/get");
   ASSERT_TRUE(probe);
   EXPECT_EQ(probe->status, 200);
-  EXPECT_EQ(mock.hits("/get"), 1);
-  EXPECT_EQ(proxy.metric("outrigger_circuit_breaker_state", {{"upstream", "mock"}}), 0);
-  EXPECT_EQ(proxy.metric("outrigger_circuit_breaker_transitions_total",
-                         {{"upstream", "mock"}, {"to", "open"}}),
+  EXPECT_EQ(mock_->hits("/get"), 1);
+  EXPECT_EQ(proxy_->metric("outrigger_circuit_breaker_state", {{"upstream", "mock"}}), 0);
+  EXPECT_EQ(proxy_->metric("outrigger_circuit_breaker_transitions_total",
+                           {{"upstream", "mock"}, {"to", "open"}}),
             1);
 }
 
-TEST(CircuitBreakerTest, ClientErrorsLeaveTheBreakerClosed) {
-  TempDir dir;
-  MockUpstream mock(dir);
-  ASSERT_TRUE(mock.ok());
-  OutriggerProcess proxy(
-      dir, proxyConfig(mock.address(), "    circuit_breaker: { failure_threshold: 2 }\n"));
-  ASSERT_TRUE(proxy.ok()) << proxy.log();
-  for (int i = 0; i < 4; ++i)
-    EXPECT_EQ(httpRequest(proxy.port("main"), "GET", "/status/404")->status, 404);
-  EXPECT_EQ(mock.hits("/status/404"), 4);
-  EXPECT_EQ(proxy.metric("outrigger_circuit_breaker_state", {{"upstream", "mock"}}), 0);
+TEST_F(CircuitBreakerTest, ClientErrorsLeaveTheBreakerClosed) {
+  startProxy("    circuit_breaker: { failure_threshold: 2 }\n");
+  for (int i = 0; i < 4; ++i) EXPECT_EQ(httpRequest(port_, "GET", "/status/404")->status, 404);
+  EXPECT_EQ(mock_->hits("/status/404"), 4);
+  EXPECT_EQ(proxy_->metric("outrigger_circuit_breaker_state", {{"upstream", "mock"}}), 0);
 }
 
-TEST(CircuitBreakerTest, ShadowModeCountsButNeverRejects) {
+TEST_F(CircuitBreakerTest, ShadowModeCountsButNeverRejects) {
   TempDir dir;
   OutriggerProcess proxy(dir, proxyConfig("127.0.0.1:" + std::to_string(closedPort()),
                                           "    circuit_breaker: { failure_threshold: 1 }\n"
@@ -216,86 +195,67 @@ TEST(CircuitBreakerTest, ShadowModeCountsButNeverRejects) {
             2);
 }
 
-TEST(BulkheadTest, FullBulkheadRejectsAtOnceAndGaugesReturnToZero) {
-  TempDir dir;
-  MockUpstream mock(dir);
-  ASSERT_TRUE(mock.ok());
-  OutriggerProcess proxy(
-      dir, proxyConfig(mock.address(), "    bulkhead: { max_concurrent: 3, max_queue: 0 }\n"));
-  ASSERT_TRUE(proxy.ok()) << proxy.log();
-  auto statuses = concurrent(proxy.port("main"), "/delay/400", 5);
+class BulkheadTest : public ProxyTest {};
+
+TEST_F(BulkheadTest, FullBulkheadRejectsAtOnceAndGaugesReturnToZero) {
+  startProxy("    bulkhead: { max_concurrent: 3, max_queue: 0 }\n");
+  auto statuses = concurrent(port_, "/delay/400", 5);
   EXPECT_EQ(countOf(statuses, 200), 3);
   EXPECT_EQ(countOf(statuses, 503), 2);
-  EXPECT_EQ(mock.hits("/delay/400"), 3);
-  EXPECT_EQ(proxy.metric("outrigger_local_replies_total",
-                         {{"upstream", "mock"}, {"reason", "bulkhead_full"}}),
+  EXPECT_EQ(mock_->hits("/delay/400"), 3);
+  EXPECT_EQ(proxy_->metric("outrigger_local_replies_total",
+                           {{"upstream", "mock"}, {"reason", "bulkhead_full"}}),
             2);
-  EXPECT_EQ(proxy.metric("outrigger_bulkhead_active", {{"upstream", "mock"}}), 0);
-  EXPECT_EQ(proxy.metric("outrigger_bulkhead_queued", {{"upstream", "mock"}}), 0);
+  EXPECT_EQ(proxy_->metric("outrigger_bulkhead_active", {{"upstream", "mock"}}), 0);
+  EXPECT_EQ(proxy_->metric("outrigger_bulkhead_queued", {{"upstream", "mock"}}), 0);
 }
 
-TEST(BulkheadTest, QueuedRequestsRunWhenSlotsFree) {
-  TempDir dir;
-  MockUpstream mock(dir);
-  ASSERT_TRUE(mock.ok());
-  OutriggerProcess proxy(dir, proxyConfig(mock.address(),
-                                          "    bulkhead: { max_concurrent: 2, max_queue: 5, "
-                                          "queue_timeout: 3s }\n"));
-  ASSERT_TRUE(proxy.ok()) << proxy.log();
-  auto statuses = concurrent(proxy.port("main"), "/delay/200", 5);
+TEST_F(BulkheadTest, QueuedRequestsRunWhenSlotsFree) {
+  startProxy(
+      "    bulkhead: { max_concurrent: 2, max_queue: 5, "
+      "queue_timeout: 3s }\n");
+  auto statuses = concurrent(port_, "/delay/200", 5);
   EXPECT_EQ(countOf(statuses, 200), 5);
-  EXPECT_EQ(proxy.metric("outrigger_bulkhead_active", {{"upstream", "mock"}}), 0);
+  EXPECT_EQ(proxy_->metric("outrigger_bulkhead_active", {{"upstream", "mock"}}), 0);
 }
 
-TEST(BulkheadTest, QueueTimeoutGivesBulkheadTimeout) {
-  TempDir dir;
-  MockUpstream mock(dir);
-  ASSERT_TRUE(mock.ok());
-  OutriggerProcess proxy(dir, proxyConfig(mock.address(),
-                                          "    bulkhead: { max_concurrent: 1, max_queue: 5, "
-                                          "queue_timeout: 100ms }\n"));
-  ASSERT_TRUE(proxy.ok()) << proxy.log();
-  auto statuses = concurrent(proxy.port("main"), "/delay/500", 3);
+TEST_F(BulkheadTest, QueueTimeoutGivesBulkheadTimeout) {
+  startProxy(
+      "    bulkhead: { max_concurrent: 1, max_queue: 5, "
+      "queue_timeout: 100ms }\n");
+  auto statuses = concurrent(port_, "/delay/500", 3);
   EXPECT_EQ(countOf(statuses, 200), 1);
   EXPECT_EQ(countOf(statuses, 503), 2);
-  EXPECT_EQ(proxy.metric("outrigger_local_replies_total",
-                         {{"upstream", "mock"}, {"reason", "bulkhead_timeout"}}),
+  EXPECT_EQ(proxy_->metric("outrigger_local_replies_total",
+                           {{"upstream", "mock"}, {"reason", "bulkhead_timeout"}}),
             2);
-  EXPECT_EQ(proxy.metric("outrigger_bulkhead_queued", {{"upstream", "mock"}}), 0);
-  EXPECT_EQ(proxy.metric("outrigger_bulkhead_active", {{"upstream", "mock"}}), 0);
+  EXPECT_EQ(proxy_->metric("outrigger_bulkhead_queued", {{"upstream", "mock"}}), 0);
+  EXPECT_EQ(proxy_->metric("outrigger_bulkhead_active", {{"upstream", "mock"}}), 0);
 }
 
-TEST(BulkheadTest, ClientAbortReleasesItsSlot) {
-  TempDir dir;
-  MockUpstream mock(dir);
-  ASSERT_TRUE(mock.ok());
-  OutriggerProcess proxy(
-      dir, proxyConfig(mock.address(), "    bulkhead: { max_concurrent: 1, max_queue: 0 }\n"));
-  ASSERT_TRUE(proxy.ok()) << proxy.log();
+TEST_F(BulkheadTest, ClientAbortReleasesItsSlot) {
+  startProxy("    bulkhead: { max_concurrent: 1, max_queue: 0 }\n");
   {
-    HttpConnection abandoning(proxy.port("main"));
+    HttpConnection abandoning(port_);
     ASSERT_TRUE(abandoning.sendRaw("GET /delay/3000 HTTP/1.1\r\nHost: a\r\n\r\n"));
-    ASSERT_TRUE(eventually([&] { return mock.hits("/delay/3000") == 1; }));
-    EXPECT_EQ(proxy.metric("outrigger_bulkhead_active", {{"upstream", "mock"}}), 1);
+    ASSERT_TRUE(eventually([&] { return mock_->hits("/delay/3000") == 1; }));
+    EXPECT_EQ(proxy_->metric("outrigger_bulkhead_active", {{"upstream", "mock"}}), 1);
   }  // the app goes away mid-request
   const auto gone = std::chrono::steady_clock::now();
   EXPECT_TRUE(eventually([&] {
-    return proxy.metric("outrigger_bulkhead_active", {{"upstream", "mock"}}) == 0;
+    return proxy_->metric("outrigger_bulkhead_active", {{"upstream", "mock"}}) == 0;
   }));
   EXPECT_LT(elapsedMs(gone), 1000);  // released at once, not when the upstream answers
-  auto next = httpRequest(proxy.port("main"), "GET", "/get");
+  auto next = httpRequest(port_, "GET", "/get");
   ASSERT_TRUE(next);
   EXPECT_EQ(next->status, 200);  // the slot is free again
 }
 
-TEST(RateLimitTest, RequestsPastTheBurstGet429WithRetryAfter) {
-  TempDir dir;
-  MockUpstream mock(dir);
-  ASSERT_TRUE(mock.ok());
-  OutriggerProcess proxy(
-      dir, proxyConfig(mock.address(), "    rate_limit: { requests_per_second: 10, burst: 5 }\n"));
-  ASSERT_TRUE(proxy.ok()) << proxy.log();
-  HttpConnection c(proxy.port("main"));
+class RateLimitTest : public ProxyTest {};
+
+TEST_F(RateLimitTest, RequestsPastTheBurstGet429WithRetryAfter) {
+  startProxy("    rate_limit: { requests_per_second: 10, burst: 5 }\n");
+  HttpConnection c(port_);
   int ok = 0, limited = 0;
   std::string retry_after;
   for (int i = 0; i < 8; ++i) {
@@ -312,7 +272,7 @@ TEST(RateLimitTest, RequestsPastTheBurstGet429WithRetryAfter) {
   EXPECT_LE(ok, 6);  // one token may refill while the loop runs
   EXPECT_EQ(ok + limited, 8);
   EXPECT_EQ(retry_after, "1");
-  EXPECT_EQ(mock.hits("/get"), ok);
+  EXPECT_EQ(mock_->hits("/get"), ok);
 }
 
 TEST(OutlierTest, FailingEndpointIsEjectedAndTrafficGoesToTheGoodOne) {
@@ -361,7 +321,9 @@ TEST(OutlierTest, EndpointThatAlwaysAnswers503IsEjected) {
   EXPECT_EQ(good.hits("/get"), 12);
 }
 
-TEST(FallbackTest, StaticResponseReplacesAFinalFailure) {
+class FallbackTest : public ProxyTest {};
+
+TEST_F(FallbackTest, StaticResponseReplacesAFinalFailure) {
   TempDir dir;
   OutriggerProcess proxy(dir, proxyConfig("127.0.0.1:" + std::to_string(closedPort()),
                                           "    fallback:\n"
@@ -378,60 +340,49 @@ TEST(FallbackTest, StaticResponseReplacesAFinalFailure) {
             1);
 }
 
-TEST(FallbackTest, StaleCopyIsServedWhenTheUpstreamGoesDown) {
-  TempDir dir;
-  MockUpstream mock(dir);
-  ASSERT_TRUE(mock.ok());
-  OutriggerProcess proxy(
-      dir, proxyConfig(mock.address(), "    fallback: { stale_if_error: { ttl: 60s } }\n"));
-  ASSERT_TRUE(proxy.ok()) << proxy.log();
-  const uint16_t port = proxy.port("main");
-  auto fresh = httpRequest(port, "GET", "/get?item=1");
+TEST_F(FallbackTest, StaleCopyIsServedWhenTheUpstreamGoesDown) {
+  startProxy("    fallback: { stale_if_error: { ttl: 60s } }\n");
+  auto fresh = httpRequest(port_, "GET", "/get?item=1");
   ASSERT_TRUE(fresh);
   ASSERT_EQ(fresh->status, 200);
-  mock.kill();
+  mock_->kill();
 
-  auto stale = httpRequest(port, "GET", "/get?item=1");
+  auto stale = httpRequest(port_, "GET", "/get?item=1");
   ASSERT_TRUE(stale);
   EXPECT_EQ(stale->status, 200);
   EXPECT_EQ(stale->body, fresh->body);
   EXPECT_EQ(stale->header("x-outrigger-fallback"), "stale");
   EXPECT_EQ(stale->header("x-outrigger-reason"), "connect_failed");
   EXPECT_TRUE(stale->hasHeader("Age"));
-  EXPECT_EQ(proxy.metric("outrigger_fallbacks_total", {{"upstream", "mock"}, {"kind", "stale"}}),
+  EXPECT_EQ(proxy_->metric("outrigger_fallbacks_total", {{"upstream", "mock"}, {"kind", "stale"}}),
             1);
 
-  auto never_seen = httpRequest(port, "GET", "/get?item=2");  // no copy of this one
+  auto never_seen = httpRequest(port_, "GET", "/get?item=2");  // no copy of this one
   ASSERT_TRUE(never_seen);
   EXPECT_EQ(never_seen->status, 502);
   EXPECT_EQ(never_seen->header("x-outrigger-reason"), "connect_failed");
 }
 
-TEST(FallbackTest, StaleCopyIsServedWhileTheBreakerIsOpen) {
-  TempDir dir;
-  MockUpstream mock(dir);
-  ASSERT_TRUE(mock.ok());
-  OutriggerProcess proxy(dir, proxyConfig(mock.address(),
-                                          "    retry: { max_attempts: 1, retry_on: [ 503 ] }\n"
-                                          "    circuit_breaker: { failure_threshold: 2, "
-                                          "open_for: 30s }\n"
-                                          "    fallback: { stale_if_error: { ttl: 60s } }\n"));
-  ASSERT_TRUE(proxy.ok()) << proxy.log();
-  const uint16_t port = proxy.port("main");
-  auto fresh = httpRequest(port, "GET", "/get?page=1");
+TEST_F(FallbackTest, StaleCopyIsServedWhileTheBreakerIsOpen) {
+  startProxy(
+      "    retry: { max_attempts: 1, retry_on: [ 503 ] }\n"
+      "    circuit_breaker: { failure_threshold: 2, "
+      "open_for: 30s }\n"
+      "    fallback: { stale_if_error: { ttl: 60s } }\n");
+  auto fresh = httpRequest(port_, "GET", "/get?page=1");
   ASSERT_TRUE(fresh);
   ASSERT_EQ(fresh->status, 200);
-  EXPECT_EQ(httpRequest(port, "GET", "/status/503")->status, 503);
-  EXPECT_EQ(httpRequest(port, "GET", "/status/503")->status, 503);  // the breaker opens
-  const long hits_before = mock.hits("/get");
+  EXPECT_EQ(httpRequest(port_, "GET", "/status/503")->status, 503);
+  EXPECT_EQ(httpRequest(port_, "GET", "/status/503")->status, 503);  // the breaker opens
+  const long hits_before = mock_->hits("/get");
 
-  auto stale = httpRequest(port, "GET", "/get?page=1");
+  auto stale = httpRequest(port_, "GET", "/get?page=1");
   ASSERT_TRUE(stale);
   EXPECT_EQ(stale->status, 200);
   EXPECT_EQ(stale->body, fresh->body);
   EXPECT_EQ(stale->header("x-outrigger-fallback"), "stale");
   EXPECT_EQ(stale->header("x-outrigger-reason"), "circuit_open");
-  EXPECT_EQ(mock.hits("/get"), hits_before);  // served without touching the upstream
+  EXPECT_EQ(mock_->hits("/get"), hits_before);  // served without touching the upstream
 }
 
 }  // namespace
