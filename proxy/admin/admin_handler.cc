@@ -1,5 +1,7 @@
 #include "proxy/admin/admin_handler.h"
 
+#include "proxy/admin/status_page.h"
+
 #include <algorithm>
 #include <utility>
 
@@ -10,7 +12,13 @@ AdminResponse textResponse(int status, std::string body) {
 }
 
 AdminHandler::AdminHandler(metrics::Metrics& metrics) : metrics_(metrics) {
-  addRoute("GET", "/", [this](const AdminRequest&) { return index(); });
+  addRoute("GET", "/",
+           [](const AdminRequest&) {
+             return AdminResponse(200, kHtmlContentType, std::string(statusPageHtml()));
+           },
+           {"status page for people (HTML)", false});
+  addRoute("GET", "/help", [this](const AdminRequest&) { return index(); },
+           {"this list", false});
   addRoute("GET", "/metrics",
            [this](const AdminRequest&) {
              return AdminResponse(200, kPrometheusContentType, metrics_.serialize());
@@ -44,13 +52,28 @@ AdminResponse AdminHandler::handle(const AdminRequest& request) const {
     if (route.path != request.path) continue;
     path_known = true;
     if (route.method != request.method) continue;
-    if (route.options.loopback_only && !request.from_loopback) {
-      return textResponse(403, "forbidden: only from loopback\n");
+    if (route.options.loopback_only && !mayMutate(request)) {
+      return textResponse(403, token_.empty()
+                                   ? "forbidden: only from loopback\n"
+                                   : "forbidden: only from loopback or with the admin token\n");
     }
     return route.handler(request);
   }
   if (path_known) return methodNotAllowed(request.path);
   return textResponse(404, "not found; see / for the endpoints\n");
+}
+
+bool AdminHandler::mayMutate(const AdminRequest& request) const {
+  if (request.from_loopback) return true;
+  if (token_.empty()) return false;
+  const std::string expected = "Bearer " + token_;
+  const std::string& got = request.authorization;
+  // Compared in constant time, so the answer's timing does not leak the token.
+  unsigned char diff = got.size() == expected.size() ? 0 : 1;
+  for (size_t i = 0; i < expected.size(); ++i) {
+    diff |= static_cast<unsigned char>(expected[i] ^ (i < got.size() ? got[i] : 0));
+  }
+  return diff == 0;
 }
 
 AdminResponse AdminHandler::methodNotAllowed(const std::string& path) const {

@@ -19,6 +19,7 @@ struct AdminRequest {
   std::string query;  // without the '?'
   std::string body;
   bool from_loopback = false;
+  std::string authorization;  // the Authorization header, "" when absent
 };
 
 struct AdminResponse {
@@ -41,12 +42,15 @@ struct AdminResponse {
 // The content type of the Prometheus text exposition format.
 inline constexpr char kPrometheusContentType[] = "text/plain; version=0.0.4; charset=utf-8";
 inline constexpr char kTextContentType[] = "text/plain; charset=utf-8";
+inline constexpr char kHtmlContentType[] = "text/html; charset=utf-8";
 
 AdminResponse textResponse(int status, std::string body);
 
 struct RouteOptions {
   std::string description;     // one line on the index page; empty = not listed
-  bool loopback_only = false;  // 403 unless the request came from a loopback address
+  // Mutating endpoints: 403 unless the caller is on loopback, or an admin token is set and
+  // the request carries "Authorization: Bearer <token>".
+  bool loopback_only = false;
 };
 
 class AdminHandler {
@@ -66,6 +70,10 @@ class AdminHandler {
   void setReady(bool ready) { ready_.store(ready, std::memory_order_relaxed); }
   bool ready() const { return ready_.load(std::memory_order_relaxed); }
 
+  // The admin token ("" = none); set before the admin listener starts, and on reload from
+  // the main thread, which is the only thread that calls handle().
+  void setToken(std::string token) { token_ = std::move(token); }
+
  private:
   struct Route {
     std::string method;
@@ -76,10 +84,12 @@ class AdminHandler {
 
   AdminResponse index() const;
   AdminResponse methodNotAllowed(const std::string& path) const;
+  bool mayMutate(const AdminRequest& request) const;
 
   metrics::Metrics& metrics_;
   std::vector<Route> routes_;  // in the order added, which is the order of the index page
   std::atomic<bool> ready_{false};
+  std::string token_;
 };
 
 }  // namespace outrigger::admin

@@ -42,6 +42,7 @@ class AdminServer::Connection final : public io::StreamHandler, public http::Req
     request_.path = std::string(path);
     if (head.target.size() > path.size()) request_.query = head.target.substr(path.size() + 1);
     request_.from_loopback = from_loopback_;
+    if (const std::string* auth = head.headers.get("Authorization")) request_.authorization = *auth;
     keep_alive_ = head.keep_alive;
     head_method_ = head.method;
     return http::ParserAction::kContinue;

@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -24,7 +25,9 @@
 namespace outrigger::app {
 
 struct AppOptions {
-  std::string ports_file;  // where to announce the bound ports ("" = nowhere)
+  std::string ports_file;   // where to announce the bound ports ("" = nowhere)
+  std::string config_path;  // re-read on reload ("" = reload disabled)
+  std::optional<config::LogLevel> log_level;  // --log-level, which wins over every reload
 };
 
 class App {

@@ -2,6 +2,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <optional>
 #include <string>
 
 #include "proxy/app/app.h"
@@ -66,6 +67,15 @@ int parseCli(int argc, char** argv, Cli& cli) {
   return -1;
 }
 
+std::optional<outrigger::config::LogLevel> parseLogLevel(const std::string& name) {
+  using outrigger::config::LogLevel;
+  if (name == "debug") return LogLevel::kDebug;
+  if (name == "info") return LogLevel::kInfo;
+  if (name == "warn") return LogLevel::kWarn;
+  if (name == "error") return LogLevel::kError;
+  return std::nullopt;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -85,22 +95,16 @@ int main(int argc, char** argv) {
     return 0;
   }
   config::Config config = std::move(*loaded.config);
+  std::optional<config::LogLevel> log_level;
   if (!cli.log_level.empty()) {
-    const std::string& l = cli.log_level;
-    if (l == "debug")
-      config.log_level = config::LogLevel::kDebug;
-    else if (l == "info")
-      config.log_level = config::LogLevel::kInfo;
-    else if (l == "warn")
-      config.log_level = config::LogLevel::kWarn;
-    else if (l == "error")
-      config.log_level = config::LogLevel::kError;
-    else {
+    log_level = parseLogLevel(cli.log_level);
+    if (!log_level) {
       std::fprintf(stderr, "outrigger: --log-level: expected debug, info, warn or error\n");
       return 2;
     }
+    config.log_level = *log_level;
   }
   log::setLogLevel(config.log_level);
-  app::App app(std::move(config), app::AppOptions{cli.ports_file});
+  app::App app(std::move(config), app::AppOptions{cli.ports_file, cli.config_path, log_level});
   return app.run();
 }

@@ -50,7 +50,7 @@ TEST_F(AdminHandlerTest, ReadyFollowsTheFlag) {
 }
 
 TEST_F(AdminHandlerTest, IndexListsTheEndpoints) {
-  AdminResponse response = handler_.handle(get("/"));
+  AdminResponse response = handler_.handle(get("/help"));
   EXPECT_EQ(response.status, 200);
   EXPECT_EQ(response.content_type, "text/plain; charset=utf-8");
   EXPECT_THAT(response.body, HasSubstr("GET /metrics"));
@@ -91,7 +91,7 @@ TEST_F(AdminHandlerTest, AddedRouteIsServedAndListed) {
   EXPECT_EQ(response.body, "reloaded\n");
   EXPECT_EQ(seen.query, "dry_run=1");
   EXPECT_EQ(seen.body, "{}");
-  EXPECT_THAT(handler_.handle(get("/")).body, HasSubstr("POST /reload"));
+  EXPECT_THAT(handler_.handle(get("/help")).body, HasSubstr("POST /reload"));
   EXPECT_EQ(handler_.handle(get("/reload")).status, 405);
 }
 
@@ -119,9 +119,35 @@ TEST_F(AdminHandlerTest, LoopbackOnlyRouteRejectsRemoteCallers) {
   EXPECT_EQ(local.status, 202);
 }
 
+TEST_F(AdminHandlerTest, RemoteCallerWithTheAdminTokenMayMutate) {
+  handler_.addRoute("POST", "/drain",
+                    [](const AdminRequest&) { return textResponse(202, "draining\n"); },
+                    {"start draining", true});
+  AdminRequest remote{"POST", "/drain", "", "", false};
+  remote.authorization = "Bearer s3cret";
+  EXPECT_EQ(handler_.handle(remote).status, 403);  // no token configured: loopback only
+
+  handler_.setToken("s3cret");
+  EXPECT_EQ(handler_.handle(remote).status, 202);
+  remote.authorization = "Bearer s3cre";
+  EXPECT_EQ(handler_.handle(remote).status, 403);
+  remote.authorization = "Bearer s3cretX";
+  EXPECT_EQ(handler_.handle(remote).status, 403);
+  remote.authorization = "";
+  EXPECT_EQ(handler_.handle(remote).status, 403);
+  EXPECT_EQ(handler_.handle(AdminRequest{"POST", "/drain", "", "", true}).status, 202);
+}
+
+TEST_F(AdminHandlerTest, RootIsTheHtmlStatusPage) {
+  AdminResponse response = handler_.handle(get("/"));
+  EXPECT_EQ(response.status, 200);
+  EXPECT_EQ(response.content_type, "text/html; charset=utf-8");
+  EXPECT_THAT(response.body, HasSubstr("<html"));
+}
+
 TEST_F(AdminHandlerTest, RouteWithoutDescriptionIsNotListed) {
   handler_.addRoute("GET", "/hidden", [](const AdminRequest&) { return textResponse(200, ""); });
-  EXPECT_THAT(handler_.handle(get("/")).body, Not(HasSubstr("/hidden")));
+  EXPECT_THAT(handler_.handle(get("/help")).body, Not(HasSubstr("/hidden")));
   EXPECT_EQ(handler_.handle(get("/hidden")).status, 200);
 }
 
