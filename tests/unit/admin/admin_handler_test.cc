@@ -9,7 +9,7 @@ namespace {
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-AdminRequest get(std::string path) { return AdminRequest{"GET", std::move(path), "", "", true}; }
+AdminRequest get(std::string path) { return AdminRequest{"GET", std::move(path), "", "", true, ""}; }
 
 class AdminHandlerTest : public ::testing::Test {
  protected:
@@ -65,7 +65,7 @@ TEST_F(AdminHandlerTest, UnknownPathIs404) {
 }
 
 TEST_F(AdminHandlerTest, WrongMethodIs405WithAllow) {
-  AdminResponse response = handler_.handle(AdminRequest{"POST", "/metrics", "", "", true});
+  AdminResponse response = handler_.handle(AdminRequest{"POST", "/metrics", "", "", true, ""});
   EXPECT_EQ(response.status, 405);
   ASSERT_EQ(response.headers.size(), 1u);
   EXPECT_EQ(response.headers[0].name, "Allow");
@@ -73,7 +73,7 @@ TEST_F(AdminHandlerTest, WrongMethodIs405WithAllow) {
 }
 
 TEST_F(AdminHandlerTest, MethodIsCaseSensitive) {
-  EXPECT_EQ(handler_.handle(AdminRequest{"get", "/healthz", "", "", true}).status, 405);
+  EXPECT_EQ(handler_.handle(AdminRequest{"get", "/healthz", "", "", true, ""}).status, 405);
 }
 
 TEST_F(AdminHandlerTest, AddedRouteIsServedAndListed) {
@@ -86,7 +86,7 @@ TEST_F(AdminHandlerTest, AddedRouteIsServedAndListed) {
                     {"reload the config", false});
 
   AdminResponse response =
-      handler_.handle(AdminRequest{"POST", "/reload", "dry_run=1", "{}", true});
+      handler_.handle(AdminRequest{"POST", "/reload", "dry_run=1", "{}", true, ""});
   EXPECT_EQ(response.status, 200);
   EXPECT_EQ(response.body, "reloaded\n");
   EXPECT_EQ(seen.query, "dry_run=1");
@@ -97,7 +97,7 @@ TEST_F(AdminHandlerTest, AddedRouteIsServedAndListed) {
 
 TEST_F(AdminHandlerTest, SameMethodAndPathOnTwoMethodsListsBothInAllow) {
   handler_.addRoute("POST", "/ready", [](const AdminRequest&) { return textResponse(200, ""); });
-  AdminResponse response = handler_.handle(AdminRequest{"DELETE", "/ready", "", "", true});
+  AdminResponse response = handler_.handle(AdminRequest{"DELETE", "/ready", "", "", true, ""});
   EXPECT_EQ(response.status, 405);
   ASSERT_EQ(response.headers.size(), 1u);
   EXPECT_EQ(response.headers[0].value, "GET, POST");
@@ -113,9 +113,9 @@ TEST_F(AdminHandlerTest, LoopbackOnlyRouteRejectsRemoteCallers) {
   handler_.addRoute("POST", "/drain",
                     [](const AdminRequest&) { return textResponse(202, "draining\n"); },
                     {"start draining", true});
-  AdminResponse remote = handler_.handle(AdminRequest{"POST", "/drain", "", "", false});
+  AdminResponse remote = handler_.handle(AdminRequest{"POST", "/drain", "", "", false, ""});
   EXPECT_EQ(remote.status, 403);
-  AdminResponse local = handler_.handle(AdminRequest{"POST", "/drain", "", "", true});
+  AdminResponse local = handler_.handle(AdminRequest{"POST", "/drain", "", "", true, ""});
   EXPECT_EQ(local.status, 202);
 }
 
@@ -123,7 +123,7 @@ TEST_F(AdminHandlerTest, RemoteCallerWithTheAdminTokenMayMutate) {
   handler_.addRoute("POST", "/drain",
                     [](const AdminRequest&) { return textResponse(202, "draining\n"); },
                     {"start draining", true});
-  AdminRequest remote{"POST", "/drain", "", "", false};
+  AdminRequest remote{"POST", "/drain", "", "", false, ""};
   remote.authorization = "Bearer s3cret";
   EXPECT_EQ(handler_.handle(remote).status, 403);  // no token configured: loopback only
 
@@ -135,7 +135,7 @@ TEST_F(AdminHandlerTest, RemoteCallerWithTheAdminTokenMayMutate) {
   EXPECT_EQ(handler_.handle(remote).status, 403);
   remote.authorization = "";
   EXPECT_EQ(handler_.handle(remote).status, 403);
-  EXPECT_EQ(handler_.handle(AdminRequest{"POST", "/drain", "", "", true}).status, 202);
+  EXPECT_EQ(handler_.handle(AdminRequest{"POST", "/drain", "", "", true, ""}).status, 202);
 }
 
 TEST_F(AdminHandlerTest, RootIsTheHtmlStatusPage) {
