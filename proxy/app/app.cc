@@ -3,11 +3,39 @@
 #include <csignal>
 #include <cstdio>
 #include <fstream>
+#include <sstream>
 
+#include "proxy/app/reload_plan.h"
+#include "proxy/app/upstreams_json.h"
+#include "proxy/config/loader.h"
+#include "proxy/config/render.h"
 #include "proxy/io/resolver.h"
 #include "proxy/log/logger.h"
 
 namespace outrigger::app {
+namespace {
+
+// How often the drain checks whether the app went quiet, and the longest it waits for.
+constexpr Duration kDrainPoll = milliseconds(50);
+// File events come in bursts (a ConfigMap swap is several renames): reload once it settles.
+constexpr Duration kConfigSettle = milliseconds(100);
+// How often retired upstreams are checked for having drained, so their series can go.
+constexpr Duration kRetirePoll = seconds(1);
+
+std::string readFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+std::string directoryOf(const std::string& path) {
+  const size_t slash = path.rfind('/');
+  if (slash == std::string::npos) return ".";
+  return slash == 0 ? "/" : path.substr(0, slash);
+}
+
+}  // namespace
 
 App::App(config::Config config, AppOptions options)
     : config_(std::make_shared<const config::Config>(std::move(config))),
@@ -20,6 +48,10 @@ App::~App() {
   signals_.clear();
   dns_timer_.reset();
   health_checkers_.clear();
+  config_watcher_.reset();
+  config_settle_timer_.reset();
+  retire_timer_.reset();
+  drain_timer_.reset();
 }
 
 int App::run() {
@@ -43,40 +75,40 @@ std::string App::start() {
     access_log_ = log::AccessLog::open(config_->access_log, &error);
     if (!access_log_) return "access_log: " + error;
   }
-  snapshot_ = buildSnapshot();
-  resolveEndpointsNow();
+  snapshot_ = buildSnapshot(config_, nullptr);
+  resolveEndpointsNow(*snapshot_);
 
   // Bind everything before serving anything: a bind failure names the address and exits 1.
   std::vector<uint16_t> ports;
   for (int i = 0; i < config_->workers; ++i) {
-    auto worker = std::make_unique<Worker>(i, metrics_, access_log_.get(), snapshot_);
-    std::string error = worker->bind(ports);
+    auto worker = std::make_unique<Worker>(i, metrics_, access_log_.get());
+    std::string error = worker->prepare(snapshot_, ports);
     if (!error.empty()) return error;
+    worker->commit();
     workers_.push_back(std::move(worker));
   }
   admin_handler_ = std::make_unique<admin::AdminHandler>(metrics_);
+  admin_handler_->setToken(config_->admin.token);
+  addAdminRoutes();
   admin_server_ = std::make_unique<admin::AdminServer>(loop_, *admin_handler_);
   std::string error = admin_server_->listen(config_->admin.listen.host, config_->admin.listen.port);
   if (!error.empty()) return error;
 
   signals_.push_back(
-      std::make_unique<io::SignalWatcher>(loop_, SIGTERM, [this] { beginStop("SIGTERM"); }));
+      std::make_unique<io::SignalWatcher>(loop_, SIGTERM, [this] { onSignal("SIGTERM"); }));
   signals_.push_back(
-      std::make_unique<io::SignalWatcher>(loop_, SIGINT, [this] { beginStop("SIGINT"); }));
-  signals_.push_back(std::make_unique<io::SignalWatcher>(loop_, SIGHUP, [] {
-    log::logf(config::LogLevel::kWarn,
-              "SIGHUP: configuration reload is not supported in this version yet");
-  }));
+      std::make_unique<io::SignalWatcher>(loop_, SIGINT, [this] { onSignal("SIGINT"); }));
+  signals_.push_back(std::make_unique<io::SignalWatcher>(loop_, SIGHUP, [this] { reload("SIGHUP"); }));
   std::signal(SIGPIPE, SIG_IGN);
 
   workers_running_ = static_cast<int>(workers_.size());
   for (auto& w : workers_) w->start([this] { loop_.post([this] { onWorkerExited(); }); });
 
   dns_timer_ = std::make_unique<io::Timer>(loop_, [this] { refreshDns(); });
-  Duration refresh = seconds(3600);
-  for (const auto& u : config_->upstreams) refresh = std::min(refresh, u.dns_refresh);
-  dns_timer_->start(refresh);
-  startHealthChecks();
+  restartDnsTimer();
+  syncHealthChecks();
+  retire_timer_ = std::make_unique<io::Timer>(loop_, [this] { removeDrainedSeries(); });
+  watchConfigFile();
 
   for (size_t i = 0; i < config_->listeners.size(); ++i) {
     const auto& l = config_->listeners[i];
@@ -92,13 +124,76 @@ std::string App::start() {
   return "";
 }
 
-std::shared_ptr<exchange::Snapshot> App::buildSnapshot() {
+void App::addAdminRoutes() {
+  admin_handler_->addRoute(
+      "GET", "/config",
+      [this](const admin::AdminRequest&) {
+        return admin::AdminResponse(200, "application/yaml; charset=utf-8",
+                                    config::renderConfigYaml(*config_));
+      },
+      {"the effective configuration (YAML, secrets redacted)", false});
+  admin_handler_->addRoute(
+      "GET", "/upstreams",
+      [this](const admin::AdminRequest&) {
+        return admin::AdminResponse(200, "application/json",
+                                    upstreamsJson(*snapshot_, io::LoopClock().now()));
+      },
+      {"state of every breaker, bulkhead, rate limit, pool and endpoint (JSON)", false});
+  admin_handler_->addRoute(
+      "POST", "/reload",
+      [this](const admin::AdminRequest&) {
+        ReloadResult result = reload("POST /reload");
+        return admin::textResponse(result.applied ? 200 : 400, result.message + "\n");
+      },
+      {"reload the config file (400 with the errors if it is invalid)", true});
+  admin_handler_->addRoute(
+      "POST", "/drain",
+      [this](const admin::AdminRequest&) {
+        if (draining_ || stopping_) return admin::textResponse(202, "already draining\n");
+        beginDrain("POST /drain");
+        return admin::textResponse(202, "draining\n");
+      },
+      {"start the shutdown drain, as SIGTERM does", true});
+}
+
+void App::watchConfigFile() {
+  if (options_.config_path.empty()) return;
+  last_config_text_ = readFile(options_.config_path);
+  config_settle_timer_ = std::make_unique<io::Timer>(loop_, [this] { reloadIfFileChanged(); });
+  config_watcher_ = std::make_unique<io::DirectoryWatcher>(loop_, [this] {
+    if (!stopping_) config_settle_timer_->start(kConfigSettle);
+  });
+  const std::string directory = directoryOf(options_.config_path);
+  std::string error = config_watcher_->watch(directory);
+  if (!error.empty()) {
+    log::logf(config::LogLevel::kWarn, "config watcher: %s; reload with SIGHUP or POST /reload",
+              error.c_str());
+  }
+}
+
+void App::reloadIfFileChanged() {
+  // Events also fire for unrelated files in the directory, and for a rewrite with the
+  // same bytes: only new content reloads.
+  if (readFile(options_.config_path) == last_config_text_) return;
+  reload("config file change");
+}
+
+std::shared_ptr<exchange::Snapshot> App::buildSnapshot(std::shared_ptr<const config::Config> config,
+                                                       const exchange::Snapshot* previous) {
   auto snapshot = std::make_shared<exchange::Snapshot>();
-  snapshot->config = config_;
-  for (const auto& listener : config_->listeners)
+  snapshot->generation = previous ? previous->generation + 1 : 1;
+  snapshot->config = std::move(config);
+  for (const auto& listener : snapshot->config->listeners)
     snapshot->routers.push_back(std::make_unique<routing::Router>(listener));
   const MonoTime now = io::LoopClock().now();
-  for (const auto& u : config_->upstreams) {
+  for (const auto& u : snapshot->config->upstreams) {
+    if (previous != nullptr) {
+      auto found = previous->upstreams.find(u.name);
+      if (found != previous->upstreams.end() && found->second->config() == u) {
+        snapshot->upstreams[u.name] = found->second;  // breaker, buckets, pools carry over
+        continue;
+      }
+    }
     std::vector<std::string> endpoints;
     for (const auto& e : u.endpoints) endpoints.push_back(e.text);
     snapshot->upstreams[u.name] = std::make_shared<upstream::Upstream>(
@@ -107,8 +202,8 @@ std::shared_ptr<exchange::Snapshot> App::buildSnapshot() {
   return snapshot;
 }
 
-void App::resolveEndpointsNow() {
-  for (auto& [name, upstream] : snapshot_->upstreams) {
+void App::resolveEndpointsNow(const exchange::Snapshot& snapshot) {
+  for (const auto& [name, upstream] : snapshot.upstreams) {
     for (size_t i = 0; i < upstream->endpointCount(); ++i) {
       if (upstream->resolved(i)) continue;
       const auto& e = upstream->endpoint(i);
@@ -141,16 +236,28 @@ void App::refreshDns() {
                       });
     }
   }
+  restartDnsTimer();
+}
+
+void App::restartDnsTimer() {
   Duration refresh = seconds(3600);
   for (const auto& u : config_->upstreams) refresh = std::min(refresh, u.dns_refresh);
   dns_timer_->start(refresh);
 }
 
-void App::startHealthChecks() {
+void App::syncHealthChecks() {
+  // A checker holds its upstream's runtime: one whose upstream was replaced goes.
+  for (auto it = health_checkers_.begin(); it != health_checkers_.end();) {
+    auto found = snapshot_->upstreams.find(it->first);
+    const bool current = found != snapshot_->upstreams.end() &&
+                         found->second.get() == &it->second->upstream();
+    it = current ? std::next(it) : health_checkers_.erase(it);
+  }
   for (auto& [name, upstream] : snapshot_->upstreams) {
-    if (!upstream->config().policies.health_check) continue;
-    health_checkers_.push_back(std::make_unique<upstream::HealthChecker>(loop_, upstream));
-    health_checkers_.back()->start();
+    if (!upstream->config().policies.health_check || health_checkers_.count(name)) continue;
+    auto checker = std::make_unique<upstream::HealthChecker>(loop_, upstream);
+    checker->start();
+    health_checkers_[name] = std::move(checker);
   }
 }
 
@@ -166,17 +273,168 @@ void App::writePortsFile(const std::vector<uint16_t>& ports) {
   std::rename(tmp.c_str(), options_.ports_file.c_str());
 }
 
-void App::beginStop(const char* why) {
-  if (stopping_) {
-    log::logf(config::LogLevel::kWarn, "%s again: exiting now", why);
+// ---- Reload (DESIGN §7) ----
+
+ReloadResult App::reload(const std::string& trigger) {
+  if (options_.config_path.empty()) return {false, "reload: no config file to read"};
+  if (draining_ || stopping_) {
+    log::logf(config::LogLevel::kWarn, "%s: reload ignored while draining", trigger.c_str());
+    return {false, "reload refused: draining for shutdown"};
+  }
+  last_config_text_ = readFile(options_.config_path);
+  config::LoadResult loaded = config::loadConfigFile(options_.config_path);
+  if (!loaded.ok()) {
+    metrics_.countReload(false);
+    const std::string errors = loaded.formatErrors();
+    log::logf(config::LogLevel::kError,
+              "%s: reload rejected, %zu error(s); still serving generation %llu:\n%s",
+              trigger.c_str(), loaded.errors.size(),
+              static_cast<unsigned long long>(snapshot_->generation), errors.c_str());
+    return {false, "reload rejected; still serving the previous config\n" + errors};
+  }
+  const ReloadPlan plan = planReload(*config_, *loaded.config);
+  config::Config next = withRestartOnlySettingsOf(*config_, std::move(*loaded.config));
+  if (options_.log_level) next.log_level = *options_.log_level;
+
+  auto config = std::make_shared<const config::Config>(std::move(next));
+  std::shared_ptr<exchange::Snapshot> snapshot = buildSnapshot(config, snapshot_.get());
+  resolveEndpointsNow(*snapshot);
+
+  // Every worker binds the new listeners first; a bind error leaves all of them as they were.
+  std::vector<uint16_t> ports;
+  for (size_t i = 0; i < workers_.size(); ++i) {
+    std::string error = workers_[i]->prepare(snapshot, ports);
+    if (error.empty()) continue;
+    for (size_t j = 0; j < i; ++j) workers_[j]->abort();
+    metrics_.countReload(false);
+    log::logf(config::LogLevel::kError, "%s: reload rejected: %s; still serving generation %llu",
+              trigger.c_str(), error.c_str(),
+              static_cast<unsigned long long>(snapshot_->generation));
+    return {false, "reload rejected; still serving the previous config\n" + error};
+  }
+  for (auto& w : workers_) w->commit();
+
+  std::shared_ptr<exchange::Snapshot> previous = std::move(snapshot_);
+  snapshot_ = std::move(snapshot);
+  config_ = config;
+  retire(*previous);
+  previous.reset();
+  syncHealthChecks();
+  restartDnsTimer();
+  admin_handler_->setToken(config_->admin.token);
+  log::setLogLevel(config_->log_level);
+  metrics_.countReload(true);
+  metrics_.setGeneration(snapshot_->generation);
+  writePortsFile(ports);
+
+  const std::string summary = "generation " + std::to_string(snapshot_->generation) + ": " +
+                              plan.summary();
+  log::logf(config::LogLevel::kInfo, "%s: reloaded, %s", trigger.c_str(), summary.c_str());
+  if (!plan.needs_restart.empty()) {
+    log::logf(config::LogLevel::kWarn, "%s: kept the running value of settings a reload "
+              "cannot change; restart to apply them", trigger.c_str());
+  }
+  return {true, "reloaded: " + summary};
+}
+
+void App::retire(const exchange::Snapshot& previous) {
+  for (const auto& [name, runtime] : previous.upstreams) {
+    auto found = snapshot_->upstreams.find(name);
+    if (found != snapshot_->upstreams.end() && found->second == runtime) continue;
+    retired_upstreams_.push_back(Retired{name, runtime});
+  }
+  for (const auto& l : previous.config->listeners) {
+    if (config_->findListener(l.name) == nullptr) retired_listeners_.push_back(l.name);
+  }
+  if (!retired_upstreams_.empty() || !retired_listeners_.empty()) retire_timer_->start(kRetirePoll);
+}
+
+void App::removeDrainedSeries() {
+  // An upstream's series go only once no runtime of that name is left but the current
+  // one: requests in flight on an older generation still count into them.
+  std::map<std::string, bool> still_used;
+  for (const auto& r : retired_upstreams_) still_used[r.name] |= !r.runtime.expired();
+  for (const auto& [name, used] : still_used) {
+    if (used) continue;
+    if (snapshot_->upstreams.count(name)) {
+      policy_metrics_.prune(name);
+    } else {
+      metrics_.removeUpstream(name);
+      policy_metrics_.remove(name);
+    }
+  }
+  std::erase_if(retired_upstreams_, [&](const Retired& r) { return !still_used[r.name]; });
+  // A removed listener's gauge goes once its last connection closed.
+  std::erase_if(retired_listeners_, [this](const std::string& name) {
+    if (config_->findListener(name) != nullptr) return true;
+    if (metrics_.downstreamConnections(name).Value() != 0) return false;
+    metrics_.removeListener(name);
+    return true;
+  });
+  if (!retired_upstreams_.empty() || !retired_listeners_.empty()) retire_timer_->start(kRetirePoll);
+}
+
+// ---- Drain and stop (DESIGN §7) ----
+
+void App::onSignal(const char* name) {
+  if (draining_ || stopping_) {
+    log::logf(config::LogLevel::kWarn, "%s again: exiting now", name);
     if (access_log_) access_log_->flush();
     std::_Exit(0);
   }
-  stopping_ = true;
+  beginDrain(name);
+}
+
+void App::beginDrain(const std::string& why) {
+  draining_ = true;
   admin_handler_->setReady(false);
-  log::logf(config::LogLevel::kInfo, "%s: finishing in-flight requests (at most %lld ms)", why,
+  metrics_.setDraining(true);
+  for (auto& w : workers_) w->beginDrain();
+  drain_started_ = io::LoopClock().now();
+  quiet_since_ = drain_started_;
+  accepted_seen_ = 0;
+  for (auto& w : workers_) accepted_seen_ += w->acceptedCount();
+  log::logf(config::LogLevel::kInfo,
+            "%s: draining: /ready is 503; serving the app until it is quiet for %lld ms "
+            "(at most %lld ms)",
+            why.c_str(), static_cast<long long>(toMillis(config_->drain.grace)),
             static_cast<long long>(toMillis(config_->drain.timeout)));
-  for (auto& w : workers_) w->stop(config_->drain.timeout);
+  drain_timer_ = std::make_unique<io::Timer>(loop_, [this] { checkDrain(); });
+  checkDrain();
+}
+
+void App::checkDrain() {
+  const MonoTime now = io::LoopClock().now();
+  size_t connections = 0;
+  uint64_t accepted = 0;
+  for (auto& w : workers_) {
+    connections += w->sessionCount();
+    accepted += w->acceptedCount();
+  }
+  // A connection that came and went between two checks still breaks the quiet.
+  if (connections > 0 || accepted != accepted_seen_) quiet_since_ = now;
+  accepted_seen_ = accepted;
+  const Duration elapsed = now - drain_started_;
+  if (now - quiet_since_ >= config_->drain.grace) {
+    log::logf(config::LogLevel::kInfo, "drained: quiet for %lld ms; stopping",
+              static_cast<long long>(toMillis(now - quiet_since_)));
+    stopWorkers(config_->drain.timeout - elapsed);
+    return;
+  }
+  if (elapsed >= config_->drain.timeout) {
+    log::logf(config::LogLevel::kWarn,
+              "drain timeout (%lld ms): closing %zu connection(s) from the app",
+              static_cast<long long>(toMillis(config_->drain.timeout)), connections);
+    stopWorkers(Duration::zero());
+    return;
+  }
+  drain_timer_->start(std::min(kDrainPoll, config_->drain.timeout - elapsed));
+}
+
+void App::stopWorkers(Duration timeout) {
+  stopping_ = true;
+  drain_timer_.reset();
+  for (auto& w : workers_) w->stop(std::max(timeout, Duration::zero()));
 }
 
 void App::onWorkerExited() {
@@ -184,6 +442,9 @@ void App::onWorkerExited() {
   dns_timer_.reset();
   health_checkers_.clear();
   signals_.clear();
+  config_watcher_.reset();
+  config_settle_timer_.reset();
+  retire_timer_.reset();
   admin_server_->close();
 }
 

@@ -1,9 +1,10 @@
 #pragma once
-// The main thread (DESIGN §3): builds the snapshot from the config, binds every listener,
-// runs the admin port, signals, DNS refresh and health checks, and drives start and stop
-// (DESIGN §7).
+// The main thread (DESIGN §3): builds config generations, binds every listener, runs the
+// admin port, signals, the config watcher, DNS refresh and health checks, and drives start,
+// reload and drain (DESIGN §7).
 
 #include <atomic>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -14,6 +15,7 @@
 #include "proxy/app/worker.h"
 #include "proxy/config/schema.h"
 #include "proxy/exchange/snapshot.h"
+#include "proxy/io/directory_watcher.h"
 #include "proxy/io/loop.h"
 #include "proxy/io/signals.h"
 #include "proxy/io/timer.h"
@@ -30,6 +32,11 @@ struct AppOptions {
   std::optional<config::LogLevel> log_level;  // --log-level, which wins over every reload
 };
 
+struct ReloadResult {
+  bool applied = false;
+  std::string message;  // the change summary, or every error (one per line)
+};
+
 class App {
  public:
   App(config::Config config, AppOptions options);
@@ -39,12 +46,27 @@ class App {
 
  private:
   std::string start();
-  std::shared_ptr<exchange::Snapshot> buildSnapshot();
-  void resolveEndpointsNow();
+  void addAdminRoutes();
+  void watchConfigFile();
+  // Builds a generation of `config`, taking over the runtimes of upstreams that did not
+  // change from `previous` (null at start).
+  std::shared_ptr<exchange::Snapshot> buildSnapshot(std::shared_ptr<const config::Config> config,
+                                                    const exchange::Snapshot* previous);
+  void resolveEndpointsNow(const exchange::Snapshot& snapshot);
   void refreshDns();
-  void startHealthChecks();
+  void restartDnsTimer();
+  void syncHealthChecks();
   void writePortsFile(const std::vector<uint16_t>& ports);
-  void beginStop(const char* why);
+
+  ReloadResult reload(const std::string& trigger);
+  void reloadIfFileChanged();
+  void retire(const exchange::Snapshot& previous);
+  void removeDrainedSeries();
+
+  void onSignal(const char* name);
+  void beginDrain(const std::string& why);
+  void checkDrain();
+  void stopWorkers(Duration timeout);
   void onWorkerExited();
 
   std::shared_ptr<const config::Config> config_;
@@ -59,9 +81,28 @@ class App {
   std::vector<std::unique_ptr<Worker>> workers_;
   std::vector<std::unique_ptr<io::SignalWatcher>> signals_;
   std::unique_ptr<io::Timer> dns_timer_;
-  std::vector<std::unique_ptr<upstream::HealthChecker>> health_checkers_;
-  std::atomic<int> workers_running_{0};
+  std::map<std::string, std::unique_ptr<upstream::HealthChecker>> health_checkers_;
+
+  // Reload.
+  std::unique_ptr<io::DirectoryWatcher> config_watcher_;
+  std::unique_ptr<io::Timer> config_settle_timer_;  // a burst of file events = one reload
+  std::string last_config_text_;                    // of the last load attempted
+  struct Retired {
+    std::string name;
+    std::weak_ptr<upstream::Upstream> runtime;
+  };
+  std::vector<Retired> retired_upstreams_;        // series removed once these are gone
+  std::vector<std::string> retired_listeners_;
+  std::unique_ptr<io::Timer> retire_timer_;
+
+  // Drain and stop.
+  std::unique_ptr<io::Timer> drain_timer_;
+  MonoTime drain_started_{};
+  MonoTime quiet_since_{};
+  uint64_t accepted_seen_ = 0;
+  bool draining_ = false;
   bool stopping_ = false;
+  std::atomic<int> workers_running_{0};
   int exit_code_ = 0;
 };
 

@@ -1,33 +1,127 @@
 #include "proxy/app/worker.h"
 
+#include <future>
+
 #include "proxy/log/logger.h"
 #include "proxy/metrics/metrics.h"
 
 namespace outrigger::app {
 
-Worker::Worker(int id, metrics::Metrics& metrics, log::AccessLog* access_log,
-               std::shared_ptr<const exchange::Snapshot> snapshot)
-    : id_(id), random_(entropySeed()), context_{loop_,   clock_,     random_,
-                                                metrics, access_log, std::move(snapshot),
-                                                {}} {}
+Worker::Worker(int id, metrics::Metrics& metrics, log::AccessLog* access_log)
+    : id_(id),
+      random_(entropySeed()),
+      context_{loop_, clock_, random_, metrics, access_log, nullptr, {}, false} {}
 
 Worker::~Worker() { join(); }
 
-std::string Worker::bind(std::vector<uint16_t>& ports) {
-  const auto& listeners = context_.snapshot->config->listeners;
-  ports.resize(listeners.size(), 0);
-  for (size_t i = 0; i < listeners.size(); ++i) {
-    const auto& cfg = listeners[i];
-    auto listener = std::make_unique<io::TcpListener>(
-        loop_, [this, i](std::unique_ptr<io::TcpStream> s) { accept(i, std::move(s)); });
+void Worker::onLoop(const std::function<void()>& fn) {
+  if (!thread_.joinable()) {
+    fn();
+    return;
+  }
+  std::promise<void> done;
+  std::future<void> finished = done.get_future();
+  loop_.post([&fn, &done] {
+    fn();
+    done.set_value();
+  });
+  finished.wait();
+}
+
+std::string Worker::prepare(std::shared_ptr<const exchange::Snapshot> next,
+                            std::vector<uint16_t>& ports) {
+  std::string error;
+  onLoop([&] {
+    error = bindNew(*next, ports);
+    if (error.empty()) next_ = std::move(next);
+  });
+  return error;
+}
+
+std::string Worker::bindNew(const exchange::Snapshot& next, std::vector<uint16_t>& ports) {
+  const auto& wanted = next.config->listeners;
+  ports.resize(wanted.size(), 0);
+  prepared_.clear();
+  for (size_t i = 0; i < wanted.size(); ++i) {
+    const config::ListenerConfig& cfg = wanted[i];
+    bool serving = false;
+    for (const auto& slot : listeners_) {
+      if (slot->name == cfg.name && slot->listen == cfg.listen) {
+        ports[i] = slot->socket->port();
+        serving = true;
+      }
+    }
+    if (serving) continue;
+    auto slot = std::make_unique<ListenerSlot>();
+    slot->name = cfg.name;
+    slot->listen = cfg.listen;
+    slot->connections = &context_.metrics.downstreamConnections(cfg.name);
+    ListenerSlot* raw = slot.get();
+    slot->socket = std::make_unique<io::TcpListener>(
+        loop_, [this, raw](std::unique_ptr<io::TcpStream> s) { accept(*raw, std::move(s)); });
     const uint16_t port = ports[i] != 0 ? ports[i] : cfg.listen.port;
-    std::string error = listener->listen(cfg.listen.host, port, /*reuse_port=*/true);
-    if (!error.empty()) return "listener " + cfg.name + ": " + error;
-    ports[i] = listener->port();
-    listeners_.push_back(std::move(listener));
-    connection_gauges_.push_back(&context_.metrics.downstreamConnections(cfg.name));
+    std::string error = slot->socket->listen(cfg.listen.host, port, /*reuse_port=*/true);
+    if (!error.empty()) {
+      prepared_.clear();
+      return "listener " + cfg.name + ": " + error;
+    }
+    ports[i] = slot->socket->port();
+    prepared_.push_back(std::move(slot));
   }
   return "";
+}
+
+void Worker::commit() {
+  onLoop([this] {
+    std::shared_ptr<const exchange::Snapshot> previous = std::move(context_.snapshot);
+    context_.snapshot = std::move(next_);
+    const config::Config& config = *context_.snapshot->config;
+
+    std::vector<std::unique_ptr<ListenerSlot>> serving;
+    auto take = [&serving](std::vector<std::unique_ptr<ListenerSlot>>& from,
+                           const config::ListenerConfig& cfg) {
+      for (auto& slot : from) {
+        if (slot && slot->name == cfg.name && slot->listen == cfg.listen) {
+          serving.push_back(std::move(slot));
+          return true;
+        }
+      }
+      return false;
+    };
+    for (const auto& cfg : config.listeners) {
+      if (!take(listeners_, cfg)) take(prepared_, cfg);
+    }
+    // What is left in listeners_ was removed (or moved to another address): its socket
+    // closes, and its connections finish their current request and close. Those whose
+    // listener is gone for good keep the generation they had, routes and all.
+    std::vector<exchange::DownstreamSession*> retiring;
+    for (auto& entry : sessions_) {
+      bool removed = false;
+      for (const auto& slot : listeners_) removed |= slot && entry.slot == slot.get();
+      if (!removed) continue;
+      entry.slot = nullptr;
+      if (config.findListener(entry.session->listenerName()) == nullptr) {
+        entry.session->pin(previous);
+      }
+      retiring.push_back(entry.session.get());
+    }
+    listeners_ = std::move(serving);
+    prepared_.clear();
+    for (auto* session : retiring) session->closeWhenIdle();
+    // Connections that arrived on a new listener between prepare() and now.
+    for (auto& slot : listeners_) {
+      auto waiting = std::move(slot->waiting);
+      for (auto& stream : waiting) accept(*slot, std::move(stream));
+    }
+    context_.retainUpstreamsOf(*context_.snapshot);
+  });
+}
+
+void Worker::abort() {
+  onLoop([this] {
+    prepared_.clear();
+    next_.reset();
+  });
 }
 
 void Worker::start(std::function<void()> on_exit) {
@@ -41,6 +135,10 @@ void Worker::start(std::function<void()> on_exit) {
   });
 }
 
+void Worker::beginDrain() {
+  loop_.post([this] { context_.draining = true; });
+}
+
 void Worker::stop(Duration timeout) {
   loop_.post([this, timeout] { beginStop(timeout); });
 }
@@ -49,16 +147,23 @@ void Worker::join() {
   if (thread_.joinable()) thread_.join();
 }
 
-void Worker::accept(size_t listener_index, std::unique_ptr<io::TcpStream> stream) {
+void Worker::accept(ListenerSlot& slot, std::unique_ptr<io::TcpStream> stream) {
   if (stopping_) return;  // dropping the stream closes it
-  const auto& cfg = context_.snapshot->config->listeners[listener_index];
-  exchange::ListenerInfo info{&cfg, listener_index, connection_gauges_[listener_index]};
+  size_t index = 0;
+  const config::ListenerConfig* cfg = context_.snapshot->findListener(slot.name, &index);
+  if (cfg == nullptr) {
+    // A listener prepare() bound for a generation not committed yet.
+    slot.waiting.push_back(std::move(stream));
+    return;
+  }
+  accepted_count_++;
+  exchange::ListenerInfo info{cfg, index, slot.connections};
   auto session = std::make_unique<exchange::DownstreamSession>(
       context_, info, std::move(stream), [this](exchange::DownstreamSession& closed) {
         // Freed on the next turn: we are inside the session's own call stack.
         for (auto it = sessions_.begin(); it != sessions_.end(); ++it) {
-          if (it->get() == &closed) {
-            auto dead = std::shared_ptr<exchange::DownstreamSession>(std::move(*it));
+          if (it->session.get() == &closed) {
+            auto dead = std::shared_ptr<exchange::DownstreamSession>(std::move(it->session));
             sessions_.erase(it);
             session_count_--;
             loop_.defer([dead] {});
@@ -68,7 +173,7 @@ void Worker::accept(size_t listener_index, std::unique_ptr<io::TcpStream> stream
         if (stopping_) loop_.defer([this] { maybeFinish(); });
       });
   exchange::DownstreamSession& ref = *session;
-  sessions_.push_back(std::move(session));
+  sessions_.push_back(SessionEntry{&slot, std::move(session)});
   session_count_++;
   ref.start();
 }
@@ -77,6 +182,12 @@ void Worker::beginStop(Duration timeout) {
   if (stopping_) return;
   stopping_ = true;
   listeners_.clear();  // stop accepting: closes the listening sockets
+  prepared_.clear();
+  if (timeout <= Duration::zero()) {
+    // Out of time (the drain timeout passed): close everything now, without lingering.
+    finish();
+    return;
+  }
   stop_timer_ = std::make_unique<io::Timer>(loop_, [this] {
     log::logf(config::LogLevel::kWarn,
               "worker %d: %zu connections still busy after the drain timeout; closing", id_,
@@ -86,7 +197,7 @@ void Worker::beginStop(Duration timeout) {
   stop_timer_->start(timeout);
   // Idle keep-alive connections close now; busy ones after their current response.
   std::vector<exchange::DownstreamSession*> all;
-  for (auto& s : sessions_) all.push_back(s.get());
+  for (auto& entry : sessions_) all.push_back(entry.session.get());
   for (auto* s : all) s->closeWhenIdle();
   maybeFinish();
 }
@@ -100,9 +211,12 @@ void Worker::finish() {
   finished_ = true;
   stop_timer_.reset();
   listeners_.clear();
+  prepared_.clear();
   sessions_.clear();  // closes any session still open
   session_count_ = 0;
   context_.upstreams.clear();  // closes pooled connections
+  // Connections closed gracefully a moment ago need not hold the exit for their linger.
+  io::TcpStream::abandonLingering();
 }
 
 }  // namespace outrigger::app

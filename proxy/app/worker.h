@@ -2,6 +2,10 @@
 // One worker (DESIGN §3): its own thread, loop, listening sockets (SO_REUSEPORT), client
 // sessions and upstream connection pools. Nothing here is shared with other workers on
 // the request path.
+//
+// Config generations arrive in two steps, so that a reload either applies everywhere or
+// nowhere: prepare() binds the listeners the new snapshot adds (a bind error aborts the
+// reload), then commit() serves the new snapshot, keeping every unchanged listener's socket.
 
 #include <atomic>
 #include <functional>
@@ -24,25 +28,54 @@ namespace outrigger::app {
 
 class Worker {
  public:
-  Worker(int id, metrics::Metrics& metrics, log::AccessLog* access_log,
-         std::shared_ptr<const exchange::Snapshot> snapshot);
+  Worker(int id, metrics::Metrics& metrics, log::AccessLog* access_log);
   ~Worker();
   Worker(const Worker&) = delete;
   Worker& operator=(const Worker&) = delete;
 
-  // Binds every listener on this worker's loop; called on the main thread before start().
-  // ports[i] is the port for listener i: 0 means "as configured" (and is replaced by the
-  // port actually bound, so later workers share a port-0 listener's port).
-  std::string bind(std::vector<uint16_t>& ports);
+  // Binds every listener of `next` this worker does not serve yet (same name and address
+  // = the same listener), without accepting on it. ports[i] is the port for listener i of
+  // `next`: 0 means "as configured", and is replaced by the port bound, so later workers
+  // share a port-0 listener's port. Called from the main thread; runs on the worker's loop
+  // once it started, and blocks until done. On error nothing changes.
+  std::string prepare(std::shared_ptr<const exchange::Snapshot> next, std::vector<uint16_t>& ports);
+  // Serves the prepared snapshot: new requests use it; listeners it lacks close, and their
+  // connections finish what they are doing and close. Blocks like prepare().
+  void commit();
+  // Forgets a prepared snapshot and closes the sockets prepare() bound. Blocks likewise.
+  void abort();
+
   void start(std::function<void()> on_exit);
+  // Thread-safe. Sidecar drain (DESIGN §7): keep accepting and serving, but every response
+  // asks the app to reconnect (Connection: close), so connections wind down.
+  void beginDrain();
   // Thread-safe. Stops accepting, lets in-flight requests finish (closing idle
   // connections at once), and ends the thread once no session is left or after timeout.
   void stop(Duration timeout);
   void join();
+
+  // Read from the main thread while draining, to tell when the app has gone quiet.
   size_t sessionCount() const { return session_count_.load(); }
+  uint64_t acceptedCount() const { return accepted_count_.load(); }
 
  private:
-  void accept(size_t listener_index, std::unique_ptr<io::TcpStream> stream);
+  struct ListenerSlot {
+    std::string name;
+    config::HostPort listen;  // as configured: a port-0 listener stays the same listener
+    std::unique_ptr<io::TcpListener> socket;
+    prometheus::Gauge* connections;
+    // Accepted after prepare() bound the socket, before commit() made it serve.
+    std::vector<std::unique_ptr<io::TcpStream>> waiting;
+  };
+  struct SessionEntry {
+    ListenerSlot* slot;  // the listener that accepted it; null once that one is removed
+    std::unique_ptr<exchange::DownstreamSession> session;
+  };
+
+  // Runs fn on the worker's loop (directly before the thread started) and waits for it.
+  void onLoop(const std::function<void()>& fn);
+  std::string bindNew(const exchange::Snapshot& next, std::vector<uint16_t>& ports);
+  void accept(ListenerSlot& slot, std::unique_ptr<io::TcpStream> stream);
   void beginStop(Duration timeout);
   void maybeFinish();
   void finish();
@@ -52,10 +85,12 @@ class Worker {
   io::LoopClock clock_;
   FastRandom random_;
   exchange::WorkerContext context_;
-  std::vector<std::unique_ptr<io::TcpListener>> listeners_;
-  std::vector<prometheus::Gauge*> connection_gauges_;
-  std::list<std::unique_ptr<exchange::DownstreamSession>> sessions_;
+  std::vector<std::unique_ptr<ListenerSlot>> listeners_;  // serving
+  std::vector<std::unique_ptr<ListenerSlot>> prepared_;   // bound by prepare(), not serving
+  std::shared_ptr<const exchange::Snapshot> next_;
+  std::list<SessionEntry> sessions_;
   std::atomic<size_t> session_count_{0};
+  std::atomic<uint64_t> accepted_count_{0};
   std::unique_ptr<io::Timer> stop_timer_;
   bool stopping_ = false;
   bool finished_ = false;

@@ -24,6 +24,7 @@ struct HostPort {
 
 struct AdminConfig {
   HostPort listen{"127.0.0.1", 9901, "127.0.0.1:9901"};
+  std::string token;  // "" = none; lets non-loopback callers use POST /reload and /drain
 
   friend bool operator==(const AdminConfig&, const AdminConfig&) = default;
 };
@@ -113,6 +114,15 @@ struct Config {
   DrainConfig drain;
   std::vector<ListenerConfig> listeners;
   std::vector<UpstreamConfig> upstreams;  // in file order
+
+  const ListenerConfig* findListener(const std::string& name, size_t* index = nullptr) const {
+    for (size_t i = 0; i < listeners.size(); ++i) {
+      if (listeners[i].name != name) continue;
+      if (index != nullptr) *index = i;
+      return &listeners[i];
+    }
+    return nullptr;
+  }
 
   const UpstreamConfig* findUpstream(const std::string& name) const {
     for (const auto& u : upstreams)

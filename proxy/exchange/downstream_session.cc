@@ -29,6 +29,8 @@ DownstreamSession::DownstreamSession(WorkerContext& context, ListenerInfo listen
                if (exchange_ == nullptr) close(true);
              }),
       alive_(std::make_shared<bool>(true)) {
+  listener_owner_ = context.snapshot->config;
+  listener_generation_ = context.snapshot->generation;
   stream_->setHandler(this);
   client_ip_ = stream_->peerAddress().ip();
 }
@@ -48,6 +50,7 @@ void DownstreamSession::start() {
 
 void DownstreamSession::closeWhenIdle() {
   close_requested_ = true;
+  if (exchange_ != nullptr && !exchange_done_) exchange_->closeAfterResponse();
   if (exchange_ == nullptr && !head_in_progress_) close(true);
 }
 
@@ -90,10 +93,27 @@ http::ParserAction DownstreamSession::onRequestHead(http::RequestHead& head) {
   timer_.stop();
   waiting_for_exchange_ = false;
   exchange_done_ = false;
-  exchange_ = std::make_unique<Exchange>(context_, *this, listener_, client_ip_, std::move(head),
-                                         context_.clock.now());
+  std::shared_ptr<const Snapshot> generation = generationForRequest();
+  exchange_ = std::make_unique<Exchange>(context_, *this, std::move(generation), listener_,
+                                         client_ip_, std::move(head), context_.clock.now());
+  if (close_requested_ || context_.draining) exchange_->closeAfterResponse();
   exchange_->start();
   return http::ParserAction::kContinue;
+}
+
+std::shared_ptr<const Snapshot> DownstreamSession::generationForRequest() {
+  if (pinned_) return pinned_;
+  const std::shared_ptr<const Snapshot>& newest = context_.snapshot;
+  if (newest->generation != listener_generation_) {
+    size_t index = 0;
+    if (const config::ListenerConfig* cfg = newest->findListener(listener_.config->name, &index)) {
+      listener_.config = cfg;
+      listener_.index = index;
+      listener_owner_ = newest->config;
+      listener_generation_ = newest->generation;
+    }
+  }
+  return newest;
 }
 
 http::ParserAction DownstreamSession::onRequestBody(std::string_view chunk) {

@@ -18,11 +18,12 @@ constexpr int kMaxStaleConnectionRetries = 3;
 
 }  // namespace
 
-Exchange::Exchange(WorkerContext& context, ExchangeOwner& owner, ListenerInfo listener,
+Exchange::Exchange(WorkerContext& context, ExchangeOwner& owner,
+                   std::shared_ptr<const Snapshot> snapshot, ListenerInfo listener,
                    std::string client_ip, http::RequestHead head, MonoTime started)
     : context_(context),
       owner_(owner),
-      snapshot_(context.snapshot),
+      snapshot_(std::move(snapshot)),
       listener_(listener),
       client_ip_(std::move(client_ip)),
       request_(std::move(head)),
@@ -47,7 +48,7 @@ void Exchange::start() {
     replyLocally(http::LocalReason::kNoRoute);
     return;
   }
-  upstream_ = &context_.upstreamFor(found->second);
+  upstream_ = context_.upstreamFor(found->second);
   policies_ = &upstream_->upstream->policies();
   readAppLimits();
   admit();

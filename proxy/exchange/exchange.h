@@ -56,7 +56,9 @@ class Exchange final : public io::StreamHandler,
                        public http::ResponseHandler,
                        public upstream::PoolWaiter {
  public:
-  Exchange(WorkerContext& context, ExchangeOwner& owner, ListenerInfo listener,
+  // `snapshot` is the generation this request runs on until it ends; `listener` is in it.
+  Exchange(WorkerContext& context, ExchangeOwner& owner,
+           std::shared_ptr<const Snapshot> snapshot, ListenerInfo listener,
            std::string client_ip, http::RequestHead head, MonoTime started);
   ~Exchange() override;
   Exchange(const Exchange&) = delete;
@@ -71,6 +73,8 @@ class Exchange final : public io::StreamHandler,
   // Every byte queued to the client was written.
   void onClientDrained();
   bool finished() const { return phase_ == Phase::kDone; }
+  // The connection will close after this response: tell the app (Connection: close).
+  void closeAfterResponse() { close_after_response_ = true; }
 
  private:
   enum class Phase {
@@ -145,7 +149,7 @@ class Exchange final : public io::StreamHandler,
   http::RequestHead request_;
   std::string request_id_;
   const config::RouteConfig* route_ = nullptr;
-  WorkerUpstream* upstream_ = nullptr;
+  std::shared_ptr<WorkerUpstream> upstream_;
   Phase phase_ = Phase::kStarting;
 
   MonoTime started_;

@@ -39,13 +39,32 @@ struct WorkerContext {
   Random& random;
   metrics::Metrics& metrics;
   log::AccessLog* access_log;  // null when access_log is off
-  std::shared_ptr<const Snapshot> snapshot;
-  std::unordered_map<const upstream::Upstream*, std::unique_ptr<WorkerUpstream>> upstreams;
+  std::shared_ptr<const Snapshot> snapshot;  // the newest generation
+  // Pools of the upstreams the newest generation has. An exchange holds its own reference,
+  // so a pool outlives a reload that drops its upstream until its last exchange ends.
+  std::unordered_map<const upstream::Upstream*, std::shared_ptr<WorkerUpstream>> upstreams;
+  bool draining = false;  // sidecar drain: every response asks the app to reconnect
 
-  WorkerUpstream& upstreamFor(const std::shared_ptr<upstream::Upstream>& shared) {
-    auto& slot = upstreams[shared.get()];
-    if (!slot) slot = std::make_unique<WorkerUpstream>(loop, clock, random, shared);
-    return *slot;
+  std::shared_ptr<WorkerUpstream> upstreamFor(const std::shared_ptr<upstream::Upstream>& shared) {
+    auto found = upstreams.find(shared.get());
+    if (found != upstreams.end()) return found->second;
+    auto fresh = std::make_shared<WorkerUpstream>(loop, clock, random, shared);
+    // An exchange still on an older generation gets a pool of its own, not cached: caching
+    // it would keep a retired upstream alive after that exchange ends.
+    auto current = snapshot->upstreams.find(shared->name());
+    if (current != snapshot->upstreams.end() && current->second == shared) {
+      upstreams.emplace(shared.get(), fresh);
+    }
+    return fresh;
+  }
+
+  // Drops the pools of upstreams `generation` no longer has (idle connections close now).
+  void retainUpstreamsOf(const Snapshot& generation) {
+    for (auto it = upstreams.begin(); it != upstreams.end();) {
+      auto current = generation.upstreams.find(it->second->upstream->name());
+      const bool kept = current != generation.upstreams.end() && current->second.get() == it->first;
+      it = kept ? std::next(it) : upstreams.erase(it);
+    }
   }
 };
 

@@ -4,6 +4,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <set>
 
 namespace outrigger::io {
 namespace {
@@ -16,6 +17,9 @@ constexpr uint64_t kLingerMillis = 2000;
 thread_local char tReadBuffer[kReadBufferSize];
 
 }  // namespace
+
+// Streams of this thread's loop lingering after a graceful close, for abandonLingering().
+thread_local std::set<TcpStream::Impl*> tLingering;
 
 struct TcpStream::Impl {
   uv_tcp_t tcp;
@@ -51,6 +55,7 @@ struct TcpStream::Impl {
     if (closing) return;
     closing = true;
     handler = nullptr;
+    tLingering.erase(this);
     if (linger_timer_open) uv_close(reinterpret_cast<uv_handle_t*>(&linger_timer), onClosed);
     if (reset_on_close && uv_is_active(handle())) {
       if (uv_tcp_close_reset(&tcp, onClosed) == 0) return;
@@ -155,6 +160,7 @@ struct TcpStream::Impl {
     self->linger_timer.data = self;
     self->linger_timer_open = true;
     self->open_handles++;
+    tLingering.insert(self);
     uv_timer_start(
         &self->linger_timer, [](uv_timer_t* t) { static_cast<Impl*>(t->data)->close(); },
         kLingerMillis, 0);
@@ -275,5 +281,10 @@ int TcpStream::acceptFrom(uv_stream_t* server) {
 
 std::string errorName(int error) { return uv_err_name(error); }
 std::string errorMessage(int error) { return uv_strerror(error); }
+
+void TcpStream::abandonLingering() {
+  const std::vector<Impl*> lingering(tLingering.begin(), tLingering.end());
+  for (Impl* impl : lingering) impl->close();  // close() takes each out of tLingering
+}
 
 }  // namespace outrigger::io

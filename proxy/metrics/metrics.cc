@@ -169,6 +169,19 @@ Metrics::Metrics()
                                  "outrigger_downstream_connections",
                                  "Open connections from the application, by listener.")),
       no_upstream_(new UpstreamMetrics(families_, "", /*exported=*/false)) {
+  auto& reloads = registerFamily(prometheus::BuildCounter(), registry_,
+                                 "outrigger_config_reloads_total",
+                                 "Configuration reloads, by result (success or failure).");
+  reload_success_ = &reloads.Add({{"result", "success"}});
+  reload_failure_ = &reloads.Add({{"result", "failure"}});
+  generation_ = &registerFamily(prometheus::BuildGauge(), registry_, "outrigger_config_generation",
+                                "The configuration generation serving new requests: 1 at "
+                                "start, one more per applied reload.")
+                     .Add({});
+  generation_->Set(1);
+  draining_ = &registerFamily(prometheus::BuildGauge(), registry_, "outrigger_draining",
+                              "1 while draining for shutdown (/ready answers 503), else 0.")
+                   .Add({});
   registerFamily(prometheus::BuildGauge(), registry_, "outrigger_build_info",
                  "Build information; the value is always 1.")
       .Add({{"version", OUTRIGGER_VERSION}})

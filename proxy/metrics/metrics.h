@@ -127,6 +127,11 @@ class Metrics {
   // The Prometheus text exposition (format 0.0.4) of every family, plus process metrics.
   std::string serialize() const;
 
+  // outrigger_config_reloads_total{result}, outrigger_config_generation, outrigger_draining.
+  void countReload(bool applied) { (applied ? reload_success_ : reload_failure_)->Increment(); }
+  void setGeneration(uint64_t generation) { generation_->Set(static_cast<double>(generation)); }
+  void setDraining(bool draining) { draining_->Set(draining ? 1 : 0); }
+
   // For families that other modules register once at startup.
   prometheus::Registry& registry() { return registry_; }
 
@@ -135,6 +140,10 @@ class Metrics {
   UpstreamFamilies families_;
   prometheus::Family<prometheus::Gauge>& downstream_;
   ProcessCollector process_;
+  prometheus::Counter* reload_success_;
+  prometheus::Counter* reload_failure_;
+  prometheus::Gauge* generation_;
+  prometheus::Gauge* draining_;
 
   std::mutex mutex_;
   std::map<std::string, std::unique_ptr<UpstreamMetrics>> upstreams_;

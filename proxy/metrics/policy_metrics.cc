@@ -1,5 +1,7 @@
 #include "proxy/metrics/policy_metrics.h"
 
+#include <set>
+
 namespace outrigger::metrics {
 namespace {
 
@@ -54,8 +56,11 @@ PolicyMetrics::PolicyMetrics(prometheus::Registry& registry)
 UpstreamPolicyMetrics& PolicyMetrics::upstream(const std::string& name,
                                                const std::vector<std::string>& endpoints) {
   std::lock_guard<std::mutex> lock(mutex_);
-  auto& slot = upstreams_[name];
-  if (slot) return *slot;
+  auto& generations = upstreams_[name];
+  if (!generations.empty() && generations.back()->endpoints == endpoints) {
+    return *generations.back();
+  }
+  std::unique_ptr<UpstreamPolicyMetrics> slot;
   const prometheus::Labels labels{{"upstream", name}};
   auto with = [&name](const char* key, const std::string& value) {
     return prometheus::Labels{{"upstream", name}, {key, value}};
@@ -74,20 +79,23 @@ UpstreamPolicyMetrics& PolicyMetrics::upstream(const std::string& name,
        &shadow_rejections_.Add(with("policy", "bulkhead"))},
       {},
       health_panic_.Add(labels),
-      {}});
+      {},
+      endpoints});
   for (const auto& endpoint : endpoints) {
     slot->endpoint_ejected.push_back(&endpoint_ejected_.Add(with("endpoint", endpoint)));
     slot->endpoint_healthy.push_back(&endpoint_healthy_.Add(with("endpoint", endpoint)));
     slot->endpoint_healthy.back()->Set(1);
   }
-  return *slot;
+  generations.push_back(std::move(slot));
+  return *generations.back();
 }
 
 void PolicyMetrics::remove(const std::string& name) {
   std::lock_guard<std::mutex> lock(mutex_);
   auto it = upstreams_.find(name);
   if (it == upstreams_.end()) return;
-  UpstreamPolicyMetrics& m = *it->second;
+  // Every generation shares the per-upstream series; remove them once.
+  UpstreamPolicyMetrics& m = *it->second.back();
   retries_.Remove(&m.retries);
   budget_exhausted_.Remove(&m.retry_budget_exhausted);
   breaker_state_.Remove(&m.breaker_state);
@@ -96,10 +104,41 @@ void PolicyMetrics::remove(const std::string& name) {
   bulkhead_queued_.Remove(&m.bulkhead_queued);
   for (auto* c : m.fallbacks) fallbacks_.Remove(c);
   for (auto* c : m.shadow_rejections) shadow_rejections_.Remove(c);
-  for (auto* g : m.endpoint_ejected) endpoint_ejected_.Remove(g);
   health_panic_.Remove(&m.health_panic);
-  for (auto* g : m.endpoint_healthy) endpoint_healthy_.Remove(g);
+  std::set<prometheus::Gauge*> endpoint_series;
+  for (const auto& generation : it->second) {
+    endpoint_series.insert(generation->endpoint_ejected.begin(), generation->endpoint_ejected.end());
+    for (auto* g : generation->endpoint_healthy) endpoint_series.insert(g);
+  }
+  for (auto* g : endpoint_series) {
+    endpoint_ejected_.Remove(g);
+    endpoint_healthy_.Remove(g);
+  }
   upstreams_.erase(it);
+}
+
+void PolicyMetrics::prune(const std::string& name) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  auto it = upstreams_.find(name);
+  if (it == upstreams_.end() || it->second.size() < 2) return;
+  auto& generations = it->second;
+  const UpstreamPolicyMetrics& newest = *generations.back();
+  std::set<prometheus::Gauge*> kept(newest.endpoint_ejected.begin(), newest.endpoint_ejected.end());
+  kept.insert(newest.endpoint_healthy.begin(), newest.endpoint_healthy.end());
+  std::set<prometheus::Gauge*> dropped;
+  for (size_t i = 0; i + 1 < generations.size(); ++i) {
+    for (auto* g : generations[i]->endpoint_ejected) {
+      if (!kept.count(g)) dropped.insert(g);
+    }
+    for (auto* g : generations[i]->endpoint_healthy) {
+      if (!kept.count(g)) dropped.insert(g);
+    }
+  }
+  for (auto* g : dropped) {
+    endpoint_ejected_.Remove(g);
+    endpoint_healthy_.Remove(g);
+  }
+  generations.erase(generations.begin(), generations.end() - 1);
 }
 
 }  // namespace outrigger::metrics

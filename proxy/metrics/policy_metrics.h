@@ -32,14 +32,21 @@ struct UpstreamPolicyMetrics {
   std::vector<prometheus::Gauge*> endpoint_ejected;       // by endpoint index
   prometheus::Counter& health_panic;  // requests balanced over all endpoints, none healthy
   std::vector<prometheus::Gauge*> endpoint_healthy;       // by endpoint index
+  std::vector<std::string> endpoints;                     // the labels of the two above
 };
 
 class PolicyMetrics {
  public:
   explicit PolicyMetrics(prometheus::Registry& registry);
-  // Created at config time; the address stays valid until remove().
+  // Created at config time; the address stays valid until remove() or prune(). A reload
+  // that changes the upstream's endpoints gets a new object; the series shared by both
+  // (all but the per-endpoint ones) are the same.
   UpstreamPolicyMetrics& upstream(const std::string& name, const std::vector<std::string>& endpoints);
+  // Every series of the upstream goes. Only once no runtime of it is left.
   void remove(const std::string& name);
+  // Keeps only the newest object of the upstream, and drops the series of endpoints it
+  // no longer has. Only once no older runtime of it is left.
+  void prune(const std::string& name);
 
  private:
   prometheus::Family<prometheus::Counter>& retries_;
@@ -54,7 +61,8 @@ class PolicyMetrics {
   prometheus::Family<prometheus::Counter>& health_panic_;
   prometheus::Family<prometheus::Gauge>& endpoint_healthy_;
   std::mutex mutex_;
-  std::unordered_map<std::string, std::unique_ptr<UpstreamPolicyMetrics>> upstreams_;
+  // Per upstream, one object per distinct endpoint list still in use; the newest last.
+  std::unordered_map<std::string, std::vector<std::unique_ptr<UpstreamPolicyMetrics>>> upstreams_;
 };
 
 }  // namespace outrigger::metrics

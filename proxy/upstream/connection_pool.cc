@@ -135,6 +135,7 @@ void ConnectionPool::startConnection(size_t endpoint) {
   c.peer_ = address->toString();
   connecting_[endpoint]++;
   upstream_->metrics().pool_connecting.Increment();  // the constructor's state is kConnecting
+  upstream_->connections(endpoint).connecting.fetch_add(1, std::memory_order_relaxed);
   c.timer_.start(upstream_->config().timeouts.connect);
   c.stream_->connect(*address);
 }
@@ -278,8 +279,24 @@ void ConnectionPool::setState(PooledConnection& c, PooledConnection::State state
     }
     return nullptr;
   };
+  auto& counts = upstream_->connections(c.endpoint());
+  auto count = [&counts](PooledConnection::State s) -> std::atomic<int32_t>* {
+    switch (s) {
+      case PooledConnection::State::kConnecting:
+        return &counts.connecting;
+      case PooledConnection::State::kIdle:
+        return &counts.idle;
+      case PooledConnection::State::kLent:
+        return &counts.active;
+      case PooledConnection::State::kClosed:
+        return nullptr;
+    }
+    return nullptr;
+  };
   if (auto* g = gauge(c.state_)) g->Decrement();
   if (auto* g = gauge(state)) g->Increment();
+  if (auto* n = count(c.state_)) n->fetch_sub(1, std::memory_order_relaxed);
+  if (auto* n = count(state)) n->fetch_add(1, std::memory_order_relaxed);
   c.state_ = state;
 }
 

@@ -12,7 +12,8 @@ Upstream::Upstream(config::UpstreamConfig config, metrics::UpstreamMetrics& metr
       addresses_(config_.endpoints.size()),
       cursor_(config_.endpoints.size(), 0),
       resolved_(new std::atomic<bool>[config_.endpoints.size()]),
-      healthy_(new std::atomic<bool>[config_.endpoints.size()]) {
+      healthy_(new std::atomic<bool>[config_.endpoints.size()]),
+      connections_(new ConnectionCounts[config_.endpoints.size()]) {
   for (size_t i = 0; i < config_.endpoints.size(); ++i) healthy_[i].store(true);
   // Numeric endpoints need no lookup.
   for (size_t i = 0; i < config_.endpoints.size(); ++i) {

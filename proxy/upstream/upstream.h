@@ -45,6 +45,14 @@ class Upstream {
   // a failed lookup must not take a working endpoint away.
   void setAddresses(size_t i, std::vector<io::SocketAddress> addresses);
 
+  // Pool connections to endpoint i, over every worker, by state: for GET /upstreams.
+  struct ConnectionCounts {
+    std::atomic<int32_t> connecting{0};
+    std::atomic<int32_t> idle{0};
+    std::atomic<int32_t> active{0};
+  };
+  ConnectionCounts& connections(size_t i) const { return connections_[i]; }
+
  private:
   config::UpstreamConfig config_;
   metrics::UpstreamMetrics& metrics_;
@@ -56,6 +64,7 @@ class Upstream {
   std::unique_ptr<std::atomic<bool>[]> resolved_;
   std::unique_ptr<std::atomic<bool>[]> healthy_;
   std::atomic<bool> panic_{false};
+  std::unique_ptr<ConnectionCounts[]> connections_;
 };
 
 }  // namespace outrigger::upstream

@@ -19,7 +19,12 @@ double stateValue(policy::BreakerState state) {
 UpstreamPolicies::UpstreamPolicies(std::string upstream, const config::PolicyConfig& config,
                                    size_t endpoints, MonoTime now,
                                    metrics::UpstreamPolicyMetrics& metrics)
-    : upstream_(std::move(upstream)), config_(config), metrics_(metrics) {
+    : upstream_(std::move(upstream)), config_(config), metrics_(metrics), endpoints_(endpoints) {
+  // After a reload that changed the upstream, the series are shared with the runtime it
+  // replaces: show this one's fresh state.
+  metrics_.breaker_state.Set(0);
+  metrics_.bulkhead_active.Set(0);
+  metrics_.bulkhead_queued.Set(0);
   if (config.rate_limit)
     bucket_.emplace(config.rate_limit->requests_per_second, config.rate_limit->burst, now);
   if (config.bulkhead) bulkhead_.emplace(*config.bulkhead);
@@ -208,6 +213,38 @@ bool UpstreamPolicies::endpointEjected(size_t endpoint, MonoTime now) {
   if (!outlier_) return false;
   std::lock_guard<std::mutex> lock(outlier_mutex_);
   return outlier_->isEjected(endpoint, now);
+}
+
+UpstreamPolicies::Status UpstreamPolicies::status(MonoTime now) {
+  Status status;
+  if (breaker_) {
+    std::lock_guard<std::mutex> lock(breaker_mutex_);
+    status.breaker = Status::Breaker{breaker_->state(now), breaker_->openRemaining(now),
+                                     breaker_->windowCounts(now)};
+  }
+  if (bulkhead_) {
+    std::lock_guard<std::mutex> lock(bulkhead_mutex_);
+    status.bulkhead = Status::Bulkhead{bulkhead_->active(), bulkhead_->queued(),
+                                       bulkhead_->config().max_concurrent,
+                                       bulkhead_->config().max_queue};
+  }
+  if (bucket_) {
+    std::lock_guard<std::mutex> lock(rate_mutex_);
+    const auto& rate = *config_.rate_limit;
+    status.rate_limit = Status::RateLimit{bucket_->available(now), rate.requests_per_second,
+                                          rate.burst};
+  }
+  if (outlier_) {
+    std::lock_guard<std::mutex> lock(outlier_mutex_);
+    for (size_t i = 0; i < endpoints_; ++i) {
+      status.ejected_remaining.push_back(outlier_->ejectedRemaining(i, now));
+    }
+  }
+  if (stale_) {
+    std::lock_guard<std::mutex> lock(stale_mutex_);
+    status.stale_entries = stale_->size();
+  }
+  return status;
 }
 
 }  // namespace outrigger::upstream

@@ -81,6 +81,28 @@ class UpstreamPolicies {
   const config::PolicyConfig& config() const { return config_; }
   metrics::UpstreamPolicyMetrics& metrics() { return metrics_; }
 
+  // A consistent-enough picture of every policy, for GET /upstreams. Each policy is read
+  // under its own lock; a policy that is not configured is absent.
+  struct Status {
+    struct Breaker {
+      policy::BreakerState state;
+      Duration open_remaining;
+      policy::CircuitBreaker::Counters window;
+    };
+    struct Bulkhead {
+      uint32_t active, queued, max_concurrent, max_queue;
+    };
+    struct RateLimit {
+      double tokens, requests_per_second, burst;
+    };
+    std::optional<Breaker> breaker;
+    std::optional<Bulkhead> bulkhead;
+    std::optional<RateLimit> rate_limit;
+    std::vector<Duration> ejected_remaining;  // per endpoint; empty without outlier_detection
+    size_t stale_entries = 0;
+  };
+  Status status(MonoTime now);
+
  private:
   struct Waiter {
     io::Loop* loop;
@@ -90,6 +112,7 @@ class UpstreamPolicies {
   std::string upstream_;
   config::PolicyConfig config_;
   metrics::UpstreamPolicyMetrics& metrics_;
+  size_t endpoints_;
 
   std::mutex rate_mutex_;
   std::optional<policy::TokenBucket> bucket_;

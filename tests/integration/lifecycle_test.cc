@@ -76,7 +76,7 @@ TEST_F(LifecycleTest, BindFailureNamesTheAddressAndExits1) {
 }
 
 TEST_F(LifecycleTest, SigtermFinishesInFlightRequestThenExits0) {
-  startProxy("", "", "drain: { timeout: 5s }\n");
+  startProxy("", "", "drain: { grace: 200ms, timeout: 5s }\n");
   auto in_flight =
       std::async(std::launch::async, [this] { return httpRequest(port_, "GET", "/delay/500"); });
   EXPECT_EQ(httpRequest(proxy_->adminPort(), "GET", "/healthz")->status, 200);
@@ -100,7 +100,7 @@ TEST_F(LifecycleTest, AccessLogWritesOneJsonLinePerRequest) {
   ASSERT_TRUE(mock.ok());
   std::string yaml = proxyConfig(mock.address());
   yaml.replace(yaml.find("access_log: { path: off }"), 25,
-               "access_log: { path: " + dir.file("access.log") + " }");
+               "access_log: { path: " + dir.file("access.log") + " }\ndrain: { grace: 50ms }");
   OutriggerProcess proxy(dir, yaml);
   ASSERT_TRUE(proxy.ok()) << proxy.log();
   ASSERT_TRUE(httpRequest(proxy.port("main"), "GET", "/get?q=1", "", {"X-Request-ID: log-me"}));

@@ -6,7 +6,10 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <memory>
+#include <mutex>
+#include <vector>
 #include <string>
 #include <thread>
 
@@ -72,6 +75,63 @@ bool eventually(Cond cond, std::chrono::milliseconds timeout = std::chrono::mill
   }
   return cond();
 }
+
+// Steady traffic from the app while a test reloads or drains: one thread sends over one
+// keep-alive connection (reconnecting only when a response said Connection: close), one
+// opens a new connection per request. Every request must get a complete 200.
+class BackgroundTraffic {
+ public:
+  BackgroundTraffic(uint16_t port, std::string target) : port_(port), target_(std::move(target)) {
+    threads_.emplace_back([this] { keepAliveLoop(); });
+    threads_.emplace_back([this] { newConnectionLoop(); });
+  }
+  ~BackgroundTraffic() { stop(); }
+  void stop() {
+    stop_ = true;
+    for (auto& t : threads_)
+      if (t.joinable()) t.join();
+  }
+  int ok() const { return ok_; }
+  int failed() const { return failed_; }
+  std::string firstFailure() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return first_failure_;
+  }
+
+ private:
+  void record(const std::optional<HttpResponse>& r, const char* how) {
+    if (r && r->status == 200 && r->complete) {
+      ok_++;
+      return;
+    }
+    failed_++;
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (first_failure_.empty()) {
+      first_failure_ = std::string(how) + ": " +
+                       (r ? std::to_string(r->status) + " " + r->body : "no response");
+    }
+  }
+  void keepAliveLoop() {
+    auto c = std::make_unique<HttpConnection>(port_);
+    while (!stop_) {
+      auto r = c->request("GET", target_);
+      record(r, "keep-alive");
+      if (!r || r->header("Connection") == "close") c = std::make_unique<HttpConnection>(port_);
+    }
+  }
+  void newConnectionLoop() {
+    while (!stop_) record(httpRequest(port_, "GET", target_), "new connection");
+  }
+
+  uint16_t port_;
+  std::string target_;
+  std::atomic<bool> stop_{false};
+  std::atomic<int> ok_{0};
+  std::atomic<int> failed_{0};
+  mutable std::mutex mutex_;
+  std::string first_failure_;
+  std::vector<std::thread> threads_;
+};
 
 class ProxyTest : public ::testing::Test {
  protected:

@@ -2,6 +2,8 @@
 
 #include <signal.h>
 
+#include <cstdio>
+#include <fstream>
 #include <sstream>
 
 namespace outrigger::testing {
@@ -67,14 +69,29 @@ void MockUpstream::kill() {
 
 OutriggerProcess::OutriggerProcess(const TempDir& dir, const std::string& yaml,
                                    const std::string& name) {
-  const std::string config = dir.file(name + ".yaml");
-  const std::string ports_file = dir.file(name + ".ports");
+  config_path_ = dir.file(name + ".yaml");
+  ports_path_ = dir.file(name + ".ports");
   dir.write(name + ".yaml", yaml);
-  if (!process_.start({OUTRIGGER_BINARY, "-c", config, "--ports-file", ports_file},
+  if (!process_.start({OUTRIGGER_BINARY, "-c", config_path_, "--ports-file", ports_path_},
                       dir.file(name + ".log")))
     return;
-  if (!waitForFile(ports_file, kStartTimeout)) return;
-  std::istringstream in(readFile(ports_file));
+  if (!waitForFile(ports_path_, kStartTimeout)) return;
+  ok_ = readPorts();
+}
+
+void OutriggerProcess::writeConfig(const std::string& yaml) const {
+  const std::string tmp = config_path_ + ".new";
+  {
+    std::ofstream out(tmp);
+    out << yaml;
+  }
+  std::rename(tmp.c_str(), config_path_.c_str());
+}
+
+bool OutriggerProcess::readPorts() {
+  std::istringstream in(readFile(ports_path_));
+  ports_.clear();
+  admin_port_ = 0;
   std::string kind;
   while (in >> kind) {
     if (kind == "admin") {
@@ -86,7 +103,7 @@ OutriggerProcess::OutriggerProcess(const TempDir& dir, const std::string& yaml,
       ports_[listener] = port;
     }
   }
-  ok_ = admin_port_ != 0 && !ports_.empty();
+  return admin_port_ != 0 && !ports_.empty();
 }
 
 OutriggerProcess::~OutriggerProcess() {

@@ -48,8 +48,17 @@ class OutriggerProcess {
   std::string log() const { return process_.log(); }
   ChildProcess& process() { return process_; }
 
+  const std::string& configPath() const { return config_path_; }
+  // Replaces the config file the way editors and ConfigMap updates do: a new file renamed
+  // over the old one.
+  void writeConfig(const std::string& yaml) const;
+  // Re-reads the ports file, which outrigger rewrites after each applied reload.
+  bool readPorts();
+
  private:
   ChildProcess process_;
+  std::string config_path_;
+  std::string ports_path_;
   std::map<std::string, uint16_t> ports_;
   uint16_t admin_port_ = 0;
   bool ok_ = false;

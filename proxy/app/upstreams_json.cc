@@ -1,0 +1,140 @@
+#include "proxy/app/upstreams_json.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <vector>
+
+#include "proxy/log/access_log.h"
+#include "proxy/policy/circuit_breaker.h"
+
+namespace outrigger::app {
+namespace {
+
+void key(std::string& out, const char* name) {
+  out += '"';
+  out += name;
+  out += "\":";
+}
+
+void number(std::string& out, const char* name, double value) {
+  key(out, name);
+  char buffer[32];
+  std::snprintf(buffer, sizeof(buffer), "%.6g", value);
+  out += buffer;
+  out += ',';
+}
+
+void integer(std::string& out, const char* name, int64_t value) {
+  key(out, name);
+  out += std::to_string(value);
+  out += ',';
+}
+
+void boolean(std::string& out, const char* name, bool value) {
+  key(out, name);
+  out += value ? "true," : "false,";
+}
+
+void text(std::string& out, const char* name, std::string_view value) {
+  key(out, name);
+  log::appendJsonString(value, out);
+  out += ',';
+}
+
+// Objects are written with a trailing comma after every member; this closes one.
+void close(std::string& out, char bracket) {
+  if (out.back() == ',') out.pop_back();
+  out += bracket;
+  out += ',';
+}
+
+void appendUpstream(std::string& out, const upstream::Upstream& u, MonoTime now) {
+  upstream::UpstreamPolicies::Status status = u.policies().status(now);
+  out += '{';
+  text(out, "name", u.name());
+
+  key(out, "circuit_breaker");
+  if (status.breaker) {
+    const auto& b = *status.breaker;
+    out += '{';
+    text(out, "state", policy::breakerStateName(b.state));
+    integer(out, "open_remaining_ms", toMillis(b.open_remaining));
+    integer(out, "window_calls", static_cast<int64_t>(b.window.calls));
+    integer(out, "window_failures", static_cast<int64_t>(b.window.failures));
+    integer(out, "window_slow", static_cast<int64_t>(b.window.slow));
+    close(out, '}');
+  } else {
+    out += "null,";
+  }
+
+  key(out, "bulkhead");
+  if (status.bulkhead) {
+    const auto& b = *status.bulkhead;
+    out += '{';
+    integer(out, "active", b.active);
+    integer(out, "queued", b.queued);
+    integer(out, "max_concurrent", b.max_concurrent);
+    integer(out, "max_queue", b.max_queue);
+    close(out, '}');
+  } else {
+    out += "null,";
+  }
+
+  key(out, "rate_limit");
+  if (status.rate_limit) {
+    const auto& r = *status.rate_limit;
+    out += '{';
+    number(out, "tokens", r.tokens);
+    number(out, "requests_per_second", r.requests_per_second);
+    number(out, "burst", r.burst);
+    close(out, '}');
+  } else {
+    out += "null,";
+  }
+  integer(out, "stale_entries", static_cast<int64_t>(status.stale_entries));
+  boolean(out, "panic", u.panic());
+
+  key(out, "endpoints");
+  out += '[';
+  for (size_t i = 0; i < u.endpointCount(); ++i) {
+    const auto& pool = u.connections(i);
+    const Duration ejected =
+        i < status.ejected_remaining.size() ? status.ejected_remaining[i] : Duration::zero();
+    out += '{';
+    text(out, "address", u.endpoint(i).text);
+    boolean(out, "resolved", u.resolved(i));
+    boolean(out, "healthy", u.healthy(i));
+    boolean(out, "ejected", ejected > Duration::zero());
+    integer(out, "ejected_remaining_ms", toMillis(ejected));
+    key(out, "pool");
+    out += '{';
+    integer(out, "active", pool.active.load(std::memory_order_relaxed));
+    integer(out, "idle", pool.idle.load(std::memory_order_relaxed));
+    integer(out, "connecting", pool.connecting.load(std::memory_order_relaxed));
+    close(out, '}');
+    close(out, '}');
+  }
+  close(out, ']');
+  close(out, '}');
+}
+
+}  // namespace
+
+std::string upstreamsJson(const exchange::Snapshot& snapshot, MonoTime now) {
+  // In config order, so the output is stable between calls.
+  std::string out = "{";
+  integer(out, "generation", static_cast<int64_t>(snapshot.generation));
+  key(out, "upstreams");
+  out += '[';
+  for (const auto& u : snapshot.config->upstreams) {
+    auto found = snapshot.upstreams.find(u.name);
+    if (found != snapshot.upstreams.end()) appendUpstream(out, *found->second, now);
+  }
+  close(out, ']');
+  close(out, '}');
+  out.pop_back();  // the top-level object has no trailing comma
+  out += '\n';
+  return out;
+}
+
+}  // namespace outrigger::app
