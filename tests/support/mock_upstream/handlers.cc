@@ -123,6 +123,10 @@ Reply simpleReply(const Request& request, const Route& route, MockState& state,
       return statusReply(request, static_cast<int>(route.amount));
     case Endpoint::kIntermittent:
       return intermittentReply(request, state);
+    case Endpoint::kFlaky:
+      // Every other call fails: one retry always succeeds.
+      return state.nextIntermittentCall("/flaky") % 2 == 1 ? text(503, "flaky failure\n")
+                                                           : text(200, "flaky: ok\n");
     case Endpoint::kHugeHeaders:
       return hugeHeadersReply(route.amount);
     case Endpoint::kHealth:

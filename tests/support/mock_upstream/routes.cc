@@ -92,6 +92,14 @@ Route matchRoute(llhttp_method_t method, std::string_view path, std::string_view
   if (path == "/reset") return to(Endpoint::kReset);
   if (path == "/partial") return to(Endpoint::kPartial);
   if (path == "/garbage") return to(Endpoint::kGarbage);
+  // The demo's routes (config/demo.yaml), one per policy, so the demo needs no rewriting.
+  if (path == "/flaky") return to(Endpoint::kFlaky);
+  if (path == "/down" || path == "/limited") return only(Endpoint::kGet, isGet, "GET, HEAD");
+  if (path == "/slow") {
+    std::optional<uint64_t> ms = queryNumber(query, "ms", 1000, kMaxDelayMs);
+    if (!ms) return bad("ms must be 0..60000\n");
+    return to(Endpoint::kDelay, *ms);
+  }
   if (path == "/__stats") return only(Endpoint::kStats, isGet, "GET, HEAD");
   if (path == "/__stats/reset") return only(Endpoint::kStatsReset, isPost, "POST");
   if (path == "/__health/fail") return only(Endpoint::kHealthFail, isPost, "POST");

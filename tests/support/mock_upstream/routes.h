@@ -21,6 +21,7 @@ enum class Endpoint {
   kEcho,
   kUpload,
   kIntermittent,
+  kFlaky,
   kReset,
   kPartial,
   kDrip,
