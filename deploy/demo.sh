@@ -14,10 +14,11 @@ trap 'kill "$mock_pid" 2>/dev/null || true' EXIT
 cat <<'MSG'
 
 outrigger demo: the app side is http://127.0.0.1:15001, the admin side http://127.0.0.1:9901
-  curl -i http://127.0.0.1:15001/get
-  curl -i http://127.0.0.1:15001/delay/3000
-  curl -s http://127.0.0.1:9901/metrics | grep outrigger_
-(see config/demo.yaml for more; Ctrl-C to stop)
+  status page:  http://127.0.0.1:9901/   (open it in a browser)
+  curl -i http://127.0.0.1:15001/flaky          # retried: 200, x-outrigger-attempts: 2
+  curl -i 'http://127.0.0.1:15001/slow?ms=3000' # 504 upstream_timeout after 2s
+  curl -s http://127.0.0.1:9901/upstreams
+(the README's "A tour of the demo" has every step; Ctrl-C drains and stops)
 
 MSG
 build/outrigger -c config/demo.yaml
