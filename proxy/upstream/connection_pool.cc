@@ -265,38 +265,35 @@ void ConnectionPool::onWaitTimer() {
 }
 
 void ConnectionPool::setState(PooledConnection& c, PooledConnection::State state) {
+  // Where a connection in a state is counted: the pool gauge, and the endpoint's count for
+  // GET /upstreams. A closed connection is counted nowhere.
+  struct Counted {
+    prometheus::Gauge* gauge = nullptr;
+    std::atomic<int32_t>* count = nullptr;
+  };
   auto& m = upstream_->metrics();
-  auto gauge = [&m](PooledConnection::State s) -> prometheus::Gauge* {
-    switch (s) {
-      case PooledConnection::State::kConnecting:
-        return &m.pool_connecting;
-      case PooledConnection::State::kIdle:
-        return &m.pool_idle;
-      case PooledConnection::State::kLent:
-        return &m.pool_active;
-      case PooledConnection::State::kClosed:
-        return nullptr;
-    }
-    return nullptr;
-  };
   auto& counts = upstream_->connections(c.endpoint());
-  auto count = [&counts](PooledConnection::State s) -> std::atomic<int32_t>* {
+  auto counted = [&](PooledConnection::State s) -> Counted {
     switch (s) {
       case PooledConnection::State::kConnecting:
-        return &counts.connecting;
+        return {&m.pool_connecting, &counts.connecting};
       case PooledConnection::State::kIdle:
-        return &counts.idle;
+        return {&m.pool_idle, &counts.idle};
       case PooledConnection::State::kLent:
-        return &counts.active;
+        return {&m.pool_active, &counts.active};
       case PooledConnection::State::kClosed:
-        return nullptr;
+        return {};
     }
-    return nullptr;
+    return {};
   };
-  if (auto* g = gauge(c.state_)) g->Decrement();
-  if (auto* g = gauge(state)) g->Increment();
-  if (auto* n = count(c.state_)) n->fetch_sub(1, std::memory_order_relaxed);
-  if (auto* n = count(state)) n->fetch_add(1, std::memory_order_relaxed);
+  if (const Counted from = counted(c.state_); from.gauge) {
+    from.gauge->Decrement();
+    from.count->fetch_sub(1, std::memory_order_relaxed);
+  }
+  if (const Counted to = counted(state); to.gauge) {
+    to.gauge->Increment();
+    to.count->fetch_add(1, std::memory_order_relaxed);
+  }
   c.state_ = state;
 }
 
