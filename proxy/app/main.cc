@@ -1,71 +1,19 @@
 // outrigger: a sidecar reverse proxy with per-upstream resilience policies.
 #include <cstdio>
 #include <cstdlib>
-#include <cstring>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "proxy/app/app.h"
+#include "proxy/cli/command_line.h"
+#include "proxy/cli/explain.h"
 #include "proxy/config/loader.h"
+#include "proxy/config/render.h"
 #include "proxy/log/logger.h"
 
 namespace {
-
-constexpr const char* kUsage =
-    "usage: outrigger [-c FILE] [--check] [--log-level LEVEL] [--ports-file FILE]\n"
-    "       outrigger --version | --help\n"
-    "\n"
-    "  -c, --config FILE   configuration file (default: $OUTRIGGER_CONFIG)\n"
-    "  --check             validate the configuration and exit (0 valid, 2 invalid)\n"
-    "  --log-level LEVEL   debug, info, warn or error (overrides log_level in the file)\n"
-    "  --ports-file FILE   write the bound admin and listener ports to FILE once serving\n";
-
-struct Cli {
-  std::string config_path;
-  std::string log_level;
-  std::string ports_file;
-  bool check = false;
-};
-
-// Returns -1 to continue, or an exit code.
-int parseCli(int argc, char** argv, Cli& cli) {
-  for (int i = 1; i < argc; ++i) {
-    const std::string arg = argv[i];
-    auto value = [&](const char* name) -> const char* {
-      if (i + 1 >= argc) {
-        std::fprintf(stderr, "outrigger: %s needs a value\n%s", name, kUsage);
-        std::exit(2);
-      }
-      return argv[++i];
-    };
-    if (arg == "-c" || arg == "--config") {
-      cli.config_path = value("--config");
-    } else if (arg == "--check") {
-      cli.check = true;
-    } else if (arg == "--log-level") {
-      cli.log_level = value("--log-level");
-    } else if (arg == "--ports-file") {
-      cli.ports_file = value("--ports-file");
-    } else if (arg == "--version" || arg == "-V") {
-      std::printf("outrigger %s\n", OUTRIGGER_VERSION);
-      return 0;
-    } else if (arg == "--help" || arg == "-h") {
-      std::printf("%s", kUsage);
-      return 0;
-    } else {
-      std::fprintf(stderr, "outrigger: unknown argument '%s'\n%s", arg.c_str(), kUsage);
-      return 2;
-    }
-  }
-  if (cli.config_path.empty()) {
-    if (const char* env = std::getenv("OUTRIGGER_CONFIG")) cli.config_path = env;
-  }
-  if (cli.config_path.empty()) {
-    std::fprintf(stderr, "outrigger: no configuration: pass -c FILE or set OUTRIGGER_CONFIG\n");
-    return 2;
-  }
-  return -1;
-}
 
 std::optional<outrigger::config::LogLevel> parseLogLevel(const std::string& name) {
   using outrigger::config::LogLevel;
@@ -76,25 +24,51 @@ std::optional<outrigger::config::LogLevel> parseLogLevel(const std::string& name
   return std::nullopt;
 }
 
+// The config, or nullopt after printing every error (the caller exits 2).
+std::optional<outrigger::config::Config> loadOrReport(const std::string& path) {
+  outrigger::config::LoadResult loaded = outrigger::config::loadConfigFile(path);
+  if (!loaded.ok()) {
+    std::fprintf(stderr, "%s", loaded.formatErrors().c_str());
+    std::fprintf(stderr, "outrigger: %s: %zu error(s)\n", path.c_str(), loaded.errors.size());
+    return std::nullopt;
+  }
+  return std::move(*loaded.config);
+}
+
+// Exit codes: 0 routed, 1 no listener or route takes the request, 2 bad input.
+int explain(const outrigger::config::Config& config, const outrigger::cli::CommandLine& cli) {
+  const auto result = outrigger::cli::explainRequest(config, {cli.method, cli.url, cli.host});
+  if (!result) {
+    std::fprintf(stderr, "outrigger: explain: %s\n", result.error().message.c_str());
+    return 2;
+  }
+  std::printf("%s", result->text.c_str());
+  return result->routed ? 0 : 1;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   using namespace outrigger;
-  Cli cli;
-  if (int code = parseCli(argc, argv, cli); code >= 0) return code;
-
-  config::LoadResult loaded = config::loadConfigFile(cli.config_path);
-  if (!loaded.ok()) {
-    std::fprintf(stderr, "%s", loaded.formatErrors().c_str());
-    std::fprintf(stderr, "outrigger: %s: %zu error(s)\n", cli.config_path.c_str(),
-                 loaded.errors.size());
+  const std::vector<std::string_view> args(argv + 1, argv + argc);
+  const char* config_env = std::getenv("OUTRIGGER_CONFIG");
+  const auto parsed = cli::parseCommandLine(
+      args, config_env ? std::optional<std::string>(config_env) : std::nullopt);
+  if (!parsed) {
+    std::fprintf(stderr, "outrigger: %s\n%s", parsed.error().message.c_str(), cli::kUsage);
     return 2;
   }
-  if (cli.check) {
-    std::printf("%s: ok\n", cli.config_path.c_str());
+  const cli::CommandLine& cli = *parsed;
+  if (cli.command == cli::Command::kHelp) {
+    std::printf("%s", cli::kUsage);
     return 0;
   }
-  config::Config config = std::move(*loaded.config);
+  if (cli.command == cli::Command::kVersion) {
+    std::printf("outrigger %s\n", OUTRIGGER_VERSION);
+    return 0;
+  }
+  std::optional<config::Config> config = loadOrReport(cli.config_path);
+  if (!config) return 2;
   std::optional<config::LogLevel> log_level;
   if (!cli.log_level.empty()) {
     log_level = parseLogLevel(cli.log_level);
@@ -102,9 +76,21 @@ int main(int argc, char** argv) {
       std::fprintf(stderr, "outrigger: --log-level: expected debug, info, warn or error\n");
       return 2;
     }
-    config.log_level = *log_level;
+    config->log_level = *log_level;
   }
-  log::setLogLevel(config.log_level);
-  app::App app(std::move(config), app::AppOptions{cli.ports_file, cli.config_path, log_level});
+  switch (cli.command) {
+    case cli::Command::kCheck:
+      std::printf("%s: ok\n", cli.config_path.c_str());
+      return 0;
+    case cli::Command::kPrintConfig:
+      std::printf("%s", config::renderConfigYaml(*config).c_str());
+      return 0;
+    case cli::Command::kExplain:
+      return explain(*config, cli);
+    default:
+      break;
+  }
+  log::setLogLevel(config->log_level);
+  app::App app(std::move(*config), app::AppOptions{cli.ports_file, cli.config_path, log_level});
   return app.run();
 }

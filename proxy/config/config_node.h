@@ -30,6 +30,9 @@ struct ConfigNode {
   // The value could not be substituted and was reported already; no further message about
   // it would help.
   bool reported = false;
+  // The scalar references an environment variable whose name looks secret
+  // (isSecretVariableName), so the value must never be printed.
+  bool secret = false;
 
   bool isNull() const { return kind == Kind::kNull; }
   bool isScalar() const { return kind == Kind::kScalar; }

@@ -1,7 +1,11 @@
 #include "proxy/config/env_substitution.h"
 
+#include <cctype>
+
 namespace outrigger::config {
 namespace {
+
+constexpr std::string_view kSecretNameParts[] = {"SECRET", "TOKEN", "PASSWORD", "KEY"};
 
 bool isNameStart(char c) { return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_'; }
 bool isNameChar(char c) { return isNameStart(c) || (c >= '0' && c <= '9'); }
@@ -19,6 +23,7 @@ void expandReference(std::string_view body, const EnvLookup& env, Substitution& 
                          "'_', and do not start with a digit)");
     return;
   }
+  out.variables.push_back(name);
   const std::optional<std::string> value = env ? env(name) : std::nullopt;
   if (has_default && (!value || value->empty())) {
     out.value += rest.substr(2);
@@ -60,6 +65,15 @@ Substitution substituteEnv(std::string_view text, const EnvLookup& env) {
     }
   }
   return out;
+}
+
+bool isSecretVariableName(std::string_view name) {
+  std::string upper(name);
+  for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  for (std::string_view part : kSecretNameParts) {
+    if (upper.find(part) != std::string::npos) return true;
+  }
+  return false;
 }
 
 }  // namespace outrigger::config

@@ -1,59 +1,108 @@
 #pragma once
-// Every key the loader accepts, per block, in one place. To enable a reserved key, move it
-// from kReservedUpstreamKeys into kUpstreamKeys and write its reader.
+// Every key the loader accepts, per map, under the map's full key path. The readers take
+// their key lists from here by path (keysAt), and the reference-docs test walks kKeySets, so
+// no key can be accepted without config/README.md having to document it.
 
+#include <span>
 #include <string_view>
 
 namespace outrigger::config {
 
-inline constexpr std::string_view kTopLevelKeys[] = {
+// The lists themselves; read them through kKeySets / keysAt, which name their paths.
+namespace key_lists {
+
+inline constexpr std::string_view kTopLevel[] = {
     "workers", "log_level", "admin", "access_log", "drain", "listeners", "defaults", "upstreams",
 };
-inline constexpr std::string_view kAdminKeys[] = {"listen"};
-inline constexpr std::string_view kAccessLogKeys[] = {"path"};
-inline constexpr std::string_view kDrainKeys[] = {"grace", "timeout"};
+inline constexpr std::string_view kAdmin[] = {"listen", "token"};
+inline constexpr std::string_view kAccessLog[] = {"path"};
+inline constexpr std::string_view kDrain[] = {"grace", "timeout"};
 
-inline constexpr std::string_view kListenerKeys[] = {"name", "listen", "routes", "limits"};
-inline constexpr std::string_view kListenerLimitsKeys[] = {"max_request_head", "header_timeout",
-                                                           "idle_timeout"};
-inline constexpr std::string_view kRouteKeys[] = {"host", "path_prefix", "upstream",
-                                                  "preserve_host"};
+inline constexpr std::string_view kListener[] = {"name", "listen", "routes", "limits"};
+inline constexpr std::string_view kListenerLimits[] = {"max_request_head", "header_timeout",
+                                                       "idle_timeout"};
+inline constexpr std::string_view kRoute[] = {"host", "path_prefix", "upstream", "preserve_host"};
 
-// `defaults:` accepts the same keys except endpoints.
-inline constexpr std::string_view kUpstreamKeys[] = {
-    "endpoints",       "load_balancing", "pool",       "timeouts",          "dns_refresh",
-    "profile",         "retry",          "circuit_breaker", "bulkhead",     "rate_limit",
-    "outlier_detection", "health_check", "fallback",     "shadow",
+inline constexpr std::string_view kUpstream[] = {
+    "endpoints", "load_balancing",  "pool",     "timeouts",   "dns_refresh",       "profile",
+    "retry",     "circuit_breaker", "bulkhead", "rate_limit", "outlier_detection", "health_check",
+    "fallback",  "shadow",
 };
-inline constexpr std::string_view kPoolKeys[] = {"max_connections", "max_idle", "idle_timeout",
-                                                 "max_requests_per_connection"};
-inline constexpr std::string_view kTimeoutKeys[] = {"connect", "write",   "read",
-                                                    "pool",    "per_try", "request"};
+inline constexpr std::string_view kPool[] = {"max_connections", "max_idle", "idle_timeout",
+                                             "max_requests_per_connection"};
+inline constexpr std::string_view kTimeouts[] = {"connect", "write",   "read",
+                                                 "pool",    "per_try", "request"};
+
+inline constexpr std::string_view kRetry[] = {
+    "max_attempts",   "backoff", "retry_on",           "methods",
+    "max_body_bytes", "budget",  "respect_retry_after"};
+inline constexpr std::string_view kBackoff[] = {"initial", "max", "multiplier", "jitter"};
+inline constexpr std::string_view kBudget[] = {"ratio", "min_per_second", "window"};
+inline constexpr std::string_view kBreaker[] = {"failure_threshold", "failure_rate", "window",
+                                                "minimum_requests",  "slow_call",    "open_for",
+                                                "half_open_probes"};
+inline constexpr std::string_view kSlowCall[] = {"duration", "rate"};
+inline constexpr std::string_view kBulkhead[] = {"max_concurrent", "max_queue", "queue_timeout"};
+inline constexpr std::string_view kRateLimit[] = {"requests_per_second", "burst"};
+inline constexpr std::string_view kOutlier[] = {"consecutive_failures", "base_ejection",
+                                                "max_ejection", "max_ejected_percent"};
+inline constexpr std::string_view kHealthCheck[] = {"path", "interval", "timeout",
+                                                    "healthy_threshold", "unhealthy_threshold"};
+inline constexpr std::string_view kFallback[] = {"stale_if_error", "response"};
+inline constexpr std::string_view kStaleIfError[] = {"ttl", "max_entries", "max_body_bytes"};
+inline constexpr std::string_view kStaticResponse[] = {"status", "content_type", "body"};
+
+}  // namespace key_lists
+
+// One map of the file. In paths, "[]" stands for any list item and "<name>" for any
+// upstream name: "listeners[].routes[]", "upstreams.<name>.retry.backoff".
+struct KeySet {
+  std::string_view path;  // "" for the top level
+  std::span<const std::string_view> keys;
+};
+
+inline constexpr std::string_view kUpstreamPath = "upstreams.<name>";
+
+// `defaults:` accepts the keys of "upstreams.<name>" except endpoints, so it has no entry.
+inline constexpr KeySet kKeySets[] = {
+    {"", key_lists::kTopLevel},
+    {"admin", key_lists::kAdmin},
+    {"access_log", key_lists::kAccessLog},
+    {"drain", key_lists::kDrain},
+    {"listeners[]", key_lists::kListener},
+    {"listeners[].limits", key_lists::kListenerLimits},
+    {"listeners[].routes[]", key_lists::kRoute},
+    {"upstreams.<name>", key_lists::kUpstream},
+    {"upstreams.<name>.pool", key_lists::kPool},
+    {"upstreams.<name>.timeouts", key_lists::kTimeouts},
+    {"upstreams.<name>.retry", key_lists::kRetry},
+    {"upstreams.<name>.retry.backoff", key_lists::kBackoff},
+    {"upstreams.<name>.retry.budget", key_lists::kBudget},
+    {"upstreams.<name>.circuit_breaker", key_lists::kBreaker},
+    {"upstreams.<name>.circuit_breaker.slow_call", key_lists::kSlowCall},
+    {"upstreams.<name>.bulkhead", key_lists::kBulkhead},
+    {"upstreams.<name>.rate_limit", key_lists::kRateLimit},
+    {"upstreams.<name>.outlier_detection", key_lists::kOutlier},
+    {"upstreams.<name>.health_check", key_lists::kHealthCheck},
+    {"upstreams.<name>.fallback", key_lists::kFallback},
+    {"upstreams.<name>.fallback.stale_if_error", key_lists::kStaleIfError},
+    {"upstreams.<name>.fallback.response", key_lists::kStaticResponse},
+};
+
+// The keys of the map at `path`. A path with no entry in kKeySets does not compile, so a
+// reader cannot check a map against a list the docs test does not see.
+consteval std::span<const std::string_view> keysAt(std::string_view path) {
+  for (const KeySet& set : kKeySets) {
+    if (set.path == path) return set.keys;
+  }
+  throw "keysAt: no entry in kKeySets has this path";
+}
 
 // Upstream keys that DESIGN §6 defines but this version does not implement yet. They are
-// rejected with "not supported yet", never ignored: an operator who writes `retry:` must not
-// believe requests are being retried.
+// rejected with "not supported yet", never ignored: an operator who writes `tls:` must not
+// believe traffic is encrypted. To enable one, move it into key_lists::kUpstream and write
+// its reader.
 inline constexpr std::string_view kReservedUpstreamKeys[] = {"tls"};
-
-inline constexpr std::string_view kRetryKeys[] = {
-    "max_attempts", "backoff", "retry_on", "methods", "max_body_bytes", "budget",
-    "respect_retry_after"};
-inline constexpr std::string_view kBackoffKeys[] = {"initial", "max", "multiplier", "jitter"};
-inline constexpr std::string_view kBudgetKeys[] = {"ratio", "min_per_second", "window"};
-inline constexpr std::string_view kBreakerKeys[] = {
-    "failure_threshold", "failure_rate", "window", "minimum_requests", "slow_call", "open_for",
-    "half_open_probes"};
-inline constexpr std::string_view kSlowCallKeys[] = {"duration", "rate"};
-inline constexpr std::string_view kBulkheadKeys[] = {"max_concurrent", "max_queue",
-                                                     "queue_timeout"};
-inline constexpr std::string_view kRateLimitKeys[] = {"requests_per_second", "burst"};
-inline constexpr std::string_view kOutlierKeys[] = {"consecutive_failures", "base_ejection",
-                                                    "max_ejection", "max_ejected_percent"};
-inline constexpr std::string_view kHealthCheckKeys[] = {"path", "interval", "timeout",
-                                                        "healthy_threshold", "unhealthy_threshold"};
-inline constexpr std::string_view kFallbackKeys[] = {"stale_if_error", "response"};
-inline constexpr std::string_view kStaleIfErrorKeys[] = {"ttl", "max_entries", "max_body_bytes"};
-inline constexpr std::string_view kStaticResponseKeys[] = {"status", "content_type", "body"};
 
 inline constexpr std::string_view kNotSupportedYet =
     "not supported yet in this version of outrigger (see config/README.md)";

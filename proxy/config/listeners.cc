@@ -77,7 +77,7 @@ void readRouteUpstream(const ConfigNode& node, const ListenerContext& ctx, Route
 // Returns false when host or path_prefix is unusable, so duplicates are not checked.
 bool readRoute(const ConfigNode& node, const ListenerContext& ctx, RouteConfig& out,
                Diagnostics& diag) {
-  if (!checkMap(node, kRouteKeys, diag)) return false;
+  if (!checkMap(node, keysAt("listeners[].routes[]"), diag)) return false;
   bool ok = true;
   if (const ConfigNode* n = node.find("host")) {
     std::optional<std::string> host = readString(*n, diag);
@@ -133,7 +133,7 @@ void readRoutes(const ConfigNode& node, const ListenerContext& ctx, ListenerConf
 }
 
 void readLimits(const ConfigNode& node, ListenerLimits& out, Diagnostics& diag) {
-  if (!checkMap(node, kListenerLimitsKeys, diag)) return;
+  if (!checkMap(node, keysAt("listeners[].limits"), diag)) return;
   if (const ConfigNode* n = node.find("max_request_head")) {
     assignIf(readSize(*n, diag, kKiB, kKiB * kKiB), out.max_request_head);
   }
@@ -190,7 +190,7 @@ ListenerConfig readListener(const ConfigNode& node, ListenerContext& ctx, Diagno
     diag.error(node, "expected a map with name, listen and routes, got " + node.describe());
     return out;
   }
-  checkMap(node, kListenerKeys, diag);
+  checkMap(node, keysAt("listeners[]"), diag);
   if (const ConfigNode* n = requireKey(node, "name", diag)) readName(*n, ctx, out, node.path, diag);
   if (const ConfigNode* n = requireKey(node, "listen", diag)) readListen(*n, ctx, out, diag);
   if (const ConfigNode* n = requireKey(node, "routes", diag)) readRoutes(*n, ctx, out, diag);

@@ -16,6 +16,7 @@
 #include "proxy/config/diagnostics.h"
 #include "proxy/config/fields.h"
 #include "proxy/config/keys.h"
+#include "proxy/config/provenance.h"
 #include "proxy/config/sections.h"
 #include "proxy/config/yaml_tree.h"
 
@@ -48,15 +49,34 @@ void readWorkers(const ConfigNode& node, Config& out, Diagnostics& diag) {
   assignIf(readInteger(node, diag, 1, kMaxWorkers), out.workers);
 }
 
+// The token travels as "Authorization: Bearer <token>". A token with spaces, control
+// characters or non-ASCII bytes could not be sent reliably, so it would never match; refuse
+// it at load time rather than lock the operator out.
+void readAdminToken(const ConfigNode& node, AdminConfig& out, Diagnostics& diag) {
+  const std::optional<std::string> token = readString(node, diag);
+  if (!token) return;
+  const auto unusable = [](char c) {
+    const auto u = static_cast<unsigned char>(c);
+    return u <= ' ' || u >= 0x7f;
+  };
+  if (std::any_of(token->begin(), token->end(), unusable)) {
+    // The value is not quoted back: it is a secret.
+    diag.error(node, "must use only printable ASCII characters, without spaces");
+    return;
+  }
+  out.token = *token;
+}
+
 void readAdmin(const ConfigNode& node, AdminConfig& out, Diagnostics& diag) {
-  if (!checkMap(node, kAdminKeys, diag)) return;
+  if (!checkMap(node, keysAt("admin"), diag)) return;
   if (const ConfigNode* n = node.find("listen")) {
     assignIf(readHostPort(*n, diag, PortRule::kAllowZero), out.listen);
   }
+  if (const ConfigNode* n = node.find("token")) readAdminToken(*n, out, diag);
 }
 
 void readAccessLog(const ConfigNode& node, AccessLogConfig& out, Diagnostics& diag) {
-  if (!checkMap(node, kAccessLogKeys, diag)) return;
+  if (!checkMap(node, keysAt("access_log"), diag)) return;
   const ConfigNode* n = node.find("path");
   if (n == nullptr) return;
   const std::optional<std::string> path = readString(*n, diag);
@@ -70,7 +90,7 @@ void readAccessLog(const ConfigNode& node, AccessLogConfig& out, Diagnostics& di
 }
 
 void readDrain(const ConfigNode& node, DrainConfig& out, Diagnostics& diag) {
-  if (!checkMap(node, kDrainKeys, diag)) return;
+  if (!checkMap(node, keysAt("drain"), diag)) return;
   const ConfigNode* timeout_node = node.find("timeout");
   const auto timeout = timeout_node ? readDuration(*timeout_node, diag) : std::nullopt;
   assignIf(timeout, out.timeout);
@@ -97,7 +117,7 @@ void readTopLevel(const ConfigNode& root, Config& out, Diagnostics& diag) {
     diag.error(root, "expected a map of settings at the top level, got " + root.describe());
     return;
   }
-  checkMap(root, kTopLevelKeys, diag);
+  checkMap(root, keysAt(""), diag);
   if (const ConfigNode* n = root.find("workers")) readWorkers(*n, out, diag);
   if (const ConfigNode* n = root.find("log_level")) {
     if (auto i = readChoice(*n, diag, kLogLevelNames)) out.log_level = kLogLevels[*i];
@@ -109,6 +129,7 @@ void readTopLevel(const ConfigNode& root, Config& out, Diagnostics& diag) {
   out.upstreams = readUpstreams(upstreams, root.find("defaults"), diag);
   out.listeners =
       readListeners(root.find("listeners"), upstreamNames(upstreams), out.admin.listen, diag);
+  out.provenance = traceProvenance(root);
 }
 
 SourceMark markOf(const YAML::Mark& m) {

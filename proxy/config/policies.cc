@@ -2,13 +2,14 @@
 // bulkhead, rate_limit, outlier_detection, health_check, fallback and shadow. A profile is
 // applied first, so every explicit key overrides it.
 
+#include "proxy/config/policies.h"
+
 #include <algorithm>
 #include <limits>
 
 #include "proxy/common/units.h"
 #include "proxy/config/fields.h"
 #include "proxy/config/keys.h"
-#include "proxy/config/policies.h"
 #include "proxy/policy/backoff.h"
 
 namespace outrigger::config {
@@ -41,13 +42,15 @@ std::optional<double> readPositiveNumber(const ConfigNode& node, Diagnostics& di
 }
 
 void readBackoff(const ConfigNode& node, policy::BackoffConfig& out, Diagnostics& diag) {
-  if (!checkMap(node, kBackoffKeys, diag)) return;
+  if (!checkMap(node, keysAt("upstreams.<name>.retry.backoff"), diag)) return;
   if (auto* n = node.find("initial")) assignIf(readDuration(*n, diag, kPositive), out.initial);
   if (auto* n = node.find("max")) assignIf(readDuration(*n, diag, kPositive), out.max);
   if (auto* n = node.find("multiplier")) {
     auto m = readPositiveNumber(*n, diag);
-    if (m && *m < 1) diag.error(*n, "must be at least 1, got " + n->describe());
-    else assignIf(m, out.multiplier);
+    if (m && *m < 1)
+      diag.error(*n, "must be at least 1, got " + n->describe());
+    else
+      assignIf(m, out.multiplier);
   }
   if (auto* n = node.find("jitter")) {
     constexpr std::string_view kJitter[] = {"full", "none"};
@@ -70,8 +73,8 @@ void readRetryOn(const ConfigNode& node, policy::RetryOn& out, Diagnostics& diag
     } else if (v == "timeout") {
       out.timeout = true;
     } else if (v.empty() || v.find_first_not_of("0123456789") != std::string::npos) {
-      diag.error(item, "expected connect_failed, reset, timeout or a 5xx status, got " +
-                           item.describe());
+      diag.error(item,
+                 "expected connect_failed, reset, timeout or a 5xx status, got " + item.describe());
     } else if (auto code = readInteger(item, diag, 100, 599)) {
       if (*code < 500)
         diag.error(item, "only 5xx statuses can be retried (a 4xx is the request's fault), got " +
@@ -83,7 +86,7 @@ void readRetryOn(const ConfigNode& node, policy::RetryOn& out, Diagnostics& diag
 }
 
 void readBudget(const ConfigNode& node, RetryBudgetConfig& out, Diagnostics& diag) {
-  if (!checkMap(node, kBudgetKeys, diag)) return;
+  if (!checkMap(node, keysAt("upstreams.<name>.retry.budget"), diag)) return;
   if (auto* n = node.find("ratio")) assignIf(readRatio(*n, diag), out.ratio);
   if (auto* n = node.find("min_per_second"))
     assignIf(readInteger(*n, diag, 0, kMaxU32), out.min_per_second);
@@ -91,7 +94,7 @@ void readBudget(const ConfigNode& node, RetryBudgetConfig& out, Diagnostics& dia
 }
 
 void readRetry(const ConfigNode& node, PolicyConfig& out, Diagnostics& diag) {
-  if (!checkMap(node, kRetryKeys, diag)) return;
+  if (!checkMap(node, keysAt("upstreams.<name>.retry"), diag)) return;
   RetryConfig retry = out.retry.value_or(defaultRetry());
   auto& p = retry.policy;
   if (auto* n = node.find("max_attempts")) assignIf(readInteger(*n, diag, 1, 100), p.max_attempts);
@@ -105,12 +108,13 @@ void readRetry(const ConfigNode& node, PolicyConfig& out, Diagnostics& diag) {
   if (auto* n = node.find("max_body_bytes"))
     assignIf(readSize(*n, diag, 0, 64ULL * 1024 * 1024), p.max_body_bytes);
   if (auto* n = node.find("budget")) readBudget(*n, retry.budget, diag);
-  if (auto* n = node.find("respect_retry_after")) assignIf(readBool(*n, diag), p.respect_retry_after);
+  if (auto* n = node.find("respect_retry_after"))
+    assignIf(readBool(*n, diag), p.respect_retry_after);
   out.retry = retry;
 }
 
 void readBreaker(const ConfigNode& node, PolicyConfig& out, Diagnostics& diag) {
-  if (!checkMap(node, kBreakerKeys, diag)) return;
+  if (!checkMap(node, keysAt("upstreams.<name>.circuit_breaker"), diag)) return;
   policy::CircuitBreakerConfig b = out.circuit_breaker.value_or(defaultBreaker());
   if (auto* n = node.find("failure_threshold"))
     assignIf(readInteger(*n, diag, 0, kMaxU32), b.failure_threshold);
@@ -118,7 +122,8 @@ void readBreaker(const ConfigNode& node, PolicyConfig& out, Diagnostics& diag) {
   if (auto* n = node.find("window")) assignIf(readDuration(*n, diag, seconds(1)), b.window);
   if (auto* n = node.find("minimum_requests"))
     assignIf(readInteger(*n, diag, 1, kMaxU32), b.minimum_requests);
-  if (auto* n = node.find("slow_call"); n && checkMap(*n, kSlowCallKeys, diag)) {
+  if (auto* n = node.find("slow_call");
+      n && checkMap(*n, keysAt("upstreams.<name>.circuit_breaker.slow_call"), diag)) {
     if (auto* d = requireKey(*n, "duration", diag))
       assignIf(readDuration(*d, diag, kPositive), b.slow_call_duration);
     if (auto* r = requireKey(*n, "rate", diag)) assignIf(readRatio(*r, diag), b.slow_call_rate);
@@ -127,14 +132,15 @@ void readBreaker(const ConfigNode& node, PolicyConfig& out, Diagnostics& diag) {
   if (auto* n = node.find("half_open_probes"))
     assignIf(readInteger(*n, diag, 1, 1000), b.half_open_probes);
   if (b.failure_threshold == 0 && b.failure_rate == 0 && b.slow_call_duration == Duration::zero())
-    diag.error(node, "nothing can open this breaker: set failure_threshold, failure_rate or slow_call");
+    diag.error(node,
+               "nothing can open this breaker: set failure_threshold, failure_rate or slow_call");
   else if (auto problem = policy::circuitBreakerConfigError(b); !problem.empty())
     diag.error(node, std::string(problem));
   out.circuit_breaker = b;
 }
 
 void readBulkhead(const ConfigNode& node, PolicyConfig& out, Diagnostics& diag) {
-  if (!checkMap(node, kBulkheadKeys, diag)) return;
+  if (!checkMap(node, keysAt("upstreams.<name>.bulkhead"), diag)) return;
   policy::BulkheadConfig b = out.bulkhead.value_or(defaultBulkhead());
   if (auto* n = node.find("max_concurrent"))
     assignIf(readInteger(*n, diag, 1, kMaxU32), b.max_concurrent);
@@ -145,21 +151,23 @@ void readBulkhead(const ConfigNode& node, PolicyConfig& out, Diagnostics& diag) 
 }
 
 void readRateLimit(const ConfigNode& node, PolicyConfig& out, Diagnostics& diag) {
-  if (!checkMap(node, kRateLimitKeys, diag)) return;
+  if (!checkMap(node, keysAt("upstreams.<name>.rate_limit"), diag)) return;
   RateLimitConfig r = out.rate_limit.value_or(RateLimitConfig{});
   if (auto* n = requireKey(node, "requests_per_second", diag))
     assignIf(readPositiveNumber(*n, diag), r.requests_per_second);
   r.burst = std::max(1.0, r.requests_per_second);  // one second's worth unless given
   if (auto* n = node.find("burst")) {
     auto burst = readPositiveNumber(*n, diag);
-    if (burst && *burst < 1) diag.error(*n, "must be at least 1, got " + n->describe());
-    else assignIf(burst, r.burst);
+    if (burst && *burst < 1)
+      diag.error(*n, "must be at least 1, got " + n->describe());
+    else
+      assignIf(burst, r.burst);
   }
   out.rate_limit = r;
 }
 
 void readOutlier(const ConfigNode& node, PolicyConfig& out, Diagnostics& diag) {
-  if (!checkMap(node, kOutlierKeys, diag)) return;
+  if (!checkMap(node, keysAt("upstreams.<name>.outlier_detection"), diag)) return;
   policy::OutlierConfig o = out.outlier_detection.value_or(policy::OutlierConfig{});
   if (auto* n = node.find("consecutive_failures"))
     assignIf(readInteger(*n, diag, 1, kMaxU32), o.consecutive_failures);
@@ -167,14 +175,15 @@ void readOutlier(const ConfigNode& node, PolicyConfig& out, Diagnostics& diag) {
     assignIf(readDuration(*n, diag, kPositive), o.base_ejection);
   if (auto* n = node.find("max_ejection"))
     assignIf(readDuration(*n, diag, kPositive), o.max_ejection);
-  if (auto* n = node.find("max_ejected_percent")) assignIf(readRatio(*n, diag), o.max_ejected_percent);
+  if (auto* n = node.find("max_ejected_percent"))
+    assignIf(readRatio(*n, diag), o.max_ejected_percent);
   if (auto problem = policy::outlierConfigError(o); !problem.empty())
     diag.error(node, std::string(problem));
   out.outlier_detection = o;
 }
 
 void readStaleIfError(const ConfigNode& node, PolicyConfig& out, Diagnostics& diag) {
-  if (!checkMap(node, kStaleIfErrorKeys, diag)) return;
+  if (!checkMap(node, keysAt("upstreams.<name>.fallback.stale_if_error"), diag)) return;
   StaleIfErrorConfig stale;
   if (auto* n = node.find("ttl")) assignIf(readDuration(*n, diag, kPositive), stale.ttl);
   if (auto* n = node.find("max_entries"))
@@ -185,7 +194,7 @@ void readStaleIfError(const ConfigNode& node, PolicyConfig& out, Diagnostics& di
 }
 
 void readHealthCheck(const ConfigNode& node, PolicyConfig& out, Diagnostics& diag) {
-  if (!checkMap(node, kHealthCheckKeys, diag)) return;
+  if (!checkMap(node, keysAt("upstreams.<name>.health_check"), diag)) return;
   HealthCheckConfig h = out.health_check.value_or(HealthCheckConfig{});
   if (auto* n = node.find("path")) {
     auto path = readString(*n, diag);
@@ -234,10 +243,10 @@ void readHealthCheck(const ConfigNode& node, PolicyConfig& out, Diagnostics& dia
 }
 
 void readFallback(const ConfigNode& node, PolicyConfig& out, Diagnostics& diag) {
-  if (!checkMap(node, kFallbackKeys, diag)) return;
+  if (!checkMap(node, keysAt("upstreams.<name>.fallback"), diag)) return;
   if (auto* n = node.find("stale_if_error")) readStaleIfError(*n, out, diag);
   const ConfigNode* n = node.find("response");
-  if (n == nullptr || !checkMap(*n, kStaticResponseKeys, diag)) return;
+  if (n == nullptr || !checkMap(*n, keysAt("upstreams.<name>.fallback.response"), diag)) return;
   StaticResponseConfig r;
   if (auto* s = n->find("status")) assignIf(readInteger(*s, diag, 200, 599), r.status);
   if (auto* c = n->find("content_type")) assignIf(readString(*c, diag), r.content_type);

@@ -1,6 +1,9 @@
 #pragma once
 // Readers for an upstream's resilience blocks and the built-in profiles (DESIGN §6).
 
+#include <span>
+#include <string_view>
+
 #include "proxy/config/config_node.h"
 #include "proxy/config/diagnostics.h"
 #include "proxy/config/schema.h"
@@ -11,6 +14,11 @@ namespace outrigger::config {
 RetryConfig defaultRetry();
 policy::CircuitBreakerConfig defaultBreaker();
 policy::BulkheadConfig defaultBulkhead();
+
+bool isProfileName(std::string_view name);
+// The key paths, relative to the upstream, that every profile sets ("timeouts.connect",
+// "retry" for the block itself, "retry.backoff.initial"). Explicit keys override them.
+std::span<const std::string_view> profileKeyPaths();
 
 // `profile:` applies a preset to timeouts, retry, circuit_breaker and bulkhead. Call it
 // before reading any other key, so explicit keys override the preset.

@@ -1,7 +1,9 @@
 // The built-in profiles of DESIGN §6, exactly as its table gives them, and the values a
 // policy block takes when it is present but sparse.
 
+#include <algorithm>
 #include <array>
+#include <iterator>
 
 #include "proxy/config/fields.h"
 #include "proxy/config/policies.h"
@@ -32,6 +34,26 @@ constexpr std::array<Profile, 3> kProfiles = {{
 
 constexpr std::string_view kProfileNames[] = {"fast-microservice", "high-latency", "batch"};
 
+// Every field applyProfile writes. A test checks that a profile changes nothing else.
+constexpr std::string_view kProfileKeyPaths[] = {
+    "timeouts.connect",
+    "timeouts.read",
+    "timeouts.write",
+    "timeouts.pool",
+    "retry",
+    "retry.max_attempts",
+    "retry.backoff.initial",
+    "retry.backoff.max",
+    "retry.backoff.multiplier",
+    "circuit_breaker",
+    "circuit_breaker.failure_threshold",
+    "circuit_breaker.open_for",
+    "bulkhead",
+    "bulkhead.max_concurrent",
+    "bulkhead.max_queue",
+    "bulkhead.queue_timeout",
+};
+
 }  // namespace
 
 RetryConfig defaultRetry() {
@@ -53,6 +75,13 @@ policy::CircuitBreakerConfig defaultBreaker() {
 }
 
 policy::BulkheadConfig defaultBulkhead() { return {100, 0, seconds(1)}; }
+
+bool isProfileName(std::string_view name) {
+  return std::find(std::begin(kProfileNames), std::end(kProfileNames), name) !=
+         std::end(kProfileNames);
+}
+
+std::span<const std::string_view> profileKeyPaths() { return kProfileKeyPaths; }
 
 void applyProfile(const ConfigNode& node, UpstreamConfig& out, Diagnostics& diag) {
   auto index = readChoice(node, diag, kProfileNames);

@@ -1,28 +1,11 @@
 #include "proxy/config/render.h"
 
-#include <yaml-cpp/yaml.h>
-
 #include "proxy/common/units.h"
+#include "proxy/config/config_writer.h"
+#include "proxy/config/render_sections.h"
 
 namespace outrigger::config {
 namespace {
-
-// Text read back by the loader goes through ${VAR} substitution, so a literal '$' must be
-// written as "$$".
-std::string escaped(const std::string& text) {
-  std::string out;
-  for (char c : text) {
-    out += c;
-    if (c == '$') out += '$';
-  }
-  return out;
-}
-
-std::string hostPort(const HostPort& hp) {
-  if (!hp.text.empty()) return escaped(hp.text);
-  const bool v6 = hp.host.find(':') != std::string::npos;
-  return (v6 ? "[" + hp.host + "]" : hp.host) + ":" + std::to_string(hp.port);
-}
 
 const char* logLevelName(LogLevel level) {
   switch (level) {
@@ -38,82 +21,90 @@ const char* logLevelName(LogLevel level) {
   return "info";
 }
 
-void renderListener(YAML::Emitter& out, const ListenerConfig& l) {
-  out << YAML::BeginMap;
-  out << YAML::Key << "name" << YAML::Value << escaped(l.name);
-  out << YAML::Key << "listen" << YAML::Value << hostPort(l.listen);
-  out << YAML::Key << "limits" << YAML::Value << YAML::BeginMap;
-  out << YAML::Key << "max_request_head" << YAML::Value << formatSize(l.limits.max_request_head);
-  out << YAML::Key << "header_timeout" << YAML::Value << formatDuration(l.limits.header_timeout);
-  out << YAML::Key << "idle_timeout" << YAML::Value << formatDuration(l.limits.idle_timeout);
-  out << YAML::EndMap;
-  out << YAML::Key << "routes" << YAML::Value << YAML::BeginSeq;
-  for (const RouteConfig& r : l.routes) {
-    out << YAML::BeginMap;
-    out << YAML::Key << "host" << YAML::Value << escaped(r.host);
-    out << YAML::Key << "path_prefix" << YAML::Value << escaped(r.path_prefix);
-    out << YAML::Key << "upstream" << YAML::Value << escaped(r.upstream);
-    out << YAML::Key << "preserve_host" << YAML::Value << r.preserve_host;
-    out << YAML::EndMap;
-  }
-  out << YAML::EndSeq << YAML::EndMap;
-}
-
-void renderUpstream(YAML::Emitter& out, const UpstreamConfig& u) {
-  out << YAML::Key << escaped(u.name) << YAML::Value << YAML::BeginMap;
-  out << YAML::Key << "endpoints" << YAML::Value << YAML::Flow << YAML::BeginSeq;
-  for (const HostPort& e : u.endpoints) out << hostPort(e);
-  out << YAML::EndSeq;
-  out << YAML::Key << "load_balancing" << YAML::Value
-      << (u.load_balancing == LoadBalancing::kLeastRequest ? "least_request" : "round_robin");
-  out << YAML::Key << "pool" << YAML::Value << YAML::BeginMap;
-  out << YAML::Key << "max_connections" << YAML::Value << u.pool.max_connections;
-  out << YAML::Key << "max_idle" << YAML::Value << u.pool.max_idle;
-  out << YAML::Key << "idle_timeout" << YAML::Value << formatDuration(u.pool.idle_timeout);
-  out << YAML::Key << "max_requests_per_connection" << YAML::Value
-      << u.pool.max_requests_per_connection;
-  out << YAML::EndMap;
-  const TimeoutsConfig& t = u.timeouts;
-  out << YAML::Key << "timeouts" << YAML::Value << YAML::BeginMap;
-  out << YAML::Key << "connect" << YAML::Value << formatDuration(t.connect);
-  out << YAML::Key << "write" << YAML::Value << formatDuration(t.write);
-  out << YAML::Key << "read" << YAML::Value << formatDuration(t.read);
-  out << YAML::Key << "pool" << YAML::Value << formatDuration(t.pool);
-  if (t.per_try != Duration::zero()) {
-    out << YAML::Key << "per_try" << YAML::Value << formatDuration(t.per_try);
-  }
-  out << YAML::Key << "request" << YAML::Value << formatDuration(t.request);
-  out << YAML::EndMap;
-  out << YAML::Key << "dns_refresh" << YAML::Value << formatDuration(u.dns_refresh);
-  out << YAML::EndMap;
+void renderTopLevel(ConfigWriter& out, const Config& config) {
+  out.scalar("workers", std::to_string(config.workers));
+  out.scalar("log_level", logLevelName(config.log_level));
+  out.beginMap("admin");
+  out.scalar("listen", hostPortText(config.admin.listen));
+  // Left out when unset: "<redacted>" would suggest there is a token.
+  if (!config.admin.token.empty()) out.secret("token", config.admin.token);
+  out.endMap();
+  out.beginMap("access_log");
+  out.scalar("path", config.access_log.enabled ? config.access_log.path : std::string("off"));
+  out.endMap();
+  out.beginMap("drain");
+  out.scalar("grace", formatDuration(config.drain.grace));
+  out.scalar("timeout", formatDuration(config.drain.timeout));
+  out.endMap();
 }
 
 }  // namespace
 
-std::string renderConfigYaml(const Config& config) {
-  YAML::Emitter out;
-  out << YAML::BeginMap;
-  out << YAML::Key << "workers" << YAML::Value << config.workers;
-  out << YAML::Key << "log_level" << YAML::Value << logLevelName(config.log_level);
-  out << YAML::Key << "admin" << YAML::Value << YAML::BeginMap;
-  out << YAML::Key << "listen" << YAML::Value << hostPort(config.admin.listen);
-  out << YAML::EndMap;
-  out << YAML::Key << "access_log" << YAML::Value << YAML::BeginMap;
-  out << YAML::Key << "path" << YAML::Value
-      << (config.access_log.enabled ? escaped(config.access_log.path) : std::string("off"));
-  out << YAML::EndMap;
-  out << YAML::Key << "drain" << YAML::Value << YAML::BeginMap;
-  out << YAML::Key << "grace" << YAML::Value << formatDuration(config.drain.grace);
-  out << YAML::Key << "timeout" << YAML::Value << formatDuration(config.drain.timeout);
-  out << YAML::EndMap;
-  out << YAML::Key << "listeners" << YAML::Value << YAML::BeginSeq;
+std::string hostPortText(const HostPort& hp) {
+  if (!hp.text.empty()) return hp.text;
+  const bool v6 = hp.host.find(':') != std::string::npos;
+  return (v6 ? "[" + hp.host + "]" : hp.host) + ":" + std::to_string(hp.port);
+}
+
+void renderListener(ConfigWriter& out, const ListenerConfig& l) {
+  out.beginItemMap();
+  out.scalar("name", l.name);
+  out.scalar("listen", hostPortText(l.listen));
+  out.beginMap("limits");
+  out.scalar("max_request_head", formatSize(l.limits.max_request_head));
+  out.scalar("header_timeout", formatDuration(l.limits.header_timeout));
+  out.scalar("idle_timeout", formatDuration(l.limits.idle_timeout));
+  out.endMap();
+  out.beginList("routes");
+  for (const RouteConfig& r : l.routes) {
+    out.beginItemMap();
+    out.scalar("host", r.host);
+    out.scalar("path_prefix", r.path_prefix);
+    out.scalar("upstream", r.upstream);
+    out.scalar("preserve_host", r.preserve_host ? "true" : "false");
+    out.endMap();
+  }
+  out.endList();
+  out.endMap();
+}
+
+void renderUpstream(ConfigWriter& out, const UpstreamConfig& u) {
+  out.beginMap(u.name);
+  std::vector<std::string> endpoints;
+  for (const HostPort& e : u.endpoints) endpoints.push_back(hostPortText(e));
+  out.scalarList("endpoints", endpoints);
+  out.scalar("load_balancing",
+             u.load_balancing == LoadBalancing::kLeastRequest ? "least_request" : "round_robin");
+  out.beginMap("pool");
+  out.scalar("max_connections", std::to_string(u.pool.max_connections));
+  out.scalar("max_idle", std::to_string(u.pool.max_idle));
+  out.scalar("idle_timeout", formatDuration(u.pool.idle_timeout));
+  out.scalar("max_requests_per_connection", std::to_string(u.pool.max_requests_per_connection));
+  out.endMap();
+  const TimeoutsConfig& t = u.timeouts;
+  out.beginMap("timeouts");
+  out.scalar("connect", formatDuration(t.connect));
+  out.scalar("write", formatDuration(t.write));
+  out.scalar("read", formatDuration(t.read));
+  out.scalar("pool", formatDuration(t.pool));
+  if (t.per_try != Duration::zero()) out.scalar("per_try", formatDuration(t.per_try));
+  out.scalar("request", formatDuration(t.request));
+  out.endMap();
+  out.scalar("dns_refresh", formatDuration(u.dns_refresh));
+  renderPolicies(out, u.policies);
+  out.endMap();
+}
+
+std::string renderConfigYaml(const Config& config, const RenderOptions& options) {
+  ConfigWriter out(config.provenance, options.redact_secrets);
+  renderTopLevel(out, config);
+  out.beginList("listeners");
   for (const ListenerConfig& l : config.listeners) renderListener(out, l);
-  out << YAML::EndSeq;
-  out << YAML::Key << "upstreams" << YAML::Value << YAML::BeginMap;
+  out.endList();
+  out.beginMap("upstreams");
   for (const UpstreamConfig& u : config.upstreams) renderUpstream(out, u);
-  out << YAML::EndMap;
-  out << YAML::EndMap;
-  return std::string(out.c_str()) + "\n";
+  out.endMap();
+  return out.finish();
 }
 
 }  // namespace outrigger::config

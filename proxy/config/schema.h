@@ -8,6 +8,7 @@
 
 #include "proxy/common/clock.h"
 #include "proxy/config/policy_schema.h"
+#include "proxy/config/provenance.h"
 
 namespace outrigger::config {
 
@@ -24,7 +25,9 @@ struct HostPort {
 
 struct AdminConfig {
   HostPort listen{"127.0.0.1", 9901, "127.0.0.1:9901"};
-  std::string token;  // "" = none; lets non-loopback callers use POST /reload and /drain
+  // Lets callers that are not on loopback use the mutating endpoints (POST /reload, /drain)
+  // with "Authorization: Bearer <token>". "" = none: only loopback callers may mutate.
+  std::string token;
 
   friend bool operator==(const AdminConfig&, const AdminConfig&) = default;
 };
@@ -114,6 +117,9 @@ struct Config {
   DrainConfig drain;
   std::vector<ListenerConfig> listeners;
   std::vector<UpstreamConfig> upstreams;  // in file order
+  // Where the values came from: secret values to redact, and each upstream's value sources
+  // for `explain`. Never part of ==, so it cannot make a reload see a change.
+  ConfigProvenance provenance;
 
   const ListenerConfig* findListener(const std::string& name, size_t* index = nullptr) const {
     for (size_t i = 0; i < listeners.size(); ++i) {

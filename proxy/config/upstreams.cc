@@ -67,7 +67,7 @@ void readEndpoints(const ConfigNode& node, UpstreamConfig& out, Diagnostics& dia
 
 void readPool(const ConfigNode& node, PoolConfig& out, const UpstreamScope& scope,
               Diagnostics& diag) {
-  if (!checkMap(node, kPoolKeys, diag)) return;
+  if (!checkMap(node, keysAt("upstreams.<name>.pool"), diag)) return;
   const ConfigNode* max_conn_node = node.find("max_connections");
   const auto max_conn =
       max_conn_node ? readInteger(*max_conn_node, diag, 1, kMaxU32) : std::nullopt;
@@ -94,7 +94,7 @@ void readPool(const ConfigNode& node, PoolConfig& out, const UpstreamScope& scop
 
 void readTimeouts(const ConfigNode& node, TimeoutsConfig& out, const UpstreamScope& scope,
                   Diagnostics& diag) {
-  if (!checkMap(node, kTimeoutKeys, diag)) return;
+  if (!checkMap(node, keysAt("upstreams.<name>.timeouts"), diag)) return;
   const std::pair<std::string_view, Duration*> fields[] = {
       {"connect", &out.connect}, {"write", &out.write}, {"read", &out.read}, {"pool", &out.pool}};
   for (const auto& [key, target] : fields) {
@@ -118,7 +118,7 @@ enum class BlockKind { kUpstream, kDefaults };
 
 void readUpstreamBlock(const ConfigNode& block, UpstreamConfig& out, BlockKind kind,
                        const UpstreamScope& scope, Diagnostics& diag) {
-  if (!checkMap(block, kUpstreamKeys, diag, kReservedUpstreamKeys)) return;
+  if (!checkMap(block, keysAt(kUpstreamPath), diag, kReservedUpstreamKeys)) return;
   // The profile first: every explicit key below overrides it.
   if (auto* n = block.find("profile")) applyProfile(*n, out, diag);
   if (kind == BlockKind::kDefaults) {

@@ -2,6 +2,7 @@
 
 #include <yaml-cpp/eventhandler.h>
 
+#include <algorithm>
 #include <sstream>
 #include <vector>
 
@@ -61,6 +62,7 @@ class TreeBuilder {
     to.scalar = std::move(s.value);
     for (auto& message : s.errors) diag_.error(to, std::move(message));
     to.reported = !s.errors.empty();
+    to.secret = std::any_of(s.variables.begin(), s.variables.end(), isSecretVariableName);
   }
 
   void buildList(const YAML::Node& from, ConfigNode& to, int depth) {

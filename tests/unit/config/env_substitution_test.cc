@@ -54,5 +54,20 @@ TEST(EnvSubstitutionTest, ReportsEveryBadReference) {
                                     "not start with a digit)"));
 }
 
+TEST(EnvSubstitutionTest, ListsEveryVariableReferencedSetOrNot) {
+  const Substitution s = substituteEnv("${A}:${B:-x}/$${C}", testing::fakeEnv({{"A", "1"}}));
+  EXPECT_THAT(s.variables, ElementsAre("A", "B"));  // $${C} is literal text, not a reference
+}
+
+TEST(EnvSubstitutionTest, SecretVariableNamesContainSecretTokenPasswordOrKey) {
+  for (const char* name : {"DB_SECRET", "OUTRIGGER_ADMIN_TOKEN", "PGPASSWORD", "API_KEY", "api_key",
+                           "Client_Secret_File", "KEYCLOAK_URL", "MONKEY_COUNT"}) {
+    EXPECT_TRUE(isSecretVariableName(name)) << name;
+  }
+  for (const char* name : {"BACKEND_HOST", "PORT", "PASSWD", "TOKN", "SECRT", "K_E_Y"}) {
+    EXPECT_FALSE(isSecretVariableName(name)) << name;
+  }
+}
+
 }  // namespace
 }  // namespace outrigger::config

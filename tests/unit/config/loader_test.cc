@@ -199,6 +199,24 @@ TEST(ConfigLoaderTest, WorkersAutoUsesTheCoreCountCappedAt64) {
   EXPECT_EQ(r.config->workers, expected);
 }
 
+TEST(ConfigLoaderTest, AdminTokenComesFromTheEnvironmentAndDefaultsToNone) {
+  const LoadResult with_token =
+      testing::load(testing::withMinimal("admin: { token: \"${OUTRIGGER_ADMIN_TOKEN}\" }\n"),
+                    testing::fakeEnv({{"OUTRIGGER_ADMIN_TOKEN", "t0k3n/+=="}}));
+  ASSERT_TRUE(with_token.ok()) << with_token.formatErrors();
+  EXPECT_EQ(with_token.config->admin.token, "t0k3n/+==");
+
+  const LoadResult without = testing::load(testing::kMinimal);
+  ASSERT_TRUE(without.ok()) << without.formatErrors();
+  EXPECT_EQ(without.config->admin.token, "");
+
+  // ${VAR:-} makes the token optional: unset means no token, not an error.
+  const LoadResult optional =
+      testing::load(testing::withMinimal("admin: { token: \"${OUTRIGGER_ADMIN_TOKEN:-}\" }\n"));
+  ASSERT_TRUE(optional.ok()) << optional.formatErrors();
+  EXPECT_EQ(optional.config->admin.token, "");
+}
+
 TEST(ConfigLoaderTest, AccessLogOffDisablesIt) {
   const LoadResult r = load(withMinimal("access_log: { path: off }\n"));
   ASSERT_TRUE(r.ok()) << r.formatErrors();

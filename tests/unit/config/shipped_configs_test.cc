@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "proxy/config/loader.h"
+#include "proxy/config/render.h"
 #include "tests/unit/config/config_test_util.h"
 
 namespace outrigger::config {
@@ -14,11 +15,14 @@ namespace {
 
 namespace fs = std::filesystem;
 
+// config/*.yaml and config/examples/*.yaml, so a new file is checked without editing this.
 std::vector<fs::path> shippedConfigs() {
   const fs::path root = fs::path(OUTRIGGER_SOURCE_DIR) / "config";
-  std::vector<fs::path> files = {root / "outrigger.yaml", root / "demo.yaml"};
-  for (const auto& entry : fs::directory_iterator(root / "examples")) {
-    if (entry.path().extension() == ".yaml") files.push_back(entry.path());
+  std::vector<fs::path> files;
+  for (const fs::path& dir : {root, root / "examples"}) {
+    for (const auto& entry : fs::directory_iterator(dir)) {
+      if (entry.path().extension() == ".yaml") files.push_back(entry.path());
+    }
   }
   return files;
 }
@@ -29,6 +33,19 @@ TEST(ConfigShippedFilesTest, EveryShippedFileLoadsWithoutErrors) {
   for (const fs::path& file : files) {
     const LoadResult r = loadConfigFile(file.string(), testing::fakeEnv());
     EXPECT_TRUE(r.ok()) << r.formatErrors();
+  }
+}
+
+TEST(ConfigShippedFilesTest, EveryShippedFileRendersBackIntoTheSameConfig) {
+  for (const fs::path& file : shippedConfigs()) {
+    SCOPED_TRACE(file.string());
+    const LoadResult original = loadConfigFile(file.string(), testing::fakeEnv());
+    ASSERT_TRUE(original.ok()) << original.formatErrors();
+    const std::string yaml = renderConfigYaml(*original.config, {.redact_secrets = false});
+    LoadResult again = loadConfigString(yaml, "rendered.yaml", testing::fakeEnv());
+    ASSERT_TRUE(again.ok()) << again.formatErrors() << yaml;
+    again.config->source_file = original.config->source_file;  // read from a string
+    EXPECT_TRUE(*again.config == *original.config) << yaml;
   }
 }
 

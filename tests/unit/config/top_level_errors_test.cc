@@ -62,6 +62,26 @@ TEST(ConfigTopLevelErrorsTest, AdminNotAMap) {
               ElementsAre("test.yaml:8:8: admin: expected a map, got '9901'"));
 }
 
+TEST(ConfigTopLevelErrorsTest, AdminTokenWithASpaceIsRejectedWithoutEchoingIt) {
+  EXPECT_THAT(errorsOf(withMinimal("admin: { token: \"abc def\" }\n")),
+              ElementsAre("test.yaml:8:17: admin.token: must use only printable ASCII characters, "
+                          "without spaces"));
+}
+
+TEST(ConfigTopLevelErrorsTest, AdminTokenWithAControlCharacterOrNonAsciiIsRejected) {
+  EXPECT_THAT(errorsOf(withMinimal("admin: { token: \"abc\\tdef\" }\n")),
+              ElementsAre("test.yaml:8:17: admin.token: must use only printable ASCII characters, "
+                          "without spaces"));
+  EXPECT_THAT(errorsOf(withMinimal("admin: { token: \"caf\u00e9\" }\n")),
+              ElementsAre("test.yaml:8:17: admin.token: must use only printable ASCII characters, "
+                          "without spaces"));
+}
+
+TEST(ConfigTopLevelErrorsTest, AdminTokenNotAString) {
+  EXPECT_THAT(errorsOf(withMinimal("admin: { token: [ a ] }\n")),
+              ElementsAre("test.yaml:8:17: admin.token: expected a string, got a list"));
+}
+
 TEST(ConfigTopLevelErrorsTest, AccessLogPathEmpty) {
   EXPECT_THAT(errorsOf(withMinimal("access_log: { path: \"\" }\n")),
               ElementsAre("test.yaml:8:21: access_log.path: must not be empty (use stdout, stderr, "

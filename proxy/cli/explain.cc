@@ -1,0 +1,147 @@
+#include "proxy/cli/explain.h"
+
+#include <algorithm>
+#include <cctype>
+
+#include "proxy/cli/effective_policy.h"
+#include "proxy/cli/request_url.h"
+#include "proxy/cli/text_table.h"
+#include "proxy/config/config_writer.h"
+#include "proxy/routing/router.h"
+
+namespace outrigger::cli {
+namespace {
+
+bool isTokenChar(char c) {
+  return std::isalnum(static_cast<unsigned char>(c)) ||
+         std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
+}
+
+std::optional<Error> checkMethod(const std::string& method) {
+  const auto bad = [](std::string message) {
+    return Error{"bad_method", ErrorSource::kDownstream, false, std::move(message)};
+  };
+  if (method.empty() || !std::all_of(method.begin(), method.end(), isTokenChar)) {
+    return bad("invalid method '" + method + "'");
+  }
+  if (std::any_of(method.begin(), method.end(),
+                  [](char c) { return std::islower(static_cast<unsigned char>(c)); })) {
+    std::string upper = method;
+    for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    return bad("methods are case-sensitive: write '" + upper + "', not '" + method + "'");
+  }
+  return std::nullopt;
+}
+
+// The listener whose port is the URL's. Several listeners may share a port on different
+// addresses: the one on the URL's host wins, else the first.
+const config::ListenerConfig* findListener(const config::Config& config, const RequestUrl& url) {
+  const config::ListenerConfig* first = nullptr;
+  for (const config::ListenerConfig& l : config.listeners) {
+    if (l.listen.port != url.port) continue;
+    if (l.listen.host == withoutBrackets(url.host)) return &l;
+    if (first == nullptr) first = &l;
+  }
+  return first;
+}
+
+std::string listenerList(const config::Config& config) {
+  std::string out;
+  for (const config::ListenerConfig& l : config.listeners) {
+    out += (out.empty() ? "" : ", ") + l.name + " on " + l.listen.text;
+    if (l.listen.port == 0) out += " (any free port)";
+  }
+  return out;
+}
+
+size_t routeIndex(const config::ListenerConfig& listener, const config::RouteConfig& route) {
+  for (size_t i = 0; i < listener.routes.size(); ++i) {
+    const config::RouteConfig& r = listener.routes[i];
+    if (r.host == route.host && r.path_prefix == route.path_prefix) return i;
+  }
+  return 0;  // unreachable: the router's routes are copies of the listener's
+}
+
+std::string routeText(const config::Config& config, const config::ListenerConfig& listener,
+                      const config::RouteConfig& route) {
+  const size_t listener_index = static_cast<size_t>(&listener - config.listeners.data());
+  return "listeners[" + std::to_string(listener_index) + "].routes[" +
+         std::to_string(routeIndex(listener, route)) + "]: host " + route.host + ", path_prefix " +
+         route.path_prefix + (route.preserve_host ? ", preserve_host" : "");
+}
+
+bool isOffRow(const PolicyRow& row) { return row.value == "off" || row.value.starts_with("off "); }
+
+std::string policyTable(const config::UpstreamConfig& upstream,
+                        const config::ConfigProvenance& provenance) {
+  const std::vector<PolicyRow> rows = effectivePolicyRows(upstream, provenance);
+  TextTable table;
+  // A header instead of parentheses: "profile batch (upstream)" is already parenthesised.
+  table.addRow({"key", "value", "from"});
+  for (size_t i = 0; i < rows.size(); ++i) {
+    const PolicyRow& row = rows[i];
+    if (!row.key.empty()) {
+      table.addRow({row.key, row.value, row.source});
+      continue;
+    }
+    // Blocks that are off take one line each; a blank line between two of them only
+    // spreads the output.
+    const bool between_offs =
+        i > 0 && i + 1 < rows.size() && isOffRow(rows[i - 1]) && isOffRow(rows[i + 1]);
+    if (!between_offs) table.addRow({});
+  }
+  return table.render("  ");
+}
+
+std::string routeList(const config::ListenerConfig& listener) {
+  std::string out;
+  for (const config::RouteConfig& r : listener.routes) {
+    out +=
+        (out.empty() ? "" : "; ") + std::string("host ") + r.host + " path_prefix " + r.path_prefix;
+  }
+  return out;
+}
+
+}  // namespace
+
+Result<Explanation> explainRequest(const config::Config& config, const ExplainRequest& request) {
+  if (std::optional<Error> error = checkMethod(request.method)) return *error;
+  Result<RequestUrl> url = parseRequestUrl(request.url);
+  if (!url) return url.error();
+  const std::string host(hostWithoutPort(request.host.empty() ? url->host : request.host));
+
+  Explanation out;
+  out.text =
+      request.method + " " + request.url + "  (Host: " + host + ", path " + url->path + ")\n\n";
+  TextTable head;
+  const config::ListenerConfig* listener = findListener(config, *url);
+  if (listener == nullptr) {
+    head.addRow({"listener", "none on port " + std::to_string(url->port) +
+                                 " (listeners: " + listenerList(config) + ")"});
+    out.text += head.render();
+    return out;
+  }
+  head.addRow({"listener", listener->name + " (" + listener->listen.text + ")"});
+  const routing::Router router(*listener);
+  const config::RouteConfig* route = router.match(host, url->path);
+  if (route == nullptr) {
+    head.addRow(
+        {"route", "none: the request gets 404 no_route (routes: " + routeList(*listener) + ")"});
+    out.text += head.render();
+    return out;
+  }
+  head.addRow({"route", routeText(config, *listener, *route)});
+  const config::UpstreamConfig* upstream = config.findUpstream(route->upstream);
+  if (upstream == nullptr) {  // the loader checks every route's upstream
+    return Error{"internal", ErrorSource::kInternal, false,
+                 "route names unknown upstream '" + route->upstream + "'"};
+  }
+  head.addRow({"upstream", upstream->name});
+  head.addRow({"attempts", attemptsFor(*upstream, request.method)});
+  out.routed = true;
+  out.text += head.render() + "\npolicy of upstream '" + upstream->name + "':\n" +
+              policyTable(*upstream, config.provenance);
+  return out;
+}
+
+}  // namespace outrigger::cli
