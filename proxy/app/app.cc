@@ -82,9 +82,9 @@ std::string App::start() {
   std::vector<uint16_t> ports;
   for (int i = 0; i < config_->workers; ++i) {
     auto worker = std::make_unique<Worker>(i, metrics_, access_log_.get());
-    std::string error = worker->prepare(snapshot_, ports);
+    std::string error = worker->prepare(*config_, ports);
     if (!error.empty()) return error;
-    worker->commit();
+    worker->commit(snapshot_);
     workers_.push_back(std::move(worker));
   }
   admin_handler_ = std::make_unique<admin::AdminHandler>(metrics_);
@@ -297,13 +297,13 @@ ReloadResult App::reload(const std::string& trigger) {
   if (options_.log_level) next.log_level = *options_.log_level;
 
   auto config = std::make_shared<const config::Config>(std::move(next));
-  std::shared_ptr<exchange::Snapshot> snapshot = buildSnapshot(config, snapshot_.get());
-  resolveEndpointsNow(*snapshot);
 
   // Every worker binds the new listeners first; a bind error leaves all of them as they were.
+  // Nothing is built before this point, so a rejected reload leaves no trace (no runtimes,
+  // no metric series).
   std::vector<uint16_t> ports;
   for (size_t i = 0; i < workers_.size(); ++i) {
-    std::string error = workers_[i]->prepare(snapshot, ports);
+    std::string error = workers_[i]->prepare(*config, ports);
     if (error.empty()) continue;
     for (size_t j = 0; j < i; ++j) workers_[j]->abort();
     metrics_.countReload(false);
@@ -312,7 +312,10 @@ ReloadResult App::reload(const std::string& trigger) {
               static_cast<unsigned long long>(snapshot_->generation));
     return {false, "reload rejected; still serving the previous config\n" + error};
   }
-  for (auto& w : workers_) w->commit();
+  // From here nothing can fail.
+  std::shared_ptr<exchange::Snapshot> snapshot = buildSnapshot(config, snapshot_.get());
+  resolveEndpointsNow(*snapshot);
+  for (auto& w : workers_) w->commit(snapshot);
 
   std::shared_ptr<exchange::Snapshot> previous = std::move(snapshot_);
   snapshot_ = std::move(snapshot);
@@ -341,6 +344,7 @@ void App::retire(const exchange::Snapshot& previous) {
   for (const auto& [name, runtime] : previous.upstreams) {
     auto found = snapshot_->upstreams.find(name);
     if (found != snapshot_->upstreams.end() && found->second == runtime) continue;
+    runtime->policies().retire();  // its last requests must not overwrite the new gauges
     retired_upstreams_.push_back(Retired{name, runtime});
   }
   for (const auto& l : previous.config->listeners) {
@@ -377,10 +381,17 @@ void App::removeDrainedSeries() {
 // ---- Drain and stop (DESIGN §7) ----
 
 void App::onSignal(const char* name) {
-  if (draining_ || stopping_) {
+  // Only a second signal exits at once: POST /drain followed by the kubelet's SIGTERM is
+  // one drain, not two.
+  if (signalled_) {
     log::logf(config::LogLevel::kWarn, "%s again: exiting now", name);
-    if (access_log_) access_log_->flush();
     std::_Exit(0);
+  }
+  signalled_ = true;
+  if (draining_ || stopping_) {
+    log::logf(config::LogLevel::kInfo, "%s: already draining; a second signal exits at once",
+              name);
+    return;
   }
   beginDrain(name);
 }

@@ -100,6 +100,7 @@ class App {
   MonoTime drain_started_{};
   MonoTime quiet_since_{};
   uint64_t accepted_seen_ = 0;
+  bool signalled_ = false;  // SIGTERM or SIGINT seen
   bool draining_ = false;
   bool stopping_ = false;
   std::atomic<int> workers_running_{0};

@@ -22,31 +22,40 @@ void Worker::onLoop(const std::function<void()>& fn) {
   std::promise<void> done;
   std::future<void> finished = done.get_future();
   loop_.post([&fn, &done] {
-    fn();
+    try {
+      fn();
+    } catch (...) {
+      done.set_exception(std::current_exception());  // rethrown on the caller's thread
+      return;
+    }
     done.set_value();
   });
-  finished.wait();
+  finished.get();
 }
 
-std::string Worker::prepare(std::shared_ptr<const exchange::Snapshot> next,
-                            std::vector<uint16_t>& ports) {
+std::string Worker::prepare(const config::Config& next, std::vector<uint16_t>& ports) {
   std::string error;
-  onLoop([&] {
-    error = bindNew(*next, ports);
-    if (error.empty()) next_ = std::move(next);
-  });
+  onLoop([&] { error = bindNew(next, ports); });
   return error;
 }
 
-std::string Worker::bindNew(const exchange::Snapshot& next, std::vector<uint16_t>& ports) {
-  const auto& wanted = next.config->listeners;
+bool Worker::sameSocket(const ListenerSlot& slot, const config::ListenerConfig& cfg,
+                        const config::Config& next) {
+  if (!(slot.listen == cfg.listen)) return false;
+  if (slot.name == cfg.name) return true;
+  // Two port-0 listeners share an address text but are different sockets.
+  return cfg.listen.port != 0 && next.findListener(slot.name) == nullptr;
+}
+
+std::string Worker::bindNew(const config::Config& next, std::vector<uint16_t>& ports) {
+  const auto& wanted = next.listeners;
   ports.resize(wanted.size(), 0);
   prepared_.clear();
   for (size_t i = 0; i < wanted.size(); ++i) {
     const config::ListenerConfig& cfg = wanted[i];
     bool serving = false;
     for (const auto& slot : listeners_) {
-      if (slot->name == cfg.name && slot->listen == cfg.listen) {
+      if (!serving && sameSocket(*slot, cfg, next)) {
         ports[i] = slot->socket->port();
         serving = true;
       }
@@ -55,7 +64,6 @@ std::string Worker::bindNew(const exchange::Snapshot& next, std::vector<uint16_t
     auto slot = std::make_unique<ListenerSlot>();
     slot->name = cfg.name;
     slot->listen = cfg.listen;
-    slot->connections = &context_.metrics.downstreamConnections(cfg.name);
     ListenerSlot* raw = slot.get();
     slot->socket = std::make_unique<io::TcpListener>(
         loop_, [this, raw](std::unique_ptr<io::TcpStream> s) { accept(*raw, std::move(s)); });
@@ -71,20 +79,23 @@ std::string Worker::bindNew(const exchange::Snapshot& next, std::vector<uint16_t
   return "";
 }
 
-void Worker::commit() {
-  onLoop([this] {
-    std::shared_ptr<const exchange::Snapshot> previous = std::move(context_.snapshot);
-    context_.snapshot = std::move(next_);
+void Worker::commit(std::shared_ptr<const exchange::Snapshot> next) {
+  onLoop([this, &next] {
+    context_.snapshot = std::move(next);
     const config::Config& config = *context_.snapshot->config;
 
     std::vector<std::unique_ptr<ListenerSlot>> serving;
-    auto take = [&serving](std::vector<std::unique_ptr<ListenerSlot>>& from,
-                           const config::ListenerConfig& cfg) {
+    std::vector<ListenerSlot*> renamed;
+    auto take = [&](std::vector<std::unique_ptr<ListenerSlot>>& from,
+                    const config::ListenerConfig& cfg) {
       for (auto& slot : from) {
-        if (slot && slot->name == cfg.name && slot->listen == cfg.listen) {
-          serving.push_back(std::move(slot));
-          return true;
-        }
+        if (!slot || !sameSocket(*slot, cfg, config)) continue;
+        if (slot->serving && slot->name != cfg.name) renamed.push_back(slot.get());
+        slot->name = cfg.name;
+        slot->connections = &context_.metrics.downstreamConnections(cfg.name);
+        slot->serving = true;
+        serving.push_back(std::move(slot));
+        return true;
       }
       return false;
     };
@@ -92,17 +103,15 @@ void Worker::commit() {
       if (!take(listeners_, cfg)) take(prepared_, cfg);
     }
     // What is left in listeners_ was removed (or moved to another address): its socket
-    // closes, and its connections finish their current request and close. Those whose
-    // listener is gone for good keep the generation they had, routes and all.
+    // closes, and its connections finish their current request and close, on the
+    // generation they last used. So do those of a renamed listener, which keep its old name.
     std::vector<exchange::DownstreamSession*> retiring;
     for (auto& entry : sessions_) {
       bool removed = false;
       for (const auto& slot : listeners_) removed |= slot && entry.slot == slot.get();
+      for (ListenerSlot* slot : renamed) removed |= entry.slot == slot;
       if (!removed) continue;
       entry.slot = nullptr;
-      if (config.findListener(entry.session->listenerName()) == nullptr) {
-        entry.session->pin(previous);
-      }
       retiring.push_back(entry.session.get());
     }
     listeners_ = std::move(serving);
@@ -118,10 +127,7 @@ void Worker::commit() {
 }
 
 void Worker::abort() {
-  onLoop([this] {
-    prepared_.clear();
-    next_.reset();
-  });
+  onLoop([this] { prepared_.clear(); });
 }
 
 void Worker::start(std::function<void()> on_exit) {
@@ -149,13 +155,14 @@ void Worker::join() {
 
 void Worker::accept(ListenerSlot& slot, std::unique_ptr<io::TcpStream> stream) {
   if (stopping_) return;  // dropping the stream closes it
-  size_t index = 0;
-  const config::ListenerConfig* cfg = context_.snapshot->findListener(slot.name, &index);
-  if (cfg == nullptr) {
+  if (!slot.serving) {
     // A listener prepare() bound for a generation not committed yet.
     slot.waiting.push_back(std::move(stream));
     return;
   }
+  size_t index = 0;
+  const config::ListenerConfig* cfg = context_.snapshot->findListener(slot.name, &index);
+  if (cfg == nullptr) return;  // commit() names every serving slot after a listener
   accepted_count_++;
   exchange::ListenerInfo info{cfg, index, slot.connections};
   auto session = std::make_unique<exchange::DownstreamSession>(

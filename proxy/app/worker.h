@@ -4,8 +4,8 @@
 // the request path.
 //
 // Config generations arrive in two steps, so that a reload either applies everywhere or
-// nowhere: prepare() binds the listeners the new snapshot adds (a bind error aborts the
-// reload), then commit() serves the new snapshot, keeping every unchanged listener's socket.
+// nowhere: prepare() binds the listeners the new config adds (a bind error aborts the
+// reload), then commit() serves the new generation, keeping every unchanged listener's socket.
 
 #include <atomic>
 #include <functional>
@@ -33,15 +33,15 @@ class Worker {
   Worker(const Worker&) = delete;
   Worker& operator=(const Worker&) = delete;
 
-  // Binds every listener of `next` this worker does not serve yet (same name and address
-  // = the same listener), without accepting on it. ports[i] is the port for listener i of
+  // Binds every listener of `next` this worker does not serve yet (see sameSocket), without
+  // serving it: what it accepts waits for commit(). ports[i] is the port for listener i of
   // `next`: 0 means "as configured", and is replaced by the port bound, so later workers
   // share a port-0 listener's port. Called from the main thread; runs on the worker's loop
   // once it started, and blocks until done. On error nothing changes.
-  std::string prepare(std::shared_ptr<const exchange::Snapshot> next, std::vector<uint16_t>& ports);
-  // Serves the prepared snapshot: new requests use it; listeners it lacks close, and their
-  // connections finish what they are doing and close. Blocks like prepare().
-  void commit();
+  std::string prepare(const config::Config& next, std::vector<uint16_t>& ports);
+  // Serves `next`, whose config was prepared: new requests use it; listeners it lacks
+  // close, and their connections finish what they are doing and close. Blocks likewise.
+  void commit(std::shared_ptr<const exchange::Snapshot> next);
   // Forgets a prepared snapshot and closes the sockets prepare() bound. Blocks likewise.
   void abort();
 
@@ -63,7 +63,8 @@ class Worker {
     std::string name;
     config::HostPort listen;  // as configured: a port-0 listener stays the same listener
     std::unique_ptr<io::TcpListener> socket;
-    prometheus::Gauge* connections;
+    prometheus::Gauge* connections = nullptr;  // set when it starts serving
+    bool serving = false;                      // false from prepare() until commit()
     // Accepted after prepare() bound the socket, before commit() made it serve.
     std::vector<std::unique_ptr<io::TcpStream>> waiting;
   };
@@ -74,7 +75,12 @@ class Worker {
 
   // Runs fn on the worker's loop (directly before the thread started) and waits for it.
   void onLoop(const std::function<void()>& fn);
-  std::string bindNew(const exchange::Snapshot& next, std::vector<uint16_t>& ports);
+  std::string bindNew(const config::Config& next, std::vector<uint16_t>& ports);
+  // Whether `slot` serves listener `cfg` of `next`: same name and address; or a listener
+  // renamed at the same fixed address, since a second SO_REUSEPORT socket there would take
+  // half the new connections and reset them when either closed.
+  static bool sameSocket(const ListenerSlot& slot, const config::ListenerConfig& cfg,
+                         const config::Config& next);
   void accept(ListenerSlot& slot, std::unique_ptr<io::TcpStream> stream);
   void beginStop(Duration timeout);
   void maybeFinish();
@@ -87,7 +93,6 @@ class Worker {
   exchange::WorkerContext context_;
   std::vector<std::unique_ptr<ListenerSlot>> listeners_;  // serving
   std::vector<std::unique_ptr<ListenerSlot>> prepared_;   // bound by prepare(), not serving
-  std::shared_ptr<const exchange::Snapshot> next_;
   std::list<SessionEntry> sessions_;
   std::atomic<size_t> session_count_{0};
   std::atomic<uint64_t> accepted_count_{0};

@@ -29,8 +29,7 @@ DownstreamSession::DownstreamSession(WorkerContext& context, ListenerInfo listen
                if (exchange_ == nullptr) close(true);
              }),
       alive_(std::make_shared<bool>(true)) {
-  listener_owner_ = context.snapshot->config;
-  listener_generation_ = context.snapshot->generation;
+  listener_generation_ = context.snapshot;
   stream_->setHandler(this);
   client_ip_ = stream_->peerAddress().ip();
 }
@@ -102,18 +101,18 @@ http::ParserAction DownstreamSession::onRequestHead(http::RequestHead& head) {
 }
 
 std::shared_ptr<const Snapshot> DownstreamSession::generationForRequest() {
-  if (pinned_) return pinned_;
   const std::shared_ptr<const Snapshot>& newest = context_.snapshot;
-  if (newest->generation != listener_generation_) {
+  if (newest != listener_generation_) {
+    // A reload that removed or renamed this connection's listener leaves it on the
+    // generation it had, until it closes.
     size_t index = 0;
     if (const config::ListenerConfig* cfg = newest->findListener(listener_.config->name, &index)) {
       listener_.config = cfg;
       listener_.index = index;
-      listener_owner_ = newest->config;
-      listener_generation_ = newest->generation;
+      listener_generation_ = newest;
     }
   }
-  return newest;
+  return listener_generation_;
 }
 
 http::ParserAction DownstreamSession::onRequestBody(std::string_view chunk) {

@@ -29,8 +29,6 @@ class DownstreamSession final : public io::StreamHandler,
   void closeWhenIdle();
   bool idle() const { return exchange_ == nullptr && input_.empty(); }
   const std::string& listenerName() const { return listener_.config->name; }
-  // Its listener was removed by a reload: later requests keep using `generation`.
-  void pin(std::shared_ptr<const Snapshot> generation) { pinned_ = std::move(generation); }
 
  private:
   // io::StreamHandler
@@ -50,7 +48,7 @@ class DownstreamSession final : public io::StreamHandler,
   void resumeRequestBody() override;
 
   // The generation a new request runs on, with listener_ pointed at this connection's
-  // listener in it: the newest one, unless pinned.
+  // listener in it: the newest one that still has that listener.
   std::shared_ptr<const Snapshot> generationForRequest();
   void parse(const char* data, size_t len);
   void parseBuffered();
@@ -62,10 +60,8 @@ class DownstreamSession final : public io::StreamHandler,
   void close(bool graceful);
 
   WorkerContext& context_;
-  ListenerInfo listener_;                             // in the generation below
-  std::shared_ptr<const config::Config> listener_owner_;  // keeps listener_.config alive
-  uint64_t listener_generation_ = 0;
-  std::shared_ptr<const Snapshot> pinned_;
+  ListenerInfo listener_;                            // in the generation below
+  std::shared_ptr<const Snapshot> listener_generation_;  // keeps listener_.config alive
   std::unique_ptr<io::TcpStream> stream_;
   ClosedFn on_closed_;
   std::string client_ip_;

@@ -18,7 +18,8 @@ thread_local char tReadBuffer[kReadBufferSize];
 
 }  // namespace
 
-// Streams of this thread's loop lingering after a graceful close, for abandonLingering().
+// Streams of this thread's loop in a graceful close (still writing, or lingering), for
+// abandonLingering().
 thread_local std::set<TcpStream::Impl*> tLingering;
 
 struct TcpStream::Impl {
@@ -160,7 +161,6 @@ struct TcpStream::Impl {
     self->linger_timer.data = self;
     self->linger_timer_open = true;
     self->open_handles++;
-    tLingering.insert(self);
     uv_timer_start(
         &self->linger_timer, [](uv_timer_t* t) { static_cast<Impl*>(t->data)->close(); },
         kLingerMillis, 0);
@@ -266,6 +266,7 @@ void TcpStream::closeGracefully(std::unique_ptr<TcpStream> stream) {
   impl->reading = false;
   uv_read_stop(impl->stream());
   if (impl->closing) return;
+  tLingering.insert(impl);
   if (impl->write_in_flight || !impl->pending.empty()) {
     impl->flush();
     return;

@@ -58,8 +58,9 @@ class TcpStream {
   // Finishes queued writes, half-closes, drains the peer's remaining bytes briefly, then
   // closes. The stream owns itself from here on.
   static void closeGracefully(std::unique_ptr<TcpStream> stream);
-  // Closes at once every stream of the calling thread's loop that is still lingering after
-  // closeGracefully(): at exit, waiting for peers to hang up would delay it for nothing.
+  // Closes at once every stream of the calling thread's loop still in closeGracefully()
+  // (writing what is queued, or lingering): at exit, a peer that does not read or hang up
+  // must not hold the process past its deadline.
   static void abandonLingering();
 
   struct Impl;

@@ -118,7 +118,8 @@ void ConnectionPool::startConnection(size_t endpoint) {
   auto address = upstream_->nextAddress(endpoint);
   if (!address) {
     // Fail on a later turn: acquire() must not call back from inside itself.
-    loop_.defer([this, endpoint] {
+    loop_.defer([this, endpoint, alive = std::weak_ptr<bool>(alive_)] {
+      if (alive.expired()) return;  // the pool went away (a reload dropped its upstream)
       std::vector<PoolWaiter*> failed;
       for (PoolWaiter* w : waiters_)
         if (w->endpoint_ == endpoint) failed.push_back(w);

@@ -123,6 +123,7 @@ class ConnectionPool {
   std::vector<std::vector<PooledConnection*>> idle_;  // per endpoint, most recent last
   std::vector<uint32_t> connecting_;                  // per endpoint
   std::vector<uint32_t> active_requests_;             // per endpoint
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);  // deferred work checks it
   std::list<PoolWaiter*> waiters_;
   io::Timer wait_timer_;
 };

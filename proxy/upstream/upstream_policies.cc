@@ -25,6 +25,8 @@ UpstreamPolicies::UpstreamPolicies(std::string upstream, const config::PolicyCon
   metrics_.breaker_state.Set(0);
   metrics_.bulkhead_active.Set(0);
   metrics_.bulkhead_queued.Set(0);
+  for (auto* g : metrics_.endpoint_ejected) g->Set(0);
+  for (auto* g : metrics_.endpoint_healthy) g->Set(1);  // a new runtime starts all healthy
   if (config.rate_limit)
     bucket_.emplace(config.rate_limit->requests_per_second, config.rate_limit->burst, now);
   if (config.bulkhead) bulkhead_.emplace(*config.bulkhead);
@@ -32,7 +34,7 @@ UpstreamPolicies::UpstreamPolicies(std::string upstream, const config::PolicyCon
     breaker_.emplace(*config.circuit_breaker, now,
                      [this](policy::BreakerState from, policy::BreakerState to,
                             std::string_view why) {
-                       metrics_.breaker_state.Set(stateValue(to));
+                       publish(metrics_.breaker_state, stateValue(to));
                        metrics_.breaker_transitions[static_cast<size_t>(stateValue(to))]
                            ->Increment();
                        log::logf(config::LogLevel::kWarn,
@@ -53,7 +55,7 @@ UpstreamPolicies::UpstreamPolicies(std::string upstream, const config::PolicyCon
   if (config.outlier_detection) {
     outlier_.emplace(*config.outlier_detection, endpoints,
                      [this](size_t endpoint, bool ejected, Duration for_how_long) {
-                       metrics_.endpoint_ejected[endpoint]->Set(ejected ? 1 : 0);
+                       publish(*metrics_.endpoint_ejected[endpoint], ejected ? 1 : 0);
                        if (ejected)
                          log::logf(config::LogLevel::kWarn,
                                    "upstream %s: endpoint %zu ejected for %lld ms",
@@ -92,11 +94,11 @@ UpstreamPolicies::BulkheadAdmission UpstreamPolicies::enterBulkhead(Ticket ticke
   }
   switch (bulkhead_->tryAdmit(ticket, now)) {
     case policy::Bulkhead::Admission::kAdmitted:
-      metrics_.bulkhead_active.Set(bulkhead_->active());
+      publish(metrics_.bulkhead_active, bulkhead_->active());
       return BulkheadAdmission::kAdmitted;
     case policy::Bulkhead::Admission::kQueued:
       waiters_[ticket] = Waiter{&loop, std::move(wake)};
-      metrics_.bulkhead_queued.Set(bulkhead_->queued());
+      publish(metrics_.bulkhead_queued, bulkhead_->queued());
       return BulkheadAdmission::kQueued;
     case policy::Bulkhead::Admission::kRejectedFull:
       break;
@@ -108,7 +110,7 @@ bool UpstreamPolicies::abandonBulkhead(Ticket ticket) {
   std::lock_guard<std::mutex> lock(bulkhead_mutex_);
   waiters_.erase(ticket);
   const bool cancelled = bulkhead_->cancel(ticket);
-  metrics_.bulkhead_queued.Set(bulkhead_->queued());
+  publish(metrics_.bulkhead_queued, bulkhead_->queued());
   return cancelled;
 }
 
@@ -124,8 +126,8 @@ void UpstreamPolicies::leaveBulkhead(MonoTime now) {
       waiters_.erase(it);
     }
   }
-  metrics_.bulkhead_active.Set(bulkhead_->active());
-  metrics_.bulkhead_queued.Set(bulkhead_->queued());
+  publish(metrics_.bulkhead_active, bulkhead_->active());
+  publish(metrics_.bulkhead_queued, bulkhead_->queued());
 }
 
 Duration UpstreamPolicies::bulkheadQueueTimeout() const {

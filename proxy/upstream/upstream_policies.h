@@ -103,6 +103,10 @@ class UpstreamPolicies {
   };
   Status status(MonoTime now);
 
+  // A reload replaced this runtime: the requests it still carries keep counting, but its
+  // gauges (breaker state, bulkhead use, ejections) now belong to its successor.
+  void retire() { retired_.store(true, std::memory_order_relaxed); }
+
  private:
   struct Waiter {
     io::Loop* loop;
@@ -113,6 +117,11 @@ class UpstreamPolicies {
   config::PolicyConfig config_;
   metrics::UpstreamPolicyMetrics& metrics_;
   size_t endpoints_;
+  std::atomic<bool> retired_{false};
+
+  void publish(prometheus::Gauge& gauge, double value) {
+    if (!retired_.load(std::memory_order_relaxed)) gauge.Set(value);
+  }
 
   std::mutex rate_mutex_;
   std::optional<policy::TokenBucket> bucket_;

@@ -93,6 +93,20 @@ TEST_F(DrainTest, ASecondSignalExitsAtOnce) {
   EXPECT_LT(elapsedMs(start), 1000);
 }
 
+TEST_F(DrainTest, SigtermAfterPostDrainDoesNotCutTheDrainShort) {
+  // A preStop hook that calls /drain, then the kubelet's SIGTERM: one drain, not an exit.
+  startProxy("", "", "drain: { grace: 300ms, timeout: 20s }\n");
+  auto app = std::make_unique<HttpConnection>(port_);
+  ASSERT_EQ(app->request("GET", "/get")->status, 200);
+  ASSERT_EQ(httpRequest(proxy_->adminPort(), "POST", "/drain")->status, 202);
+  proxy_->signal(SIGTERM);
+  std::this_thread::sleep_for(milliseconds(300));
+  EXPECT_TRUE(proxy_->process().running());
+  EXPECT_EQ(get("/get")->status, 200);
+  app.reset();  // the app closes its last connection
+  EXPECT_EQ(proxy_->wait(milliseconds(5000)), 0) << proxy_->log();
+}
+
 TEST_F(DrainTest, ReloadIsRefusedWhileDraining) {
   startProxy("", "", "drain: { grace: 5s, timeout: 10s }\n");
   HttpConnection app(port_);

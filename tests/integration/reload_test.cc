@@ -17,6 +17,7 @@ namespace outrigger::testing {
 namespace {
 
 using ::testing::HasSubstr;
+using ::testing::Not;
 using std::chrono::milliseconds;
 
 class ReloadTest : public ProxyTest {
@@ -104,6 +105,27 @@ TEST_F(ReloadTest, BadConfigIsRejectedWithPositionedErrorsAndTheOldOneKeepsServi
   proxy_->signal(SIGHUP);
   EXPECT_TRUE(eventually([&] { return reloads("failure") >= 2; }));
   EXPECT_EQ(generation(), 1);
+  EXPECT_EQ(get("/get")->status, 200);
+}
+
+TEST_F(ReloadTest, AListenerThatCannotBeBoundRejectsTheWholeReloadAndLeavesNoTrace) {
+  startProxy();
+  // A new upstream and a listener on the mock's port, which is taken.
+  std::string clash = proxyConfig(mock_->address());
+  clash.insert(clash.find("upstreams:\n"), "  - name: clash\n    listen: " + mock_->address() +
+                                                "\n    routes: [ { upstream: ghost } ]\n");
+  clash += "  ghost:\n    endpoints: [ \"" + mock_->address() + "\" ]\n";
+  proxy_->writeConfig(clash);
+  auto r = postReload();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 400);
+  EXPECT_THAT(r->body, HasSubstr("listener clash"));
+  EXPECT_THAT(r->body, HasSubstr(mock_->address()));
+  EXPECT_EQ(generation(), 1);
+  EXPECT_EQ(reloads("failure"), 1);
+  const std::string metrics = proxy_->metrics();
+  EXPECT_THAT(metrics, Not(HasSubstr("ghost")));
+  EXPECT_THAT(metrics, Not(HasSubstr("listener=\"clash\"")));
   EXPECT_EQ(get("/get")->status, 200);
 }
 
