@@ -210,6 +210,7 @@ void App::resolveEndpointsNow(const exchange::Snapshot& snapshot) {
       std::string error;
       auto addresses = io::resolveHostNow(e.host, e.port, &error);
       if (addresses.empty()) {
+        metrics_.countDnsFailure(name);
         log::logf(config::LogLevel::kWarn, "upstream %s: cannot resolve %s: %s (will retry)",
                   name.c_str(), e.text.c_str(), error.c_str());
       }
@@ -225,8 +226,12 @@ void App::refreshDns() {
       if (io::SocketAddress::fromNumeric(e.host, e.port)) continue;
       std::shared_ptr<upstream::Upstream> keep = upstream;
       io::resolveHost(loop_, e.host, e.port,
-                      [keep, i](std::string error, std::vector<io::SocketAddress> addresses) {
+                      [this, keep, i](std::string error, std::vector<io::SocketAddress> addresses) {
                         if (!error.empty()) {
+                          // Not for an upstream a reload removed meanwhile: its series are gone.
+                          if (snapshot_->upstreams.count(keep->name())) {
+                            metrics_.countDnsFailure(keep->name());
+                          }
                           log::logf(
                               config::LogLevel::kWarn, "upstream %s: DNS refresh of %s failed: %s",
                               keep->name().c_str(), keep->endpoint(i).text.c_str(), error.c_str());

@@ -168,6 +168,10 @@ Metrics::Metrics()
       downstream_(registerFamily(prometheus::BuildGauge(), registry_,
                                  "outrigger_downstream_connections",
                                  "Open connections from the application, by listener.")),
+      dns_failures_(registerFamily(prometheus::BuildCounter(), registry_,
+                                   "outrigger_dns_failures_total",
+                                   "Failed lookups of an upstream's endpoint names; the other "
+                                   "endpoints keep serving.")),
       no_upstream_(new UpstreamMetrics(families_, "", /*exported=*/false)) {
   auto& reloads = registerFamily(prometheus::BuildCounter(), registry_,
                                  "outrigger_config_reloads_total",
@@ -197,7 +201,13 @@ UpstreamMetrics& Metrics::upstream(const std::string& name) {
   return *entry;
 }
 
+void Metrics::countDnsFailure(const std::string& upstream) {
+  dns_failures_.Add({{"upstream", upstream}}).Increment();
+}
+
 void Metrics::removeUpstream(const std::string& name) {
+  const prometheus::Labels labels{{"upstream", name}};
+  if (dns_failures_.Has(labels)) dns_failures_.Remove(&dns_failures_.Add(labels));
   std::lock_guard<std::mutex> lock(mutex_);
   auto it = upstreams_.find(name);
   if (it == upstreams_.end()) return;

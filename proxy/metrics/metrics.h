@@ -127,6 +127,10 @@ class Metrics {
   // The Prometheus text exposition (format 0.0.4) of every family, plus process metrics.
   std::string serialize() const;
 
+  // outrigger_dns_failures_total{upstream}: a lookup of one of its endpoint names failed.
+  // Main thread only (the lookups run there).
+  void countDnsFailure(const std::string& upstream);
+
   // outrigger_config_reloads_total{result}, outrigger_config_generation, outrigger_draining.
   void countReload(bool applied) { (applied ? reload_success_ : reload_failure_)->Increment(); }
   void setGeneration(uint64_t generation) { generation_->Set(static_cast<double>(generation)); }
@@ -139,6 +143,7 @@ class Metrics {
   prometheus::Registry registry_;  // first: the families below live inside it
   UpstreamFamilies families_;
   prometheus::Family<prometheus::Gauge>& downstream_;
+  prometheus::Family<prometheus::Counter>& dns_failures_;
   ProcessCollector process_;
   prometheus::Counter* reload_success_;
   prometheus::Counter* reload_failure_;
