@@ -183,6 +183,31 @@ void Worker::accept(ListenerSlot& slot, std::unique_ptr<io::TcpStream> stream) {
   sessions_.push_back(SessionEntry{&slot, std::move(session)});
   session_count_++;
   ref.start();
+  enforceConnectionLimit(slot);
+}
+
+void Worker::enforceConnectionLimit(ListenerSlot& slot) {
+  // How often a paused listener looks again; a closing connection frees a place at once,
+  // but on another worker's loop, so polling is the simple way to see it.
+  constexpr Duration kLimitRecheck = milliseconds(20);
+  const config::ListenerConfig* cfg = context_.snapshot->findListener(slot.name);
+  if (cfg == nullptr || slot.socket == nullptr) return;
+  const bool full = slot.connections->Value() >= cfg->limits.max_connections;
+  if (!full) {
+    if (slot.socket->paused()) slot.socket->resume();
+    return;
+  }
+  if (!slot.socket->paused()) {
+    log::logf(config::LogLevel::kWarn,
+              "listener %s: %u connections open (limits.max_connections); new ones wait",
+              slot.name.c_str(), cfg->limits.max_connections);
+  }
+  slot.socket->pause();
+  if (!slot.limit_timer) {
+    slot.limit_timer =
+        std::make_unique<io::Timer>(loop_, [this, &slot] { enforceConnectionLimit(slot); });
+  }
+  slot.limit_timer->start(kLimitRecheck);
 }
 
 void Worker::beginStop(Duration timeout) {

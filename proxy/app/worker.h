@@ -67,6 +67,8 @@ class Worker {
     bool serving = false;                      // false from prepare() until commit()
     // Accepted after prepare() bound the socket, before commit() made it serve.
     std::vector<std::unique_ptr<io::TcpStream>> waiting;
+    // While the listener is at limits.max_connections: checks whether it may accept again.
+    std::unique_ptr<io::Timer> limit_timer;
   };
   struct SessionEntry {
     ListenerSlot* slot;  // the listener that accepted it; null once that one is removed
@@ -82,6 +84,9 @@ class Worker {
   static bool sameSocket(const ListenerSlot& slot, const config::ListenerConfig& cfg,
                          const config::Config& next);
   void accept(ListenerSlot& slot, std::unique_ptr<io::TcpStream> stream);
+  // Pauses the slot while its listener has limits.max_connections open connections (over
+  // all workers: the connection gauge is process-wide), and resumes it once it has fewer.
+  void enforceConnectionLimit(ListenerSlot& slot);
   void beginStop(Duration timeout);
   void maybeFinish();
   void finish();

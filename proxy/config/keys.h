@@ -19,8 +19,9 @@ inline constexpr std::string_view kAccessLog[] = {"path"};
 inline constexpr std::string_view kDrain[] = {"grace", "timeout"};
 
 inline constexpr std::string_view kListener[] = {"name", "listen", "routes", "limits"};
-inline constexpr std::string_view kListenerLimits[] = {"max_request_head", "header_timeout",
-                                                       "idle_timeout"};
+inline constexpr std::string_view kListenerLimits[] = {
+    "max_request_head", "header_timeout", "idle_timeout", "max_headers", "max_connections",
+    "max_request_body"};
 inline constexpr std::string_view kRoute[] = {"host", "path_prefix", "upstream", "preserve_host"};
 
 inline constexpr std::string_view kUpstream[] = {

@@ -141,6 +141,15 @@ void readLimits(const ConfigNode& node, ListenerLimits& out, Diagnostics& diag) 
     assignIf(readDuration(*n, diag, kPositive), out.header_timeout);
   if (const ConfigNode* n = node.find("idle_timeout"))
     assignIf(readDuration(*n, diag, kPositive), out.idle_timeout);
+  if (const ConfigNode* n = node.find("max_headers")) {
+    if (auto v = readInteger(*n, diag, 1, 1000)) out.max_headers = static_cast<uint32_t>(*v);
+  }
+  if (const ConfigNode* n = node.find("max_connections")) {
+    if (auto v = readInteger(*n, diag, 1, 1000000)) out.max_connections = static_cast<uint32_t>(*v);
+  }
+  if (const ConfigNode* n = node.find("max_request_body")) {
+    assignIf(readSize(*n, diag, 0, uint64_t{1} << 40), out.max_request_body);
+  }
 }
 
 void readName(const ConfigNode& node, ListenerContext& ctx, ListenerConfig& out,

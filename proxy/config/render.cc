@@ -54,6 +54,9 @@ void renderListener(ConfigWriter& out, const ListenerConfig& l) {
   out.scalar("max_request_head", formatSize(l.limits.max_request_head));
   out.scalar("header_timeout", formatDuration(l.limits.header_timeout));
   out.scalar("idle_timeout", formatDuration(l.limits.idle_timeout));
+  out.scalar("max_headers", std::to_string(l.limits.max_headers));
+  out.scalar("max_connections", std::to_string(l.limits.max_connections));
+  out.scalar("max_request_body", formatSize(l.limits.max_request_body));
   out.endMap();
   out.beginList("routes");
   for (const RouteConfig& r : l.routes) {

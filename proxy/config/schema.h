@@ -59,6 +59,11 @@ struct ListenerLimits {
   uint64_t max_request_head = 64 * 1024;  // request line + headers; over it: 431
   Duration header_timeout = seconds(10);  // a request head must arrive within this
   Duration idle_timeout = seconds(60);    // keep-alive connection with no request in progress
+  uint32_t max_headers = 100;             // header lines in a request head; over it: 431
+  // Open connections from the app, over all workers; past it the listener stops accepting
+  // (new connections wait in the kernel's backlog) until one closes.
+  uint32_t max_connections = 10000;
+  uint64_t max_request_body = 0;  // bytes; a larger request body gets 413. 0 = no limit
 
   friend bool operator==(const ListenerLimits&, const ListenerLimits&) = default;
 };

@@ -21,7 +21,8 @@ DownstreamSession::DownstreamSession(WorkerContext& context, ListenerInfo listen
       listener_(listener),
       stream_(std::move(stream)),
       on_closed_(std::move(on_closed)),
-      parser_(*this, http::ParserLimits{listener.config->limits.max_request_head, 100}),
+      parser_(*this, http::ParserLimits{listener.config->limits.max_request_head,
+                                         listener.config->limits.max_headers}),
       timer_(context.loop,
              [this] {
                // Header timeout (a head is arriving, or nothing came since accept) or idle

@@ -50,8 +50,25 @@ void Exchange::start() {
   }
   upstream_ = context_.upstreamFor(found->second);
   policies_ = &upstream_->upstream->policies();
+  const uint64_t body_limit = listener_.config->limits.max_request_body;
+  if (body_limit != 0 && request_.framing == http::BodyFraming::kContentLength &&
+      request_.content_length > body_limit) {
+    // Refused before anything reaches the upstream; the unread body closes the connection.
+    error_detail_ = "Content-Length over listeners[].limits.max_request_body";
+    replyLocally(http::LocalReason::kPayloadTooLarge);
+    return;
+  }
   readAppLimits();
   admit();
+}
+
+void Exchange::rejectOversizedBody() {
+  // A chunked body grew past the limit: whatever was sent upstream is abandoned with its
+  // connection, and the app's connection closes after the 413 (the rest is unread).
+  close_after_response_ = true;
+  error_detail_ = "request body over listeners[].limits.max_request_body";
+  if (phase_ != Phase::kStreamingResponse) endAttempt(policy::AttemptOutcome::kCancelled, false);
+  replyLocally(http::LocalReason::kPayloadTooLarge);  // aborts if the response had started
 }
 
 void Exchange::beginAttempt() {
@@ -151,6 +168,11 @@ http::ParserAction Exchange::onRequestBody(std::string_view chunk) {
   bytes_in_ += chunk.size();
   if (phase_ == Phase::kDone) return http::ParserAction::kContinue;  // replied already
   body_total_ += chunk.size();
+  const uint64_t body_limit = listener_.config->limits.max_request_body;
+  if (body_limit != 0 && body_total_ > body_limit) {
+    rejectOversizedBody();
+    return http::ParserAction::kContinue;
+  }
   if (keep_body_ && body_total_ > policies_->retryPolicy()->config().max_body_bytes) {
     // Too large to keep for a retry: it is sent once (DESIGN §6 retry.max_body_bytes).
     keep_body_ = false;

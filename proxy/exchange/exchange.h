@@ -90,6 +90,7 @@ class Exchange final : public io::StreamHandler,
   // Admission and retries (exchange_admission.cc), in the order of DESIGN §4.
   void readAppLimits();
   void admit();
+  void rejectOversizedBody();
   void onBulkheadGranted();
   void onAdmitted();
   void tryAttempt();

@@ -274,8 +274,8 @@ void TcpStream::closeGracefully(std::unique_ptr<TcpStream> stream) {
   impl->startShutdown();
 }
 
-int TcpStream::acceptFrom(uv_stream_t* server) {
-  int rc = uv_accept(server, impl_->stream());
+int TcpStream::adopt(int fd) {
+  int rc = uv_tcp_open(&impl_->tcp, fd);
   if (rc == 0) uv_tcp_nodelay(&impl_->tcp, 1);
   return rc;
 }

@@ -67,7 +67,7 @@ class TcpStream {
 
  private:
   friend class TcpListener;
-  int acceptFrom(uv_stream_t* server);  // for TcpListener: 0 or a negative errno
+  int adopt(int fd);  // for TcpListener: an accepted socket; 0 or a negative errno
   Impl* impl_;                          // freed in its close callback
 };
 
