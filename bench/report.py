@@ -565,6 +565,11 @@ def main():
     for s in scenarios:
         L += scenario_table(s, targets, cells)
     L += ratio_table(scenarios, cells)
+    # The last bench/idle.sh measurement (idle keep-alive connections), kept across runs.
+    idle_md = os.path.join(os.path.dirname(os.path.abspath(__file__)), "idle-connections.md")
+    if os.path.exists(idle_md):
+        with open(idle_md) as f:
+            L += f.read().rstrip("\n").splitlines() + [""]
     L += ["## Raw data", "",
           f"Per-run rows: `{rel(a.csv)}`; medians: `{rel(os.path.join(out_dir, 'summary.csv'))}` "
           "(bench/out/ is not committed).", ""]
