@@ -565,11 +565,12 @@ def main():
     for s in scenarios:
         L += scenario_table(s, targets, cells)
     L += ratio_table(scenarios, cells)
-    # The last bench/idle.sh measurement (idle keep-alive connections), kept across runs.
-    idle_md = os.path.join(os.path.dirname(os.path.abspath(__file__)), "idle-connections.md")
-    if os.path.exists(idle_md):
-        with open(idle_md) as f:
-            L += f.read().rstrip("\n").splitlines() + [""]
+    # The last bench/idle.sh and bench/soak.sh results, kept across runs.
+    for extra in ("idle-connections.md", "soak.md"):
+        path = os.path.join(os.path.dirname(os.path.abspath(__file__)), extra)
+        if os.path.exists(path):
+            with open(path) as f:
+                L += f.read().rstrip("\n").splitlines() + [""]
     L += ["## Raw data", "",
           f"Per-run rows: `{rel(a.csv)}`; medians: `{rel(os.path.join(out_dir, 'summary.csv'))}` "
           "(bench/out/ is not committed).", ""]
