@@ -62,6 +62,21 @@ Header* lastNamed(Headers& headers, std::string_view name) {
   return it == list.rend() ? nullptr : &*it;
 }
 
+// RFC 9112 §3.2.1: a request to an origin server carries origin-form. An absolute-form
+// target (the app used us as a forward proxy) becomes its path and query, so the upstream
+// cannot read an authority of its own out of it.
+std::string originForm(std::string_view target) {
+  for (std::string_view scheme : {"http://", "https://"}) {
+    if (target.size() < scheme.size() || !equalsIgnoreCase(target.substr(0, scheme.size()), scheme))
+      continue;
+    const std::string_view rest = target.substr(scheme.size());
+    const size_t end = rest.find_first_of("/?");
+    if (end == std::string_view::npos) return "/";
+    return rest[end] == '?' ? "/" + std::string(rest.substr(end)) : std::string(rest.substr(end));
+  }
+  return std::string(target);
+}
+
 }  // namespace
 
 void removeHopByHop(Headers& headers) {
@@ -94,6 +109,7 @@ void prepareUpstreamRequest(RequestHead& head, const ForwardContext& ctx) {
   }
   if (!ctx.request_id.empty()) head.headers.set("X-Request-ID", ctx.request_id);
 
+  head.target = originForm(head.target);
   head.keep_alive = true;
   head.version_minor = 1;
 }

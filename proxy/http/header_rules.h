@@ -26,8 +26,8 @@ struct ForwardContext {
 // Turns the app's request head into the one sent upstream: hop-by-hop removed,
 // X-Forwarded-For appended to, X-Forwarded-Proto and X-Forwarded-Host set (Host as the app
 // sent it), Host set to the endpoint authority unless preserve_host, X-Request-ID set,
-// Expect removed (outrigger answers 100-continue itself), keep-alive forced on and
-// version set to 1.1.
+// Expect removed (outrigger answers 100-continue itself), an absolute-form target turned
+// into origin-form, keep-alive forced on and version set to 1.1.
 void prepareUpstreamRequest(RequestHead& head, const ForwardContext& ctx);
 
 // Turns the upstream's response head into the one sent to the app: hop-by-hop removed,

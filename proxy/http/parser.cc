@@ -1,5 +1,6 @@
 #include "proxy/http/parser.h"
 
+#include "proxy/http/head_checks.h"
 #include "proxy/http/parser_core.h"
 
 namespace outrigger::http {
@@ -23,23 +24,27 @@ struct RequestParser::Impl final : detail::ParserCore {
     head_.content_length = 0;
   }
 
-  HeadOutcome onHeadComplete() override {
+  bool onHeadComplete() override {
     if (parser_.http_major != 1) {
       reject(ParseError::kBadMessage, "unsupported HTTP version");
-      return {};
+      return false;
     }
     head_.method.assign(llhttp_method_name(static_cast<llhttp_method_t>(parser_.method)));
     head_.version_minor = parser_.http_minor;
+    if (std::string_view problem = checkRequestHead(head_); !problem.empty()) {
+      reject(ParseError::kBadMessage, problem);
+      return false;
+    }
     head_.framing = parsedFraming(BodyFraming::kNone);
     head_.content_length =
         head_.framing == BodyFraming::kContentLength ? parser_.content_length : 0;
     head_.keep_alive = llhttp_should_keep_alive(&parser_) != 0;
     head_.expect_continue = expectsContinue(head_.headers);
-    const bool has_body =
-        head_.framing == BodyFraming::kChunked ||
-        (head_.framing == BodyFraming::kContentLength && head_.content_length > 0);
-    return HeadOutcome{handler_.onRequestHead(head_), has_body};
+    return head_.framing == BodyFraming::kChunked ||
+           (head_.framing == BodyFraming::kContentLength && head_.content_length > 0);
   }
+
+  ParserAction onHeadReady() override { return handler_.onRequestHead(head_); }
 
   ParserAction onBody(std::string_view chunk) override { return handler_.onRequestBody(chunk); }
   ParserAction onComplete() override { return handler_.onRequestComplete(); }
@@ -66,22 +71,26 @@ struct ResponseParser::Impl final : detail::ParserCore {
     head_.content_length = 0;
   }
 
-  HeadOutcome onHeadComplete() override {
+  bool onHeadComplete() override {
     const int status = parser_.status_code;
     if (parser_.http_major != 1) {
       reject(ParseError::kBadMessage, "unsupported HTTP version");
-      return {};
+      return false;
     }
     if (status == 101) {
       // We strip Upgrade from every request, so a switch was never asked for.
       reject(ParseError::kBadMessage, "unexpected 101 Switching Protocols");
-      return {};
+      return false;
+    }
+    head_.status = status;
+    head_.version_minor = parser_.http_minor;
+    if (std::string_view problem = checkResponseHead(head_); !problem.empty()) {
+      reject(ParseError::kBadMessage, problem);
+      return false;
     }
     interim_ = status / 100 == 1;
     const bool no_body = interim_ || status == 204 || status == 304 || expect_no_body_;
     if (no_body) parser_.flags |= F_SKIPBODY;  // what returning 1 from this callback does
-    head_.status = status;
-    head_.version_minor = parser_.http_minor;
     head_.framing = parsedFraming(BodyFraming::kUntilClose);
     if (no_body && (head_.framing != BodyFraming::kContentLength || interim_ || status == 204)) {
       head_.framing = BodyFraming::kNone;
@@ -91,10 +100,10 @@ struct ResponseParser::Impl final : detail::ParserCore {
     head_.content_length =
         head_.framing == BodyFraming::kContentLength ? parser_.content_length : 0;
     head_.keep_alive = llhttp_should_keep_alive(&parser_) != 0;
-    const bool has_body =
-        !no_body && !(head_.framing == BodyFraming::kContentLength && head_.content_length == 0);
-    return HeadOutcome{handler_.onResponseHead(head_), has_body};
+    return !no_body && !(head_.framing == BodyFraming::kContentLength && head_.content_length == 0);
   }
+
+  ParserAction onHeadReady() override { return handler_.onResponseHead(head_); }
 
   ParserAction onBody(std::string_view chunk) override { return handler_.onResponseBody(chunk); }
 

@@ -6,6 +6,21 @@
 // A handler callback may ask the parser to pause (return ParserAction::kPause). feed()
 // then returns kPaused with `consumed` telling how many bytes were used; the caller keeps
 // the rest, calls resume() when ready, and feeds the rest again.
+//
+// Parsing is strict in both directions (RFC 9112; the why of each rule sits where it is
+// enforced). Refused, among others: Content-Length with Transfer-Encoding; any duplicate
+// Content-Length, identical ones included (RFC 9110 §8.6 allows either choice; nothing
+// legitimate needs them); Transfer-Encoding other than exactly "chunked", and any in
+// HTTP/1.0; malformed chunk lines, chunk data not followed by CRLF, chunk extensions over
+// 4 KiB; obs-fold, bare CR or LF, and header names that are not tokens, in heads and
+// trailers; a request line with extra whitespace, a target with raw non-ASCII, a fragment,
+// "*" outside OPTIONS, or an absolute-form whose authority is not the Host; more than one
+// Host; a status outside 100..599 or a reason phrase with control characters.
+//
+// The head of a chunked message reaches the handler once its first chunk line has been
+// checked (for an empty body: once its trailers have), or when the input given to feed()
+// runs out, whichever comes first: a malformed first chunk then fails the message before
+// anything acted on its head.
 
 #include <cstddef>
 #include <cstdint>
@@ -27,7 +42,7 @@ enum class ParseStatus {
 
 enum class ParseError {
   kNone,
-  kBadMessage,      // malformed syntax, smuggling vectors, bad chunk sizes...
+  kBadMessage,      // malformed syntax, smuggling vectors, bad chunk lines...
   kHeadTooLarge,    // request line/status line + headers over the limit
   kBodyNotAllowed,  // e.g. a body on a message that cannot have one
 };

@@ -1,7 +1,8 @@
 #include "proxy/http/parser_core.h"
 
 #include <algorithm>
-#include <cstring>
+
+#include "proxy/http/head_checks.h"
 
 namespace outrigger::http::detail {
 
@@ -9,32 +10,17 @@ namespace {
 
 bool isOws(char c) { return c == ' ' || c == '\t'; }
 
+// Chunk extensions are skipped, but a chunk line must not go on for ever (Node's
+// CVE-2024-22019). Nothing we know of sends more than a few bytes of them.
+constexpr size_t kMaxChunkExtensionBytes = 4096;
+
 }  // namespace
 
-bool ParserCore::FoldScanner::foundFold(const char* data, size_t len) {
-  while (len > 0 && !done_) {
-    const auto* nl = static_cast<const char*>(std::memchr(data, '\n', len));
-    const size_t segment = nl != nullptr ? static_cast<size_t>(nl - data) : len;
-    if (segment > 0 && line_len_ == 0) {
-      first_ = data[0];
-      if (started_ && isOws(first_)) return true;
-    }
-    line_len_ += segment;
-    if (nl == nullptr) break;
-    const bool empty_line = line_len_ == 0 || (line_len_ == 1 && first_ == '\r');
-    if (!empty_line) {
-      started_ = true;
-    } else if (started_) {
-      done_ = true;
-    }
-    line_len_ = 0;
-    data = nl + 1;
-    len -= segment + 1;
-  }
-  return false;
-}
-
-ParserCore::ParserCore(llhttp_type_t type, ParserLimits limits) : limits_(limits) {
+ParserCore::ParserCore(llhttp_type_t type, ParserLimits limits)
+    : limits_(limits),
+      head_section_(type == HTTP_REQUEST ? LineScanner::Section::kRequestHead
+                                         : LineScanner::Section::kResponseHead),
+      scanner_(head_section_) {
   // No llhttp_set_lenient_*: anything llhttp rejects is a smuggling risk we refuse.
   llhttp_init(&parser_, type, &settings());
   parser_.data = this;
@@ -53,8 +39,8 @@ void ParserCore::reject(ParseError error, std::string_view detail) {
 
 BodyFraming ParserCore::parsedFraming(BodyFraming without_length) const {
   if (parser_.flags & F_CHUNKED) return BodyFraming::kChunked;
-  // A Transfer-Encoding that does not end in chunked: llhttp reads a response until EOF
-  // and rejects a request.
+  // Transfer-Encoding that does not end in chunked: checkTransferEncoding refuses it before
+  // this is asked; kept so the mapping from llhttp's flags stays total.
   if (parser_.flags & F_TRANSFER_ENCODING) return BodyFraming::kUntilClose;
   if (parser_.flags & F_CONTENT_LENGTH) return BodyFraming::kContentLength;
   return without_length;
@@ -73,6 +59,8 @@ const llhttp_settings_t& ParserCore::settings() {
     s.on_header_value_complete = &ParserCore::handleHeaderValueComplete;
     s.on_headers_complete = &ParserCore::handleHeadersComplete;
     s.on_body = &ParserCore::handleBody;
+    s.on_chunk_extension_name = &ParserCore::handleChunkExtension;
+    s.on_chunk_extension_value = &ParserCore::handleChunkExtension;
     s.on_chunk_header = &ParserCore::handleChunkHeader;
     s.on_chunk_complete = &ParserCore::handleChunkComplete;
     s.on_message_complete = &ParserCore::handleMessageComplete;
@@ -85,7 +73,11 @@ int ParserCore::handleMessageBegin(llhttp_t* p) {
   ParserCore& c = self(p);
   c.in_message_ = true;
   c.header_count_ = 0;
+  c.field_len_ = 0;
   c.field_open_ = false;
+  c.chunk_ext_bytes_ = 0;
+  c.crlf_left_ = 0;
+  c.head_held_ = false;
   c.last_chunk_ = false;
   c.start_line_text_->clear();
   c.onMessageBegin();
@@ -99,12 +91,19 @@ int ParserCore::handleStartLineText(llhttp_t* p, const char* at, size_t len) {
 
 int ParserCore::handleHeaderField(llhttp_t* p, const char* at, size_t len) {
   ParserCore& c = self(p);
-  if (c.phase_ == Phase::kBody) return c.countTrailer(len);
+  // RFC 9110 §5.1: a field name is a token. Without LLHTTP_STRICT_MODE llhttp lets a space
+  // in ("Transfer Encoding", "Host :"), in heads and trailers alike.
+  if (!std::all_of(at, at + len, isTokenChar)) {
+    c.reject(ParseError::kBadMessage, "invalid character in a header name");
+    return -1;
+  }
+  c.field_len_ += len;
+  if (c.phase_ == Phase::kTrailers) return 0;  // trailers are checked, then dropped
   std::vector<Header>& list = c.headers_->list();
   if (!c.field_open_) {
     if (c.header_count_ >= c.limits_.max_headers) {
       c.reject(ParseError::kHeadTooLarge, "too many headers");
-      return HPE_USER;
+      return -1;
     }
     // Reuse the entry (and its string capacity) from an earlier message when there is one.
     if (c.header_count_ < list.size()) {
@@ -123,26 +122,25 @@ int ParserCore::handleHeaderField(llhttp_t* p, const char* at, size_t len) {
 int ParserCore::handleHeaderFieldComplete(llhttp_t* p) {
   ParserCore& c = self(p);
   c.field_open_ = false;
-  if (c.phase_ == Phase::kBody) return 0;
-  // llhttp checks token characters but lets "Host : x" through as the name "Host ".
-  const std::string& name = c.headers_->list()[c.header_count_ - 1].name;
-  if (!name.empty() && isOws(name.back())) {
-    c.reject(ParseError::kBadMessage, "whitespace in header name");
+  // llhttp takes ": value" as a header with an empty name.
+  if (c.field_len_ == 0) {
+    c.reject(ParseError::kBadMessage, "empty header name");
     return -1;
   }
+  c.field_len_ = 0;
   return 0;
 }
 
 int ParserCore::handleHeaderValue(llhttp_t* p, const char* at, size_t len) {
   ParserCore& c = self(p);
-  if (c.phase_ == Phase::kBody) return c.countTrailer(len);
+  if (c.phase_ == Phase::kTrailers) return 0;
   c.headers_->list()[c.header_count_ - 1].value.append(at, len);
   return 0;
 }
 
 int ParserCore::handleHeaderValueComplete(llhttp_t* p) {
   ParserCore& c = self(p);
-  if (c.phase_ == Phase::kBody) return 0;
+  if (c.phase_ == Phase::kTrailers) return 0;
   // llhttp drops leading OWS but keeps trailing OWS, which is not part of the value.
   std::string& value = c.headers_->list()[c.header_count_ - 1].value;
   while (!value.empty() && isOws(value.back())) value.pop_back();
@@ -152,17 +150,24 @@ int ParserCore::handleHeaderValueComplete(llhttp_t* p) {
 int ParserCore::handleHeadersComplete(llhttp_t* p) {
   ParserCore& c = self(p);
   c.headers_->list().resize(c.header_count_);
-  const HeadOutcome outcome = c.onHeadComplete();
+  const bool has_body = c.onHeadComplete();
   if (c.error_ != ParseError::kNone) return -1;
   // We never switch protocols (Upgrade is hop-by-hop and stripped), so CONNECT and
   // Upgrade requests are parsed as ordinary messages and the next bytes as HTTP again.
   p->upgrade = 0;
   c.phase_ = Phase::kBody;
-  if (outcome.action == ParserAction::kPause) c.pause_requested_ = true;
-  // Without a body, llhttp would owe onComplete after this pause; the pause is reported
-  // after the message completes instead.
-  c.stop_for_caller_ = c.pause_requested_ && outcome.has_body;
-  // Always pause: feed() learns exactly where the head ended, for the head size limit.
+  if (has_body && (p->flags & F_CHUNKED)) {
+    // Held until the first chunk line has been checked (or this input runs out): a
+    // malformed first chunk, where smuggling payloads sit, is then refused before anyone
+    // acted on the head, with a 400 or 502 rather than a cut connection.
+    c.head_held_ = true;
+  } else {
+    c.deliverHead();
+    c.stop_for_caller_ = c.pause_requested_ && has_body;
+  }
+  // Without a body, llhttp would owe onComplete after a pause here; a pause the handler
+  // asked for is reported after the message completes instead. Always pause: feed() learns
+  // exactly where the head ended, for the head size limit.
   return HPE_PAUSED;
 }
 
@@ -170,12 +175,39 @@ int ParserCore::handleBody(llhttp_t* p, const char* at, size_t len) {
   ParserCore& c = self(p);
   // The pause takes effect at the next chunk end, the message end, or the end of input.
   if (c.onBody(std::string_view(at, len)) == ParserAction::kPause) c.pause_requested_ = true;
+  if ((p->flags & F_CHUNKED) && p->content_length == 0) {
+    // RFC 9112 §7.1: chunk data is followed by CRLF. llhttp 8.1 without LLHTTP_STRICT_MODE
+    // skips those two bytes unread ("5\r\nhelloXX0\r\n\r\n" would end the message), so
+    // pause here and let feed() check them.
+    c.crlf_left_ = 2;
+    return HPE_PAUSED;
+  }
   return 0;
 }
 
+int ParserCore::handleChunkExtension(llhttp_t* p, const char*, size_t len) {
+  ParserCore& c = self(p);
+  c.chunk_ext_bytes_ += len;
+  if (c.chunk_ext_bytes_ <= kMaxChunkExtensionBytes) return 0;
+  c.reject(ParseError::kBadMessage, "chunk extensions too long");
+  return -1;
+}
+
 int ParserCore::handleChunkHeader(llhttp_t* p) {
-  self(p).last_chunk_ = p->content_length == 0;
-  return 0;
+  ParserCore& c = self(p);
+  c.chunk_ext_bytes_ = 0;
+  c.last_chunk_ = p->content_length == 0;
+  if (c.last_chunk_) {
+    // The trailer section follows; pause so feed() scans it from its first byte. A held
+    // head waits for the message end: the trailers may still be malformed.
+    c.phase_ = Phase::kTrailers;
+    c.scanner_.reset(LineScanner::Section::kTrailers);
+    return HPE_PAUSED;
+  }
+  if (!c.head_held_) return 0;
+  c.deliverHead();
+  c.stop_for_caller_ = c.pause_requested_;  // before the chunk's data
+  return c.stop_for_caller_ ? HPE_PAUSED : 0;
 }
 
 int ParserCore::handleChunkComplete(llhttp_t* p) {
@@ -188,11 +220,10 @@ int ParserCore::handleChunkComplete(llhttp_t* p) {
 
 int ParserCore::handleMessageComplete(llhttp_t* p) {
   ParserCore& c = self(p);
+  if (c.head_held_) c.deliverHead();  // a chunked body with no data
   c.in_message_ = false;
   c.phase_ = Phase::kHead;
-  c.fold_scanner_.reset();
-  c.head_bytes_ = 0;
-  c.trailer_bytes_ = 0;
+  c.scanner_.reset(c.head_section_);
   if (c.onComplete() == ParserAction::kPause) c.pause_requested_ = true;
   if (c.finishing_) return 0;
   c.stop_for_caller_ = c.pause_requested_;
@@ -200,11 +231,20 @@ int ParserCore::handleMessageComplete(llhttp_t* p) {
   return HPE_PAUSED;
 }
 
-int ParserCore::countTrailer(size_t len) {
-  trailer_bytes_ += len;
-  if (trailer_bytes_ <= limits_.max_head_bytes) return 0;
-  reject(ParseError::kHeadTooLarge, "trailers exceed max_head_bytes");
-  return HPE_USER;
+void ParserCore::deliverHead() {
+  head_held_ = false;
+  if (onHeadReady() == ParserAction::kPause) pause_requested_ = true;
+}
+
+bool ParserCore::checkChunkCrlf(const char* data, size_t len) {
+  static constexpr std::string_view kCrlf = "\r\n";
+  const size_t n = std::min(len, crlf_left_);
+  if (std::string_view(data, n) != kCrlf.substr(kCrlf.size() - crlf_left_, n)) {
+    reject(ParseError::kBadMessage, "chunk data not followed by CRLF");
+    return false;
+  }
+  crlf_left_ -= n;
+  return true;
 }
 
 ParseResult ParserCore::feed(const char* data, size_t len) {
@@ -212,24 +252,29 @@ ParseResult ParserCore::feed(const char* data, size_t len) {
   if (paused_) return ParseResult{ParseStatus::kPaused, 0, ParseError::kNone, {}};
   size_t pos = 0;
   for (;;) {
-    const bool in_head = phase_ == Phase::kHead;
+    const Phase phase = phase_;
     size_t chunk = len - pos;
-    // Never hand llhttp more head bytes than the limit allows, so an endless head is cut
-    // off as soon as it crosses the limit, whatever the read sizes.
-    if (in_head) {
-      chunk = std::min<uint64_t>(chunk, limits_.max_head_bytes - head_bytes_);
-      if (fold_scanner_.foundFold(data + pos, chunk)) {
-        reject(ParseError::kBadMessage, "obsolete line folding in header");
+    if (phase != Phase::kBody) {
+      // Never hand llhttp more head (or trailer) bytes than the limit allows, so an endless
+      // head is cut off as soon as it crosses the limit, whatever the read sizes.
+      chunk = std::min<uint64_t>(chunk, limits_.max_head_bytes - section_bytes_);
+      const std::string_view problem = scanner_.scan(data + pos, chunk);
+      if (!problem.empty()) {
+        reject(ParseError::kBadMessage, problem);
         return fail(data, data + pos);
       }
+    } else if (crlf_left_ > 0 && !checkChunkCrlf(data + pos, chunk)) {
+      return fail(data, data + pos);
     }
     const llhttp_errno_t err = llhttp_execute(&parser_, data + pos, chunk);
     if (err == HPE_OK) {
       pos += chunk;
-      if (in_head) {
-        head_bytes_ += chunk;
-        if (head_bytes_ >= limits_.max_head_bytes) {
-          reject(ParseError::kHeadTooLarge, "head exceeds max_head_bytes");
+      if (phase != Phase::kBody) {
+        section_bytes_ += chunk;
+        if (section_bytes_ >= limits_.max_head_bytes) {
+          reject(ParseError::kHeadTooLarge, phase == Phase::kHead
+                                                ? "head exceeds max_head_bytes"
+                                                : "trailers exceed max_head_bytes");
           return fail(data, data + pos);
         }
       }
@@ -239,7 +284,8 @@ ParseResult ParserCore::feed(const char* data, size_t len) {
     if (err != HPE_PAUSED) return fail(data, llhttp_get_error_pos(&parser_));
     const size_t used = static_cast<size_t>(llhttp_get_error_pos(&parser_) - (data + pos));
     pos += used;
-    if (in_head) head_bytes_ += used;
+    if (phase != Phase::kBody) section_bytes_ += used;
+    if (phase_ != phase) section_bytes_ = 0;  // a new section starts at this pause
     if (stop_for_caller_) {
       stop_for_caller_ = false;
       pause_requested_ = false;
@@ -250,6 +296,9 @@ ParseResult ParserCore::feed(const char* data, size_t len) {
     // (onComplete right after a bodiless head) run now rather than on the next read.
     llhttp_resume(&parser_);
   }
+  // The input ended before the first chunk line did: the handler gets the head now rather
+  // than waiting on a slow sender.
+  if (head_held_) deliverHead();
   if (pause_requested_) {
     pause_requested_ = false;
     paused_ = true;

@@ -1,8 +1,8 @@
 #pragma once
 // The llhttp plumbing shared by RequestParser and ResponseParser: assembling the head into
-// the message model, enforcing ParserLimits, and turning handler pauses into llhttp pauses
-// at points where llhttp owes no further callback (so a paused parser never sits on a
-// completed message that it has not reported).
+// the message model, enforcing ParserLimits, the strictness llhttp 8.1 lacks, and turning
+// handler pauses into llhttp pauses at points where llhttp owes no further callback (so a
+// paused parser never sits on a completed message that it has not reported).
 
 #include <llhttp.h>
 
@@ -11,6 +11,7 @@
 #include <string>
 #include <string_view>
 
+#include "proxy/http/line_scanner.h"
 #include "proxy/http/message.h"
 #include "proxy/http/parser.h"
 
@@ -30,20 +31,17 @@ class ParserCore {
   bool idle() const { return !in_message_; }
 
  protected:
-  struct HeadOutcome {
-    ParserAction action = ParserAction::kContinue;
-    bool has_body = false;  // body bytes follow the head on the wire
-  };
-
   // Where the assembled head goes; the derived class owns the head object.
   void bindHead(Headers& headers, std::string& start_line_text);
   // Records why the message is rejected; the caller returns -1 to llhttp.
   void reject(ParseError error, std::string_view detail);
 
   virtual void onMessageBegin() = 0;
-  // The headers are assembled: fill the rest of the head and hand it to the handler.
-  // May call reject(). May set F_SKIPBODY on parser_ before it returns.
-  virtual HeadOutcome onHeadComplete() = 0;
+  // The headers are assembled: fill and check the rest of the head. Returns whether body
+  // bytes follow the head on the wire. May call reject(); may set F_SKIPBODY on parser_.
+  virtual bool onHeadComplete() = 0;
+  // Hands the completed head to the handler.
+  virtual ParserAction onHeadReady() = 0;
   virtual ParserAction onBody(std::string_view chunk) = 0;
   virtual ParserAction onComplete() = 0;
 
@@ -53,23 +51,10 @@ class ParserCore {
   llhttp_t parser_;
 
  private:
-  enum class Phase { kHead, kBody };
-
-  // llhttp 8.1 accepts obs-fold (RFC 9112 §5.2) even without lenient flags, and its
-  // callbacks cannot tell a folded value from one split across reads. So head bytes are
-  // checked for a line that starts with whitespace before llhttp sees them.
-  class FoldScanner {
-   public:
-    // Scans head bytes; stops at the empty line that ends the head. True on obs-fold.
-    bool foundFold(const char* data, size_t len);
-    void reset() { *this = FoldScanner(); }
-
-   private:
-    bool started_ = false;  // the start line has begun (empty lines before it are skipped)
-    bool done_ = false;     // the empty line ending the head was seen
-    size_t line_len_ = 0;   // bytes of the current line so far, CR included
-    char first_ = 0;        // the current line's first byte
-  };
+  // Which bytes llhttp is in. Head and trailer bytes are bounded and go through the line
+  // scanner first; every change of phase happens at an llhttp pause, so feed() knows the
+  // exact byte where it happened.
+  enum class Phase { kHead, kBody, kTrailers };
 
   static ParserCore& self(llhttp_t* p) { return *static_cast<ParserCore*>(p->data); }
   static const llhttp_settings_t& settings();
@@ -81,24 +66,30 @@ class ParserCore {
   static int handleHeaderValueComplete(llhttp_t* p);
   static int handleHeadersComplete(llhttp_t* p);
   static int handleBody(llhttp_t* p, const char* at, size_t len);
+  static int handleChunkExtension(llhttp_t* p, const char* at, size_t len);
   static int handleChunkHeader(llhttp_t* p);
   static int handleChunkComplete(llhttp_t* p);
   static int handleMessageComplete(llhttp_t* p);
 
-  int countTrailer(size_t len);
+  void deliverHead();
+  bool checkChunkCrlf(const char* data, size_t len);
   ParseResult fail(const char* data, const char* error_pos);
   ParseResult deadResult() const;
 
   ParserLimits limits_;
+  LineScanner::Section head_section_;
   Headers* headers_ = nullptr;
   std::string* start_line_text_ = nullptr;
 
   Phase phase_ = Phase::kHead;
-  FoldScanner fold_scanner_;
-  uint64_t head_bytes_ = 0;     // bytes of the current head seen so far
-  uint64_t trailer_bytes_ = 0;  // chunked trailers are dropped, but still bounded
+  LineScanner scanner_;
+  uint64_t section_bytes_ = 0;  // bytes of the current head or trailer section so far
   size_t header_count_ = 0;     // entries of headers_ in use for this message
+  size_t field_len_ = 0;        // bytes of the header name being read
   bool field_open_ = false;     // the last header's name is still arriving
+  size_t chunk_ext_bytes_ = 0;  // chunk extension bytes on the current chunk line
+  size_t crlf_left_ = 0;        // bytes of the CRLF after chunk data not checked yet
+  bool head_held_ = false;      // the head is complete but not delivered yet
   bool in_message_ = false;
   bool last_chunk_ = false;
   bool finishing_ = false;

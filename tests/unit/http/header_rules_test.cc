@@ -130,6 +130,23 @@ TEST(HeaderRulesTest, PreserveHostWithoutHostUsesTheAuthority) {
   EXPECT_FALSE(head.headers.has("X-Forwarded-Host"));
 }
 
+TEST(HeaderRulesTest, AbsoluteFormTargetIsSentInOriginForm) {
+  // The upstream is an origin server (RFC 9112 §3.2.1); it must not read an authority from
+  // the target that routing never looked at.
+  for (const auto& [target, expected] : std::vector<std::pair<std::string, std::string>>{
+           {"http://payments/v1/charge?x=1", "/v1/charge?x=1"},
+           {"HTTPS://payments:8443", "/"},
+           {"http://payments?x=1", "/?x=1"},
+           {"/already/origin?q", "/already/origin?q"},
+           {"*", "*"}}) {
+    RequestHead head;
+    head.method = "GET";
+    head.target = target;
+    prepareUpstreamRequest(head, ForwardContext{});
+    EXPECT_EQ(head.target, expected) << target;
+  }
+}
+
 TEST(HeaderRulesTest, PrepareDownstreamResponse) {
   ResponseHead head;
   head.headers.add("Content-Type", "text/plain");
