@@ -2,8 +2,11 @@
 
 #include <csignal>
 #include <cstdio>
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <fstream>
-#include <sstream>
+#include <optional>
 
 #include "proxy/app/reload_plan.h"
 #include "proxy/app/upstreams_json.h"
@@ -22,11 +25,17 @@ constexpr Duration kConfigSettle = milliseconds(100);
 // How often retired upstreams are checked for having drained, so their series can go.
 constexpr Duration kRetirePoll = seconds(1);
 
-std::string readFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
+// The file's bytes, or nullopt if it cannot be read (missing, or out of descriptors).
+std::optional<std::string> readFile(const std::string& path) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return std::nullopt;
+  std::string text;
+  char buffer[16384];
+  ssize_t n = 0;
+  while ((n = ::read(fd, buffer, sizeof buffer)) > 0) text.append(buffer, static_cast<size_t>(n));
+  ::close(fd);
+  if (n < 0) return std::nullopt;
+  return text;
 }
 
 std::string directoryOf(const std::string& path) {
@@ -158,7 +167,7 @@ void App::addAdminRoutes() {
 
 void App::watchConfigFile() {
   if (options_.config_path.empty()) return;
-  last_config_text_ = readFile(options_.config_path);
+  last_config_text_ = readFile(options_.config_path).value_or("");
   config_settle_timer_ = std::make_unique<io::Timer>(loop_, [this] { reloadIfFileChanged(); });
   config_watcher_ = std::make_unique<io::DirectoryWatcher>(loop_, [this] {
     if (!stopping_) config_settle_timer_->start(kConfigSettle);
@@ -172,9 +181,12 @@ void App::watchConfigFile() {
 }
 
 void App::reloadIfFileChanged() {
-  // Events also fire for unrelated files in the directory, and for a rewrite with the
-  // same bytes: only new content reloads.
-  if (readFile(options_.config_path) == last_config_text_) return;
+  // Events also fire for unrelated files in the directory (the ports file, a ConfigMap's
+  // other keys), and for a rewrite with the same bytes: only new content reloads. A file
+  // that cannot be read right now (mid-swap, or out of descriptors) is left for the next
+  // event, SIGHUP or POST /reload.
+  const std::optional<std::string> text = readFile(options_.config_path);
+  if (!text || *text == last_config_text_) return;
   reload("config file change");
 }
 
@@ -286,7 +298,7 @@ ReloadResult App::reload(const std::string& trigger) {
     log::logf(config::LogLevel::kWarn, "%s: reload ignored while draining", trigger.c_str());
     return {false, "reload refused: draining for shutdown"};
   }
-  last_config_text_ = readFile(options_.config_path);
+  last_config_text_ = readFile(options_.config_path).value_or("");
   config::LoadResult loaded = config::loadConfigFile(options_.config_path);
   if (!loaded.ok()) {
     metrics_.countReload(false);
