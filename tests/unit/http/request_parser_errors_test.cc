@@ -4,24 +4,12 @@
 #include <string_view>
 
 #include "proxy/http/parser.h"
+#include "tests/unit/http/counting_handler.h"
 
 namespace outrigger::http {
 namespace {
 
-class CountingHandler : public RequestHandler {
- public:
-  ParserAction onRequestHead(RequestHead&) override {
-    ++heads;
-    return ParserAction::kContinue;
-  }
-  ParserAction onRequestBody(std::string_view) override { return ParserAction::kContinue; }
-  ParserAction onRequestComplete() override {
-    ++completes;
-    return ParserAction::kContinue;
-  }
-  int heads = 0;
-  int completes = 0;
-};
+using CountingHandler = CountingRequestHandler;
 
 ParseResult feed(RequestParser& parser, std::string_view bytes) {
   return parser.feed(bytes.data(), bytes.size());

@@ -8,26 +8,14 @@
 #include <vector>
 
 #include "proxy/http/parser.h"
+#include "tests/unit/http/counting_handler.h"
 
 namespace outrigger::http {
 namespace {
 
 using namespace std::string_literals;
 
-class Counter : public RequestHandler {
- public:
-  ParserAction onRequestHead(RequestHead&) override {
-    ++heads;
-    return ParserAction::kContinue;
-  }
-  ParserAction onRequestBody(std::string_view) override { return ParserAction::kContinue; }
-  ParserAction onRequestComplete() override {
-    ++completes;
-    return ParserAction::kContinue;
-  }
-  int heads = 0;
-  int completes = 0;
-};
+using Counter = CountingRequestHandler;
 
 struct Outcome {
   ParseStatus status = ParseStatus::kOk;
