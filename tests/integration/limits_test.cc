@@ -98,6 +98,10 @@ TEST_F(LimitTest, TooManyHeadersGet431) {
 
 // Out of file descriptors (EMFILE): log, pause accepting, recover — no busy loop, no crash.
 TEST(OutOfDescriptorsTest, AcceptPausesAndRecoversWithoutSpinning) {
+  // Release pass only. UBSan checks each virtual call's vptr by probing memory through a
+  // pipe, and a process out of descriptors cannot create one: every virtual call would be
+  // reported as an "invalid vptr" (seen with std::ios_base and StreamHandler alike).
+  if (kUnderAddressSanitizer) GTEST_SKIP() << "sanitizer runtimes need free descriptors";
   TempDir dir;
   MockUpstream mock(dir);
   ASSERT_TRUE(mock.ok());
