@@ -7,8 +7,10 @@
 
 #include <fstream>
 #include <optional>
+#include <set>
 
 #include "proxy/app/reload_plan.h"
+#include "proxy/common/file_contents.h"
 #include "proxy/app/upstreams_json.h"
 #include "proxy/config/loader.h"
 #include "proxy/config/render.h"
@@ -20,29 +22,12 @@ namespace {
 
 // How often the drain checks whether the app went quiet, and the longest it waits for.
 constexpr Duration kDrainPoll = milliseconds(50);
-// File events come in bursts (a ConfigMap swap is several renames): reload once it settles.
+// File events come in bursts (a ConfigMap swap is several renames): read the files once,
+// this long after the first event. Not after the last one: a busy neighbour in the same
+// directory (a log file) would put the read off for ever.
 constexpr Duration kConfigSettle = milliseconds(100);
 // How often retired upstreams are checked for having drained, so their series can go.
 constexpr Duration kRetirePoll = seconds(1);
-
-// The file's bytes, or nullopt if it cannot be read (missing, or out of descriptors).
-std::optional<std::string> readFile(const std::string& path) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return std::nullopt;
-  std::string text;
-  char buffer[16384];
-  ssize_t n = 0;
-  while ((n = ::read(fd, buffer, sizeof buffer)) > 0) text.append(buffer, static_cast<size_t>(n));
-  ::close(fd);
-  if (n < 0) return std::nullopt;
-  return text;
-}
-
-std::string directoryOf(const std::string& path) {
-  const size_t slash = path.rfind('/');
-  if (slash == std::string::npos) return ".";
-  return slash == 0 ? "/" : path.substr(0, slash);
-}
 
 }  // namespace
 
@@ -59,6 +44,8 @@ App::~App() {
   health_checkers_.clear();
   config_watcher_.reset();
   config_settle_timer_.reset();
+  tls_watchers_.clear();
+  tls_settle_timer_.reset();
   retire_timer_.reset();
   drain_timer_.reset();
 }
@@ -84,8 +71,11 @@ std::string App::start() {
     access_log_ = log::AccessLog::open(config_->access_log, &error);
     if (!access_log_) return "access_log: " + error;
   }
-  snapshot_ = buildSnapshot(config_, nullptr);
+  TlsLoad tls = loadUpstreamTls(*config_);
+  if (!tls.errors.empty()) return tls.errors.front();
+  snapshot_ = buildSnapshot(config_, nullptr, std::move(tls));
   resolveEndpointsNow(*snapshot_);
+  logTlsWarnings();
 
   // Bind everything before serving anything: a bind failure names the address and exits 1.
   std::vector<uint16_t> ports;
@@ -118,6 +108,8 @@ std::string App::start() {
   syncHealthChecks();
   retire_timer_ = std::make_unique<io::Timer>(loop_, [this] { removeDrainedSeries(); });
   watchConfigFile();
+  tls_settle_timer_ = std::make_unique<io::Timer>(loop_, [this] { refreshTlsFiles("file change"); });
+  watchTlsFiles();
 
   for (size_t i = 0; i < config_->listeners.size(); ++i) {
     const auto& l = config_->listeners[i];
@@ -167,10 +159,10 @@ void App::addAdminRoutes() {
 
 void App::watchConfigFile() {
   if (options_.config_path.empty()) return;
-  last_config_text_ = readFile(options_.config_path).value_or("");
+  last_config_text_ = readFileContents(options_.config_path).value_or("");
   config_settle_timer_ = std::make_unique<io::Timer>(loop_, [this] { reloadIfFileChanged(); });
   config_watcher_ = std::make_unique<io::DirectoryWatcher>(loop_, [this] {
-    if (!stopping_) config_settle_timer_->start(kConfigSettle);
+    if (!stopping_ && !config_settle_timer_->active()) config_settle_timer_->start(kConfigSettle);
   });
   const std::string directory = directoryOf(options_.config_path);
   std::string error = config_watcher_->watch(directory);
@@ -185,13 +177,77 @@ void App::reloadIfFileChanged() {
   // other keys), and for a rewrite with the same bytes: only new content reloads. A file
   // that cannot be read right now (mid-swap, or out of descriptors) is left for the next
   // event, SIGHUP or POST /reload.
-  const std::optional<std::string> text = readFile(options_.config_path);
+  const std::optional<std::string> text = readFileContents(options_.config_path);
   if (!text || *text == last_config_text_) return;
   reload("config file change");
 }
 
+namespace {
+
+// An upstream whose settings did not change keeps its runtime: breaker, buckets, pools.
+const std::shared_ptr<upstream::Upstream>* keptRuntime(const exchange::Snapshot* previous,
+                                                       const config::UpstreamConfig& u) {
+  if (previous == nullptr) return nullptr;
+  auto found = previous->upstreams.find(u.name);
+  if (found == previous->upstreams.end() || !(found->second->config() == u)) return nullptr;
+  return &found->second;
+}
+
+}  // namespace
+
+void App::watchTlsFiles() {
+  std::set<std::string> directories;
+  for (const auto& [name, runtime] : snapshot_->upstreams) {
+    if (runtime->tls() == nullptr) continue;
+    for (const std::string& file : runtime->tls()->files()) directories.insert(directoryOf(file));
+  }
+  std::erase_if(tls_watchers_, [&](const auto& entry) { return !directories.count(entry.first); });
+  for (const std::string& directory : directories) {
+    if (tls_watchers_.count(directory)) continue;
+    auto watcher = std::make_unique<io::DirectoryWatcher>(loop_, [this] {
+      if (!stopping_ && !tls_settle_timer_->active()) tls_settle_timer_->start(kConfigSettle);
+    });
+    const std::string error = watcher->watch(directory);
+    if (!error.empty()) {
+      log::logf(config::LogLevel::kWarn,
+                "certificate watcher: %s; rotated certificates load on SIGHUP or POST /reload",
+                error.c_str());
+    }
+    tls_watchers_[directory] = std::move(watcher);
+  }
+}
+
+void App::refreshTlsFiles(const std::string& trigger) {
+  for (const auto& [name, runtime] : snapshot_->upstreams) {
+    if (runtime->tls() == nullptr) continue;
+    std::string message;
+    switch (runtime->tls()->refresh(&message)) {
+      case upstream::UpstreamTls::Refresh::kUnchanged:
+        break;
+      case upstream::UpstreamTls::Refresh::kRotated:
+        log::logf(config::LogLevel::kInfo,
+                  "%s: upstream %s: TLS files reloaded (%s); new connections use them",
+                  trigger.c_str(), name.c_str(), message.c_str());
+        break;
+      case upstream::UpstreamTls::Refresh::kFailed:
+        log::logf(config::LogLevel::kError,
+                  "%s: upstream %s: cannot use the changed TLS files, still using the "
+                  "previous ones: %s",
+                  trigger.c_str(), name.c_str(), message.c_str());
+        break;
+    }
+  }
+}
+
+void App::logTlsWarnings() {
+  for (const std::string& warning : tlsWarnings(*config_)) {
+    log::logf(config::LogLevel::kWarn, "WARNING: %s", warning.c_str());
+  }
+}
+
 std::shared_ptr<exchange::Snapshot> App::buildSnapshot(std::shared_ptr<const config::Config> config,
-                                                       const exchange::Snapshot* previous) {
+                                                       const exchange::Snapshot* previous,
+                                                       TlsLoad tls) {
   auto snapshot = std::make_shared<exchange::Snapshot>();
   snapshot->generation = previous ? previous->generation + 1 : 1;
   snapshot->config = std::move(config);
@@ -199,17 +255,19 @@ std::shared_ptr<exchange::Snapshot> App::buildSnapshot(std::shared_ptr<const con
     snapshot->routers.push_back(std::make_unique<routing::Router>(listener));
   const MonoTime now = io::LoopClock().now();
   for (const auto& u : snapshot->config->upstreams) {
-    if (previous != nullptr) {
-      auto found = previous->upstreams.find(u.name);
-      if (found != previous->upstreams.end() && found->second->config() == u) {
-        snapshot->upstreams[u.name] = found->second;  // breaker, buckets, pools carry over
-        continue;
-      }
+    if (const auto* kept = keptRuntime(previous, u)) {
+      snapshot->upstreams[u.name] = *kept;
+      continue;
     }
     std::vector<std::string> endpoints;
     for (const auto& e : u.endpoints) endpoints.push_back(e.text);
+    std::unique_ptr<upstream::UpstreamTls> tls_runtime;
+    if (auto found = tls.runtimes.find(u.name); found != tls.runtimes.end()) {
+      tls_runtime = std::move(found->second);
+    }
     snapshot->upstreams[u.name] = std::make_shared<upstream::Upstream>(
-        u, metrics_.upstream(u.name), policy_metrics_.upstream(u.name, endpoints), now);
+        u, metrics_.upstream(u.name), policy_metrics_.upstream(u.name, endpoints), now,
+        std::move(tls_runtime));
   }
   return snapshot;
 }
@@ -292,22 +350,34 @@ void App::writePortsFile(const std::vector<uint16_t>& ports) {
 
 // ---- Reload (DESIGN §7) ----
 
+ReloadResult App::rejectReload(const std::string& trigger, size_t count,
+                               const std::string& errors) {
+  metrics_.countReload(false);
+  log::logf(config::LogLevel::kError,
+            "%s: reload rejected, %zu error(s); still serving generation %llu:\n%s",
+            trigger.c_str(), count, static_cast<unsigned long long>(snapshot_->generation),
+            errors.c_str());
+  return {false, "reload rejected; still serving the previous config\n" + errors};
+}
+
 ReloadResult App::reload(const std::string& trigger) {
   if (options_.config_path.empty()) return {false, "reload: no config file to read"};
   if (draining_ || stopping_) {
     log::logf(config::LogLevel::kWarn, "%s: reload ignored while draining", trigger.c_str());
     return {false, "reload refused: draining for shutdown"};
   }
-  last_config_text_ = readFile(options_.config_path).value_or("");
+  last_config_text_ = readFileContents(options_.config_path).value_or("");
   config::LoadResult loaded = config::loadConfigFile(options_.config_path);
-  if (!loaded.ok()) {
-    metrics_.countReload(false);
-    const std::string errors = loaded.formatErrors();
-    log::logf(config::LogLevel::kError,
-              "%s: reload rejected, %zu error(s); still serving generation %llu:\n%s",
-              trigger.c_str(), loaded.errors.size(),
-              static_cast<unsigned long long>(snapshot_->generation), errors.c_str());
-    return {false, "reload rejected; still serving the previous config\n" + errors};
+  if (!loaded.ok()) return rejectReload(trigger, loaded.errors.size(), loaded.formatErrors());
+  // Certificates of new or changed upstreams are read now: one that cannot be used rejects
+  // the reload like any other config error.
+  TlsLoad tls = loadUpstreamTls(*loaded.config, [this](const config::UpstreamConfig& u) {
+    return keptRuntime(snapshot_.get(), u) != nullptr;
+  });
+  if (!tls.errors.empty()) {
+    std::string errors;
+    for (const std::string& e : tls.errors) errors += e + "\n";
+    return rejectReload(trigger, tls.errors.size(), errors);
   }
   const ReloadPlan plan = planReload(*config_, *loaded.config);
   config::Config next = withRestartOnlySettingsOf(*config_, std::move(*loaded.config));
@@ -330,7 +400,8 @@ ReloadResult App::reload(const std::string& trigger) {
     return {false, "reload rejected; still serving the previous config\n" + error};
   }
   // From here nothing can fail.
-  std::shared_ptr<exchange::Snapshot> snapshot = buildSnapshot(config, snapshot_.get());
+  std::shared_ptr<exchange::Snapshot> snapshot =
+      buildSnapshot(config, snapshot_.get(), std::move(tls));
   resolveEndpointsNow(*snapshot);
   for (auto& w : workers_) w->commit(snapshot);
 
@@ -341,6 +412,9 @@ ReloadResult App::reload(const std::string& trigger) {
   previous.reset();
   syncHealthChecks();
   restartDnsTimer();
+  refreshTlsFiles(trigger);  // kept upstreams re-read their certificates too
+  watchTlsFiles();
+  logTlsWarnings();
   admin_handler_->setToken(config_->admin.token);
   log::setLogLevel(config_->log_level);
   metrics_.countReload(true);
@@ -472,6 +546,8 @@ void App::onWorkerExited() {
   signals_.clear();
   config_watcher_.reset();
   config_settle_timer_.reset();
+  tls_watchers_.clear();
+  tls_settle_timer_.reset();
   retire_timer_.reset();
   admin_server_->close();
 }

@@ -12,6 +12,7 @@
 
 #include "proxy/admin/admin_handler.h"
 #include "proxy/admin/admin_server.h"
+#include "proxy/app/tls_setup.h"
 #include "proxy/app/worker.h"
 #include "proxy/config/schema.h"
 #include "proxy/exchange/snapshot.h"
@@ -50,8 +51,10 @@ class App {
   void watchConfigFile();
   // Builds a generation of `config`, taking over the runtimes of upstreams that did not
   // change from `previous` (null at start).
+  // `tls` holds the TLS runtimes of the upstreams that get a new runtime.
   std::shared_ptr<exchange::Snapshot> buildSnapshot(std::shared_ptr<const config::Config> config,
-                                                    const exchange::Snapshot* previous);
+                                                    const exchange::Snapshot* previous,
+                                                    TlsLoad tls);
   void resolveEndpointsNow(const exchange::Snapshot& snapshot);
   void refreshDns();
   void restartDnsTimer();
@@ -59,7 +62,13 @@ class App {
   void writePortsFile(const std::vector<uint16_t>& ports);
 
   ReloadResult reload(const std::string& trigger);
+  // Counts and logs a reload refused for `errors` (one per line).
+  ReloadResult rejectReload(const std::string& trigger, size_t count, const std::string& errors);
   void reloadIfFileChanged();
+  // Certificate rotation: watch the directories of every TLS file, and re-read them.
+  void watchTlsFiles();
+  void refreshTlsFiles(const std::string& trigger);
+  void logTlsWarnings();
   void retire(const exchange::Snapshot& previous);
   void removeDrainedSeries();
 
@@ -87,6 +96,8 @@ class App {
   std::unique_ptr<io::DirectoryWatcher> config_watcher_;
   std::unique_ptr<io::Timer> config_settle_timer_;  // a burst of file events = one reload
   std::string last_config_text_;                    // of the last load attempted
+  std::map<std::string, std::unique_ptr<io::DirectoryWatcher>> tls_watchers_;  // by directory
+  std::unique_ptr<io::Timer> tls_settle_timer_;
   struct Retired {
     std::string name;
     std::weak_ptr<upstream::Upstream> runtime;

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "proxy/app/app.h"
+#include "proxy/app/tls_setup.h"
 #include "proxy/cli/command_line.h"
 #include "proxy/cli/explain.h"
 #include "proxy/config/loader.h"
@@ -77,6 +78,23 @@ int main(int argc, char** argv) {
       return 2;
     }
     config->log_level = *log_level;
+  }
+  if (cli.command == cli::Command::kCheck || cli.command == cli::Command::kRun) {
+    // Certificates and keys are part of the config: one that cannot be used is bad input.
+    const app::TlsLoad tls = app::loadUpstreamTls(*config);
+    for (const std::string& error : tls.errors) {
+      std::fprintf(stderr, "%s: %s\n", cli.config_path.c_str(), error.c_str());
+    }
+    if (!tls.errors.empty()) {
+      std::fprintf(stderr, "outrigger: %s: %zu error(s)\n", cli.config_path.c_str(),
+                   tls.errors.size());
+      return 2;
+    }
+    if (cli.command == cli::Command::kCheck) {
+      for (const std::string& warning : app::tlsWarnings(*config)) {
+        std::fprintf(stderr, "%s: warning: %s\n", cli.config_path.c_str(), warning.c_str());
+      }
+    }
   }
   switch (cli.command) {
     case cli::Command::kCheck:

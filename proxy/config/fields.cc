@@ -23,14 +23,8 @@ std::string joinChoices(std::span<const std::string_view> choices, std::string_v
 }
 
 void reportKey(const ConfigNode& map, const ConfigNode& entry,
-               std::span<const std::string_view> allowed,
-               std::span<const std::string_view> reserved, Diagnostics& diag) {
-  if (std::find(reserved.begin(), reserved.end(), entry.key) != reserved.end()) {
-    diag.errorAtKey(entry, entry.path, std::string(kNotSupportedYet));
-    return;
-  }
-  std::vector<std::string_view> candidates(allowed.begin(), allowed.end());
-  candidates.insert(candidates.end(), reserved.begin(), reserved.end());
+               std::span<const std::string_view> allowed, Diagnostics& diag) {
+  const std::vector<std::string_view> candidates(allowed.begin(), allowed.end());
   std::string hint = didYouMean(entry.key, candidates);
   if (hint.empty()) hint = " (expected one of: " + joinChoices(allowed, ", ") + ")";
   diag.errorAtKey(entry, map.path, "unknown key '" + entry.key + "'" + hint);
@@ -68,8 +62,8 @@ Result<uint16_t> parsePort(std::string_view port, std::string_view text, PortRul
 
 }  // namespace
 
-bool checkMap(const ConfigNode& node, std::span<const std::string_view> allowed, Diagnostics& diag,
-              std::span<const std::string_view> reserved) {
+bool checkMap(const ConfigNode& node, std::span<const std::string_view> allowed,
+              Diagnostics& diag) {
   if (node.isNull()) return true;
   if (!node.isMap()) {
     diag.error(node, "expected a map, got " + node.describe());
@@ -87,7 +81,7 @@ bool checkMap(const ConfigNode& node, std::span<const std::string_view> allowed,
       continue;
     }
     if (std::find(allowed.begin(), allowed.end(), entry.key) == allowed.end()) {
-      reportKey(node, entry, allowed, reserved, diag);
+      reportKey(node, entry, allowed, diag);
     }
   }
   return true;

@@ -18,9 +18,9 @@
 namespace outrigger::config {
 
 // True when `node` is a map; null counts as an empty map. Reports unknown keys (with a
-// "did you mean"), keys in `reserved` ("not supported yet") and duplicate keys.
-bool checkMap(const ConfigNode& node, std::span<const std::string_view> allowed, Diagnostics& diag,
-              std::span<const std::string_view> reserved = {});
+// "did you mean") and duplicate keys.
+bool checkMap(const ConfigNode& node, std::span<const std::string_view> allowed,
+              Diagnostics& diag);
 // True when `node` is a list; otherwise reports "expected a list".
 bool checkList(const ConfigNode& node, Diagnostics& diag);
 // Reports "missing required key" at `map` when `key` is absent; returns the entry.

@@ -27,8 +27,10 @@ inline constexpr std::string_view kRoute[] = {"host", "path_prefix", "upstream",
 inline constexpr std::string_view kUpstream[] = {
     "endpoints", "load_balancing",  "pool",     "timeouts",   "dns_refresh",       "profile",
     "retry",     "circuit_breaker", "bulkhead", "rate_limit", "outlier_detection", "health_check",
-    "fallback",  "shadow",
+    "fallback",  "shadow",          "tls",
 };
+inline constexpr std::string_view kTls[] = {"sni",       "verify",   "ca_file",
+                                            "cert_file", "key_file", "min_version"};
 inline constexpr std::string_view kPool[] = {"max_connections", "max_idle", "idle_timeout",
                                              "max_requests_per_connection"};
 inline constexpr std::string_view kTimeouts[] = {"connect", "write",   "read",
@@ -75,6 +77,7 @@ inline constexpr KeySet kKeySets[] = {
     {"listeners[].routes[]", key_lists::kRoute},
     {"upstreams.<name>", key_lists::kUpstream},
     {"upstreams.<name>.pool", key_lists::kPool},
+    {"upstreams.<name>.tls", key_lists::kTls},
     {"upstreams.<name>.timeouts", key_lists::kTimeouts},
     {"upstreams.<name>.retry", key_lists::kRetry},
     {"upstreams.<name>.retry.backoff", key_lists::kBackoff},
@@ -99,13 +102,5 @@ consteval std::span<const std::string_view> keysAt(std::string_view path) {
   throw "keysAt: no entry in kKeySets has this path";
 }
 
-// Upstream keys that DESIGN §6 defines but this version does not implement yet. They are
-// rejected with "not supported yet", never ignored: an operator who writes `tls:` must not
-// believe traffic is encrypted. To enable one, move it into key_lists::kUpstream and write
-// its reader.
-inline constexpr std::string_view kReservedUpstreamKeys[] = {"tls"};
-
-inline constexpr std::string_view kNotSupportedYet =
-    "not supported yet in this version of outrigger (see config/README.md)";
 
 }  // namespace outrigger::config

@@ -71,6 +71,18 @@ void renderListener(ConfigWriter& out, const ListenerConfig& l) {
   out.endMap();
 }
 
+// Only the keys that are set: an absent sni or ca_file has a meaning of its own.
+void renderTls(ConfigWriter& out, const TlsConfig& tls) {
+  out.beginMap("tls");
+  if (!tls.sni.empty()) out.scalar("sni", tls.sni);
+  out.scalar("verify", tls.verify ? "true" : "false");
+  if (!tls.ca_file.empty()) out.scalar("ca_file", tls.ca_file);
+  if (!tls.cert_file.empty()) out.scalar("cert_file", tls.cert_file);
+  if (!tls.key_file.empty()) out.scalar("key_file", tls.key_file);
+  out.scalar("min_version", tls.min_version == TlsVersion::k1_3 ? "1.3" : "1.2");
+  out.endMap();
+}
+
 void renderUpstream(ConfigWriter& out, const UpstreamConfig& u) {
   out.beginMap(u.name);
   std::vector<std::string> endpoints;
@@ -94,6 +106,7 @@ void renderUpstream(ConfigWriter& out, const UpstreamConfig& u) {
   out.scalar("request", formatDuration(t.request));
   out.endMap();
   out.scalar("dns_refresh", formatDuration(u.dns_refresh));
+  if (u.tls) renderTls(out, *u.tls);
   renderPolicies(out, u.policies);
   out.endMap();
 }

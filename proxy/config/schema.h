@@ -3,6 +3,7 @@
 // Plain data: the loader fills it, everything else only reads it.
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -101,12 +102,28 @@ struct TimeoutsConfig {
   friend bool operator==(const TimeoutsConfig&, const TimeoutsConfig&) = default;
 };
 
+enum class TlsVersion { k1_2, k1_3 };
+
+// `tls:` (DESIGN §6): present = the upstream speaks TLS. Paths are as written; a relative
+// one is read from the config file's directory.
+struct TlsConfig {
+  std::string sni;        // "" = each endpoint's host name
+  bool verify = true;     // check the chain and the name; false only with a loud warning
+  std::string ca_file;    // "" = the system's trusted certificates
+  std::string cert_file;  // client certificate for mTLS (with key_file), "" = none
+  std::string key_file;
+  TlsVersion min_version = TlsVersion::k1_2;
+
+  friend bool operator==(const TlsConfig&, const TlsConfig&) = default;
+};
+
 struct UpstreamConfig {
   std::string name;
   std::vector<HostPort> endpoints;
   LoadBalancing load_balancing = LoadBalancing::kRoundRobin;
   PoolConfig pool;
   TimeoutsConfig timeouts;
+  std::optional<TlsConfig> tls;  // nullopt = plain HTTP
   Duration dns_refresh = seconds(30);
   PolicyConfig policies;  // retry, breaker, bulkhead, rate limit... (all off by default)
 

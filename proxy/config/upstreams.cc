@@ -114,11 +114,57 @@ void readTimeouts(const ConfigNode& node, TimeoutsConfig& out, const UpstreamSco
   }
 }
 
+constexpr std::string_view kTlsVersionNames[] = {"1.2", "1.3"};
+constexpr std::array kTlsVersionValues = {TlsVersion::k1_2, TlsVersion::k1_3};
+
+// A file name: any non-empty string. Whether it can be read is checked when the TLS
+// context is built (start, reload, --check), with the file's own error.
+void readPath(const ConfigNode& node, std::string& out, Diagnostics& diag) {
+  auto text = readString(node, diag);
+  if (!text) return;
+  if (text->empty()) {
+    diag.error(node, "must name a file; leave the key out instead");
+    return;
+  }
+  out = std::move(*text);
+}
+
+void readTls(const ConfigNode& node, std::optional<TlsConfig>& out, Diagnostics& diag) {
+  if (!checkMap(node, keysAt("upstreams.<name>.tls"), diag)) return;
+  TlsConfig tls;
+  if (auto* n = node.find("sni")) {
+    if (auto sni = readString(*n, diag)) {
+      if (sni->empty() || sni->find_first_of(" \t/:") != std::string::npos) {
+        diag.error(*n, "must be a host name, got " + n->describe());
+      } else {
+        tls.sni = std::move(*sni);
+      }
+    }
+  }
+  if (auto* n = node.find("verify")) assignIf(readBool(*n, diag), tls.verify);
+  if (auto* n = node.find("ca_file")) readPath(*n, tls.ca_file, diag);
+  const ConfigNode* cert = node.find("cert_file");
+  const ConfigNode* key = node.find("key_file");
+  if (cert) readPath(*cert, tls.cert_file, diag);
+  if (key) readPath(*key, tls.key_file, diag);
+  if ((cert == nullptr) != (key == nullptr)) {
+    diag.error(node, std::string("a client certificate needs both cert_file and key_file; ") +
+                         (cert ? "key_file" : "cert_file") + " is missing");
+  }
+  if (auto* n = node.find("min_version")) {
+    if (auto i = readChoice(*n, diag, kTlsVersionNames)) tls.min_version = kTlsVersionValues[*i];
+  }
+  if (!tls.verify && !tls.ca_file.empty()) {
+    diag.error(*node.find("ca_file"), "ca_file is unused with verify: false; remove one of them");
+  }
+  out = std::move(tls);
+}
+
 enum class BlockKind { kUpstream, kDefaults };
 
 void readUpstreamBlock(const ConfigNode& block, UpstreamConfig& out, BlockKind kind,
                        const UpstreamScope& scope, Diagnostics& diag) {
-  if (!checkMap(block, keysAt(kUpstreamPath), diag, kReservedUpstreamKeys)) return;
+  if (!checkMap(block, keysAt(kUpstreamPath), diag)) return;
   // The profile first: every explicit key below overrides it.
   if (auto* n = block.find("profile")) applyProfile(*n, out, diag);
   if (kind == BlockKind::kDefaults) {
@@ -134,6 +180,7 @@ void readUpstreamBlock(const ConfigNode& block, UpstreamConfig& out, BlockKind k
   }
   if (auto* n = block.find("pool")) readPool(*n, out.pool, scope, diag);
   if (auto* n = block.find("timeouts")) readTimeouts(*n, out.timeouts, scope, diag);
+  if (auto* n = block.find("tls")) readTls(*n, out.tls, diag);
   if (auto* n = block.find("dns_refresh"))
     assignIf(readDuration(*n, diag, seconds(1)), out.dns_refresh);
   readPolicies(block, out, diag);

@@ -252,8 +252,12 @@ void Exchange::onStreamEnd(int error) {
       return;
     }
   }
-  const std::string detail = error != 0 ? "upstream connection error: " + io::errorName(error)
-                                        : "upstream closed the connection";
+  // A TLS failure names OpenSSL's reason: with TLS 1.3 a server that refuses our client
+  // certificate says so only after the handshake ("tlsv13 alert certificate required").
+  const std::string detail =
+      error == io::kTlsError ? "upstream TLS error: " + connection_->stream().tlsFailure()
+      : error != 0           ? "upstream connection error: " + io::errorName(error)
+                             : "upstream closed the connection";
   if (phase_ == Phase::kStreamingResponse) {
     abort(detail + " before the response was complete");
     return;

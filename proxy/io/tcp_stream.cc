@@ -6,6 +6,8 @@
 #include <cstdlib>
 #include <set>
 
+#include "proxy/io/tls_session.h"
+
 namespace outrigger::io {
 namespace {
 
@@ -15,6 +17,8 @@ constexpr uint64_t kLingerMillis = 2000;
 // One read buffer per thread: libuv delivers each read before allocating the next, and
 // handlers consume (or copy) the bytes inside the callback.
 thread_local char tReadBuffer[kReadBufferSize];
+// Plaintext decrypted from one read of a TLS stream, handed to the handler in one call.
+thread_local std::string tPlainBuffer;
 
 }  // namespace
 
@@ -43,6 +47,9 @@ struct TcpStream::Impl {
   bool linger_timer_open = false;
   bool reading = false;
   bool ended = false;  // EOF or error seen: reading cannot restart
+  std::unique_ptr<TlsSession> tls;  // set for a TLS connection
+  bool handshaking = false;         // TLS: connected, handshake not finished
+  std::string no_failure;
 
   uv_stream_t* stream() { return reinterpret_cast<uv_stream_t*>(&tcp); }
   uv_handle_t* handle() { return reinterpret_cast<uv_handle_t*>(&tcp); }
@@ -64,9 +71,17 @@ struct TcpStream::Impl {
     uv_close(handle(), onClosed);
   }
 
+  bool hasQueued() const { return tls ? tls->hasOutput() : !pending.empty(); }
+
   void flush() {
-    if (write_in_flight || corked || pending.empty() || closing) return;
-    inflight.swap(pending);
+    if (write_in_flight || corked || closing || !hasQueued()) return;
+    if (tls) {
+      // Everything written since the last flush was encrypted into one buffer.
+      inflight.clear();
+      inflight.push_back(tls->takeOutput());
+    } else {
+      inflight.swap(pending);
+    }
     inflight_bytes = pending_bytes;
     pending_bytes = 0;
     bufs.clear();
@@ -133,7 +148,7 @@ struct TcpStream::Impl {
       self->fail(status);
       return;
     }
-    if (!self->pending.empty()) {
+    if (self->hasQueued()) {
       self->flush();
       return;
     }
@@ -178,6 +193,10 @@ struct TcpStream::Impl {
       if (nread < 0) self->close();
       return;
     }
+    if (self->tls) {
+      self->onTlsRead(buf->base, nread);
+      return;
+    }
     if (nread > 0) {
       if (self->handler) self->handler->onStreamData(buf->base, static_cast<size_t>(nread));
     } else if (nread < 0) {
@@ -192,7 +211,69 @@ struct TcpStream::Impl {
     auto* self = static_cast<Impl*>(req->data);
     if (self->closing || !self->handler) return;
     if (status == 0) uv_tcp_nodelay(&self->tcp, 1);
+    if (status == 0 && self->tls) {
+      // The handshake reads on its own; the owner's reading starts after it.
+      self->handshaking = true;
+      uv_read_start(self->stream(), allocBuffer, onRead);
+      self->advanceHandshake();
+      return;
+    }
     self->handler->onStreamConnected(status);
+  }
+
+  // ---- TLS ----
+
+  void advanceHandshake() {
+    const TlsSession::Progress progress = tls->handshake();
+    flush();  // our next flight, if the handshake produced one
+    if (progress == TlsSession::Progress::kPending) return;
+    handshaking = false;
+    if (!reading) uv_read_stop(stream());
+    if (progress == TlsSession::Progress::kFailed) ended = true;
+    if (handler) handler->onStreamConnected(progress == TlsSession::Progress::kDone ? 0 : kTlsError);
+  }
+
+  void onTlsRead(const char* data, ssize_t nread) {
+    if (nread < 0) {
+      if (handshaking) {
+        handshaking = false;
+        uv_read_stop(stream());
+        ended = true;
+        if (handler) handler->onStreamConnected(nread == UV_EOF ? kTlsError : static_cast<int>(nread));
+        return;
+      }
+      endReading(nread == UV_EOF ? 0 : static_cast<int>(nread));
+      return;
+    }
+    tls->receive(data, static_cast<size_t>(nread));
+    if (handshaking) {
+      advanceHandshake();
+      return;
+    }
+    decryptAndDeliver();
+  }
+
+  void decryptAndDeliver() {
+    std::string& plain = tPlainBuffer;
+    plain.clear();
+    const TlsSession::ReadState state = tls->read(plain);
+    flush();  // a key update may need an answer
+    if (!plain.empty() && handler) {
+      handler->onStreamData(plain.data(), plain.size());
+      if (closing) return;
+    }
+    if (state == TlsSession::ReadState::kClosed) {
+      endReading(0);  // close_notify: an orderly end, like a FIN
+    } else if (state == TlsSession::ReadState::kFailed) {
+      endReading(kTlsError);
+    }
+  }
+
+  void endReading(int error) {
+    uv_read_stop(stream());
+    reading = false;
+    ended = true;
+    if (handler) handler->onStreamEnd(error);
   }
 };
 
@@ -220,15 +301,35 @@ void TcpStream::connect(const SocketAddress& address) {
   }
 }
 
+void TcpStream::connectTls(const SocketAddress& address, TlsConnect tls) {
+  impl_->tls = std::make_unique<TlsSession>(std::move(tls.context), tls.server_name,
+                                            std::move(tls.session_key));
+  connect(address);
+}
+
+bool TcpStream::isTls() const { return impl_->tls != nullptr; }
+
+const std::string& TcpStream::tlsFailure() const {
+  return impl_->tls ? impl_->tls->failure() : impl_->no_failure;
+}
+
+bool TcpStream::tlsVerifyFailed() const { return impl_->tls && impl_->tls->verifyFailed(); }
+
+bool TcpStream::tlsResumed() const { return impl_->tls && impl_->tls->resumed(); }
+
 void TcpStream::startReading() {
   if (impl_->closing || impl_->reading || impl_->ended) return;
+  if (impl_->handshaking) {
+    impl_->reading = true;  // the handshake already reads
+    return;
+  }
   if (uv_read_start(impl_->stream(), Impl::allocBuffer, Impl::onRead) == 0) impl_->reading = true;
 }
 
 void TcpStream::stopReading() {
   if (!impl_->reading) return;
   impl_->reading = false;
-  uv_read_stop(impl_->stream());
+  if (!impl_->handshaking) uv_read_stop(impl_->stream());
 }
 
 bool TcpStream::reading() const { return impl_->reading; }
@@ -236,7 +337,14 @@ bool TcpStream::reading() const { return impl_->reading; }
 void TcpStream::write(std::string data) {
   if (impl_->closing || data.empty()) return;
   impl_->pending_bytes += data.size();
-  impl_->pending.push_back(std::move(data));
+  if (impl_->tls) {
+    if (!impl_->tls->write(data)) {
+      impl_->deferError(kTlsError, [](Impl* self, int error) { self->fail(error); });
+      return;
+    }
+  } else {
+    impl_->pending.push_back(std::move(data));
+  }
   impl_->flush();
 }
 
@@ -267,7 +375,8 @@ void TcpStream::closeGracefully(std::unique_ptr<TcpStream> stream) {
   uv_read_stop(impl->stream());
   if (impl->closing) return;
   tLingering.insert(impl);
-  if (impl->write_in_flight || !impl->pending.empty()) {
+  if (impl->tls && !impl->handshaking && !impl->ended) impl->tls->shutdown();  // close_notify
+  if (impl->write_in_flight || impl->hasQueued()) {
     impl->flush();
     return;
   }
@@ -280,8 +389,10 @@ int TcpStream::adopt(int fd) {
   return rc;
 }
 
-std::string errorName(int error) { return uv_err_name(error); }
-std::string errorMessage(int error) { return uv_strerror(error); }
+std::string errorName(int error) { return error == kTlsError ? "TLS_ERROR" : uv_err_name(error); }
+std::string errorMessage(int error) {
+  return error == kTlsError ? "TLS failure" : uv_strerror(error);
+}
 
 void TcpStream::abandonLingering() {
   const std::vector<Impl*> lingering(tLingering.begin(), tLingering.end());

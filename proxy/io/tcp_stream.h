@@ -2,6 +2,7 @@
 // A TCP connection: reads into a per-thread buffer, queues writes and sends everything
 // queued with one writev. The owner may destroy it at any moment (an abortive close);
 // closeGracefully() hands it over to finish its writes, half-close and linger first.
+// connectTls() makes it a TLS client: the handler sees the same calls with plaintext.
 
 #include <memory>
 #include <string>
@@ -14,6 +15,18 @@
 typedef struct uv_stream_s uv_stream_t;
 
 namespace outrigger::io {
+
+class TlsClientContext;
+
+// What a connection needs to speak TLS to its peer.
+struct TlsConnect {
+  std::shared_ptr<TlsClientContext> context;
+  std::string server_name;  // sent as SNI, and the name the certificate must carry
+  std::string session_key;  // which cached session to resume ("host:port sni")
+};
+
+// The error onStreamConnected / onStreamEnd report when TLS failed; tlsFailure() says why.
+inline constexpr int kTlsError = -70001;
 
 class StreamHandler {
  public:
@@ -37,6 +50,14 @@ class TcpStream {
   void setHandler(StreamHandler* handler);
   // Starts connecting; the result comes through onStreamConnected on a later turn.
   void connect(const SocketAddress& address);
+  // The same, then the TLS handshake: onStreamConnected reports once both are done, or
+  // kTlsError when the handshake failed.
+  void connectTls(const SocketAddress& address, TlsConnect tls);
+  bool isTls() const;
+  // After kTlsError: OpenSSL's reason ("certificate verify failed: Hostname mismatch").
+  const std::string& tlsFailure() const;
+  bool tlsVerifyFailed() const;
+  bool tlsResumed() const;  // the handshake resumed a cached session
 
   void startReading();
   void stopReading();

@@ -33,6 +33,9 @@ UpstreamFamilies registerUpstreamFamilies(prometheus::Registry& registry) {
                      "Replies that outrigger generated itself, by reason."),
       registerFamily(prometheus::BuildGauge(), registry, "outrigger_pool_connections",
                      "Upstream connections in the pools of all workers, by state."),
+      registerFamily(prometheus::BuildCounter(), registry, "outrigger_tls_handshakes_total",
+                     "TLS handshakes with an upstream: new, resumed (a cached session), "
+                     "verify_failed (the certificate was refused) or failed."),
   };
 }
 
@@ -112,6 +115,27 @@ void UpstreamMetrics::countLocalReply(http::LocalReason reason) {
   localReplyCounter(reason).Increment();
 }
 
+void UpstreamMetrics::countTlsHandshake(TlsHandshakeOutcome outcome) {
+  tlsHandshakeCounter(outcome).Increment();
+}
+
+void UpstreamMetrics::exposeTlsHandshakes() {
+  if (!exported_) return;
+  for (size_t i = 0; i < kTlsHandshakeOutcomeCount; ++i) {
+    tlsHandshakeCounter(static_cast<TlsHandshakeOutcome>(i));
+  }
+}
+
+prometheus::Counter& UpstreamMetrics::tlsHandshakeCounter(TlsHandshakeOutcome outcome) {
+  static constexpr const char* kNames[kTlsHandshakeOutcomeCount] = {"new", "resumed",
+                                                                    "verify_failed", "failed"};
+  const auto index = static_cast<size_t>(outcome);
+  if (index >= tls_handshakes_.size()) abortOnIndex("TLS handshake outcome", index);
+  return resolve(tls_handshakes_[index], families_.tls_handshakes, [&] {
+    return prometheus::Labels{{"upstream", name_}, {"outcome", kNames[index]}};
+  });
+}
+
 prometheus::Counter& UpstreamMetrics::codeCounter(int status_code) {
   const bool in_range = status_code >= kMinCode && status_code <= kMaxCode;
   auto& slot = in_range ? codes_[static_cast<size_t>(status_code - kMinCode)] : other_code_;
@@ -154,6 +178,7 @@ void UpstreamMetrics::removeSeries() {
   if (auto* series = duration_.exchange(nullptr)) families_.duration.Remove(series);
   removeAll(families_.attempts, attempts_);
   removeAll(families_.local_replies, local_replies_);
+  removeAll(families_.tls_handshakes, tls_handshakes_);
   if (exported_) {
     families_.pool_connections.Remove(&pool_active);
     families_.pool_connections.Remove(&pool_idle);

@@ -37,7 +37,12 @@ struct UpstreamFamilies {
   prometheus::Family<prometheus::Counter>& attempts;
   prometheus::Family<prometheus::Counter>& local_replies;
   prometheus::Family<prometheus::Gauge>& pool_connections;
+  prometheus::Family<prometheus::Counter>& tls_handshakes;
 };
+
+// How a TLS handshake with an upstream ended: outrigger_tls_handshakes_total{outcome}.
+enum class TlsHandshakeOutcome { kNew, kResumed, kVerifyFailed, kFailed };
+inline constexpr size_t kTlsHandshakeOutcomeCount = 4;
 
 // Upper bounds of outrigger_request_duration_seconds, from 0.5ms to 30s.
 const prometheus::Histogram::BucketBoundaries& durationBuckets();
@@ -60,6 +65,10 @@ struct UpstreamMetrics {
   void countAttempt(policy::AttemptOutcome outcome);
   // outrigger_local_replies_total{reason}.
   void countLocalReply(http::LocalReason reason);
+  // outrigger_tls_handshakes_total{outcome}. Only TLS upstreams have these series;
+  // exposeTlsHandshakes() creates them at 0.
+  void countTlsHandshake(TlsHandshakeOutcome outcome);
+  void exposeTlsHandshakes();
 
   const std::string& name() const { return name_; }
 
@@ -87,6 +96,7 @@ struct UpstreamMetrics {
   prometheus::Histogram& durationHistogram();
   prometheus::Counter& attemptCounter(policy::AttemptOutcome outcome);
   prometheus::Counter& localReplyCounter(http::LocalReason reason);
+  prometheus::Counter& tlsHandshakeCounter(TlsHandshakeOutcome outcome);
   // Removes every series this object created from its families. Only when no thread can
   // still use this object: a concurrent lazy creation would re-add a series.
   void removeSeries();
@@ -102,6 +112,7 @@ struct UpstreamMetrics {
   std::atomic<prometheus::Histogram*> duration_{nullptr};
   std::array<std::atomic<prometheus::Counter*>, policy::kAttemptOutcomeCount> attempts_{};
   std::array<std::atomic<prometheus::Counter*>, http::kLocalReasonCount> local_replies_{};
+  std::array<std::atomic<prometheus::Counter*>, kTlsHandshakeOutcomeCount> tls_handshakes_{};
 };
 
 class Metrics {

@@ -27,8 +27,9 @@ PooledConnection::~PooledConnection() = default;
 
 void PooledConnection::onStreamConnected(int error) {
   if (state_ != State::kConnecting) return;
+  if (stream_->isTls()) countTlsHandshake(pool_.upstream_->metrics(), *stream_, error);
   if (error != 0) {
-    pool_.onConnectFailed(*this, PoolFailure::kConnectFailed, io::errorName(error));
+    pool_.onConnectFailed(*this, PoolFailure::kConnectFailed, connectFailure(*stream_, error));
     return;
   }
   pool_.onConnected(*this);
@@ -65,8 +66,12 @@ size_t ConnectionPool::idleCount() const {
 
 PooledConnection* ConnectionPool::acquire(size_t endpoint, PoolWaiter& waiter) {
   auto& idle = idle_[endpoint];
-  if (!idle.empty()) {
+  while (!idle.empty()) {
     PooledConnection* c = idle.back();
+    if (!hasCurrentIdentity(*c)) {
+      destroy(*c);  // takes it out of `idle`
+      continue;
+    }
     idle.pop_back();
     c->timer_.stop();
     setState(*c, PooledConnection::State::kLent);
@@ -99,7 +104,7 @@ void ConnectionPool::release(PooledConnection& c, bool reusable) {
   if (pool.max_requests_per_connection != 0 && c.requests_ >= pool.max_requests_per_connection)
     reusable = false;
   c.stream_->setHandler(&c);
-  if (!reusable) {
+  if (!reusable || !hasCurrentIdentity(c)) {
     c.stream_->setResetOnClose();
     destroy(c);
     serveCapacityWaiters();
@@ -137,8 +142,19 @@ void ConnectionPool::startConnection(size_t endpoint) {
   connecting_[endpoint]++;
   upstream_->metrics().pool_connecting.Increment();  // the constructor's state is kConnecting
   upstream_->connections(endpoint).connecting.fetch_add(1, std::memory_order_relaxed);
+  // The handshake counts inside timeouts.connect: the stream reports connected after it.
   c.timer_.start(upstream_->config().timeouts.connect);
-  c.stream_->connect(*address);
+  if (UpstreamTls* tls = upstream_->tls()) {
+    c.tls_generation_ = tls->generation();
+    c.stream_->connectTls(*address, tls->connectOptions(upstream_->endpoint(endpoint)));
+  } else {
+    c.stream_->connect(*address);
+  }
+}
+
+bool ConnectionPool::hasCurrentIdentity(const PooledConnection& c) const {
+  const UpstreamTls* tls = upstream_->tls();
+  return tls == nullptr || c.tls_generation_ == tls->generation();
 }
 
 void ConnectionPool::onConnected(PooledConnection& c) {

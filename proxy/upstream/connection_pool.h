@@ -47,6 +47,7 @@ class PooledConnection final : public io::StreamHandler {
   std::unique_ptr<io::TcpStream> stream_;
   io::Timer timer_;  // connect timeout while connecting, idle timeout while idle
   uint32_t requests_ = 0;
+  uint64_t tls_generation_ = 0;  // the upstream's TLS identity it was made with
   std::string peer_;
   std::list<std::unique_ptr<PooledConnection>>::iterator self_;
 };
@@ -115,6 +116,8 @@ class ConnectionPool {
   void armWaitTimer();
   void onWaitTimer();
   void setState(PooledConnection& connection, PooledConnection::State state);
+  // False once a certificate rotation replaced the TLS identity it was made with.
+  bool hasCurrentIdentity(const PooledConnection& connection) const;
 
   io::Loop& loop_;
   Clock& clock_;

@@ -40,7 +40,12 @@ class HealthChecker::Probe final : public io::StreamHandler, public http::Respon
     parser_ = std::make_unique<http::ResponseParser>(*this, kProbeLimits);
     stream_ = std::make_unique<io::TcpStream>(checker_.loop_);
     stream_->setHandler(this);
-    stream_->connect(*address);
+    const Upstream& upstream = *checker_.upstream_;
+    if (UpstreamTls* tls = upstream.tls()) {
+      stream_->connectTls(*address, tls->connectOptions(upstream.endpoint(endpoint_)));
+    } else {
+      stream_->connect(*address);
+    }
     // One bound for the whole probe: connect, send and the response head.
     timer_.start(checker_.config_.timeout);
   }
@@ -61,8 +66,9 @@ class HealthChecker::Probe final : public io::StreamHandler, public http::Respon
 
  private:
   void onStreamConnected(int error) override {
+    if (stream_->isTls()) countTlsHandshake(checker_.upstream_->metrics(), *stream_, error);
     if (error != 0) {
-      finish(false, "connect failed: " + io::errorName(error));
+      finish(false, "connect failed: " + connectFailure(*stream_, error));
       return;
     }
     stream_->startReading();

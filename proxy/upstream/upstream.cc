@@ -1,19 +1,31 @@
 #include "proxy/upstream/upstream.h"
 
+#include <cstdlib>
+#include <iostream>
+
+#include "proxy/metrics/metrics.h"
+
 namespace outrigger::upstream {
 
 Upstream::Upstream(config::UpstreamConfig config, metrics::UpstreamMetrics& metrics,
-                   metrics::UpstreamPolicyMetrics& policy_metrics, MonoTime now)
+                   metrics::UpstreamPolicyMetrics& policy_metrics, MonoTime now,
+                   std::unique_ptr<UpstreamTls> tls)
     : config_(std::move(config)),
       metrics_(metrics),
       policies_(std::make_unique<UpstreamPolicies>(config_.name, config_.policies,
                                                    config_.endpoints.size(), now,
                                                    policy_metrics)),
+      tls_(std::move(tls)),
       addresses_(config_.endpoints.size()),
       cursor_(config_.endpoints.size(), 0),
       resolved_(new std::atomic<bool>[config_.endpoints.size()]),
       healthy_(new std::atomic<bool>[config_.endpoints.size()]),
       connections_(new ConnectionCounts[config_.endpoints.size()]) {
+  if (config_.tls.has_value() != (tls_ != nullptr)) {
+    std::cerr << "Upstream " << config_.name << ": TLS runtime does not match its config\n";
+    std::abort();
+  }
+  if (tls_) metrics_.exposeTlsHandshakes();
   for (size_t i = 0; i < config_.endpoints.size(); ++i) healthy_[i].store(true);
   // Numeric endpoints need no lookup.
   for (size_t i = 0; i < config_.endpoints.size(); ++i) {

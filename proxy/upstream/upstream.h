@@ -12,6 +12,7 @@
 #include "proxy/config/schema.h"
 #include "proxy/io/socket_address.h"
 #include "proxy/upstream/upstream_policies.h"
+#include "proxy/upstream/upstream_tls.h"
 
 namespace outrigger::metrics {
 struct UpstreamMetrics;
@@ -21,8 +22,10 @@ namespace outrigger::upstream {
 
 class Upstream {
  public:
+  // `tls` is required when the config has a `tls:` block (UpstreamTls::load builds it).
   Upstream(config::UpstreamConfig config, metrics::UpstreamMetrics& metrics,
-           metrics::UpstreamPolicyMetrics& policy_metrics, MonoTime now);
+           metrics::UpstreamPolicyMetrics& policy_metrics, MonoTime now,
+           std::unique_ptr<UpstreamTls> tls = nullptr);
 
   const config::UpstreamConfig& config() const { return config_; }
   const std::string& name() const { return config_.name; }
@@ -30,6 +33,7 @@ class Upstream {
   const config::HostPort& endpoint(size_t i) const { return config_.endpoints[i]; }
   metrics::UpstreamMetrics& metrics() const { return metrics_; }
   UpstreamPolicies& policies() const { return *policies_; }
+  UpstreamTls* tls() const { return tls_.get(); }  // null for plain HTTP
 
   // The address to open a connection to endpoint i: rotates among its resolved
   // addresses. nullopt while the endpoint is unresolved. Taken per new connection only.
@@ -57,6 +61,7 @@ class Upstream {
   config::UpstreamConfig config_;
   metrics::UpstreamMetrics& metrics_;
   std::unique_ptr<UpstreamPolicies> policies_;
+  std::unique_ptr<UpstreamTls> tls_;
   mutable std::mutex mutex_;
   std::vector<std::vector<io::SocketAddress>> addresses_;
   mutable std::vector<size_t> cursor_;

@@ -135,13 +135,7 @@ TEST(HealthCheckPanicTest, SilentEndpointIsMarkedUnhealthyByTimeout) {
 // Runs the binary with --check on a config; returns the exit code and the output.
 int checkConfig(const TempDir& dir, const std::string& yaml, std::string* output) {
   dir.write("check.yaml", yaml);
-  const std::string command =
-      std::string(OUTRIGGER_BINARY) + " --check -c " + dir.file("check.yaml") + " 2>&1";
-  FILE* pipe = ::popen(command.c_str(), "r");
-  char buf[4096];
-  size_t n;
-  while ((n = std::fread(buf, 1, sizeof buf, pipe)) > 0) output->append(buf, n);
-  return WEXITSTATUS(::pclose(pipe));
+  return runOutrigger("--check -c " + dir.file("check.yaml"), output);
 }
 
 TEST(HealthCheckConfigTest, TimeoutLongerThanIntervalIsRejected) {

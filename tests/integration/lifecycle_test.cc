@@ -15,19 +15,6 @@ namespace {
 
 using std::chrono::milliseconds;
 
-// Runs a shell command; returns its exit code, with stdout and stderr in *output.
-int runCommand(const std::string& command, std::string* output) {
-  FILE* pipe = ::popen((command + " 2>&1").c_str(), "r");
-  char buf[4096];
-  size_t n;
-  while ((n = std::fread(buf, 1, sizeof buf, pipe)) > 0) output->append(buf, n);
-  return WEXITSTATUS(::pclose(pipe));
-}
-
-int runBinary(const std::string& args, std::string* output) {
-  return runCommand(std::string(OUTRIGGER_BINARY) + " " + args, output);
-}
-
 long peakRssKiB(pid_t pid) {
   std::ifstream in("/proc/" + std::to_string(pid) + "/status");
   std::string line;
@@ -38,24 +25,24 @@ long peakRssKiB(pid_t pid) {
 
 TEST(CliTest, VersionAndCheck) {
   std::string out;
-  EXPECT_EQ(runBinary("--version", &out), 0);
+  EXPECT_EQ(runOutrigger("--version", &out), 0);
   EXPECT_NE(out.find("outrigger "), std::string::npos);
 
   TempDir dir;
   dir.write("good.yaml", proxyConfig("10.0.0.1:8080"));
   out.clear();
-  EXPECT_EQ(runBinary("--check -c " + dir.file("good.yaml"), &out), 0) << out;
+  EXPECT_EQ(runOutrigger("--check -c " + dir.file("good.yaml"), &out), 0) << out;
 
   dir.write("bad.yaml", proxyConfig("10.0.0.1:8080", "    endpoits: []\n"));
   out.clear();
-  EXPECT_EQ(runBinary("--check -c " + dir.file("bad.yaml"), &out), 2);
+  EXPECT_EQ(runOutrigger("--check -c " + dir.file("bad.yaml"), &out), 2);
   EXPECT_NE(out.find(dir.file("bad.yaml") +
                      ":10:5: upstreams.mock: unknown key 'endpoits' (did you mean 'endpoints'?)"),
             std::string::npos)
       << out;
 
   out.clear();
-  EXPECT_EQ(runBinary("", &out), 2);  // no config at all
+  EXPECT_EQ(runOutrigger("", &out), 2);  // no config at all
 }
 
 class LifecycleTest : public ProxyTest {};

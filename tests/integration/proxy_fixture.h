@@ -4,7 +4,10 @@
 #include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
+
+#include <cstdio>
 
 #include <atomic>
 #include <memory>
@@ -63,6 +66,20 @@ inline uint16_t closedPort() {
   ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
   ::close(fd);
   return ntohs(addr.sin_port);
+}
+
+// Runs a shell command; returns its exit code, with stdout and stderr in *output.
+inline int runCommand(const std::string& command, std::string* output) {
+  FILE* pipe = ::popen((command + " 2>&1").c_str(), "r");
+  char buf[4096];
+  size_t n;
+  while ((n = std::fread(buf, 1, sizeof buf, pipe)) > 0) output->append(buf, n);
+  return WEXITSTATUS(::pclose(pipe));
+}
+
+// Runs the outrigger binary with `args` ("--check -c FILE").
+inline int runOutrigger(const std::string& args, std::string* output) {
+  return runCommand(std::string(OUTRIGGER_BINARY) + " " + args, output);
 }
 
 // Polls cond every 10 ms until it holds or timeout passes (integration tests only).

@@ -39,11 +39,12 @@ std::map<std::string, std::string> parseLabels(const std::string& inside) {
 
 }  // namespace
 
-MockUpstream::MockUpstream(const TempDir& dir, const std::string& name) {
+MockUpstream::MockUpstream(const TempDir& dir, const std::string& name,
+                           const std::vector<std::string>& extra_args) {
   const std::string port_file = dir.file(name + ".port");
-  if (!process_.start({MOCK_UPSTREAM_BINARY, "--port", "0", "--port-file", port_file},
-                      dir.file(name + ".log")))
-    return;
+  std::vector<std::string> args = {MOCK_UPSTREAM_BINARY, "--port", "0", "--port-file", port_file};
+  args.insert(args.end(), extra_args.begin(), extra_args.end());
+  if (!process_.start(args, dir.file(name + ".log"))) return;
   if (!waitForFile(port_file, kStartTimeout)) return;
   port_ = static_cast<uint16_t>(std::atoi(readFile(port_file).c_str()));
 }

@@ -6,6 +6,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "tests/support/lib/http_client.h"
 #include "tests/support/lib/process.h"
@@ -14,7 +15,10 @@ namespace outrigger::testing {
 
 class MockUpstream {
  public:
-  explicit MockUpstream(const TempDir& dir, const std::string& name = "mock");
+  // `extra_args` go on its command line (e.g. --tls-cert ... for a TLS origin, whose
+  // /__stats is then not reachable in plain HTTP).
+  explicit MockUpstream(const TempDir& dir, const std::string& name = "mock",
+                        const std::vector<std::string>& extra_args = {});
   ~MockUpstream();
   bool ok() const { return port_ != 0; }
   uint16_t port() const { return port_; }

@@ -1,6 +1,7 @@
 // mock-upstream: an httpbin-like HTTP/1.1 origin for outrigger's tests, demo and benchmarks.
 //
 //   mock-upstream [--host 127.0.0.1] [--port 0] [--port-file PATH] [--quiet] [--verbose]
+//                 [--tls-cert PEM --tls-key PEM [--tls-client-ca PEM] [--tls-log PATH]]
 //
 // Prints "mock-upstream listening on HOST:PORT" once bound and exits 0 on SIGTERM or SIGINT.
 
@@ -15,6 +16,7 @@
 
 #include "routes.h"
 #include "server.h"
+#include "tls_front.h"
 
 namespace {
 
@@ -26,6 +28,7 @@ struct Options {
   std::string portFile;
   bool quiet = false;
   bool verbose = false;
+  mock_upstream::TlsOptions tls;  // --tls-cert set = serve TLS on --port
 };
 
 constexpr const char* kUsage =
@@ -34,7 +37,11 @@ constexpr const char* kUsage =
     "  --port N          port to bind, 0 for an ephemeral one (default 0)\n"
     "  --port-file PATH  write the bound port to PATH (atomically, via PATH.tmp)\n"
     "  --quiet           no notes on stderr apart from errors\n"
-    "  --verbose         log every request on stderr\n";
+    "  --verbose         log every request on stderr\n"
+    "  --tls-cert PEM    serve TLS on --port with this certificate (chain); needs --tls-key\n"
+    "  --tls-key PEM     the certificate's private key\n"
+    "  --tls-client-ca PEM  require a client certificate signed by this CA (mTLS)\n"
+    "  --tls-log PATH    append one line per TLS handshake: client CN, resumed, version\n";
 
 // Returns nullopt after printing why the command line is wrong.
 std::optional<Options> parseOptions(int argc, char** argv) {
@@ -42,7 +49,9 @@ std::optional<Options> parseOptions(int argc, char** argv) {
   for (int i = 1; i < argc; ++i) {
     std::string_view arg = argv[i];
     std::string_view value;
-    bool takesValue = arg == "--host" || arg == "--port" || arg == "--port-file";
+    bool takesValue = arg == "--host" || arg == "--port" || arg == "--port-file" ||
+                      arg == "--tls-cert" || arg == "--tls-key" || arg == "--tls-client-ca" ||
+                      arg == "--tls-log";
     if (takesValue) {
       if (i + 1 >= argc) {
         fprintf(stderr, "mock-upstream: %s needs a value\n%s", argv[i], kUsage);
@@ -61,6 +70,14 @@ std::optional<Options> parseOptions(int argc, char** argv) {
       options.port = static_cast<int>(*port);
     } else if (arg == "--port-file") {
       options.portFile = value;
+    } else if (arg == "--tls-cert") {
+      options.tls.certFile = value;
+    } else if (arg == "--tls-key") {
+      options.tls.keyFile = value;
+    } else if (arg == "--tls-client-ca") {
+      options.tls.clientCaFile = value;
+    } else if (arg == "--tls-log") {
+      options.tls.logFile = value;
     } else if (arg == "--quiet") {
       options.quiet = true;
     } else if (arg == "--verbose") {
@@ -72,6 +89,10 @@ std::optional<Options> parseOptions(int argc, char** argv) {
       fprintf(stderr, "mock-upstream: unknown argument '%s'\n%s", argv[i], kUsage);
       return std::nullopt;
     }
+  }
+  if (options.tls.certFile.empty() != options.tls.keyFile.empty()) {
+    fprintf(stderr, "mock-upstream: --tls-cert and --tls-key go together\n%s", kUsage);
+    return std::nullopt;
   }
   return options;
 }
@@ -142,7 +163,10 @@ int main(int argc, char** argv) {
   Signals signals{&server, options->quiet, {}, {}};
   signals.start(&loop);
 
-  if (int rc = server.listen(options->host, options->port); rc != 0) {
+  const bool tls = !options->tls.certFile.empty();
+  // With TLS the HTTP server listens privately on loopback, behind the TLS front.
+  if (int rc = tls ? server.listen("127.0.0.1", 0) : server.listen(options->host, options->port);
+      rc != 0) {
     fprintf(stderr, "mock-upstream: cannot listen on %s: %s (%s)\n",
             displayAddress(options->host, options->port).c_str(), uv_strerror(rc), uv_err_name(rc));
     signals.stop();
@@ -151,6 +175,18 @@ int main(int argc, char** argv) {
     return 1;
   }
   int port = server.boundPort();
+  mock_upstream::TlsFront front;
+  if (tls) {
+    const std::string error = front.start(options->tls, options->host, options->port, port);
+    if (!error.empty()) {
+      fprintf(stderr, "mock-upstream: --tls: %s\n", error.c_str());
+      signals.stop();
+      server.shutdown();
+      drainLoop(&loop);
+      return 1;
+    }
+    port = front.port();
+  }
   if (!options->portFile.empty() && !writePortFile(options->portFile, port)) {
     fprintf(stderr, "mock-upstream: cannot write port file %s: %s\n", options->portFile.c_str(),
             strerror(errno));

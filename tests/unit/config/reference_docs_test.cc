@@ -6,8 +6,7 @@
 // The convention in config/README.md: a key table has the header
 // `| key | type | default | meaning | example |`, and each row starts with the key's full
 // path in backticks (`upstreams.<name>.retry.backoff.initial`, `listeners[].name`); the
-// example is one backticked YAML value. Reserved keys have their own table, headed
-// `| reserved key | ... |`.
+// example is one backticked YAML value.
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -33,7 +32,6 @@ struct DocumentedKey {
 
 struct ReferenceDocs {
   std::vector<DocumentedKey> keys;
-  std::vector<std::string> reserved;
 };
 
 std::string trim(std::string s) {
@@ -71,7 +69,7 @@ ReferenceDocs readReferenceDocs() {
   std::ifstream in(std::string(OUTRIGGER_SOURCE_DIR) + "/config/README.md");
   EXPECT_TRUE(in) << "cannot open config/README.md";
   ReferenceDocs docs;
-  enum class Table { kNone, kKeys, kReserved } table = Table::kNone;
+  enum class Table { kNone, kKeys } table = Table::kNone;
   const std::vector<std::string> key_header = {"key", "type", "default", "meaning", "example"};
   std::string line;
   for (int number = 1; std::getline(in, line); ++number) {
@@ -82,16 +80,11 @@ ReferenceDocs readReferenceDocs() {
     const std::vector<std::string> cells = cellsOf(line);
     if (table == Table::kNone) {
       if (cells == key_header) table = Table::kKeys;
-      if (!cells.empty() && cells[0] == "reserved key") table = Table::kReserved;
       continue;
     }
     if (line.starts_with("|---")) continue;
     const std::string path = cells.empty() ? "" : backticked(cells[0]);
-    if (table == Table::kReserved) {
-      docs.reserved.push_back(path);
-    } else {
-      docs.keys.push_back(DocumentedKey{path, cells, number});
-    }
+    docs.keys.push_back(DocumentedKey{path, cells, number});
   }
   return docs;
 }
@@ -201,14 +194,6 @@ TEST(ConfigReferenceDocsTest, EveryAcceptedKeyIsDocumented) {
     EXPECT_TRUE(documented.contains(path))
         << path << " is accepted by the loader but not documented in config/README.md";
   }
-}
-
-TEST(ConfigReferenceDocsTest, ReservedKeysAreDocumentedAsReserved) {
-  std::vector<std::string> expected;
-  for (std::string_view key : kReservedUpstreamKeys) {
-    expected.push_back(std::string(kUpstreamPath) + "." + std::string(key));
-  }
-  EXPECT_EQ(readReferenceDocs().reserved, expected);
 }
 
 // Each key set's path must name a key of its parent set, or its keys would be checked

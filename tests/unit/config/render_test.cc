@@ -59,9 +59,19 @@ upstreams:
     pool: { max_connections: 7, max_idle: 0, idle_timeout: 1.5s, max_requests_per_connection: 9 }
     timeouts: { connect: 1us, write: 5s, read: 4s, pool: 500ms, per_try: 2s, request: 10s }
     dns_refresh: 90s
+    tls: { sni: pay.internal, ca_file: "ca $$.pem", cert_file: c.pem, key_file: k.pem, min_version: "1.3" }
   users:
     endpoints: [ "10.0.0.1:80" ]
+    tls: { verify: false }
+  plain:
+    endpoints: [ "10.0.0.2:80" ]
+    tls: {}
 )yaml");
+  ASSERT_TRUE(original.upstreams[0].tls);
+  EXPECT_EQ(original.upstreams[0].tls->ca_file, "ca $.pem");
+  EXPECT_EQ(original.upstreams[0].tls->min_version, TlsVersion::k1_3);
+  EXPECT_FALSE(original.upstreams[1].tls->verify);
+  EXPECT_TRUE(original.upstreams[2].tls->verify);
   expectRoundTrip(original);
   EXPECT_EQ(original.access_log.path, "/var/log/a$b.log");
   EXPECT_EQ(original.admin.token, "s3cr$et-token");

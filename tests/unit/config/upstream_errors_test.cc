@@ -169,28 +169,7 @@ TEST(ConfigUpstreamErrorsTest, DnsRefreshBelowOneSecond) {
                           "'500ms'"));
 }
 
-class ConfigReservedKeyTest : public ::testing::TestWithParam<std::string_view> {};
-
-TEST_P(ConfigReservedKeyTest, IsRejectedAsNotSupportedYetInAnUpstream) {
-  const std::string key(GetParam());
-  EXPECT_THAT(errorsOf(withUpstream("    " + key + ": {}\n")),
-              ElementsAre("test.yaml:8:5: upstreams.u." + key +
-                          ": not supported yet in this version of outrigger (see "
-                          "config/README.md)"));
-}
-
-TEST_P(ConfigReservedKeyTest, IsRejectedAsNotSupportedYetInDefaults) {
-  const std::string key(GetParam());
-  EXPECT_THAT(errorsOf(withUpstream("defaults:\n  " + key + ": x\n")),
-              ElementsAre("test.yaml:9:3: defaults." + key +
-                          ": not supported yet in this version of outrigger (see "
-                          "config/README.md)"));
-}
-
-INSTANTIATE_TEST_SUITE_P(AllReservedKeys, ConfigReservedKeyTest,
-                         ::testing::ValuesIn(kReservedUpstreamKeys));
-
-TEST(ConfigUpstreamErrorsTest, MisspelledReservedKeyStillGetsAHint) {
+TEST(ConfigUpstreamErrorsTest, MisspelledKeyGetsAHint) {
   EXPECT_THAT(errorsOf(withUpstream("    retyr: {}\n")),
               ElementsAre("test.yaml:8:5: upstreams.u: unknown key 'retyr' (did you mean "
                           "'retry'?)"));
