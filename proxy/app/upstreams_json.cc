@@ -91,6 +91,17 @@ void appendUpstream(std::string& out, const upstream::Upstream& u, MonoTime now)
   } else {
     out += "null,";
   }
+  key(out, "tls");
+  if (const upstream::UpstreamTls* tls = u.tls()) {
+    out += '{';
+    boolean(out, "verify", tls->config().verify);
+    text(out, "sni", tls->config().sni);  // "" = each endpoint's host
+    text(out, "client_certificate", tls->clientCertificate());
+    integer(out, "rotations", static_cast<int64_t>(tls->generation() - 1));
+    close(out, '}');
+  } else {
+    out += "null,";
+  }
   integer(out, "stale_entries", static_cast<int64_t>(status.stale_entries));
   boolean(out, "panic", u.panic());
 

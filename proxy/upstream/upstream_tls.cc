@@ -86,6 +86,11 @@ UpstreamTls::Refresh UpstreamTls::refresh(std::string* message) {
   return Refresh::kRotated;
 }
 
+std::string UpstreamTls::clientCertificate() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return context_->clientCertificateSummary();
+}
+
 std::vector<std::string> UpstreamTls::files() const {
   std::vector<std::string> out;
   for (const std::string* path : {&config_.ca_file, &config_.cert_file, &config_.key_file}) {

@@ -39,6 +39,10 @@ class UpstreamTls {
   // kFailed keeps the current one and sets *message; kRotated describes the new identity.
   Refresh refresh(std::string* message);
 
+  // "CN=client-a, valid until 2027-01-01 00:00:00 UTC" for the client certificate in use,
+  // or "" without one: for GET /upstreams.
+  std::string clientCertificate() const;
+
   // The files it reads, resolved: the directories to watch for rotation.
   std::vector<std::string> files() const;
   const config::TlsConfig& config() const { return config_; }

@@ -212,9 +212,53 @@ TEST_F(TlsTest, ClientCertificateRotatesWhileTrafficFlows) {
 
   EXPECT_EQ(traffic.failed(), 0) << traffic.firstFailure();
   EXPECT_THAT(proxy_->log(), HasSubstr("TLS files reloaded (client certificate CN=client-b"));
+  auto upstreams = httpRequest(proxy_->adminPort(), "GET", "/upstreams");
+  ASSERT_TRUE(upstreams);
+  EXPECT_THAT(upstreams->body, HasSubstr("\"client_certificate\":\"CN=client-b, valid until "));
+  EXPECT_THAT(upstreams->body, HasSubstr("\"rotations\":1"));
   // Once rotated, no connection is made with the old certificate any more.
   const std::string log = handshakeLog();
   EXPECT_EQ(log.find("cn=client-a", log.find("cn=client-b")), std::string::npos) << log;
+}
+
+TEST_F(TlsTest, HandshakeCountsInsideTheConnectTimeout) {
+  // A peer that completes TCP (the kernel does, from the backlog) but never answers TLS.
+  const int silent = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::bind(silent, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  ASSERT_EQ(::listen(silent, 16), 0);
+  socklen_t len = sizeof addr;
+  ::getsockname(silent, reinterpret_cast<sockaddr*>(&addr), &len);
+  const std::string endpoint = "127.0.0.1:" + std::to_string(ntohs(addr.sin_port));
+  proxy_ = std::make_unique<OutriggerProcess>(
+      dir_, proxyConfig(endpoint, "    tls: { ca_file: " + dir_.file("ca.pem") +
+                                      " }\n    timeouts: { connect: 300ms, read: 5s }\n"));
+  ASSERT_TRUE(proxy_->ok()) << proxy_->log();
+  const auto started = std::chrono::steady_clock::now();
+  auto r = get("/get");
+  const long took = elapsedMs(started);
+  ::close(silent);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 502);
+  EXPECT_EQ(r->header("x-outrigger-reason"), "connect_failed");
+  EXPECT_GE(took, 280);
+  EXPECT_LT(took, 2000);  // the read timeout (5s) never started
+}
+
+TEST_F(TlsTest, HealthChecksSpeakTlsToo) {
+  startMock();
+  startProxy("{ ca_file: ca.pem }",
+             "    health_check: { path: /get, interval: 100ms, timeout: 100ms, "
+             "unhealthy_threshold: 1, healthy_threshold: 1 }\n");
+  // Probes go through the same handshake as requests: they are counted with them.
+  EXPECT_TRUE(eventually([&] { return handshakes("new") + handshakes("resumed") >= 3; }))
+      << proxy_->metrics();
+  EXPECT_EQ(proxy_->metric("outrigger_endpoint_healthy",
+                           {{"upstream", "mock"}, {"endpoint", mock_->address()}}),
+            1);
+  EXPECT_THAT(proxy_->log(), Not(HasSubstr("unhealthy")));
 }
 
 TEST_F(TlsTest, UnusableFilesAreConfigErrorsAtCheckStartAndReload) {
