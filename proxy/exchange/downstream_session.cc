@@ -55,7 +55,7 @@ void DownstreamSession::closeWhenIdle() {
 }
 
 void DownstreamSession::onStreamData(const char* data, size_t len) {
-  if (closed_) return;
+  if (closed_ || body_refused_) return;
   if (exchange_ == nullptr && !head_in_progress_) {
     head_in_progress_ = true;  // the first byte of a new request starts the header clock
     timer_.start(listener_.config->limits.header_timeout);
@@ -181,7 +181,7 @@ void DownstreamSession::nextRequest() {
 }
 
 void DownstreamSession::updateReading() {
-  if (closed_) return;
+  if (closed_ || body_refused_) return;
   const bool want =
       !parser_paused_ || (waiting_for_exchange_ && input_.size() < kMaxReadAheadBytes);
   if (want) {
@@ -207,9 +207,12 @@ void DownstreamSession::onStreamDrained() {
 
 void DownstreamSession::replyToBadRequest(const http::ParseResult& result) {
   if (exchange_ != nullptr && !exchange_done_) {
-    // The request body was malformed mid-way: nothing sensible can be answered.
-    exchange_->onClientGone();
-    close(false);
+    // The head was fine but the body turned out malformed: the exchange answers 400 if its
+    // response has not started (and drops the connection otherwise). Nothing more is read.
+    body_refused_ = true;
+    stream_->stopReading();
+    exchange_->rejectRequestBody(http::LocalReason::kBadRequest,
+                                 "malformed request body: " + result.detail);
     return;
   }
   const auto reason = result.error == http::ParseError::kHeadTooLarge

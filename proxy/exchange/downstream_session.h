@@ -74,6 +74,7 @@ class DownstreamSession final : public io::StreamHandler,
   bool head_in_progress_ = false;
   bool close_requested_ = false;
   bool closed_ = false;
+  bool body_refused_ = false;  // a malformed body was answered: the rest is not read
   bool exchange_done_ = false;
   bool keep_alive_ = false;
   bool counted_ = false;         // in outrigger_downstream_connections

@@ -62,13 +62,15 @@ void Exchange::start() {
   admit();
 }
 
-void Exchange::rejectOversizedBody() {
-  // A chunked body grew past the limit: whatever was sent upstream is abandoned with its
-  // connection, and the app's connection closes after the 413 (the rest is unread).
+void Exchange::rejectRequestBody(http::LocalReason reason, std::string detail) {
+  // The body went past the limit, or turned out malformed after the head was accepted:
+  // whatever was sent upstream is abandoned with its connection, and the app's connection
+  // closes after the reply (the rest of its input is not read).
+  if (phase_ == Phase::kDone) return;
   close_after_response_ = true;
-  error_detail_ = "request body over listeners[].limits.max_request_body";
+  error_detail_ = std::move(detail);
   if (phase_ != Phase::kStreamingResponse) endAttempt(policy::AttemptOutcome::kCancelled, false);
-  replyLocally(http::LocalReason::kPayloadTooLarge);  // aborts if the response had started
+  replyLocally(reason);  // aborts if the response had started
 }
 
 void Exchange::beginAttempt() {
@@ -170,7 +172,8 @@ http::ParserAction Exchange::onRequestBody(std::string_view chunk) {
   body_total_ += chunk.size();
   const uint64_t body_limit = listener_.config->limits.max_request_body;
   if (body_limit != 0 && body_total_ > body_limit) {
-    rejectOversizedBody();
+    rejectRequestBody(http::LocalReason::kPayloadTooLarge,
+                      "request body over listeners[].limits.max_request_body");
     return http::ParserAction::kContinue;
   }
   if (keep_body_ && body_total_ > policies_->retryPolicy()->config().max_body_bytes) {

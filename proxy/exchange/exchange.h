@@ -70,6 +70,9 @@ class Exchange final : public io::StreamHandler,
   void onRequestComplete();
   // The client went away (reset, or EOF before the request was complete).
   void onClientGone();
+  // Answers `reason` (payload_too_large, bad_request) to a request whose body cannot go
+  // on, abandoning the upstream attempt; the connection closes after the reply.
+  void rejectRequestBody(http::LocalReason reason, std::string detail);
   // Every byte queued to the client was written.
   void onClientDrained();
   bool finished() const { return phase_ == Phase::kDone; }
@@ -90,7 +93,6 @@ class Exchange final : public io::StreamHandler,
   // Admission and retries (exchange_admission.cc), in the order of DESIGN §4.
   void readAppLimits();
   void admit();
-  void rejectOversizedBody();
   void onBulkheadGranted();
   void onAdmitted();
   void tryAttempt();
