@@ -229,7 +229,14 @@ void Exchange::onStreamData(const char* data, size_t len) {
   response_bytes_seen_ = true;
   // Everything this read produces for the client (head, body pieces, last chunk) leaves
   // in one writev, and only after the exchange recorded its outcome.
-  io::CorkGuard cork(owner_.clientStream());
+  {
+    io::CorkGuard cork(owner_.clientStream());
+    feedResponse(data, len);
+  }
+  pauseUpstreamIfClientIsSlow();
+}
+
+void Exchange::feedResponse(const char* data, size_t len) {
   const http::ParseResult result = response_parser_->feed(data, len);
   if (phase_ == Phase::kDone || connection_ == nullptr) return;  // finished, or retrying
   if (result.status == http::ParseStatus::kError) {

@@ -120,6 +120,8 @@ class Exchange final : public io::StreamHandler,
 
   // Upstream connection events.
   void onStreamData(const char* data, size_t len) override;
+  void feedResponse(const char* data, size_t len);  // the response parser, corked
+  void pauseUpstreamIfClientIsSlow();
   void onStreamEnd(int error) override;
   void onStreamDrained() override;
 

@@ -96,14 +96,17 @@ http::ParserAction Exchange::onResponseBody(std::string_view chunk) {
     }
   }
   bytes_out_ += chunk.size();
-  io::TcpStream& client = owner_.clientStream();
-  client.write(http::bodyPiece(chunk, chunk_to_client_));
-  if (client.queuedBytes() > kHighWaterBytes && !upstream_paused_ && connection_ != nullptr) {
-    // Back-pressure: the client reads slower than the upstream sends.
-    connection_->stream().stopReading();
-    upstream_paused_ = true;
-  }
+  owner_.clientStream().write(http::bodyPiece(chunk, chunk_to_client_));
   return http::ParserAction::kContinue;
+}
+
+void Exchange::pauseUpstreamIfClientIsSlow() {
+  // Back-pressure: the client reads slower than the upstream sends. Checked once the
+  // corked writes went out: most leave at once, and only a backlog is waited for.
+  if (phase_ != Phase::kStreamingResponse || connection_ == nullptr || upstream_paused_) return;
+  if (owner_.clientStream().queuedBytes() <= kHighWaterBytes) return;
+  connection_->stream().stopReading();
+  upstream_paused_ = true;
 }
 
 http::ParserAction Exchange::onResponseComplete() {

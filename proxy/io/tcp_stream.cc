@@ -85,7 +85,29 @@ struct TcpStream::Impl {
     inflight_bytes = pending_bytes;
     pending_bytes = 0;
     bufs.clear();
-    for (auto& s : inflight) bufs.push_back(uv_buf_init(s.data(), static_cast<unsigned>(s.size())));
+    size_t total = 0;
+    for (auto& s : inflight) {
+      bufs.push_back(uv_buf_init(s.data(), static_cast<unsigned>(s.size())));
+      total += s.size();
+    }
+    // Most writes fit in the socket buffer. Writing them at once saves libuv's write
+    // request, a loop turn for its callback and an epoll_ctl per write (uv_write re-arms
+    // the watcher when its queue drains).
+    const int written = uv_try_write(stream(), bufs.data(), static_cast<unsigned>(bufs.size()));
+    if (written >= 0 && static_cast<size_t>(written) == total) {
+      inflight.clear();
+      inflight_bytes = 0;
+      if (graceful) startShutdown();
+      return;
+    }
+    if (written < 0 && written != UV_EAGAIN) {
+      inflight.clear();
+      inflight_bytes = 0;
+      // Never call the handler from inside the write() its owner is making.
+      deferError(written, [](Impl* self, int error) { self->fail(error); });
+      return;
+    }
+    if (written > 0) skipWritten(static_cast<size_t>(written));
     write_in_flight = true;
     int rc =
         uv_write(&write_req, stream(), bufs.data(), static_cast<unsigned>(bufs.size()), onWritten);
@@ -93,9 +115,18 @@ struct TcpStream::Impl {
       write_in_flight = false;
       inflight.clear();
       inflight_bytes = 0;
-      // Never call the handler from inside the write() its owner is making.
       deferError(rc, [](Impl* self, int error) { self->fail(error); });
     }
+  }
+
+  // Drops the first `n` bytes, already sent, from bufs (inflight still owns the memory).
+  void skipWritten(size_t n) {
+    inflight_bytes = inflight_bytes > n ? inflight_bytes - n : 0;
+    size_t first = 0;
+    while (n > 0 && n >= bufs[first].len) n -= bufs[first++].len;
+    bufs.erase(bufs.begin(), bufs.begin() + static_cast<std::ptrdiff_t>(first));
+    bufs.front().base += n;
+    bufs.front().len -= n;
   }
 
   // Runs report(self, error) on a later loop turn, unless the stream is closed by then.
@@ -150,7 +181,8 @@ struct TcpStream::Impl {
     }
     if (self->hasQueued()) {
       self->flush();
-      return;
+      // Written at once (flush began the shutdown of a graceful close itself), or not.
+      if (self->write_in_flight || self->closing || self->graceful) return;
     }
     if (self->graceful) {
       self->startShutdown();
