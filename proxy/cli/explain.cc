@@ -7,21 +7,17 @@
 #include "proxy/cli/request_url.h"
 #include "proxy/cli/text_table.h"
 #include "proxy/config/config_writer.h"
+#include "proxy/http/head_checks.h"
 #include "proxy/routing/router.h"
 
 namespace outrigger::cli {
 namespace {
 
-bool isTokenChar(char c) {
-  return std::isalnum(static_cast<unsigned char>(c)) ||
-         std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
-}
-
 std::optional<Error> checkMethod(const std::string& method) {
   const auto bad = [](std::string message) {
     return Error{"bad_method", ErrorSource::kDownstream, false, std::move(message)};
   };
-  if (method.empty() || !std::all_of(method.begin(), method.end(), isTokenChar)) {
+  if (method.empty() || !std::all_of(method.begin(), method.end(), http::isTokenChar)) {
     return bad("invalid method '" + method + "'");
   }
   if (std::any_of(method.begin(), method.end(),

@@ -23,12 +23,7 @@ DownstreamSession::DownstreamSession(WorkerContext& context, ListenerInfo listen
       on_closed_(std::move(on_closed)),
       parser_(*this, http::ParserLimits{listener.config->limits.max_request_head,
                                          listener.config->limits.max_headers}),
-      timer_(context.loop,
-             [this] {
-               // Header timeout (a head is arriving, or nothing came since accept) or idle
-               // timeout (between requests). Either way nobody is waiting for an answer.
-               if (exchange_ == nullptr) close(true);
-             }),
+      timer_(context.loop, [this] { onTimer(); }),
       alive_(std::make_shared<bool>(true)) {
   listener_generation_ = context.snapshot;
   stream_->setHandler(this);
@@ -41,10 +36,28 @@ DownstreamSession::~DownstreamSession() {
   close(false);
 }
 
+void DownstreamSession::armTimer(Duration after) {
+  timer_deadline_ = context_.clock.now() + after;
+  timer_.fireWithin(after);
+}
+
+void DownstreamSession::onTimer() {
+  // Header timeout (a head is arriving, or nothing came since accept) or idle timeout
+  // (between requests): either way nobody is waiting for an answer. While an exchange
+  // runs the timer means nothing; it is left pending rather than stopped per request.
+  if (exchange_ != nullptr || closed_) return;
+  const MonoTime now = context_.clock.now();
+  if (now < timer_deadline_) {
+    timer_.fireWithin(timer_deadline_ - now);  // woke early: the deadline moved later
+    return;
+  }
+  close(true);
+}
+
 void DownstreamSession::start() {
   listener_.connections->Increment();
   counted_ = true;
-  timer_.start(listener_.config->limits.header_timeout);
+  armTimer(listener_.config->limits.header_timeout);
   stream_->startReading();
 }
 
@@ -58,7 +71,7 @@ void DownstreamSession::onStreamData(const char* data, size_t len) {
   if (closed_ || body_refused_) return;
   if (exchange_ == nullptr && !head_in_progress_) {
     head_in_progress_ = true;  // the first byte of a new request starts the header clock
-    timer_.start(listener_.config->limits.header_timeout);
+    armTimer(listener_.config->limits.header_timeout);
   }
   if (parser_paused_ || !input_.empty()) {
     input_.append(data, len);
@@ -89,8 +102,7 @@ void DownstreamSession::parseBuffered() {
 }
 
 http::ParserAction DownstreamSession::onRequestHead(http::RequestHead& head) {
-  head_in_progress_ = false;
-  timer_.stop();
+  head_in_progress_ = false;  // the header timer stays pending; onTimer() ignores it now
   waiting_for_exchange_ = false;
   exchange_done_ = false;
   std::shared_ptr<const Snapshot> generation = generationForRequest();
@@ -172,10 +184,10 @@ void DownstreamSession::nextRequest() {
   }
   if (!input_.empty()) {
     head_in_progress_ = true;
-    timer_.start(listener_.config->limits.header_timeout);
+    armTimer(listener_.config->limits.header_timeout);
     parseBuffered();
   } else {
-    timer_.start(listener_.config->limits.idle_timeout);
+    armTimer(listener_.config->limits.idle_timeout);
   }
   updateReading();
 }

@@ -56,6 +56,9 @@ class DownstreamSession final : public io::StreamHandler,
   void finishExchange();
   void nextRequest();
   void updateReading();
+  // Header or idle timeout `after` from now (the timer is re-armed lazily, see onTimer).
+  void armTimer(Duration after);
+  void onTimer();
   void armIdleTimer();
   void close(bool graceful);
 
@@ -67,6 +70,7 @@ class DownstreamSession final : public io::StreamHandler,
   std::string client_ip_;
   http::RequestParser parser_;
   io::Timer timer_;  // header timeout while a head arrives, idle timeout between requests
+  MonoTime timer_deadline_{};
   std::unique_ptr<Exchange> exchange_;
   std::string input_;  // bytes read but not parsed yet (parser paused)
   bool parser_paused_ = false;

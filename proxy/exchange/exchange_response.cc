@@ -178,7 +178,8 @@ void Exchange::armTimer() {
     timer_.stop();
     return;
   }
-  timer_.start(std::max(Duration::zero(), deadline - context_.clock.now()));
+  // onTimer() checks every deadline and sleeps again when it woke early.
+  timer_.fireWithin(std::max(Duration::zero(), deadline - context_.clock.now()));
 }
 
 void Exchange::onTimer() {

@@ -102,11 +102,6 @@ std::string_view checkRequestTarget(const RequestHead& head, const std::string* 
 
 }  // namespace
 
-bool isTokenChar(char c) {
-  if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) return true;
-  return std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
-}
-
 std::string_view checkRequestHead(const RequestHead& head) {
   if (std::string_view problem = checkTransferEncoding(head.headers, head.version_minor);
       !problem.empty()) {

@@ -52,7 +52,9 @@ bool isSaneRequestId(std::string_view id) {
 
 void appendHex64(uint64_t value, std::string& out) {
   constexpr std::string_view kDigits = "0123456789abcdef";
-  for (int shift = 60; shift >= 0; shift -= 4) out.push_back(kDigits[(value >> shift) & 0xf]);
+  char text[16];
+  for (int i = 15; i >= 0; --i, value >>= 4) text[i] = kDigits[value & 0xf];
+  out.append(text, sizeof text);
 }
 
 Header* lastNamed(Headers& headers, std::string_view name) {

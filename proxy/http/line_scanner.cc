@@ -1,5 +1,7 @@
 #include "proxy/http/line_scanner.h"
 
+#include <cstring>
+
 namespace outrigger::http {
 
 void LineScanner::reset(Section section) {
@@ -12,8 +14,21 @@ void LineScanner::reset(Section section) {
 }
 
 std::string_view LineScanner::scan(const char* data, size_t len) {
-  for (size_t i = 0; i < len && !done_; ++i) {
-    const char c = data[i];
+  size_t i = 0;
+  while (i < len && !done_) {
+    if (!after_cr_ && line_len_ > 0 && !inRequestLine()) {
+      // Inside a status or field line only CR and LF matter: jump to the next CR with
+      // memchr instead of looking at every byte.
+      const char* from = data + i;
+      const size_t rest = len - i;
+      const auto* cr = static_cast<const char*>(std::memchr(from, '\r', rest));
+      const size_t run = cr != nullptr ? static_cast<size_t>(cr - from) : rest;
+      if (std::memchr(from, '\n', run) != nullptr) return "bare LF in a head or trailer line";
+      line_len_ += run;
+      i += run;
+      if (i == len) break;
+    }
+    const char c = data[i++];
     if (after_cr_) {
       // RFC 9112 §2.2: a bare CR is invalid; llhttp would skip the byte after it.
       if (c != '\n') return "bare CR in a head or trailer line";

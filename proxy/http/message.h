@@ -16,7 +16,18 @@ struct Header {
   std::string value;
 };
 
-bool equalsIgnoreCase(std::string_view a, std::string_view b);
+inline char lowerAscii(char c) {
+  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+}
+
+// Inline: header lookups call it for every header they pass.
+inline bool equalsIgnoreCase(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (lowerAscii(a[i]) != lowerAscii(b[i])) return false;
+  }
+  return true;
+}
 
 // An ordered header list. Lookups are case-insensitive; order and duplicates are kept.
 class Headers {

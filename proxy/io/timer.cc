@@ -33,6 +33,11 @@ void Timer::start(Duration after) {
       toMillisCeil(after), 0);
 }
 
+void Timer::fireWithin(Duration after) {
+  if (active() && uv_timer_get_due_in(&handle_->timer) <= toMillisCeil(after)) return;
+  start(after);
+}
+
 void Timer::stop() { uv_timer_stop(&handle_->timer); }
 
 bool Timer::active() const {

@@ -2,10 +2,12 @@
 
 #include <algorithm>
 
+#include "proxy/http/message.h"
+
 namespace outrigger::routing {
 namespace {
 
-char lowerAscii(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
+using http::lowerAscii;
 
 // Compares a lower-case `stored` host with a request host of any case: <0, 0 or >0.
 int compareHost(std::string_view stored, std::string_view request) {

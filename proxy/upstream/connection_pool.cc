@@ -17,7 +17,7 @@ PooledConnection::PooledConnection(ConnectionPool& pool, size_t endpoint)
         if (state_ == State::kConnecting) {
           pool_.onConnectFailed(*this, PoolFailure::kConnectTimeout, "connect timeout");
         } else if (state_ == State::kIdle) {
-          pool_.onIdleClosed(*this);
+          pool_.onIdleTimer(*this);
         }
       }) {
   stream_->setHandler(this);
@@ -73,7 +73,8 @@ PooledConnection* ConnectionPool::acquire(size_t endpoint, PoolWaiter& waiter) {
       continue;
     }
     idle.pop_back();
-    c->timer_.stop();
+    // The idle timer stays pending: it does nothing while the connection is lent, and the
+    // next idle period reuses it instead of a timer-heap removal and insertion per request.
     setState(*c, PooledConnection::State::kLent);
     c->requests_++;
     return c;
@@ -187,6 +188,16 @@ void ConnectionPool::onConnectFailed(PooledConnection& c, PoolFailure failure, s
   serveCapacityWaiters();
 }
 
+void ConnectionPool::onIdleTimer(PooledConnection& c) {
+  const Duration idle_for = clock_.now() - c.idle_since_;
+  const Duration limit = upstream_->config().pool.idle_timeout;
+  if (idle_for < limit) {
+    c.timer_.fireWithin(limit - idle_for);  // idle again since the timer was set
+    return;
+  }
+  onIdleClosed(c);
+}
+
 void ConnectionPool::onIdleClosed(PooledConnection& c) {
   destroy(c);
   serveCapacityWaiters();
@@ -201,7 +212,8 @@ void ConnectionPool::makeIdle(PooledConnection& c) {
   }
   setState(c, PooledConnection::State::kIdle);
   idle_[c.endpoint_].push_back(&c);
-  c.timer_.start(pool.idle_timeout);
+  c.idle_since_ = clock_.now();
+  c.timer_.fireWithin(pool.idle_timeout);
   c.stream_->startReading();  // to notice the peer closing while idle
 }
 

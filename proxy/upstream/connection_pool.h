@@ -46,6 +46,7 @@ class PooledConnection final : public io::StreamHandler {
   State state_ = State::kConnecting;
   std::unique_ptr<io::TcpStream> stream_;
   io::Timer timer_;  // connect timeout while connecting, idle timeout while idle
+  MonoTime idle_since_{};
   uint32_t requests_ = 0;
   uint64_t tls_generation_ = 0;  // the upstream's TLS identity it was made with
   std::string peer_;
@@ -106,6 +107,7 @@ class ConnectionPool {
   void startConnection(size_t endpoint);
   void onConnected(PooledConnection& connection);
   void onConnectFailed(PooledConnection& connection, PoolFailure failure, std::string detail);
+  void onIdleTimer(PooledConnection& connection);
   void onIdleClosed(PooledConnection& connection);
   void makeIdle(PooledConnection& connection);
   void lend(PooledConnection& connection, PoolWaiter& waiter);
