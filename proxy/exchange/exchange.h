@@ -8,7 +8,6 @@
 // The session owns the exchange and feeds it the request body; the exchange owns at most
 // one lent upstream connection at a time and gives it back before it finishes.
 
-#include <deque>
 #include <memory>
 #include <optional>
 #include <string>
@@ -164,7 +163,7 @@ class Exchange final : public io::StreamHandler,
   io::Timer timer_;
 
   // Request body: buffered until a connection is ready, then streamed.
-  std::deque<std::string> body_buffer_;
+  std::vector<std::string> body_buffer_;
   size_t body_buffered_bytes_ = 0;
   bool request_complete_ = false;
   bool request_sent_ = false;  // head, body and terminator all queued upstream
@@ -176,7 +175,7 @@ class Exchange final : public io::StreamHandler,
   bool queued_ = false;       // in the bulkhead's wait queue
   bool holds_slot_ = false;   // holds a bulkhead slot
   upstream::UpstreamPolicies::BreakerPermit permit_;
-  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);  // for posted bulkhead grants
+  std::shared_ptr<bool> alive_;  // for posted bulkhead grants; made when first needed
   MonoTime queue_deadline_ = MonoTime::max();
   MonoTime backoff_deadline_ = MonoTime::max();
   uint32_t max_attempts_ = 1;

@@ -57,7 +57,12 @@ void Exchange::admit() {
     replyLocally(http::LocalReason::kRateLimited, secondsCeil(rate.retry_after));
     return;
   }
+  if (!policies_->hasBulkhead()) {
+    onAdmitted();
+    return;
+  }
   ticket_ = policies_->newTicket();
+  if (!alive_) alive_ = std::make_shared<bool>(true);
   auto wake = [this, alive = std::weak_ptr<bool>(alive_)] {
     if (!alive.expired()) onBulkheadGranted();
   };

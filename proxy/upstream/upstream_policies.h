@@ -46,6 +46,8 @@ class UpstreamPolicies {
   Ticket newTicket() { return next_ticket_.fetch_add(1) + 1; }
   BulkheadAdmission enterBulkhead(Ticket ticket, MonoTime now, io::Loop& loop,
                                   std::function<void()> wake);
+  // False: enterBulkhead would answer kOff, so a caller can skip building `wake`.
+  bool hasBulkhead() const { return bulkhead_.has_value(); }
   // A queued waiter gives up. false: it was granted a slot meanwhile and must leave it.
   bool abandonBulkhead(Ticket ticket);
   void leaveBulkhead(MonoTime now);
