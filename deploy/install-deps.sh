@@ -10,7 +10,8 @@ build=(build-essential cmake pkg-config ccache
        libuv1-dev node-llhttp libssl-dev libyaml-cpp-dev prometheus-cpp-dev
        libgtest-dev libgmock-dev)
 tools=(curl python3 prometheus wrk haproxy nginx-light libbenchmark-dev gnuplot-nox
-       clang libclang-rt-14-dev procps chromium fonts-dejavu-core python3-yaml)
+       clang libclang-rt-14-dev procps chromium fonts-dejavu-core python3-yaml
+       valgrind strace)
 
 case "$mode" in
   --runtime) want=("${runtime[@]}") ;;

@@ -42,10 +42,13 @@ void DownstreamSession::armTimer(Duration after) {
 }
 
 void DownstreamSession::onTimer() {
+  if (closed_) return;
+  if (exchange_ != nullptr) {
+    exchange_->onTimer();  // its deadlines; nothing once it is done
+    return;
+  }
   // Header timeout (a head is arriving, or nothing came since accept) or idle timeout
-  // (between requests): either way nobody is waiting for an answer. While an exchange
-  // runs the timer means nothing; it is left pending rather than stopped per request.
-  if (exchange_ != nullptr || closed_) return;
+  // (between requests): either way nobody is waiting for an answer.
   const MonoTime now = context_.clock.now();
   if (now < timer_deadline_) {
     timer_.fireWithin(timer_deadline_ - now);  // woke early: the deadline moved later

@@ -43,6 +43,7 @@ class DownstreamSession final : public io::StreamHandler,
 
   // ExchangeOwner
   io::TcpStream& clientStream() override { return *stream_; }
+  io::Timer& exchangeTimer() override { return timer_; }
   void onExchangeDone(bool keep_alive) override;
   void onExchangeAborted() override;
   void resumeRequestBody() override;
@@ -69,7 +70,9 @@ class DownstreamSession final : public io::StreamHandler,
   ClosedFn on_closed_;
   std::string client_ip_;
   http::RequestParser parser_;
-  io::Timer timer_;  // header timeout while a head arrives, idle timeout between requests
+  // The connection's one timer: header timeout while a head arrives, idle timeout between
+  // requests, the exchange's deadlines while one runs.
+  io::Timer timer_;
   MonoTime timer_deadline_{};
   std::unique_ptr<Exchange> exchange_;
   std::string input_;  // bytes read but not parsed yet (parser paused)

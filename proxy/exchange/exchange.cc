@@ -28,7 +28,7 @@ Exchange::Exchange(WorkerContext& context, ExchangeOwner& owner,
       client_ip_(std::move(client_ip)),
       request_(std::move(head)),
       started_(started),
-      timer_(context.loop, [this] { onTimer(); }) {}
+      timer_(owner.exchangeTimer()) {}
 
 Exchange::~Exchange() {
   if (phase_ != Phase::kDone) onClientGone();

@@ -36,6 +36,9 @@ class ExchangeOwner {
  public:
   virtual ~ExchangeOwner() = default;
   virtual io::TcpStream& clientStream() = 0;
+  // The connection's one timer, lent to the exchange while it runs: its deadlines are
+  // armed with fireWithin(), and the owner calls Exchange::onTimer() when it fires.
+  virtual io::Timer& exchangeTimer() = 0;
   // The response was queued in full. keep_alive: the client connection may serve another
   // request.
   virtual void onExchangeDone(bool keep_alive) = 0;
@@ -75,6 +78,8 @@ class Exchange final : public io::StreamHandler,
   // Every byte queued to the client was written.
   void onClientDrained();
   bool finished() const { return phase_ == Phase::kDone; }
+  // The owner's timer fired: acts on whichever deadline passed, or sleeps again.
+  void onTimer();
   // The connection will close after this response: tell the app (Connection: close).
   void closeAfterResponse() { close_after_response_ = true; }
 
@@ -131,7 +136,6 @@ class Exchange final : public io::StreamHandler,
 
   // Timeouts: one timer for every deadline, re-armed lazily.
   void armTimer();
-  void onTimer();
   MonoTime nextDeadline() const;
 
   void completeResponse(bool extra_bytes);
@@ -160,7 +164,7 @@ class Exchange final : public io::StreamHandler,
   MonoTime request_deadline_ = MonoTime::max();
   MonoTime try_deadline_ = MonoTime::max();
   MonoTime last_upstream_activity_{};
-  io::Timer timer_;
+  io::Timer& timer_;  // the owner's; see ExchangeOwner::exchangeTimer
 
   // Request body: buffered until a connection is ready, then streamed.
   std::vector<std::string> body_buffer_;

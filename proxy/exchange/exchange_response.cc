@@ -148,8 +148,7 @@ void Exchange::onClientGone() {
   endAttempt(policy::AttemptOutcome::kCancelled, false);
   releaseAdmission();
   if (status_ == 0 || phase_ != Phase::kStreamingResponse) status_ = 499;
-  phase_ = Phase::kDone;
-  timer_.stop();
+  phase_ = Phase::kDone;  // the owner's timer stays armed: onTimer() ignores a done exchange
   record();
 }
 
@@ -169,15 +168,10 @@ MonoTime Exchange::nextDeadline() const {
 }
 
 void Exchange::armTimer() {
-  if (phase_ == Phase::kDone) {
-    timer_.stop();
-    return;
-  }
+  // Nothing is stopped: a wake with no deadline due only sleeps again (onTimer).
+  if (phase_ == Phase::kDone) return;
   const MonoTime deadline = nextDeadline();
-  if (deadline == MonoTime::max()) {
-    timer_.stop();
-    return;
-  }
+  if (deadline == MonoTime::max()) return;
   // onTimer() checks every deadline and sleeps again when it woke early.
   timer_.fireWithin(std::max(Duration::zero(), deadline - context_.clock.now()));
 }
@@ -252,8 +246,7 @@ void Exchange::replyLocally(http::LocalReason reason, int retry_after_seconds) {
 
 void Exchange::finish(bool keep_alive) {
   releaseAdmission();
-  phase_ = Phase::kDone;
-  timer_.stop();
+  phase_ = Phase::kDone;  // the owner's timer stays armed: onTimer() ignores a done exchange
   record();
   owner_.onExchangeDone(keep_alive);
 }
@@ -262,8 +255,7 @@ void Exchange::abort(const std::string& detail) {
   error_detail_ = detail;
   endAttempt(policy::AttemptOutcome::kReset, false);
   releaseAdmission();
-  phase_ = Phase::kDone;
-  timer_.stop();
+  phase_ = Phase::kDone;  // the owner's timer stays armed: onTimer() ignores a done exchange
   record();
   owner_.onExchangeAborted();
 }

@@ -1,0 +1,173 @@
+#!/usr/bin/env bash
+# bench/profile.sh: what one proxied request costs inside outrigger, counted rather than
+# timed, so the figures hold on a busy machine: instructions and heap allocations per
+# request (valgrind's callgrind), system calls per request (strace -c), and the functions
+# that spend the most instructions. Writes bench/profile.md, which bench/run.sh's report
+# includes in bench/RESULTS.md.
+#
+#   bench/profile.sh                          the Release build in build/
+#   BEFORE=/path/to/old/outrigger bench/profile.sh   also profiles an older binary, side by side
+#
+# Load: wrk -t1 -c50 for PROFILE_SECONDS (default 10) against GET /hello from mock-upstream, after
+# a 1 s warm-up that is not counted (callgrind's counters are zeroed after it).
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+root="$(cd "$here/.." && pwd)"
+BUILD_DIR="${OUTRIGGER_BUILD_DIR:-$root/build}"
+SECONDS_PER_RUN="${PROFILE_SECONDS:-10}"
+out_md="${OUT_MD:-$here/profile.md}"
+tmp="$(mktemp -d /tmp/outrigger-profile.XXXXXX)"
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null || true; done
+  [ -n "${KEEP_TMP:-}" ] || rm -rf "$tmp"
+}
+trap cleanup EXIT
+for tool in valgrind callgrind_annotate callgrind_control strace wrk; do
+  command -v "$tool" >/dev/null || { echo "profile.sh: needs $tool (deploy/install-deps.sh --all)" >&2; exit 2; }
+done
+[ -x "$BUILD_DIR/outrigger" ] || TARGETS="outrigger mock-upstream" "$root/deploy/build.sh" "$BUILD_DIR" >/dev/null
+
+"$BUILD_DIR/tests/support/mock-upstream" --port 0 --port-file "$tmp/mock.port" --quiet >/dev/null &
+pids+=($!)
+for _ in $(seq 50); do [ -s "$tmp/mock.port" ] && break; sleep 0.1; done
+cat >"$tmp/outrigger.yaml" <<YAML
+admin: { listen: 127.0.0.1:0 }
+access_log: { path: "off" }
+listeners:
+  - { name: bench, listen: 127.0.0.1:0, routes: [ { path_prefix: /, upstream: origin } ] }
+upstreams:
+  origin:
+    endpoints: [ "127.0.0.1:$(cat "$tmp/mock.port")" ]
+    pool: { max_connections: 256, max_idle: 256 }
+YAML
+
+# Starts `$@` (an outrigger command line ending in --ports-file FILE) and prints its pid
+# once the listener port is known.
+start() {
+  local ports="$1"; shift
+  rm -f "$ports"
+  "$@" >"$tmp/proxy.log" 2>&1 &
+  local pid=$!
+  pids+=("$pid")
+  for _ in $(seq 300); do [ -s "$ports" ] && break; sleep 0.1; done
+  [ -s "$ports" ] || { echo "profile.sh: outrigger did not start:" >&2; cat "$tmp/proxy.log" >&2; exit 1; }
+  echo "$pid"
+}
+listener_port() { awk '/^listener/{print $3}' "$1"; }
+requests_of() { awk '/requests in/{print $1}' "$1"; }
+
+# profile LABEL BINARY: writes $tmp/LABEL.{callgrind,strace,wrk-cg,wrk-st}
+profile() {
+  local label="$1" binary="$2" pid port
+  # Instructions and allocations, under callgrind.
+  pid=$(start "$tmp/ports" valgrind --tool=callgrind --callgrind-out-file="$tmp/$label.callgrind" \
+        "$binary" -c "$tmp/outrigger.yaml" --ports-file "$tmp/ports")
+  port=$(listener_port "$tmp/ports")
+  wrk -t1 -c10 -d1s "http://127.0.0.1:$port/hello" >/dev/null
+  callgrind_control --zero "$pid" >/dev/null 2>&1
+  wrk -t1 -c50 -d"${SECONDS_PER_RUN}s" --timeout 5s "http://127.0.0.1:$port/hello" >"$tmp/$label.wrk-cg"
+  callgrind_control --dump "$pid" >/dev/null 2>&1
+  kill -9 "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+  # System calls, natively.
+  pid=$(start "$tmp/ports" "$binary" -c "$tmp/outrigger.yaml" --ports-file "$tmp/ports")
+  port=$(listener_port "$tmp/ports")
+  wrk -t1 -c10 -d1s "http://127.0.0.1:$port/hello" >/dev/null
+  strace -c -f -p "$pid" -o "$tmp/$label.strace" 2>/dev/null &
+  local tracer=$!
+  sleep 0.5
+  wrk -t1 -c50 -d3s "http://127.0.0.1:$port/hello" >"$tmp/$label.wrk-st"
+  kill -INT "$tracer"; wait "$tracer" 2>/dev/null || true
+  kill -9 "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+}
+
+labels=()
+if [ -n "${BEFORE:-}" ]; then
+  profile before "$BEFORE"
+  labels+=(before)
+fi
+profile now "$BUILD_DIR/outrigger"
+labels+=(now)
+
+python3 - "$tmp" "$out_md" "$(git -C "$root" rev-parse --short HEAD)" "${BEFORE:-}" "${labels[@]}" <<'PY'
+import glob, re, subprocess, sys
+tmp, out_md, commit, before = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4]
+labels = sys.argv[5:]
+
+def requests(path):
+    m = re.search(r"(\d+) requests in", open(path).read())
+    return int(m.group(1))
+
+def callgrind(label):
+    # The dump after the zeroing is the last part file.
+    parts = sorted(glob.glob(f"{tmp}/{label}.callgrind*"), key=lambda p: (len(p), p))
+    data = parts[-1]
+    flat = subprocess.run(["callgrind_annotate", "--threshold=100", data], capture_output=True, text=True).stdout
+    total = int(re.search(r"([\d,]+) \(100\.0%\)\s+PROGRAM TOTALS", flat).group(1).replace(",", ""))
+    funcs = []
+    for line in flat.splitlines():
+        m = re.match(r"\s*([\d,]+) \(\s*[\d.]+%\)\s+(\S.*)$", line)
+        # Functions still on the stack at the dump (the loop, the thread) carry it all.
+        if m and "PROGRAM TOTALS" not in line and int(m.group(1).replace(",", "")) < total / 2:
+            name = re.sub(r"^\S*?:", "", m.group(2).split(" [")[0].replace("(anonymous namespace)::", ""), count=1)
+            name = re.sub(r"\(.*", "", name).replace("std::__cxx11::", "")
+            funcs.append((int(m.group(1).replace(",", "")), name))
+    tree = subprocess.run(["callgrind_annotate", "--threshold=100", "--tree=caller", data], capture_output=True, text=True).stdout
+    lines = tree.splitlines()
+    allocations = 0
+    for i, line in enumerate(lines):
+        if re.search(r"\*\s+\S*malloc\.c:malloc \[", line):
+            j = i - 1
+            while j >= 0 and "<" in lines[j]:
+                m = re.search(r"\(([\d,]+)x\)", lines[j])
+                if m: allocations += int(m.group(1).replace(",", ""))
+                j -= 1
+            break
+    return total, allocations, funcs
+
+def syscalls(label):
+    counts = {}
+    for line in open(f"{tmp}/{label}.strace"):
+        parts = line.split()
+        if len(parts) >= 5 and parts[3].isdigit() and parts[-1] not in ("total",):
+            counts[parts[-1]] = int(parts[3])
+    return counts
+
+rows = {}
+for label in labels:
+    n_cg = requests(f"{tmp}/{label}.wrk-cg")
+    total, allocs, funcs = callgrind(label)
+    n_st = requests(f"{tmp}/{label}.wrk-st")
+    rows[label] = dict(n_cg=n_cg, ir=total / n_cg, allocs=allocs / n_cg, funcs=funcs,
+                       n_st=n_st, sys=syscalls(label))
+
+L = ["## Profile: cost per request inside outrigger", "",
+     f"`bench/profile.sh` at {commit}: outrigger (Release, `workers: 1`, access log off) "
+     "proxying `GET /hello` to mock-upstream under `wrk -t1 -c50`. Counted, not timed, so the "
+     "figures do not drift with machine load: instructions and heap allocations per request "
+     "under callgrind (after a warm-up that is not counted), system calls per request under "
+     "`strace -c`." + (f" \"before\" is `{before}`." if before else ""), ""]
+head = "| per request | " + " | ".join(labels) + " |"
+L += [head, "|---" * (len(labels) + 1) + "|"]
+L.append("| instructions (user space) | " + " | ".join(f"{rows[l]['ir']:,.0f}" for l in labels) + " |")
+L.append("| heap allocations | " + " | ".join(f"{rows[l]['allocs']:.1f}" for l in labels) + " |")
+names = sorted({k for l in labels for k in rows[l]["sys"]}, key=lambda k: -rows[labels[-1]]["sys"].get(k, 0))
+total_sys = lambda l: sum(rows[l]["sys"].values()) / rows[l]["n_st"]
+L.append("| system calls | " + " | ".join(f"{total_sys(l):.2f}" for l in labels) + " |")
+for k in names:
+    vals = [rows[l]["sys"].get(k, 0) / rows[l]["n_st"] for l in labels]
+    if max(vals) >= 0.05:
+        L.append(f"| &nbsp;&nbsp;{k} | " + " | ".join(f"{v:.2f}" for v in vals) + " |")
+L += ["", f"Requests counted: " + ", ".join(f"{l} {rows[l]['n_cg']:,} (callgrind) / {rows[l]['n_st']:,} (strace)" for l in labels) + ".", ""]
+for l in labels:
+    L += [f"Top functions by instructions per request ({l}; self cost, libc and libuv included):", "",
+          "| function | instructions per request | share |", "|---|---|---|"]
+    for ir, name in rows[l]["funcs"][:12]:
+        L.append(f"| `{name}` | {ir / rows[l]['n_cg']:,.0f} | {100 * ir / rows[l]['ir'] / rows[l]['n_cg']:.1f}% |")
+    L.append("")
+open(out_md, "w").write("\n".join(L))
+print("\n".join(L))
+PY
+echo "profile.sh: wrote $out_md" >&2
