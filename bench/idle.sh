@@ -6,24 +6,15 @@
 #   bench/idle.sh                 N=10000, using the Release build in build/
 #   N=2000 bench/idle.sh          fewer connections
 set -euo pipefail
-here="$(cd "$(dirname "$0")" && pwd)"
-root="$(cd "$here/.." && pwd)"
+source "$(dirname "$0")/common.sh"
+bench_setup idle
 N="${N:-10000}"
-BUILD_DIR="${OUTRIGGER_BUILD_DIR:-$root/build}"
 out_md="${OUT_MD:-$here/idle-connections.md}"
-tmp="$(mktemp -d /tmp/outrigger-idle.XXXXXX)"
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$tmp"; }
-trap cleanup EXIT
-
-[ -x "$BUILD_DIR/outrigger" ] || TARGETS="outrigger mock-upstream" "$root/deploy/build.sh" "$BUILD_DIR" >/dev/null
 # Both sides hold N sockets: raise the soft limit as far as the hard one allows.
 ulimit -n "$(ulimit -Hn)"
 [ "$(ulimit -n)" -gt $((N + 200)) ] || { echo "idle.sh: need more than $((N + 200)) fds (ulimit -Hn is $(ulimit -Hn))" >&2; exit 2; }
 
-"$BUILD_DIR/tests/support/mock-upstream" --port 0 --port-file "$tmp/mock.port" --quiet >/dev/null &
-pids+=($!)
-for _ in $(seq 50); do [ -s "$tmp/mock.port" ] && break; sleep 0.1; done
+start_origin
 cat >"$tmp/outrigger.yaml" <<YAML
 admin: { listen: 127.0.0.1:0 }
 access_log: { path: "off" }

@@ -11,26 +11,14 @@
 # Load: wrk -t1 -c50 for PROFILE_SECONDS (default 10) against GET /hello from mock-upstream, after
 # a 1 s warm-up that is not counted (callgrind's counters are zeroed after it).
 set -euo pipefail
-here="$(cd "$(dirname "$0")" && pwd)"
-root="$(cd "$here/.." && pwd)"
-BUILD_DIR="${OUTRIGGER_BUILD_DIR:-$root/build}"
-SECONDS_PER_RUN="${PROFILE_SECONDS:-10}"
-out_md="${OUT_MD:-$here/profile.md}"
-tmp="$(mktemp -d /tmp/outrigger-profile.XXXXXX)"
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null || true; done
-  [ -n "${KEEP_TMP:-}" ] || rm -rf "$tmp"
-}
-trap cleanup EXIT
+source "$(dirname "$0")/common.sh"
 for tool in valgrind callgrind_annotate callgrind_control strace wrk; do
   command -v "$tool" >/dev/null || { echo "profile.sh: needs $tool (deploy/install-deps.sh --all)" >&2; exit 2; }
 done
-[ -x "$BUILD_DIR/outrigger" ] || TARGETS="outrigger mock-upstream" "$root/deploy/build.sh" "$BUILD_DIR" >/dev/null
-
-"$BUILD_DIR/tests/support/mock-upstream" --port 0 --port-file "$tmp/mock.port" --quiet >/dev/null &
-pids+=($!)
-for _ in $(seq 50); do [ -s "$tmp/mock.port" ] && break; sleep 0.1; done
+bench_setup profile
+SECONDS_PER_RUN="${PROFILE_SECONDS:-10}"
+out_md="${OUT_MD:-$here/profile.md}"
+start_origin
 cat >"$tmp/outrigger.yaml" <<YAML
 admin: { listen: 127.0.0.1:0 }
 access_log: { path: "off" }
@@ -38,7 +26,7 @@ listeners:
   - { name: bench, listen: 127.0.0.1:0, routes: [ { path_prefix: /, upstream: origin } ] }
 upstreams:
   origin:
-    endpoints: [ "127.0.0.1:$(cat "$tmp/mock.port")" ]
+    endpoints: [ "$origin" ]
     pool: { max_connections: 256, max_idle: 256 }
 YAML
 

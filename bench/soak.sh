@@ -5,22 +5,12 @@
 # than 5% (last minute against first minute, medians): the script fails loudly if one does. Writes bench/soak.md (copied into
 # bench/RESULTS.md by the next bench/run.sh report) and bench/soak.png (gnuplot).
 set -euo pipefail
-here="$(cd "$(dirname "$0")" && pwd)"
-root="$(cd "$here/.." && pwd)"
+source "$(dirname "$0")/common.sh"
+bench_setup soak
 SOAK_SECONDS="${SOAK_SECONDS:-600}"
 WARMUP_SECONDS="${WARMUP_SECONDS:-60}"
 INTERVAL=10
-BUILD_DIR="${OUTRIGGER_BUILD_DIR:-$root/build}"
-tmp="$(mktemp -d /tmp/outrigger-soak.XXXXXX)"
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$tmp"; }
-trap cleanup EXIT
-
-[ -x "$BUILD_DIR/outrigger" ] || TARGETS="outrigger mock-upstream" "$root/deploy/build.sh" "$BUILD_DIR" >/dev/null
-"$BUILD_DIR/tests/support/mock-upstream" --port 0 --port-file "$tmp/mock.port" --quiet >/dev/null &
-pids+=($!)
-for _ in $(seq 50); do [ -s "$tmp/mock.port" ] && break; sleep 0.1; done
-origin="127.0.0.1:$(cat "$tmp/mock.port")"
+start_origin
 cat >"$tmp/outrigger.yaml" <<YAML
 admin: { listen: 127.0.0.1:0 }
 access_log: { path: /dev/null }   # on, so its thread is soaked too; the lines go nowhere
