@@ -7,6 +7,7 @@
 #
 #   bench/profile.sh                          the Release build in build/
 #   BEFORE=/path/to/old/outrigger bench/profile.sh   also profiles an older binary, side by side
+#     (BEFORE_LABEL="1fcabf8, the release before" names it in the report)
 #
 # Load: wrk -t1 -c50 for PROFILE_SECONDS (default 10) against GET /hello from mock-upstream, after
 # a 1 s warm-up that is not counted (callgrind's counters are zeroed after it).
@@ -79,7 +80,7 @@ fi
 profile now "$BUILD_DIR/outrigger"
 labels+=(now)
 
-python3 - "$tmp" "$out_md" "$(git -C "$root" rev-parse --short HEAD)" "${BEFORE:-}" "${labels[@]}" <<'PY'
+python3 - "$tmp" "$out_md" "$(git -C "$root" rev-parse --short HEAD)" "${BEFORE_LABEL:-${BEFORE:-}}" "${labels[@]}" <<'PY'
 import glob, re, subprocess, sys
 tmp, out_md, commit, before = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4]
 labels = sys.argv[5:]
