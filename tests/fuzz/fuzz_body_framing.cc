@@ -17,8 +17,9 @@
 // Properties, each an abort with a message (ASan/UBSan and the leak check come on top):
 //  1. The upstream always receives well-formed HTTP requests, and every request it receives
 //     is one the app sent: same method, target and body (a prefix of it while incomplete).
-//  2. The app always receives well-formed HTTP responses, and no more final responses than
-//     it sent requests (plus one 400 for a malformed one).
+//  2. The app always receives well-formed HTTP responses (HEAD answers without a body), no
+//     more final responses than it sent requests (plus one 400 when its bytes stop parsing),
+//     and each final response to a request carries X-Request-ID.
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -31,10 +32,10 @@
 #include <algorithm>
 #include <cctype>
 #include <cerrno>
+#include <chrono>
 #include <csignal>
 #include <cstdlib>
 #include <cstring>
-#include <chrono>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -71,14 +72,14 @@ constexpr size_t kSlowBuffer = 4096;
 
 // Flag bits of the first input byte (seeds start with ' ', only kSlowPeers, or another
 // printable character).
-constexpr uint8_t kAppHalfCloses = 0x01;   // shutdown(SHUT_WR) after the last piece
-constexpr uint8_t kAnswerOnAccept = 0x02;  // the upstream answers before reading anything
-constexpr uint8_t kAnswerAfterHead = 0x04; // ... or once a request head came (else: complete)
-constexpr uint8_t kUpstreamCloses = 0x08;  // FIN after each connection's last answer
-constexpr uint8_t kAppResets = 0x10;       // the app resets right after its last piece
-constexpr uint8_t kSlowPeers = 0x20;       // small socket buffers, 4 KiB read per round
-constexpr uint8_t kPatient = 0x40;         // also wait for timers due within kPatienceMs
-constexpr uint8_t kUpstreamResets = 0x80;  // with kUpstreamCloses: a reset instead of a FIN
+constexpr uint8_t kAppHalfCloses = 0x01;    // shutdown(SHUT_WR) after the last piece
+constexpr uint8_t kAnswerOnAccept = 0x02;   // the upstream answers before reading anything
+constexpr uint8_t kAnswerAfterHead = 0x04;  // ... or once a request head came (else: complete)
+constexpr uint8_t kUpstreamCloses = 0x08;   // FIN after each connection's last answer
+constexpr uint8_t kAppResets = 0x10;        // the app resets right after its last piece
+constexpr uint8_t kSlowPeers = 0x20;        // small socket buffers, 4 KiB read per round
+constexpr uint8_t kPatient = 0x40;          // also wait for timers due within kPatienceMs
+constexpr uint8_t kUpstreamResets = 0x80;   // with kUpstreamCloses: a reset instead of a FIN
 
 // Loop turns with nothing immediate to do before the loop counts as quiet.
 constexpr int kQuietTurns = 3;
@@ -136,7 +137,7 @@ void shrinkBuffers(int fd) {
 
 // What lives for the whole process: metrics (series are registered once), the config, the
 // access log (to /dev/null, so its JSON escaping sees fuzzed paths) and the fake upstream's
-// listening socket.
+// listening sockets.
 struct Process {
   metrics::Metrics metrics;
   metrics::PolicyMetrics policy_metrics{metrics.registry()};
@@ -472,7 +473,8 @@ bool Harness::sendRound() {
 
 size_t Harness::answersOwed(const UpstreamConnection& c) const {
   size_t owed = 0;
-  for (const SeenRequest& r : c.requests->requests) owed += (r.complete || (flags_ & kAnswerAfterHead)) ? 1 : 0;
+  for (const SeenRequest& r : c.requests->requests)
+    owed += (r.complete || (flags_ & kAnswerAfterHead)) ? 1 : 0;
   if (flags_ & kAnswerOnAccept) owed = std::max<size_t>(owed, 1);
   return owed;
 }
@@ -492,7 +494,8 @@ bool Harness::answer(UpstreamConnection& c) {
     return true;
   }
   const bool all_answered = c.answers_started >= answersOwed(c);
-  if ((flags_ & kUpstreamCloses) && all_answered && c.peer.outbox.empty() && c.answers_started > 0) {
+  if ((flags_ & kUpstreamCloses) && all_answered && c.peer.outbox.empty() &&
+      c.answers_started > 0) {
     c.closed_by_us = true;
     if (flags_ & kUpstreamResets) {
       resetClose(c.peer.fd);
@@ -531,8 +534,7 @@ bool Harness::pump() {
     const std::string fresh = c->peer.drain(readLimit());
     if (fresh.empty()) continue;
     moved = true;
-    FUZZ_CHECK(c->requests->feed(fresh),
-               "the upstream received malformed HTTP (%s)\nreceived: %s",
+    FUZZ_CHECK(c->requests->feed(fresh), "the upstream received malformed HTTP (%s)\nreceived: %s",
                c->requests->detail().c_str(), escape(c->peer.received, 3000).c_str());
     checkUpstreamRequests(*c);
   }
@@ -606,8 +608,8 @@ void Harness::checkUpstreamRequests(const UpstreamConnection& c) const {
 }
 
 struct TimerScan {
-  bool idle = false;                  // deferred work is waiting (Loop::defer)
-  uint64_t next_due = UINT64_MAX;     // ms until the nearest active timer
+  bool idle = false;               // deferred work is waiting (Loop::defer)
+  uint64_t next_due = UINT64_MAX;  // ms until the nearest active timer
 };
 
 TimerScan scanHandles(uv_loop_t* loop) {
@@ -675,7 +677,8 @@ void Harness::run(io::Loop& loop) {
   snapshot->config = p.config;
   for (const auto& l : p.config->listeners)
     snapshot->routers.push_back(std::make_unique<routing::Router>(l));
-  const auto upstream_address = io::SocketAddress::fromNumeric("127.0.0.1", p.upstream_port[slow()]);
+  const auto upstream_address =
+      io::SocketAddress::fromNumeric("127.0.0.1", p.upstream_port[slow()]);
   for (size_t i = 0; i < p.config->upstreams.size(); ++i) {
     const config::UpstreamConfig& u = p.config->upstreams[i];
     auto runtime = std::make_shared<upstream::Upstream>(u, *p.upstream_metrics[i],
@@ -683,8 +686,8 @@ void Harness::run(io::Loop& loop) {
     runtime->setAddresses(0, {*upstream_address});
     snapshot->upstreams[u.name] = std::move(runtime);
   }
-  exchange::WorkerContext context{loop, clock, random, p.metrics, p.access_log.get(), snapshot, {},
-                                  false};
+  exchange::WorkerContext context{loop,     clock, random, p.metrics, p.access_log.get(),
+                                  snapshot, {},    false};
 
   const config::ListenerConfig& listener_config = p.config->listeners[0];
   std::unique_ptr<exchange::DownstreamSession> session;

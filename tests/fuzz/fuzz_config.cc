@@ -6,6 +6,7 @@
 //     equal Config (render.h promises "YAML that loads back into the same values").
 // Run with -max_len=4096 and -rss_limit_mb=2048: yaml-cpp 0.7 allocates without bound on
 // some inputs the loader cannot see coming (see tests/fuzz/README.md).
+#include <algorithm>
 #include <map>
 #include <optional>
 #include <string>
@@ -51,7 +52,11 @@ bool validUtf8(std::string_view s) {
   size_t i = 0;
   while (i < s.size()) {
     const auto c = static_cast<unsigned char>(s[i]);
-    const size_t n = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xe ? 3 : (c >> 3) == 0x1e ? 4 : 0;
+    const size_t n = c < 0x80           ? 1
+                     : (c >> 5) == 0x6  ? 2
+                     : (c >> 4) == 0xe  ? 3
+                     : (c >> 3) == 0x1e ? 4
+                                        : 0;
     if (n == 0 || i + n > s.size()) return false;
     for (size_t k = 1; k < n; ++k) {
       if ((static_cast<unsigned char>(s[i + k]) >> 6) != 0x2) return false;
@@ -69,9 +74,8 @@ void exerciseReaders(const config::Config& config) {
     (void)cli::attemptsFor(u, "POST");
   }
   for (const auto& l : config.listeners) {
-    const std::string host = l.listen.host.find(':') != std::string::npos
-                                 ? "[" + l.listen.host + "]"
-                                 : l.listen.host;
+    const std::string host =
+        l.listen.host.find(':') != std::string::npos ? "[" + l.listen.host + "]" : l.listen.host;
     cli::ExplainRequest request{"GET", "http://" + host + ":" + std::to_string(l.listen.port) + "/",
                                 ""};
     (void)cli::explainRequest(config, request);
@@ -105,6 +109,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
 
   const std::string rendered = config::renderConfigYaml(config, {.redact_secrets = false});
   const config::LoadResult again = config::loadConfigString(rendered, "rendered.yaml", env);
+  // Known bug (regressions/fuzz_config/drain-default-grace-over-timeout.yaml): "grace must not
+  // be longer than timeout" is checked only when grace is written, so `drain: { timeout: 1s }`
+  // loads with the default grace of 5s, and its rendering (which writes grace) is rejected.
+  if (!again.ok() && tolerateKnownBugs() && !again.errors.empty() &&
+      std::all_of(again.errors.begin(), again.errors.end(),
+                  [](const config::ConfigError& e) { return e.path == "drain.grace"; }))
+    return 0;
   FUZZ_CHECK(again.ok(), "the rendered config does not load:\n%s--- rendered:\n%s--- input:\n%s",
              again.formatErrors().c_str(), rendered.c_str(), escape(yaml, 4096).c_str());
   if (tolerateKnownBugs() && !validUtf8(yaml)) return 0;

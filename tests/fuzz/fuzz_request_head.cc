@@ -115,8 +115,7 @@ bool feedPieces(Parser& parser, std::string_view input, const std::vector<size_t
     // Every pause is reported at a callback, and there are at most a few per byte.
     size_t budget = 8 * len + 64;
     for (;;) {
-      FUZZ_CHECK(budget-- > 0, "feed() keeps pausing without progress at offset %zu",
-                 start + pos);
+      FUZZ_CHECK(budget-- > 0, "feed() keeps pausing without progress at offset %zu", start + pos);
       const http::ParseResult r = parser.feed(piece + pos, len - pos);
       if (r.status == ParseStatus::kError) {
         FUZZ_CHECK(r.error != ParseError::kNone, "kError without an error kind");
@@ -181,7 +180,8 @@ bool sameHeaders(const Headers& a, const Headers& b) {
 
 std::string describe(const Headers& headers) {
   std::string out;
-  for (const Header& h : headers) out += "[" + escape(h.name, 60) + ": " + escape(h.value, 80) + "]";
+  for (const Header& h : headers)
+    out += "[" + escape(h.name, 60) + ": " + escape(h.value, 80) + "]";
   return out;
 }
 
@@ -203,9 +203,9 @@ void printTranscript(const Transcript<Head>& t, const char* name) {
   std::fprintf(stderr, "-- %s: %zu message(s), %s%s\n", name, t.messages.size(),
                t.error ? "error: " : "ok", t.error ? t.detail.c_str() : "");
   for (const Message<Head>& m : t.messages) {
-    std::fprintf(stderr, "   head %s | framing %s | body '%s'%s\n", describe(m.head.headers).c_str(),
-                 framingName(m.head.framing), escape(m.body).c_str(),
-                 m.complete ? " | complete" : "");
+    std::fprintf(stderr, "   head %s | framing %s | body '%s'%s\n",
+                 describe(m.head.headers).c_str(), framingName(m.head.framing),
+                 escape(m.body).c_str(), m.complete ? " | complete" : "");
   }
 }
 
@@ -249,8 +249,8 @@ std::string difference(const Transcript<Head>& a, const Transcript<Head>& b) {
   for (size_t i = 0; i < a.messages.size(); ++i) {
     const Message<Head>& x = a.messages[i];
     const Message<Head>& y = b.messages[i];
-    const char* what = !sameHead(x.head, y.head) ? "head"
-                       : x.body != y.body        ? "body"
+    const char* what = !sameHead(x.head, y.head)  ? "head"
+                       : x.body != y.body         ? "body"
                        : x.complete != y.complete ? "completion"
                                                   : nullptr;
     if (what != nullptr) {
@@ -266,8 +266,8 @@ void checkSameTranscript(const Transcript<Head>& a, const Transcript<Head>& b, c
                          std::string_view input) {
   const bool trace = std::getenv("OUTRIGGER_FUZZ_TRACE") != nullptr;
   const std::string diff = difference(a, b);
-  const bool tolerated = diff.empty() ||
-                         (tolerateKnownBugs() && (hasBareCr(input) || finishAfterPause(a, b)));
+  const bool tolerated =
+      diff.empty() || (tolerateKnownBugs() && (hasBareCr(input) || finishAfterPause(a, b)));
   if (trace || !tolerated) {
     printTranscript(a, "one piece");
     printTranscript(b, what);
@@ -286,8 +286,7 @@ Transcript<RequestHead> parseRequests(std::string_view input, ParserLimits limit
 }
 
 Transcript<ResponseHead> parseResponses(std::string_view input, ParserLimits limits,
-                                        const std::vector<size_t>& cuts, bool pause,
-                                        bool no_body) {
+                                        const std::vector<size_t>& cuts, bool pause, bool no_body) {
   ResponseRecorder recorder(pause);
   http::ResponseParser parser(recorder, limits);
   parser.expectNoBody(no_body);
@@ -304,8 +303,8 @@ Transcript<ResponseHead> parseResponses(std::string_view input, ParserLimits lim
 }
 
 constexpr std::string_view kHopByHop[] = {
-    "Connection", "Keep-Alive", "Proxy-Connection", "TE",     "Trailer",
-    "Upgrade",    "Transfer-Encoding", "Content-Length", "Expect",
+    "Connection", "Keep-Alive",        "Proxy-Connection", "TE",     "Trailer",
+    "Upgrade",    "Transfer-Encoding", "Content-Length",   "Expect",
 };
 
 // The headers of a re-parsed head, without the framing headers the serializer wrote.
@@ -376,11 +375,10 @@ void checkUpstreamRequest(const RequestHead& parsed, size_t index, uint64_t seed
              got.version_minor, got.keep_alive);
   FUZZ_CHECK(got.framing == head.framing, "framing %s sent as %s\nsent: %s",
              framingName(head.framing), framingName(got.framing), escape(wire, 2000).c_str());
-  FUZZ_CHECK(got.framing != BodyFraming::kContentLength ||
-                 got.content_length == head.content_length,
-             "Content-Length %llu sent as %llu",
-             static_cast<unsigned long long>(head.content_length),
-             static_cast<unsigned long long>(got.content_length));
+  FUZZ_CHECK(
+      got.framing != BodyFraming::kContentLength || got.content_length == head.content_length,
+      "Content-Length %llu sent as %llu", static_cast<unsigned long long>(head.content_length),
+      static_cast<unsigned long long>(got.content_length));
   const Headers got_headers = withoutFraming(got.headers, false);
   FUZZ_CHECK(sameHeaders(got_headers, head.headers), "headers changed on the wire:\n%s\n%s",
              describe(head.headers).c_str(), describe(got_headers).c_str());
@@ -422,10 +420,12 @@ void checkDownstreamResponse(const ResponseHead& parsed, bool head_request, bool
   http::ResponseParser parser(back, ParserLimits{1u << 24, 1u << 20});
   parser.expectNoBody(head_request);
   const http::ParseResult r = parser.feed(wire.data(), wire.size());
-  FUZZ_CHECK(r.status != ParseStatus::kError, "the response to the app does not parse (%s)\nsent: %s",
-             r.detail.c_str(), escape(wire, 2000).c_str());
-  FUZZ_CHECK(back.t.messages.size() == 1, "the response to the app parses as %zu messages\nsent: %s",
-             back.t.messages.size(), escape(wire, 2000).c_str());
+  FUZZ_CHECK(r.status != ParseStatus::kError,
+             "the response to the app does not parse (%s)\nsent: %s", r.detail.c_str(),
+             escape(wire, 2000).c_str());
+  FUZZ_CHECK(back.t.messages.size() == 1,
+             "the response to the app parses as %zu messages\nsent: %s", back.t.messages.size(),
+             escape(wire, 2000).c_str());
   const ResponseHead& got = back.t.messages[0].head;
   FUZZ_CHECK(got.status == head.status, "status %d sent as %d", head.status, got.status);
   const Headers got_headers = withoutFraming(got.headers, true);
@@ -461,8 +461,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
 
   // Requests.
   const auto requests = parseRequests(input, wide, none, false);
-  checkSameTranscript(requests, parseRequests(input, wide, fine, true), "request, fine cuts + pause",
-                      input);
+  checkSameTranscript(requests, parseRequests(input, wide, fine, true),
+                      "request, fine cuts + pause", input);
   checkSameTranscript(requests, parseRequests(input, wide, cuts, false), "request, random cuts",
                       input);
   checkSameTranscript(parseRequests(input, small, none, false),

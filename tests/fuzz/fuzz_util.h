@@ -25,8 +25,8 @@ namespace outrigger::fuzz {
 }
 
 // FUZZ_CHECK(cond, "printf format", args...): abort with the message when cond is false.
-#define FUZZ_CHECK(cond, ...)                                                     \
-  do {                                                                            \
+#define FUZZ_CHECK(cond, ...)                                                          \
+  do {                                                                                 \
     if (!(cond)) ::outrigger::fuzz::violation(__FILE__, __LINE__, #cond, __VA_ARGS__); \
   } while (0)
 

@@ -68,19 +68,20 @@ for target in "${targets[@]}"; do
   seed_count=$(find "$dir/corpus" -type f | wc -l)
   read -r -a opts <<<"$(options_of "$target")"
 
-  # Saved crashes must stay fixed.
-  regressions=()
+  # Saved crashes must stay fixed: each file once, known bugs not tolerated.
   if [ -d "tests/fuzz/regressions/$target" ]; then
-    mapfile -t regressions < <(find "tests/fuzz/regressions/$target" -type f ! -name '*.md' | sort)
-  fi
-  if [ ${#regressions[@]} -gt 0 ]; then
-    if ! OUTRIGGER_FUZZ_STRICT=1 "$bin" "${opts[@]}" "${regressions[@]}" >"$dir/regressions.log" 2>&1; then
-      echo "fuzz: $target: a saved regression fails again:" >&2
-      grep -E '^Running:|ERROR|violated|SUMMARY' "$dir/regressions.log" | tail -20 >&2
-      failed+=("$target (regression)")
-    else
-      echo "fuzz: $target: ${#regressions[@]} regression input(s) pass"
-    fi
+    passed=0
+    while IFS= read -r input; do
+      if OUTRIGGER_FUZZ_STRICT=1 "$bin" "${opts[@]}" "$input" >"$dir/regression.log" 2>&1; then
+        passed=$((passed + 1))
+      else
+        echo "fuzz: $target: regression FAILS: $input" >&2
+        grep -a -A1 -E 'violated|ERROR: (Address|Leak|libFuzzer: (timeout|out-of-memory))|runtime error' \
+          "$dir/regression.log" | grep -v '^--$' | head -4 | sed 's/^/    /' >&2
+        failed+=("$target:$(basename "$input")")
+      fi
+    done < <(find "tests/fuzz/regressions/$target" -type f ! -name '*.md' | sort)
+    echo "fuzz: $target: $passed regression input(s) pass"
   fi
 
   echo "fuzz: $target: ${seconds}s on $seed_count seed(s)"
