@@ -95,13 +95,19 @@ void readDrain(const ConfigNode& node, DrainConfig& out, Diagnostics& diag) {
   const auto timeout = timeout_node ? readDuration(*timeout_node, diag) : std::nullopt;
   assignIf(timeout, out.timeout);
   const ConfigNode* grace_node = node.find("grace");
-  if (grace_node == nullptr) return;
-  const auto grace = readDuration(*grace_node, diag);
-  if (!grace) return;
-  out.grace = *grace;
-  if ((timeout || timeout_node == nullptr) && out.grace > out.timeout) {
-    diag.error(*grace_node, "must not be longer than timeout (" + formatDuration(out.timeout) +
-                                "), got " + grace_node->describe());
+  const auto grace = grace_node ? readDuration(*grace_node, diag) : std::nullopt;
+  assignIf(grace, out.grace);
+  // Compare whichever of the two is written with the other's effective value (maybe its
+  // default), and report at the one written: `timeout: 1s` alone is as wrong as `grace: 31s`.
+  if (out.grace <= out.timeout) return;
+  if (grace) {
+    if (timeout || timeout_node == nullptr) {
+      diag.error(*grace_node, "must not be longer than timeout (" + formatDuration(out.timeout) +
+                                  "), got " + grace_node->describe());
+    }
+  } else if (timeout && grace_node == nullptr) {
+    diag.error(*timeout_node, "must not be shorter than grace (" + formatDuration(out.grace) +
+                                  ", the default), got " + timeout_node->describe());
   }
 }
 

@@ -109,13 +109,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
 
   const std::string rendered = config::renderConfigYaml(config, {.redact_secrets = false});
   const config::LoadResult again = config::loadConfigString(rendered, "rendered.yaml", env);
-  // Known bug (regressions/fuzz_config/drain-default-grace-over-timeout.yaml): "grace must not
-  // be longer than timeout" is checked only when grace is written, so `drain: { timeout: 1s }`
-  // loads with the default grace of 5s, and its rendering (which writes grace) is rejected.
-  if (!again.ok() && tolerateKnownBugs() && !again.errors.empty() &&
-      std::all_of(again.errors.begin(), again.errors.end(),
-                  [](const config::ConfigError& e) { return e.path == "drain.grace"; }))
-    return 0;
   FUZZ_CHECK(again.ok(), "the rendered config does not load:\n%s--- rendered:\n%s--- input:\n%s",
              again.formatErrors().c_str(), rendered.c_str(), escape(yaml, 4096).c_str());
   if (tolerateKnownBugs() && !validUtf8(yaml)) return 0;

@@ -100,6 +100,14 @@ TEST(ConfigTopLevelErrorsTest, DrainGraceLongerThanTheDefaultTimeout) {
                           "'31s'"));
 }
 
+// Fuzz regression tests/fuzz/regressions/fuzz_config/drain-default-grace-over-timeout.yaml:
+// this loaded, and its rendering (which writes grace: 5s) did not.
+TEST(ConfigTopLevelErrorsTest, DrainTimeoutShorterThanTheDefaultGrace) {
+  EXPECT_THAT(errorsOf(withMinimal("drain: { timeout: 1s }\n")),
+              ElementsAre("test.yaml:8:19: drain.timeout: must not be shorter than grace (5s, the "
+                          "default), got '1s'"));
+}
+
 TEST(ConfigTopLevelErrorsTest, NegativeDuration) {
   EXPECT_THAT(errorsOf(withMinimal("drain: { timeout: -1s }\n")),
               ElementsAre("test.yaml:8:19: drain.timeout: a duration cannot be negative, got "
