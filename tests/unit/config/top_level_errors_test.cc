@@ -151,6 +151,17 @@ TEST(ConfigTopLevelErrorsTest, YamlSyntaxErrorIsPositioned) {
               ElementsAre("test.yaml:3:10: invalid YAML: end of map flow not found"));
 }
 
+// Fuzz regression tests/fuzz/regressions/fuzz_config/invalid-utf8-round-trip.yaml: the byte
+// loaded as it is, and --print-config wrote U+FFFD in its place.
+TEST(ConfigTopLevelErrorsTest, BytesThatAreNotUtf8AreRejectedWhereTheyAre) {
+  EXPECT_THAT(errorsOf(withMinimal("access_log: \"/tmp/a\xab.log\"\n")),
+              ElementsAre("test.yaml:8:20: the file is not valid UTF-8 (byte 0xAB)"));
+  EXPECT_THAT(errorsOf("# caf\xc3\xa9 \xed\xa0\x80\n"),  // a UTF-16 surrogate, UTF-8 encoded
+              ElementsAre("test.yaml:1:9: the file is not valid UTF-8 (byte 0xED)"));
+  EXPECT_THAT(errorsOf(withMinimal("# caf\xc3\xa9, \xe2\x82\xac and \xf0\x9f\x9a\xa2\n")),
+              ::testing::IsEmpty());
+}
+
 TEST(ConfigTopLevelErrorsTest, SecondDocumentIsRejected) {
   EXPECT_THAT(errorsOf(withMinimal("---\nworkers: 2\n")),
               ElementsAre("test.yaml:8:1: only one YAML document is allowed per file (remove the "
