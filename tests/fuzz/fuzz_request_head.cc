@@ -209,28 +209,6 @@ void printTranscript(const Transcript<Head>& t, const char* name) {
   }
 }
 
-// Known bug (regressions/fuzz_request_head/bare-cr-ends-head.http): llhttp is built without
-// LLHTTP_STRICT_MODE, so "\r" followed by any byte (not just "\n") ends the head, while the
-// obs-fold pre-scan in ParserCore only knows "\n" line ends and scans on into the body as far
-// as the current read goes. Whether such a request is rejected then depends on read
-// boundaries.
-bool hasBareCr(std::string_view input) {
-  for (size_t i = 0; i < input.size(); ++i) {
-    if (input[i] == '\r' && (i + 1 == input.size() || input[i + 1] != '\n')) return true;
-  }
-  return false;
-}
-
-// Known bug (regressions/fuzz_request_head/finish-after-head-pause.http): when the handler
-// paused at the head of a close-delimited response and the caller resumes and calls finish()
-// without feeding another byte, llhttp is still in its after-headers state and finish()
-// fails with "Invalid EOF state", where the same bytes fed without a pause complete the
-// (empty) body.
-template <typename Head>
-bool finishAfterPause(const Transcript<Head>& a, const Transcript<Head>& b) {
-  return !a.error && b.error && b.detail == "finish: Invalid EOF state";
-}
-
 // Where two transcripts of the same bytes differ, or "" when they do not.
 template <typename Head>
 std::string difference(const Transcript<Head>& a, const Transcript<Head>& b) {
@@ -261,13 +239,33 @@ std::string difference(const Transcript<Head>& a, const Transcript<Head>& b) {
   return "";
 }
 
+// ParserCore holds a chunked head until its first chunk line has been checked, unless the
+// read ends first: then the handler gets the head at once rather than waiting on a slow
+// sender. So when that chunk line is malformed, a split feed may report one head (bodiless,
+// incomplete) more than a whole one before the same rejection. By design, not a difference
+// (regressions/fuzz_request_head/chunked-head-before-bad-chunk-line.http).
+template <typename Head>
+bool onlyAnEarlyChunkedHead(const Transcript<Head>& a, const Transcript<Head>& b) {
+  if (!a.error || !b.error) return false;
+  const bool a_longer = a.messages.size() > b.messages.size();
+  const Transcript<Head>& longer = a_longer ? a : b;
+  const Transcript<Head>& shorter = a_longer ? b : a;
+  if (longer.messages.size() != shorter.messages.size() + 1) return false;
+  const Message<Head>& extra = longer.messages.back();
+  if (extra.head.framing != BodyFraming::kChunked || !extra.body.empty() || extra.complete) {
+    return false;
+  }
+  Transcript<Head> trimmed = longer;
+  trimmed.messages.pop_back();
+  return difference(shorter, trimmed).empty();
+}
+
 template <typename Head>
 void checkSameTranscript(const Transcript<Head>& a, const Transcript<Head>& b, const char* what,
                          std::string_view input) {
   const bool trace = std::getenv("OUTRIGGER_FUZZ_TRACE") != nullptr;
   const std::string diff = difference(a, b);
-  const bool tolerated =
-      diff.empty() || (tolerateKnownBugs() && (hasBareCr(input) || finishAfterPause(a, b)));
+  const bool tolerated = diff.empty() || onlyAnEarlyChunkedHead(a, b);
   if (trace || !tolerated) {
     printTranscript(a, "one piece");
     printTranscript(b, what);
@@ -321,11 +319,6 @@ Headers withoutFraming(const Headers& headers, bool drop_connection) {
 }
 
 void checkUpstreamRequest(const RequestHead& parsed, size_t index, uint64_t seed) {
-  // Known bug (regressions/fuzz_request_head/te-without-chunked.http): a request whose
-  // Transfer-Encoding does not end in chunked reaches the handler with framing kUntilClose
-  // (a response-only framing) before llhttp rejects it, so the session starts an exchange and
-  // the app gets its connection closed instead of a 400.
-  if (parsed.framing == BodyFraming::kUntilClose && tolerateKnownBugs()) return;
   FUZZ_CHECK(parsed.framing != BodyFraming::kUntilClose,
              "a request head with a close-delimited body reached the handler: %s %s %s",
              escape(parsed.method).c_str(), escape(parsed.target).c_str(),
