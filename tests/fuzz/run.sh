@@ -17,6 +17,8 @@ build_dir="${1:-build-fuzz}"
 seconds="${2:-20}"
 read -r -a targets <<<"${FUZZ_TARGETS:-fuzz_request_head fuzz_body_framing fuzz_config}"
 
+started=$SECONDS
+
 # --- build -------------------------------------------------------------------------------
 export CCACHE_BASEDIR="$root" CCACHE_NOHASHDIR=true
 if [ ! -f "$build_dir/CMakeCache.txt" ]; then
@@ -114,7 +116,7 @@ for target in "${targets[@]}"; do
   echo "fuzz: $line"
 done
 
-echo "== fuzz summary"
+echo "== fuzz summary ($((SECONDS - started)) s in all)"
 for line in "${summary[@]}"; do echo "  $line"; done
 if [ ${#failed[@]} -gt 0 ]; then
   echo "fuzz: FAILED: ${failed[*]}" >&2
