@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # The README's second command, and what CI runs: installs what is missing, builds, and runs
-# every test (unit and integration), then the whole suite again under ASan+UBSan.
+# every test (unit and integration), replays the fuzz regressions and fuzzes each target
+# briefly (tests/fuzz/run.sh), then runs the whole suite again under ASan+UBSan.
+# FUZZ=0 skips the fuzz step, FUZZ_SECONDS=N fuzzes each target N s (default 20);
 # SANITIZE=0 skips the sanitizer pass.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -9,6 +11,11 @@ deploy/install-deps.sh --all
 echo "== build (Release) and test"
 deploy/build.sh build -DOUTRIGGER_TESTS=ON
 ctest --test-dir build --output-on-failure -j 2 --timeout 180
+
+if [ "${FUZZ:-1}" = "1" ]; then
+  echo "== fuzz (clang build-fuzz/: regressions, then ${FUZZ_SECONDS:-20} s per target)"
+  tests/fuzz/run.sh build-fuzz "${FUZZ_SECONDS:-20}"
+fi
 
 if [ "${SANITIZE:-1}" = "1" ]; then
   echo "== build (ASan+UBSan) and test"

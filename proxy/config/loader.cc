@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <array>
 #include <cerrno>
+#include <cstdio>
 #include <cstdlib>
 #include <system_error>
 #include <thread>
@@ -95,13 +96,19 @@ void readDrain(const ConfigNode& node, DrainConfig& out, Diagnostics& diag) {
   const auto timeout = timeout_node ? readDuration(*timeout_node, diag) : std::nullopt;
   assignIf(timeout, out.timeout);
   const ConfigNode* grace_node = node.find("grace");
-  if (grace_node == nullptr) return;
-  const auto grace = readDuration(*grace_node, diag);
-  if (!grace) return;
-  out.grace = *grace;
-  if ((timeout || timeout_node == nullptr) && out.grace > out.timeout) {
-    diag.error(*grace_node, "must not be longer than timeout (" + formatDuration(out.timeout) +
-                                "), got " + grace_node->describe());
+  const auto grace = grace_node ? readDuration(*grace_node, diag) : std::nullopt;
+  assignIf(grace, out.grace);
+  // Compare whichever of the two is written with the other's effective value (maybe its
+  // default), and report at the one written: `timeout: 1s` alone is as wrong as `grace: 31s`.
+  if (out.grace <= out.timeout) return;
+  if (grace) {
+    if (timeout || timeout_node == nullptr) {
+      diag.error(*grace_node, "must not be longer than timeout (" + formatDuration(out.timeout) +
+                                  "), got " + grace_node->describe());
+    }
+  } else if (timeout && grace_node == nullptr) {
+    diag.error(*timeout_node, "must not be shorter than grace (" + formatDuration(out.grace) +
+                                  ", the default), got " + timeout_node->describe());
   }
 }
 
@@ -137,7 +144,45 @@ SourceMark markOf(const YAML::Mark& m) {
   return SourceMark{m.line, m.column};
 }
 
+// Offset of the first byte that is not part of well-formed UTF-8 (RFC 3629: no overlong
+// forms, surrogates or code points above U+10FFFF), or npos.
+size_t firstInvalidUtf8(std::string_view s) {
+  const auto byte = [&](size_t k) { return static_cast<unsigned char>(s[k]); };
+  const auto cont = [&](size_t k, unsigned char lo = 0x80, unsigned char hi = 0xBF) {
+    return k < s.size() && byte(k) >= lo && byte(k) <= hi;
+  };
+  for (size_t i = 0; i < s.size();) {
+    const unsigned char c = byte(i);
+    size_t n = 0;
+    if (c < 0x80) {
+      n = 1;
+    } else if (c >= 0xC2 && c <= 0xDF) {
+      n = cont(i + 1) ? 2 : 0;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+      n = cont(i + 1, c == 0xE0 ? 0xA0 : 0x80, c == 0xED ? 0x9F : 0xBF) && cont(i + 2) ? 3 : 0;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+      const bool ok = cont(i + 1, c == 0xF0 ? 0x90 : 0x80, c == 0xF4 ? 0x8F : 0xBF) &&
+                      cont(i + 2) && cont(i + 3);
+      n = ok ? 4 : 0;
+    }
+    if (n == 0) return i;
+    i += n;
+  }
+  return std::string_view::npos;
+}
+
 void parseAndRead(std::string_view yaml, const EnvLookup& env, Config& out, Diagnostics& diag) {
+  // yaml-cpp keeps such bytes in strings but its emitter writes U+FFFD for them, so the
+  // config that --print-config and GET /config show would load into different values.
+  if (const size_t bad = firstInvalidUtf8(yaml); bad != std::string_view::npos) {
+    const size_t line_start = yaml.rfind('\n', bad) + 1;  // npos + 1 == 0
+    char hex[8];
+    std::snprintf(hex, sizeof hex, "0x%02X", static_cast<unsigned char>(yaml[bad]));
+    diag.error(SourceMark{static_cast<int>(std::count(yaml.begin(), yaml.begin() + bad, '\n')),
+                          static_cast<int>(bad - line_start)},
+               "", std::string("the file is not valid UTF-8 (byte ") + hex + ")");
+    return;
+  }
   const std::optional<YAML::Node> doc = parseSingleDocument(std::string(yaml), diag);
   if (!doc) return;
   if (doc->IsNull()) {

@@ -322,7 +322,14 @@ ParseResult ParserCore::finish() {
   resume();
   if (!in_message_) return ParseResult{};
   finishing_ = true;
-  const llhttp_errno_t err = llhttp_finish(&parser_);
+  // After a pause at a head, llhttp has not yet chosen how the body is framed (it does on
+  // its next execute), and would take EOF on a close-delimited body for a truncated message.
+  llhttp_errno_t err = llhttp_execute(&parser_, "", 0);
+  if (err == HPE_PAUSED) {
+    llhttp_resume(&parser_);
+    err = HPE_OK;
+  }
+  if (err == HPE_OK && in_message_) err = llhttp_finish(&parser_);
   finishing_ = false;
   if (err == HPE_OK && !in_message_) return ParseResult{};
   error_ = ParseError::kBadMessage;

@@ -100,6 +100,14 @@ TEST(ConfigTopLevelErrorsTest, DrainGraceLongerThanTheDefaultTimeout) {
                           "'31s'"));
 }
 
+// Fuzz regression tests/fuzz/regressions/fuzz_config/drain-default-grace-over-timeout.yaml:
+// this loaded, and its rendering (which writes grace: 5s) did not.
+TEST(ConfigTopLevelErrorsTest, DrainTimeoutShorterThanTheDefaultGrace) {
+  EXPECT_THAT(errorsOf(withMinimal("drain: { timeout: 1s }\n")),
+              ElementsAre("test.yaml:8:19: drain.timeout: must not be shorter than grace (5s, the "
+                          "default), got '1s'"));
+}
+
 TEST(ConfigTopLevelErrorsTest, NegativeDuration) {
   EXPECT_THAT(errorsOf(withMinimal("drain: { timeout: -1s }\n")),
               ElementsAre("test.yaml:8:19: drain.timeout: a duration cannot be negative, got "
@@ -141,6 +149,17 @@ TEST(ConfigTopLevelErrorsTest, TopLevelNotAMap) {
 TEST(ConfigTopLevelErrorsTest, YamlSyntaxErrorIsPositioned) {
   EXPECT_THAT(errorsOf("workers: 1\nadmin: { listen: 127.0.0.1:9901\nlisteners: []\n"),
               ElementsAre("test.yaml:3:10: invalid YAML: end of map flow not found"));
+}
+
+// Fuzz regression tests/fuzz/regressions/fuzz_config/invalid-utf8-round-trip.yaml: the byte
+// loaded as it is, and --print-config wrote U+FFFD in its place.
+TEST(ConfigTopLevelErrorsTest, BytesThatAreNotUtf8AreRejectedWhereTheyAre) {
+  EXPECT_THAT(errorsOf(withMinimal("access_log: \"/tmp/a\xab.log\"\n")),
+              ElementsAre("test.yaml:8:20: the file is not valid UTF-8 (byte 0xAB)"));
+  EXPECT_THAT(errorsOf("# caf\xc3\xa9 \xed\xa0\x80\n"),  // a UTF-16 surrogate, UTF-8 encoded
+              ElementsAre("test.yaml:1:9: the file is not valid UTF-8 (byte 0xED)"));
+  EXPECT_THAT(errorsOf(withMinimal("# caf\xc3\xa9, \xe2\x82\xac and \xf0\x9f\x9a\xa2\n")),
+              ::testing::IsEmpty());
 }
 
 TEST(ConfigTopLevelErrorsTest, SecondDocumentIsRejected) {

@@ -213,6 +213,27 @@ TEST_F(ResponseParserTest, PauseOnHeadStopsBeforeTheBody) {
   EXPECT_TRUE(recorder_.responses[0].complete);
 }
 
+// Fuzz regression tests/fuzz/regressions/fuzz_request_head/finish-after-head-pause.http.
+TEST_F(ResponseParserTest, CloseDelimitedBodyCompletesOnFinishAfterAPauseAtTheHead) {
+  recorder_.pause_on_head = true;
+  EXPECT_EQ(feed("HTTP/1.0 200 OK\r\n\r\n").status, ParseStatus::kPaused);
+  parser_.resume();
+  const ParseResult result = parser_.finish();
+  EXPECT_EQ(result.status, ParseStatus::kOk) << result.detail;
+  ASSERT_EQ(recorder_.responses.size(), 1u);
+  EXPECT_EQ(recorder_.responses[0].head.framing, BodyFraming::kUntilClose);
+  EXPECT_EQ(recorder_.responses[0].body, "");
+  EXPECT_TRUE(recorder_.responses[0].complete);
+}
+
+TEST_F(ResponseParserTest, TruncatedBodyIsStillAnErrorOnFinishAfterAPauseAtTheHead) {
+  recorder_.pause_on_head = true;
+  EXPECT_EQ(feed("HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\n").status, ParseStatus::kPaused);
+  parser_.resume();
+  EXPECT_EQ(parser_.finish().status, ParseStatus::kError);
+  EXPECT_FALSE(recorder_.responses[0].complete);
+}
+
 TEST_F(ResponseParserTest, ContentLengthWithTransferEncodingIsRejected) {
   const ParseResult result =
       feed("HTTP/1.1 200 OK\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n");
