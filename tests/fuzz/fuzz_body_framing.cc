@@ -301,8 +301,8 @@ class RequestLog final : public http::RequestHandler {
 // Parses what the app receives: responses in order, HEAD requests' without a body.
 class ResponseLog final : public http::ResponseHandler {
  public:
-  explicit ResponseLog(const std::vector<SeenRequest>& requests)
-      : requests_(requests), parser_(*this, http::ParserLimits{1u << 24, 1u << 20}) {
+  explicit ResponseLog(const RequestLog& app)
+      : app_(app), requests_(app.requests), parser_(*this, http::ParserLimits{1u << 24, 1u << 20}) {
     expectFor(0);
   }
 
@@ -322,7 +322,7 @@ class ResponseLog final : public http::ResponseHandler {
     // Every final answer to a request the proxy parsed carries its request id, whether it
     // came from the upstream or is a local reply. (A 400 for a malformed request has none.)
     if (!interim_ && final_responses < requests_.size() && !head.headers.has("X-Request-ID") &&
-        problem.empty()) {
+        !refusedBeforeItsHead(head.status) && problem.empty()) {
       problem = "response " + std::to_string(final_responses) + " (status " +
                 std::to_string(head.status) + ") has no X-Request-ID";
     }
@@ -342,10 +342,22 @@ class ResponseLog final : public http::ResponseHandler {
   std::string problem;  // a property violation seen in a head
 
  private:
+  // The parser holds a chunked head until its first chunk line has been checked, unless the
+  // read ends first. The harness parses the app's pieces one by one, so it reports such a
+  // head; the proxy may read the head and a malformed chunk line together and refuse the
+  // request before it ever was one: a 400 without an id
+  // (regressions/fuzz_body_framing/400-for-chunked-head-with-bad-chunk-line.txt).
+  bool refusedBeforeItsHead(int status) const {
+    if (status != 400 || !app_.failed() || final_responses + 1 != requests_.size()) return false;
+    const SeenRequest& last = requests_.back();
+    return last.framing == http::BodyFraming::kChunked && last.body.empty() && !last.complete;
+  }
+
   void expectFor(size_t index) {
     parser_.expectNoBody(index < requests_.size() && requests_[index].method == "HEAD");
   }
 
+  const RequestLog& app_;
   const std::vector<SeenRequest>& requests_;
   http::ResponseParser parser_;
   bool interim_ = false;
@@ -677,7 +689,7 @@ void Harness::run(io::Loop& loop) {
   app_requests_ = std::make_unique<RequestLog>(
       http::ParserLimits{listener_config.limits.max_request_head, 100});
   for (const std::string& piece : request_pieces_) app_requests_->feed(piece);
-  app_responses_ = std::make_unique<ResponseLog>(app_requests_->requests);
+  app_responses_ = std::make_unique<ResponseLog>(*app_requests_);
 
   app_.fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (flags_ & kSlowPeers) shrinkBuffers(app_.fd);
