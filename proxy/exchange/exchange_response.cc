@@ -50,6 +50,7 @@ http::ParserAction Exchange::onResponseHead(http::ResponseHead& head) {
       (head.framing != http::BodyFraming::kContentLength ||
        head.content_length <= policies_->staleMaxBodyBytes())) {
     capture_stale_ = true;
+    stale_headers_.reserve(head.headers.size());
     for (const auto& h : head.headers)
       if (!http::equalsIgnoreCase(h.name, "x-request-id")) stale_headers_.push_back(h);
   }

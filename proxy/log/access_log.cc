@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <cerrno>
 #include <charconv>
 #include <cmath>
@@ -71,7 +72,15 @@ void appendEscapedByte(unsigned char c, std::string& out) {
   out.append(escaped, sizeof(escaped));
 }
 
-bool isPlainAscii(unsigned char c) { return c >= 0x20 && c < 0x7F && c != '"' && c != '\\'; }
+// Bytes copied into a JSON string as they are: printable ASCII but the quote and the
+// backslash. A table, since every byte of every logged value is looked up.
+constexpr std::array<bool, 256> kPlainAscii = [] {
+  std::array<bool, 256> table{};
+  for (int c = 0x20; c < 0x7F; ++c) table[static_cast<size_t>(c)] = c != '"' && c != '\\';
+  return table;
+}();
+
+bool isPlainAscii(unsigned char c) { return kPlainAscii[c]; }
 
 template <typename Int>
 void appendInt(Int value, std::string& out) {
@@ -95,18 +104,15 @@ void appendMillis(double ms, std::string& out) {
   out.append(digits, sizeof(digits));
 }
 
-void appendField(const char* key, std::string_view value, std::string& out) {
-  out += ",\"";
-  out += key;
-  out += "\":";
+// `prefix` is the separator and key together, `,"key":`, appended in one go.
+void appendField(std::string_view prefix, std::string_view value, std::string& out) {
+  out.append(prefix);
   appendJsonString(value, out);
 }
 
 template <typename Int>
-void appendIntField(const char* key, Int value, std::string& out) {
-  out += ",\"";
-  out += key;
-  out += "\":";
+void appendIntField(std::string_view prefix, Int value, std::string& out) {
+  out.append(prefix);
   appendInt(value, out);
 }
 
@@ -146,20 +152,20 @@ void formatAccessLogLine(const AccessLogEntry& entry, std::string& out) {
   out += "{\"time\":\"";
   out.append(time, kTimestampLength);
   out += '"';
-  appendField("request_id", entry.request_id, out);
-  appendField("listener", entry.listener, out);
-  appendField("method", entry.method, out);
-  appendField("path", entry.path, out);
-  appendField("upstream", entry.upstream, out);
-  appendField("endpoint", entry.endpoint, out);
-  appendIntField("status", entry.status, out);
-  appendField("reason", entry.reason, out);
-  appendField("error", entry.error, out);
-  appendIntField("attempts", entry.attempts, out);
+  appendField(R"(,"request_id":)", entry.request_id, out);
+  appendField(R"(,"listener":)", entry.listener, out);
+  appendField(R"(,"method":)", entry.method, out);
+  appendField(R"(,"path":)", entry.path, out);
+  appendField(R"(,"upstream":)", entry.upstream, out);
+  appendField(R"(,"endpoint":)", entry.endpoint, out);
+  appendIntField(R"(,"status":)", entry.status, out);
+  appendField(R"(,"reason":)", entry.reason, out);
+  appendField(R"(,"error":)", entry.error, out);
+  appendIntField(R"(,"attempts":)", entry.attempts, out);
   out += ",\"duration_ms\":";
   appendMillis(entry.duration_ms, out);
-  appendIntField("bytes_in", entry.bytes_in, out);
-  appendIntField("bytes_out", entry.bytes_out, out);
+  appendIntField(R"(,"bytes_in":)", entry.bytes_in, out);
+  appendIntField(R"(,"bytes_out":)", entry.bytes_out, out);
   out += "}\n";
 }
 
