@@ -2,17 +2,10 @@
 
 #include <csignal>
 #include <cstdio>
-#include <fcntl.h>
-#include <unistd.h>
-
+#include <cstdlib>
 #include <fstream>
-#include <optional>
-#include <set>
 
-#include "proxy/app/reload_plan.h"
-#include "proxy/common/file_contents.h"
 #include "proxy/app/upstreams_json.h"
-#include "proxy/config/loader.h"
 #include "proxy/config/render.h"
 #include "proxy/io/resolver.h"
 #include "proxy/log/logger.h"
@@ -22,12 +15,6 @@ namespace {
 
 // How often the drain checks whether the app went quiet, and the longest it waits for.
 constexpr Duration kDrainPoll = milliseconds(50);
-// File events come in bursts (a ConfigMap swap is several renames): read the files once,
-// this long after the first event. Not after the last one: a busy neighbour in the same
-// directory (a log file) would put the read off for ever.
-constexpr Duration kConfigSettle = milliseconds(100);
-// How often retired upstreams are checked for having drained, so their series can go.
-constexpr Duration kRetirePoll = seconds(1);
 
 }  // namespace
 
@@ -44,8 +31,7 @@ App::~App() {
   health_checkers_.clear();
   config_watcher_.reset();
   config_settle_timer_.reset();
-  tls_watchers_.clear();
-  tls_settle_timer_.reset();
+  certificate_watcher_.reset();
   retire_timer_.reset();
   drain_timer_.reset();
 }
@@ -107,9 +93,7 @@ std::string App::start() {
   restartDnsTimer();
   syncHealthChecks();
   retire_timer_ = std::make_unique<io::Timer>(loop_, [this] { removeDrainedSeries(); });
-  watchConfigFile();
-  tls_settle_timer_ = std::make_unique<io::Timer>(loop_, [this] { refreshTlsFiles("file change"); });
-  watchTlsFiles();
+  watchFiles();
 
   for (size_t i = 0; i < config_->listeners.size(); ++i) {
     const auto& l = config_->listeners[i];
@@ -157,119 +141,10 @@ void App::addAdminRoutes() {
       {"start the shutdown drain, as SIGTERM does", true});
 }
 
-void App::watchConfigFile() {
-  if (options_.config_path.empty()) return;
-  last_config_text_ = readFileContents(options_.config_path).value_or("");
-  config_settle_timer_ = std::make_unique<io::Timer>(loop_, [this] { reloadIfFileChanged(); });
-  config_watcher_ = std::make_unique<io::DirectoryWatcher>(loop_, [this] {
-    if (!stopping_ && !config_settle_timer_->active()) config_settle_timer_->start(kConfigSettle);
-  });
-  const std::string directory = directoryOf(options_.config_path);
-  std::string error = config_watcher_->watch(directory);
-  if (!error.empty()) {
-    log::logf(config::LogLevel::kWarn, "config watcher: %s; reload with SIGHUP or POST /reload",
-              error.c_str());
-  }
-}
-
-void App::reloadIfFileChanged() {
-  // Events also fire for unrelated files in the directory (the ports file, a ConfigMap's
-  // other keys), and for a rewrite with the same bytes: only new content reloads. A file
-  // that cannot be read right now (mid-swap, or out of descriptors) is left for the next
-  // event, SIGHUP or POST /reload.
-  const std::optional<std::string> text = readFileContents(options_.config_path);
-  if (!text || *text == last_config_text_) return;
-  reload("config file change");
-}
-
-namespace {
-
-// An upstream whose settings did not change keeps its runtime: breaker, buckets, pools.
-const std::shared_ptr<upstream::Upstream>* keptRuntime(const exchange::Snapshot* previous,
-                                                       const config::UpstreamConfig& u) {
-  if (previous == nullptr) return nullptr;
-  auto found = previous->upstreams.find(u.name);
-  if (found == previous->upstreams.end() || !(found->second->config() == u)) return nullptr;
-  return &found->second;
-}
-
-}  // namespace
-
-void App::watchTlsFiles() {
-  std::set<std::string> directories;
-  for (const auto& [name, runtime] : snapshot_->upstreams) {
-    if (runtime->tls() == nullptr) continue;
-    for (const std::string& file : runtime->tls()->files()) directories.insert(directoryOf(file));
-  }
-  std::erase_if(tls_watchers_, [&](const auto& entry) { return !directories.count(entry.first); });
-  for (const std::string& directory : directories) {
-    if (tls_watchers_.count(directory)) continue;
-    auto watcher = std::make_unique<io::DirectoryWatcher>(loop_, [this] {
-      if (!stopping_ && !tls_settle_timer_->active()) tls_settle_timer_->start(kConfigSettle);
-    });
-    const std::string error = watcher->watch(directory);
-    if (!error.empty()) {
-      log::logf(config::LogLevel::kWarn,
-                "certificate watcher: %s; rotated certificates load on SIGHUP or POST /reload",
-                error.c_str());
-    }
-    tls_watchers_[directory] = std::move(watcher);
-  }
-}
-
-void App::refreshTlsFiles(const std::string& trigger) {
-  for (const auto& [name, runtime] : snapshot_->upstreams) {
-    if (runtime->tls() == nullptr) continue;
-    std::string message;
-    switch (runtime->tls()->refresh(&message)) {
-      case upstream::UpstreamTls::Refresh::kUnchanged:
-        break;
-      case upstream::UpstreamTls::Refresh::kRotated:
-        log::logf(config::LogLevel::kInfo,
-                  "%s: upstream %s: TLS files reloaded (%s); new connections use them",
-                  trigger.c_str(), name.c_str(), message.c_str());
-        break;
-      case upstream::UpstreamTls::Refresh::kFailed:
-        log::logf(config::LogLevel::kError,
-                  "%s: upstream %s: cannot use the changed TLS files, still using the "
-                  "previous ones: %s",
-                  trigger.c_str(), name.c_str(), message.c_str());
-        break;
-    }
-  }
-}
-
 void App::logTlsWarnings() {
   for (const std::string& warning : tlsWarnings(*config_)) {
     log::logf(config::LogLevel::kWarn, "WARNING: %s", warning.c_str());
   }
-}
-
-std::shared_ptr<exchange::Snapshot> App::buildSnapshot(std::shared_ptr<const config::Config> config,
-                                                       const exchange::Snapshot* previous,
-                                                       TlsLoad tls) {
-  auto snapshot = std::make_shared<exchange::Snapshot>();
-  snapshot->generation = previous ? previous->generation + 1 : 1;
-  snapshot->config = std::move(config);
-  for (const auto& listener : snapshot->config->listeners)
-    snapshot->routers.push_back(std::make_unique<routing::Router>(listener));
-  const MonoTime now = io::LoopClock().now();
-  for (const auto& u : snapshot->config->upstreams) {
-    if (const auto* kept = keptRuntime(previous, u)) {
-      snapshot->upstreams[u.name] = *kept;
-      continue;
-    }
-    std::vector<std::string> endpoints;
-    for (const auto& e : u.endpoints) endpoints.push_back(e.text);
-    std::unique_ptr<upstream::UpstreamTls> tls_runtime;
-    if (auto found = tls.runtimes.find(u.name); found != tls.runtimes.end()) {
-      tls_runtime = std::move(found->second);
-    }
-    snapshot->upstreams[u.name] = std::make_shared<upstream::Upstream>(
-        u, metrics_.upstream(u.name), policy_metrics_.upstream(u.name, endpoints), now,
-        std::move(tls_runtime));
-  }
-  return snapshot;
 }
 
 void App::resolveEndpointsNow(const exchange::Snapshot& snapshot) {
@@ -346,127 +221,6 @@ void App::writePortsFile(const std::vector<uint16_t>& ports) {
       out << "listener " << config_->listeners[i].name << " " << ports[i] << "\n";
   }
   std::rename(tmp.c_str(), options_.ports_file.c_str());
-}
-
-// ---- Reload (DESIGN §7) ----
-
-ReloadResult App::rejectReload(const std::string& trigger, size_t count,
-                               const std::string& errors) {
-  metrics_.countReload(false);
-  log::logf(config::LogLevel::kError,
-            "%s: reload rejected, %zu error(s); still serving generation %llu:\n%s",
-            trigger.c_str(), count, static_cast<unsigned long long>(snapshot_->generation),
-            errors.c_str());
-  return {false, "reload rejected; still serving the previous config\n" + errors};
-}
-
-ReloadResult App::reload(const std::string& trigger) {
-  if (options_.config_path.empty()) return {false, "reload: no config file to read"};
-  if (draining_ || stopping_) {
-    log::logf(config::LogLevel::kWarn, "%s: reload ignored while draining", trigger.c_str());
-    return {false, "reload refused: draining for shutdown"};
-  }
-  last_config_text_ = readFileContents(options_.config_path).value_or("");
-  config::LoadResult loaded = config::loadConfigFile(options_.config_path);
-  if (!loaded.ok()) return rejectReload(trigger, loaded.errors.size(), loaded.formatErrors());
-  // Certificates of new or changed upstreams are read now: one that cannot be used rejects
-  // the reload like any other config error.
-  TlsLoad tls = loadUpstreamTls(*loaded.config, [this](const config::UpstreamConfig& u) {
-    return keptRuntime(snapshot_.get(), u) != nullptr;
-  });
-  if (!tls.errors.empty()) {
-    std::string errors;
-    for (const std::string& e : tls.errors) errors += e + "\n";
-    return rejectReload(trigger, tls.errors.size(), errors);
-  }
-  const ReloadPlan plan = planReload(*config_, *loaded.config);
-  config::Config next = withRestartOnlySettingsOf(*config_, std::move(*loaded.config));
-  if (options_.log_level) next.log_level = *options_.log_level;
-
-  auto config = std::make_shared<const config::Config>(std::move(next));
-
-  // Every worker binds the new listeners first; a bind error leaves all of them as they were.
-  // Nothing is built before this point, so a rejected reload leaves no trace (no runtimes,
-  // no metric series).
-  std::vector<uint16_t> ports;
-  for (size_t i = 0; i < workers_.size(); ++i) {
-    std::string error = workers_[i]->prepare(*config, ports);
-    if (error.empty()) continue;
-    for (size_t j = 0; j < i; ++j) workers_[j]->abort();
-    metrics_.countReload(false);
-    log::logf(config::LogLevel::kError, "%s: reload rejected: %s; still serving generation %llu",
-              trigger.c_str(), error.c_str(),
-              static_cast<unsigned long long>(snapshot_->generation));
-    return {false, "reload rejected; still serving the previous config\n" + error};
-  }
-  // From here nothing can fail.
-  std::shared_ptr<exchange::Snapshot> snapshot =
-      buildSnapshot(config, snapshot_.get(), std::move(tls));
-  resolveEndpointsNow(*snapshot);
-  for (auto& w : workers_) w->commit(snapshot);
-
-  std::shared_ptr<exchange::Snapshot> previous = std::move(snapshot_);
-  snapshot_ = std::move(snapshot);
-  config_ = config;
-  retire(*previous);
-  previous.reset();
-  syncHealthChecks();
-  restartDnsTimer();
-  refreshTlsFiles(trigger);  // kept upstreams re-read their certificates too
-  watchTlsFiles();
-  logTlsWarnings();
-  admin_handler_->setToken(config_->admin.token);
-  log::setLogLevel(config_->log_level);
-  metrics_.countReload(true);
-  metrics_.setGeneration(snapshot_->generation);
-  writePortsFile(ports);
-
-  const std::string summary = "generation " + std::to_string(snapshot_->generation) + ": " +
-                              plan.summary();
-  log::logf(config::LogLevel::kInfo, "%s: reloaded, %s", trigger.c_str(), summary.c_str());
-  if (!plan.needs_restart.empty()) {
-    log::logf(config::LogLevel::kWarn, "%s: kept the running value of settings a reload "
-              "cannot change; restart to apply them", trigger.c_str());
-  }
-  return {true, "reloaded: " + summary};
-}
-
-void App::retire(const exchange::Snapshot& previous) {
-  for (const auto& [name, runtime] : previous.upstreams) {
-    auto found = snapshot_->upstreams.find(name);
-    if (found != snapshot_->upstreams.end() && found->second == runtime) continue;
-    runtime->policies().retire();  // its last requests must not overwrite the new gauges
-    retired_upstreams_.push_back(Retired{name, runtime});
-  }
-  for (const auto& l : previous.config->listeners) {
-    if (config_->findListener(l.name) == nullptr) retired_listeners_.push_back(l.name);
-  }
-  if (!retired_upstreams_.empty() || !retired_listeners_.empty()) retire_timer_->start(kRetirePoll);
-}
-
-void App::removeDrainedSeries() {
-  // An upstream's series go only once no runtime of that name is left but the current
-  // one: requests in flight on an older generation still count into them.
-  std::map<std::string, bool> still_used;
-  for (const auto& r : retired_upstreams_) still_used[r.name] |= !r.runtime.expired();
-  for (const auto& [name, used] : still_used) {
-    if (used) continue;
-    if (snapshot_->upstreams.count(name)) {
-      policy_metrics_.prune(name);
-    } else {
-      metrics_.removeUpstream(name);
-      policy_metrics_.remove(name);
-    }
-  }
-  std::erase_if(retired_upstreams_, [&](const Retired& r) { return !still_used[r.name]; });
-  // A removed listener's gauge goes once its last connection closed.
-  std::erase_if(retired_listeners_, [this](const std::string& name) {
-    if (config_->findListener(name) != nullptr) return true;
-    if (metrics_.downstreamConnections(name).Value() != 0) return false;
-    metrics_.removeListener(name);
-    return true;
-  });
-  if (!retired_upstreams_.empty() || !retired_listeners_.empty()) retire_timer_->start(kRetirePoll);
 }
 
 // ---- Drain and stop (DESIGN §7) ----
@@ -546,8 +300,7 @@ void App::onWorkerExited() {
   signals_.clear();
   config_watcher_.reset();
   config_settle_timer_.reset();
-  tls_watchers_.clear();
-  tls_settle_timer_.reset();
+  certificate_watcher_.reset();
   retire_timer_.reset();
   admin_server_->close();
 }

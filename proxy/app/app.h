@@ -12,6 +12,7 @@
 
 #include "proxy/admin/admin_handler.h"
 #include "proxy/admin/admin_server.h"
+#include "proxy/app/certificate_watcher.h"
 #include "proxy/app/tls_setup.h"
 #include "proxy/app/worker.h"
 #include "proxy/config/schema.h"
@@ -48,6 +49,8 @@ class App {
  private:
   std::string start();
   void addAdminRoutes();
+  // In app_reload.cc: the config and certificate watchers, generations, reload, retiring.
+  void watchFiles();
   void watchConfigFile();
   // Builds a generation of `config`, taking over the runtimes of upstreams that did not
   // change from `previous` (null at start).
@@ -65,9 +68,6 @@ class App {
   // Counts and logs a reload refused for `errors` (one per line).
   ReloadResult rejectReload(const std::string& trigger, size_t count, const std::string& errors);
   void reloadIfFileChanged();
-  // Certificate rotation: watch the directories of every TLS file, and re-read them.
-  void watchTlsFiles();
-  void refreshTlsFiles(const std::string& trigger);
   void logTlsWarnings();
   void retire(const exchange::Snapshot& previous);
   void removeDrainedSeries();
@@ -96,8 +96,7 @@ class App {
   std::unique_ptr<io::DirectoryWatcher> config_watcher_;
   std::unique_ptr<io::Timer> config_settle_timer_;  // a burst of file events = one reload
   std::string last_config_text_;                    // of the last load attempted
-  std::map<std::string, std::unique_ptr<io::DirectoryWatcher>> tls_watchers_;  // by directory
-  std::unique_ptr<io::Timer> tls_settle_timer_;
+  std::unique_ptr<CertificateWatcher> certificate_watcher_;
   struct Retired {
     std::string name;
     std::weak_ptr<upstream::Upstream> runtime;
