@@ -1,0 +1,397 @@
+// The status page's JavaScript (see status_page.cc for the HTML and CSS around it): the
+// Prometheus text parser and quantile maths, the per-upstream statistics, and the page's
+// polling and rendering. Kept apart from the markup so each file holds one kind of thing.
+
+#include "proxy/admin/status_page_scripts.h"
+
+namespace outrigger::admin {
+
+// Pure helpers: the Prometheus text format, counter rates and histogram quantiles.
+const std::string_view kStatusPageScriptMath = R"html(<script>
+"use strict";
+const kPollMs = 2000;          // refresh period
+const kFetchTimeoutMs = 1500;  // a poll gives up before the next one is due
+const kBreakerStates = ["closed", "open", "half-open"];  // outrigger_circuit_breaker_state
+
+function parseValue(text) {
+  if (text === "+Inf") return Infinity;
+  if (text === "-Inf") return -Infinity;
+  return Number(text);  // also "NaN"
+}
+
+// One sample line, e.g. `name{a="x",b="y"} 3 [timestamp]`, as {name, labels, value}; null if
+// the line is malformed (the page skips it rather than failing).
+function parseSample(line) {
+  const nameEnd = line.search(/[{\s]/);
+  if (nameEnd <= 0) return null;
+  const name = line.slice(0, nameEnd);
+  const labels = {};
+  let i = nameEnd;
+  if (line[i] === "{") {
+    i++;
+    for (;;) {
+      while (line[i] === " " || line[i] === ",") i++;
+      if (i >= line.length) return null;
+      if (line[i] === "}") { i++; break; }
+      const eq = line.indexOf("=", i);
+      if (eq < 0 || line[eq + 1] !== '"') return null;
+      let value = "";
+      let j = eq + 2;
+      for (; j < line.length && line[j] !== '"'; j++) {
+        // Label values escape backslash, double quote and newline.
+        if (line[j] === "\\" && j + 1 < line.length) value += line[++j] === "n" ? "\n" : line[j];
+        else value += line[j];
+      }
+      if (j >= line.length) return null;  // no closing quote
+      labels[line.slice(i, eq).trim()] = value;
+      i = j + 1;
+    }
+  }
+  const text = line.slice(i).trim().split(/\s+/)[0];  // a timestamp may follow the value
+  const value = parseValue(text);
+  if (text === "" || (Number.isNaN(value) && text !== "NaN")) return null;
+  return { name, labels, value };
+}
+
+// The Prometheus text format as a Map from metric name to its samples.
+function parseMetrics(text) {
+  const metrics = new Map();
+  for (const raw of text.split("\n")) {
+    const line = raw.trim();
+    if (line === "" || line.startsWith("#")) continue;
+    const sample = parseSample(line);
+    if (!sample) continue;
+    if (!metrics.has(sample.name)) metrics.set(sample.name, []);
+    metrics.get(sample.name).push(sample);
+  }
+  return metrics;
+}
+
+// The sum of the samples of `name` whose labels pass `match`.
+function total(metrics, name, match) {
+  let sum = 0;
+  for (const sample of metrics.get(name) || []) if (match(sample.labels)) sum += sample.value;
+  return sum;
+}
+
+// How much a counter grew since `before` (null: no earlier poll, so all of it). A counter that
+// went down was reset by a restart, so it grew by its whole current value.
+function increase(now, before) {
+  return before === null || now < before ? now : now - before;
+}
+
+// Per-second growth of a counter between two polls; null until there are two polls.
+function ratePerSecond(now, before, seconds) {
+  if (before === null || !(seconds > 0)) return null;
+  return increase(now, before) / seconds;
+}
+
+// One upstream's cumulative latency buckets, [{le, count}] sorted by upper bound.
+function latencyBuckets(metrics, upstream) {
+  return (metrics.get("outrigger_request_duration_seconds_bucket") || [])
+    .filter((sample) => sample.labels.upstream === upstream)
+    .map((sample) => ({ le: parseValue(sample.labels.le), count: sample.value }))
+    .sort((a, b) => a.le - b.le);
+}
+
+// The buckets of only the observations made since `before` (cumulative, like the input).
+function bucketIncrease(now, before) {
+  const old = new Map(before.map((bucket) => [bucket.le, bucket.count]));
+  const diff = now.map((bucket) => ({ le: bucket.le, count: bucket.count - (old.get(bucket.le) || 0) }));
+  return diff.some((bucket) => bucket.count < 0) ? now : diff;  // a restart: all are new
+}
+
+// The q-quantile of cumulative buckets, as PromQL's histogram_quantile computes it: find the
+// bucket holding the rank, then interpolate linearly inside it (observations are assumed to
+// be spread evenly across a bucket). A rank in the +Inf bucket gives the highest finite
+// bound. Null when there are no observations.
+function histogramQuantile(q, buckets) {
+  const n = buckets.length;
+  if (n < 2 || buckets[n - 1].le !== Infinity) return null;
+  const observations = buckets[n - 1].count;
+  if (!(observations > 0)) return null;
+  let rank = q * observations;
+  const b = buckets.findIndex((bucket) => bucket.count >= rank);
+  if (b === n - 1) return buckets[n - 2].le;
+  if (b === 0 && buckets[0].le <= 0) return buckets[0].le;
+  const lower = b === 0 ? 0 : buckets[b - 1].le;
+  let inBucket = buckets[b].count;
+  if (b > 0) {
+    rank -= buckets[b - 1].count;
+    inBucket -= buckets[b - 1].count;
+  }
+  return lower + (buckets[b].le - lower) * (rank / inBucket);
+}
+</script>
+)html";
+
+// From two polls to what each row shows.
+const std::string_view kStatusPageScriptStats = R"html(<script>
+"use strict";
+// Upstream names, sorted so rows keep their place. The "" upstream (requests that matched no
+// route) is not a row.
+function upstreamNames(metrics) {
+  const names = new Set();
+  for (const family of ["outrigger_circuit_breaker_state", "outrigger_requests_total",
+                        "outrigger_pool_connections", "outrigger_bulkhead_active"]) {
+    for (const sample of metrics.get(family) || []) {
+      if (sample.labels.upstream) names.add(sample.labels.upstream);
+    }
+  }
+  return [...names].sort();
+}
+
+// Everything one row shows. `before` is the previous poll's metrics (null on the first poll),
+// `seconds` the time between the two polls, `openRemainingMs` from /upstreams (or undefined).
+// Rates need two polls; the 5xx share and p99 cover the last interval, or everything since
+// the start on the first poll.
+function upstreamStats(name, now, before, seconds, openRemainingMs) {
+  const mine = (labels) => labels.upstream === name;
+  const gauge = (family, match = () => true) => total(now, family, (l) => mine(l) && match(l));
+  const counters = (family, match = () => true) => {
+    const all = (l) => mine(l) && match(l);
+    return [total(now, family, all), before ? total(before, family, all) : null];
+  };
+  const rate = ([current, earlier]) => ratePerSecond(current, earlier, seconds);
+
+  const requests = counters("outrigger_requests_total");
+  const serverErrors = counters("outrigger_requests_total", (l) => /^5/.test(l.code || ""));
+  const requestsInWindow = increase(...requests);
+
+  const state = (now.get("outrigger_circuit_breaker_state") || []).find((s) => mine(s.labels));
+  const breaker = (state && kBreakerStates[state.value]) || "unknown";
+
+  const replies = [];
+  for (const sample of now.get("outrigger_local_replies_total") || []) {
+    if (!mine(sample.labels) || sample.value === 0) continue;
+    const reason = sample.labels.reason || "";
+    replies.push({ reason, total: sample.value,
+                   rate: rate(counters("outrigger_local_replies_total", (l) => l.reason === reason)) });
+  }
+  replies.sort((a, b) => (a.reason < b.reason ? -1 : 1));
+
+  const buckets = latencyBuckets(now, name);
+  const recent = before ? bucketIncrease(buckets, latencyBuckets(before, name)) : buckets;
+
+  return {
+    name,
+    breaker,
+    openRemainingMs: breaker === "open" ? openRemainingMs : undefined,
+    requestRate: rate(requests),
+    serverErrorShare: requestsInWindow > 0 ? increase(...serverErrors) / requestsInWindow : null,
+    p99: histogramQuantile(0.99, recent),
+    retryRate: rate(counters("outrigger_retries_total")),
+    bulkheadActive: gauge("outrigger_bulkhead_active"),
+    bulkheadQueued: gauge("outrigger_bulkhead_queued"),
+    poolActive: gauge("outrigger_pool_connections", (l) => l.state === "active"),
+    poolIdle: gauge("outrigger_pool_connections", (l) => l.state === "idle"),
+    poolConnecting: gauge("outrigger_pool_connections", (l) => l.state === "connecting"),
+    endpoints: (now.get("outrigger_endpoint_healthy") || []).filter((s) => mine(s.labels)).length,
+    endpointsHealthy: gauge("outrigger_endpoint_healthy"),
+    endpointsEjected: gauge("outrigger_endpoint_ejected"),
+    replies,
+  };
+}
+
+function formatRate(perSecond) {
+  if (perSecond === null) return "–";
+  if (perSecond >= 1000) return (perSecond / 1000).toFixed(1) + "k/s";
+  return (perSecond < 10 ? perSecond.toFixed(1) : Math.round(perSecond).toString()) + "/s";
+}
+
+function formatShare(fraction) {
+  if (fraction === null) return "–";
+  const percent = fraction * 100;
+  return (percent === 0 || percent >= 10 ? Math.round(percent) : percent.toFixed(1)) + "%";
+}
+
+function formatSeconds(seconds) {
+  if (seconds === null) return "–";
+  if (seconds < 0.001) return Math.round(seconds * 1e6) + " µs";
+  if (seconds < 1) return (seconds < 0.01 ? (seconds * 1000).toFixed(1) : Math.round(seconds * 1000)) + " ms";
+  return seconds.toFixed(2) + " s";
+}
+
+function formatBytes(bytes) {
+  if (bytes >= 1 << 30) return (bytes / (1 << 30)).toFixed(2) + " GiB";
+  return (bytes / (1 << 20)).toFixed(1) + " MiB";
+}
+
+function formatRemaining(ms) {
+  const seconds = Math.ceil(ms / 1000);
+  return seconds < 60 ? seconds + " s" : Math.floor(seconds / 60) + " min " + (seconds % 60) + " s";
+}
+</script>
+)html";
+
+// The DOM and the poll loop. Text from the metrics only ever reaches the page through
+// textContent and dataset, never as markup.
+const std::string_view kStatusPageScriptPage = R"html(<script>
+"use strict";
+const kColumns = ["name", "breaker", "requests", "errors", "p99", "retries", "bulkhead", "pool",
+                  "endpoints", "replies"];
+const kNumeric = new Set(["requests", "errors", "p99", "retries", "bulkhead", "pool", "endpoints"]);
+const rows = new Map();  // upstream name -> {row, cells}; rows are updated in place
+let polls = 0;
+
+function el(tag, className, text) {
+  const node = document.createElement(tag);
+  if (className) node.className = className;
+  if (text !== undefined) node.textContent = text;
+  return node;
+}
+
+function setCell(cell, text, sub, alert) {
+  cell.replaceChildren(el("span", alert ? "alert" : "", text));
+  if (sub) cell.append(el("span", "sub", sub));
+}
+
+function createRow(name) {
+  const row = el("tr");
+  row.dataset.upstream = name;
+  const cells = {};
+  for (const column of kColumns) {
+    cells[column] = el("td", kNumeric.has(column) ? "num" : "");
+    cells[column].dataset.stat = column;
+    row.append(cells[column]);
+  }
+  cells.name.append(el("span", "name", name));
+  return { row, cells };
+}
+
+function updateRow({ row, cells }, s) {
+  row.className = "row-" + s.breaker;
+  const badge = el("span", "breaker breaker-" + s.breaker, s.breaker);
+  badge.dataset.breakerState = s.breaker;
+  cells.breaker.replaceChildren(badge);
+  if (s.openRemainingMs !== undefined) {
+    cells.breaker.append(el("span", "sub", formatRemaining(s.openRemainingMs) + " left"));
+  }
+  setCell(cells.requests, formatRate(s.requestRate));
+  setCell(cells.errors, formatShare(s.serverErrorShare), null, s.serverErrorShare > 0);
+  setCell(cells.p99, formatSeconds(s.p99));
+  cells.p99.title = s.p99 === null ? "no requests in the last interval" : "";
+  setCell(cells.retries, formatRate(s.retryRate));
+  setCell(cells.bulkhead, s.bulkheadActive + " / " + s.bulkheadQueued, null, s.bulkheadQueued > 0);
+  setCell(cells.pool, s.poolActive + " / " + s.poolIdle,
+          s.poolConnecting > 0 ? s.poolConnecting + " connecting" : null);
+  setCell(cells.endpoints, s.endpointsHealthy + " / " + s.endpoints,
+          s.endpointsEjected > 0 ? s.endpointsEjected + " ejected" : null,
+          s.endpointsHealthy < s.endpoints);
+  const list = el("ul", "replies");
+  for (const reply of s.replies) {
+    const item = el("li");
+    item.dataset.reason = reply.reason;
+    item.append(el("span", "reason", reply.reason), el("span", "num", formatRate(reply.rate)),
+                el("span", "num muted", reply.total + " total"));
+    list.append(item);
+  }
+  cells.replies.replaceChildren(s.replies.length ? list : el("span", "muted", "none"));
+}
+
+// Shows one poll: `before` is the previous poll's metrics or null.
+function render(now, before, seconds, openRemaining) {
+  const build = (now.get("outrigger_build_info") || [])[0];
+  document.getElementById("version").textContent =
+    "version " + ((build && build.labels.version) || "unknown");
+  const rss = (now.get("process_resident_memory_bytes") || [])[0];
+  document.getElementById("rss").textContent = rss ? formatBytes(rss.value) : "–";
+  const listeners = now.get("outrigger_downstream_connections") || [];
+  const downstream = document.getElementById("downstream");
+  downstream.textContent = String(total(now, "outrigger_downstream_connections", () => true));
+  downstream.title = listeners.map((s) => s.labels.listener + ": " + s.value).join(", ");
+
+  const tbody = document.getElementById("upstreams");
+  const names = upstreamNames(now);
+  for (const [name, entry] of rows) {
+    if (!names.includes(name)) { entry.row.remove(); rows.delete(name); }  // gone after a reload
+  }
+  let totalRate = null;
+  let open = 0;
+  for (const name of names) {
+    if (!rows.has(name)) rows.set(name, createRow(name));
+    const stats = upstreamStats(name, now, before, seconds, openRemaining.get(name));
+    updateRow(rows.get(name), stats);
+    tbody.append(rows.get(name).row);  // moves an existing row: keeps the sorted order
+    if (stats.requestRate !== null) totalRate = (totalRate || 0) + stats.requestRate;
+    if (stats.breaker === "open") open++;
+  }
+  const placeholder = document.getElementById("placeholder");
+  if (placeholder) placeholder.hidden = names.length > 0;
+  if (placeholder && names.length === 0) placeholder.firstChild.textContent = "No upstreams configured.";
+  document.getElementById("total-rate").textContent = formatRate(totalRate);
+  const openCount = document.getElementById("open-count");
+  openCount.textContent = String(open);
+  openCount.className = "tile-value" + (open > 0 ? " alert" : "");
+}
+
+async function fetchWithTimeout(path) {
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), kFetchTimeoutMs);
+  try {
+    return await fetch(path, { cache: "no-store", signal: controller.signal });
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+// Open breakers' remaining time from /upstreams, by upstream name. Optional: an outrigger
+// without /upstreams (404) is not asked again, and any failure just means no countdown.
+let upstreamsEndpoint = true;
+async function fetchOpenRemaining() {
+  const remaining = new Map();
+  if (!upstreamsEndpoint) return remaining;
+  try {
+    const response = await fetchWithTimeout("/upstreams");
+    if (response.status === 404) upstreamsEndpoint = false;
+    if (!response.ok) return remaining;
+    const body = await response.json();
+    for (const upstream of (body && body.upstreams) || []) {
+      const ms = upstream && upstream.circuit_breaker && upstream.circuit_breaker.open_remaining_ms;
+      if (typeof upstream.name === "string" && typeof ms === "number") remaining.set(upstream.name, ms);
+    }
+  } catch (error) {
+    // ignored: see above
+  }
+  return remaining;
+}
+
+async function fetchMetrics() {
+  const response = await fetchWithTimeout("/metrics");
+  if (!response.ok) throw new Error("HTTP " + response.status);
+  return parseMetrics(await response.text());
+}
+
+function showStatus(ok, text) {
+  document.getElementById("pulse").className = "pulse " + (ok ? "ok" : "error");
+  document.getElementById("status-text").textContent = text;
+  document.getElementById("panel").classList.toggle("stale", !ok);
+}
+
+// Polls forever, one request at a time: the next poll is scheduled when this one ends, so a
+// slow admin port never piles up requests. A failed poll keeps the last data on screen, dimmed.
+let previous = null;  // {metrics, at} of the last successful poll
+async function poll() {
+  try {
+    const [metrics, openRemaining] = await Promise.all([fetchMetrics(), fetchOpenRemaining()]);
+    const at = performance.now();
+    const seconds = previous ? (at - previous.at) / 1000 : 0;
+    render(metrics, previous && previous.metrics, seconds, openRemaining);
+    previous = { metrics, at };
+    document.getElementById("main").dataset.polls = String(++polls);
+    showStatus(true, "Updated " + new Date().toLocaleTimeString() + " · refreshes every " +
+                     kPollMs / 1000 + " s");
+  } catch (error) {
+    showStatus(false, "Cannot read /metrics (" + (error.name === "AbortError" ? "timed out" :
+                      error.message) + "); retrying every " + kPollMs / 1000 + " s");
+  } finally {
+    setTimeout(poll, kPollMs);
+  }
+}
+poll();
+</script>
+</body>
+</html>
+)html";
+
+}  // namespace outrigger::admin
