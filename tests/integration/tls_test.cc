@@ -265,8 +265,9 @@ TEST_F(TlsTest, UnusableFilesAreConfigErrorsAtCheckStartAndReload) {
   TempDir dir;
   dir.write("ca.pem", ca_.cert);
   dir.write("not-pem.pem", "hello\n");
-  const auto config = [](const std::string& tls) {
-    return proxyConfig("127.0.0.1:8443", "    tls: " + tls + "\n");
+  const std::string endpoint = "127.0.0.1:" + std::to_string(closedPort());  // never dialled
+  const auto config = [&endpoint](const std::string& tls) {
+    return proxyConfig(endpoint, "    tls: " + tls + "\n");
   };
   std::string out;
   dir.write("missing.yaml", config("{ ca_file: nowhere.pem }"));
