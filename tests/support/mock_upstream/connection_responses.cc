@@ -122,6 +122,15 @@ bool Connection::completeRequest() {
     case Endpoint::kReset:
       closeAfterFlush(CloseMode::kReset);  // answers nothing; earlier responses still go out
       return false;
+    case Endpoint::kChaos: {
+      const uint64_t draw = server_.state().nextChaosDraw();
+      if (draw < route_.resetPercent) {
+        closeAfterFlush(CloseMode::kReset);
+        return false;
+      }
+      queueReply(chaosReply(draw < route_.resetPercent + route_.amount));
+      break;
+    }
     case Endpoint::kPartial:
       queueHead(ResponseHead(200, id_, request_.id)
                     .header("Content-Type", "application/octet-stream")

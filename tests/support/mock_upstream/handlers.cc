@@ -171,6 +171,10 @@ Reply uploadReply(uint64_t bytes, uint64_t checksum) {
   return reply;
 }
 
+Reply chaosReply(bool failed) {
+  return failed ? text(503, "chaos failure\n") : text(200, "hello\n");
+}
+
 Reply delayReply(uint64_t ms) {
   Reply reply;
   reply.contentType = kJson;

@@ -30,6 +30,8 @@ Reply simpleReply(const Request& request, const Route& route, MockState& state,
 // {"bytes":N,"checksum":"<16 hex digits of FNV-1a 64>"}
 Reply uploadReply(uint64_t bytes, uint64_t checksum);
 Reply delayReply(uint64_t ms);
+// /chaos when the call is not reset: 503 "chaos failure" or 200 "hello".
+Reply chaosReply(bool failed);
 // The extra header lines of an /echo answer (everything except framing).
 std::string echoHeaders(const Request& request);
 

@@ -23,6 +23,14 @@ uint64_t MockState::nextIntermittentCall(std::string_view key) {
   return ++intermittentCalls_[std::string(key)];
 }
 
+uint64_t MockState::nextChaosDraw() {
+  // xorshift64: enough to spread failures evenly, and reproducible.
+  chaosState_ ^= chaosState_ << 13;
+  chaosState_ ^= chaosState_ >> 7;
+  chaosState_ ^= chaosState_ << 17;
+  return chaosState_ % 100;
+}
+
 std::string MockState::statsJson() const {
   std::string json = "{\"requests_total\":";
   appendNumber(json, requestsTotal_);

@@ -22,6 +22,10 @@ class MockState {
   // Returns the 1-based number of this call to /intermittent for `key`.
   uint64_t nextIntermittentCall(std::string_view key);
 
+  // The next of a fixed pseudo-random sequence in [0, 100): /chaos draws one per call, so a
+  // run's failures are random-looking but the same from one start to the next.
+  uint64_t nextChaosDraw();
+
   bool healthy() const { return healthy_; }
   void setHealthy(bool healthy) { healthy_ = healthy; }
 
@@ -41,6 +45,7 @@ class MockState {
   uint64_t connectionsOpen_ = 0;
   std::map<std::string, uint64_t, std::less<>> paths_;  // ordered: stable JSON for tests
   std::unordered_map<std::string, uint64_t> intermittentCalls_;
+  uint64_t chaosState_ = 0x9e3779b97f4a7c15ULL;
   bool healthy_ = true;
   int failStatus_ = 0;
 };

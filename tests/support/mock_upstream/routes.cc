@@ -70,6 +70,14 @@ Route matchParameterized(std::string_view path, std::string_view query) {
     route.intervalMs = *interval;
     return route;
   }
+  if (path == "/chaos") {
+    std::optional<uint64_t> fail = queryNumber(query, "fail", 20, 100);
+    std::optional<uint64_t> reset = queryNumber(query, "reset", 5, 100);
+    if (!fail || !reset || *fail + *reset > 100) return bad("chaos needs fail + reset <= 100\n");
+    Route route = to(Endpoint::kChaos, *fail);
+    route.resetPercent = *reset;
+    return route;
+  }
   if (path == "/huge-headers") {
     std::optional<uint64_t> kib = queryNumber(query, "kb", 16, kMaxHugeHeaderKib);
     if (!kib) return bad("kb must be 0..16384\n");

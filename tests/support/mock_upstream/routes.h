@@ -22,6 +22,7 @@ enum class Endpoint {
   kUpload,
   kIntermittent,
   kFlaky,
+  kChaos,
   kReset,
   kPartial,
   kDrip,
@@ -45,6 +46,7 @@ struct Route {
   Endpoint endpoint = Endpoint::kNotFound;
   uint64_t amount = 0;       // status code, delay ms, byte or chunk count, KiB of headers
   uint64_t intervalMs = 0;   // /drip only
+  uint64_t resetPercent = 0; // /chaos only (amount is the failure percent)
   std::string_view problem;  // kBadRequest: what was wrong (static text)
   std::string_view allow;    // kMethodNotAllowed: the Allow header
 };

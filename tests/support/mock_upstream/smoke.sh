@@ -417,6 +417,17 @@ codes = [get("/intermittent?fail=1&key=k2&code=502")[0] for _ in range(2)]
 check("/intermittent&code=502", codes == [502, 200], codes)
 check("/intermittent body", get("/intermittent?fail=1")[2] == b"intermittent failure")
 
+outcomes = {"reset": 0, 503: 0, 200: 0}
+for _ in range(1000):
+    try:
+        outcomes[get("/chaos?fail=20&reset=5")[0]] += 1
+    except (EOFError, OSError):
+        outcomes["reset"] += 1
+check("/chaos: about 5% reset, 20% 503, the rest 200",
+      30 <= outcomes["reset"] <= 70 and 160 <= outcomes[503] <= 240
+      and sum(outcomes.values()) == 1000, outcomes)
+check("/chaos?fail=90&reset=20 is refused", get("/chaos?fail=90&reset=20")[0] == 400)
+
 check("/health", get("/health")[:3:2] == (200, b"ok"))
 post("/__health/fail")
 check("/health after /__health/fail", get("/health")[0] == 503)
