@@ -35,29 +35,7 @@ rss_kib() { awk '/^VmRSS/ {print $2}' "/proc/$opid/status"; }
 hwm_kib() { awk '/^VmHWM/ {print $2}' "/proc/$opid/status"; }
 
 idle_before="$(rss_kib)"
-/usr/bin/python3 - "$port" "$N" "$tmp/held" <<'PY' &
-import selectors, socket, sys, time
-port, n, marker = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
-sel = selectors.DefaultSelector()
-socks, answered = [], 0
-for i in range(n):
-    s = socket.create_connection(("127.0.0.1", port))
-    s.sendall(b"GET /hello HTTP/1.1\r\nHost: idle\r\n\r\n")
-    s.setblocking(False)
-    sel.register(s, selectors.EVENT_READ)
-    socks.append(s)
-    # Read answers as they come, so the proxy's write buffers empty.
-    for key, _ in sel.select(timeout=0):
-        if key.fileobj.recv(4096): answered += 1
-        sel.unregister(key.fileobj)
-deadline = time.time() + 60
-while answered < n and time.time() < deadline:
-    for key, _ in sel.select(timeout=1):
-        if key.fileobj.recv(4096): answered += 1
-        sel.unregister(key.fileobj)
-open(marker, "w").write(str(answered))
-time.sleep(3600)  # hold every connection until killed
-PY
+/usr/bin/python3 "$here/hold_idle.py" "$port" "$N" "$tmp/held" &
 pids+=($!)
 for _ in $(seq 1200); do [ -s "$tmp/held" ] && break; sleep 0.1; done
 answered="$(cat "$tmp/held" 2>/dev/null || echo 0)"

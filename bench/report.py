@@ -18,6 +18,9 @@ import subprocess
 import sys
 import tempfile
 
+from report_goals import goals, measured_lines, policy_section, standing
+from report_util import cell, col_opt, fmt, fnum, med, ratio, rng, spread
+
 SCENARIO_INFO = {
     "c50-1cpu": "50 connections, wrk -t1; wrk, origin and proxy all pinned to CPU 0",
     "c1-1cpu": "1 connection, wrk -t1; wrk, origin and proxy all pinned to CPU 0",
@@ -26,54 +29,23 @@ SCENARIO_INFO = {
     "c50-1cpu-policies": "50 connections, wrk -t1; wrk, origin and proxy all pinned to CPU 0; "
                          "outrigger plain vs outrigger-policies (every policy configured, none "
                          "triggering, access log on), alternating, the order flipped every round",
+    "c50-1cpu-64k": "50 connections, wrk -t1, `GET /bytes/65536` (64 KiB responses); wrk, origin and "
+                    "proxy all pinned to CPU 0",
+    "c50-1cpu-idle1k": "50 connections, wrk -t1, while 1,000 more keep-alive connections (one "
+                       "request each, then idle) stay open; wrk, origin and proxy all on CPU 0",
+    "c200-2cpu-workers": "200 connections, wrk -t1; outrigger `workers: 1` vs `workers: 2` "
+                         "(outrigger-w2), alternating; the proxy may use CPUs 0-1, wrk and origin on "
+                         "CPU 0",
+    "c50-1cpu-open": "50 connections, wrk -t1, all on CPU 0; plain outrigger vs outrigger-open (its "
+                     "breaker is open: every answer is a local 503 circuit_open, by design counted "
+                     "as a non-2xx by wrk), alternating",
+    "c1-1cpu-open": "1 connection, wrk -t1, all on CPU 0; plain outrigger vs outrigger-open, "
+                    "alternating",
 }
+EXPECTED_503 = "outrigger-open"  # every answer of this target is a 503, by design
 PROXIES = ["outrigger", "haproxy", "nginx"]
 CHART_TARGETS = ["outrigger", "outrigger-policies", "haproxy", "nginx"]
-POLICY_SCENARIO = "c50-1cpu-policies"
-POLICY_CPU_LIMIT = 1.05  # policies on may cost at most 5% more proxy CPU per request
 NOISE = 0.03  # run-to-run noise we assume even on a quiet machine
-
-
-def fnum(v):
-    return float(v) if v not in ("", None) else None
-
-
-def med(xs):
-    xs = [x for x in xs if x is not None]
-    return statistics.median(xs) if xs else None
-
-
-def rng(xs):
-    xs = [x for x in xs if x is not None]
-    return (min(xs), max(xs)) if xs else (None, None)
-
-
-def fmt(x, digits=0):
-    if x is None:
-        return "–"
-    return f"{x:,.{digits}f}"
-
-
-def cell(xs, digits=0, scale=1.0):
-    """'median (min–max)' of a list; just the value when there is one run."""
-    xs = [x / scale for x in xs if x is not None]
-    if not xs:
-        return "–"
-    m = statistics.median(xs)
-    if len(xs) == 1:
-        return fmt(m, digits)
-    return f"{fmt(m, digits)} ({fmt(min(xs), digits)}–{fmt(max(xs), digits)})"
-
-
-def ratio(a, b, digits=2):
-    if a is None or b is None or b == 0:
-        return "–"
-    return f"{a / b:.{digits}f}×"
-
-
-def col_opt(rows, k):
-    """A column that older CSVs may not have."""
-    return [fnum(r.get(k)) for r in rows]
 
 
 def read_meta(path):
@@ -91,6 +63,7 @@ class Cell:
 
     def __init__(self, rows):
         self.rows = rows
+        self.target = rows[0]["target"]
         col = lambda k: [fnum(r[k]) for r in rows]
         self.rps = col("rps")
         self.p50 = col("p50_us")
@@ -110,7 +83,19 @@ class Cell:
         self.p50_added = []
         self.p99_added = []
 
+    def unexpected_errors(self):
+        """Errors that should not happen: for outrigger-open, any answer that was not a 503."""
+        errs = dict(self.errors)
+        if self.target == EXPECTED_503:
+            answered = sum(int(float(r["requests"])) for r in self.rows)
+            errs["err_status"] = answered - errs["err_status"]
+        return errs
+
     def error_text(self):
+        if self.target == EXPECTED_503:
+            parts = [f"503 circuit_open {self.errors['err_status']:,} (expected)"]
+            parts += [f"{k[4:]} {v}" for k, v in self.unexpected_errors().items() if v]
+            return ", ".join(parts)
         parts = [f"{k[4:]} {v}" for k, v in self.errors.items() if v]
         if self.crashes:
             parts.append(f"**{self.crashes} crash(es)**")
@@ -144,13 +129,6 @@ def build(rows):
                     c.p50_added.append(float(r["p50_us"]) - float(d["p50_us"]))
                     c.p99_added.append(float(r["p99_us"]) - float(d["p99_us"]))
     return scenarios, targets, cells
-
-
-def spread(xs):
-    xs = [x for x in xs if x is not None]
-    if len(xs) < 2 or statistics.median(xs) == 0:
-        return None
-    return (max(xs) - min(xs)) / statistics.median(xs)
 
 
 def write_summary_csv(path, scenarios, targets, cells):
@@ -269,184 +247,6 @@ def ratio_table(scenarios, cells):
     return out
 
 
-def overlap_note(mine, theirs, factor=1.0):
-    """Whether the min-max ranges of two cells overlap once `theirs` is scaled by factor."""
-    lo1, hi1 = rng(mine)
-    lo2, hi2 = rng(theirs)
-    if None in (lo1, hi1, lo2, hi2) or (len(mine) < 2 and len(theirs) < 2):
-        return ""
-    if lo1 <= hi2 * factor and lo2 * factor <= hi1:
-        return " (the run ranges overlap: not conclusive on this machine)"
-    return " (the run ranges do not overlap)"
-
-
-def goals(cells, meta):
-    """The targets from the issue, checked against this run. Returns (markdown lines, met, total)."""
-    lines, met = [], 0
-
-    def verdict(ok):
-        nonlocal met
-        met += bool(ok)
-        return "**met**" if ok else "**not met**"
-
-    o, h = cells.get(("c50-1cpu", "outrigger")), cells.get(("c50-1cpu", "haproxy"))
-    if o and h and med(o.per_cpu) and med(h.per_cpu):
-        r = med(o.per_cpu) / med(h.per_cpu)
-        lines.append(f"- Requests per proxy CPU-second at 50 connections on one CPU ≥ 1.2× HAProxy: "
-                     f"{fmt(med(o.per_cpu))} vs {fmt(med(h.per_cpu))}, **{r:.2f}×**, {verdict(r >= 1.2)}"
-                     f"{overlap_note(o.per_cpu, h.per_cpu, 1.2)}.")
-    o = cells.get(("c1-1cpu", "outrigger"))
-    peers = [cells.get(("c1-1cpu", p)) for p in ("haproxy", "nginx")]
-    peers = [p for p in peers if p and p.p50_added]
-    if o and o.p50_added and peers:
-        bestc = min(peers, key=lambda p: med(p.p50_added))
-        best = med(bestc.p50_added)
-        mine = med(o.p50_added)
-        lines.append(f"- p50 added at 1 connection ≤ 0.8× the better peer: outrigger adds "
-                     f"{fmt(mine)} µs, the better peer {fmt(best)} µs "
-                     f"(goal ≤ {fmt(0.8 * best)} µs), {verdict(mine <= 0.8 * best)}"
-                     f"{overlap_note(o.p50_added, bestc.p50_added, 0.8)}.")
-    o, h = cells.get(("c50-2cpu", "outrigger")), cells.get(("c50-2cpu", "haproxy"))
-    if o and h and o.p99_added and h.p99_added:
-        mine, theirs = med(o.p99_added), med(h.p99_added)
-        lines.append(f"- p99 added at 50 connections (proxy on its own CPU) ≤ HAProxy: "
-                     f"{fmt(mine)} µs vs {fmt(theirs)} µs, {verdict(mine <= theirs)}"
-                     f"{overlap_note(o.p99_added, h.p99_added)}.")
-    idle = [x for (s, t), c in cells.items() if t == "outrigger" for x in c.idle if x is not None]
-    if idle:
-        m, hi = statistics.median(idle) / 1024, max(idle) / 1024
-        lines.append(f"- Idle RSS ≤ 8 MiB: median {m:.1f} MiB, max {hi:.1f} MiB over all "
-                     f"{len(idle)} starts, {verdict(hi <= 8)}.")
-    o = cells.get(("c200-2cpu", "outrigger"))
-    if o and med(o.loaded):
-        m, pk = med(o.loaded) / 1024, med(o.peak) / 1024
-        lines.append(f"- Loaded RSS ≤ 16 MiB after 200 connections: {m:.1f} MiB right after the run "
-                     f"(peak VmHWM {pk:.1f} MiB), {verdict(max(m, pk) <= 16)}.")
-    pol = policy_pairs(cells)
-    if pol:
-        r = med([x["cpu_ratio"] for x in pol])
-        log = "on" if meta.get("policies_access_log", "on") == "on" else "off"
-        lines.append(f"- Policies on within 5% of off (proxy CPU per request, every policy configured "
-                     f"but none triggering, access log {log}, vs plain outrigger; 50 connections on one "
-                     f"CPU): on/off **{r:.3f}×** ("
-                     + (f"median of {len(pol)} paired rounds, "
-                        f"{min(x['cpu_ratio'] for x in pol):.3f}–{max(x['cpu_ratio'] for x in pol):.3f}"
-                        if len(pol) > 1 else "one round")
-                     + f"), "
-                     f"{verdict(r <= POLICY_CPU_LIMIT)}"
-                     f"{policy_overlap_note(pol)}.")
-    return lines, met, len(lines)
-
-
-def policy_pairs(cells):
-    """Rounds of c50-1cpu-policies with both variants measured: on/off ratios per round."""
-    off, on = cells.get((POLICY_SCENARIO, "outrigger")), cells.get((POLICY_SCENARIO, "outrigger-policies"))
-    if not off or not on:
-        return []
-    offr = {r["run"]: r for r in off.rows}
-    pairs = []
-    for r in on.rows:
-        o = offr.get(r["run"])
-        if not o or not fnum(r["rps_per_proxy_cpu_s"]) or not fnum(o["rps_per_proxy_cpu_s"]):
-            continue
-        g = lambda row, k: fnum(row[k])
-        pairs.append({
-            "run": r["run"], "off": o, "on": r,
-            # CPU per request on/off = (req per CPU-s off) / (req per CPU-s on)
-            "cpu_ratio": g(o, "rps_per_proxy_cpu_s") / g(r, "rps_per_proxy_cpu_s"),
-            "rps_ratio": g(r, "rps") / g(o, "rps") if g(o, "rps") else None,
-            "p50_ratio": g(r, "p50_us") / g(o, "p50_us") if g(o, "p50_us") else None,
-            "p99_ratio": g(r, "p99_us") / g(o, "p99_us") if g(o, "p99_us") else None,
-        })
-    return pairs
-
-
-def policy_overlap_note(pairs):
-    if len(pairs) < 2:
-        return ""
-    lo, hi = min(x["cpu_ratio"] for x in pairs), max(x["cpu_ratio"] for x in pairs)
-    if lo <= POLICY_CPU_LIMIT < hi:
-        return " (the rounds straddle 1.05: not conclusive on this machine)"
-    return f" ({'every' if len(pairs) > 2 else 'each'} round on the same side of 1.05)"
-
-
-def policy_section(cells, meta, config_text):
-    pairs = policy_pairs(cells)
-    if not pairs:
-        return []
-    log_on = meta.get("policies_access_log", "on") == "on"
-    if log_on:
-        log_text = ("**and turns the access log on** (one JSON line per request to a file in the "
-                    f"temp dir, on {meta.get('tmp_fs') or '?'}), so the ratio is policies + access "
-                    "log together. The access log line count and the policy counters from "
-                    "`/metrics` are checked after each run.")
-    else:
-        log_text = ("with the access log **off** (`POLICIES_ACCESS_LOG=off`), so the ratio is the "
-                    "policies alone. The policy counters from `/metrics` are checked after each run.")
-    off = cells[(POLICY_SCENARIO, "outrigger")]
-    on = cells[(POLICY_SCENARIO, "outrigger-policies")]
-    out = ["## Policies on vs off", "",
-           f"Scenario `{POLICY_SCENARIO}`: 50 connections, wrk, origin and proxy all on CPU 0 (as "
-           "`c50-1cpu`). Each round runs plain outrigger (off: no policy blocks, access log off) and "
-           "outrigger-policies (on) one after the other, each in a fresh process, the order flipped "
-           "every round (off on, on off, ...). **on** configures every policy of "
-           "[config/policies.md](../config/policies.md) on the upstream, with limits that `/hello` "
-           "from one healthy origin never reaches, " + log_text, ""]
-    if config_text:
-        out += ["<details><summary>outrigger-policies config (first round)</summary>", "", "```yaml"]
-        out += config_text.rstrip("\n").splitlines() + ["```", "", "</details>", ""]
-    out += ["| round | order | req/s off | req/s on | req per CPU-s off | req per CPU-s on "
-            "| CPU per request on/off | p50 µs off / on | p99 µs off / on | access log lines "
-            "| policy events |",
-            "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
-    for x in pairs:
-        o, n = x["off"], x["on"]
-        order = "off, on" if int(x["run"]) % 2 else "on, off"
-        reqs = int(float(n["requests"]))
-        alog = fmt(fnum(n.get("access_log_lines")))
-        out.append(f"| {x['run']} | {order} | {fmt(fnum(o['rps']))} | {fmt(fnum(n['rps']))} "
-                   f"| {fmt(fnum(o['rps_per_proxy_cpu_s']))} | {fmt(fnum(n['rps_per_proxy_cpu_s']))} "
-                   f"| {x['cpu_ratio']:.3f}× | {fmt(fnum(o['p50_us']))} / {fmt(fnum(n['p50_us']))} "
-                   f"| {fmt(fnum(o['p99_us']))} / {fmt(fnum(n['p99_us']))} "
-                   f"| {alog} (measured run: {reqs:,} requests) | {n.get('policy_events') or '–'} |")
-    cr = med([x["cpu_ratio"] for x in pairs])
-    rr = med([x["rps_ratio"] for x in pairs])
-    p50r = med([x["p50_ratio"] for x in pairs])
-    p99r = med([x["p99_ratio"] for x in pairs])
-    out += ["", f"Medians over {len(pairs)} paired round(s), on ÷ off: **proxy CPU per request "
-            f"{cr:.3f}×** (goal ≤ {POLICY_CPU_LIMIT:.2f}×; ratio of the medians "
-            f"{med(off.per_cpu) / med(on.per_cpu):.3f}×), req/s {rr:.3f}×, p50 {p50r:.3f}×, "
-            f"p99 {p99r:.3f}×. Idle RSS {med(on.idle) / 1024:.1f} vs {med(off.idle) / 1024:.1f} MiB, "
-            f"peak {med(on.peak) / 1024:.1f} vs {med(off.peak) / 1024:.1f} MiB.", "",
-            ("The access log holds every request since the start (the readiness check, the "
-             "warm-up and the measured run), so it has more lines than the measured run. "
-             if log_on else "") +
-            "Policy events count retries, breaker transitions, fallbacks, local replies "
-            "(429/503...), failed attempts, ejections and unhealthy endpoints; 0 means no policy "
-            "acted.", ""]
-    return out
-
-
-def standing(cells, met, total):
-    """One paragraph in words: where outrigger stands against the peers in this run."""
-    parts = [f"{met} of {total} goals met in this run."]
-    effs = []
-    for s in ("c50-1cpu", "c1-1cpu", "c50-2cpu", "c200-2cpu"):
-        o, h, n = (cells.get((s, t)) for t in PROXIES)
-        if o and h and n and med(o.per_cpu) and med(h.per_cpu) and med(n.per_cpu):
-            effs.append(f"{s} {med(o.per_cpu) / med(h.per_cpu):.2f}×/{med(o.per_cpu) / med(n.per_cpu):.2f}×")
-    if effs:
-        parts.append("Efficiency (requests per proxy CPU-second, outrigger ÷ HAProxy / ÷ nginx): "
-                     + ", ".join(effs) + ".")
-    o = [c for (s, t), c in cells.items() if t == "outrigger"]
-    p = [c for (s, t), c in cells.items() if t in ("haproxy", "nginx")]
-    if o and p:
-        oi = statistics.median([x for c in o for x in c.idle if x is not None]) / 1024
-        pi = min(statistics.median([x for x in c.idle if x is not None]) for c in p) / 1024
-        parts.append(f"Idle RSS: outrigger {oi:.1f} MiB, the smaller peer {pi:.1f} MiB.")
-    return " ".join(parts)
-
-
 def noise_lines(meta, scenarios, targets, cells):
     spreads = [spread(c.rps) for c in cells.values()]
     spreads = [x for x in spreads if x is not None]
@@ -494,6 +294,7 @@ def main():
     ap.add_argument("--out-dir")
     ap.add_argument("--stderr-log")
     ap.add_argument("--policies-config")
+    ap.add_argument("--resilience-md")
     a = ap.parse_args()
 
     with open(a.csv) as f:
@@ -536,11 +337,14 @@ def main():
     goal_lines, met, total = goals(cells, meta)
     L += [standing(cells, met, total), ""]
     L += goal_lines
+    extra = measured_lines(cells)
+    if extra:
+        L += ["", "Also measured (no target):", ""] + extra
     L += ["", "Noise: " + " ".join(noise_lines(meta, scenarios, targets, cells)), ""]
 
     bad = []
     for (s, t), c in cells.items():
-        if t != "direct" and (sum(c.errors.values()) or c.crashes or c.policy_events):
+        if t != "direct" and (sum(c.unexpected_errors().values()) or c.crashes or c.policy_events):
             bad.append(f"{t} in {s}: {c.error_text()}")
     if bad:
         L += ["**Errors seen:** " + "; ".join(bad) + ".", ""]
@@ -561,6 +365,9 @@ def main():
         with open(a.policies_config) as f:
             config_text = f.read()
     L += policy_section(cells, meta, config_text)
+    if a.resilience_md and os.path.exists(a.resilience_md):
+        with open(a.resilience_md) as f:
+            L += f.read().rstrip("\n").splitlines() + [""]
     L += ["## Results by scenario", ""]
     for s in scenarios:
         L += scenario_table(s, targets, cells)
@@ -578,7 +385,7 @@ def main():
         f.write("\n".join(L))
 
     o_bad = [c for (s, t), c in cells.items()
-             if t.startswith("outrigger") and (sum(c.errors.values()) or c.crashes)]
+             if t.startswith("outrigger") and (sum(c.unexpected_errors().values()) or c.crashes)]
     if o_bad:
         print("report.py: outrigger had errors or crashed; see " + a.md, file=sys.stderr)
         return 3
