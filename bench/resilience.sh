@@ -71,36 +71,37 @@ scrape() {  # scrape FILE: outrigger's /metrics, when the target is an outrigger
   [ -n "$admin_port" ] && curl -fsS -m 2 -o "$1" "http://127.0.0.1:$admin_port/metrics" 2>/dev/null || true
 }
 
-start_origin
-# ---------------------------------------------------------------- spike
-for target in $SPIKE_TARGETS; do
+# measure SCENARIO TARGET CONNS CALM_SECONDS PHASES: starts the target on CPU 1, measures a
+# calm phase of GET /hello, then runs the function PHASES, then stops the target.
+measure() {
   admin_port=""
-  start_target "$target" 1
-  wrk_phase "$tmp/calm.out" 10 3 "$target_url"
-  record spike "$target" calm 10 "$tmp/calm.out"
-  # 10 connections throughout; after 2 s, 490 more open at once and stay for SPIKE_SECONDS.
+  start_target "$2" 1
+  wrk_phase "$tmp/calm.out" "$3" "$4" "$target_url"
+  record "$1" "$2" calm "$3" "$tmp/calm.out"
+  "$5" "$2"
+  stop_target
+}
+
+# 10 connections throughout; after 2 s, 490 more open at once and stay for SPIKE_SECONDS.
+spike_phases() {
   wrk_phase "$tmp/base.out" 10 $((SPIKE_SECONDS + 4)) "$target_url" &
-  base_pid=$!
+  local base_pid=$!
   sleep 2
   wrk_phase "$tmp/spike.out" 490 "$SPIKE_SECONDS" "$target_url"
   wait "$base_pid"
-  record spike "$target" spike 490 "$tmp/spike.out"
-  record spike "$target" base 10 "$tmp/base.out"
-  stop_target
-done
+  record spike "$1" spike 490 "$tmp/spike.out"
+  record spike "$1" base 10 "$tmp/base.out"
+}
 
-# ---------------------------------------------------------------- chaos
-for target in $CHAOS_TARGETS; do
-  admin_port=""
-  start_target "$target" 1
-  wrk_phase "$tmp/calm.out" 50 5 "$target_url"
-  record chaos "$target" calm 50 "$tmp/calm.out"
-  scrape "$tmp/before.prom"
+chaos_phases() {
   wrk_phase "$tmp/chaos.out" 50 "$CHAOS_SECONDS" "http://127.0.0.1:$target_port$CHAOS_PATH"
   scrape "$tmp/after.prom"
-  record chaos "$target" chaos 50 "$tmp/chaos.out" "$tmp/after.prom"
-  stop_target
-done
+  record chaos "$1" chaos 50 "$tmp/chaos.out" "$tmp/after.prom"
+}
+
+start_origin
+for target in $SPIKE_TARGETS; do measure spike "$target" 10 3 spike_phases; done
+for target in $CHAOS_TARGETS; do measure chaos "$target" 50 5 chaos_phases; done
 kill_tree "$origin_pid" 3
 
 python3 "$here/resilience_report.py" --csv "$csv" --md "$RESILIENCE_MD" \
