@@ -4,6 +4,7 @@
 
 #include "proxy/http/header_rules.h"
 #include "proxy/http/serializer.h"
+#include "proxy/http/upstream_request.h"
 #include "proxy/log/access_log.h"
 #include "proxy/metrics/metrics.h"
 
@@ -134,16 +135,14 @@ void Exchange::onPoolFailure(upstream::PoolFailure failure, const std::string& d
 }
 
 void Exchange::sendRequestHead() {
-  http::RequestHead head = request_;  // the original stays intact for another attempt
   http::ForwardContext forward;
   forward.client_address = client_ip_;
   forward.upstream_authority = endpoint_text_;
   forward.preserve_host = route_->preserve_host;
   forward.request_id = request_id_;
-  http::prepareUpstreamRequest(head, forward);
   std::string out;
-  out.reserve(256 + 64 * head.headers.size());
-  http::appendRequestHead(head, out);
+  // Written from request_ as it is: it stays intact for another attempt.
+  http::appendUpstreamRequestHead(request_, forward, out);
   io::TcpStream& stream = connection_->stream();
   stream.cork();
   stream.write(std::move(out));

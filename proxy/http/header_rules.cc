@@ -1,17 +1,10 @@
 #include "proxy/http/header_rules.h"
 
 #include <algorithm>
-#include <array>
 #include <vector>
 
 namespace outrigger::http {
 namespace {
-
-// RFC 9110 §7.6.1 plus the framing headers, which the serializer re-writes.
-constexpr std::array<std::string_view, 8> kHopByHop = {
-    "Connection", "Keep-Alive", "Proxy-Connection",  "TE",
-    "Trailer",    "Upgrade",    "Transfer-Encoding", "Content-Length",
-};
 
 constexpr size_t kMaxRequestIdLength = 200;
 
@@ -23,26 +16,12 @@ std::string_view trimOws(std::string_view s) {
   return s;
 }
 
-// The header names listed by every Connection header (they may repeat across headers).
-std::vector<std::string> connectionTokens(const Headers& headers) {
-  std::vector<std::string> tokens;
-  for (const Header& h : headers) {
-    if (!equalsIgnoreCase(h.name, "Connection")) continue;
-    std::string_view rest = h.value;
-    while (!rest.empty()) {
-      const size_t comma = rest.find(',');
-      const std::string_view token = trimOws(rest.substr(0, comma));
-      if (!token.empty()) tokens.emplace_back(token);
-      rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
-    }
-  }
-  return tokens;
-}
-
 bool isHopByHop(std::string_view name, const std::vector<std::string>& tokens) {
-  auto matches = [name](std::string_view other) { return equalsIgnoreCase(name, other); };
-  return std::any_of(kHopByHop.begin(), kHopByHop.end(), matches) ||
-         std::any_of(tokens.begin(), tokens.end(), matches);
+  if (isHopByHopName(name)) return true;
+  for (const std::string& token : tokens) {
+    if (equalsIgnoreCase(name, token)) return true;
+  }
+  return false;
 }
 
 bool isSaneRequestId(std::string_view id) {
@@ -64,25 +43,60 @@ Header* lastNamed(Headers& headers, std::string_view name) {
   return it == list.rend() ? nullptr : &*it;
 }
 
-// RFC 9112 §3.2.1: a request to an origin server carries origin-form. An absolute-form
-// target (the app used us as a forward proxy) becomes its path and query, so the upstream
-// cannot read an authority of its own out of it.
-std::string originForm(std::string_view target) {
+}  // namespace
+
+bool isHopByHopName(std::string_view name) {
+  // By length first: most names are none of these, and are told so in one comparison.
+  switch (name.size()) {
+    case 2:
+      return equalsIgnoreCase(name, "TE");
+    case 7:
+      return equalsIgnoreCase(name, "Trailer") || equalsIgnoreCase(name, "Upgrade");
+    case 10:
+      return equalsIgnoreCase(name, "Connection") || equalsIgnoreCase(name, "Keep-Alive");
+    case 14:
+      return equalsIgnoreCase(name, "Content-Length");
+    case 16:
+      return equalsIgnoreCase(name, "Proxy-Connection");
+    case 17:
+      return equalsIgnoreCase(name, "Transfer-Encoding");
+    default:
+      return false;
+  }
+}
+
+void connectionTokens(const Headers& headers, std::vector<std::string_view>& tokens) {
+  tokens.clear();
+  for (const Header& h : headers) {
+    if (!equalsIgnoreCase(h.name, "Connection")) continue;
+    std::string_view rest = h.value;
+    while (!rest.empty()) {
+      const size_t comma = rest.find(',');
+      const std::string_view token = trimOws(rest.substr(0, comma));
+      if (!token.empty()) tokens.push_back(token);
+      rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
+    }
+  }
+}
+
+void appendOriginForm(std::string_view target, std::string& out) {
   for (std::string_view scheme : {"http://", "https://"}) {
     if (target.size() < scheme.size() || !equalsIgnoreCase(target.substr(0, scheme.size()), scheme))
       continue;
     const std::string_view rest = target.substr(scheme.size());
     const size_t end = rest.find_first_of("/?");
-    if (end == std::string_view::npos) return "/";
-    return rest[end] == '?' ? "/" + std::string(rest.substr(end)) : std::string(rest.substr(end));
+    if (end == std::string_view::npos || rest[end] == '?') out.push_back('/');
+    if (end != std::string_view::npos) out.append(rest.substr(end));
+    return;
   }
-  return std::string(target);
+  out.append(target);
 }
 
-}  // namespace
-
 void removeHopByHop(Headers& headers) {
-  const std::vector<std::string> tokens = connectionTokens(headers);
+  std::vector<std::string_view> listed;
+  connectionTokens(headers, listed);
+  // Copies: erasing moves the very headers the views point into.
+  const std::vector<std::string> tokens(listed.begin(), listed.end());
   std::erase_if(headers.list(), [&](const Header& h) { return isHopByHop(h.name, tokens); });
 }
 
@@ -111,7 +125,9 @@ void prepareUpstreamRequest(RequestHead& head, const ForwardContext& ctx) {
   }
   if (!ctx.request_id.empty()) head.headers.set("X-Request-ID", ctx.request_id);
 
-  head.target = originForm(head.target);
+  std::string target;
+  appendOriginForm(head.target, target);
+  head.target = std::move(target);
   head.keep_alive = true;
   head.version_minor = 1;
 }
