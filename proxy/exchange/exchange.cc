@@ -19,15 +19,17 @@ constexpr int kMaxStaleConnectionRetries = 3;
 
 }  // namespace
 
-Exchange::Exchange(WorkerContext& context, ExchangeOwner& owner,
+Exchange::Exchange(WorkerContext& context, ExchangeOwner& owner, ExchangeBuffers& buffers,
                    std::shared_ptr<const Snapshot> snapshot, ListenerInfo listener,
-                   std::string client_ip, http::RequestHead head, MonoTime started)
+                   std::string_view client_ip, MonoTime started)
     : context_(context),
       owner_(owner),
       snapshot_(std::move(snapshot)),
       listener_(listener),
-      client_ip_(std::move(client_ip)),
-      request_(std::move(head)),
+      client_ip_(client_ip),
+      buffers_(buffers),
+      request_(buffers.request),
+      request_id_(buffers.request_id),
       started_(started),
       timer_(owner.exchangeTimer()) {}
 
@@ -36,7 +38,7 @@ Exchange::~Exchange() {
 }
 
 void Exchange::start() {
-  request_id_ = http::requestIdFor(request_, context_.random);
+  http::assignRequestId(request_, context_.random, request_id_);
   const std::string host = http::hostWithoutPort(request_);
   route_ = snapshot_->routers[listener_.index]->match(host, request_.path());
   if (route_ == nullptr) {
@@ -113,9 +115,14 @@ void Exchange::onPoolReady(upstream::PooledConnection& connection) {
   connection.stream().setHandler(this);
   connection.stream().startReading();
   phase_ = Phase::kAwaitingHead;
-  // A fresh parser per attempt: the last one may have stopped mid-response. This never runs
-  // inside that parser's own callbacks.
-  response_parser_ = std::make_unique<http::ResponseParser>(*this, http::ParserLimits{});
+  // A restarted parser per attempt: the last attempt may have stopped mid-response. This
+  // never runs inside that parser's own callbacks.
+  if (buffers_.response_parser) {
+    buffers_.response_parser->restart(*this);
+  } else {
+    buffers_.response_parser.emplace(*this, http::ParserLimits{});
+  }
+  response_parser_ = &*buffers_.response_parser;
   response_parser_->expectNoBody(request_.method == "HEAD");
   interim_ = false;
   response_complete_ = false;

@@ -138,13 +138,21 @@ void prepareDownstreamResponse(ResponseHead& head, std::string_view request_id) 
 }
 
 std::string requestIdFor(const RequestHead& head, Random& random) {
-  const std::string* incoming = head.headers.get("X-Request-ID");
-  if (incoming != nullptr && isSaneRequestId(*incoming)) return *incoming;
   std::string id;
+  assignRequestId(head, random, id);
+  return id;
+}
+
+void assignRequestId(const RequestHead& head, Random& random, std::string& id) {
+  const std::string* incoming = head.headers.get("X-Request-ID");
+  if (incoming != nullptr && isSaneRequestId(*incoming)) {
+    id.assign(*incoming);
+    return;
+  }
+  id.clear();
   id.reserve(32);
   appendHex64(random.next(), id);
   appendHex64(random.next(), id);
-  return id;
 }
 
 std::string hostWithoutPort(const RequestHead& head) {

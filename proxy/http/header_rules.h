@@ -49,6 +49,8 @@ void prepareDownstreamResponse(ResponseHead& head, std::string_view request_id);
 // The app's X-Request-ID if present and sane (1-200 visible ASCII chars), else a new
 // random one (32 hex chars).
 std::string requestIdFor(const RequestHead& head, Random& random);
+// The same, assigned to `id` (which keeps its capacity from one request to the next).
+void assignRequestId(const RequestHead& head, Random& random, std::string& id);
 
 // The Host header without the port, lower-cased; "" if absent.
 std::string hostWithoutPort(const RequestHead& head);
