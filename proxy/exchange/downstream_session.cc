@@ -24,6 +24,10 @@ DownstreamSession::DownstreamSession(WorkerContext& context, ListenerInfo listen
       parser_(*this, http::ParserLimits{listener.config->limits.max_request_head,
                                          listener.config->limits.max_headers}),
       timer_(context.loop, [this] { onTimer(); }),
+      finish_exchange_(context.loop,
+                       [this] {
+                         if (!closed_) finishExchange();
+                       }),
       alive_(std::make_shared<bool>(true)) {
   listener_generation_ = context.snapshot;
   stream_->setHandler(this);
@@ -149,10 +153,7 @@ void DownstreamSession::onExchangeDone(bool keep_alive) {
   exchange_done_ = true;
   keep_alive_ = keep_alive;
   // Continue on the next turn: we are inside the exchange's own call stack.
-  context_.loop.defer([this, alive = std::weak_ptr<bool>(alive_)] {
-    if (alive.expired() || closed_) return;
-    finishExchange();
-  });
+  finish_exchange_.schedule();
 }
 
 void DownstreamSession::finishExchange() {

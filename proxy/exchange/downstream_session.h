@@ -11,6 +11,7 @@
 #include "proxy/exchange/exchange.h"
 #include "proxy/exchange/worker_context.h"
 #include "proxy/http/parser.h"
+#include "proxy/io/loop.h"
 #include "proxy/io/tcp_stream.h"
 #include "proxy/io/timer.h"
 
@@ -75,6 +76,8 @@ class DownstreamSession final : public io::StreamHandler,
   // requests, the exchange's deadlines while one runs.
   io::Timer timer_;
   MonoTime timer_deadline_{};
+  // finishExchange() on the next turn after onExchangeDone, with nothing allocated per request.
+  io::DeferredTask finish_exchange_;
   ExchangeBuffers exchange_buffers_;  // lent to each exchange in turn; outlives it
   // In place rather than on the heap: one exchange at a time per connection.
   std::optional<Exchange> exchange_;
