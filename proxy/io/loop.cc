@@ -159,6 +159,26 @@ void Loop::shutdown() {
   uv_close(reinterpret_cast<uv_handle_t*>(&internals_->async), nullptr);
 }
 
-MonoTime LoopClock::now() const { return MonoTime(static_cast<int64_t>(uv_hrtime())); }
+namespace {
+
+// The reading of this thread's outermost EventTimeScope, while one is open.
+thread_local bool tEventTimeSet = false;
+thread_local MonoTime tEventTime{};
+
+MonoTime readClock() { return MonoTime(static_cast<int64_t>(uv_hrtime())); }
+
+}  // namespace
+
+MonoTime LoopClock::now() const { return tEventTimeSet ? tEventTime : readClock(); }
+
+EventTimeScope::EventTimeScope() : outermost_(!tEventTimeSet) {
+  if (!outermost_) return;
+  tEventTime = readClock();
+  tEventTimeSet = true;
+}
+
+EventTimeScope::~EventTimeScope() {
+  if (outermost_) tEventTimeSet = false;
+}
 
 }  // namespace outrigger::io

@@ -75,10 +75,28 @@ class DeferredTask {
   std::function<void()> run_;
 };
 
-// The loop's monotonic clock, in nanoseconds (uv_hrtime).
+// The loop's monotonic clock, in nanoseconds (uv_hrtime); inside an EventTimeScope, the
+// reading taken when the scope began.
 class LoopClock final : public Clock {
  public:
   MonoTime now() const override;
+};
+
+// Pins LoopClock::now() on this thread, for its scope, to one reading taken when it began.
+// Each read callback holds one: the work a read sets off (parse, route, admit, pick an
+// endpoint, send; or settle, record and release) takes microseconds, and one clock reading
+// for all of it costs a tenth of a dozen. Deadlines set in it count from its start, and a
+// timer's own callback, which checks them, reads the clock afresh. Scopes nest: an inner
+// one keeps the outer reading.
+class EventTimeScope {
+ public:
+  EventTimeScope();
+  ~EventTimeScope();
+  EventTimeScope(const EventTimeScope&) = delete;
+  EventTimeScope& operator=(const EventTimeScope&) = delete;
+
+ private:
+  bool outermost_;
 };
 
 }  // namespace outrigger::io

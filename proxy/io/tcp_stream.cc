@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <set>
 
+#include "proxy/io/loop.h"
 #include "proxy/io/tls_session.h"
 
 namespace outrigger::io {
@@ -221,6 +222,7 @@ struct TcpStream::Impl {
   static void onRead(uv_stream_t* s, ssize_t nread, const uv_buf_t* buf) {
     auto* self = static_cast<Impl*>(s->data);
     if (self->closing) return;
+    EventTimeScope event_time;  // one clock reading for everything this read sets off
     if (self->graceful) {
       if (nread < 0) self->close();
       return;
