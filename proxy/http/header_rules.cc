@@ -92,12 +92,23 @@ void appendOriginForm(std::string_view target, std::string& out) {
   out.append(target);
 }
 
-void removeHopByHop(Headers& headers) {
+namespace {
+
+// Moves the hop-by-hop headers to the end of the list, in no particular state, keeping the
+// order of the rest; returns where they start.
+std::vector<Header>::iterator partitionHopByHop(Headers& headers) {
   std::vector<std::string_view> listed;
   connectionTokens(headers, listed);
-  // Copies: erasing moves the very headers the views point into.
+  // Copies: moving headers moves the very strings the views point into.
   const std::vector<std::string> tokens(listed.begin(), listed.end());
-  std::erase_if(headers.list(), [&](const Header& h) { return isHopByHop(h.name, tokens); });
+  return std::remove_if(headers.list().begin(), headers.list().end(),
+                        [&](const Header& h) { return isHopByHop(h.name, tokens); });
+}
+
+}  // namespace
+
+void removeHopByHop(Headers& headers) {
+  headers.list().erase(partitionHopByHop(headers), headers.list().end());
 }
 
 void prepareUpstreamRequest(RequestHead& head, const ForwardContext& ctx) {
@@ -133,7 +144,22 @@ void prepareUpstreamRequest(RequestHead& head, const ForwardContext& ctx) {
 }
 
 void prepareDownstreamResponse(ResponseHead& head, std::string_view request_id) {
-  removeHopByHop(head.headers);
+  std::vector<Header>& list = head.headers.list();
+  const auto removed = partitionHopByHop(head.headers);
+  const bool add_id = !request_id.empty() &&
+                      std::none_of(list.begin(), removed, [](const Header& h) {
+                        return equalsIgnoreCase(h.name, "X-Request-ID");
+                      });
+  if (add_id && removed != list.end()) {
+    // Appended as Headers::set would, into the strings of a removed header (there is
+    // nearly always one: the framing), which keep their capacity from one response to the
+    // next when the parser's head is reused.
+    removed->name.assign("X-Request-ID");
+    removed->value.assign(request_id);
+    list.erase(removed + 1, list.end());
+    return;
+  }
+  list.erase(removed, list.end());
   if (!request_id.empty()) head.headers.set("X-Request-ID", request_id);
 }
 
