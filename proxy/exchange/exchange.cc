@@ -147,10 +147,10 @@ void Exchange::sendRequestHead() {
   forward.upstream_authority = endpoint_text_;
   forward.preserve_host = route_->preserve_host;
   forward.request_id = request_id_;
-  std::string out;
+  io::TcpStream& stream = connection_->stream();
+  std::string out = stream.takeWriteBuffer();
   // Written from request_ as it is: it stays intact for another attempt.
   http::appendUpstreamRequestHead(request_, forward, out);
-  io::TcpStream& stream = connection_->stream();
   stream.cork();
   stream.write(std::move(out));
   for (const auto& chunk : body_buffer_) writeBodyChunk(chunk);
