@@ -105,8 +105,11 @@ void Exchange::beginAttempt() {
   try_deadline_ = timeouts.per_try > Duration::zero() ? now + timeouts.per_try : MonoTime::max();
   phase_ = Phase::kWaitingConnection;
   response_bytes_seen_ = false;
-  armTimer();
-  if (upstream::PooledConnection* ready = upstream_->pool.acquire(pick, *this)) onPoolReady(*ready);
+  if (upstream::PooledConnection* ready = upstream_->pool.acquire(pick, *this)) {
+    onPoolReady(*ready);  // arms the timer for the attempt itself
+    return;
+  }
+  armTimer();  // the pool wait or the connect is bounded by the deadlines too
 }
 
 void Exchange::onPoolReady(upstream::PooledConnection& connection) {
