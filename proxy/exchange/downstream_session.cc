@@ -24,6 +24,10 @@ DownstreamSession::DownstreamSession(WorkerContext& context, ListenerInfo listen
       parser_(*this, http::ParserLimits{listener.config->limits.max_request_head,
                                          listener.config->limits.max_headers}),
       timer_(context.loop, [this] { onTimer(); }),
+      finish_exchange_(context.loop,
+                       [this] {
+                         if (!closed_) finishExchange();
+                       }),
       alive_(std::make_shared<bool>(true)) {
   listener_generation_ = context.snapshot;
   stream_->setHandler(this);
@@ -43,7 +47,7 @@ void DownstreamSession::armTimer(Duration after) {
 
 void DownstreamSession::onTimer() {
   if (closed_) return;
-  if (exchange_ != nullptr) {
+  if (exchange_) {
     exchange_->onTimer();  // its deadlines; nothing once it is done
     return;
   }
@@ -66,13 +70,13 @@ void DownstreamSession::start() {
 
 void DownstreamSession::closeWhenIdle() {
   close_requested_ = true;
-  if (exchange_ != nullptr && !exchange_done_) exchange_->closeAfterResponse();
-  if (exchange_ == nullptr && !head_in_progress_) close(true);
+  if (exchange_ && !exchange_done_) exchange_->closeAfterResponse();
+  if (!exchange_ && !head_in_progress_) close(true);
 }
 
 void DownstreamSession::onStreamData(const char* data, size_t len) {
   if (closed_ || body_refused_) return;
-  if (exchange_ == nullptr && !head_in_progress_) {
+  if (!exchange_ && !head_in_progress_) {
     head_in_progress_ = true;  // the first byte of a new request starts the header clock
     armTimer(listener_.config->limits.header_timeout);
   }
@@ -109,8 +113,11 @@ http::ParserAction DownstreamSession::onRequestHead(http::RequestHead& head) {
   waiting_for_exchange_ = false;
   exchange_done_ = false;
   std::shared_ptr<const Snapshot> generation = generationForRequest();
-  exchange_ = std::make_unique<Exchange>(context_, *this, std::move(generation), listener_,
-                                         client_ip_, std::move(head), context_.clock.now());
+  exchange_.reset();  // normally gone already: the parser pauses until it is finished
+  // The parser gets the last request's head back, to fill its strings without allocating.
+  std::swap(exchange_buffers_.request, head);
+  exchange_.emplace(context_, *this, exchange_buffers_, std::move(generation), listener_,
+                    client_ip_, context_.clock.now());
   if (close_requested_ || context_.draining) exchange_->closeAfterResponse();
   exchange_->start();
   return http::ParserAction::kContinue;
@@ -132,12 +139,12 @@ std::shared_ptr<const Snapshot> DownstreamSession::generationForRequest() {
 }
 
 http::ParserAction DownstreamSession::onRequestBody(std::string_view chunk) {
-  if (exchange_ == nullptr) return http::ParserAction::kContinue;
+  if (!exchange_) return http::ParserAction::kContinue;
   return exchange_->onRequestBody(chunk);
 }
 
 http::ParserAction DownstreamSession::onRequestComplete() {
-  if (exchange_ != nullptr) exchange_->onRequestComplete();
+  if (exchange_) exchange_->onRequestComplete();
   waiting_for_exchange_ = true;
   return http::ParserAction::kPause;  // the next pipelined request waits for this response
 }
@@ -146,10 +153,7 @@ void DownstreamSession::onExchangeDone(bool keep_alive) {
   exchange_done_ = true;
   keep_alive_ = keep_alive;
   // Continue on the next turn: we are inside the exchange's own call stack.
-  context_.loop.defer([this, alive = std::weak_ptr<bool>(alive_)] {
-    if (alive.expired() || closed_) return;
-    finishExchange();
-  });
+  finish_exchange_.schedule();
 }
 
 void DownstreamSession::finishExchange() {
@@ -212,16 +216,16 @@ void DownstreamSession::onStreamEnd(int error) {
   // request is in flight has given up (its own timeout), so the upstream call, its
   // connection and its bulkhead slot are released now rather than when the upstream
   // answers (Envoy does the same).
-  if (exchange_ != nullptr && !exchange_done_) exchange_->onClientGone();
+  if (exchange_ && !exchange_done_) exchange_->onClientGone();
   close(error == 0);
 }
 
 void DownstreamSession::onStreamDrained() {
-  if (exchange_ != nullptr && !exchange_done_) exchange_->onClientDrained();
+  if (exchange_ && !exchange_done_) exchange_->onClientDrained();
 }
 
 void DownstreamSession::replyToBadRequest(const http::ParseResult& result) {
-  if (exchange_ != nullptr && !exchange_done_) {
+  if (exchange_ && !exchange_done_) {
     // The head was fine but the body turned out malformed: the exchange answers 400 if its
     // response has not started (and drops the connection otherwise). Nothing more is read.
     body_refused_ = true;
@@ -249,7 +253,7 @@ void DownstreamSession::close(bool graceful) {
   if (closed_) return;
   closed_ = true;
   timer_.stop();
-  if (exchange_ != nullptr) {
+  if (exchange_) {
     exchange_->onClientGone();
     exchange_.reset();
   }

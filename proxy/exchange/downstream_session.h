@@ -5,11 +5,13 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "proxy/exchange/exchange.h"
 #include "proxy/exchange/worker_context.h"
 #include "proxy/http/parser.h"
+#include "proxy/io/loop.h"
 #include "proxy/io/tcp_stream.h"
 #include "proxy/io/timer.h"
 
@@ -27,7 +29,7 @@ class DownstreamSession final : public io::StreamHandler,
   void start();
   // Stop taking new requests: close now if idle, else after the current response.
   void closeWhenIdle();
-  bool idle() const { return exchange_ == nullptr && input_.empty(); }
+  bool idle() const { return !exchange_ && input_.empty(); }
   const std::string& listenerName() const { return listener_.config->name; }
 
  private:
@@ -74,7 +76,11 @@ class DownstreamSession final : public io::StreamHandler,
   // requests, the exchange's deadlines while one runs.
   io::Timer timer_;
   MonoTime timer_deadline_{};
-  std::unique_ptr<Exchange> exchange_;
+  // finishExchange() on the next turn after onExchangeDone, with nothing allocated per request.
+  io::DeferredTask finish_exchange_;
+  ExchangeBuffers exchange_buffers_;  // lent to each exchange in turn; outlives it
+  // In place rather than on the heap: one exchange at a time per connection.
+  std::optional<Exchange> exchange_;
   std::string input_;  // bytes read but not parsed yet (parser paused)
   bool parser_paused_ = false;
   bool waiting_for_exchange_ = false;  // request complete, response not done yet

@@ -4,6 +4,7 @@
 
 #include "proxy/http/header_rules.h"
 #include "proxy/http/serializer.h"
+#include "proxy/http/upstream_request.h"
 #include "proxy/log/access_log.h"
 #include "proxy/metrics/metrics.h"
 
@@ -18,15 +19,17 @@ constexpr int kMaxStaleConnectionRetries = 3;
 
 }  // namespace
 
-Exchange::Exchange(WorkerContext& context, ExchangeOwner& owner,
+Exchange::Exchange(WorkerContext& context, ExchangeOwner& owner, ExchangeBuffers& buffers,
                    std::shared_ptr<const Snapshot> snapshot, ListenerInfo listener,
-                   std::string client_ip, http::RequestHead head, MonoTime started)
+                   std::string_view client_ip, MonoTime started)
     : context_(context),
       owner_(owner),
       snapshot_(std::move(snapshot)),
       listener_(listener),
-      client_ip_(std::move(client_ip)),
-      request_(std::move(head)),
+      client_ip_(client_ip),
+      buffers_(buffers),
+      request_(buffers.request),
+      request_id_(buffers.request_id),
       started_(started),
       timer_(owner.exchangeTimer()) {}
 
@@ -35,7 +38,7 @@ Exchange::~Exchange() {
 }
 
 void Exchange::start() {
-  request_id_ = http::requestIdFor(request_, context_.random);
+  http::assignRequestId(request_, context_.random, request_id_);
   const std::string host = http::hostWithoutPort(request_);
   route_ = snapshot_->routers[listener_.index]->match(host, request_.path());
   if (route_ == nullptr) {
@@ -102,8 +105,11 @@ void Exchange::beginAttempt() {
   try_deadline_ = timeouts.per_try > Duration::zero() ? now + timeouts.per_try : MonoTime::max();
   phase_ = Phase::kWaitingConnection;
   response_bytes_seen_ = false;
-  armTimer();
-  if (upstream::PooledConnection* ready = upstream_->pool.acquire(pick, *this)) onPoolReady(*ready);
+  if (upstream::PooledConnection* ready = upstream_->pool.acquire(pick, *this)) {
+    onPoolReady(*ready);  // arms the timer for the attempt itself
+    return;
+  }
+  armTimer();  // the pool wait or the connect is bounded by the deadlines too
 }
 
 void Exchange::onPoolReady(upstream::PooledConnection& connection) {
@@ -112,9 +118,14 @@ void Exchange::onPoolReady(upstream::PooledConnection& connection) {
   connection.stream().setHandler(this);
   connection.stream().startReading();
   phase_ = Phase::kAwaitingHead;
-  // A fresh parser per attempt: the last one may have stopped mid-response. This never runs
-  // inside that parser's own callbacks.
-  response_parser_ = std::make_unique<http::ResponseParser>(*this, http::ParserLimits{});
+  // A restarted parser per attempt: the last attempt may have stopped mid-response. This
+  // never runs inside that parser's own callbacks.
+  if (buffers_.response_parser) {
+    buffers_.response_parser->restart(*this);
+  } else {
+    buffers_.response_parser.emplace(*this, http::ParserLimits{});
+  }
+  response_parser_ = &*buffers_.response_parser;
   response_parser_->expectNoBody(request_.method == "HEAD");
   interim_ = false;
   response_complete_ = false;
@@ -134,17 +145,15 @@ void Exchange::onPoolFailure(upstream::PoolFailure failure, const std::string& d
 }
 
 void Exchange::sendRequestHead() {
-  http::RequestHead head = request_;  // the original stays intact for another attempt
   http::ForwardContext forward;
   forward.client_address = client_ip_;
   forward.upstream_authority = endpoint_text_;
   forward.preserve_host = route_->preserve_host;
   forward.request_id = request_id_;
-  http::prepareUpstreamRequest(head, forward);
-  std::string out;
-  out.reserve(256 + 64 * head.headers.size());
-  http::appendRequestHead(head, out);
   io::TcpStream& stream = connection_->stream();
+  std::string out = stream.takeWriteBuffer();
+  // Written from request_ as it is: it stays intact for another attempt.
+  http::appendUpstreamRequestHead(request_, forward, out);
   stream.cork();
   stream.write(std::move(out));
   for (const auto& chunk : body_buffer_) writeBodyChunk(chunk);

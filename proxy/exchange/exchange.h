@@ -11,6 +11,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "proxy/common/clock.h"
 #include "proxy/config/schema.h"
@@ -20,9 +21,9 @@
 #include "proxy/http/parser.h"
 #include "proxy/io/tcp_stream.h"
 #include "proxy/io/timer.h"
+#include "proxy/metrics/policy_metrics.h"
 #include "proxy/policy/outcome.h"
 #include "proxy/upstream/connection_pool.h"
-#include "proxy/metrics/policy_metrics.h"
 #include "proxy/upstream/upstream_policies.h"
 
 namespace prometheus {
@@ -48,6 +49,16 @@ class ExchangeOwner {
   virtual void resumeRequestBody() = 0;
 };
 
+// What an exchange would otherwise allocate anew for every request, kept by its owner (one
+// per downstream connection) for the next one: the request head, which the owner swaps with
+// the request parser's so header strings keep their capacity; the request id; the response
+// parser, restarted for each attempt.
+struct ExchangeBuffers {
+  http::RequestHead request;
+  std::string request_id;
+  std::optional<http::ResponseParser> response_parser;  // made by the first attempt
+};
+
 struct ListenerInfo {
   const config::ListenerConfig* config;
   size_t index;                    // into Snapshot::routers
@@ -59,9 +70,11 @@ class Exchange final : public io::StreamHandler,
                        public upstream::PoolWaiter {
  public:
   // `snapshot` is the generation this request runs on until it ends; `listener` is in it.
-  Exchange(WorkerContext& context, ExchangeOwner& owner,
+  // The request is buffers.request; the owner keeps `buffers` and `client_ip` alive and
+  // leaves them alone until the exchange is destroyed.
+  Exchange(WorkerContext& context, ExchangeOwner& owner, ExchangeBuffers& buffers,
            std::shared_ptr<const Snapshot> snapshot, ListenerInfo listener,
-           std::string client_ip, http::RequestHead head, MonoTime started);
+           std::string_view client_ip, MonoTime started);
   ~Exchange() override;
   Exchange(const Exchange&) = delete;
   Exchange& operator=(const Exchange&) = delete;
@@ -153,9 +166,10 @@ class Exchange final : public io::StreamHandler,
   ExchangeOwner& owner_;
   std::shared_ptr<const Snapshot> snapshot_;  // kept until the exchange ends
   ListenerInfo listener_;
-  std::string client_ip_;
-  http::RequestHead request_;
-  std::string request_id_;
+  std::string_view client_ip_;
+  ExchangeBuffers& buffers_;
+  http::RequestHead& request_;  // buffers_.request
+  std::string& request_id_;     // buffers_.request_id
   const config::RouteConfig* route_ = nullptr;
   std::shared_ptr<WorkerUpstream> upstream_;
   Phase phase_ = Phase::kStarting;
@@ -176,15 +190,15 @@ class Exchange final : public io::StreamHandler,
   // Policies (shared by every worker) and what this request holds of them.
   upstream::UpstreamPolicies* policies_ = nullptr;
   upstream::UpstreamPolicies::Ticket ticket_ = 0;
-  bool queued_ = false;       // in the bulkhead's wait queue
-  bool holds_slot_ = false;   // holds a bulkhead slot
+  bool queued_ = false;      // in the bulkhead's wait queue
+  bool holds_slot_ = false;  // holds a bulkhead slot
   upstream::UpstreamPolicies::BreakerPermit permit_;
   std::shared_ptr<bool> alive_;  // for posted bulkhead grants; made when first needed
   MonoTime queue_deadline_ = MonoTime::max();
   MonoTime backoff_deadline_ = MonoTime::max();
   uint32_t max_attempts_ = 1;
-  bool keep_body_ = false;        // the body is kept for a retry (within retry.max_body_bytes)
-  bool body_replayable_ = true;   // every body byte so far is kept, or there is no body
+  bool keep_body_ = false;       // the body is kept for a retry (within retry.max_body_bytes)
+  bool body_replayable_ = true;  // every body byte so far is kept, or there is no body
   uint64_t body_total_ = 0;
   http::LocalReason last_failure_reason_ = http::LocalReason::kUpstreamReset;
 
@@ -200,7 +214,7 @@ class Exchange final : public io::StreamHandler,
   bool response_bytes_seen_ = false;
   bool interim_ = false;  // parsing a 1xx response
   bool upstream_keep_alive_ = false;
-  std::unique_ptr<http::ResponseParser> response_parser_;
+  http::ResponseParser* response_parser_ = nullptr;  // buffers_'s, once an attempt has a connection
   bool upstream_paused_ = false;  // upstream reads stopped while the client catches up
 
   // The response being kept as a stale copy (fallback.stale_if_error).

@@ -79,7 +79,7 @@ http::ParserAction Exchange::onResponseHead(http::ResponseHead& head) {
   close_after_response_ = !keep_alive;
   head.version_minor = 1;
 
-  std::string out;
+  std::string out = owner_.clientStream().takeWriteBuffer();
   out.reserve(256 + 64 * head.headers.size());
   http::appendResponseHead(head, out);
   owner_.clientStream().write(std::move(out));

@@ -7,12 +7,6 @@
 namespace outrigger::http {
 namespace {
 
-// RFC 9110 §7.6.1 plus the framing headers, which the serializer re-writes.
-constexpr std::array<std::string_view, 8> kHopByHop = {
-    "Connection", "Keep-Alive", "Proxy-Connection",  "TE",
-    "Trailer",    "Upgrade",    "Transfer-Encoding", "Content-Length",
-};
-
 constexpr size_t kMaxRequestIdLength = 200;
 
 bool isOws(char c) { return c == ' ' || c == '\t'; }
@@ -23,26 +17,12 @@ std::string_view trimOws(std::string_view s) {
   return s;
 }
 
-// The header names listed by every Connection header (they may repeat across headers).
-std::vector<std::string> connectionTokens(const Headers& headers) {
-  std::vector<std::string> tokens;
-  for (const Header& h : headers) {
-    if (!equalsIgnoreCase(h.name, "Connection")) continue;
-    std::string_view rest = h.value;
-    while (!rest.empty()) {
-      const size_t comma = rest.find(',');
-      const std::string_view token = trimOws(rest.substr(0, comma));
-      if (!token.empty()) tokens.emplace_back(token);
-      rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
-    }
-  }
-  return tokens;
-}
-
 bool isHopByHop(std::string_view name, const std::vector<std::string>& tokens) {
-  auto matches = [name](std::string_view other) { return equalsIgnoreCase(name, other); };
-  return std::any_of(kHopByHop.begin(), kHopByHop.end(), matches) ||
-         std::any_of(tokens.begin(), tokens.end(), matches);
+  if (isHopByHopName(name)) return true;
+  for (const std::string& token : tokens) {
+    if (equalsIgnoreCase(name, token)) return true;
+  }
+  return false;
 }
 
 bool isSaneRequestId(std::string_view id) {
@@ -50,10 +30,25 @@ bool isSaneRequestId(std::string_view id) {
   return std::all_of(id.begin(), id.end(), [](char c) { return c >= 0x21 && c <= 0x7e; });
 }
 
-void appendHex64(uint64_t value, std::string& out) {
+// The two hex digits of every byte value, so an id takes 16 lookups rather than 32.
+constexpr std::array<char, 512> makeHexPairs() {
   constexpr std::string_view kDigits = "0123456789abcdef";
+  std::array<char, 512> pairs{};
+  for (int b = 0; b < 256; ++b) {
+    pairs[2 * b] = kDigits[b >> 4];
+    pairs[2 * b + 1] = kDigits[b & 0xf];
+  }
+  return pairs;
+}
+constexpr std::array<char, 512> kHexPairs = makeHexPairs();
+
+void appendHex64(uint64_t value, std::string& out) {
   char text[16];
-  for (int i = 15; i >= 0; --i, value >>= 4) text[i] = kDigits[value & 0xf];
+  for (int i = 14; i >= 0; i -= 2, value >>= 8) {
+    const size_t byte = value & 0xff;
+    text[i] = kHexPairs[2 * byte];
+    text[i + 1] = kHexPairs[2 * byte + 1];
+  }
   out.append(text, sizeof text);
 }
 
@@ -64,26 +59,72 @@ Header* lastNamed(Headers& headers, std::string_view name) {
   return it == list.rend() ? nullptr : &*it;
 }
 
-// RFC 9112 §3.2.1: a request to an origin server carries origin-form. An absolute-form
-// target (the app used us as a forward proxy) becomes its path and query, so the upstream
-// cannot read an authority of its own out of it.
-std::string originForm(std::string_view target) {
+}  // namespace
+
+bool isHopByHopName(std::string_view name) {
+  // By length first: most names are none of these, and are told so in one comparison.
+  switch (name.size()) {
+    case 2:
+      return equalsIgnoreCase(name, "TE");
+    case 7:
+      return equalsIgnoreCase(name, "Trailer") || equalsIgnoreCase(name, "Upgrade");
+    case 10:
+      return equalsIgnoreCase(name, "Connection") || equalsIgnoreCase(name, "Keep-Alive");
+    case 14:
+      return equalsIgnoreCase(name, "Content-Length");
+    case 16:
+      return equalsIgnoreCase(name, "Proxy-Connection");
+    case 17:
+      return equalsIgnoreCase(name, "Transfer-Encoding");
+    default:
+      return false;
+  }
+}
+
+void connectionTokens(const Headers& headers, std::vector<std::string_view>& tokens) {
+  tokens.clear();
+  for (const Header& h : headers) {
+    if (!equalsIgnoreCase(h.name, "Connection")) continue;
+    std::string_view rest = h.value;
+    while (!rest.empty()) {
+      const size_t comma = rest.find(',');
+      const std::string_view token = trimOws(rest.substr(0, comma));
+      if (!token.empty()) tokens.push_back(token);
+      rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
+    }
+  }
+}
+
+void appendOriginForm(std::string_view target, std::string& out) {
   for (std::string_view scheme : {"http://", "https://"}) {
     if (target.size() < scheme.size() || !equalsIgnoreCase(target.substr(0, scheme.size()), scheme))
       continue;
     const std::string_view rest = target.substr(scheme.size());
     const size_t end = rest.find_first_of("/?");
-    if (end == std::string_view::npos) return "/";
-    return rest[end] == '?' ? "/" + std::string(rest.substr(end)) : std::string(rest.substr(end));
+    if (end == std::string_view::npos || rest[end] == '?') out.push_back('/');
+    if (end != std::string_view::npos) out.append(rest.substr(end));
+    return;
   }
-  return std::string(target);
+  out.append(target);
+}
+
+namespace {
+
+// Moves the hop-by-hop headers to the end of the list, in no particular state, keeping the
+// order of the rest; returns where they start.
+std::vector<Header>::iterator partitionHopByHop(Headers& headers) {
+  std::vector<std::string_view> listed;
+  connectionTokens(headers, listed);
+  // Copies: moving headers moves the very strings the views point into.
+  const std::vector<std::string> tokens(listed.begin(), listed.end());
+  return std::remove_if(headers.list().begin(), headers.list().end(),
+                        [&](const Header& h) { return isHopByHop(h.name, tokens); });
 }
 
 }  // namespace
 
 void removeHopByHop(Headers& headers) {
-  const std::vector<std::string> tokens = connectionTokens(headers);
-  std::erase_if(headers.list(), [&](const Header& h) { return isHopByHop(h.name, tokens); });
+  headers.list().erase(partitionHopByHop(headers), headers.list().end());
 }
 
 void prepareUpstreamRequest(RequestHead& head, const ForwardContext& ctx) {
@@ -111,24 +152,49 @@ void prepareUpstreamRequest(RequestHead& head, const ForwardContext& ctx) {
   }
   if (!ctx.request_id.empty()) head.headers.set("X-Request-ID", ctx.request_id);
 
-  head.target = originForm(head.target);
+  std::string target;
+  appendOriginForm(head.target, target);
+  head.target = std::move(target);
   head.keep_alive = true;
   head.version_minor = 1;
 }
 
 void prepareDownstreamResponse(ResponseHead& head, std::string_view request_id) {
-  removeHopByHop(head.headers);
+  std::vector<Header>& list = head.headers.list();
+  const auto removed = partitionHopByHop(head.headers);
+  const bool add_id = !request_id.empty() &&
+                      std::none_of(list.begin(), removed, [](const Header& h) {
+                        return equalsIgnoreCase(h.name, "X-Request-ID");
+                      });
+  if (add_id && removed != list.end()) {
+    // Appended as Headers::set would, into the strings of a removed header (there is
+    // nearly always one: the framing), which keep their capacity from one response to the
+    // next when the parser's head is reused.
+    removed->name.assign("X-Request-ID");
+    removed->value.assign(request_id);
+    list.erase(removed + 1, list.end());
+    return;
+  }
+  list.erase(removed, list.end());
   if (!request_id.empty()) head.headers.set("X-Request-ID", request_id);
 }
 
 std::string requestIdFor(const RequestHead& head, Random& random) {
-  const std::string* incoming = head.headers.get("X-Request-ID");
-  if (incoming != nullptr && isSaneRequestId(*incoming)) return *incoming;
   std::string id;
+  assignRequestId(head, random, id);
+  return id;
+}
+
+void assignRequestId(const RequestHead& head, Random& random, std::string& id) {
+  const std::string* incoming = head.headers.get("X-Request-ID");
+  if (incoming != nullptr && isSaneRequestId(*incoming)) {
+    id.assign(*incoming);
+    return;
+  }
+  id.clear();
   id.reserve(32);
   appendHex64(random.next(), id);
   appendHex64(random.next(), id);
-  return id;
 }
 
 std::string hostWithoutPort(const RequestHead& head) {

@@ -4,11 +4,23 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "proxy/common/random.h"
 #include "proxy/http/message.h"
 
 namespace outrigger::http {
+
+// The fixed hop-by-hop set (RFC 9110 §7.6.1) plus the framing headers: Connection,
+// Keep-Alive, Proxy-Connection, TE, Trailer, Upgrade, Transfer-Encoding, Content-Length.
+bool isHopByHopName(std::string_view name);
+// The header names the Connection headers list (they may repeat across headers), as views
+// into `headers`. `tokens` is cleared first.
+void connectionTokens(const Headers& headers, std::vector<std::string_view>& tokens);
+// RFC 9112 §3.2.1: a request to an origin server carries origin-form. An absolute-form
+// target (the app used us as a forward proxy) is appended as its path and query, so the
+// upstream cannot read an authority of its own out of it; any other target as it is.
+void appendOriginForm(std::string_view target, std::string& out);
 
 // Removes Connection and every header it lists, Keep-Alive, Proxy-Connection, TE,
 // Trailer, Upgrade, Transfer-Encoding and Content-Length (framing is re-written by the
@@ -37,6 +49,8 @@ void prepareDownstreamResponse(ResponseHead& head, std::string_view request_id);
 // The app's X-Request-ID if present and sane (1-200 visible ASCII chars), else a new
 // random one (32 hex chars).
 std::string requestIdFor(const RequestHead& head, Random& random);
+// The same, assigned to `id` (which keeps its capacity from one request to the next).
+void assignRequestId(const RequestHead& head, Random& random, std::string& id);
 
 // The Host header without the port, lower-cased; "" if absent.
 std::string hostWithoutPort(const RequestHead& head);

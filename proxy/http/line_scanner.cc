@@ -16,7 +16,22 @@ void LineScanner::reset(Section section) {
 std::string_view LineScanner::scan(const char* data, size_t len) {
   size_t i = 0;
   while (i < len && !done_) {
-    if (!after_cr_ && line_len_ > 0 && !inRequestLine()) {
+    if (!after_cr_ && line_len_ > 0 && inRequestLine()) {
+      // Inside the request line: the per-byte rules below, minus the ones that cannot apply
+      // past its first byte, in a tight loop up to the next CR or LF.
+      size_t j = i;
+      int spaces = 0;
+      for (; j < len; ++j) {
+        const char c = data[j];
+        if (c == '\r' || c == '\n') break;
+        if (c == '\t') return "HTAB in the request line";
+        spaces += c == ' ';
+      }
+      spaces_ += spaces;
+      line_len_ += j - i;
+      i = j;
+      if (i == len) break;
+    } else if (!after_cr_ && line_len_ > 0) {
       // Inside a status or field line only CR and LF matter: jump to the next CR with
       // memchr instead of looking at every byte.
       const char* from = data + i;

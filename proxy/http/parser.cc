@@ -62,7 +62,7 @@ bool RequestParser::idle() const { return impl_->idle(); }
 
 struct ResponseParser::Impl final : detail::ParserCore {
   Impl(ResponseHandler& handler, ParserLimits limits)
-      : ParserCore(HTTP_RESPONSE, limits), handler_(handler) {
+      : ParserCore(HTTP_RESPONSE, limits), handler_(&handler) {
     bindHead(head_.headers, head_.reason);
   }
 
@@ -103,18 +103,25 @@ struct ResponseParser::Impl final : detail::ParserCore {
     return !no_body && !(head_.framing == BodyFraming::kContentLength && head_.content_length == 0);
   }
 
-  ParserAction onHeadReady() override { return handler_.onResponseHead(head_); }
+  ParserAction onHeadReady() override { return handler_->onResponseHead(head_); }
 
-  ParserAction onBody(std::string_view chunk) override { return handler_.onResponseBody(chunk); }
+  ParserAction onBody(std::string_view chunk) override { return handler_->onResponseBody(chunk); }
 
   ParserAction onComplete() override {
     // expectNoBody() describes the final response; interim ones do not use it up.
     if (!interim_) expect_no_body_ = false;
-    return handler_.onResponseComplete();
+    return handler_->onResponseComplete();
   }
 
-  ResponseHandler& handler_;
-  ResponseHead head_;
+  void restart(ResponseHandler& handler) {
+    restartStream();
+    handler_ = &handler;
+    expect_no_body_ = false;
+    interim_ = false;
+  }
+
+  ResponseHandler* handler_;
+  ResponseHead head_;  // kept across restarts: its header strings keep their capacity
   bool expect_no_body_ = false;
   bool interim_ = false;
 };
@@ -122,6 +129,7 @@ struct ResponseParser::Impl final : detail::ParserCore {
 ResponseParser::ResponseParser(ResponseHandler& handler, ParserLimits limits)
     : impl_(std::make_unique<Impl>(handler, limits)) {}
 ResponseParser::~ResponseParser() = default;
+void ResponseParser::restart(ResponseHandler& handler) { impl_->restart(handler); }
 void ResponseParser::expectNoBody(bool no_body) { impl_->expect_no_body_ = no_body; }
 ParseResult ResponseParser::feed(const char* data, size_t len) { return impl_->feed(data, len); }
 void ResponseParser::resume() { impl_->resume(); }

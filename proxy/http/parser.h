@@ -102,6 +102,10 @@ class ResponseParser {
   ResponseParser(const ResponseParser&) = delete;
   ResponseParser& operator=(const ResponseParser&) = delete;
 
+  // Forgets everything about the responses so far (a response cut short included) and
+  // reports the next one to `handler`: a new upstream connection or attempt reuses the
+  // parser rather than allocating another. Never from inside one of its own callbacks.
+  void restart(ResponseHandler& handler);
   // The next response answers a HEAD request (or any request whose response has no
   // body): the parser must not expect a body whatever the headers say. Call before
   // feeding that response's bytes.

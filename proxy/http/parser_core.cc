@@ -18,13 +18,36 @@ constexpr size_t kTypicalHeaderCount = 16;
 }  // namespace
 
 ParserCore::ParserCore(llhttp_type_t type, ParserLimits limits)
-    : limits_(limits),
+    : type_(type),
+      limits_(limits),
       head_section_(type == HTTP_REQUEST ? LineScanner::Section::kRequestHead
                                          : LineScanner::Section::kResponseHead),
       scanner_(head_section_) {
   // No llhttp_set_lenient_*: anything llhttp rejects is a smuggling risk we refuse.
   llhttp_init(&parser_, type, &settings());
   parser_.data = this;
+}
+
+void ParserCore::restartStream() {
+  llhttp_init(&parser_, type_, &settings());
+  parser_.data = this;
+  phase_ = Phase::kHead;
+  scanner_.reset(head_section_);
+  section_bytes_ = 0;
+  header_count_ = 0;
+  field_len_ = 0;
+  field_open_ = false;
+  chunk_ext_bytes_ = 0;
+  crlf_left_ = 0;
+  head_held_ = false;
+  in_message_ = false;
+  last_chunk_ = false;
+  finishing_ = false;
+  pause_requested_ = false;
+  stop_for_caller_ = false;
+  paused_ = false;
+  error_ = ParseError::kNone;
+  error_detail_.clear();
 }
 
 void ParserCore::bindHead(Headers& headers, std::string& start_line_text) {

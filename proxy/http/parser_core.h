@@ -31,6 +31,8 @@ class ParserCore {
   bool idle() const { return !in_message_; }
 
  protected:
+  // Back to the state of a new parser (the head object and its capacity are kept).
+  void restartStream();
   // Where the assembled head goes; the derived class owns the head object.
   void bindHead(Headers& headers, std::string& start_line_text);
   // Records why the message is rejected; the caller returns -1 to llhttp.
@@ -76,11 +78,13 @@ class ParserCore {
   ParseResult fail(const char* data, const char* error_pos);
   ParseResult deadResult() const;
 
+  llhttp_type_t type_;
   ParserLimits limits_;
   LineScanner::Section head_section_;
   Headers* headers_ = nullptr;
   std::string* start_line_text_ = nullptr;
 
+  // The state of one byte stream: restartStream() resets every field from here down.
   Phase phase_ = Phase::kHead;
   LineScanner scanner_;
   uint64_t section_bytes_ = 0;  // bytes of the current head or trailer section so far

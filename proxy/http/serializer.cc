@@ -2,6 +2,7 @@
 
 #include <charconv>
 #include <cstdint>
+#include <cstring>
 
 namespace outrigger::http {
 namespace {
@@ -15,9 +16,10 @@ void appendNumber(Int value, std::string& out, int base = 10) {
 }
 
 void appendHeaders(const Headers& headers, std::string& out) {
-  for (const Header& h : headers) {
-    out.append(h.name).append(": ").append(h.value).append("\r\n");
-  }
+  size_t bytes = 0;
+  for (const Header& h : headers) bytes += h.name.size() + h.value.size() + 4;
+  out.reserve(out.size() + bytes);
+  for (const Header& h : headers) appendField(h.name, h.value, out);
 }
 
 void appendContentLength(uint64_t length, std::string& out) {
@@ -51,14 +53,34 @@ void appendResponseFraming(const ResponseHead& head, std::string& out) {
 
 }  // namespace
 
-void appendRequestHead(const RequestHead& head, std::string& out) {
-  out.append(head.method).append(" ").append(head.target).append(" HTTP/1.1\r\n");
-  appendHeaders(head.headers, out);
+void appendField(std::string_view name, std::string_view value, std::string& out) {
+  // One copy of the whole line into room made once, rather than four appends that each
+  // check the capacity.
+  const size_t at = out.size();
+  out.resize(at + name.size() + value.size() + 4);
+  char* p = out.data() + at;
+  std::memcpy(p, name.data(), name.size());
+  p += name.size();
+  *p++ = ':';
+  *p++ = ' ';
+  std::memcpy(p, value.data(), value.size());
+  p += value.size();
+  *p++ = '\r';
+  *p = '\n';
+}
+
+void appendRequestFraming(const RequestHead& head, std::string& out) {
   if (head.framing == BodyFraming::kContentLength) {
     appendContentLength(head.content_length, out);
   } else if (head.framing == BodyFraming::kChunked) {
     out.append(kChunkedHeader);
   }
+}
+
+void appendRequestHead(const RequestHead& head, std::string& out) {
+  out.append(head.method).append(" ").append(head.target).append(" HTTP/1.1\r\n");
+  appendHeaders(head.headers, out);
+  appendRequestFraming(head, out);
   out.append("\r\n");
 }
 

@@ -12,6 +12,10 @@ namespace outrigger::http {
 
 // "METHOD target HTTP/1.1\r\n" + headers + framing header + "\r\n".
 void appendRequestHead(const RequestHead& head, std::string& out);
+// "name: value\r\n"
+void appendField(std::string_view name, std::string_view value, std::string& out);
+// The framing header head.framing calls for (Content-Length or Transfer-Encoding), if any.
+void appendRequestFraming(const RequestHead& head, std::string& out);
 // "HTTP/1.1 status reason\r\n" + headers + framing header + "\r\n". For HTTP/1.0
 // clients pass version_minor 0 in head; kUntilClose writes no framing header.
 void appendResponseHead(const ResponseHead& head, std::string& out);

@@ -7,25 +7,65 @@
 
 namespace outrigger::io {
 
+namespace {
+
+void unlink(Loop::TaskLink& link) {
+  link.prev->next = link.next;
+  link.next->prev = link.prev;
+  link.prev = link.next = &link;
+}
+
+void linkBefore(Loop::TaskLink& link, Loop::TaskLink& at) {
+  link.prev = at.prev;
+  link.next = &at;
+  at.prev->next = &link;
+  at.prev = &link;
+}
+
+bool empty(const Loop::TaskLink& list) { return list.next == &list; }
+
+// Moves every node of `from` to the empty list `to`.
+void spliceAll(Loop::TaskLink& from, Loop::TaskLink& to) {
+  if (empty(from)) return;
+  to.next = from.next;
+  to.prev = from.prev;
+  to.next->prev = &to;
+  to.prev->next = &to;
+  from.prev = from.next = &from;
+}
+
+}  // namespace
+
 struct Loop::Internals {
   uv_idle_t idle;    // runs deferred work on the next turn
   uv_async_t async;  // wakes the loop for posted work from other threads
   std::vector<std::function<void()>> deferred;
+  Loop::TaskLink tasks;  // scheduled DeferredTasks, in order
   std::mutex posted_mutex;
   std::vector<std::function<void()>> posted;
   bool closed = false;
+
+  static void runDeferred(uv_idle_t* handle) {
+    auto* in = static_cast<Internals*>(handle->data);
+    // Work deferred while running this batch runs on the next turn.
+    std::vector<std::function<void()>> batch;
+    batch.swap(in->deferred);
+    Loop::TaskLink tasks;  // a task destroyed before its turn unlinks itself from here
+    spliceAll(in->tasks, tasks);
+    for (auto& fn : batch) fn();
+    while (!empty(tasks)) {
+      Loop::TaskLink& link = *tasks.next;
+      unlink(link);  // before it runs: it may schedule itself again, or be destroyed
+      runTask(link);
+    }
+    // Keep the vector's room for the next batch instead of allocating it again.
+    batch.clear();
+    if (in->deferred.empty()) in->deferred.swap(batch);
+    if (in->deferred.empty() && empty(in->tasks)) uv_idle_stop(handle);
+  }
 };
 
 namespace {
-
-void runDeferred(uv_idle_t* handle) {
-  auto* in = static_cast<Loop::Internals*>(handle->data);
-  // Work deferred while running this batch runs on the next turn.
-  std::vector<std::function<void()>> batch;
-  batch.swap(in->deferred);
-  for (auto& fn : batch) fn();
-  if (in->deferred.empty()) uv_idle_stop(handle);
-}
 
 void runPosted(uv_async_t* handle) {
   auto* in = static_cast<Loop::Internals*>(handle->data);
@@ -69,6 +109,8 @@ Loop::~Loop() {
         nullptr);
     std::abort();
   }
+  // Tasks scheduled after shutdown never run; their owners may outlive the loop.
+  while (!empty(internals_->tasks)) unlink(*internals_->tasks.next);
   delete loop_;
 }
 
@@ -78,7 +120,25 @@ void Loop::stop() { uv_stop(loop_); }
 
 void Loop::defer(std::function<void()> fn) {
   internals_->deferred.push_back(std::move(fn));
-  if (!internals_->closed) uv_idle_start(&internals_->idle, runDeferred);
+  if (!internals_->closed) uv_idle_start(&internals_->idle, Internals::runDeferred);
+}
+
+void Loop::schedule(TaskLink& link) {
+  linkBefore(link, internals_->tasks);
+  if (!internals_->closed) uv_idle_start(&internals_->idle, Internals::runDeferred);
+}
+
+void Loop::runTask(TaskLink& link) { link.task->run_(); }
+
+DeferredTask::DeferredTask(Loop& loop, std::function<void()> run)
+    : loop_(loop), run_(std::move(run)) {
+  link_.task = this;
+}
+
+DeferredTask::~DeferredTask() { unlink(link_); }
+
+void DeferredTask::schedule() {
+  if (!pending()) loop_.schedule(link_);
 }
 
 void Loop::post(std::function<void()> fn) {
@@ -93,11 +153,32 @@ void Loop::shutdown() {
   if (internals_->closed) return;
   internals_->closed = true;
   // Run what is still deferred: it may release resources that hold handles.
-  while (!internals_->deferred.empty()) runDeferred(&internals_->idle);
+  while (!internals_->deferred.empty() || !empty(internals_->tasks))
+    Internals::runDeferred(&internals_->idle);
   uv_close(reinterpret_cast<uv_handle_t*>(&internals_->idle), nullptr);
   uv_close(reinterpret_cast<uv_handle_t*>(&internals_->async), nullptr);
 }
 
-MonoTime LoopClock::now() const { return MonoTime(static_cast<int64_t>(uv_hrtime())); }
+namespace {
+
+// The reading of this thread's outermost EventTimeScope, while one is open.
+thread_local bool tEventTimeSet = false;
+thread_local MonoTime tEventTime{};
+
+MonoTime readClock() { return MonoTime(static_cast<int64_t>(uv_hrtime())); }
+
+}  // namespace
+
+MonoTime LoopClock::now() const { return tEventTimeSet ? tEventTime : readClock(); }
+
+EventTimeScope::EventTimeScope() : outermost_(!tEventTimeSet) {
+  if (!outermost_) return;
+  tEventTime = readClock();
+  tEventTimeSet = true;
+}
+
+EventTimeScope::~EventTimeScope() {
+  if (outermost_) tEventTimeSet = false;
+}
 
 }  // namespace outrigger::io

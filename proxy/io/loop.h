@@ -13,6 +13,8 @@ typedef struct uv_loop_s uv_loop_t;
 
 namespace outrigger::io {
 
+class DeferredTask;
+
 class Loop {
  public:
   Loop();
@@ -36,15 +38,65 @@ class Loop {
 
   struct Internals;  // defined in loop.cc
 
+  // Node of the intrusive list of scheduled DeferredTasks (circular, with a sentinel).
+  struct TaskLink {
+    TaskLink* prev = this;
+    TaskLink* next = this;
+    DeferredTask* task = nullptr;  // null in a list's own sentinel
+  };
+
  private:
+  friend class DeferredTask;
+  void schedule(TaskLink& link);
+  static void runTask(TaskLink& link);
+
   uv_loop_t* loop_;
   std::unique_ptr<Internals> internals_;
 };
 
-// The loop's monotonic clock, in nanoseconds (uv_hrtime).
+// Work that a long-lived owner runs on the next loop turn (see Loop::defer), as often as it
+// likes, with nothing allocated per run. Destroying the task cancels a pending run, so the
+// callback may capture its owner without a liveness check.
+class DeferredTask {
+ public:
+  DeferredTask(Loop& loop, std::function<void()> run);
+  ~DeferredTask();
+  DeferredTask(const DeferredTask&) = delete;
+  DeferredTask& operator=(const DeferredTask&) = delete;
+
+  // Runs it on the next turn; nothing more if it is pending already.
+  void schedule();
+  bool pending() const { return link_.next != &link_; }
+
+ private:
+  friend class Loop;
+  Loop::TaskLink link_;
+  Loop& loop_;
+  std::function<void()> run_;
+};
+
+// The loop's monotonic clock, in nanoseconds (uv_hrtime); inside an EventTimeScope, the
+// reading taken when the scope began.
 class LoopClock final : public Clock {
  public:
   MonoTime now() const override;
+};
+
+// Pins LoopClock::now() on this thread, for its scope, to one reading taken when it began.
+// Each read callback holds one: the work a read sets off (parse, route, admit, pick an
+// endpoint, send; or settle, record and release) takes microseconds, and one clock reading
+// for all of it costs a tenth of a dozen. Deadlines set in it count from its start, and a
+// timer's own callback, which checks them, reads the clock afresh. Scopes nest: an inner
+// one keeps the outer reading.
+class EventTimeScope {
+ public:
+  EventTimeScope();
+  ~EventTimeScope();
+  EventTimeScope(const EventTimeScope&) = delete;
+  EventTimeScope& operator=(const EventTimeScope&) = delete;
+
+ private:
+  bool outermost_;
 };
 
 }  // namespace outrigger::io

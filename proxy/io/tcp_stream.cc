@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <set>
 
+#include "proxy/io/loop.h"
 #include "proxy/io/tls_session.h"
 
 namespace outrigger::io {
@@ -36,6 +37,7 @@ struct TcpStream::Impl {
   std::vector<std::string> pending;
   std::vector<std::string> inflight;
   std::vector<uv_buf_t> bufs;
+  std::vector<std::string> spare;  // written strings kept for takeWriteBuffer()
   size_t pending_bytes = 0;
   size_t inflight_bytes = 0;
   int open_handles = 1;
@@ -73,6 +75,24 @@ struct TcpStream::Impl {
 
   bool hasQueued() const { return tls ? tls->hasOutput() : !pending.empty(); }
 
+  // Keeps a written string's room for takeWriteBuffer(): a few, of head-like sizes (a large
+  // body buffer is not held on to by an idle connection).
+  void recycle(std::string& s) {
+    constexpr size_t kMaxSpare = 2;
+    constexpr size_t kMinCapacity = 64;
+    constexpr size_t kMaxCapacity = 16 * 1024;
+    if (spare.size() >= kMaxSpare || s.capacity() < kMinCapacity || s.capacity() > kMaxCapacity)
+      return;
+    if (spare.capacity() == 0) spare.reserve(kMaxSpare);
+    s.clear();
+    spare.push_back(std::move(s));
+  }
+
+  void recycleInflight() {
+    for (auto& s : inflight) recycle(s);
+    inflight.clear();
+  }
+
   void flush() {
     if (write_in_flight || corked || closing || !hasQueued()) return;
     if (tls) {
@@ -95,7 +115,7 @@ struct TcpStream::Impl {
     // the watcher when its queue drains).
     const int written = uv_try_write(stream(), bufs.data(), static_cast<unsigned>(bufs.size()));
     if (written >= 0 && static_cast<size_t>(written) == total) {
-      inflight.clear();
+      recycleInflight();
       inflight_bytes = 0;
       if (graceful) startShutdown();
       return;
@@ -172,7 +192,7 @@ struct TcpStream::Impl {
   static void onWritten(uv_write_t* req, int status) {
     auto* self = static_cast<Impl*>(req->data);
     self->write_in_flight = false;
-    self->inflight.clear();
+    self->recycleInflight();
     self->inflight_bytes = 0;
     if (self->closing) return;
     if (status < 0) {
@@ -221,6 +241,7 @@ struct TcpStream::Impl {
   static void onRead(uv_stream_t* s, ssize_t nread, const uv_buf_t* buf) {
     auto* self = static_cast<Impl*>(s->data);
     if (self->closing) return;
+    EventTimeScope event_time;  // one clock reading for everything this read sets off
     if (self->graceful) {
       if (nread < 0) self->close();
       return;
@@ -374,10 +395,18 @@ void TcpStream::write(std::string data) {
       impl_->deferError(kTlsError, [](Impl* self, int error) { self->fail(error); });
       return;
     }
+    impl_->recycle(data);  // encrypted into the session's own buffer already
   } else {
     impl_->pending.push_back(std::move(data));
   }
   impl_->flush();
+}
+
+std::string TcpStream::takeWriteBuffer() {
+  if (impl_->spare.empty()) return {};
+  std::string buffer = std::move(impl_->spare.back());
+  impl_->spare.pop_back();
+  return buffer;
 }
 
 void TcpStream::cork() { impl_->corked++; }

@@ -65,6 +65,9 @@ class TcpStream {
 
   // Queues bytes; they are sent at once unless corked.
   void write(std::string data);
+  // An empty string with room left by an earlier write that has gone out (or an empty one):
+  // fill it and hand it to write(), and a head written per request allocates nothing.
+  std::string takeWriteBuffer();
   void write(std::string_view data) { write(std::string(data)); }
   // While corked, writes only queue; the matching uncork() sends them all in one writev.
   // Corks nest.

@@ -7,7 +7,7 @@
 //     small head limits, so the limit paths are reachable within -max_len.
 //  2. Request round trip: every request head that parsed, turned into the upstream request
 //     by prepareUpstreamRequest and serialised, parses back into exactly that head, with no
-//     hop-by-hop header left.
+//     hop-by-hop header left; appendUpstreamRequestHead writes the very same bytes.
 //  3. Response round trip: the same for response heads through prepareDownstreamResponse,
 //     framed for the client the way the exchange does it.
 #include <algorithm>
@@ -22,6 +22,7 @@
 #include "proxy/http/message.h"
 #include "proxy/http/parser.h"
 #include "proxy/http/serializer.h"
+#include "proxy/http/upstream_request.h"
 #include "tests/fuzz/fuzz_util.h"
 
 namespace outrigger::fuzz {
@@ -335,6 +336,8 @@ void checkUpstreamRequest(const RequestHead& parsed, size_t index, uint64_t seed
   ctx.upstream_authority = "backend.internal:8080";
   ctx.preserve_host = index % 2 == 1;
   ctx.request_id = id;
+  std::string streamed;  // what the exchange sends, written without a copy of the head
+  http::appendUpstreamRequestHead(head, ctx, streamed);
   http::prepareUpstreamRequest(head, ctx);
 
   for (const Header& h : head.headers) {
@@ -352,6 +355,8 @@ void checkUpstreamRequest(const RequestHead& parsed, size_t index, uint64_t seed
 
   std::string wire;
   http::appendRequestHead(head, wire);
+  FUZZ_CHECK(streamed == wire, "appendUpstreamRequestHead differs from the header rules:\n%s\n%s",
+             escape(streamed, 2000).c_str(), escape(wire, 2000).c_str());
   RequestRecorder back(false);
   http::RequestParser parser(back, ParserLimits{1u << 24, 1u << 20});
   const http::ParseResult r = parser.feed(wire.data(), wire.size());

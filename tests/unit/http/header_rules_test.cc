@@ -159,6 +159,28 @@ TEST(HeaderRulesTest, PrepareDownstreamResponse) {
   EXPECT_EQ(*head.headers.get("X-Request-ID"), "req-9");
 }
 
+TEST(HeaderRulesTest, DownstreamResponseGetsTheRequestIdAfterItsOwnHeaders) {
+  for (bool with_framing : {true, false}) {
+    ResponseHead head;
+    head.headers.add("Connection", "x-hint");
+    head.headers.add("Content-Type", "text/plain");
+    if (with_framing) head.headers.add("Content-Length", "6");
+    head.headers.add("X-Hint", "1");
+    head.headers.add("X-Kept", "yes");
+    prepareDownstreamResponse(head, "0123456789abcdef0123456789abcdef");
+    EXPECT_EQ(names(head.headers),
+              (std::vector<std::string>{"Content-Type", "X-Kept", "X-Request-ID"}));
+    EXPECT_EQ(*head.headers.get("X-Request-ID"), "0123456789abcdef0123456789abcdef");
+    EXPECT_EQ(*head.headers.get("X-Kept"), "yes");
+  }
+  ResponseHead plain;  // nothing hop-by-hop to make room
+  plain.headers.add("Content-Type", "text/plain");
+  prepareDownstreamResponse(plain, "req-1");
+  EXPECT_EQ(names(plain.headers), (std::vector<std::string>{"Content-Type", "X-Request-ID"}));
+  prepareDownstreamResponse(plain, "");
+  EXPECT_EQ(*plain.headers.get("X-Request-ID"), "req-1");  // no id: left alone
+}
+
 TEST(HeaderRulesTest, RequestIdFromTheAppIsKeptWhenSane) {
   SequenceRandom random({1, 2});
   RequestHead head;

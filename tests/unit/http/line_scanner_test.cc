@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <string_view>
+#include <utility>
 
 namespace outrigger::http {
 namespace {
@@ -70,6 +71,31 @@ TEST(LineScannerTest, EveryCheckHoldsAcrossSplits) {
     std::string_view problem = scanner.scan(bad.data(), split);
     if (problem.empty()) problem = scanner.scan(bad.data() + split, bad.size() - split);
     EXPECT_NE(problem, "") << "split at " << split;
+  }
+}
+
+// Each request line, cut into three pieces at every pair of points, gets the verdict it
+// gets whole: the request line is checked by a loop of its own that a piece may end in.
+TEST(LineScannerTest, RequestLineChecksHoldAcrossSplits) {
+  const std::pair<std::string_view, bool> cases[] = {
+      {"GET /a?b=c HTTP/1.1\r\nA: b\r\n\r\n", true}, {"\r\nGET / HTTP/1.1\r\n\r\n", true},
+      {"GET  /a HTTP/1.1\r\n\r\n", false},           {"GET /a HTTP/1.1 \r\n\r\n", false},
+      {"GET /a\tHTTP/1.1\r\n\r\n", false},           {"GET /a HTTP/1.1\nA: b\r\n\r\n", false},
+      {"GET /a HTTP/1.1\rA: b\r\n\r\n", false},      {"GET /a\r\n\r\n", false},
+  };
+  for (const auto& [bytes, ok] : cases) {
+    for (size_t a = 0; a <= bytes.size(); ++a) {
+      for (size_t b = a; b <= bytes.size(); ++b) {
+        LineScanner scanner(Section::kRequestHead);
+        std::string_view problem = scanner.scan(bytes.data(), a);
+        if (problem.empty()) problem = scanner.scan(bytes.data() + a, b - a);
+        if (problem.empty()) problem = scanner.scan(bytes.data() + b, bytes.size() - b);
+        EXPECT_EQ(problem.empty(), ok) << bytes << " split at " << a << ", " << b;
+        if (ok) {
+          EXPECT_TRUE(scanner.done());
+        }
+      }
+    }
   }
 }
 

@@ -1,0 +1,109 @@
+#include "proxy/http/upstream_request.h"
+
+#include <array>
+#include <string_view>
+#include <vector>
+
+#include "proxy/http/serializer.h"
+
+namespace outrigger::http {
+namespace {
+
+// Headers the proxy sets (Headers::set semantics): the first of the app's takes the new
+// value in its place, the rest are left out, and with none the header follows the app's.
+enum Replaced : int { kProto, kForwardedHost, kHost, kRequestId, kReplacedCount, kKept };
+
+constexpr std::array<std::string_view, kReplacedCount> kReplacedNames = {
+    "X-Forwarded-Proto", "X-Forwarded-Host", "Host", "X-Request-ID"};
+
+// Which replaced header `name` is, if any: by length first, as their lengths differ.
+Replaced replacedKind(std::string_view name) {
+  for (int kind = 0; kind < kReplacedCount; ++kind) {
+    const std::string_view known = kReplacedNames[kind];
+    if (name.size() == known.size() && equalsIgnoreCase(name, known))
+      return static_cast<Replaced>(kind);
+  }
+  return kKept;
+}
+
+bool isForwardedFor(std::string_view name) {
+  return name.size() == 15 && equalsIgnoreCase(name, "X-Forwarded-For");
+}
+
+// Left out of the upstream request: hop-by-hop, named by Connection, or Expect (we answer
+// 100-continue ourselves; the upstream gets the body without waiting).
+bool leftOut(std::string_view name, const std::vector<std::string_view>& tokens) {
+  if (isHopByHopName(name)) return true;
+  if (name.size() == 6 && equalsIgnoreCase(name, "Expect")) return true;
+  for (std::string_view token : tokens) {
+    if (equalsIgnoreCase(name, token)) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+void appendUpstreamRequestHead(const RequestHead& head, const ForwardContext& ctx,
+                               std::string& out) {
+  const std::vector<Header>& list = head.headers.list();
+  thread_local std::vector<std::string_view> tokens;  // views into head, cleared per call
+  connectionTokens(head.headers, tokens);
+
+  const std::string* host = head.headers.get("Host");
+  const bool had_host = host != nullptr;
+  const bool rewrite_host = (!ctx.preserve_host || !had_host) && !ctx.upstream_authority.empty();
+  // The value each replaced header takes, or null when the app's pass through untouched.
+  std::array<const std::string_view*, kReplacedCount> values{};
+  const std::string_view original_host = had_host ? std::string_view(*host) : std::string_view();
+  values[kProto] = &ctx.proto;
+  if (had_host) values[kForwardedHost] = &original_host;
+  if (rewrite_host) values[kHost] = &ctx.upstream_authority;
+  if (!ctx.request_id.empty()) values[kRequestId] = &ctx.request_id;
+
+  // Several X-Forwarded-For headers form one list in order, so the last one is extended.
+  size_t last_forwarded_for = list.size();
+  size_t bytes = head.method.size() + head.target.size() + 64;
+  for (size_t i = 0; i < list.size(); ++i) {
+    const Header& h = list[i];
+    bytes += h.name.size() + h.value.size() + 4;
+    if (isForwardedFor(h.name) && !leftOut(h.name, tokens)) last_forwarded_for = i;
+  }
+  for (int kind = 0; kind < kReplacedCount; ++kind) {
+    if (values[kind] != nullptr) bytes += kReplacedNames[kind].size() + values[kind]->size() + 4;
+  }
+  bytes += ctx.client_address.size() + 32;
+  out.reserve(out.size() + bytes);
+
+  out.append(head.method).push_back(' ');
+  appendOriginForm(head.target, out);
+  out.append(" HTTP/1.1\r\n");
+  std::array<bool, kReplacedCount> written{};
+  for (size_t i = 0; i < list.size(); ++i) {
+    const Header& h = list[i];
+    if (leftOut(h.name, tokens)) continue;
+    const Replaced kind = replacedKind(h.name);
+    if (kind != kKept && values[kind] != nullptr) {
+      if (!written[kind]) appendField(h.name, *values[kind], out);
+      written[kind] = true;
+      continue;
+    }
+    if (i == last_forwarded_for && !ctx.client_address.empty()) {
+      std::string_view value = h.value;
+      appendField(h.name, value, out);
+      out.resize(out.size() - 2);  // the line goes on with this hop
+      out.append(", ").append(ctx.client_address).append("\r\n");
+      continue;
+    }
+    appendField(h.name, h.value, out);
+  }
+  if (last_forwarded_for == list.size() && !ctx.client_address.empty())
+    appendField("X-Forwarded-For", ctx.client_address, out);
+  for (int kind = 0; kind < kReplacedCount; ++kind) {
+    if (values[kind] != nullptr && !written[kind])
+      appendField(kReplacedNames[kind], *values[kind], out);
+  }
+  appendRequestFraming(head, out);
+  out.append("\r\n");
+}
+
+}  // namespace outrigger::http

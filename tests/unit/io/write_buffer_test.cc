@@ -1,0 +1,99 @@
+// TcpStream::takeWriteBuffer: a string written out in full comes back, emptied, for the
+// next write; only a few, and only of head-like sizes, are kept.
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <memory>
+#include <string>
+
+#include "proxy/io/loop.h"
+#include "proxy/io/tcp_listener.h"
+#include "proxy/io/tcp_stream.h"
+
+namespace outrigger::io {
+namespace {
+
+class WriteBufferTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    listener_ = std::make_unique<TcpListener>(*loop_, [this](std::unique_ptr<TcpStream> s) {
+      stream_ = std::move(s);
+      loop_->stop();
+    });
+    ASSERT_EQ(listener_->listen("127.0.0.1", 0, false), "");
+    client_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(listener_->port());
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ASSERT_EQ(::connect(client_, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+    loop_->run();  // until accepted
+    ASSERT_NE(stream_, nullptr);
+  }
+  void TearDown() override {
+    stream_.reset();
+    listener_.reset();
+    ::close(client_);
+    loop_.reset();  // aborts if a handle was leaked
+  }
+  // Reads exactly n bytes the stream sent.
+  std::string received(size_t n) {
+    std::string bytes(n, '\0');
+    size_t got = 0;
+    while (got < n) {
+      const ssize_t r = ::recv(client_, bytes.data() + got, n - got, 0);
+      if (r <= 0) break;
+      got += static_cast<size_t>(r);
+    }
+    bytes.resize(got);
+    return bytes;
+  }
+
+  std::unique_ptr<Loop> loop_ = std::make_unique<Loop>();
+  std::unique_ptr<TcpListener> listener_;
+  std::unique_ptr<TcpStream> stream_;
+  int client_ = -1;
+};
+
+TEST_F(WriteBufferTest, AStringWrittenInFullComesBackEmptyWithItsRoom) {
+  EXPECT_EQ(stream_->takeWriteBuffer().capacity(), std::string().capacity());  // none yet
+  std::string head = stream_->takeWriteBuffer();
+  head.reserve(300);
+  head.append("HTTP/1.1 200 OK\r\n\r\n");
+  const size_t room = head.capacity();
+  stream_->write(std::move(head));
+  EXPECT_EQ(received(19), "HTTP/1.1 200 OK\r\n\r\n");
+
+  std::string again = stream_->takeWriteBuffer();
+  EXPECT_TRUE(again.empty());
+  EXPECT_EQ(again.capacity(), room);
+  EXPECT_EQ(stream_->takeWriteBuffer().capacity(), std::string().capacity());  // taken
+  again.append("next");
+  stream_->write(std::move(again));
+  EXPECT_EQ(received(4), "next");
+}
+
+TEST_F(WriteBufferTest, AtMostTwoAndNoneTooSmallOrTooLargeAreKept) {
+  {
+    CorkGuard cork(*stream_);  // one writev for all five
+    for (size_t size : {size_t{10}, size_t{64 * 1024}, size_t{200}, size_t{300}, size_t{400}}) {
+      std::string s;
+      s.reserve(size);
+      s.append("x");
+      stream_->write(std::move(s));
+    }
+  }
+  EXPECT_EQ(received(5), "xxxxx");
+  // The 10-byte one fits inline and the 64 KiB one is a body's size: only 200 and 300 are
+  // kept (two at most), in some order.
+  const size_t a = stream_->takeWriteBuffer().capacity();
+  const size_t b = stream_->takeWriteBuffer().capacity();
+  EXPECT_EQ(a + b, 200u + 300u) << a << " " << b;
+  EXPECT_EQ(stream_->takeWriteBuffer().capacity(), std::string().capacity());
+}
+
+}  // namespace
+}  // namespace outrigger::io
