@@ -36,8 +36,8 @@ Exchange::~Exchange() {
 
 void Exchange::start() {
   request_id_ = http::requestIdFor(request_, context_.random);
-  const std::string host = http::hostWithoutPort(request_);
-  route_ = snapshot_->routers[listener_.index]->match(host, request_.path());
+  host_ = http::hostWithoutPort(request_);
+  route_ = snapshot_->routers[listener_.index]->match(host_, request_.path());
   if (route_ == nullptr) {
     replyLocally(http::LocalReason::kNoRoute);
     return;

@@ -46,13 +46,12 @@ http::ParserAction Exchange::onResponseHead(http::ResponseHead& head) {
 
   const bool is_head = request_.method == "HEAD";
   http::prepareDownstreamResponse(head, request_id_);
-  if (!stale_key_.empty() && policy::isStaleCacheable(request_.method, head) &&
+  if (stale_eligible_ && policy::isStaleCacheable(request_.method, head) &&
       (head.framing != http::BodyFraming::kContentLength ||
        head.content_length <= policies_->staleMaxBodyBytes())) {
     capture_stale_ = true;
-    stale_headers_.reserve(head.headers.size());
-    for (const auto& h : head.headers)
-      if (!http::equalsIgnoreCase(h.name, "x-request-id")) stale_headers_.push_back(h);
+    stale_copy_ = context_.stale_spares.take();
+    policy::assignHeadersExcept(head.headers, "x-request-id", stale_copy_.headers);
   }
 
   bool keep_alive = request_.keep_alive && !close_after_response_;
@@ -89,11 +88,11 @@ http::ParserAction Exchange::onResponseHead(http::ResponseHead& head) {
 http::ParserAction Exchange::onResponseBody(std::string_view chunk) {
   if (no_response_body_ || chunk.empty()) return http::ParserAction::kContinue;
   if (capture_stale_) {
-    if (stale_body_.size() + chunk.size() > policies_->staleMaxBodyBytes()) {
+    if (stale_copy_.body.size() + chunk.size() > policies_->staleMaxBodyBytes()) {
       capture_stale_ = false;  // too large to keep
-      stale_body_.clear();
+      stale_copy_ = {};
     } else {
-      stale_body_.append(chunk);
+      stale_copy_.body.append(chunk);
     }
   }
   bytes_out_ += chunk.size();
@@ -125,10 +124,12 @@ void Exchange::completeResponse(bool extra_bytes) {
   // is not in a known state: it is never reused.
   const bool reusable = upstream_keep_alive_ && request_sent_ && !extra_bytes;
   if (capture_stale_) {
-    policies_->storeStale(stale_key_, policy::StaleEntry{status_, std::move(stale_headers_),
-                                                         std::move(stale_body_),
-                                                         context_.clock.now()});
     capture_stale_ = false;
+    stale_copy_.status = status_;
+    stale_copy_.stored = context_.clock.now();
+    thread_local std::string key;  // reused: building it allocates nothing once it has grown
+    staleKey(key);
+    context_.stale_spares.give(policies_->storeStale(key, std::move(stale_copy_)));
   }
   endAttempt(policy::AttemptOutcome::kSuccess, reusable);
   finish(!close_after_response_ && request_complete_);

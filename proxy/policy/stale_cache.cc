@@ -27,18 +27,23 @@ bool containsToken(std::string_view value, std::string_view token) {
 StaleCache::StaleCache(size_t max_entries, Duration ttl)
     : max_entries_(std::max<size_t>(1, max_entries)), ttl_(ttl) {}
 
-void StaleCache::put(const std::string& key, StaleEntry entry) {
+StaleEntry StaleCache::put(const std::string& key, StaleEntry entry) {
   auto found = index_.find(key);
   if (found != index_.end()) {
-    lru_.erase(found->second);
-    index_.erase(found);
+    // Replaced in place: the key and its nodes stay, and the old copy goes back to the caller.
+    lru_.splice(lru_.begin(), lru_, found->second);
+    std::swap(found->second->second, entry);
+    return entry;
   }
   lru_.emplace_front(key, std::move(entry));
-  index_[key] = lru_.begin();
+  index_.emplace(key, lru_.begin());
+  StaleEntry evicted;
   while (index_.size() > max_entries_) {
     index_.erase(lru_.back().first);
+    evicted = std::move(lru_.back().second);
     lru_.pop_back();
   }
+  return evicted;
 }
 
 std::optional<StaleEntry> StaleCache::get(const std::string& key, MonoTime now) {
@@ -52,6 +57,22 @@ std::optional<StaleEntry> StaleCache::get(const std::string& key, MonoTime now) 
   }
   lru_.splice(lru_.begin(), lru_, item);
   return item->second;
+}
+
+void assignHeadersExcept(const http::Headers& from, std::string_view skip,
+                         std::vector<http::Header>& to) {
+  size_t n = 0;
+  for (const auto& h : from) {
+    if (http::equalsIgnoreCase(h.name, skip)) continue;
+    if (n < to.size()) {
+      to[n].name.assign(h.name);
+      to[n].value.assign(h.value);
+    } else {
+      to.push_back(h);
+    }
+    ++n;
+  }
+  to.resize(n);
 }
 
 bool isStaleCacheable(std::string_view method, const http::ResponseHead& head) {

@@ -25,8 +25,10 @@ struct StaleEntry {
 class StaleCache {
  public:
   StaleCache(size_t max_entries, Duration ttl);
-  // Stores or replaces; the least recently used entry goes when the cache is full.
-  void put(const std::string& key, StaleEntry entry);
+  // Stores or replaces; the least recently used entry goes when the cache is full. Returns the
+  // entry it displaced (the older copy under `key`, or the one evicted), or an empty one, so
+  // that the caller can reuse its buffers (StaleEntryPool).
+  StaleEntry put(const std::string& key, StaleEntry entry);
   // A copy of the entry if it is younger than ttl; an expired one is dropped.
   std::optional<StaleEntry> get(const std::string& key, MonoTime now);
   size_t size() const { return index_.size(); }
@@ -38,6 +40,11 @@ class StaleCache {
   std::list<Item> lru_;  // most recent first
   std::unordered_map<std::string, std::list<Item>::iterator> index_;
 };
+
+// Overwrites `to` with `from` but every header named `skip` (any case), reusing the capacity of
+// the strings `to` already holds rather than allocating new ones.
+void assignHeadersExcept(const http::Headers& from, std::string_view skip,
+                         std::vector<http::Header>& to);
 
 // Whether a response may be kept as a stale copy: a 200 to GET, and Cache-Control does not
 // say no-store or private.

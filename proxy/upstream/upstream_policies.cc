@@ -187,10 +187,10 @@ uint64_t UpstreamPolicies::staleMaxBodyBytes() const {
   return config_.fallback.stale_if_error ? config_.fallback.stale_if_error->max_body_bytes : 0;
 }
 
-void UpstreamPolicies::storeStale(const std::string& key, policy::StaleEntry entry) {
-  if (!stale_) return;
+policy::StaleEntry UpstreamPolicies::storeStale(const std::string& key, policy::StaleEntry entry) {
+  if (!stale_) return entry;
   std::lock_guard<std::mutex> lock(stale_mutex_);
-  stale_->put(key, std::move(entry));
+  return stale_->put(key, std::move(entry));
 }
 
 std::optional<policy::StaleEntry> UpstreamPolicies::findStale(const std::string& key,

@@ -73,7 +73,8 @@ class UpstreamPolicies {
   // Stale copies for fallback.stale_if_error.
   bool staleEnabled() const { return stale_.has_value(); }
   uint64_t staleMaxBodyBytes() const;
-  void storeStale(const std::string& key, policy::StaleEntry entry);
+  // Returns the entry it displaced, for its buffers (see StaleCache::put).
+  policy::StaleEntry storeStale(const std::string& key, policy::StaleEntry entry);
   std::optional<policy::StaleEntry> findStale(const std::string& key, MonoTime now);
 
   // Outlier detection.

@@ -363,6 +363,27 @@ TEST_F(FallbackTest, StaleCopyIsServedWhenTheUpstreamGoesDown) {
   EXPECT_EQ(never_seen->header("x-outrigger-reason"), "connect_failed");
 }
 
+TEST_F(FallbackTest, StaleCopyIsTheNewestResponseOfItsKey) {
+  // Each copy reuses the buffers of one it displaced: nothing of an older copy may show.
+  startProxy("    fallback: { stale_if_error: { ttl: 60s } }\n");
+  auto first = httpRequest(port_, "GET", "/get?item=1");
+  auto second = httpRequest(port_, "GET", "/get?item=1");
+  auto other = httpRequest(port_, "GET", "/get?item=2&padding=" + std::string(300, 'p'));
+  ASSERT_TRUE(first && second && other);
+  ASSERT_NE(first->body, second->body);  // /get echoes the request, whose id differs
+  mock_->kill();
+
+  auto stale = httpRequest(port_, "GET", "/get?item=1");
+  ASSERT_TRUE(stale);
+  EXPECT_EQ(stale->header("x-outrigger-fallback"), "stale");
+  EXPECT_EQ(stale->body, second->body);
+  EXPECT_EQ(stale->header("Content-Type"), second->header("Content-Type"));
+  auto stale_other = httpRequest(port_, "GET", "/get?item=2&padding=" + std::string(300, 'p'));
+  ASSERT_TRUE(stale_other);
+  EXPECT_EQ(stale_other->header("x-outrigger-fallback"), "stale");
+  EXPECT_EQ(stale_other->body, other->body);
+}
+
 TEST_F(FallbackTest, StaleCopyIsServedWhileTheBreakerIsOpen) {
   startProxy(
       "    retry: { max_attempts: 1, retry_on: [ 503 ] }\n"

@@ -56,6 +56,57 @@ TEST(StaleCacheTest, PutReplacesAndRefreshesTheEntry) {
   EXPECT_EQ(cache.size(), 1u);
 }
 
+TEST(StaleCacheTest, PutHandsBackTheCopyItReplaced) {
+  ManualClock clock;
+  StaleCache cache(2, seconds(60));
+  EXPECT_TRUE(cache.put("a", entry("old", clock.now())).body.empty());  // nothing displaced
+  StaleEntry displaced = cache.put("a", entry("new", clock.now()));
+  EXPECT_EQ(displaced.body, "old");
+  EXPECT_EQ(cache.get("a", clock.now())->body, "new");
+}
+
+TEST(StaleCacheTest, PutHandsBackTheEvictedEntryWhenFull) {
+  ManualClock clock;
+  StaleCache cache(2, seconds(60));
+  cache.put("a", entry("A", clock.now()));
+  cache.put("b", entry("B", clock.now()));
+  EXPECT_EQ(cache.put("c", entry("C", clock.now())).body, "A");
+  EXPECT_EQ(cache.size(), 2u);
+  EXPECT_FALSE(cache.get("a", clock.now()));
+}
+
+TEST(StaleCacheTest, ReplacingAnEntryMakesItTheMostRecent) {
+  ManualClock clock;
+  StaleCache cache(2, seconds(60));
+  cache.put("a", entry("A", clock.now()));
+  cache.put("b", entry("B", clock.now()));
+  cache.put("a", entry("A2", clock.now()));  // a is now the most recent: b goes next
+  cache.put("c", entry("C", clock.now()));
+  EXPECT_TRUE(cache.get("a", clock.now()));
+  EXPECT_FALSE(cache.get("b", clock.now()));
+}
+
+TEST(StaleCacheTest, AssignHeadersExceptSkipsTheNamedHeaderAndDropsLeftovers) {
+  http::Headers from;
+  from.add("Content-Type", "text/plain");
+  from.add("X-Request-ID", "abc");
+  from.add("Date", "Mon, 23 Nov 2026 06:05:11 GMT");
+  std::vector<http::Header> to = {{"old-1", "a value long enough to be on the heap"},
+                                  {"old-2", "x"},
+                                  {"old-3", "y"}};
+  assignHeadersExcept(from, "x-request-id", to);
+  ASSERT_EQ(to.size(), 2u);
+  EXPECT_EQ(to[0].name, "Content-Type");
+  EXPECT_EQ(to[0].value, "text/plain");
+  EXPECT_EQ(to[1].name, "Date");
+  EXPECT_EQ(to[1].value, "Mon, 23 Nov 2026 06:05:11 GMT");
+  from.add("Vary", "Accept");
+  from.add("ETag", "\"1\"");
+  assignHeadersExcept(from, "x-request-id", to);  // grows past what it held
+  ASSERT_EQ(to.size(), 4u);
+  EXPECT_EQ(to[3].name, "ETag");
+}
+
 TEST(StaleCacheTest, OnlyPlainGet200IsCacheable) {
   http::ResponseHead ok;
   ok.status = 200;
