@@ -198,17 +198,19 @@ void CircuitBreaker::checkClosedTriggers(MonoTime now) {
   Counters counts = windowCounts(now);
   // Below minimum_requests a couple of unlucky calls would look like a 100% failure rate.
   if (counts.calls == 0 || counts.calls < config_.minimum_requests) return;
-  std::string over = " over " + formatDuration(config_.window);
+  // The reasons are built only when the breaker opens: this runs on every call.
   // Closed -> Open when the failure rate over the window reaches failure_rate.
   if (config_.failure_rate > 0 &&
       rateReached(counts.failures, counts.calls, config_.failure_rate)) {
-    open(now, "failure rate " + formatPercent(counts.failures, counts.calls) + over);
+    open(now, "failure rate " + formatPercent(counts.failures, counts.calls) + " over " +
+                  formatDuration(config_.window));
     return;
   }
   // Closed -> Open when the slow-call rate over the window reaches slow_call_rate.
   if (config_.slow_call_rate > 0 &&
       rateReached(counts.slow, counts.calls, config_.slow_call_rate)) {
-    open(now, "slow call rate " + formatPercent(counts.slow, counts.calls) + over);
+    open(now, "slow call rate " + formatPercent(counts.slow, counts.calls) + " over " +
+                  formatDuration(config_.window));
   }
 }
 
