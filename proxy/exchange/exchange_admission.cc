@@ -61,11 +61,14 @@ void Exchange::admit() {
     return;
   }
   ticket_ = policies_->newTicket();
-  if (!alive_) alive_ = std::make_shared<bool>(true);
-  auto wake = [this, alive = std::weak_ptr<bool>(alive_)] {
-    if (!alive.expired()) onBulkheadGranted();
+  // Captures only `this`, so it fits in std::function without allocating.
+  const upstream::UpstreamPolicies::MakeWake make_wake = [this]() -> std::function<void()> {
+    if (!alive_) alive_ = std::make_shared<bool>(true);
+    return [this, alive = std::weak_ptr<bool>(alive_)] {
+      if (!alive.expired()) onBulkheadGranted();
+    };
   };
-  switch (policies_->enterBulkhead(ticket_, now, context_.loop, std::move(wake))) {
+  switch (policies_->enterBulkhead(ticket_, now, context_.loop, make_wake)) {
     case upstream::UpstreamPolicies::BulkheadAdmission::kAdmitted:
       holds_slot_ = true;
       break;

@@ -83,7 +83,7 @@ UpstreamPolicies::RateDecision UpstreamPolicies::takeRateToken(MonoTime now) {
 
 UpstreamPolicies::BulkheadAdmission UpstreamPolicies::enterBulkhead(Ticket ticket, MonoTime now,
                                                                     io::Loop& loop,
-                                                                    std::function<void()> wake) {
+                                                                    const MakeWake& make_wake) {
   if (!bulkhead_) return BulkheadAdmission::kOff;
   std::lock_guard<std::mutex> lock(bulkhead_mutex_);
   if (config_.shadow.bulkhead && bulkhead_->active() >= bulkhead_->config().max_concurrent) {
@@ -97,7 +97,7 @@ UpstreamPolicies::BulkheadAdmission UpstreamPolicies::enterBulkhead(Ticket ticke
       publish(metrics_.bulkhead_active, bulkhead_->active());
       return BulkheadAdmission::kAdmitted;
     case policy::Bulkhead::Admission::kQueued:
-      waiters_[ticket] = Waiter{&loop, std::move(wake)};
+      waiters_[ticket] = Waiter{&loop, make_wake()};
       publish(metrics_.bulkhead_queued, bulkhead_->queued());
       return BulkheadAdmission::kQueued;
     case policy::Bulkhead::Admission::kRejectedFull:

@@ -40,13 +40,16 @@ class UpstreamPolicies {
   };
   RateDecision takeRateToken(MonoTime now);
 
-  // Bulkhead. `wake` runs on `loop` when a queued ticket is granted a slot.
+  // Bulkhead. When the ticket is queued, enterBulkhead calls `make_wake` (under its lock) for
+  // the callback to run on `loop` once the ticket is granted a slot. Only a queued request
+  // builds one: most are admitted at once, and building it allocates.
   enum class BulkheadAdmission { kAdmitted, kQueued, kFull, kOff };
   using Ticket = policy::Bulkhead::Ticket;
+  using MakeWake = std::function<std::function<void()>()>;
   Ticket newTicket() { return next_ticket_.fetch_add(1) + 1; }
   BulkheadAdmission enterBulkhead(Ticket ticket, MonoTime now, io::Loop& loop,
-                                  std::function<void()> wake);
-  // False: enterBulkhead would answer kOff, so a caller can skip building `wake`.
+                                  const MakeWake& make_wake);
+  // False: enterBulkhead would answer kOff, so a caller can skip it.
   bool hasBulkhead() const { return bulkhead_.has_value(); }
   // A queued waiter gives up. false: it was granted a slot meanwhile and must leave it.
   bool abandonBulkhead(Ticket ticket);
