@@ -160,6 +160,49 @@ TEST(JsonStringTest, InvalidUtf8BytesAreEscaped) {
   EXPECT_EQ(json("\x80x"), R"("\u0080x")");                              // lone continuation byte
 }
 
+// How one byte alone between plain ASCII must come out (it is never valid UTF-8 alone).
+std::string expectedLoneByte(unsigned char c) {
+  switch (c) {
+    case '"': return R"(\")";
+    case '\\': return R"(\\)";
+    case '\n': return R"(\n)";
+    case '\r': return R"(\r)";
+    case '\t': return R"(\t)";
+    case '\b': return R"(\b)";
+    case '\f': return R"(\f)";
+    default: break;
+  }
+  if (c >= 0x20 && c < 0x7F) return std::string(1, static_cast<char>(c));
+  static constexpr char kHex[] = "0123456789abcdef";
+  return std::string("\\u00") + kHex[c >> 4] + kHex[c & 0xF];
+}
+
+TEST(JsonStringTest, EveryByteAtEveryPositionOfALongValue) {
+  // Values longer than a word are scanned eight bytes at a time: a byte that needs escaping
+  // must be caught wherever it sits in the word, and in the tail after the last word.
+  for (int c = 0; c < 256; ++c) {
+    for (size_t at = 0; at < 19; ++at) {
+      std::string value(19, 'a');
+      value[at] = static_cast<char>(c);
+      const std::string expected = "\"" + std::string(at, 'a') +
+                                   expectedLoneByte(static_cast<unsigned char>(c)) +
+                                   std::string(18 - at, 'a') + "\"";
+      ASSERT_EQ(json(value), expected) << "byte " << c << " at " << at;
+    }
+  }
+}
+
+TEST(JsonStringTest, Utf8AcrossAWordBoundaryPassesThrough) {
+  const std::string value = "abcdef\xe2\x82\xac" "ghijklmn\xf0\x9f\x9a\x80";
+  EXPECT_EQ(json(value), "\"" + value + "\"");
+}
+
+TEST(JsonStringTest, AppendsAfterWhatIsThere) {
+  std::string out = "prefix:";
+  appendJsonString("a\"b", out);
+  EXPECT_EQ(out, R"(prefix:"a\"b")");
+}
+
 TEST(JsonStringTest, EscapedFieldsInALine) {
   AccessLogEntry e = sampleEntry();
   e.path = "/a\"b\n";
