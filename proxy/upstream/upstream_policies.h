@@ -139,6 +139,9 @@ class UpstreamPolicies {
 
   std::mutex breaker_mutex_;
   std::optional<policy::CircuitBreaker> breaker_;
+  // Mirrors "the breaker is closed", written on each transition under breaker_mutex_: while
+  // closed, a permit is granted without the lock (tryAcquire only grants one then).
+  std::atomic<bool> breaker_closed_{true};
 
   std::optional<policy::RetryPolicy> retry_;
   std::mutex budget_mutex_;
@@ -149,6 +152,12 @@ class UpstreamPolicies {
 
   std::mutex outlier_mutex_;
   std::optional<policy::OutlierDetector> outlier_;
+  // Written under outlier_mutex_, read without it. With no endpoint ejected, nothing is due to
+  // return, so endpointEjected answers false at once; a success on an endpoint at rest
+  // (OutlierDetector::atRest) changes nothing, so recordEndpoint skips it. A reader racing a
+  // writer sees the state just before the other worker's result, as it would with the lock.
+  std::atomic<size_t> ejected_endpoints_{0};
+  std::unique_ptr<std::atomic<bool>[]> endpoint_at_rest_;
 };
 
 }  // namespace outrigger::upstream
