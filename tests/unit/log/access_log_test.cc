@@ -177,18 +177,28 @@ std::string expectedLoneByte(unsigned char c) {
   return std::string("\\u00") + kHex[c >> 4] + kHex[c & 0xF];
 }
 
-TEST(JsonStringTest, EveryByteAtEveryPositionOfALongValue) {
-  // Values longer than a word are scanned eight bytes at a time: a byte that needs escaping
-  // must be caught wherever it sits in the word, and in the tail after the last word.
-  for (int c = 0; c < 256; ++c) {
-    for (size_t at = 0; at < 19; ++at) {
-      std::string value(19, 'a');
-      value[at] = static_cast<char>(c);
-      const std::string expected = "\"" + std::string(at, 'a') +
-                                   expectedLoneByte(static_cast<unsigned char>(c)) +
-                                   std::string(18 - at, 'a') + "\"";
-      ASSERT_EQ(json(value), expected) << "byte " << c << " at " << at;
+TEST(JsonStringTest, EveryByteAtEveryPositionOfValuesOfEveryLength) {
+  // Values are scanned a word or half-words at a time, with overlapping reads at the end: a
+  // byte that needs escaping must be caught wherever it sits, whatever the length.
+  for (size_t length = 1; length <= 25; ++length) {
+    for (int c = 0; c < 256; ++c) {
+      for (size_t at = 0; at < length; ++at) {
+        std::string value(length, 'a');
+        value[at] = static_cast<char>(c);
+        const std::string expected = "\"" + std::string(at, 'a') +
+                                     expectedLoneByte(static_cast<unsigned char>(c)) +
+                                     std::string(length - 1 - at, 'a') + "\"";
+        ASSERT_EQ(json(value), expected) << "byte " << c << " at " << at << " of " << length;
+      }
     }
+  }
+}
+
+TEST(JsonStringTest, PlainValuesOfEveryLengthPassThrough) {
+  std::string value;
+  for (size_t length = 0; length <= 40; ++length) {
+    ASSERT_EQ(json(value), "\"" + value + "\"") << "length " << length;
+    value += static_cast<char>('A' + length % 26);
   }
 }
 
