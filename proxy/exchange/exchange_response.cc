@@ -129,7 +129,8 @@ void Exchange::completeResponse(bool extra_bytes) {
     stale_copy_.stored = context_.clock.now();
     thread_local std::string key;  // reused: building it allocates nothing once it has grown
     staleKey(key);
-    context_.stale_spares.give(policies_->storeStale(key, std::move(stale_copy_)));
+    policies_->storeStale(key, stale_copy_);
+    context_.stale_spares.give(std::move(stale_copy_));  // what it displaced
   }
   endAttempt(policy::AttemptOutcome::kSuccess, reusable);
   finish(!close_after_response_ && request_complete_);

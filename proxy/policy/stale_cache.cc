@@ -27,23 +27,22 @@ bool containsToken(std::string_view value, std::string_view token) {
 StaleCache::StaleCache(size_t max_entries, Duration ttl)
     : max_entries_(std::max<size_t>(1, max_entries)), ttl_(ttl) {}
 
-StaleEntry StaleCache::put(const std::string& key, StaleEntry entry) {
+void StaleCache::put(const std::string& key, StaleEntry& entry) {
   auto found = index_.find(key);
   if (found != index_.end()) {
     // Replaced in place: the key and its nodes stay, and the old copy goes back to the caller.
     lru_.splice(lru_.begin(), lru_, found->second);
-    std::swap(found->second->second, entry);
-    return entry;
+    found->second->second.swap(entry);
+    return;
   }
-  lru_.emplace_front(key, std::move(entry));
+  lru_.emplace_front(key, StaleEntry{});
+  lru_.front().second.swap(entry);
   index_.emplace(key, lru_.begin());
-  StaleEntry evicted;
   while (index_.size() > max_entries_) {
     index_.erase(lru_.back().first);
-    evicted = std::move(lru_.back().second);
+    entry.swap(lru_.back().second);
     lru_.pop_back();
   }
-  return evicted;
 }
 
 std::optional<StaleEntry> StaleCache::get(const std::string& key, MonoTime now) {

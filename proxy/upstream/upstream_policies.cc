@@ -197,10 +197,10 @@ uint64_t UpstreamPolicies::staleMaxBodyBytes() const {
   return config_.fallback.stale_if_error ? config_.fallback.stale_if_error->max_body_bytes : 0;
 }
 
-policy::StaleEntry UpstreamPolicies::storeStale(const std::string& key, policy::StaleEntry entry) {
-  if (!stale_) return entry;
+void UpstreamPolicies::storeStale(const std::string& key, policy::StaleEntry& entry) {
+  if (!stale_) return;
   std::lock_guard<std::mutex> lock(stale_mutex_);
-  return stale_->put(key, std::move(entry));
+  stale_->put(key, entry);
 }
 
 std::optional<policy::StaleEntry> UpstreamPolicies::findStale(const std::string& key,

@@ -76,8 +76,8 @@ class UpstreamPolicies {
   // Stale copies for fallback.stale_if_error.
   bool staleEnabled() const { return stale_.has_value(); }
   uint64_t staleMaxBodyBytes() const;
-  // Returns the entry it displaced, for its buffers (see StaleCache::put).
-  policy::StaleEntry storeStale(const std::string& key, policy::StaleEntry entry);
+  // Swaps `entry` in; it is left holding the entry it displaced (see StaleCache::put).
+  void storeStale(const std::string& key, policy::StaleEntry& entry);
   std::optional<policy::StaleEntry> findStale(const std::string& key, MonoTime now);
 
   // Outlier detection.
