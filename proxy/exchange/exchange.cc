@@ -27,6 +27,7 @@ Exchange::Exchange(WorkerContext& context, ExchangeOwner& owner,
       listener_(listener),
       client_ip_(std::move(client_ip)),
       request_(std::move(head)),
+      path_(request_.path()),
       started_(started),
       timer_(owner.exchangeTimer()) {}
 
@@ -37,7 +38,7 @@ Exchange::~Exchange() {
 void Exchange::start() {
   request_id_ = http::requestIdFor(request_, context_.random);
   host_ = http::hostWithoutPort(request_);
-  route_ = snapshot_->routers[listener_.index]->match(host_, request_.path());
+  route_ = snapshot_->routers[listener_.index]->match(host_, path_);
   if (route_ == nullptr) {
     replyLocally(http::LocalReason::kNoRoute);
     return;

@@ -158,6 +158,7 @@ class Exchange final : public io::StreamHandler,
   ListenerInfo listener_;
   std::string client_ip_;
   http::RequestHead request_;
+  std::string_view path_;  // request_.path(), found once: routing and the access log use it
   std::string request_id_;
   std::string host_;  // Host without port, lowercased (http::hostWithoutPort)
   const config::RouteConfig* route_ = nullptr;

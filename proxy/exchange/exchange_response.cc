@@ -272,7 +272,7 @@ void Exchange::record() {
   entry.request_id = request_id_;
   entry.listener = listener_.config->name;
   entry.method = request_.method;
-  entry.path = request_.path();  // without the query: query strings often carry tokens
+  entry.path = path_;  // without the query: query strings often carry tokens
   // Both branches as string_view: a ?: of std::string and "" would build a temporary.
   entry.upstream = upstream_ ? std::string_view(upstream_->upstream->name()) : std::string_view();
   entry.endpoint = endpoint_text_;
