@@ -46,12 +46,14 @@ http::ParserAction Exchange::onResponseHead(http::ResponseHead& head) {
 
   const bool is_head = request_.method == "HEAD";
   http::prepareDownstreamResponse(head, request_id_);
+  // The stale copy keeps the headers as they are now, but X-Request-ID. They are taken once
+  // the head has been sent: only headers appended below come after these.
+  size_t stale_header_count = 0;
   if (stale_eligible_ && policy::isStaleCacheable(request_.method, head) &&
       (head.framing != http::BodyFraming::kContentLength ||
        head.content_length <= policies_->staleMaxBodyBytes())) {
     capture_stale_ = true;
-    stale_copy_ = context_.stale_spares.take();
-    policy::assignHeadersExcept(head.headers, "x-request-id", stale_copy_.headers);
+    stale_header_count = head.headers.size();
   }
 
   bool keep_alive = request_.keep_alive && !close_after_response_;
@@ -82,6 +84,12 @@ http::ParserAction Exchange::onResponseHead(http::ResponseHead& head) {
   out.reserve(256 + 64 * head.headers.size());
   http::appendResponseHead(head, out);
   owner_.clientStream().write(std::move(out));
+  if (capture_stale_) {
+    // The parser is done with the head's headers: the copy takes them instead of copying.
+    stale_copy_ = context_.stale_spares.take();
+    policy::takeHeadersExcept(head.headers.list(), stale_header_count, "x-request-id",
+                              stale_copy_.headers);
+  }
   return http::ParserAction::kContinue;
 }
 

@@ -58,20 +58,11 @@ std::optional<StaleEntry> StaleCache::get(const std::string& key, MonoTime now) 
   return item->second;
 }
 
-void assignHeadersExcept(const http::Headers& from, std::string_view skip,
-                         std::vector<http::Header>& to) {
-  size_t n = 0;
-  for (const auto& h : from) {
-    if (http::equalsIgnoreCase(h.name, skip)) continue;
-    if (n < to.size()) {
-      to[n].name.assign(h.name);
-      to[n].value.assign(h.value);
-    } else {
-      to.push_back(h);
-    }
-    ++n;
-  }
-  to.resize(n);
+void takeHeadersExcept(std::vector<http::Header>& from, size_t count, std::string_view skip,
+                       std::vector<http::Header>& to) {
+  to.swap(from);
+  to.resize(std::min(count, to.size()));
+  std::erase_if(to, [&](const http::Header& h) { return http::equalsIgnoreCase(h.name, skip); });
 }
 
 bool isStaleCacheable(std::string_view method, const http::ResponseHead& head) {

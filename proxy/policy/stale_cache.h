@@ -49,10 +49,11 @@ class StaleCache {
   std::unordered_map<std::string, std::list<Item>::iterator> index_;
 };
 
-// Overwrites `to` with `from` but every header named `skip` (any case), reusing the capacity of
-// the strings `to` already holds rather than allocating new ones.
-void assignHeadersExcept(const http::Headers& from, std::string_view skip,
-                         std::vector<http::Header>& to);
+// Moves the first `count` headers of `from`, but those named `skip` (any case), into `to`,
+// and what `to` held into `from`: a response's headers become its stale copy's without a
+// byte copied, once the response head has been sent and they are no longer needed.
+void takeHeadersExcept(std::vector<http::Header>& from, size_t count, std::string_view skip,
+                       std::vector<http::Header>& to);
 
 // Whether a response may be kept as a stale copy: a 200 to GET, and Cache-Control does not
 // say no-store or private.

@@ -1,8 +1,8 @@
 #pragma once
 // Spare stale-copy buffers of one worker (fallback.stale_if_error). Keeping a copy of every
-// cacheable response would allocate its header list, long header values and body each time;
-// filling the buffers of the copy it displaced from the cache instead allocates nothing once
-// the cache is warm. One per worker: no lock.
+// cacheable response would allocate its body each time; filling the buffer of the copy it
+// displaced from the cache instead allocates nothing once the cache is warm. One per worker:
+// no lock.
 
 #include <cstddef>
 #include <vector>
@@ -19,7 +19,7 @@ class StaleEntryPool {
   static constexpr size_t kMaxSpareBodyBytes = 64 * 1024;
 
   // An entry to fill: status 200, no body, and headers left over from an earlier copy, kept
-  // only for their capacity (overwrite them with assignHeadersExcept).
+  // only for their capacity (takeHeadersExcept hands them on to the response parser).
   StaleEntry take();
   // Keeps `entry`'s buffers for a later take(), within the bounds above.
   void give(StaleEntry entry);

@@ -37,7 +37,7 @@ TEST(StaleEntryPoolTest, TakeReusesAGivenEntrysBuffers) {
   EXPECT_EQ(e.stored, MonoTime{});
   EXPECT_EQ(e.body.data(), body_buffer);  // the same allocation, cleared
   EXPECT_GE(e.body.capacity(), 1000u);
-  EXPECT_EQ(e.headers.size(), 1u);  // left for assignHeadersExcept to overwrite
+  EXPECT_EQ(e.headers.size(), 1u);  // left for takeHeadersExcept to hand on
 }
 
 TEST(StaleEntryPoolTest, EntryWithoutBuffersIsNotKept) {
