@@ -76,11 +76,7 @@ UpstreamPolicies::UpstreamPolicies(std::string upstream, const config::PolicyCon
 
 UpstreamPolicies::RateDecision UpstreamPolicies::takeRateToken(MonoTime now) {
   if (!bucket_) return {};
-  policy::TokenBucket::Decision d;
-  {
-    std::lock_guard<std::mutex> lock(rate_mutex_);
-    d = bucket_->tryTake(now);
-  }
+  const policy::TokenBucket::Decision d = bucket_->tryTake(now);  // lock-free
   if (d.allowed) return {};
   if (config_.shadow.rate_limit) {
     metrics_.shadow_rejections[static_cast<size_t>(metrics::ShadowPolicy::kRateLimit)]
@@ -247,7 +243,6 @@ UpstreamPolicies::Status UpstreamPolicies::status(MonoTime now) {
                                        bulkhead_->config().max_queue};
   }
   if (bucket_) {
-    std::lock_guard<std::mutex> lock(rate_mutex_);
     const auto& rate = *config_.rate_limit;
     status.rate_limit = Status::RateLimit{bucket_->available(now), rate.requests_per_second,
                                           rate.burst};

@@ -129,8 +129,7 @@ class UpstreamPolicies {
     if (!retired_.load(std::memory_order_relaxed)) gauge.Set(value);
   }
 
-  std::mutex rate_mutex_;
-  std::optional<policy::TokenBucket> bucket_;
+  std::optional<policy::TokenBucket> bucket_;  // lock-free
 
   std::mutex bulkhead_mutex_;
   std::optional<policy::Bulkhead> bulkhead_;
