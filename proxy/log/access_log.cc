@@ -56,10 +56,18 @@ AccessLog::~AccessLog() {
 }
 
 void AccessLog::write(const AccessLogEntry& entry) {
-  // Formatting happens outside the lock, into a buffer each thread reuses.
-  thread_local std::string line;
-  line.clear();
-  formatAccessLogLine(entry, line);
+  // Formatting happens outside the lock, into a buffer each thread reuses (a plain array:
+  // a string would be zero-filled before each line is written into it).
+  thread_local std::unique_ptr<char[]> buffer;
+  thread_local size_t buffer_size = 0;
+  const size_t room = maxAccessLogLineLength(entry);
+  if (room > buffer_size) {
+    buffer_size = std::max<size_t>(room, 1024);
+    buffer.reset(new char[buffer_size]);
+  }
+  const std::string_view line(buffer.get(),
+                              static_cast<size_t>(writeAccessLogLine(entry, buffer.get()) -
+                                                  buffer.get()));
 
   bool wake = false;
   {

@@ -217,16 +217,23 @@ void appendJsonString(std::string_view value, std::string& out) {
   out.resize(static_cast<size_t>(end - out.data()));
 }
 
-void formatAccessLogLine(const AccessLogEntry& entry, std::string& out) {
+size_t maxAccessLogLineLength(const AccessLogEntry& entry) {
   const std::string_view strings[] = {entry.request_id, entry.listener, entry.method,
                                       entry.path,       entry.upstream, entry.endpoint,
                                       entry.reason,     entry.error};
   size_t room = kFixedPartMax;
   for (std::string_view s : strings) room += maxJsonStringLength(s);
-  const size_t start = out.size();
-  out.resize(start + room);
-  char* p = out.data() + start;
+  return room;
+}
 
+void formatAccessLogLine(const AccessLogEntry& entry, std::string& out) {
+  const size_t start = out.size();
+  out.resize(start + maxAccessLogLineLength(entry));
+  char* end = writeAccessLogLine(entry, out.data() + start);
+  out.resize(static_cast<size_t>(end - out.data()));
+}
+
+char* writeAccessLogLine(const AccessLogEntry& entry, char* p) {
   // Lines of one thread mostly share their second: its date and time are formatted once.
   thread_local CachedTimestamp timestamp;
   p = putLiteral(p, kTimeKey);
@@ -245,8 +252,7 @@ void formatAccessLogLine(const AccessLogEntry& entry, std::string& out) {
   p = putMillis(putLiteral(p, kDurationKey), entry.duration_ms);
   p = putInt(putLiteral(p, kBytesInKey), entry.bytes_in);
   p = putInt(putLiteral(p, kBytesOutKey), entry.bytes_out);
-  p = putLiteral(p, kEnd);
-  out.resize(static_cast<size_t>(p - out.data()));
+  return putLiteral(p, kEnd);
 }
 
 }  // namespace outrigger::log

@@ -137,6 +137,18 @@ TEST(AccessLogFormatTest, LargeCounters) {
   EXPECT_THAT(format(e), HasSubstr("\"bytes_in\":18446744073709551615,"));
 }
 
+TEST(AccessLogFormatTest, WritingIntoABufferGivesTheSameLineWithinTheRoomAsked) {
+  AccessLogEntry e = sampleEntry();
+  e.path = std::string(40, '\x01');  // every byte escaped: the longest form
+  e.error = "caf\xc3\xa9 \"x\"";
+  const size_t room = maxAccessLogLineLength(e);
+  std::vector<char> buffer(room + 1, '#');
+  char* end = writeAccessLogLine(e, buffer.data());
+  ASSERT_LE(static_cast<size_t>(end - buffer.data()), room);
+  EXPECT_EQ(buffer[room], '#');  // nothing written past the room asked for
+  EXPECT_EQ(std::string(buffer.data(), end), format(e));
+}
+
 TEST(JsonStringTest, PlainTextIsQuoted) { EXPECT_EQ(json("abc /x?y=1"), "\"abc /x?y=1\""); }
 
 TEST(JsonStringTest, QuotesAndBackslashesAreEscaped) { EXPECT_EQ(json("a\"b\\c"), R"("a\"b\\c")"); }
