@@ -87,7 +87,7 @@ http::ParserAction Exchange::onResponseHead(http::ResponseHead& head) {
   if (capture_stale_) {
     // The parser is done with the head's headers: the copy takes them instead of copying.
     stale_copy_ = context_.stale_spares.take();
-    policy::takeHeadersExcept(head.headers.list(), stale_header_count, "x-request-id",
+    policy::takeHeadersExcept(head.headers.list(), stale_header_count, "X-Request-ID",
                               stale_copy_.headers);
   }
   return http::ParserAction::kContinue;

@@ -62,7 +62,10 @@ void takeHeadersExcept(std::vector<http::Header>& from, size_t count, std::strin
                        std::vector<http::Header>& to) {
   to.swap(from);
   to.resize(std::min(count, to.size()));
-  std::erase_if(to, [&](const http::Header& h) { return http::equalsIgnoreCase(h.name, skip); });
+  // The exact spelling first: the proxy itself wrote most of the headers that match.
+  std::erase_if(to, [&](const http::Header& h) {
+    return h.name.size() == skip.size() && (h.name == skip || http::equalsIgnoreCase(h.name, skip));
+  });
 }
 
 bool isStaleCacheable(std::string_view method, const http::ResponseHead& head) {

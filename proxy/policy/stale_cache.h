@@ -49,9 +49,10 @@ class StaleCache {
   std::unordered_map<std::string, std::list<Item>::iterator> index_;
 };
 
-// Moves the first `count` headers of `from`, but those named `skip` (any case), into `to`,
-// and what `to` held into `from`: a response's headers become its stale copy's without a
-// byte copied, once the response head has been sent and they are no longer needed.
+// Moves the first `count` headers of `from`, but those named `skip` (in any case; fastest when
+// spelled as given), into `to`, and what `to` held into `from`: a response's headers become
+// its stale copy's without a byte copied, once the head has been sent and they are no longer
+// needed.
 void takeHeadersExcept(std::vector<http::Header>& from, size_t count, std::string_view skip,
                        std::vector<http::Header>& to);
 
