@@ -65,9 +65,8 @@ void AccessLog::write(const AccessLogEntry& entry) {
     buffer_size = std::max<size_t>(room, 1024);
     buffer.reset(new char[buffer_size]);
   }
-  const std::string_view line(buffer.get(),
-                              static_cast<size_t>(writeAccessLogLine(entry, buffer.get()) -
-                                                  buffer.get()));
+  const std::string_view line(
+      buffer.get(), static_cast<size_t>(writeAccessLogLine(entry, buffer.get()) - buffer.get()));
 
   bool wake = false;
   {

@@ -47,14 +47,29 @@ char* putEscapedByte(char* p, unsigned char c) {
   static constexpr char kHex[] = "0123456789abcdef";
   char short_form = 0;
   switch (c) {
-    case '"': short_form = '"'; break;
-    case '\\': short_form = '\\'; break;
-    case '\n': short_form = 'n'; break;
-    case '\r': short_form = 'r'; break;
-    case '\t': short_form = 't'; break;
-    case '\b': short_form = 'b'; break;
-    case '\f': short_form = 'f'; break;
-    default: break;
+    case '"':
+      short_form = '"';
+      break;
+    case '\\':
+      short_form = '\\';
+      break;
+    case '\n':
+      short_form = 'n';
+      break;
+    case '\r':
+      short_form = 'r';
+      break;
+    case '\t':
+      short_form = 't';
+      break;
+    case '\b':
+      short_form = 'b';
+      break;
+    case '\f':
+      short_form = 'f';
+      break;
+    default:
+      break;
   }
   *p++ = '\\';
   if (short_form != 0) {
@@ -80,8 +95,8 @@ bool allPlain(uint64_t x) {
   constexpr uint64_t kHigh = 0x8080808080808080ULL;
   auto has_zero = [](uint64_t v) { return (v - kOnes) & ~v & kHigh; };
   const uint64_t below_space = (x - kOnes * 0x20) & ~x & kHigh;
-  return ((x & kHigh) | below_space | has_zero(x ^ (kOnes * '"')) |
-          has_zero(x ^ (kOnes * '\\')) | has_zero(x ^ (kOnes * 0x7F))) == 0;
+  return ((x & kHigh) | below_space | has_zero(x ^ (kOnes * '"')) | has_zero(x ^ (kOnes * '\\')) |
+          has_zero(x ^ (kOnes * 0x7F))) == 0;
 }
 
 // Writes the escaped form of `value` (no quotes) at p, byte by byte after a plain run.
@@ -158,9 +173,7 @@ inline char* putJsonString(char* p, std::string_view value) {
   return p;
 }
 
-size_t maxJsonStringLength(std::string_view value) {
-  return 2 + kMaxEscapedBytes * value.size();
-}
+size_t maxJsonStringLength(std::string_view value) { return 2 + kMaxEscapedBytes * value.size(); }
 
 template <typename Int>
 char* putInt(char* p, Int value) {
@@ -218,9 +231,8 @@ void appendJsonString(std::string_view value, std::string& out) {
 }
 
 size_t maxAccessLogLineLength(const AccessLogEntry& entry) {
-  const std::string_view strings[] = {entry.request_id, entry.listener, entry.method,
-                                      entry.path,       entry.upstream, entry.endpoint,
-                                      entry.reason,     entry.error};
+  const std::string_view strings[] = {entry.request_id, entry.listener, entry.method, entry.path,
+                                      entry.upstream,   entry.endpoint, entry.reason, entry.error};
   size_t room = kFixedPartMax;
   for (std::string_view s : strings) room += maxJsonStringLength(s);
   return room;

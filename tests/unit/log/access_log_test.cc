@@ -175,14 +175,22 @@ TEST(JsonStringTest, InvalidUtf8BytesAreEscaped) {
 // How one byte alone between plain ASCII must come out (it is never valid UTF-8 alone).
 std::string expectedLoneByte(unsigned char c) {
   switch (c) {
-    case '"': return R"(\")";
-    case '\\': return R"(\\)";
-    case '\n': return R"(\n)";
-    case '\r': return R"(\r)";
-    case '\t': return R"(\t)";
-    case '\b': return R"(\b)";
-    case '\f': return R"(\f)";
-    default: break;
+    case '"':
+      return R"(\")";
+    case '\\':
+      return R"(\\)";
+    case '\n':
+      return R"(\n)";
+    case '\r':
+      return R"(\r)";
+    case '\t':
+      return R"(\t)";
+    case '\b':
+      return R"(\b)";
+    case '\f':
+      return R"(\f)";
+    default:
+      break;
   }
   if (c >= 0x20 && c < 0x7F) return std::string(1, static_cast<char>(c));
   static constexpr char kHex[] = "0123456789abcdef";
@@ -215,7 +223,9 @@ TEST(JsonStringTest, PlainValuesOfEveryLengthPassThrough) {
 }
 
 TEST(JsonStringTest, Utf8AcrossAWordBoundaryPassesThrough) {
-  const std::string value = "abcdef\xe2\x82\xac" "ghijklmn\xf0\x9f\x9a\x80";
+  const std::string value =
+      "abcdef\xe2\x82\xac"
+      "ghijklmn\xf0\x9f\x9a\x80";
   EXPECT_EQ(json(value), "\"" + value + "\"");
 }
 
