@@ -211,7 +211,7 @@ class Exchange final : public io::StreamHandler,
   // The response being kept as a stale copy (fallback.stale_if_error).
   bool stale_eligible_ = false;  // a GET to an upstream that keeps stale copies
   bool capture_stale_ = false;
-  policy::StaleEntry stale_copy_;  // buffers from context_.stale_spares
+  policy::StaleEntry stale_copy_;  // its body's buffer from context_.stale_bodies
 
   // Response to the client.
   bool no_response_body_ = false;  // HEAD

@@ -86,7 +86,7 @@ http::ParserAction Exchange::onResponseHead(http::ResponseHead& head) {
   owner_.clientStream().write(std::move(out));
   if (capture_stale_) {
     // The parser is done with the head's headers: the copy takes them instead of copying.
-    stale_copy_ = context_.stale_spares.take();
+    context_.stale_bodies.lend(stale_copy_.body);
     policy::takeHeadersExcept(head.headers.list(), stale_header_count, "X-Request-ID",
                               stale_copy_.headers);
   }
@@ -138,7 +138,7 @@ void Exchange::completeResponse(bool extra_bytes) {
     thread_local std::string key;  // reused: building it allocates nothing once it has grown
     staleKey(key);
     policies_->storeStale(key, stale_copy_);
-    context_.stale_spares.give(std::move(stale_copy_));  // what it displaced
+    context_.stale_bodies.keep(stale_copy_.body);  // the displaced copy's
   }
   endAttempt(policy::AttemptOutcome::kSuccess, reusable);
   finish(!close_after_response_ && request_complete_);

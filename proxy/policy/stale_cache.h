@@ -35,7 +35,7 @@ class StaleCache {
   StaleCache(size_t max_entries, Duration ttl);
   // Stores or replaces; the least recently used entry goes when the cache is full. `entry` is
   // swapped in, and left holding the entry it displaced (the older copy under `key`, or the
-  // one evicted) or nothing, so that the caller can reuse its buffers (StaleEntryPool).
+  // one evicted) or nothing, so that the caller can reuse its buffers (StaleBodyPool).
   void put(const std::string& key, StaleEntry& entry);
   // A copy of the entry if it is younger than ttl; an expired one is dropped.
   std::optional<StaleEntry> get(const std::string& key, MonoTime now);
