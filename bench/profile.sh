@@ -8,6 +8,8 @@
 #   bench/profile.sh                          the Release build in build/
 #   BEFORE=/path/to/old/outrigger bench/profile.sh   also profiles an older binary, side by side
 #     (BEFORE_LABEL="1fcabf8, the release before" names it in the report)
+#   PROFILE_POLICIES=1 bench/profile.sh       every policy configured, none triggering, and the
+#     access log on (to a file in the temp dir): bench/run.sh's outrigger-policies target
 #
 # Load: wrk -t1 -c50 for PROFILE_SECONDS (default 10) against GET /hello from mock-upstream, after
 # a 1 s warm-up that is not counted (callgrind's counters are zeroed after it).
@@ -20,15 +22,30 @@ bench_setup profile
 SECONDS_PER_RUN="${PROFILE_SECONDS:-10}"
 out_md="${OUT_MD:-$here/profile.md}"
 start_origin
+policies="${PROFILE_POLICIES:-0}"
+case "$policies" in 0|1) ;; *) echo "profile.sh: PROFILE_POLICIES must be 0 or 1" >&2; exit 2 ;; esac
+access_log='"off"'
+[ "$policies" = 1 ] && access_log="\"$tmp/access.log\""
 cat >"$tmp/outrigger.yaml" <<YAML
 admin: { listen: 127.0.0.1:0 }
-access_log: { path: "off" }
+access_log: { path: $access_log }
 listeners:
   - { name: bench, listen: 127.0.0.1:0, routes: [ { path_prefix: /, upstream: origin } ] }
 upstreams:
   origin:
     endpoints: [ "$origin" ]
     pool: { max_connections: 256, max_idle: 256 }
+YAML
+# The same policies as bench/run.sh's outrigger-policies target: limits that /hello traffic
+# from one healthy origin never reaches, so what is counted is their cost when idle.
+[ "$policies" = 1 ] && cat >>"$tmp/outrigger.yaml" <<YAML
+    retry: { max_attempts: 2, retry_on: [ connect_failed, reset, timeout, 502, 503, 504 ], budget: { ratio: 20%, min_per_second: 10, window: 10s } }
+    circuit_breaker: { failure_threshold: 5, failure_rate: 50%, window: 10s, minimum_requests: 20, open_for: 30s }
+    bulkhead: { max_concurrent: 10000, max_queue: 100, queue_timeout: 1s }
+    rate_limit: { requests_per_second: 10000000, burst: 1000000 }
+    outlier_detection: { consecutive_failures: 5 }
+    health_check: { path: /health, interval: 1s }
+    fallback: { stale_if_error: { ttl: 60s } }
 YAML
 
 # Starts `$@` (an outrigger command line ending in --ports-file FILE) and prints its pid
@@ -80,10 +97,10 @@ fi
 profile now "$BUILD_DIR/outrigger"
 labels+=(now)
 
-python3 - "$tmp" "$out_md" "$(git -C "$root" rev-parse --short HEAD)" "${BEFORE_LABEL:-${BEFORE:-}}" "${labels[@]}" <<'PY'
+python3 - "$tmp" "$out_md" "$(git -C "$root" rev-parse --short HEAD)" "${BEFORE_LABEL:-${BEFORE:-}}" "$policies" "${labels[@]}" <<'PY'
 import glob, re, subprocess, sys
-tmp, out_md, commit, before = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4]
-labels = sys.argv[5:]
+tmp, out_md, commit, before, policies = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5] == "1"
+labels = sys.argv[6:]
 
 def requests(path):
     m = re.search(r"(\d+) requests in", open(path).read())
@@ -133,7 +150,9 @@ for label in labels:
                        n_st=n_st, sys=syscalls(label))
 
 L = ["## Profile: cost per request inside outrigger", "",
-     f"`bench/profile.sh` at {commit}: outrigger (Release, `workers: 1`, access log off) "
+     f"`bench/profile.sh` at {commit}: outrigger (Release, `workers: 1`, "
+     + ("every policy configured and none triggering, access log on to a file"
+        " (`PROFILE_POLICIES=1`)" if policies else "access log off") + ") "
      "proxying `GET /hello` to mock-upstream under `wrk -t1 -c50`. Counted, not timed, so the "
      "figures do not drift with machine load: instructions and heap allocations per request "
      "under callgrind (after a warm-up that is not counted), system calls per request under "

@@ -30,6 +30,7 @@ Exchange::Exchange(WorkerContext& context, ExchangeOwner& owner, ExchangeBuffers
       buffers_(buffers),
       request_(buffers.request),
       request_id_(buffers.request_id),
+      path_(request_.path()),
       started_(started),
       timer_(owner.exchangeTimer()) {}
 
@@ -39,8 +40,8 @@ Exchange::~Exchange() {
 
 void Exchange::start() {
   http::assignRequestId(request_, context_.random, request_id_);
-  const std::string host = http::hostWithoutPort(request_);
-  route_ = snapshot_->routers[listener_.index]->match(host, request_.path());
+  host_ = http::hostWithoutPort(request_);
+  route_ = snapshot_->routers[listener_.index]->match(host_, path_);
   if (route_ == nullptr) {
     replyLocally(http::LocalReason::kNoRoute);
     return;

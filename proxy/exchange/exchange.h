@@ -23,6 +23,7 @@
 #include "proxy/io/timer.h"
 #include "proxy/metrics/policy_metrics.h"
 #include "proxy/policy/outcome.h"
+#include "proxy/policy/stale_cache.h"
 #include "proxy/upstream/connection_pool.h"
 #include "proxy/upstream/upstream_policies.h"
 
@@ -123,6 +124,8 @@ class Exchange final : public io::StreamHandler,
   void sendFallback(http::ResponseHead& head, std::string_view body, http::LocalReason reason,
                     metrics::FallbackKind kind);
   void releaseAdmission();
+  // The stale cache's key of this request (Host without port, then the target), into `out`.
+  void staleKey(std::string& out) const;
 
   // Upstream attempt.
   void beginAttempt();
@@ -170,6 +173,8 @@ class Exchange final : public io::StreamHandler,
   ExchangeBuffers& buffers_;
   http::RequestHead& request_;  // buffers_.request
   std::string& request_id_;     // buffers_.request_id
+  std::string_view path_;  // request_.path(), found once: routing and the access log use it
+  std::string host_;       // Host without port, lowercased (http::hostWithoutPort)
   const config::RouteConfig* route_ = nullptr;
   std::shared_ptr<WorkerUpstream> upstream_;
   Phase phase_ = Phase::kStarting;
@@ -218,10 +223,9 @@ class Exchange final : public io::StreamHandler,
   bool upstream_paused_ = false;  // upstream reads stopped while the client catches up
 
   // The response being kept as a stale copy (fallback.stale_if_error).
+  bool stale_eligible_ = false;  // a GET to an upstream that keeps stale copies
   bool capture_stale_ = false;
-  std::string stale_key_;
-  std::vector<http::Header> stale_headers_;
-  std::string stale_body_;
+  policy::StaleEntry stale_copy_;  // its body's buffer from context_.stale_bodies
 
   // Response to the client.
   bool no_response_body_ = false;  // HEAD

@@ -42,8 +42,7 @@ void Exchange::readAppLimits() {
     max_attempts_ = std::min<uint32_t>(max_attempts_, static_cast<uint32_t>(n));
   request_.headers.remove("x-outrigger-timeout-ms");
   request_.headers.remove("x-outrigger-max-attempts");
-  if (policies_->staleEnabled() && request_.method == "GET")
-    stale_key_ = http::hostWithoutPort(request_) + " " + request_.target;
+  stale_eligible_ = policies_->staleEnabled() && request_.method == "GET";
   keep_body_ = retry != nullptr && max_attempts_ > 1 &&
                request_.framing != http::BodyFraming::kNone;
   body_replayable_ = request_.framing == http::BodyFraming::kNone || keep_body_;
@@ -62,11 +61,14 @@ void Exchange::admit() {
     return;
   }
   ticket_ = policies_->newTicket();
-  if (!alive_) alive_ = std::make_shared<bool>(true);
-  auto wake = [this, alive = std::weak_ptr<bool>(alive_)] {
-    if (!alive.expired()) onBulkheadGranted();
+  // Captures only `this`, so it fits in std::function without allocating.
+  const upstream::UpstreamPolicies::MakeWake make_wake = [this]() -> std::function<void()> {
+    if (!alive_) alive_ = std::make_shared<bool>(true);
+    return [this, alive = std::weak_ptr<bool>(alive_)] {
+      if (!alive.expired()) onBulkheadGranted();
+    };
   };
-  switch (policies_->enterBulkhead(ticket_, now, context_.loop, std::move(wake))) {
+  switch (policies_->enterBulkhead(ticket_, now, context_.loop, make_wake)) {
     case upstream::UpstreamPolicies::BulkheadAdmission::kAdmitted:
       holds_slot_ = true;
       break;
@@ -163,9 +165,11 @@ void Exchange::finalFailure(http::LocalReason reason, int retry_after_seconds) {
 }
 
 bool Exchange::serveStale(http::LocalReason reason) {
-  if (!policies_->staleEnabled() || request_.method != "GET") return false;
+  if (!stale_eligible_) return false;
   const MonoTime now = context_.clock.now();
-  std::optional<policy::StaleEntry> copy = policies_->findStale(stale_key_, now);
+  std::string key;
+  staleKey(key);
+  std::optional<policy::StaleEntry> copy = policies_->findStale(key, now);
   if (!copy) return false;
   http::ResponseHead head;
   head.status = copy->status;
@@ -207,6 +211,12 @@ void Exchange::sendFallback(http::ResponseHead& head, std::string_view body,
   policies_->metrics().fallbacks[static_cast<size_t>(kind)]->Increment();
   upstream_->upstream->metrics().countLocalReply(reason);
   finish(keep_alive);
+}
+
+void Exchange::staleKey(std::string& out) const {
+  out.assign(host_);
+  out += ' ';
+  out += request_.target;
 }
 
 void Exchange::releaseAdmission() {

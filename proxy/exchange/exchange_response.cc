@@ -46,13 +46,14 @@ http::ParserAction Exchange::onResponseHead(http::ResponseHead& head) {
 
   const bool is_head = request_.method == "HEAD";
   http::prepareDownstreamResponse(head, request_id_);
-  if (!stale_key_.empty() && policy::isStaleCacheable(request_.method, head) &&
+  // The stale copy keeps the headers as they are now, but X-Request-ID. They are taken once
+  // the head has been sent: only headers appended below come after these.
+  size_t stale_header_count = 0;
+  if (stale_eligible_ && policy::isStaleCacheable(request_.method, head) &&
       (head.framing != http::BodyFraming::kContentLength ||
        head.content_length <= policies_->staleMaxBodyBytes())) {
     capture_stale_ = true;
-    stale_headers_.reserve(head.headers.size());
-    for (const auto& h : head.headers)
-      if (!http::equalsIgnoreCase(h.name, "x-request-id")) stale_headers_.push_back(h);
+    stale_header_count = head.headers.size();
   }
 
   bool keep_alive = request_.keep_alive && !close_after_response_;
@@ -83,17 +84,23 @@ http::ParserAction Exchange::onResponseHead(http::ResponseHead& head) {
   out.reserve(256 + 64 * head.headers.size());
   http::appendResponseHead(head, out);
   owner_.clientStream().write(std::move(out));
+  if (capture_stale_) {
+    // The parser is done with the head's headers: the copy takes them instead of copying.
+    context_.stale_bodies.lend(stale_copy_.body);
+    policy::takeHeadersExcept(head.headers.list(), stale_header_count, "X-Request-ID",
+                              stale_copy_.headers);
+  }
   return http::ParserAction::kContinue;
 }
 
 http::ParserAction Exchange::onResponseBody(std::string_view chunk) {
   if (no_response_body_ || chunk.empty()) return http::ParserAction::kContinue;
   if (capture_stale_) {
-    if (stale_body_.size() + chunk.size() > policies_->staleMaxBodyBytes()) {
+    if (stale_copy_.body.size() + chunk.size() > policies_->staleMaxBodyBytes()) {
       capture_stale_ = false;  // too large to keep
-      stale_body_.clear();
+      stale_copy_ = {};
     } else {
-      stale_body_.append(chunk);
+      stale_copy_.body.append(chunk);
     }
   }
   bytes_out_ += chunk.size();
@@ -125,10 +132,13 @@ void Exchange::completeResponse(bool extra_bytes) {
   // is not in a known state: it is never reused.
   const bool reusable = upstream_keep_alive_ && request_sent_ && !extra_bytes;
   if (capture_stale_) {
-    policies_->storeStale(stale_key_, policy::StaleEntry{status_, std::move(stale_headers_),
-                                                         std::move(stale_body_),
-                                                         context_.clock.now()});
     capture_stale_ = false;
+    stale_copy_.status = status_;
+    stale_copy_.stored = context_.clock.now();
+    thread_local std::string key;  // reused: building it allocates nothing once it has grown
+    staleKey(key);
+    policies_->storeStale(key, stale_copy_);
+    context_.stale_bodies.keep(stale_copy_.body);  // the displaced copy's
   }
   endAttempt(policy::AttemptOutcome::kSuccess, reusable);
   finish(!close_after_response_ && request_complete_);
@@ -270,7 +280,7 @@ void Exchange::record() {
   entry.request_id = request_id_;
   entry.listener = listener_.config->name;
   entry.method = request_.method;
-  entry.path = request_.path();  // without the query: query strings often carry tokens
+  entry.path = path_;  // without the query: query strings often carry tokens
   // Both branches as string_view: a ?: of std::string and "" would build a temporary.
   entry.upstream = upstream_ ? std::string_view(upstream_->upstream->name()) : std::string_view();
   entry.endpoint = endpoint_text_;

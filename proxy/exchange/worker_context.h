@@ -9,6 +9,7 @@
 #include "proxy/common/random.h"
 #include "proxy/exchange/snapshot.h"
 #include "proxy/io/loop.h"
+#include "proxy/policy/stale_body_pool.h"
 #include "proxy/upstream/connection_pool.h"
 #include "proxy/upstream/load_balancer.h"
 
@@ -44,6 +45,7 @@ struct WorkerContext {
   // so a pool outlives a reload that drops its upstream until its last exchange ends.
   std::unordered_map<const upstream::Upstream*, std::shared_ptr<WorkerUpstream>> upstreams;
   bool draining = false;  // sidecar drain: every response asks the app to reconnect
+  policy::StaleBodyPool stale_bodies;  // buffers for the stale copies this worker keeps
 
   std::shared_ptr<WorkerUpstream> upstreamFor(const std::shared_ptr<upstream::Upstream>& shared) {
     auto found = upstreams.find(shared.get());

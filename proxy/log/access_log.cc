@@ -7,114 +7,13 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <array>
 #include <cerrno>
-#include <charconv>
-#include <cmath>
 #include <cstring>
 
 #include "proxy/log/logger.h"
-#include "proxy/log/timestamp.h"
 
 namespace outrigger::log {
 namespace {
-
-// Length of the valid UTF-8 sequence starting at s[i], or 0 if it is not one. Rejects
-// overlong forms, surrogates and code points above U+10FFFF (RFC 3629).
-size_t utf8SequenceLength(std::string_view s, size_t i) {
-  auto byte = [&](size_t k) { return static_cast<unsigned char>(s[k]); };
-  auto cont = [&](size_t k, unsigned char lo = 0x80, unsigned char hi = 0xBF) {
-    return k < s.size() && byte(k) >= lo && byte(k) <= hi;
-  };
-  const unsigned char c = byte(i);
-  if (c >= 0xC2 && c <= 0xDF) return cont(i + 1) ? 2 : 0;
-  if (c >= 0xE0 && c <= 0xEF) {
-    const unsigned char lo = c == 0xE0 ? 0xA0 : 0x80;
-    const unsigned char hi = c == 0xED ? 0x9F : 0xBF;
-    return cont(i + 1, lo, hi) && cont(i + 2) ? 3 : 0;
-  }
-  if (c >= 0xF0 && c <= 0xF4) {
-    const unsigned char lo = c == 0xF0 ? 0x90 : 0x80;
-    const unsigned char hi = c == 0xF4 ? 0x8F : 0xBF;
-    return cont(i + 1, lo, hi) && cont(i + 2) && cont(i + 3) ? 4 : 0;
-  }
-  return 0;
-}
-
-void appendEscapedByte(unsigned char c, std::string& out) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  switch (c) {
-    case '"':
-      out += "\\\"";
-      return;
-    case '\\':
-      out += "\\\\";
-      return;
-    case '\n':
-      out += "\\n";
-      return;
-    case '\r':
-      out += "\\r";
-      return;
-    case '\t':
-      out += "\\t";
-      return;
-    case '\b':
-      out += "\\b";
-      return;
-    case '\f':
-      out += "\\f";
-      return;
-    default:
-      break;
-  }
-  const char escaped[] = {'\\', 'u', '0', '0', kHex[c >> 4], kHex[c & 0xF]};
-  out.append(escaped, sizeof(escaped));
-}
-
-// Bytes copied into a JSON string as they are: printable ASCII but the quote and the
-// backslash. A table, since every byte of every logged value is looked up.
-constexpr std::array<bool, 256> kPlainAscii = [] {
-  std::array<bool, 256> table{};
-  for (int c = 0x20; c < 0x7F; ++c) table[static_cast<size_t>(c)] = c != '"' && c != '\\';
-  return table;
-}();
-
-bool isPlainAscii(unsigned char c) { return kPlainAscii[c]; }
-
-template <typename Int>
-void appendInt(Int value, std::string& out) {
-  char buffer[24];
-  auto result = std::to_chars(buffer, buffer + sizeof(buffer), value);
-  out.append(buffer, result.ptr);
-}
-
-// Milliseconds with exactly three decimals, by integer arithmetic so that the C locale can't
-// change the decimal point. Negative and NaN print as 0.
-void appendMillis(double ms, std::string& out) {
-  constexpr double kMaxMicros = 9.0e18;  // keeps llround in range
-  const double micros_exact = ms * 1000.0;
-  const int64_t micros =
-      micros_exact > 0 ? std::llround(std::min(micros_exact, kMaxMicros)) : int64_t{0};
-  appendInt(micros / 1000, out);
-  const int64_t fraction = micros % 1000;
-  const char digits[] = {'.', static_cast<char>('0' + fraction / 100),
-                         static_cast<char>('0' + fraction / 10 % 10),
-                         static_cast<char>('0' + fraction % 10)};
-  out.append(digits, sizeof(digits));
-}
-
-// `prefix` is the separator and key together, `,"key":`, appended in one go.
-void appendField(std::string_view prefix, std::string_view value, std::string& out) {
-  out.append(prefix);
-  appendJsonString(value, out);
-}
-
-template <typename Int>
-void appendIntField(std::string_view prefix, Int value, std::string& out) {
-  out.append(prefix);
-  appendInt(value, out);
-}
 
 // Count of complete lines in `data`, for reporting what a failed write lost.
 uint64_t countLines(std::string_view data) {
@@ -122,52 +21,6 @@ uint64_t countLines(std::string_view data) {
 }
 
 }  // namespace
-
-void appendJsonString(std::string_view value, std::string& out) {
-  out += '"';
-  size_t i = 0;
-  while (i < value.size()) {
-    size_t run = i;
-    while (run < value.size() && isPlainAscii(static_cast<unsigned char>(value[run]))) ++run;
-    out.append(value.data() + i, run - i);
-    i = run;
-    if (i == value.size()) break;
-    const auto c = static_cast<unsigned char>(value[i]);
-    if (c >= 0x80) {
-      if (size_t len = utf8SequenceLength(value, i); len > 0) {
-        out.append(value.data() + i, len);
-        i += len;
-        continue;
-      }
-    }
-    appendEscapedByte(c, out);
-    ++i;
-  }
-  out += '"';
-}
-
-void formatAccessLogLine(const AccessLogEntry& entry, std::string& out) {
-  char time[kTimestampLength];
-  formatTimestamp(entry.time_micros != 0 ? entry.time_micros : wallClockMicros(), time);
-  out += "{\"time\":\"";
-  out.append(time, kTimestampLength);
-  out += '"';
-  appendField(R"(,"request_id":)", entry.request_id, out);
-  appendField(R"(,"listener":)", entry.listener, out);
-  appendField(R"(,"method":)", entry.method, out);
-  appendField(R"(,"path":)", entry.path, out);
-  appendField(R"(,"upstream":)", entry.upstream, out);
-  appendField(R"(,"endpoint":)", entry.endpoint, out);
-  appendIntField(R"(,"status":)", entry.status, out);
-  appendField(R"(,"reason":)", entry.reason, out);
-  appendField(R"(,"error":)", entry.error, out);
-  appendIntField(R"(,"attempts":)", entry.attempts, out);
-  out += ",\"duration_ms\":";
-  appendMillis(entry.duration_ms, out);
-  appendIntField(R"(,"bytes_in":)", entry.bytes_in, out);
-  appendIntField(R"(,"bytes_out":)", entry.bytes_out, out);
-  out += "}\n";
-}
 
 // ---- AccessLog ----
 
@@ -203,10 +56,17 @@ AccessLog::~AccessLog() {
 }
 
 void AccessLog::write(const AccessLogEntry& entry) {
-  // Formatting happens outside the lock, into a buffer each thread reuses.
-  thread_local std::string line;
-  line.clear();
-  formatAccessLogLine(entry, line);
+  // Formatting happens outside the lock, into a buffer each thread reuses (a plain array:
+  // a string would be zero-filled before each line is written into it).
+  thread_local std::unique_ptr<char[]> buffer;
+  thread_local size_t buffer_size = 0;
+  const size_t room = maxAccessLogLineLength(entry);
+  if (room > buffer_size) {
+    buffer_size = std::max<size_t>(room, 1024);
+    buffer.reset(new char[buffer_size]);
+  }
+  const std::string_view line(
+      buffer.get(), static_cast<size_t>(writeAccessLogLine(entry, buffer.get()) - buffer.get()));
 
   bool wake = false;
   {

@@ -39,6 +39,11 @@ struct AccessLogEntry {
 // this order: time request_id listener method path upstream endpoint status reason error
 // attempts duration_ms bytes_in bytes_out.
 void formatAccessLogLine(const AccessLogEntry& entry, std::string& out);
+// The same line written at `out`, which must have room for maxAccessLogLineLength(entry)
+// bytes; returns the end of what was written. For a caller that keeps its own buffer, so
+// that no string has to be grown (and zero-filled) first.
+size_t maxAccessLogLineLength(const AccessLogEntry& entry);
+char* writeAccessLogLine(const AccessLogEntry& entry, char* out);
 
 // Appends `value` as a quoted JSON string. Quotes, backslashes and control characters are
 // escaped; a byte that is not part of valid UTF-8 becomes \u00XX (its Latin-1 reading), so

@@ -141,7 +141,10 @@ Duration CircuitBreaker::openRemaining(MonoTime now) const {
 }
 
 CircuitBreaker::Counters CircuitBreaker::windowCounts(MonoTime now) const {
-  int64_t newest = std::max(epochOf(now), newest_epoch_);
+  return countsUpTo(std::max(epochOf(now), newest_epoch_));
+}
+
+CircuitBreaker::Counters CircuitBreaker::countsUpTo(int64_t newest) const {
   Counters counters;
   for (const Bucket& bucket : buckets_) {
     // Buckets more than a window old hold counts that have aged out.
@@ -177,14 +180,24 @@ void CircuitBreaker::finishProbe(MonoTime now, bool success, std::string_view wh
 }
 
 void CircuitBreaker::record(MonoTime now, Duration latency, bool failed) {
-  newest_epoch_ = std::max(epochOf(now), newest_epoch_);
+  const int64_t epoch = epochOf(now);
+  if (epoch > newest_epoch_) {
+    // The window slid (at most once per bucket width): its sums are added up afresh.
+    newest_epoch_ = epoch;
+    newest_window_ = countsUpTo(newest_epoch_);
+  }
   Bucket& bucket = buckets_[static_cast<size_t>(newest_epoch_) % kWindowBuckets];
   if (bucket.epoch != newest_epoch_) bucket = Bucket{.epoch = newest_epoch_};
   ++bucket.calls;
-  if (failed) ++bucket.failures;
+  ++newest_window_.calls;
+  if (failed) {
+    ++bucket.failures;
+    ++newest_window_.failures;
+  }
   // Slow counts whatever the verdict: a timeout is both a failure and slow.
   if (config_.slow_call_duration > Duration::zero() && latency >= config_.slow_call_duration) {
     ++bucket.slow;
+    ++newest_window_.slow;
   }
 }
 
@@ -195,20 +208,23 @@ void CircuitBreaker::checkClosedTriggers(MonoTime now) {
     return;
   }
   if (config_.failure_rate <= 0 && config_.slow_call_rate <= 0) return;
-  Counters counts = windowCounts(now);
+  // Called right after record(now): the window ends at newest_epoch_, whose sums it kept.
+  const Counters counts = newest_window_;
   // Below minimum_requests a couple of unlucky calls would look like a 100% failure rate.
   if (counts.calls == 0 || counts.calls < config_.minimum_requests) return;
-  std::string over = " over " + formatDuration(config_.window);
+  // The reasons are built only when the breaker opens: this runs on every call.
   // Closed -> Open when the failure rate over the window reaches failure_rate.
   if (config_.failure_rate > 0 &&
       rateReached(counts.failures, counts.calls, config_.failure_rate)) {
-    open(now, "failure rate " + formatPercent(counts.failures, counts.calls) + over);
+    open(now, "failure rate " + formatPercent(counts.failures, counts.calls) + " over " +
+                  formatDuration(config_.window));
     return;
   }
   // Closed -> Open when the slow-call rate over the window reaches slow_call_rate.
   if (config_.slow_call_rate > 0 &&
       rateReached(counts.slow, counts.calls, config_.slow_call_rate)) {
-    open(now, "slow call rate " + formatPercent(counts.slow, counts.calls) + over);
+    open(now, "slow call rate " + formatPercent(counts.slow, counts.calls) + " over " +
+                  formatDuration(config_.window));
   }
 }
 
@@ -240,6 +256,7 @@ void CircuitBreaker::transition(BreakerState to, std::string_view why) {
 void CircuitBreaker::resetCounts() {
   consecutive_failures_ = 0;
   buckets_.fill(Bucket{});
+  newest_window_ = {};
 }
 
 int64_t CircuitBreaker::epochOf(MonoTime now) const {

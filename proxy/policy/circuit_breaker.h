@@ -92,6 +92,7 @@ class CircuitBreaker {
   void open(MonoTime now, std::string_view why);
   void resetCounts();
   int64_t epochOf(MonoTime now) const;
+  Counters countsUpTo(int64_t newest) const;
 
   const CircuitBreakerConfig config_;
   const MonoTime start_;         // epoch 0 of the window buckets
@@ -102,6 +103,9 @@ class CircuitBreaker {
   uint32_t consecutive_failures_ = 0;  // closed only
   std::array<Bucket, kWindowBuckets> buckets_{};
   int64_t newest_epoch_ = 0;       // never goes back, so a slightly stale `now` lands in it
+  // The sums of buckets_ over the window that ends at newest_epoch_: kept by record(), so
+  // that checking the rates after each call does not add up the ring again.
+  Counters newest_window_{};
   MonoTime opened_at_{};           // open only
   uint32_t probes_admitted_ = 0;   // half-open: permits handed out and not abandoned
   uint32_t probes_in_flight_ = 0;  // half-open: admitted and not yet finished

@@ -77,6 +77,11 @@ Duration OutlierDetector::ejectedRemaining(size_t endpoint, MonoTime now) const 
 
 uint32_t OutlierDetector::timesEjected(size_t endpoint) const { return at(endpoint).times_ejected; }
 
+bool OutlierDetector::atRest(size_t endpoint) const {
+  const Endpoint& e = at(endpoint);
+  return !e.ejected && e.consecutive_failures == 0 && e.times_ejected == 0;
+}
+
 OutlierDetector::Endpoint& OutlierDetector::at(size_t endpoint) {
   checkIndex(endpoint);
   return endpoints_[endpoint];

@@ -59,6 +59,12 @@ class OutlierDetector {
   Duration ejectedRemaining(size_t endpoint, MonoTime now) const;  // zero when not ejected
   uint32_t timesEjected(size_t endpoint) const;
 
+  // The endpoint is at rest: not ejected, no failure in its current run and no ejection to
+  // live down. A success then changes nothing that any rule reads (its success count matters
+  // only once it has been ejected, and the failures that lead there reset it first), so a
+  // caller may skip recording it.
+  bool atRest(size_t endpoint) const;
+
  private:
   struct Endpoint {
     bool ejected = false;

@@ -27,16 +27,20 @@ bool containsToken(std::string_view value, std::string_view token) {
 StaleCache::StaleCache(size_t max_entries, Duration ttl)
     : max_entries_(std::max<size_t>(1, max_entries)), ttl_(ttl) {}
 
-void StaleCache::put(const std::string& key, StaleEntry entry) {
+void StaleCache::put(const std::string& key, StaleEntry& entry) {
   auto found = index_.find(key);
   if (found != index_.end()) {
-    lru_.erase(found->second);
-    index_.erase(found);
+    // Replaced in place: the key and its nodes stay, and the old copy goes back to the caller.
+    lru_.splice(lru_.begin(), lru_, found->second);
+    found->second->second.swap(entry);
+    return;
   }
-  lru_.emplace_front(key, std::move(entry));
-  index_[key] = lru_.begin();
+  lru_.emplace_front(key, StaleEntry{});
+  lru_.front().second.swap(entry);
+  index_.emplace(key, lru_.begin());
   while (index_.size() > max_entries_) {
     index_.erase(lru_.back().first);
+    entry.swap(lru_.back().second);
     lru_.pop_back();
   }
 }
@@ -52,6 +56,16 @@ std::optional<StaleEntry> StaleCache::get(const std::string& key, MonoTime now) 
   }
   lru_.splice(lru_.begin(), lru_, item);
   return item->second;
+}
+
+void takeHeadersExcept(std::vector<http::Header>& from, size_t count, std::string_view skip,
+                       std::vector<http::Header>& to) {
+  to.swap(from);
+  to.resize(std::min(count, to.size()));
+  // The exact spelling first: the proxy itself wrote most of the headers that match.
+  std::erase_if(to, [&](const http::Header& h) {
+    return h.name.size() == skip.size() && (h.name == skip || http::equalsIgnoreCase(h.name, skip));
+  });
 }
 
 bool isStaleCacheable(std::string_view method, const http::ResponseHead& head) {

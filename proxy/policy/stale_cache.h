@@ -20,13 +20,23 @@ struct StaleEntry {
   std::vector<http::Header> headers;
   std::string body;
   MonoTime stored{};
+
+  // Member by member: cheaper than std::swap's three moves of the whole entry.
+  void swap(StaleEntry& other) noexcept {
+    std::swap(status, other.status);
+    headers.swap(other.headers);
+    body.swap(other.body);
+    std::swap(stored, other.stored);
+  }
 };
 
 class StaleCache {
  public:
   StaleCache(size_t max_entries, Duration ttl);
-  // Stores or replaces; the least recently used entry goes when the cache is full.
-  void put(const std::string& key, StaleEntry entry);
+  // Stores or replaces; the least recently used entry goes when the cache is full. `entry` is
+  // swapped in, and left holding the entry it displaced (the older copy under `key`, or the
+  // one evicted) or nothing, so that the caller can reuse its buffers (StaleBodyPool).
+  void put(const std::string& key, StaleEntry& entry);
   // A copy of the entry if it is younger than ttl; an expired one is dropped.
   std::optional<StaleEntry> get(const std::string& key, MonoTime now);
   size_t size() const { return index_.size(); }
@@ -38,6 +48,13 @@ class StaleCache {
   std::list<Item> lru_;  // most recent first
   std::unordered_map<std::string, std::list<Item>::iterator> index_;
 };
+
+// Moves the first `count` headers of `from`, but those named `skip` (in any case; fastest when
+// spelled as given), into `to`, and what `to` held into `from`: a response's headers become
+// its stale copy's without a byte copied, once the head has been sent and they are no longer
+// needed.
+void takeHeadersExcept(std::vector<http::Header>& from, size_t count, std::string_view skip,
+                       std::vector<http::Header>& to);
 
 // Whether a response may be kept as a stale copy: a 200 to GET, and Cache-Control does not
 // say no-store or private.

@@ -2,10 +2,11 @@
 // The rate limit (DESIGN §6 rate_limit): a token bucket that refills at a steady rate and
 // holds at most `burst` tokens; one request takes one token.
 //
-// Not thread-safe: the bucket is shared by every worker of the process (DESIGN §3), so the
-// caller wraps each call in a short critical section. `now` may be read before entering it;
-// a slightly older `now` than a previous call's is tolerated.
+// Thread-safe without a lock: the bucket is shared by every worker of the process (DESIGN
+// §3), and its whole state is one atomic instant, updated by compare-and-swap. A `now` read a
+// little earlier than another caller's is tolerated.
 
+#include <atomic>
 #include <cstdint>
 
 #include "proxy/common/clock.h"
@@ -33,11 +34,11 @@ class TokenBucket {
   // Kept in integer nanoseconds (the GCRA form of a token bucket) rather than as a floating
   // token count, so refills are exact and a caller that waits `retry_after` always finds a
   // token. The only rounding is the token interval to whole nanoseconds.
-  int64_t debtAt(MonoTime now) const;
+  static int64_t debtAt(int64_t full_at_ns, MonoTime now);
 
   int64_t token_interval_ns_;  // time to refill one token
   int64_t capacity_ns_;        // burst * token_interval_ns_: debt at which the bucket is empty
-  MonoTime full_at_;           // when the bucket is full again; <= now means full
+  std::atomic<int64_t> full_at_ns_;  // when the bucket is full again; <= now means full
 };
 
 }  // namespace outrigger::policy

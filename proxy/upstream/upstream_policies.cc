@@ -34,6 +34,8 @@ UpstreamPolicies::UpstreamPolicies(std::string upstream, const config::PolicyCon
     breaker_.emplace(*config.circuit_breaker, now,
                      [this](policy::BreakerState from, policy::BreakerState to,
                             std::string_view why) {
+                       breaker_closed_.store(to == policy::BreakerState::kClosed,
+                                             std::memory_order_relaxed);
                        publish(metrics_.breaker_state, stateValue(to));
                        metrics_.breaker_transitions[static_cast<size_t>(stateValue(to))]
                            ->Increment();
@@ -53,8 +55,15 @@ UpstreamPolicies::UpstreamPolicies(std::string upstream, const config::PolicyCon
   if (config.fallback.stale_if_error)
     stale_.emplace(config.fallback.stale_if_error->max_entries, config.fallback.stale_if_error->ttl);
   if (config.outlier_detection) {
+    endpoint_at_rest_ = std::make_unique<std::atomic<bool>[]>(endpoints);
+    for (size_t i = 0; i < endpoints; ++i) endpoint_at_rest_[i].store(true);
     outlier_.emplace(*config.outlier_detection, endpoints,
                      [this](size_t endpoint, bool ejected, Duration for_how_long) {
+                       if (ejected) {
+                         ejected_endpoints_.fetch_add(1, std::memory_order_relaxed);
+                       } else {
+                         ejected_endpoints_.fetch_sub(1, std::memory_order_relaxed);
+                       }
                        publish(*metrics_.endpoint_ejected[endpoint], ejected ? 1 : 0);
                        if (ejected)
                          log::logf(config::LogLevel::kWarn,
@@ -67,11 +76,7 @@ UpstreamPolicies::UpstreamPolicies(std::string upstream, const config::PolicyCon
 
 UpstreamPolicies::RateDecision UpstreamPolicies::takeRateToken(MonoTime now) {
   if (!bucket_) return {};
-  policy::TokenBucket::Decision d;
-  {
-    std::lock_guard<std::mutex> lock(rate_mutex_);
-    d = bucket_->tryTake(now);
-  }
+  const policy::TokenBucket::Decision d = bucket_->tryTake(now);  // lock-free
   if (d.allowed) return {};
   if (config_.shadow.rate_limit) {
     metrics_.shadow_rejections[static_cast<size_t>(metrics::ShadowPolicy::kRateLimit)]
@@ -83,7 +88,7 @@ UpstreamPolicies::RateDecision UpstreamPolicies::takeRateToken(MonoTime now) {
 
 UpstreamPolicies::BulkheadAdmission UpstreamPolicies::enterBulkhead(Ticket ticket, MonoTime now,
                                                                     io::Loop& loop,
-                                                                    std::function<void()> wake) {
+                                                                    const MakeWake& make_wake) {
   if (!bulkhead_) return BulkheadAdmission::kOff;
   std::lock_guard<std::mutex> lock(bulkhead_mutex_);
   if (config_.shadow.bulkhead && bulkhead_->active() >= bulkhead_->config().max_concurrent) {
@@ -97,7 +102,7 @@ UpstreamPolicies::BulkheadAdmission UpstreamPolicies::enterBulkhead(Ticket ticke
       publish(metrics_.bulkhead_active, bulkhead_->active());
       return BulkheadAdmission::kAdmitted;
     case policy::Bulkhead::Admission::kQueued:
-      waiters_[ticket] = Waiter{&loop, std::move(wake)};
+      waiters_[ticket] = Waiter{&loop, make_wake()};
       publish(metrics_.bulkhead_queued, bulkhead_->queued());
       return BulkheadAdmission::kQueued;
     case policy::Bulkhead::Admission::kRejectedFull:
@@ -136,6 +141,7 @@ Duration UpstreamPolicies::bulkheadQueueTimeout() const {
 
 UpstreamPolicies::BreakerPermit UpstreamPolicies::acquireBreaker(MonoTime now) {
   if (!breaker_) return {};
+  if (breaker_closed_.load(std::memory_order_relaxed)) return {true, false, true, {}};
   policy::CircuitBreaker::Permit p;
   {
     std::lock_guard<std::mutex> lock(breaker_mutex_);
@@ -187,10 +193,10 @@ uint64_t UpstreamPolicies::staleMaxBodyBytes() const {
   return config_.fallback.stale_if_error ? config_.fallback.stale_if_error->max_body_bytes : 0;
 }
 
-void UpstreamPolicies::storeStale(const std::string& key, policy::StaleEntry entry) {
+void UpstreamPolicies::storeStale(const std::string& key, policy::StaleEntry& entry) {
   if (!stale_) return;
   std::lock_guard<std::mutex> lock(stale_mutex_);
-  stale_->put(key, std::move(entry));
+  stale_->put(key, entry);
 }
 
 std::optional<policy::StaleEntry> UpstreamPolicies::findStale(const std::string& key,
@@ -203,18 +209,24 @@ std::optional<policy::StaleEntry> UpstreamPolicies::findStale(const std::string&
 void UpstreamPolicies::recordEndpoint(size_t endpoint, policy::AttemptOutcome outcome,
                                       MonoTime now) {
   if (!outlier_ || outcome == policy::AttemptOutcome::kCancelled) return;
+  const bool failed = policy::isUpstreamFailure(outcome);
+  if (!failed && endpoint < endpoints_ &&
+      endpoint_at_rest_[endpoint].load(std::memory_order_relaxed)) {
+    return;
+  }
   std::lock_guard<std::mutex> lock(outlier_mutex_);
-  if (policy::isUpstreamFailure(outcome)) {
+  if (failed) {
     outlier_->onFailure(endpoint, now);
   } else {
     outlier_->onSuccess(endpoint, now);
   }
+  endpoint_at_rest_[endpoint].store(outlier_->atRest(endpoint), std::memory_order_relaxed);
 }
 
 bool UpstreamPolicies::endpointEjected(size_t endpoint, MonoTime now) {
-  if (!outlier_) return false;
+  if (!outlier_ || ejected_endpoints_.load(std::memory_order_relaxed) == 0) return false;
   std::lock_guard<std::mutex> lock(outlier_mutex_);
-  return outlier_->isEjected(endpoint, now);
+  return outlier_->isEjected(endpoint, now);  // a return leaves it not yet at rest
 }
 
 UpstreamPolicies::Status UpstreamPolicies::status(MonoTime now) {
@@ -231,7 +243,6 @@ UpstreamPolicies::Status UpstreamPolicies::status(MonoTime now) {
                                        bulkhead_->config().max_queue};
   }
   if (bucket_) {
-    std::lock_guard<std::mutex> lock(rate_mutex_);
     const auto& rate = *config_.rate_limit;
     status.rate_limit = Status::RateLimit{bucket_->available(now), rate.requests_per_second,
                                           rate.burst};

@@ -40,13 +40,16 @@ class UpstreamPolicies {
   };
   RateDecision takeRateToken(MonoTime now);
 
-  // Bulkhead. `wake` runs on `loop` when a queued ticket is granted a slot.
+  // Bulkhead. When the ticket is queued, enterBulkhead calls `make_wake` (under its lock) for
+  // the callback to run on `loop` once the ticket is granted a slot. Only a queued request
+  // builds one: most are admitted at once, and building it allocates.
   enum class BulkheadAdmission { kAdmitted, kQueued, kFull, kOff };
   using Ticket = policy::Bulkhead::Ticket;
+  using MakeWake = std::function<std::function<void()>()>;
   Ticket newTicket() { return next_ticket_.fetch_add(1) + 1; }
   BulkheadAdmission enterBulkhead(Ticket ticket, MonoTime now, io::Loop& loop,
-                                  std::function<void()> wake);
-  // False: enterBulkhead would answer kOff, so a caller can skip building `wake`.
+                                  const MakeWake& make_wake);
+  // False: enterBulkhead would answer kOff, so a caller can skip it.
   bool hasBulkhead() const { return bulkhead_.has_value(); }
   // A queued waiter gives up. false: it was granted a slot meanwhile and must leave it.
   bool abandonBulkhead(Ticket ticket);
@@ -73,7 +76,8 @@ class UpstreamPolicies {
   // Stale copies for fallback.stale_if_error.
   bool staleEnabled() const { return stale_.has_value(); }
   uint64_t staleMaxBodyBytes() const;
-  void storeStale(const std::string& key, policy::StaleEntry entry);
+  // Swaps `entry` in; it is left holding the entry it displaced (see StaleCache::put).
+  void storeStale(const std::string& key, policy::StaleEntry& entry);
   std::optional<policy::StaleEntry> findStale(const std::string& key, MonoTime now);
 
   // Outlier detection.
@@ -125,8 +129,7 @@ class UpstreamPolicies {
     if (!retired_.load(std::memory_order_relaxed)) gauge.Set(value);
   }
 
-  std::mutex rate_mutex_;
-  std::optional<policy::TokenBucket> bucket_;
+  std::optional<policy::TokenBucket> bucket_;  // lock-free
 
   std::mutex bulkhead_mutex_;
   std::optional<policy::Bulkhead> bulkhead_;
@@ -135,6 +138,9 @@ class UpstreamPolicies {
 
   std::mutex breaker_mutex_;
   std::optional<policy::CircuitBreaker> breaker_;
+  // Mirrors "the breaker is closed", written on each transition under breaker_mutex_: while
+  // closed, a permit is granted without the lock (tryAcquire only grants one then).
+  std::atomic<bool> breaker_closed_{true};
 
   std::optional<policy::RetryPolicy> retry_;
   std::mutex budget_mutex_;
@@ -145,6 +151,12 @@ class UpstreamPolicies {
 
   std::mutex outlier_mutex_;
   std::optional<policy::OutlierDetector> outlier_;
+  // Written under outlier_mutex_, read without it. With no endpoint ejected, nothing is due to
+  // return, so endpointEjected answers false at once; a success on an endpoint at rest
+  // (OutlierDetector::atRest) changes nothing, so recordEndpoint skips it. A reader racing a
+  // writer sees the state just before the other worker's result, as it would with the lock.
+  std::atomic<size_t> ejected_endpoints_{0};
+  std::unique_ptr<std::atomic<bool>[]> endpoint_at_rest_;
 };
 
 }  // namespace outrigger::upstream

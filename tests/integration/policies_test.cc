@@ -363,6 +363,56 @@ TEST_F(FallbackTest, StaleCopyIsServedWhenTheUpstreamGoesDown) {
   EXPECT_EQ(never_seen->header("x-outrigger-reason"), "connect_failed");
 }
 
+TEST_F(FallbackTest, StaleCopyIsTheNewestResponseOfItsKey) {
+  // Each copy reuses the buffers of one it displaced: nothing of an older copy may show.
+  startProxy("    fallback: { stale_if_error: { ttl: 60s } }\n");
+  auto first = httpRequest(port_, "GET", "/get?item=1");
+  auto second = httpRequest(port_, "GET", "/get?item=1");
+  auto other = httpRequest(port_, "GET", "/get?item=2&padding=" + std::string(300, 'p'));
+  ASSERT_TRUE(first && second && other);
+  ASSERT_NE(first->body, second->body);  // /get echoes the request, whose id differs
+  mock_->kill();
+
+  auto stale = httpRequest(port_, "GET", "/get?item=1");
+  ASSERT_TRUE(stale);
+  EXPECT_EQ(stale->header("x-outrigger-fallback"), "stale");
+  EXPECT_EQ(stale->body, second->body);
+  EXPECT_EQ(stale->header("Content-Type"), second->header("Content-Type"));
+  // Every header of the copy, with this request's id, not the stored response's.
+  for (const auto& [name, value] : second->headers) {
+    if (name == "X-Request-ID" || name == "x-request-id") continue;
+    EXPECT_EQ(stale->header(name), value) << name;
+  }
+  int ids = 0;
+  for (const auto& h : stale->headers) ids += h.first == "X-Request-ID" ? 1 : 0;
+  EXPECT_EQ(ids, 1);
+  EXPECT_NE(stale->header("X-Request-ID"), second->header("X-Request-ID"));
+  auto stale_other = httpRequest(port_, "GET", "/get?item=2&padding=" + std::string(300, 'p'));
+  ASSERT_TRUE(stale_other);
+  EXPECT_EQ(stale_other->header("x-outrigger-fallback"), "stale");
+  EXPECT_EQ(stale_other->body, other->body);
+}
+
+TEST_F(FallbackTest, StaleCopyLeavesOutWhatWasAddedForTheClientThatFetchedIt) {
+  // An HTTP/1.0 client asking for keep-alive is told "Connection: keep-alive", and a retried
+  // request carries x-outrigger-attempts: neither belongs to the copy served later.
+  startProxy("    fallback: { stale_if_error: { ttl: 60s } }\n");
+  HttpConnection old_client(port_);
+  ASSERT_TRUE(old_client.sendRaw(
+      "GET /get?item=3 HTTP/1.0\r\nHost: test.local\r\nConnection: keep-alive\r\n\r\n"));
+  auto fresh = old_client.readResponse();
+  ASSERT_TRUE(fresh);
+  ASSERT_EQ(fresh->status, 200);
+  ASSERT_EQ(fresh->header("Connection"), "keep-alive");
+  mock_->kill();
+
+  auto stale = httpRequest(port_, "GET", "/get?item=3");  // Host: test.local, the same key
+  ASSERT_TRUE(stale);
+  EXPECT_EQ(stale->header("x-outrigger-fallback"), "stale");
+  EXPECT_EQ(stale->body, fresh->body);
+  EXPECT_NE(stale->header("Connection"), "keep-alive");
+}
+
 TEST_F(FallbackTest, StaleCopyIsServedWhileTheBreakerIsOpen) {
   startProxy(
       "    retry: { max_attempts: 1, retry_on: [ 503 ] }\n"

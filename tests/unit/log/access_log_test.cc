@@ -137,6 +137,18 @@ TEST(AccessLogFormatTest, LargeCounters) {
   EXPECT_THAT(format(e), HasSubstr("\"bytes_in\":18446744073709551615,"));
 }
 
+TEST(AccessLogFormatTest, WritingIntoABufferGivesTheSameLineWithinTheRoomAsked) {
+  AccessLogEntry e = sampleEntry();
+  e.path = std::string(40, '\x01');  // every byte escaped: the longest form
+  e.error = "caf\xc3\xa9 \"x\"";
+  const size_t room = maxAccessLogLineLength(e);
+  std::vector<char> buffer(room + 1, '#');
+  char* end = writeAccessLogLine(e, buffer.data());
+  ASSERT_LE(static_cast<size_t>(end - buffer.data()), room);
+  EXPECT_EQ(buffer[room], '#');  // nothing written past the room asked for
+  EXPECT_EQ(std::string(buffer.data(), end), format(e));
+}
+
 TEST(JsonStringTest, PlainTextIsQuoted) { EXPECT_EQ(json("abc /x?y=1"), "\"abc /x?y=1\""); }
 
 TEST(JsonStringTest, QuotesAndBackslashesAreEscaped) { EXPECT_EQ(json("a\"b\\c"), R"("a\"b\\c")"); }
@@ -158,6 +170,69 @@ TEST(JsonStringTest, InvalidUtf8BytesAreEscaped) {
   EXPECT_EQ(json("\xed\xa0\x80"), R"("\u00ed\u00a0\u0080")");            // UTF-16 surrogate
   EXPECT_EQ(json("\xf4\x90\x80\x80"), R"("\u00f4\u0090\u0080\u0080")");  // above U+10FFFF
   EXPECT_EQ(json("\x80x"), R"("\u0080x")");                              // lone continuation byte
+}
+
+// How one byte alone between plain ASCII must come out (it is never valid UTF-8 alone).
+std::string expectedLoneByte(unsigned char c) {
+  switch (c) {
+    case '"':
+      return R"(\")";
+    case '\\':
+      return R"(\\)";
+    case '\n':
+      return R"(\n)";
+    case '\r':
+      return R"(\r)";
+    case '\t':
+      return R"(\t)";
+    case '\b':
+      return R"(\b)";
+    case '\f':
+      return R"(\f)";
+    default:
+      break;
+  }
+  if (c >= 0x20 && c < 0x7F) return std::string(1, static_cast<char>(c));
+  static constexpr char kHex[] = "0123456789abcdef";
+  return std::string("\\u00") + kHex[c >> 4] + kHex[c & 0xF];
+}
+
+TEST(JsonStringTest, EveryByteAtEveryPositionOfValuesOfEveryLength) {
+  // Values are scanned a word or half-words at a time, with overlapping reads at the end: a
+  // byte that needs escaping must be caught wherever it sits, whatever the length.
+  for (size_t length = 1; length <= 25; ++length) {
+    for (int c = 0; c < 256; ++c) {
+      for (size_t at = 0; at < length; ++at) {
+        std::string value(length, 'a');
+        value[at] = static_cast<char>(c);
+        const std::string expected = "\"" + std::string(at, 'a') +
+                                     expectedLoneByte(static_cast<unsigned char>(c)) +
+                                     std::string(length - 1 - at, 'a') + "\"";
+        ASSERT_EQ(json(value), expected) << "byte " << c << " at " << at << " of " << length;
+      }
+    }
+  }
+}
+
+TEST(JsonStringTest, PlainValuesOfEveryLengthPassThrough) {
+  std::string value;
+  for (size_t length = 0; length <= 40; ++length) {
+    ASSERT_EQ(json(value), "\"" + value + "\"") << "length " << length;
+    value += static_cast<char>('A' + length % 26);
+  }
+}
+
+TEST(JsonStringTest, Utf8AcrossAWordBoundaryPassesThrough) {
+  const std::string value =
+      "abcdef\xe2\x82\xac"
+      "ghijklmn\xf0\x9f\x9a\x80";
+  EXPECT_EQ(json(value), "\"" + value + "\"");
+}
+
+TEST(JsonStringTest, AppendsAfterWhatIsThere) {
+  std::string out = "prefix:";
+  appendJsonString("a\"b", out);
+  EXPECT_EQ(out, R"(prefix:"a\"b")");
 }
 
 TEST(JsonStringTest, EscapedFieldsInALine) {

@@ -142,6 +142,31 @@ TEST_F(CircuitBreakerTest, WindowSlides) {
   EXPECT_EQ(counts.failures, 1u);
 }
 
+TEST_F(CircuitBreakerTest, RateIsCheckedOverTheWindowEndingAtTheNewestCall) {
+  build(rateConfig(0.5, 4));  // 1 s buckets
+  fail();
+  fail();
+  succeed();
+  clock_.advance(milliseconds(9500));  // the first bucket is still in the window
+  succeed();                           // 2 of 4 failed
+  EXPECT_EQ(state(), BreakerState::kOpen);
+}
+
+TEST_F(CircuitBreakerTest, RateForgetsCallsOnceTheirBucketLeavesTheWindow) {
+  build(rateConfig(0.5, 4));
+  fail();
+  fail();
+  succeed();
+  clock_.advance(seconds(10));  // the first bucket has left the window
+  succeed();                    // 0 of 1
+  fail();
+  fail();
+  EXPECT_EQ(state(), BreakerState::kClosed);  // 2 of 3: below minimum_requests
+  fail();                                     // 3 of 4
+  EXPECT_EQ(state(), BreakerState::kOpen);
+  EXPECT_EQ(transitions_, (std::vector<std::string>{"closed->open: failure rate 75% over 10s"}));
+}
+
 TEST_F(CircuitBreakerTest, SlowCallsOpenIt) {
   CircuitBreakerConfig config;
   config.slow_call_duration = seconds(2);

@@ -213,6 +213,49 @@ TEST_F(OutlierDetectorTest, BrokenHealthyStreakKeepsTimesEjected) {
   EXPECT_EQ(remaining(0), seconds(60));
 }
 
+TEST_F(OutlierDetectorTest, AtRestUntilAFailureAndAgainOnceItsEjectionIsLivedDown) {
+  build(4);
+  EXPECT_TRUE(detector_->atRest(0));
+  fail(0, 1);
+  EXPECT_FALSE(detector_->atRest(0));  // a run of failures has started
+  succeed(0, 1);
+  EXPECT_TRUE(detector_->atRest(0));
+  fail(0, 3);
+  EXPECT_FALSE(detector_->atRest(0));  // ejected
+  clock_.advance(seconds(30));
+  EXPECT_FALSE(ejected(0));
+  EXPECT_FALSE(detector_->atRest(0));  // back, with an ejection to live down
+  succeed(0, 3);
+  EXPECT_TRUE(detector_->atRest(0));
+  EXPECT_TRUE(detector_->atRest(1));  // untouched
+}
+
+TEST_F(OutlierDetectorTest, SkippingSuccessesAtRestChangesNoOutcome) {
+  // What callers rely on to skip recording a success at rest: two detectors, one told of
+  // every success and one only of those outside rest, eject and return alike.
+  build(4);
+  OutlierDetector skipping(defaultConfig(), 4);
+  auto both_fail = [&](size_t e) {
+    detector_->onFailure(e, clock_.now());
+    skipping.onFailure(e, clock_.now());
+  };
+  auto both_succeed = [&](size_t e) {
+    const bool skip = skipping.atRest(e);
+    detector_->onSuccess(e, clock_.now());
+    if (!skip) skipping.onSuccess(e, clock_.now());
+  };
+  const std::string script = "sssfsffssfffSssssffffSsfsffSfffsss";  // S: 40 s pass
+  for (char step : script) {
+    if (step == 's') both_succeed(0);
+    if (step == 'f') both_fail(0);
+    if (step == 'S') clock_.advance(seconds(40));
+    ASSERT_EQ(detector_->isEjected(0, clock_.now()), skipping.isEjected(0, clock_.now()));
+    ASSERT_EQ(detector_->timesEjected(0), skipping.timesEjected(0));
+    ASSERT_EQ(remaining(0), skipping.ejectedRemaining(0, clock_.now()));
+    ASSERT_EQ(detector_->atRest(0), skipping.atRest(0));
+  }
+}
+
 TEST_F(OutlierDetectorTest, EjectedCountReturnsEveryDueEndpoint) {
   build(4);
   fail(0, 3);

@@ -12,10 +12,16 @@ StaleEntry entry(const std::string& body, MonoTime stored) {
   return e;
 }
 
+// Puts `e` and returns what put() left in it: the displaced entry, or an empty one.
+StaleEntry put(StaleCache& cache, const std::string& key, StaleEntry e) {
+  cache.put(key, e);
+  return e;
+}
+
 TEST(StaleCacheTest, ServesAnEntryYoungerThanTtl) {
   ManualClock clock;
   StaleCache cache(10, seconds(60));
-  cache.put("GET a/x", entry("one", clock.now()));
+  put(cache, "GET a/x", entry("one", clock.now()));
   clock.advance(seconds(59));
   auto hit = cache.get("GET a/x", clock.now());
   ASSERT_TRUE(hit);
@@ -25,7 +31,7 @@ TEST(StaleCacheTest, ServesAnEntryYoungerThanTtl) {
 TEST(StaleCacheTest, ExpiredEntryIsDroppedAtTtl) {
   ManualClock clock;
   StaleCache cache(10, seconds(60));
-  cache.put("k", entry("one", clock.now()));
+  put(cache, "k", entry("one", clock.now()));
   clock.advance(seconds(60));
   EXPECT_FALSE(cache.get("k", clock.now()));
   EXPECT_EQ(cache.size(), 0u);
@@ -34,10 +40,10 @@ TEST(StaleCacheTest, ExpiredEntryIsDroppedAtTtl) {
 TEST(StaleCacheTest, LeastRecentlyUsedGoesWhenFull) {
   ManualClock clock;
   StaleCache cache(2, seconds(60));
-  cache.put("a", entry("A", clock.now()));
-  cache.put("b", entry("B", clock.now()));
+  put(cache, "a", entry("A", clock.now()));
+  put(cache, "b", entry("B", clock.now()));
   ASSERT_TRUE(cache.get("a", clock.now()));  // a is now the most recent
-  cache.put("c", entry("C", clock.now()));
+  put(cache, "c", entry("C", clock.now()));
   EXPECT_TRUE(cache.get("a", clock.now()));
   EXPECT_FALSE(cache.get("b", clock.now()));
   EXPECT_TRUE(cache.get("c", clock.now()));
@@ -46,14 +52,72 @@ TEST(StaleCacheTest, LeastRecentlyUsedGoesWhenFull) {
 TEST(StaleCacheTest, PutReplacesAndRefreshesTheEntry) {
   ManualClock clock;
   StaleCache cache(2, seconds(60));
-  cache.put("a", entry("old", clock.now()));
+  put(cache, "a", entry("old", clock.now()));
   clock.advance(seconds(50));
-  cache.put("a", entry("new", clock.now()));
+  put(cache, "a", entry("new", clock.now()));
   clock.advance(seconds(50));
   auto hit = cache.get("a", clock.now());
   ASSERT_TRUE(hit);
   EXPECT_EQ(hit->body, "new");
   EXPECT_EQ(cache.size(), 1u);
+}
+
+TEST(StaleCacheTest, PutHandsBackTheCopyItReplaced) {
+  ManualClock clock;
+  StaleCache cache(2, seconds(60));
+  StaleEntry nothing = put(cache, "a", entry("old", clock.now()));
+  EXPECT_TRUE(nothing.body.empty());
+  EXPECT_TRUE(nothing.headers.empty());
+  StaleEntry displaced = put(cache, "a", entry("new", clock.now()));
+  EXPECT_EQ(displaced.body, "old");
+  EXPECT_EQ(cache.get("a", clock.now())->body, "new");
+}
+
+TEST(StaleCacheTest, PutHandsBackTheEvictedEntryWhenFull) {
+  ManualClock clock;
+  StaleCache cache(2, seconds(60));
+  put(cache, "a", entry("A", clock.now()));
+  put(cache, "b", entry("B", clock.now()));
+  EXPECT_EQ(put(cache, "c", entry("C", clock.now())).body, "A");
+  EXPECT_EQ(cache.size(), 2u);
+  EXPECT_FALSE(cache.get("a", clock.now()));
+}
+
+TEST(StaleCacheTest, ReplacingAnEntryMakesItTheMostRecent) {
+  ManualClock clock;
+  StaleCache cache(2, seconds(60));
+  put(cache, "a", entry("A", clock.now()));
+  put(cache, "b", entry("B", clock.now()));
+  put(cache, "a", entry("A2", clock.now()));  // a is now the most recent: b goes next
+  put(cache, "c", entry("C", clock.now()));
+  EXPECT_TRUE(cache.get("a", clock.now()));
+  EXPECT_FALSE(cache.get("b", clock.now()));
+}
+
+TEST(StaleCacheTest, TakeHeadersExceptMovesTheFirstOnesButTheSkippedName) {
+  std::vector<http::Header> from = {{"Content-Type", "text/plain"},
+                                    {"X-Request-ID", "abc"},
+                                    {"Date", "Mon, 23 Nov 2026 06:05:11 GMT"},
+                                    {"x-request-id", "again"},
+                                    {"Connection", "keep-alive"}};  // appended after: not taken
+  std::vector<http::Header> to = {{"old", "a value long enough to be on the heap"}};
+  takeHeadersExcept(from, 4, "x-request-id", to);
+  ASSERT_EQ(to.size(), 2u);
+  EXPECT_EQ(to[0].name, "Content-Type");
+  EXPECT_EQ(to[0].value, "text/plain");
+  EXPECT_EQ(to[1].name, "Date");
+  EXPECT_EQ(to[1].value, "Mon, 23 Nov 2026 06:05:11 GMT");
+  ASSERT_EQ(from.size(), 1u);  // what `to` held, for its capacity
+  EXPECT_EQ(from[0].name, "old");
+}
+
+TEST(StaleCacheTest, TakeHeadersExceptWithACountBeyondTheListTakesAll) {
+  std::vector<http::Header> from = {{"A", "1"}, {"B", "2"}};
+  std::vector<http::Header> to;
+  takeHeadersExcept(from, 10, "x-request-id", to);
+  ASSERT_EQ(to.size(), 2u);
+  EXPECT_EQ(to[1].name, "B");
+  EXPECT_TRUE(from.empty());
 }
 
 TEST(StaleCacheTest, OnlyPlainGet200IsCacheable) {

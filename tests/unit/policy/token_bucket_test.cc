@@ -2,7 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <chrono>
+#include <thread>
+#include <vector>
 
 namespace outrigger::policy {
 namespace {
@@ -129,6 +132,24 @@ TEST(TokenBucketTest, AnOlderNowFromAnotherThreadGrantsNothingExtra) {
   EXPECT_FALSE(d.allowed);
   EXPECT_EQ(d.retry_after, milliseconds(105));
   EXPECT_TRUE(bucket.tryTake(clock.now() + milliseconds(100)).allowed);
+}
+
+TEST(TokenBucketTest, ConcurrentTakersShareTheBurstExactly) {
+  // Without a lock, takers on several threads racing on one instant get exactly the burst
+  // between them: no token is handed out twice, none is lost.
+  ManualClock clock;
+  TokenBucket bucket(1, 1000, clock.now());  // at 1/s, nothing refills meanwhile
+  std::atomic<int> granted{0};
+  std::vector<std::thread> takers;
+  for (int t = 0; t < 4; ++t) {
+    takers.emplace_back([&] {
+      for (int i = 0; i < 500; ++i)
+        if (bucket.tryTake(clock.now()).allowed) granted.fetch_add(1);
+    });
+  }
+  for (auto& taker : takers) taker.join();
+  EXPECT_EQ(granted.load(), 1000);
+  EXPECT_FALSE(bucket.tryTake(clock.now()).allowed);
 }
 
 TEST(TokenBucketDeathTest, InvalidParametersAbort) {
