@@ -27,6 +27,9 @@ class Clock {
  public:
   virtual ~Clock() = default;
   virtual MonoTime now() const = 0;
+  // The time right now, even where now() returns a reading pinned for a batch of work
+  // (io::EventTimeScope): for durations that must include that work, such as a request's.
+  virtual MonoTime preciseNow() const { return now(); }
 };
 
 class SteadyClock final : public Clock {

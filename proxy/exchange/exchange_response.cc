@@ -272,7 +272,9 @@ void Exchange::abort(const std::string& detail) {
 }
 
 void Exchange::record() {
-  const Duration elapsed = context_.clock.now() - started_;
+  // A fresh reading: inside one read callback now() is pinned to its start, and a request
+  // answered within that callback (a local reply) would otherwise last 0 µs.
+  const Duration elapsed = context_.clock.preciseNow() - started_;
   auto& m = upstream_ ? upstream_->upstream->metrics() : context_.metrics.noUpstream();
   m.countRequest(status_, elapsed);
   if (context_.access_log == nullptr) return;

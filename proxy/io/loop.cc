@@ -171,6 +171,8 @@ MonoTime readClock() { return MonoTime(static_cast<int64_t>(uv_hrtime())); }
 
 MonoTime LoopClock::now() const { return tEventTimeSet ? tEventTime : readClock(); }
 
+MonoTime LoopClock::preciseNow() const { return readClock(); }
+
 EventTimeScope::EventTimeScope() : outermost_(!tEventTimeSet) {
   if (!outermost_) return;
   tEventTime = readClock();

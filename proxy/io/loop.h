@@ -80,6 +80,7 @@ class DeferredTask {
 class LoopClock final : public Clock {
  public:
   MonoTime now() const override;
+  MonoTime preciseNow() const override;  // never pinned
 };
 
 // Pins LoopClock::now() on this thread, for its scope, to one reading taken when it began.

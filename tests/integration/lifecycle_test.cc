@@ -101,6 +101,30 @@ TEST_F(LifecycleTest, AccessLogWritesOneJsonLinePerRequest) {
   EXPECT_EQ(std::count(log.begin(), log.end(), '\n'), 1);
 }
 
+// A local reply is decided inside the read callback that parsed the request, where the loop's
+// clock is pinned to one reading; its logged duration must still be the real, non-zero time.
+TEST_F(LifecycleTest, AccessLogTimesALocalReplyToo) {
+  TempDir dir;
+  MockUpstream mock(dir);
+  ASSERT_TRUE(mock.ok());
+  std::string yaml = proxyConfig(mock.address(),
+                                 "    rate_limit: { requests_per_second: 1, burst: 1 }\n");
+  yaml.replace(yaml.find("access_log: { path: off }"), 25,
+               "access_log: { path: " + dir.file("access.log") + " }\ndrain: { grace: 50ms }");
+  OutriggerProcess proxy(dir, yaml);
+  ASSERT_TRUE(proxy.ok()) << proxy.log();
+  ASSERT_EQ(httpRequest(proxy.port("main"), "GET", "/get")->status, 200);
+  ASSERT_EQ(httpRequest(proxy.port("main"), "GET", "/get")->status, 429);
+  proxy.signal(SIGTERM);
+  ASSERT_EQ(proxy.wait(milliseconds(5000)), 0);
+  const std::string log = readFile(dir.file("access.log"));
+  const size_t limited = log.find("\"status\":429");
+  ASSERT_NE(limited, std::string::npos) << log;
+  const size_t duration = log.find("\"duration_ms\":", limited);
+  ASSERT_NE(duration, std::string::npos) << log;
+  EXPECT_NE(log.compare(duration, 20, "\"duration_ms\":0.000,"), 0) << log;
+}
+
 TEST_F(LifecycleTest, TwoWorkersServeOnOnePort) {
   startProxy("", "", "workers: 2\n");
   for (int i = 0; i < 20; ++i) {

@@ -30,6 +30,17 @@ TEST(EventTimeScopeTest, EveryReadingInsideIsTheOneTakenAtItsStart) {
   EXPECT_GT(after, pinned);
 }
 
+TEST(EventTimeScopeTest, PreciseNowIsNeverPinned) {
+  LoopClock clock;
+  EventTimeScope scope;
+  const MonoTime pinned = clock.now();
+  MonoTime precise = clock.preciseNow();
+  EXPECT_GE(precise, pinned);
+  while (precise == pinned) precise = clock.preciseNow();  // it moves on inside the scope
+  EXPECT_GT(precise, pinned);
+  EXPECT_EQ(clock.now(), pinned);
+}
+
 TEST(EventTimeScopeTest, AnotherThreadIsNotPinned) {
   LoopClock clock;
   EventTimeScope scope;
