@@ -38,15 +38,7 @@ upstreams:
 YAML
 # The same policies as bench/run.sh's outrigger-policies target: limits that /hello traffic
 # from one healthy origin never reaches, so what is counted is their cost when idle.
-[ "$policies" = 1 ] && cat >>"$tmp/outrigger.yaml" <<YAML
-    retry: { max_attempts: 2, retry_on: [ connect_failed, reset, timeout, 502, 503, 504 ], budget: { ratio: 20%, min_per_second: 10, window: 10s } }
-    circuit_breaker: { failure_threshold: 5, failure_rate: 50%, window: 10s, minimum_requests: 20, open_for: 30s }
-    bulkhead: { max_concurrent: 10000, max_queue: 100, queue_timeout: 1s }
-    rate_limit: { requests_per_second: 10000000, burst: 1000000 }
-    outlier_detection: { consecutive_failures: 5 }
-    health_check: { path: /health, interval: 1s }
-    fallback: { stale_if_error: { ttl: 60s } }
-YAML
+[ "$policies" = 1 ] && cat "$here/policies-upstream.yaml" >>"$tmp/outrigger.yaml"
 
 # Starts `$@` (an outrigger command line ending in --ports-file FILE) and prints its pid
 # once the listener port is known.

@@ -53,16 +53,7 @@ EOF
   case "$variant" in
     # Limits that /hello traffic from one healthy origin never reaches (config/policies.md). A
     # policy that does act shows up in the metrics read after the run (policy_events).
-    outrigger-policies) cat >>"$file" <<EOF
-    retry: { max_attempts: 2, retry_on: [ connect_failed, reset, timeout, 502, 503, 504 ], budget: { ratio: 20%, min_per_second: 10, window: 10s } }
-    circuit_breaker: { failure_threshold: 5, failure_rate: 50%, window: 10s, minimum_requests: 20, open_for: 30s }
-    bulkhead: { max_concurrent: 10000, max_queue: 100, queue_timeout: 1s }
-    rate_limit: { requests_per_second: 10000000, burst: 1000000 }
-    outlier_detection: { consecutive_failures: 5 }
-    health_check: { path: /health, interval: 1s }
-    fallback: { stale_if_error: { ttl: 60s } }
-EOF
-    ;;
+    outrigger-policies) cat "$here/policies-upstream.yaml" >>"$file" ;;
     outrigger-open) cat >>"$file" <<EOF
     circuit_breaker: { failure_threshold: 1, open_for: 1h }
 EOF
