@@ -139,7 +139,8 @@ TEST(AccessLogFormatTest, LargeCounters) {
 
 TEST(AccessLogFormatTest, WritingIntoABufferGivesTheSameLineWithinTheRoomAsked) {
   AccessLogEntry e = sampleEntry();
-  e.path = std::string(40, '\x01');  // every byte escaped: the longest form
+  const std::string path(40, '\x01');  // every byte escaped: the longest form
+  e.path = path;                        // a view: the string must outlive the entry
   e.error = "caf\xc3\xa9 \"x\"";
   const size_t room = maxAccessLogLineLength(e);
   std::vector<char> buffer(room + 1, '#');
