@@ -37,6 +37,12 @@ def goals(cells, meta):
         lines.append(f"- Requests per proxy CPU-second at 50 connections on one CPU ≥ 1.2× HAProxy: "
                      f"{fmt(med(o.per_cpu))} vs {fmt(med(h.per_cpu))}, **{r:.2f}×**, {verdict(r >= 1.2)}"
                      f"{overlap_note(o.per_cpu, h.per_cpu, 1.2)}.")
+    o, h = cells.get(("c200-2cpu", "outrigger")), cells.get(("c200-2cpu", "haproxy"))
+    if o and h and med(o.per_cpu) and med(h.per_cpu):
+        r = med(o.per_cpu) / med(h.per_cpu)
+        lines.append(f"- Requests per proxy CPU-second at 200 connections ≥ HAProxy's: "
+                     f"{fmt(med(o.per_cpu))} vs {fmt(med(h.per_cpu))}, **{r:.2f}×**, {verdict(r >= 1)}"
+                     f"{overlap_note(o.per_cpu, h.per_cpu)}.")
     o = cells.get(("c1-1cpu", "outrigger"))
     peers = [cells.get(("c1-1cpu", p)) for p in ("haproxy", "nginx")]
     peers = [p for p in peers if p and p.p50_added]
