@@ -2,6 +2,7 @@
 
 #include <prometheus/text_serializer.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <iostream>
 #include <utility>
@@ -20,13 +21,12 @@ prometheus::Family<T>& registerFamily(prometheus::detail::Builder<T> builder,
   return builder.Name(name).Help(help).Register(registry);
 }
 
-UpstreamFamilies registerUpstreamFamilies(prometheus::Registry& registry) {
+UpstreamFamilies registerUpstreamFamilies(prometheus::Registry& registry,
+                                          DurationHistogramFamily& durations) {
   return UpstreamFamilies{
       registerFamily(prometheus::BuildCounter(), registry, "outrigger_requests_total",
                      "Requests answered, by upstream and response status code."),
-      registerFamily(prometheus::BuildHistogram(), registry, "outrigger_request_duration_seconds",
-                     "Time to serve a request, from its head arriving to the end of the "
-                     "response."),
+      durations,
       registerFamily(prometheus::BuildCounter(), registry, "outrigger_upstream_attempts_total",
                      "Attempts sent to an upstream, by classified outcome."),
       registerFamily(prometheus::BuildCounter(), registry, "outrigger_local_replies_total",
@@ -67,8 +67,8 @@ void removeAll(prometheus::Family<T>& family, std::array<std::atomic<T*>, N>& sl
 
 }  // namespace
 
-const prometheus::Histogram::BucketBoundaries& durationBuckets() {
-  static const prometheus::Histogram::BucketBoundaries kBuckets = {
+const std::vector<double>& durationBuckets() {
+  static const std::vector<double> kBuckets = {
       .0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30};
   return kBuckets;
 }
@@ -104,7 +104,7 @@ prometheus::Gauge& UpstreamMetrics::poolGauge(UpstreamFamilies& families, const 
 
 void UpstreamMetrics::countRequest(int status_code, Duration elapsed) {
   codeCounter(status_code).Increment();
-  durationHistogram().Observe(toSeconds(elapsed));
+  durationHistogram().observe(elapsed);
 }
 
 void UpstreamMetrics::countAttempt(policy::AttemptOutcome outcome) {
@@ -145,13 +145,14 @@ prometheus::Counter& UpstreamMetrics::codeCounter(int status_code) {
   });
 }
 
-prometheus::Histogram& UpstreamMetrics::durationHistogram() {
-  return resolve(
-      duration_, families_.duration,
-      [&] {
-        return prometheus::Labels{{"upstream", name_}};
-      },
-      durationBuckets());
+DurationHistogram& UpstreamMetrics::durationHistogram() {
+  DurationHistogram* series = duration_.load(std::memory_order_acquire);
+  if (series == nullptr) {
+    // As in resolve(): a second worker racing here gets the same series from add().
+    series = &families_.duration.add(name_);
+    duration_.store(series, std::memory_order_release);
+  }
+  return *series;
 }
 
 prometheus::Counter& UpstreamMetrics::attemptCounter(policy::AttemptOutcome outcome) {
@@ -175,7 +176,7 @@ prometheus::Counter& UpstreamMetrics::localReplyCounter(http::LocalReason reason
 void UpstreamMetrics::removeSeries() {
   removeAll(families_.requests, codes_);
   if (auto* series = other_code_.exchange(nullptr)) families_.requests.Remove(series);
-  if (auto* series = duration_.exchange(nullptr)) families_.duration.Remove(series);
+  if (duration_.exchange(nullptr) != nullptr) families_.duration.remove(name_);
   removeAll(families_.attempts, attempts_);
   removeAll(families_.local_replies, local_replies_);
   removeAll(families_.tls_handshakes, tls_handshakes_);
@@ -189,7 +190,10 @@ void UpstreamMetrics::removeSeries() {
 // ---- Metrics ----
 
 Metrics::Metrics()
-    : families_(registerUpstreamFamilies(registry_)),
+    : durations_("outrigger_request_duration_seconds",
+                 "Time to serve a request, from its head arriving to the end of the response.",
+                 durationBuckets()),
+      families_(registerUpstreamFamilies(registry_, durations_)),
       downstream_(registerFamily(prometheus::BuildGauge(), registry_,
                                  "outrigger_downstream_connections",
                                  "Open connections from the application, by listener.")),
@@ -251,6 +255,15 @@ void Metrics::removeListener(const std::string& listener) {
 
 std::string Metrics::serialize() const {
   std::vector<prometheus::MetricFamily> families = registry_.Collect();
+  // The duration histogram goes right after outrigger_requests_total, where a registered
+  // family would be.
+  auto after_requests = std::find_if(families.begin(), families.end(), [](const auto& family) {
+    return family.name == "outrigger_requests_total";
+  });
+  if (after_requests != families.end()) ++after_requests;
+  std::vector<prometheus::MetricFamily> durations = durations_.Collect();
+  families.insert(after_requests, std::make_move_iterator(durations.begin()),
+                  std::make_move_iterator(durations.end()));
   std::vector<prometheus::MetricFamily> process = process_.Collect();
   families.insert(families.end(), std::make_move_iterator(process.begin()),
                   std::make_move_iterator(process.end()));

@@ -3,12 +3,12 @@
 // upstream gets a struct of cached series handles when it is configured, so the request path
 // never looks a series up (CONVENTIONS §9).
 //
-// Thread safety: Counter and Gauge are lock-free (an std::atomic<double> updated by CAS), so
-// workers update them concurrently without locking. Histogram::Observe in prometheus-cpp
-// 1.0.1 takes a per-series std::mutex held for a few instructions; that is the "short
-// critical section" DESIGN §3 allows for state shared by workers. Family::Add/Remove and
-// Registry::Collect lock their own mutexes. The maps in Metrics are guarded by mutex_ and are
-// touched only at config time.
+// Thread safety: the request path takes no lock. Counter and Gauge are lock-free (an
+// std::atomic<double> updated by CAS); the duration histogram is our own DurationHistogram,
+// because prometheus-cpp's Histogram::Observe locks a mutex that every worker would share.
+// Family::Add/Remove and Registry::Collect lock their own mutexes, at config time, on a
+// series' first use and on scrapes. The maps in Metrics are guarded by mutex_ and are touched
+// only at config time.
 
 #include <prometheus/counter.h>
 #include <prometheus/family.h>
@@ -25,6 +25,7 @@
 
 #include "proxy/common/clock.h"
 #include "proxy/http/local_reply.h"
+#include "proxy/metrics/duration_histogram.h"
 #include "proxy/metrics/process_collector.h"
 #include "proxy/policy/outcome.h"
 
@@ -33,7 +34,7 @@ namespace outrigger::metrics {
 // The families behind the per-upstream handles. They live in Metrics' registry.
 struct UpstreamFamilies {
   prometheus::Family<prometheus::Counter>& requests;
-  prometheus::Family<prometheus::Histogram>& duration;
+  DurationHistogramFamily& duration;
   prometheus::Family<prometheus::Counter>& attempts;
   prometheus::Family<prometheus::Counter>& local_replies;
   prometheus::Family<prometheus::Gauge>& pool_connections;
@@ -45,7 +46,7 @@ enum class TlsHandshakeOutcome { kNew, kResumed, kVerifyFailed, kFailed };
 inline constexpr size_t kTlsHandshakeOutcomeCount = 4;
 
 // Upper bounds of outrigger_request_duration_seconds, from 0.5ms to 30s.
-const prometheus::Histogram::BucketBoundaries& durationBuckets();
+const std::vector<double>& durationBuckets();
 
 // Cached series of one upstream, created by Metrics when the upstream is configured. Every
 // method is safe from any worker thread and allocates only on the first use of a label value.
@@ -93,7 +94,7 @@ struct UpstreamMetrics {
                                       bool exported, const char* state,
                                       prometheus::Gauge& detached);
   prometheus::Counter& codeCounter(int status_code);
-  prometheus::Histogram& durationHistogram();
+  DurationHistogram& durationHistogram();
   prometheus::Counter& attemptCounter(policy::AttemptOutcome outcome);
   prometheus::Counter& localReplyCounter(http::LocalReason reason);
   prometheus::Counter& tlsHandshakeCounter(TlsHandshakeOutcome outcome);
@@ -109,7 +110,7 @@ struct UpstreamMetrics {
   // Family::Add returns the existing series for the same labels.
   std::array<std::atomic<prometheus::Counter*>, kMaxCode - kMinCode + 1> codes_{};
   std::atomic<prometheus::Counter*> other_code_{nullptr};  // status outside 100..599
-  std::atomic<prometheus::Histogram*> duration_{nullptr};
+  std::atomic<DurationHistogram*> duration_{nullptr};
   std::array<std::atomic<prometheus::Counter*>, policy::kAttemptOutcomeCount> attempts_{};
   std::array<std::atomic<prometheus::Counter*>, http::kLocalReasonCount> local_replies_{};
   std::array<std::atomic<prometheus::Counter*>, kTlsHandshakeOutcomeCount> tls_handshakes_{};
@@ -152,6 +153,7 @@ class Metrics {
 
  private:
   prometheus::Registry registry_;  // first: the families below live inside it
+  DurationHistogramFamily durations_;  // outside registry_; serialize() places it
   UpstreamFamilies families_;
   prometheus::Family<prometheus::Gauge>& downstream_;
   prometheus::Family<prometheus::Counter>& dns_failures_;
