@@ -90,18 +90,26 @@ UpstreamPolicies::BulkheadAdmission UpstreamPolicies::enterBulkhead(Ticket ticke
                                                                     io::Loop& loop,
                                                                     const MakeWake& make_wake) {
   if (!bulkhead_) return BulkheadAdmission::kOff;
-  std::lock_guard<std::mutex> lock(bulkhead_mutex_);
   if (config_.shadow.bulkhead && bulkhead_->active() >= bulkhead_->config().max_concurrent) {
     // Shadow mode: neither queue nor reject, only count, and go on without a slot.
     metrics_.shadow_rejections[static_cast<size_t>(metrics::ShadowPolicy::kBulkhead)]
         ->Increment();
     return BulkheadAdmission::kOff;
   }
+  // A free slot and nobody waiting: one CAS, no lock.
+  if (auto fast = bulkhead_->tryAdmitFast()) {
+    if (*fast == policy::Bulkhead::Admission::kRejectedFull) return BulkheadAdmission::kFull;
+    publishBulkheadActive();
+    return BulkheadAdmission::kAdmitted;
+  }
+  std::lock_guard<std::mutex> lock(bulkhead_mutex_);
   switch (bulkhead_->tryAdmit(ticket, now)) {
     case policy::Bulkhead::Admission::kAdmitted:
-      publish(metrics_.bulkhead_active, bulkhead_->active());
+      publishBulkheadActive();
       return BulkheadAdmission::kAdmitted;
     case policy::Bulkhead::Admission::kQueued:
+      // Registered before the lock goes: a release that finds this ticket waiting has to take
+      // the lock first (see Bulkhead), so it always finds the wake.
       waiters_[ticket] = Waiter{&loop, make_wake()};
       publish(metrics_.bulkhead_queued, bulkhead_->queued());
       return BulkheadAdmission::kQueued;
@@ -121,6 +129,10 @@ bool UpstreamPolicies::abandonBulkhead(Ticket ticket) {
 
 void UpstreamPolicies::leaveBulkhead(MonoTime now) {
   if (!bulkhead_) return;
+  if (bulkhead_->tryReleaseFast()) {
+    publishBulkheadActive();
+    return;
+  }
   std::lock_guard<std::mutex> lock(bulkhead_mutex_);
   std::optional<Ticket> granted = bulkhead_->release(now);
   if (granted) {
@@ -131,8 +143,23 @@ void UpstreamPolicies::leaveBulkhead(MonoTime now) {
       waiters_.erase(it);
     }
   }
-  publish(metrics_.bulkhead_active, bulkhead_->active());
+  publishBulkheadActive();
   publish(metrics_.bulkhead_queued, bulkhead_->queued());
+}
+
+void UpstreamPolicies::publishBulkheadActive() {
+  // Fast admits and releases on other workers publish concurrently, and their Set() calls
+  // may land in any order. Setting again until the count read back matches what was set
+  // makes the last Set() of all carry the final count: a change after this thread's check
+  // is followed by that thread's own Set().
+  if (retired_.load(std::memory_order_relaxed)) return;
+  uint32_t active = bulkhead_->active();
+  for (;;) {
+    metrics_.bulkhead_active.Set(active);
+    const uint32_t now_active = bulkhead_->active();
+    if (now_active == active) return;
+    active = now_active;
+  }
 }
 
 Duration UpstreamPolicies::bulkheadQueueTimeout() const {
@@ -237,7 +264,7 @@ UpstreamPolicies::Status UpstreamPolicies::status(MonoTime now) {
                                      breaker_->windowCounts(now)};
   }
   if (bulkhead_) {
-    std::lock_guard<std::mutex> lock(bulkhead_mutex_);
+    // Atomic reads, without the lock: the admin page never holds up the request path.
     status.bulkhead = Status::Bulkhead{bulkhead_->active(), bulkhead_->queued(),
                                        bulkhead_->config().max_concurrent,
                                        bulkhead_->config().max_queue};

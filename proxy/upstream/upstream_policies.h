@@ -128,9 +128,11 @@ class UpstreamPolicies {
   void publish(prometheus::Gauge& gauge, double value) {
     if (!retired_.load(std::memory_order_relaxed)) gauge.Set(value);
   }
+  void publishBulkheadActive();
 
   std::optional<policy::TokenBucket> bucket_;  // lock-free
 
+  // Taken only on the overloaded path: when every slot is taken or tickets wait (Bulkhead).
   std::mutex bulkhead_mutex_;
   std::optional<policy::Bulkhead> bulkhead_;
   std::unordered_map<Ticket, Waiter> waiters_;
