@@ -197,19 +197,13 @@ void UpstreamPolicies::recordBreaker(MonoTime now, const BreakerPermit& permit,
 }
 
 void UpstreamPolicies::recordRequest(MonoTime now) {
-  if (!budget_) return;
-  std::lock_guard<std::mutex> lock(budget_mutex_);
-  budget_->recordRequest(now);
+  if (budget_) budget_->recordRequest(now);  // lock-free
 }
 
 policy::RetryDecision UpstreamPolicies::decideRetry(const policy::RetryContext& context,
                                                     Random& random, MonoTime now) {
   if (!retry_) return {policy::RetryVerdict::kAttemptsExhausted, Duration::zero()};
-  policy::RetryDecision decision;
-  {
-    std::lock_guard<std::mutex> lock(budget_mutex_);
-    decision = retry_->decide(context, *budget_, random, now);
-  }
+  const policy::RetryDecision decision = retry_->decide(context, *budget_, random, now);
   if (decision.verdict == policy::RetryVerdict::kRetry) metrics_.retries.Increment();
   if (decision.verdict == policy::RetryVerdict::kBudgetExhausted)
     metrics_.retry_budget_exhausted.Increment();

@@ -145,8 +145,7 @@ class UpstreamPolicies {
   std::atomic<bool> breaker_closed_{true};
 
   std::optional<policy::RetryPolicy> retry_;
-  std::mutex budget_mutex_;
-  std::optional<policy::RetryBudget> budget_;
+  std::optional<policy::RetryBudget> budget_;  // lock-free
 
   std::mutex stale_mutex_;
   std::optional<policy::StaleCache> stale_;
