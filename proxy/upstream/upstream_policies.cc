@@ -34,8 +34,6 @@ UpstreamPolicies::UpstreamPolicies(std::string upstream, const config::PolicyCon
     breaker_.emplace(*config.circuit_breaker, now,
                      [this](policy::BreakerState from, policy::BreakerState to,
                             std::string_view why) {
-                       breaker_closed_.store(to == policy::BreakerState::kClosed,
-                                             std::memory_order_relaxed);
                        publish(metrics_.breaker_state, stateValue(to));
                        metrics_.breaker_transitions[static_cast<size_t>(stateValue(to))]
                            ->Increment();
@@ -168,7 +166,8 @@ Duration UpstreamPolicies::bulkheadQueueTimeout() const {
 
 UpstreamPolicies::BreakerPermit UpstreamPolicies::acquireBreaker(MonoTime now) {
   if (!breaker_) return {};
-  if (breaker_closed_.load(std::memory_order_relaxed)) return {true, false, true, {}};
+  // While closed, tryAcquire grants every permit and changes nothing: no lock.
+  if (breaker_->isClosed()) return {true, false, true, {}};
   policy::CircuitBreaker::Permit p;
   {
     std::lock_guard<std::mutex> lock(breaker_mutex_);
@@ -186,6 +185,18 @@ UpstreamPolicies::BreakerPermit UpstreamPolicies::acquireBreaker(MonoTime now) {
 void UpstreamPolicies::recordBreaker(MonoTime now, const BreakerPermit& permit,
                                      policy::AttemptOutcome outcome, Duration latency) {
   if (!breaker_ || !permit.held) return;
+  if (!permit.probe) {
+    // Without the lock: a success is counted lock-free, and the lock is taken only when the
+    // window might now trip the breaker; an abandoned call that was no probe records nothing.
+    if (outcome == policy::AttemptOutcome::kCancelled) return;
+    if (!policy::isUpstreamFailure(outcome)) {
+      if (breaker_->recordSuccess(now, latency)) {
+        std::lock_guard<std::mutex> lock(breaker_mutex_);
+        breaker_->checkTriggers(now);
+      }
+      return;
+    }
+  }
   std::lock_guard<std::mutex> lock(breaker_mutex_);
   if (outcome == policy::AttemptOutcome::kCancelled) {
     breaker_->onAbandoned(permit.probe);

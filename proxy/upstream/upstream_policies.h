@@ -138,11 +138,10 @@ class UpstreamPolicies {
   std::unordered_map<Ticket, Waiter> waiters_;
   std::atomic<uint64_t> next_ticket_{0};
 
+  // Taken for failures, probes and while not closed; a closed breaker grants permits and
+  // counts successes without it (CircuitBreaker).
   std::mutex breaker_mutex_;
   std::optional<policy::CircuitBreaker> breaker_;
-  // Mirrors "the breaker is closed", written on each transition under breaker_mutex_: while
-  // closed, a permit is granted without the lock (tryAcquire only grants one then).
-  std::atomic<bool> breaker_closed_{true};
 
   std::optional<policy::RetryPolicy> retry_;
   std::optional<policy::RetryBudget> budget_;  // lock-free
