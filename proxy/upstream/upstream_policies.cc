@@ -227,15 +227,13 @@ uint64_t UpstreamPolicies::staleMaxBodyBytes() const {
 
 void UpstreamPolicies::storeStale(const std::string& key, policy::StaleEntry& entry) {
   if (!stale_) return;
-  std::lock_guard<std::mutex> lock(stale_mutex_);
-  stale_->put(key, entry);
+  stale_->put(policy::StaleStore::threadShard(), key, entry);  // this worker's shard
 }
 
 std::optional<policy::StaleEntry> UpstreamPolicies::findStale(const std::string& key,
                                                              MonoTime now) {
   if (!stale_) return std::nullopt;
-  std::lock_guard<std::mutex> lock(stale_mutex_);
-  return stale_->get(key, now);
+  return stale_->get(policy::StaleStore::threadShard(), key, now);
 }
 
 void UpstreamPolicies::recordEndpoint(size_t endpoint, policy::AttemptOutcome outcome,
@@ -285,10 +283,7 @@ UpstreamPolicies::Status UpstreamPolicies::status(MonoTime now) {
       status.ejected_remaining.push_back(outlier_->ejectedRemaining(i, now));
     }
   }
-  if (stale_) {
-    std::lock_guard<std::mutex> lock(stale_mutex_);
-    status.stale_entries = stale_->size();
-  }
+  if (stale_) status.stale_entries = stale_->size();
   return status;
 }
 

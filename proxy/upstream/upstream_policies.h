@@ -23,7 +23,7 @@
 #include "proxy/policy/outlier_detector.h"
 #include "proxy/policy/retry_budget.h"
 #include "proxy/policy/retry_policy.h"
-#include "proxy/policy/stale_cache.h"
+#include "proxy/policy/stale_store.h"
 #include "proxy/policy/token_bucket.h"
 
 namespace outrigger::upstream {
@@ -76,7 +76,8 @@ class UpstreamPolicies {
   // Stale copies for fallback.stale_if_error.
   bool staleEnabled() const { return stale_.has_value(); }
   uint64_t staleMaxBodyBytes() const;
-  // Swaps `entry` in; it is left holding the entry it displaced (see StaleCache::put).
+  // Swaps `entry` in; it is left holding the entry it displaced (see StaleCache::put). Takes
+  // only the calling worker's shard lock; findStale may look into other workers' shards.
   void storeStale(const std::string& key, policy::StaleEntry& entry);
   std::optional<policy::StaleEntry> findStale(const std::string& key, MonoTime now);
 
@@ -146,8 +147,7 @@ class UpstreamPolicies {
   std::optional<policy::RetryPolicy> retry_;
   std::optional<policy::RetryBudget> budget_;  // lock-free
 
-  std::mutex stale_mutex_;
-  std::optional<policy::StaleCache> stale_;
+  std::optional<policy::StaleStore> stale_;  // a shard and a lock per worker
 
   std::mutex outlier_mutex_;
   std::optional<policy::OutlierDetector> outlier_;
