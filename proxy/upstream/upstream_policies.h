@@ -1,8 +1,13 @@
 #pragma once
 // The process-wide resilience state of one upstream (DESIGN §3): rate limit, bulkhead,
-// circuit breaker, retry budget and outlier detection. Every worker shares it; each policy
-// sits behind its own short critical section. The pure policies decide; this class only
-// serialises access, applies shadow mode, and keeps the metrics and log in step.
+// circuit breaker, retry budget, outlier detection and stale copies. Every worker shares it,
+// and while nothing fails a request takes no lock that another worker takes: the token
+// bucket and retry budget are atomics; the bulkhead admits and releases with one CAS while
+// nobody waits; a closed breaker grants and counts successes lock-free; stale copies go
+// into the storing worker's own shard. A policy's lock is taken only on its overloaded or
+// failing path (bulkhead full or queued, a failure or a window that may trip the breaker,
+// a half-open probe, an outlier being ejected, a stale lookup). The pure policies decide;
+// this class applies shadow mode and keeps the metrics and log in step.
 
 #include <atomic>
 #include <functional>
@@ -89,7 +94,7 @@ class UpstreamPolicies {
   metrics::UpstreamPolicyMetrics& metrics() { return metrics_; }
 
   // A consistent-enough picture of every policy, for GET /upstreams. Each policy is read
-  // under its own lock; a policy that is not configured is absent.
+  // under its own lock, or atomically; a policy that is not configured is absent.
   struct Status {
     struct Breaker {
       policy::BreakerState state;
