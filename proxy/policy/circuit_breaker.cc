@@ -129,8 +129,7 @@ bool CircuitBreaker::recordSuccess(MonoTime now, Duration latency) {
   if (!rates_on_) return false;
   // No failure and no slow call in the window: the rates are zero, nothing to trip. This is
   // the common case, one load.
-  if (!zero_rate_trips_ &&
-      last_bad_epoch_.load() <= slice - static_cast<int64_t>(kWindowBuckets)) {
+  if (!zero_rate_trips_ && last_bad_epoch_.load() <= slice - static_cast<int64_t>(kWindowBuckets)) {
     return false;
   }
   // A slow success can trip the slow-call rate, and a success can bring a window full of
@@ -187,7 +186,9 @@ CircuitBreaker::Counters CircuitBreaker::countsUpTo(int64_t newest) const {
     counters.failures += failures_[i].countWithin(newest, kWindowBuckets);
     counters.slow += slow_[i].countWithin(newest, kWindowBuckets);
   }
-  for (const SliceCount& calls : calls_) counters.calls += calls.countWithin(newest, kWindowBuckets);
+  for (const SliceCount& calls : calls_) {
+    counters.calls += calls.countWithin(newest, kWindowBuckets);
+  }
   return counters;
 }
 
@@ -236,7 +237,8 @@ bool CircuitBreaker::ratesTrip(int64_t slice) const {
   if (counts.calls == 0 || counts.calls < config_.minimum_requests) return false;
   return (config_.failure_rate > 0 &&
           rateReached(counts.failures, counts.calls, config_.failure_rate)) ||
-         (config_.slow_call_rate > 0 && rateReached(counts.slow, counts.calls, config_.slow_call_rate));
+         (config_.slow_call_rate > 0 &&
+          rateReached(counts.slow, counts.calls, config_.slow_call_rate));
 }
 
 void CircuitBreaker::checkClosedTriggers(MonoTime now) {

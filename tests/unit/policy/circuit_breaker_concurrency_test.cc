@@ -33,11 +33,10 @@ TEST(CircuitBreakerSuccessPathTest, SuccessesWithNoFailureInTheWindowNeedNoCheck
 TEST(CircuitBreakerSuccessPathTest, ASuccessThatBringsFailuresUpToTheMinimumAsksForACheck) {
   ManualClock clock;
   std::vector<std::string> transitions;
-  CircuitBreaker breaker(rateConfig(0.5, 4), clock.now(),
-                         [&](BreakerState, BreakerState to, std::string_view why) {
-                           transitions.push_back(std::string(breakerStateName(to)) + ": " +
-                                                 std::string(why));
-                         });
+  CircuitBreaker breaker(
+      rateConfig(0.5, 4), clock.now(), [&](BreakerState, BreakerState to, std::string_view why) {
+        transitions.push_back(std::string(breakerStateName(to)) + ": " + std::string(why));
+      });
   for (int i = 0; i < 3; ++i) breaker.onFailure(clock.now(), kFast, false);
   EXPECT_TRUE(breaker.isClosed());  // 3 calls, under the minimum of 4
   EXPECT_TRUE(breaker.recordSuccess(clock.now(), kFast));

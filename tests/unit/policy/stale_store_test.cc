@@ -104,8 +104,8 @@ TEST(StaleStoreTest, ConcurrentWorkersKeepTheTotal) {
   size_t found = 0;
   for (int t = 0; t < 4; ++t) {
     for (int k = 0; k < 200; ++k) {
-      found += store.get(static_cast<size_t>(t),
-                         "t" + std::to_string(t) + "-" + std::to_string(k), clock.now())
+      found += store.get(static_cast<size_t>(t), "t" + std::to_string(t) + "-" + std::to_string(k),
+                         clock.now())
                    ? 1
                    : 0;
     }
