@@ -158,12 +158,17 @@ void AccessLog::run() {
   pthread_sigmask(SIG_BLOCK, &all, nullptr);
 
   std::unique_lock<std::mutex> lock(mutex_);
+  bool wrote = false;  // the last round found lines: traffic flows
   for (;;) {
     // The state is stored before the rings are looked at (under the lock, in the predicate),
     // and write() publishes a line before it loads the state: so either the predicate sees
-    // the line or write() sees the writer asleep and wakes it.
-    writer_state_.store(kIdle);
-    wake_.wait(lock, [&] { return stopping_ || flushWanted() || anyPending(); });
+    // the line or write() sees the writer asleep and wakes it. While traffic flows the
+    // writer goes straight back to batching, so that the first line of a batch need not
+    // wake it; only a round that found nothing lets it sleep until woken.
+    if (!wrote) {
+      writer_state_.store(kIdle);
+      wake_.wait(lock, [&] { return stopping_ || flushWanted() || anyPending(); });
+    }
     if (!stopping_ && !flushWanted()) {
       // Batch: wait for more lines, up to the interval or until a ring holds wake_bytes.
       writer_state_.store(kBatching);
@@ -177,7 +182,7 @@ void AccessLog::run() {
     draining_.clear();
     for (const auto& ring : rings_) draining_.push_back(ring.get());
     lock.unlock();
-    drainRings();
+    wrote = drainRings();
     lock.lock();
     flush_done_ = flush_target;
     flushed_.notify_all();
@@ -185,12 +190,14 @@ void AccessLog::run() {
   }
 }
 
-void AccessLog::drainRings() {
+bool AccessLog::drainRings() {
+  bool wrote = false;
   for (Ring* ring : draining_) {
     // Everything published up to `head`: whole lines, since a line is published at once.
     const uint64_t head = ring->head.load(std::memory_order_acquire);
     const uint64_t tail = ring->tail.load(std::memory_order_relaxed);
     if (head == tail) continue;
+    wrote = true;
     const size_t at = static_cast<size_t>(tail % ring->capacity);
     const size_t size = static_cast<size_t>(head - tail);
     const size_t first = std::min(size, ring->capacity - at);
@@ -199,6 +206,7 @@ void AccessLog::drainRings() {
     // Only now may the owner reuse the bytes.
     ring->tail.store(head, std::memory_order_release);
   }
+  return wrote;
 }
 
 void AccessLog::writeOut(std::string_view data) {
@@ -217,8 +225,7 @@ void AccessLog::writeOut(std::string_view data) {
       continue;
     }
     const int err = n < 0 ? errno : EIO;
-    dropped_.fetch_add(countLines(data.substr(offset)),
-                       std::memory_order_relaxed);
+    dropped_.fetch_add(countLines(data.substr(offset)), std::memory_order_relaxed);
     if (!reported_failure_) {
       reported_failure_ = true;
       logf(config::LogLevel::kError, "access log write failed: %s; dropping lines",

@@ -106,9 +106,9 @@ class AccessLog {
   Ring& ringOfThisThread();
   void wakeWriter();
   void run();
-  bool anyPending() const;       // under mutex_: some ring holds lines
+  bool anyPending() const;        // under mutex_: some ring holds lines
   size_t largestPending() const;  // under mutex_
-  void drainRings();             // writer thread: writes out every ring, oldest bytes first
+  bool drainRings();              // writer thread: writes out every ring; false if all empty
   bool flushWanted() const { return flush_requested_ > flush_done_; }
   void writeOut(std::string_view data);
 
