@@ -41,16 +41,18 @@ class Bulkhead {
   // its lock and call release(), which may hand the slot to one of them.
   bool tryReleaseFast();
 
-  // kAdmitted: the ticket holds a slot until release(). kQueued: it waits in FIFO order until
-  // release() grants it a slot or `now + queue_timeout` passes. kRejectedFull: every slot is
-  // taken and max_queue tickets are already waiting (or queue_timeout is not positive).
-  // A slot is never given to a newcomer while live tickets are waiting.
+  // The locked path. kAdmitted: the ticket holds a slot until it leaves. kQueued: it waits in
+  // FIFO order until release() grants it a slot or `now + queue_timeout` passes.
+  // kRejectedFull: every slot is taken and max_queue tickets are already waiting (or
+  // queue_timeout is not positive). A slot is never given to a newcomer while live tickets
+  // are waiting.
   Admission tryAdmit(Ticket ticket, MonoTime now);
 
-  // Frees a slot held by an admitted or granted request. If a ticket is waiting and its
-  // deadline is still ahead of `now`, the slot passes to it and it is returned: the caller
-  // must wake it (it now holds a slot). Tickets whose deadline passed are never granted; they
-  // stay for expire() to report. Calling release() with no slot held aborts.
+  // The locked path of leaving (when tryReleaseFast() said so): frees a slot held by an
+  // admitted or granted request. If a ticket is waiting and its deadline is still ahead of
+  // `now`, the slot passes to it and it is returned: the caller must wake it (it now holds a
+  // slot). Tickets whose deadline passed are never granted; they stay for expire() to
+  // report. Calling release() with no slot held aborts.
   std::optional<Ticket> release(MonoTime now);
 
   // Removes a waiting ticket (its client went away), including one whose deadline passed
