@@ -1,8 +1,8 @@
 #pragma once
-// The access log: one JSON object per request, one per line. Workers format a line and
-// append it to a bounded in-memory buffer; a background thread does the writing, so a slow
-// disk or a full stdout pipe never stalls an event loop. When the buffer is full, lines are
-// dropped and counted instead.
+// The access log: one JSON object per request, one per line. Each worker formats a line and
+// appends it to a bounded ring of its own, without a lock; a background thread drains the
+// rings in batches and does the writing, so a slow disk or a full stdout pipe never stalls
+// an event loop. When a ring is full, lines are dropped and counted instead.
 
 #include <atomic>
 #include <condition_variable>
@@ -12,6 +12,7 @@
 #include <string>
 #include <string_view>
 #include <thread>
+#include <vector>
 
 #include "proxy/common/clock.h"
 #include "proxy/config/schema.h"
@@ -51,8 +52,8 @@ char* writeAccessLogLine(const AccessLogEntry& entry, char* out);
 void appendJsonString(std::string_view value, std::string& out);
 
 struct AccessLogOptions {
-  size_t max_pending_bytes = 4 * 1024 * 1024;   // beyond this, lines are dropped
-  size_t wake_bytes = 16 * 1024;                // the writer wakes early at this much
+  size_t max_pending_bytes = 1024 * 1024;       // per writing thread; beyond it, lines drop
+  size_t wake_bytes = 8 * 1024;                 // the writer wakes early at this much ...
   Duration flush_interval = milliseconds(100);  // ... and otherwise within this
 };
 
@@ -71,39 +72,67 @@ class AccessLog {
   AccessLog(const AccessLog&) = delete;
   AccessLog& operator=(const AccessLog&) = delete;
 
-  // Safe from any thread; never blocks on I/O, only on a short in-memory append.
+  // Safe from any thread; never blocks. Appends to the calling thread's ring without a lock
+  // (the first call on a thread registers its ring, once); only when the writer sleeps and
+  // must be woken (a batch starts, or grows past wake_bytes) does it take the writer's lock.
+  // Lines of one thread reach the fd in the order written.
   void write(const AccessLogEntry& entry);
 
-  // Returns once everything written before the call has reached the fd. It blocks, so it is
-  // for shutdown and tests, not for an event loop.
+  // Returns once everything written before the call, on any thread, has reached the fd. It
+  // blocks, so it is for shutdown and tests, not for an event loop.
   void flush();
 
   // Lines lost because the buffer was full or the fd failed.
   uint64_t dropped() const { return dropped_.load(std::memory_order_relaxed); }
 
  private:
+  // One writing thread's lines: a single-producer, single-consumer byte ring. The thread
+  // appends at head, the writer thread writes out from tail; each publishes its end with a
+  // release store that the other reads with acquire, so neither needs a lock.
+  struct Ring {
+    Ring(std::thread::id thread, size_t bytes)
+        : owner(thread), capacity(bytes), data(new char[bytes]) {}
+    const std::thread::id owner;
+    const size_t capacity;
+    const std::unique_ptr<char[]> data;
+    alignas(64) std::atomic<uint64_t> head{0};  // bytes ever appended; the owner writes it
+    alignas(64) std::atomic<uint64_t> tail{0};  // bytes ever written out; the writer writes it
+  };
+  // What the writer is doing, so that write() wakes it only when it sleeps.
+  enum WriterState : int { kBusy, kIdle, kBatching };
+
   AccessLog(int fd, bool owns_fd, AccessLogOptions options);
 
+  Ring& ringOfThisThread();
+  void wakeWriter();
   void run();
+  bool anyPending() const;        // under mutex_: some ring holds lines
+  size_t largestPending() const;  // under mutex_
+  bool drainRings();              // writer thread: writes out every ring; false if all empty
   bool flushWanted() const { return flush_requested_ > flush_done_; }
-  void writeOut(const std::string& data);
+  void writeOut(std::string_view data);
 
+  const uint64_t id_;  // unique per log: a thread's cached ring belongs to one log
   const int fd_;
   const bool owns_fd_;
   const AccessLogOptions options_;
   std::atomic<uint64_t> dropped_{0};
   bool reported_failure_ = false;  // writer thread only: log a failing fd once, not per batch
+  std::atomic<int> writer_state_{kBusy};
 
   std::mutex mutex_;
   std::condition_variable wake_;     // the writer waits on it
   std::condition_variable flushed_;  // flush() waits on it
-  std::string pending_;              // guarded by mutex_
-  uint64_t flush_requested_ = 0;     // guarded by mutex_
-  uint64_t flush_done_ = 0;          // guarded by mutex_
-  bool stopping_ = false;            // guarded by mutex_
+  // Every ring ever registered, each kept until the log goes (a thread may write again at
+  // any time, and its last lines must still be written). Guarded by mutex_; write() takes it
+  // once per thread, to register.
+  std::vector<std::unique_ptr<Ring>> rings_;
+  uint64_t flush_requested_ = 0;  // guarded by mutex_
+  uint64_t flush_done_ = 0;       // guarded by mutex_
+  bool stopping_ = false;         // guarded by mutex_
 
-  std::string writing_;  // writer thread only; swapped with pending_ under mutex_
-  std::thread writer_;   // last: starts after everything above is built
+  std::vector<Ring*> draining_;  // writer thread only: rings_ as of the last look
+  std::thread writer_;           // last: starts after everything above is built
 };
 
 }  // namespace outrigger::log

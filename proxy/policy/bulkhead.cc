@@ -34,16 +34,59 @@ Bulkhead::Bulkhead(BulkheadConfig config) : config_(config) {
   index_.assign(slots, Slot{});
 }
 
+// Why a fast release never strands a waiter. Every change to word_ is one atomic
+// read-modify-write, so they happen in one order. A fast call acts only through a CAS whose
+// expected value has no waiters. A ticket starts waiting only through the CAS in tryAdmit()
+// that adds a waiter, made under the caller's lock, and that CAS expects the word to show
+// every slot taken (or waiters already there). Take a fast release R and a newcomer N that
+// found the bulkhead full:
+//  - R's CAS comes first: the word changed under N, so N's CAS fails; N reads again, sees the
+//    free slot with nobody waiting and takes it. N does not wait.
+//  - N's CAS comes first: R's CAS fails, since its expected value had no waiters. R rereads,
+//    sees a waiter and returns false, so its caller takes the lock, which N holds until its
+//    ticket is queued (and the caller has registered how to wake it), and calls release(),
+//    which hands the slot to the oldest waiter. The slot is never freed with a waiter queued.
+// The same order keeps newcomers from jumping the queue: tryAdmitFast() admits only through a
+// CAS that expects no waiters.
+std::optional<Bulkhead::Admission> Bulkhead::tryAdmitFast() {
+  uint64_t word = word_.load();
+  for (;;) {
+    if (waitingOf(word) != 0) return std::nullopt;
+    if (activeOf(word) >= config_.max_concurrent) {
+      if (config_.queue_timeout <= Duration::zero() || config_.max_queue == 0) {
+        return Admission::kRejectedFull;
+      }
+      return std::nullopt;
+    }
+    if (word_.compare_exchange_weak(word, word + 1)) return Admission::kAdmitted;
+  }
+}
+
+bool Bulkhead::tryReleaseFast() {
+  uint64_t word = word_.load();
+  for (;;) {
+    if (waitingOf(word) != 0) return false;
+    if (activeOf(word) == 0) die("release() without a held slot");
+    if (word_.compare_exchange_weak(word, word - 1)) return true;
+  }
+}
+
 Bulkhead::Admission Bulkhead::tryAdmit(Ticket ticket, MonoTime now) {
   moveTimedOut(now);
   // release() hands a freed slot straight to the oldest live waiter, so a free slot with
-  // live waiters never lasts; checking waiting_ keeps newcomers from jumping the queue.
-  if (active_ < config_.max_concurrent && waiting_.size == 0) {
-    ++active_;
-    return Admission::kAdmitted;
-  }
-  if (config_.queue_timeout <= Duration::zero() || waiting_.size >= config_.max_queue) {
-    return Admission::kRejectedFull;
+  // live waiters never lasts; admitting only with no waiters keeps newcomers from jumping the
+  // queue. The waiter half of the word is waiting_.size: only the lock holder changes it.
+  uint64_t word = word_.load();
+  for (;;) {
+    if (activeOf(word) < config_.max_concurrent && waitingOf(word) == 0) {
+      if (word_.compare_exchange_weak(word, word + 1)) return Admission::kAdmitted;
+      continue;
+    }
+    if (config_.queue_timeout <= Duration::zero() || waiting_.size >= config_.max_queue) {
+      return Admission::kRejectedFull;
+    }
+    // Fails if a fast call freed or took a slot meanwhile: look again.
+    if (word_.compare_exchange_weak(word, word + kOneWaiter)) break;
   }
   if (findNode(ticket) != kNone) die("ticket queued twice");
   // Every waiter gets the same timeout, so deadlines rise along the FIFO. Clamping to the
@@ -58,20 +101,23 @@ Bulkhead::Admission Bulkhead::tryAdmit(Ticket ticket, MonoTime now) {
 }
 
 std::optional<Bulkhead::Ticket> Bulkhead::release(MonoTime now) {
-  if (active_ == 0) die("release() without a held slot");
+  if (activeOf(word_.load()) == 0) die("release() without a held slot");
   moveTimedOut(now);
   if (waiting_.head == kNone) {
-    --active_;
+    // Nobody waits, so fast calls may be changing the active half too: an atomic decrement.
+    word_.fetch_sub(1);
     return std::nullopt;
   }
-  // The slot passes from the releasing request to the oldest live waiter: active_ is
-  // unchanged.
+  // The slot passes from the releasing request to the oldest live waiter: the active count
+  // is unchanged, one waiter fewer.
+  word_.fetch_sub(kOneWaiter);
   return popFront(waiting_);
 }
 
 bool Bulkhead::cancel(Ticket ticket) {
   const uint32_t node = findNode(ticket);
   if (node == kNone) return false;
+  if (!nodes_[node].timed_out) word_.fetch_sub(kOneWaiter);
   unlink(nodes_[node].timed_out ? timed_out_ : waiting_, node);
   indexErase(ticket);
   freeNode(node);
@@ -96,6 +142,7 @@ void Bulkhead::moveTimedOut(MonoTime now) {
   // at most once, which keeps this O(1) amortized.
   while (waiting_.head != kNone && nodes_[waiting_.head].deadline <= now) {
     const uint32_t node = waiting_.head;
+    word_.fetch_sub(kOneWaiter);
     unlink(waiting_, node);
     nodes_[node].timed_out = true;
     pushBack(timed_out_, node);

@@ -68,7 +68,10 @@ CircuitBreaker::CircuitBreaker(CircuitBreakerConfig config, MonoTime now,
     : config_(config),
       start_(now),
       bucket_width_(std::max(config.window / static_cast<int64_t>(kWindowBuckets), Duration(1))),
-      on_transition_(std::move(on_transition)) {
+      on_transition_(std::move(on_transition)),
+      rates_on_(config.failure_rate > 0 || config.slow_call_rate > 0),
+      zero_rate_trips_(rateReached(0, 1, config.failure_rate > 0 ? config.failure_rate : 1) ||
+                       rateReached(0, 1, config.slow_call_rate > 0 ? config.slow_call_rate : 1)) {
   if (auto error = circuitBreakerConfigError(config_); !error.empty()) {
     // The config loader rejects these with a position; reaching here is a programming error.
     std::cerr << "CircuitBreaker: invalid config: " << error << "\n";
@@ -78,7 +81,7 @@ CircuitBreaker::CircuitBreaker(CircuitBreakerConfig config, MonoTime now,
 
 CircuitBreaker::Permit CircuitBreaker::tryAcquire(MonoTime now) {
   maybeHalfOpen(now);
-  switch (state_) {
+  switch (state_.load()) {
     case BreakerState::kClosed:
       return {true, false, Duration::zero()};
     case BreakerState::kOpen:
@@ -93,7 +96,8 @@ CircuitBreaker::Permit CircuitBreaker::tryAcquire(MonoTime now) {
       }
       return {false, false, kHalfOpenRetryAfter};
   }
-  std::cerr << "CircuitBreaker::tryAcquire: impossible state " << static_cast<int>(state_) << "\n";
+  std::cerr << "CircuitBreaker::tryAcquire: impossible state " << static_cast<int>(state_.load())
+            << "\n";
   std::abort();
 }
 
@@ -104,12 +108,37 @@ void CircuitBreaker::onSuccess(MonoTime now, Duration latency, bool probe) {
     finishProbe(now, !slow, slow ? "probe was slow" : "");
     return;
   }
+  if (recordSuccess(now, latency)) checkTriggers(now);
+}
+
+// Why a trip is never missed although successes are recorded without the lock. Every count
+// is a seq_cst atomic, and every recorder counts before it reads: a success counts its call
+// and then reads last_bad_epoch_ (and the window, if that is recent); a failure counts its
+// call, then its failure, raises last_bad_epoch_ and then reads the window. Of two racing
+// recorders, at least one therefore reads both counts (if the success's read comes first,
+// the failure's reads come after the success's count), and that one sees the window the
+// other missed and trips it if it should, as if the two calls had ended one after the
+// other. A reader adds up failures and slow calls before calls, so it never sees a failure
+// without its call, which would overstate the rate.
+bool CircuitBreaker::recordSuccess(MonoTime now, Duration latency) {
   // Calls admitted before the breaker opened report about the upstream as it was; while
   // open or half-open only the probes decide.
-  if (state_ != BreakerState::kClosed) return;
-  consecutive_failures_ = 0;
-  record(now, latency, /*failed=*/false);
-  checkClosedTriggers(now);  // a slow success can still trip the slow-call rate
+  if (state_.load() != BreakerState::kClosed) return false;
+  if (consecutive_failures_.load() != 0) consecutive_failures_.store(0);
+  const int64_t slice = record(now, latency, /*failed=*/false);
+  if (!rates_on_) return false;
+  // No failure and no slow call in the window: the rates are zero, nothing to trip. This is
+  // the common case, one load.
+  if (!zero_rate_trips_ && last_bad_epoch_.load() <= slice - static_cast<int64_t>(kWindowBuckets)) {
+    return false;
+  }
+  // A slow success can trip the slow-call rate, and a success can bring a window full of
+  // failures up to minimum_requests.
+  return ratesTrip(slice);
+}
+
+void CircuitBreaker::checkTriggers(MonoTime now) {
+  if (state_.load() == BreakerState::kClosed) checkClosedTriggers(now);
 }
 
 void CircuitBreaker::onFailure(MonoTime now, Duration latency, bool probe) {
@@ -117,14 +146,19 @@ void CircuitBreaker::onFailure(MonoTime now, Duration latency, bool probe) {
     finishProbe(now, false, "probe failed");
     return;
   }
-  if (state_ != BreakerState::kClosed) return;  // see onSuccess
-  ++consecutive_failures_;
+  if (state_.load() != BreakerState::kClosed) return;  // see recordSuccess
+  const uint32_t run = consecutive_failures_.fetch_add(1) + 1;
   record(now, latency, /*failed=*/true);
+  // Closed -> Open on a run of consecutive failures.
+  if (config_.failure_threshold > 0 && run >= config_.failure_threshold) {
+    open(now, std::to_string(run) + " consecutive failures");
+    return;
+  }
   checkClosedTriggers(now);
 }
 
 void CircuitBreaker::onAbandoned(bool probe) {
-  if (!probe || state_ != BreakerState::kHalfOpen || probes_in_flight_ == 0) return;
+  if (!probe || state_.load() != BreakerState::kHalfOpen || probes_in_flight_ == 0) return;
   // The slot goes back, so another caller becomes the probe.
   --probes_in_flight_;
   --probes_admitted_;
@@ -132,28 +166,28 @@ void CircuitBreaker::onAbandoned(bool probe) {
 
 BreakerState CircuitBreaker::state(MonoTime now) {
   maybeHalfOpen(now);
-  return state_;
+  return state_.load();
 }
 
 Duration CircuitBreaker::openRemaining(MonoTime now) const {
-  if (state_ != BreakerState::kOpen) return Duration::zero();
+  if (state_.load() != BreakerState::kOpen) return Duration::zero();
   return std::clamp(opened_at_ + config_.open_for - now, Duration::zero(), config_.open_for);
 }
 
 CircuitBreaker::Counters CircuitBreaker::windowCounts(MonoTime now) const {
-  return countsUpTo(std::max(epochOf(now), newest_epoch_));
+  return countsUpTo(std::max(epochOf(now), newest_epoch_.load()));
 }
 
 CircuitBreaker::Counters CircuitBreaker::countsUpTo(int64_t newest) const {
+  // Buckets more than a window old hold counts that have aged out (countWithin skips them).
+  // Failures and slow calls first: see recordSuccess.
   Counters counters;
-  for (const Bucket& bucket : buckets_) {
-    // Buckets more than a window old hold counts that have aged out.
-    if (bucket.epoch < 0 || bucket.epoch <= newest - static_cast<int64_t>(kWindowBuckets)) {
-      continue;
-    }
-    counters.calls += bucket.calls;
-    counters.failures += bucket.failures;
-    counters.slow += bucket.slow;
+  for (size_t i = 0; i < kWindowBuckets; ++i) {
+    counters.failures += failures_[i].countWithin(newest, kWindowBuckets);
+    counters.slow += slow_[i].countWithin(newest, kWindowBuckets);
+  }
+  for (const SliceCount& calls : calls_) {
+    counters.calls += calls.countWithin(newest, kWindowBuckets);
   }
   return counters;
 }
@@ -161,7 +195,7 @@ CircuitBreaker::Counters CircuitBreaker::countsUpTo(int64_t newest) const {
 void CircuitBreaker::finishProbe(MonoTime now, bool success, std::string_view why) {
   // A probe result outside half-open, or with no probe in flight, is a straggler from an
   // earlier half-open period that has already been decided.
-  if (state_ != BreakerState::kHalfOpen || probes_in_flight_ == 0) return;
+  if (state_.load() != BreakerState::kHalfOpen || probes_in_flight_ == 0) return;
   --probes_in_flight_;
   if (!success) {
     // HalfOpen -> Open: the upstream has not recovered; wait a fresh open_for.
@@ -179,40 +213,41 @@ void CircuitBreaker::finishProbe(MonoTime now, bool success, std::string_view wh
   transition(BreakerState::kClosed, reason);
 }
 
-void CircuitBreaker::record(MonoTime now, Duration latency, bool failed) {
-  const int64_t epoch = epochOf(now);
-  if (epoch > newest_epoch_) {
-    // The window slid (at most once per bucket width): its sums are added up afresh.
-    newest_epoch_ = epoch;
-    newest_window_ = countsUpTo(newest_epoch_);
-  }
-  Bucket& bucket = buckets_[static_cast<size_t>(newest_epoch_) % kWindowBuckets];
-  if (bucket.epoch != newest_epoch_) bucket = Bucket{.epoch = newest_epoch_};
-  ++bucket.calls;
-  ++newest_window_.calls;
-  if (failed) {
-    ++bucket.failures;
-    ++newest_window_.failures;
-  }
+int64_t CircuitBreaker::record(MonoTime now, Duration latency, bool failed) {
+  const int64_t slice = sliceOf(now);
+  const size_t bucket = static_cast<size_t>(slice) % kWindowBuckets;
+  // The call before its verdict: see recordSuccess.
+  calls_[bucket].increment(slice);
+  if (failed) failures_[bucket].increment(slice);
   // Slow counts whatever the verdict: a timeout is both a failure and slow.
-  if (config_.slow_call_duration > Duration::zero() && latency >= config_.slow_call_duration) {
-    ++bucket.slow;
-    ++newest_window_.slow;
+  const bool slow =
+      config_.slow_call_duration > Duration::zero() && latency >= config_.slow_call_duration;
+  if (slow) slow_[bucket].increment(slice);
+  if (failed || slow) {
+    int64_t last = last_bad_epoch_.load();
+    while (last < slice && !last_bad_epoch_.compare_exchange_weak(last, slice)) {
+    }
   }
+  return slice;
+}
+
+bool CircuitBreaker::ratesTrip(int64_t slice) const {
+  const Counters counts = countsUpTo(slice);
+  // Below minimum_requests a couple of unlucky calls would look like a 100% failure rate.
+  if (counts.calls == 0 || counts.calls < config_.minimum_requests) return false;
+  return (config_.failure_rate > 0 &&
+          rateReached(counts.failures, counts.calls, config_.failure_rate)) ||
+         (config_.slow_call_rate > 0 &&
+          rateReached(counts.slow, counts.calls, config_.slow_call_rate));
 }
 
 void CircuitBreaker::checkClosedTriggers(MonoTime now) {
-  // Closed -> Open on a run of consecutive failures.
-  if (config_.failure_threshold > 0 && consecutive_failures_ >= config_.failure_threshold) {
-    open(now, std::to_string(consecutive_failures_) + " consecutive failures");
-    return;
-  }
   if (config_.failure_rate <= 0 && config_.slow_call_rate <= 0) return;
-  // Called right after record(now): the window ends at newest_epoch_, whose sums it kept.
-  const Counters counts = newest_window_;
+  // Right after a record(now): the window ends at the newest slice.
+  const Counters counts = countsUpTo(sliceOf(now));
   // Below minimum_requests a couple of unlucky calls would look like a 100% failure rate.
   if (counts.calls == 0 || counts.calls < config_.minimum_requests) return;
-  // The reasons are built only when the breaker opens: this runs on every call.
+  // The reasons are built only when the breaker opens: this runs on every failure.
   // Closed -> Open when the failure rate over the window reaches failure_rate.
   if (config_.failure_rate > 0 &&
       rateReached(counts.failures, counts.calls, config_.failure_rate)) {
@@ -231,7 +266,7 @@ void CircuitBreaker::checkClosedTriggers(MonoTime now) {
 void CircuitBreaker::maybeHalfOpen(MonoTime now) {
   // Open -> HalfOpen when open_for has elapsed. Lazy, so the breaker needs no timer: the next
   // caller to look moves it on.
-  if (state_ != BreakerState::kOpen || now - opened_at_ < config_.open_for) return;
+  if (state_.load() != BreakerState::kOpen || now - opened_at_ < config_.open_for) return;
   probes_admitted_ = 0;
   probes_in_flight_ = 0;
   probes_succeeded_ = 0;
@@ -240,7 +275,7 @@ void CircuitBreaker::maybeHalfOpen(MonoTime now) {
 
 void CircuitBreaker::open(MonoTime now, std::string_view why) {
   opened_at_ = now;
-  consecutive_failures_ = 0;
+  consecutive_failures_.store(0);
   probes_admitted_ = 0;
   probes_in_flight_ = 0;
   probes_succeeded_ = 0;
@@ -248,20 +283,33 @@ void CircuitBreaker::open(MonoTime now, std::string_view why) {
 }
 
 void CircuitBreaker::transition(BreakerState to, std::string_view why) {
-  BreakerState from = state_;
-  state_ = to;
+  const BreakerState from = state_.load();
+  state_.store(to);
   if (on_transition_) on_transition_(from, to, why);
 }
 
 void CircuitBreaker::resetCounts() {
-  consecutive_failures_ = 0;
-  buckets_.fill(Bucket{});
-  newest_window_ = {};
+  consecutive_failures_.store(0);
+  for (size_t i = 0; i < kWindowBuckets; ++i) {
+    calls_[i].reset();
+    failures_[i].reset();
+    slow_[i].reset();
+  }
+  last_bad_epoch_.store(kNoBadEpoch);
 }
 
 int64_t CircuitBreaker::epochOf(MonoTime now) const {
   if (now <= start_) return 0;
   return (now - start_) / bucket_width_;
+}
+
+int64_t CircuitBreaker::sliceOf(MonoTime now) {
+  const int64_t epoch = epochOf(now);
+  int64_t newest = newest_epoch_.load();
+  // Written once per bucket width; every other call only reads it.
+  while (epoch > newest && !newest_epoch_.compare_exchange_weak(newest, epoch)) {
+  }
+  return std::max(epoch, newest);
 }
 
 }  // namespace outrigger::policy

@@ -3,11 +3,13 @@
 // seen (closed / open / half-open). It only decides; the caller enforces the decision.
 
 #include <array>
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <string_view>
 
 #include "proxy/common/clock.h"
+#include "proxy/policy/slice_count.h"
 
 namespace outrigger::policy {
 
@@ -33,12 +35,15 @@ enum class BreakerState { kClosed, kOpen, kHalfOpen };
 
 std::string_view breakerStateName(BreakerState state);  // "closed", "open", "half_open"
 
-// Not thread-safe: the breaker is shared by all workers, so the caller holds a short critical
-// section around every call, including state() and windowCounts().
+// The breaker is shared by all workers. isClosed(), recordSuccess() and windowCounts() are
+// lock-free and may run on any thread at any time: while the breaker is closed and nothing
+// fails, a call is admitted and recorded without a lock. Every other call (and
+// checkTriggers() when recordSuccess() asks for it) is made under one lock the caller holds;
+// only those change the state.
 class CircuitBreaker {
  public:
-  // Called synchronously on every state change, inside the caller's critical section: it
-  // should only log or count, and must not call back into the breaker.
+  // Called synchronously on every state change, under the caller's lock: it should only log
+  // or count, and must not call back into the breaker.
   using TransitionFn =
       std::function<void(BreakerState from, BreakerState to, std::string_view why)>;
 
@@ -59,12 +64,23 @@ class CircuitBreaker {
   };
   Permit tryAcquire(MonoTime now);
 
-  // Every allowed call ends in exactly one of these three.
+  // Every allowed call ends in exactly one of these three (or recordSuccess, below).
   void onSuccess(MonoTime now, Duration latency, bool probe);
   void onFailure(MonoTime now, Duration latency, bool probe);
   // The call ended without a verdict (the client went away, or an outcome that doesn't count
   // against the upstream): frees its probe slot and records nothing.
   void onAbandoned(bool probe);
+
+  // Lock-free: a call that was not a probe succeeded (onSuccess without the lock). True: the
+  // window may now trip the breaker (a slow call, or failures in the window and this call
+  // makes it reach minimum_requests), so the caller takes its lock and calls
+  // checkTriggers(now). Why a trip is never missed when a failure races it: circuit_breaker.cc.
+  bool recordSuccess(MonoTime now, Duration latency);
+  void checkTriggers(MonoTime now);  // under the lock: Closed -> Open if the window says so
+
+  // Lock-free. Closed never ends by itself (only a call under the lock opens it), so a true
+  // answer holds until such a call: a permit may be granted without tryAcquire().
+  bool isClosed() const { return state_.load() == BreakerState::kClosed; }
 
   BreakerState state(MonoTime now);            // applies the lazy Open -> HalfOpen transition
   Duration openRemaining(MonoTime now) const;  // zero unless open
@@ -77,35 +93,42 @@ class CircuitBreaker {
   Counters windowCounts(MonoTime now) const;  // for /upstreams
 
  private:
-  struct Bucket {
-    int64_t epoch = -1;  // which window/10 slice of time since start_ it counts; -1 = unused
-    uint32_t calls = 0;
-    uint32_t failures = 0;
-    uint32_t slow = 0;
-  };
-
   void finishProbe(MonoTime now, bool success, std::string_view why);
-  void record(MonoTime now, Duration latency, bool failed);
+  // Counts a call in the window (lock-free) and returns the slice it counted in.
+  int64_t record(MonoTime now, Duration latency, bool failed);
+  // Whether the rates over the window ending at `slice` open the breaker (lock-free).
+  bool ratesTrip(int64_t slice) const;
   void checkClosedTriggers(MonoTime now);
   void maybeHalfOpen(MonoTime now);
   void transition(BreakerState to, std::string_view why);
   void open(MonoTime now, std::string_view why);
   void resetCounts();
   int64_t epochOf(MonoTime now) const;
+  int64_t sliceOf(MonoTime now);  // epochOf(now), never older than newest_epoch_
   Counters countsUpTo(int64_t newest) const;
 
   const CircuitBreakerConfig config_;
   const MonoTime start_;         // epoch 0 of the window buckets
   const Duration bucket_width_;  // window / kWindowBuckets
   TransitionFn on_transition_;
+  // Some rate trigger is on, and a window with no failure and no slow call could trip it
+  // (a rate configured as 0 within the rounding tolerance).
+  bool rates_on_ = false;
+  bool zero_rate_trips_ = false;
 
-  BreakerState state_ = BreakerState::kClosed;
-  uint32_t consecutive_failures_ = 0;  // closed only
-  std::array<Bucket, kWindowBuckets> buckets_{};
-  int64_t newest_epoch_ = 0;       // never goes back, so a slightly stale `now` lands in it
-  // The sums of buckets_ over the window that ends at newest_epoch_: kept by record(), so
-  // that checking the rates after each call does not add up the ring again.
-  Counters newest_window_{};
+  // Written only under the caller's lock; read without it by isClosed() and recordSuccess().
+  std::atomic<BreakerState> state_{BreakerState::kClosed};
+  std::atomic<uint32_t> consecutive_failures_{0};  // closed only; a success resets it
+  // The window: bucket i counts the calls of slice (epoch) e with e % kWindowBuckets == i.
+  std::array<SliceCount, kWindowBuckets> calls_{};
+  std::array<SliceCount, kWindowBuckets> failures_{};
+  std::array<SliceCount, kWindowBuckets> slow_{};
+  std::atomic<int64_t> newest_epoch_{0};  // never goes back, so a stale `now` lands in it
+  // The newest epoch in which a failure or a slow call was counted: while it is out of the
+  // window, a success cannot trip a rate and recordSuccess() need not add the window up.
+  std::atomic<int64_t> last_bad_epoch_{kNoBadEpoch};
+  static constexpr int64_t kNoBadEpoch = INT64_MIN / 2;
+
   MonoTime opened_at_{};           // open only
   uint32_t probes_admitted_ = 0;   // half-open: permits handed out and not abandoned
   uint32_t probes_in_flight_ = 0;  // half-open: admitted and not yet finished

@@ -20,38 +20,53 @@ RetryBudget::RetryBudget(double ratio, uint32_t min_per_second, Duration window,
   }
 }
 
-void RetryBudget::advance(MonoTime now) {
-  const int64_t step = (now - origin_) / bucket_width_;
-  // An older `now` (read on another thread before the caller's lock) counts in the newest
-  // bucket instead of moving the window back.
-  if (step <= current_step_) return;
-  // Clear the buckets that the window slid past; after a full turn all of them are stale.
-  const int64_t stale = std::min<int64_t>(step - current_step_, kBuckets);
-  for (int64_t i = 1; i <= stale; ++i) {
-    Bucket& bucket = buckets_[(current_step_ + i) % kBuckets];
-    requests_ -= bucket.requests;
-    retries_ -= bucket.retries;
-    bucket = Bucket{};
+int64_t RetryBudget::sliceOf(MonoTime now) {
+  const int64_t slice = now <= origin_ ? 0 : (now - origin_) / bucket_width_;
+  int64_t newest = newest_slice_.load(std::memory_order_relaxed);
+  // Written once per bucket width; every other call only reads it.
+  while (slice > newest &&
+         !newest_slice_.compare_exchange_weak(newest, slice, std::memory_order_relaxed)) {
   }
-  current_step_ = step;
+  return std::max(slice, newest);
+}
+
+double RetryBudget::requestsIn(int64_t slice) const {
+  uint64_t requests = 0;
+  for (const SliceCount& count : requests_) requests += count.countWithin(slice, kBuckets);
+  return static_cast<double>(requests);
+}
+
+uint64_t RetryBudget::retriesIn(int64_t slice, size_t skip) const {
+  uint64_t retries = 0;
+  for (size_t i = 0; i < kBuckets; ++i) {
+    if (i != skip) retries += retries_[i].countWithin(slice, kBuckets);
+  }
+  return retries;
 }
 
 void RetryBudget::recordRequest(MonoTime now) {
-  advance(now);
-  ++current().requests;
-  ++requests_;
+  const int64_t slice = sliceOf(now);
+  requests_[static_cast<size_t>(slice) % kBuckets].increment(slice);
 }
 
 bool RetryBudget::tryWithdraw(MonoTime now) {
-  if (available(now) <= 0) return false;
-  ++current().retries;
-  ++retries_;
-  return true;
+  const int64_t slice = sliceOf(now);
+  const size_t newest = static_cast<size_t>(slice) % kBuckets;
+  SliceCount& spent = retries_[newest];
+  uint64_t word = spent.load();
+  for (;;) {
+    // Other threads' retries land in the newest bucket, so a CAS on it sees every concurrent
+    // withdrawal: two callers cannot both take the last retry.
+    const uint64_t retries = retriesIn(slice, newest) + SliceCount::countAt(word, slice);
+    if (ratio_ * requestsIn(slice) + floor_ - static_cast<double>(retries) <= 0) return false;
+    if (spent.tryIncrement(word, slice)) return true;
+  }
 }
 
 double RetryBudget::available(MonoTime now) {
-  advance(now);
-  return ratio_ * static_cast<double>(requests_) + floor_ - static_cast<double>(retries_);
+  const int64_t slice = sliceOf(now);
+  const uint64_t retries = retriesIn(slice, kBuckets);  // skips none
+  return ratio_ * requestsIn(slice) + floor_ - static_cast<double>(retries);
 }
 
 }  // namespace outrigger::policy

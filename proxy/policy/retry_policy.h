@@ -92,8 +92,8 @@ class RetryPolicy {
   // may be retried (skipped for connect_failed: nothing was sent) -> the body can be
   // replayed -> the delay (Retry-After when respected and present, else backoff) plus
   // kMinRetryWindow fits in time_left -> the budget allows it. The budget comes last so a
-  // retry refused for another reason never spends it; `budget` must be guarded by the
-  // caller's critical section.
+  // retry refused for another reason never spends it. `budget` is lock-free (RetryBudget);
+  // `random` belongs to the calling worker.
   RetryDecision decide(const RetryContext& context, RetryBudget& budget, Random& random,
                        MonoTime now) const;
 

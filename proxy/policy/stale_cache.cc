@@ -58,6 +58,14 @@ std::optional<StaleEntry> StaleCache::get(const std::string& key, MonoTime now) 
   return item->second;
 }
 
+bool StaleCache::evictOldest(StaleEntry& out) {
+  if (lru_.empty()) return false;
+  index_.erase(lru_.back().first);
+  out.swap(lru_.back().second);
+  lru_.pop_back();
+  return true;
+}
+
 void takeHeadersExcept(std::vector<http::Header>& from, size_t count, std::string_view skip,
                        std::vector<http::Header>& to) {
   to.swap(from);

@@ -1,7 +1,7 @@
 #pragma once
 // The last good response per request key, for `fallback.stale_if_error`: an LRU bounded by
-// entry count, served only while younger than ttl. Pure; not thread-safe by itself (the
-// caller holds a short critical section).
+// entry count, served only while younger than ttl. Pure and not thread-safe: StaleStore
+// keeps one per worker, each behind a lock of its own.
 
 #include <cstddef>
 #include <list>
@@ -39,6 +39,8 @@ class StaleCache {
   void put(const std::string& key, StaleEntry& entry);
   // A copy of the entry if it is younger than ttl; an expired one is dropped.
   std::optional<StaleEntry> get(const std::string& key, MonoTime now);
+  // Removes the least recently used entry and swaps it into `out`; false when empty.
+  bool evictOldest(StaleEntry& out);
   size_t size() const { return index_.size(); }
 
  private:

@@ -34,8 +34,6 @@ UpstreamPolicies::UpstreamPolicies(std::string upstream, const config::PolicyCon
     breaker_.emplace(*config.circuit_breaker, now,
                      [this](policy::BreakerState from, policy::BreakerState to,
                             std::string_view why) {
-                       breaker_closed_.store(to == policy::BreakerState::kClosed,
-                                             std::memory_order_relaxed);
                        publish(metrics_.breaker_state, stateValue(to));
                        metrics_.breaker_transitions[static_cast<size_t>(stateValue(to))]
                            ->Increment();
@@ -90,18 +88,26 @@ UpstreamPolicies::BulkheadAdmission UpstreamPolicies::enterBulkhead(Ticket ticke
                                                                     io::Loop& loop,
                                                                     const MakeWake& make_wake) {
   if (!bulkhead_) return BulkheadAdmission::kOff;
-  std::lock_guard<std::mutex> lock(bulkhead_mutex_);
   if (config_.shadow.bulkhead && bulkhead_->active() >= bulkhead_->config().max_concurrent) {
     // Shadow mode: neither queue nor reject, only count, and go on without a slot.
     metrics_.shadow_rejections[static_cast<size_t>(metrics::ShadowPolicy::kBulkhead)]
         ->Increment();
     return BulkheadAdmission::kOff;
   }
+  // A free slot and nobody waiting: one CAS, no lock.
+  if (auto fast = bulkhead_->tryAdmitFast()) {
+    if (*fast == policy::Bulkhead::Admission::kRejectedFull) return BulkheadAdmission::kFull;
+    publishBulkheadActive();
+    return BulkheadAdmission::kAdmitted;
+  }
+  std::lock_guard<std::mutex> lock(bulkhead_mutex_);
   switch (bulkhead_->tryAdmit(ticket, now)) {
     case policy::Bulkhead::Admission::kAdmitted:
-      publish(metrics_.bulkhead_active, bulkhead_->active());
+      publishBulkheadActive();
       return BulkheadAdmission::kAdmitted;
     case policy::Bulkhead::Admission::kQueued:
+      // Registered before the lock goes: a release that finds this ticket waiting has to take
+      // the lock first (see Bulkhead), so it always finds the wake.
       waiters_[ticket] = Waiter{&loop, make_wake()};
       publish(metrics_.bulkhead_queued, bulkhead_->queued());
       return BulkheadAdmission::kQueued;
@@ -121,6 +127,10 @@ bool UpstreamPolicies::abandonBulkhead(Ticket ticket) {
 
 void UpstreamPolicies::leaveBulkhead(MonoTime now) {
   if (!bulkhead_) return;
+  if (bulkhead_->tryReleaseFast()) {
+    publishBulkheadActive();
+    return;
+  }
   std::lock_guard<std::mutex> lock(bulkhead_mutex_);
   std::optional<Ticket> granted = bulkhead_->release(now);
   if (granted) {
@@ -131,8 +141,23 @@ void UpstreamPolicies::leaveBulkhead(MonoTime now) {
       waiters_.erase(it);
     }
   }
-  publish(metrics_.bulkhead_active, bulkhead_->active());
+  publishBulkheadActive();
   publish(metrics_.bulkhead_queued, bulkhead_->queued());
+}
+
+void UpstreamPolicies::publishBulkheadActive() {
+  // Fast admits and releases on other workers publish concurrently, and their Set() calls
+  // may land in any order. Setting again until the count read back matches what was set
+  // makes the last Set() of all carry the final count: a change after this thread's check
+  // is followed by that thread's own Set().
+  if (retired_.load(std::memory_order_relaxed)) return;
+  uint32_t active = bulkhead_->active();
+  for (;;) {
+    metrics_.bulkhead_active.Set(active);
+    const uint32_t now_active = bulkhead_->active();
+    if (now_active == active) return;
+    active = now_active;
+  }
 }
 
 Duration UpstreamPolicies::bulkheadQueueTimeout() const {
@@ -141,7 +166,8 @@ Duration UpstreamPolicies::bulkheadQueueTimeout() const {
 
 UpstreamPolicies::BreakerPermit UpstreamPolicies::acquireBreaker(MonoTime now) {
   if (!breaker_) return {};
-  if (breaker_closed_.load(std::memory_order_relaxed)) return {true, false, true, {}};
+  // While closed, tryAcquire grants every permit and changes nothing: no lock.
+  if (breaker_->isClosed()) return {true, false, true, {}};
   policy::CircuitBreaker::Permit p;
   {
     std::lock_guard<std::mutex> lock(breaker_mutex_);
@@ -159,6 +185,18 @@ UpstreamPolicies::BreakerPermit UpstreamPolicies::acquireBreaker(MonoTime now) {
 void UpstreamPolicies::recordBreaker(MonoTime now, const BreakerPermit& permit,
                                      policy::AttemptOutcome outcome, Duration latency) {
   if (!breaker_ || !permit.held) return;
+  if (!permit.probe) {
+    // Without the lock: a success is counted lock-free, and the lock is taken only when the
+    // window might now trip the breaker; an abandoned call that was no probe records nothing.
+    if (outcome == policy::AttemptOutcome::kCancelled) return;
+    if (!policy::isUpstreamFailure(outcome)) {
+      if (breaker_->recordSuccess(now, latency)) {
+        std::lock_guard<std::mutex> lock(breaker_mutex_);
+        breaker_->checkTriggers(now);
+      }
+      return;
+    }
+  }
   std::lock_guard<std::mutex> lock(breaker_mutex_);
   if (outcome == policy::AttemptOutcome::kCancelled) {
     breaker_->onAbandoned(permit.probe);
@@ -170,19 +208,13 @@ void UpstreamPolicies::recordBreaker(MonoTime now, const BreakerPermit& permit,
 }
 
 void UpstreamPolicies::recordRequest(MonoTime now) {
-  if (!budget_) return;
-  std::lock_guard<std::mutex> lock(budget_mutex_);
-  budget_->recordRequest(now);
+  if (budget_) budget_->recordRequest(now);  // lock-free
 }
 
 policy::RetryDecision UpstreamPolicies::decideRetry(const policy::RetryContext& context,
                                                     Random& random, MonoTime now) {
   if (!retry_) return {policy::RetryVerdict::kAttemptsExhausted, Duration::zero()};
-  policy::RetryDecision decision;
-  {
-    std::lock_guard<std::mutex> lock(budget_mutex_);
-    decision = retry_->decide(context, *budget_, random, now);
-  }
+  const policy::RetryDecision decision = retry_->decide(context, *budget_, random, now);
   if (decision.verdict == policy::RetryVerdict::kRetry) metrics_.retries.Increment();
   if (decision.verdict == policy::RetryVerdict::kBudgetExhausted)
     metrics_.retry_budget_exhausted.Increment();
@@ -195,15 +227,13 @@ uint64_t UpstreamPolicies::staleMaxBodyBytes() const {
 
 void UpstreamPolicies::storeStale(const std::string& key, policy::StaleEntry& entry) {
   if (!stale_) return;
-  std::lock_guard<std::mutex> lock(stale_mutex_);
-  stale_->put(key, entry);
+  stale_->put(policy::StaleStore::threadShard(), key, entry);  // this worker's shard
 }
 
 std::optional<policy::StaleEntry> UpstreamPolicies::findStale(const std::string& key,
                                                              MonoTime now) {
   if (!stale_) return std::nullopt;
-  std::lock_guard<std::mutex> lock(stale_mutex_);
-  return stale_->get(key, now);
+  return stale_->get(policy::StaleStore::threadShard(), key, now);
 }
 
 void UpstreamPolicies::recordEndpoint(size_t endpoint, policy::AttemptOutcome outcome,
@@ -237,7 +267,7 @@ UpstreamPolicies::Status UpstreamPolicies::status(MonoTime now) {
                                      breaker_->windowCounts(now)};
   }
   if (bulkhead_) {
-    std::lock_guard<std::mutex> lock(bulkhead_mutex_);
+    // Atomic reads, without the lock: the admin page never holds up the request path.
     status.bulkhead = Status::Bulkhead{bulkhead_->active(), bulkhead_->queued(),
                                        bulkhead_->config().max_concurrent,
                                        bulkhead_->config().max_queue};
@@ -253,10 +283,7 @@ UpstreamPolicies::Status UpstreamPolicies::status(MonoTime now) {
       status.ejected_remaining.push_back(outlier_->ejectedRemaining(i, now));
     }
   }
-  if (stale_) {
-    std::lock_guard<std::mutex> lock(stale_mutex_);
-    status.stale_entries = stale_->size();
-  }
+  if (stale_) status.stale_entries = stale_->size();
   return status;
 }
 

@@ -1,8 +1,13 @@
 #pragma once
 // The process-wide resilience state of one upstream (DESIGN §3): rate limit, bulkhead,
-// circuit breaker, retry budget and outlier detection. Every worker shares it; each policy
-// sits behind its own short critical section. The pure policies decide; this class only
-// serialises access, applies shadow mode, and keeps the metrics and log in step.
+// circuit breaker, retry budget, outlier detection and stale copies. Every worker shares it,
+// and while nothing fails a request takes no lock that another worker takes: the token
+// bucket and retry budget are atomics; the bulkhead admits and releases with one CAS while
+// nobody waits; a closed breaker grants and counts successes lock-free; stale copies go
+// into the storing worker's own shard. A policy's lock is taken only on its overloaded or
+// failing path (bulkhead full or queued, a failure or a window that may trip the breaker,
+// a half-open probe, an outlier being ejected, a stale lookup). The pure policies decide;
+// this class applies shadow mode and keeps the metrics and log in step.
 
 #include <atomic>
 #include <functional>
@@ -23,7 +28,7 @@
 #include "proxy/policy/outlier_detector.h"
 #include "proxy/policy/retry_budget.h"
 #include "proxy/policy/retry_policy.h"
-#include "proxy/policy/stale_cache.h"
+#include "proxy/policy/stale_store.h"
 #include "proxy/policy/token_bucket.h"
 
 namespace outrigger::upstream {
@@ -76,7 +81,8 @@ class UpstreamPolicies {
   // Stale copies for fallback.stale_if_error.
   bool staleEnabled() const { return stale_.has_value(); }
   uint64_t staleMaxBodyBytes() const;
-  // Swaps `entry` in; it is left holding the entry it displaced (see StaleCache::put).
+  // Swaps `entry` in; it is left holding the entry it displaced (see StaleCache::put). Takes
+  // only the calling worker's shard lock; findStale may look into other workers' shards.
   void storeStale(const std::string& key, policy::StaleEntry& entry);
   std::optional<policy::StaleEntry> findStale(const std::string& key, MonoTime now);
 
@@ -88,7 +94,7 @@ class UpstreamPolicies {
   metrics::UpstreamPolicyMetrics& metrics() { return metrics_; }
 
   // A consistent-enough picture of every policy, for GET /upstreams. Each policy is read
-  // under its own lock; a policy that is not configured is absent.
+  // under its own lock, or atomically; a policy that is not configured is absent.
   struct Status {
     struct Breaker {
       policy::BreakerState state;
@@ -128,26 +134,25 @@ class UpstreamPolicies {
   void publish(prometheus::Gauge& gauge, double value) {
     if (!retired_.load(std::memory_order_relaxed)) gauge.Set(value);
   }
+  void publishBulkheadActive();
 
   std::optional<policy::TokenBucket> bucket_;  // lock-free
 
+  // Taken only on the overloaded path: when every slot is taken or tickets wait (Bulkhead).
   std::mutex bulkhead_mutex_;
   std::optional<policy::Bulkhead> bulkhead_;
   std::unordered_map<Ticket, Waiter> waiters_;
   std::atomic<uint64_t> next_ticket_{0};
 
+  // Taken for failures, probes and while not closed; a closed breaker grants permits and
+  // counts successes without it (CircuitBreaker).
   std::mutex breaker_mutex_;
   std::optional<policy::CircuitBreaker> breaker_;
-  // Mirrors "the breaker is closed", written on each transition under breaker_mutex_: while
-  // closed, a permit is granted without the lock (tryAcquire only grants one then).
-  std::atomic<bool> breaker_closed_{true};
 
   std::optional<policy::RetryPolicy> retry_;
-  std::mutex budget_mutex_;
-  std::optional<policy::RetryBudget> budget_;
+  std::optional<policy::RetryBudget> budget_;  // lock-free
 
-  std::mutex stale_mutex_;
-  std::optional<policy::StaleCache> stale_;
+  std::optional<policy::StaleStore> stale_;  // a shard and a lock per worker
 
   std::mutex outlier_mutex_;
   std::optional<policy::OutlierDetector> outlier_;

@@ -2,7 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <chrono>
+#include <thread>
+#include <vector>
 
 namespace outrigger::policy {
 namespace {
@@ -112,6 +115,64 @@ TEST(RetryBudgetTest, AnOlderNowCountsInTheNewestBucket) {
   EXPECT_DOUBLE_EQ(budget.available(clock.now()), 2);
   clock.set(start + seconds(13));
   EXPECT_DOUBLE_EQ(budget.available(clock.now()), 0);
+}
+
+// Workers share the budget without a lock: requests counted from several threads are all
+// there, and retries withdrawn from several threads never add up to more than it allows.
+TEST(RetryBudgetConcurrencyTest, NoRequestIsLostAndNoRetryOverspent) {
+  ManualClock clock;
+  RetryBudget budget(0.5, 0, seconds(10), clock.now());
+  constexpr int kThreads = 4;
+  constexpr int kRequestsEach = 20000;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&] {
+      for (int i = 0; i < kRequestsEach; ++i) budget.recordRequest(clock.now());
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  threads.clear();
+  EXPECT_DOUBLE_EQ(budget.available(clock.now()), 0.5 * kThreads * kRequestsEach);
+
+  std::atomic<int> allowed{0};
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&] {
+      for (int i = 0; i < kRequestsEach; ++i) allowed += budget.tryWithdraw(clock.now()) ? 1 : 0;
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  EXPECT_EQ(allowed.load(), kThreads * kRequestsEach / 2);  // exactly the budget, no more
+  EXPECT_DOUBLE_EQ(budget.available(clock.now()), 0);
+}
+
+// Requests and retries racing each other, while one thread also slides the window: at every
+// point a withdrawal sees a budget at least as large as the requests counted before it, so
+// the retries granted never exceed the ratio of all requests plus the floor.
+TEST(RetryBudgetConcurrencyTest, RacingRequestsAndRetriesKeepTheRatio) {
+  ManualClock clock;
+  const MonoTime start = clock.now();
+  RetryBudget budget(0.25, 1, seconds(10), start);  // floor: 10 per window
+  constexpr int kThreads = 4;
+  constexpr int kRounds = 20000;
+  std::atomic<int> requests{0}, retries{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kRounds; ++i) {
+        // Thread 0 walks `now` through 5 s, half a window: nothing ages out.
+        const MonoTime now = start + milliseconds(t == 0 ? i / 4 : 0);
+        budget.recordRequest(now);
+        ++requests;
+        for (int r = 0; r < 2; ++r) retries += budget.tryWithdraw(now) ? 1 : 0;
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  EXPECT_EQ(requests.load(), kThreads * kRounds);
+  EXPECT_LE(retries.load(), 0.25 * requests.load() + 10);
+  // Every thread asked for two retries per request, so the budget was spent but for the
+  // fraction earned by the last requests.
+  EXPECT_GE(retries.load(), 0.25 * requests.load() + 10 - kThreads);
 }
 
 }  // namespace
