@@ -7,7 +7,7 @@ namespace outrigger::http {
 namespace {
 
 bool expectsContinue(const Headers& headers) {
-  const std::string* expect = headers.get("Expect");
+  const std::string_view* expect = headers.get("Expect");
   return expect != nullptr && equalsIgnoreCase(*expect, "100-continue");
 }
 

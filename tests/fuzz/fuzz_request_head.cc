@@ -181,7 +181,7 @@ bool sameHeaders(const Headers& a, const Headers& b) {
 
 std::string describe(const Headers& headers) {
   std::string out;
-  for (const Header& h : headers)
+  for (const HeaderView& h : headers)
     out += "[" + escape(h.name, 60) + ": " + escape(h.value, 80) + "]";
   return out;
 }
@@ -309,7 +309,7 @@ constexpr std::string_view kHopByHop[] = {
 // The headers of a re-parsed head, without the framing headers the serializer wrote.
 Headers withoutFraming(const Headers& headers, bool drop_connection) {
   Headers out;
-  for (const Header& h : headers) {
+  for (const HeaderView& h : headers) {
     if (http::equalsIgnoreCase(h.name, "Content-Length") ||
         http::equalsIgnoreCase(h.name, "Transfer-Encoding") ||
         (drop_connection && http::equalsIgnoreCase(h.name, "Connection")))
@@ -340,16 +340,16 @@ void checkUpstreamRequest(const RequestHead& parsed, size_t index, uint64_t seed
   http::appendUpstreamRequestHead(head, ctx, streamed);
   http::prepareUpstreamRequest(head, ctx);
 
-  for (const Header& h : head.headers) {
+  for (const HeaderView& h : head.headers) {
     for (std::string_view hop : kHopByHop) {
       FUZZ_CHECK(!http::equalsIgnoreCase(h.name, hop), "'%s' is still in the upstream request",
                  escape(h.name).c_str());
     }
   }
-  const std::string* sent_id = head.headers.get("X-Request-ID");
+  const std::string_view* sent_id = head.headers.get("X-Request-ID");
   FUZZ_CHECK(sent_id != nullptr && *sent_id == id, "X-Request-ID is not the request id");
   if (!ctx.preserve_host || !had_host) {
-    const std::string* host = head.headers.get("Host");
+    const std::string_view* host = head.headers.get("Host");
     FUZZ_CHECK(host != nullptr && *host == ctx.upstream_authority, "Host is not the endpoint's");
   }
 
@@ -390,7 +390,7 @@ void checkUpstreamRequest(const RequestHead& parsed, size_t index, uint64_t seed
 void checkDownstreamResponse(const ResponseHead& parsed, bool head_request, bool client_http11) {
   ResponseHead head = parsed;
   http::prepareDownstreamResponse(head, "0123456789abcdef0123456789abcdef");
-  for (const Header& h : head.headers) {
+  for (const HeaderView& h : head.headers) {
     for (std::string_view hop : kHopByHop) {
       if (hop == "Expect") continue;
       FUZZ_CHECK(!http::equalsIgnoreCase(h.name, hop), "'%s' is still in the response",

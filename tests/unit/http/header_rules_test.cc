@@ -10,7 +10,7 @@ namespace {
 
 std::vector<std::string> names(const Headers& headers) {
   std::vector<std::string> out;
-  for (const Header& h : headers) out.push_back(h.name);
+  for (const HeaderView& h : headers) out.emplace_back(h.name);
   return out;
 }
 
@@ -100,8 +100,8 @@ TEST(HeaderRulesTest, ForwardedForIsAppendedToTheExistingList) {
   ctx.upstream_authority = "up:80";
   prepareUpstreamRequest(head, ctx);
   std::vector<std::string> xff;
-  for (const Header& h : head.headers) {
-    if (equalsIgnoreCase(h.name, "X-Forwarded-For")) xff.push_back(h.value);
+  for (const HeaderView& h : head.headers) {
+    if (equalsIgnoreCase(h.name, "X-Forwarded-For")) xff.emplace_back(h.value);
   }
   EXPECT_EQ(xff, (std::vector<std::string>{"203.0.113.9", "198.51.100.2, 10.1.2.3"}));
   EXPECT_EQ(*head.headers.get("X-Forwarded-Proto"), "http");
