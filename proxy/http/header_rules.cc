@@ -108,50 +108,6 @@ void removeHopByHop(Headers& headers) {
   headers.removeIf([&](const HeaderView& h) { return isHopByHop(h.name, tokens); });
 }
 
-void prepareUpstreamRequest(RequestHead& head, const ForwardContext& ctx) {
-  const std::string_view* host = head.headers.get("Host");
-  const std::string original_host = host != nullptr ? std::string(*host) : std::string();
-  const bool had_host = host != nullptr;
-
-  removeHopByHop(head.headers);
-  // We answer 100-continue ourselves; the upstream gets the body without waiting.
-  head.headers.remove("Expect");
-
-  if (!ctx.client_address.empty()) {
-    // Several X-Forwarded-For headers form one list in order, so extend the last one.
-    const std::vector<HeaderView>& list = head.headers.list();
-    auto xff = std::find_if(list.rbegin(), list.rend(), [](const HeaderView& h) {
-      return equalsIgnoreCase(h.name, "X-Forwarded-For");
-    });
-    if (xff != list.rend()) {
-      std::string value(xff->value);
-      value.append(", ").append(ctx.client_address);
-      // set() keeps the first one's place: rebuild the list with the last one extended.
-      Headers rebuilt;
-      const auto last = xff.base() - 1;
-      for (auto it = list.begin(); it != list.end(); ++it) {
-        rebuilt.add(it->name, it == last ? std::string_view(value) : it->value);
-      }
-      head.headers = std::move(rebuilt);
-    } else {
-      head.headers.add("X-Forwarded-For", ctx.client_address);
-    }
-  }
-  head.headers.set("X-Forwarded-Proto", ctx.proto);
-  if (had_host) head.headers.set("X-Forwarded-Host", original_host);
-  const bool rewrite_host = !ctx.preserve_host || !had_host;
-  if (rewrite_host && !ctx.upstream_authority.empty()) {
-    head.headers.set("Host", ctx.upstream_authority);
-  }
-  if (!ctx.request_id.empty()) head.headers.set("X-Request-ID", ctx.request_id);
-
-  std::string target;
-  appendOriginForm(head.target, target);
-  head.target = std::move(target);
-  head.keep_alive = true;
-  head.version_minor = 1;
-}
-
 void prepareDownstreamResponse(ResponseHead& head, std::string_view request_id) {
   removeHopByHop(head.headers);
   // Appended to the head's store, which keeps its capacity from one response to the next.
