@@ -33,6 +33,7 @@ namespace {
 
 using http::BodyFraming;
 using http::Header;
+using http::HeaderView;
 using http::Headers;
 using http::ParseError;
 using http::ParserAction;
