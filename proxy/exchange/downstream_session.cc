@@ -22,7 +22,7 @@ DownstreamSession::DownstreamSession(WorkerContext& context, ListenerInfo listen
       stream_(std::move(stream)),
       on_closed_(std::move(on_closed)),
       parser_(*this, http::ParserLimits{listener.config->limits.max_request_head,
-                                         listener.config->limits.max_headers}),
+                                        listener.config->limits.max_headers}),
       timer_(context.loop, [this] { onTimer(); }),
       finish_exchange_(context.loop,
                        [this] {
@@ -88,7 +88,20 @@ void DownstreamSession::onStreamData(const char* data, size_t len) {
   parse(data, len);
 }
 
+void DownstreamSession::borrowBuffers() {
+  if (buffers_) return;
+  buffers_ = context_.exchange_buffers.acquire();
+  parser_.swapHead(buffers_->parse_head);
+}
+
+void DownstreamSession::returnBuffersIfIdle() {
+  if (!buffers_ || exchange_ || !input_.empty() || !parser_.idle()) return;
+  parser_.swapHead(buffers_->parse_head);
+  context_.exchange_buffers.release(std::move(buffers_));
+}
+
 void DownstreamSession::parse(const char* data, size_t len) {
+  borrowBuffers();
   const http::ParseResult result = parser_.feed(data, len);
   if (closed_) return;
   if (result.status == http::ParseStatus::kError) {
@@ -115,9 +128,9 @@ http::ParserAction DownstreamSession::onRequestHead(http::RequestHead& head) {
   std::shared_ptr<const Snapshot> generation = generationForRequest();
   exchange_.reset();  // normally gone already: the parser pauses until it is finished
   // The parser gets the last request's head back, to fill its strings without allocating.
-  std::swap(exchange_buffers_.request, head);
-  exchange_.emplace(context_, *this, exchange_buffers_, std::move(generation), listener_,
-                    client_ip_, context_.clock.now());
+  std::swap(buffers_->request, head);
+  exchange_.emplace(context_, *this, *buffers_, std::move(generation), listener_, client_ip_,
+                    context_.clock.now());
   if (close_requested_ || context_.draining) exchange_->closeAfterResponse();
   exchange_->start();
   return http::ParserAction::kContinue;
@@ -197,6 +210,7 @@ void DownstreamSession::nextRequest() {
     armTimer(listener_.config->limits.idle_timeout);
   }
   updateReading();
+  returnBuffersIfIdle();
 }
 
 void DownstreamSession::updateReading() {
@@ -256,6 +270,11 @@ void DownstreamSession::close(bool graceful) {
   if (exchange_) {
     exchange_->onClientGone();
     exchange_.reset();
+  }
+  if (buffers_) {
+    // Whatever state the parser is in, it parses nothing more: its head can go back.
+    parser_.swapHead(buffers_->parse_head);
+    context_.exchange_buffers.release(std::move(buffers_));
   }
   if (counted_) listener_.connections->Decrement();
   counted_ = false;

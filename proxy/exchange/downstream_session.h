@@ -64,9 +64,15 @@ class DownstreamSession final : public io::StreamHandler,
   void onTimer();
   void armIdleTimer();
   void close(bool graceful);
+  // A request begins: take buffers from the pool (if not holding them) and lend the parser
+  // their head storage.
+  void borrowBuffers();
+  // Gives the buffers back once nothing needs them: no exchange, no request half-parsed,
+  // no bytes waiting.
+  void returnBuffersIfIdle();
 
   WorkerContext& context_;
-  ListenerInfo listener_;                            // in the generation below
+  ListenerInfo listener_;                                // in the generation below
   std::shared_ptr<const Snapshot> listener_generation_;  // keeps listener_.config alive
   std::unique_ptr<io::TcpStream> stream_;
   ClosedFn on_closed_;
@@ -78,7 +84,9 @@ class DownstreamSession final : public io::StreamHandler,
   MonoTime timer_deadline_{};
   // finishExchange() on the next turn after onExchangeDone, with nothing allocated per request.
   io::DeferredTask finish_exchange_;
-  ExchangeBuffers exchange_buffers_;  // lent to each exchange in turn; outlives it
+  // Borrowed from the worker's pool while a request is under way (the parser fills
+  // buffers_->parse_head meanwhile), and lent to each exchange in turn; outlives it.
+  std::unique_ptr<ExchangeBuffers> buffers_;
   // In place rather than on the heap: one exchange at a time per connection.
   std::optional<Exchange> exchange_;
   std::string input_;  // bytes read but not parsed yet (parser paused)

@@ -59,6 +59,7 @@ RequestParser::~RequestParser() = default;
 ParseResult RequestParser::feed(const char* data, size_t len) { return impl_->feed(data, len); }
 void RequestParser::resume() { impl_->resume(); }
 bool RequestParser::idle() const { return impl_->idle(); }
+void RequestParser::swapHead(RequestHead& other) { std::swap(impl_->head_, other); }
 
 struct ResponseParser::Impl final : detail::ParserCore {
   Impl(ResponseHandler& handler, ParserLimits limits)
