@@ -88,20 +88,26 @@ void DownstreamSession::onStreamData(const char* data, size_t len) {
   parse(data, len);
 }
 
-void DownstreamSession::borrowBuffers() {
-  if (buffers_) return;
-  buffers_ = context_.exchange_buffers.acquire();
-  parser_.swapHead(buffers_->parse_head);
+void DownstreamSession::borrowSlot() {
+  if (slot_) return;
+  slot_ = context_.exchange_slots.acquire();
+  parser_.swapHead(slot_->buffers.parse_head);
 }
 
-void DownstreamSession::returnBuffersIfIdle() {
-  if (!buffers_ || exchange_ || !input_.empty() || !parser_.idle()) return;
-  parser_.swapHead(buffers_->parse_head);
-  context_.exchange_buffers.release(std::move(buffers_));
+void DownstreamSession::returnSlotIfIdle() {
+  if (!slot_ || exchange_ || !input_.empty() || !parser_.idle()) return;
+  parser_.swapHead(slot_->buffers.parse_head);
+  context_.exchange_slots.release(std::move(slot_));
+}
+
+void DownstreamSession::endExchange() {
+  if (exchange_ == nullptr) return;
+  exchange_ = nullptr;
+  slot_->exchange.reset();
 }
 
 void DownstreamSession::parse(const char* data, size_t len) {
-  borrowBuffers();
+  borrowSlot();
   const http::ParseResult result = parser_.feed(data, len);
   if (closed_) return;
   if (result.status == http::ParseStatus::kError) {
@@ -126,11 +132,11 @@ http::ParserAction DownstreamSession::onRequestHead(http::RequestHead& head) {
   waiting_for_exchange_ = false;
   exchange_done_ = false;
   std::shared_ptr<const Snapshot> generation = generationForRequest();
-  exchange_.reset();  // normally gone already: the parser pauses until it is finished
+  endExchange();  // normally gone already: the parser pauses until it is finished
   // The parser gets the last request's head back, to fill its strings without allocating.
-  std::swap(buffers_->request, head);
-  exchange_.emplace(context_, *this, *buffers_, std::move(generation), listener_, client_ip_,
-                    context_.clock.now());
+  std::swap(slot_->buffers.request, head);
+  exchange_ = &slot_->exchange.emplace(context_, *this, slot_->buffers, std::move(generation),
+                                       listener_, client_ip_, context_.clock.now());
   if (close_requested_ || context_.draining) exchange_->closeAfterResponse();
   exchange_->start();
   return http::ParserAction::kContinue;
@@ -170,7 +176,7 @@ void DownstreamSession::onExchangeDone(bool keep_alive) {
 }
 
 void DownstreamSession::finishExchange() {
-  exchange_.reset();
+  endExchange();
   if (!keep_alive_ || close_requested_) {
     close(true);
     return;
@@ -181,7 +187,7 @@ void DownstreamSession::finishExchange() {
 void DownstreamSession::onExchangeAborted() {
   context_.loop.defer([this, alive = std::weak_ptr<bool>(alive_)] {
     if (alive.expired() || closed_) return;
-    exchange_.reset();
+    endExchange();
     close(false);
   });
 }
@@ -210,7 +216,7 @@ void DownstreamSession::nextRequest() {
     armTimer(listener_.config->limits.idle_timeout);
   }
   updateReading();
-  returnBuffersIfIdle();
+  returnSlotIfIdle();
 }
 
 void DownstreamSession::updateReading() {
@@ -269,12 +275,12 @@ void DownstreamSession::close(bool graceful) {
   timer_.stop();
   if (exchange_) {
     exchange_->onClientGone();
-    exchange_.reset();
+    endExchange();
   }
-  if (buffers_) {
+  if (slot_) {
     // Whatever state the parser is in, it parses nothing more: its head can go back.
-    parser_.swapHead(buffers_->parse_head);
-    context_.exchange_buffers.release(std::move(buffers_));
+    parser_.swapHead(slot_->buffers.parse_head);
+    context_.exchange_slots.release(std::move(slot_));
   }
   if (counted_) listener_.connections->Decrement();
   counted_ = false;

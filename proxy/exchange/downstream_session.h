@@ -9,6 +9,7 @@
 #include <string>
 
 #include "proxy/exchange/exchange.h"
+#include "proxy/exchange/exchange_slot.h"
 #include "proxy/exchange/worker_context.h"
 #include "proxy/http/parser.h"
 #include "proxy/io/loop.h"
@@ -64,12 +65,14 @@ class DownstreamSession final : public io::StreamHandler,
   void onTimer();
   void armIdleTimer();
   void close(bool graceful);
-  // A request begins: take buffers from the pool (if not holding them) and lend the parser
-  // their head storage.
-  void borrowBuffers();
-  // Gives the buffers back once nothing needs them: no exchange, no request half-parsed,
-  // no bytes waiting.
-  void returnBuffersIfIdle();
+  // A request begins: take a slot from the pool (if not holding one) and lend the parser
+  // its head storage.
+  void borrowSlot();
+  // Gives the slot back once nothing needs it: no exchange, no request half-parsed, no
+  // bytes waiting.
+  void returnSlotIfIdle();
+  // Destroys the exchange, if any (its slot stays borrowed).
+  void endExchange();
 
   WorkerContext& context_;
   ListenerInfo listener_;                                // in the generation below
@@ -85,10 +88,10 @@ class DownstreamSession final : public io::StreamHandler,
   // finishExchange() on the next turn after onExchangeDone, with nothing allocated per request.
   io::DeferredTask finish_exchange_;
   // Borrowed from the worker's pool while a request is under way (the parser fills
-  // buffers_->parse_head meanwhile), and lent to each exchange in turn; outlives it.
-  std::unique_ptr<ExchangeBuffers> buffers_;
-  // In place rather than on the heap: one exchange at a time per connection.
-  std::optional<Exchange> exchange_;
+  // slot_->buffers.parse_head meanwhile); the exchange runs in it.
+  std::unique_ptr<ExchangeSlot> slot_;
+  // The exchange in slot_, or null: one at a time per connection.
+  Exchange* exchange_ = nullptr;
   std::string input_;  // bytes read but not parsed yet (parser paused)
   bool parser_paused_ = false;
   bool waiting_for_exchange_ = false;  // request complete, response not done yet
