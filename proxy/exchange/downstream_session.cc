@@ -91,12 +91,12 @@ void DownstreamSession::onStreamData(const char* data, size_t len) {
 void DownstreamSession::borrowSlot() {
   if (slot_) return;
   slot_ = context_.exchange_slots.acquire();
-  parser_.swapHead(slot_->buffers.parse_head);
+  parser_.lendHead(&slot_->buffers.parse_head);
 }
 
 void DownstreamSession::returnSlotIfIdle() {
   if (!slot_ || exchange_ || !input_.empty() || !parser_.idle()) return;
-  parser_.swapHead(slot_->buffers.parse_head);
+  parser_.lendHead(nullptr);
   context_.exchange_slots.release(std::move(slot_));
 }
 
@@ -134,7 +134,7 @@ http::ParserAction DownstreamSession::onRequestHead(http::RequestHead& head) {
   std::shared_ptr<const Snapshot> generation = generationForRequest();
   endExchange();  // normally gone already: the parser pauses until it is finished
   // The parser gets the last request's head back, to fill its strings without allocating.
-  std::swap(slot_->buffers.request, head);
+  slot_->buffers.request.swap(head);
   exchange_ = &slot_->exchange.emplace(context_, *this, slot_->buffers, std::move(generation),
                                        listener_, client_ip_, context_.clock.now());
   if (close_requested_ || context_.draining) exchange_->closeAfterResponse();
@@ -278,8 +278,9 @@ void DownstreamSession::close(bool graceful) {
     endExchange();
   }
   if (slot_) {
-    // Whatever state the parser is in, it parses nothing more: its head can go back.
-    parser_.swapHead(slot_->buffers.parse_head);
+    // The parser is fed nothing more (onStreamData ignores a closed session): the slot,
+    // its lent head included, can go back whatever state the parser is in.
+    parser_.lendHead(nullptr);
     context_.exchange_slots.release(std::move(slot_));
   }
   if (counted_) listener_.connections->Decrement();

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <iterator>
+#include <utility>
 
 namespace outrigger::http {
 namespace {
@@ -223,6 +224,17 @@ void Headers::extendValue(std::string_view piece) {
 void Headers::trimValue(size_t n) {
   HeaderView& h = list_.back();
   h.value.remove_suffix(n);
+}
+
+void RequestHead::swap(RequestHead& other) noexcept {
+  method.swap(other.method);
+  target.swap(other.target);
+  std::swap(version_minor, other.version_minor);
+  headers.swap(other.headers);
+  std::swap(framing, other.framing);
+  std::swap(content_length, other.content_length);
+  std::swap(keep_alive, other.keep_alive);
+  std::swap(expect_continue, other.expect_continue);
 }
 
 std::string_view RequestHead::path() const {
