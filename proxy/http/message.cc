@@ -133,16 +133,8 @@ void Headers::rebase(const char* old_base) {
   }
 }
 
-std::string_view Headers::keep(std::string_view bytes) {
-  const char* old_base = store_.data();
-  const size_t at = store_.size();
-  store_.append(bytes);  // safe when `bytes` is a view into the store
-  rebase(old_base);
-  return std::string_view(store_.data() + at, bytes.size());
-}
-
 void Headers::release() {
-  std::string().swap(store_);
+  store_.release();
   std::vector<HeaderView>().swap(list_);
 }
 
@@ -200,30 +192,6 @@ const std::string_view* Headers::get(std::string_view name) const {
     if (equalsIgnoreCase(h.name, name)) return &h.value;
   }
   return nullptr;
-}
-
-void Headers::startHeader() {
-  const std::string_view end(store_.data() + store_.size(), 0);
-  list_.push_back(HeaderView{end, end});
-}
-
-void Headers::extendName(std::string_view piece) {
-  const std::string_view kept = keep(piece);
-  HeaderView& h = list_.back();
-  // An empty name starts where this piece landed; otherwise the pieces are adjacent.
-  h.name = h.name.empty() ? kept : std::string_view(h.name.data(), h.name.size() + piece.size());
-}
-
-void Headers::extendValue(std::string_view piece) {
-  const std::string_view kept = keep(piece);
-  HeaderView& h = list_.back();
-  h.value =
-      h.value.empty() ? kept : std::string_view(h.value.data(), h.value.size() + piece.size());
-}
-
-void Headers::trimValue(size_t n) {
-  HeaderView& h = list_.back();
-  h.value.remove_suffix(n);
 }
 
 void RequestHead::swap(RequestHead& other) noexcept {

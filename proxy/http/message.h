@@ -10,6 +10,8 @@
 #include <string_view>
 #include <vector>
 
+#include "proxy/http/byte_store.h"
+
 namespace outrigger::http {
 
 // An owned copy of one header, for what outlives the head it came from (stale copies).
@@ -89,18 +91,38 @@ class Headers {
 
   // Assembling a head as its bytes arrive in pieces: a header is started, its name
   // extended, then its value; a header's pieces arrive before the next header starts.
-  void startHeader();
-  void extendName(std::string_view piece);
-  void extendValue(std::string_view piece);
+  // Inline: the parser calls them for every piece of every header.
+  void startHeader() {
+    const std::string_view end(store_.data() + store_.size(), 0);
+    list_.push_back(HeaderView{end, end});
+  }
+  void extendName(std::string_view piece) {
+    const std::string_view kept = keep(piece);
+    HeaderView& h = list_.back();
+    // An empty name starts where this piece landed; otherwise the pieces are adjacent.
+    h.name = h.name.empty() ? kept : std::string_view(h.name.data(), h.name.size() + piece.size());
+  }
+  void extendValue(std::string_view piece) {
+    const std::string_view kept = keep(piece);
+    HeaderView& h = list_.back();
+    h.value =
+        h.value.empty() ? kept : std::string_view(h.value.data(), h.value.size() + piece.size());
+  }
   // Drops the last `n` bytes of the last header's value (trailing whitespace).
-  void trimValue(size_t n);
+  void trimValue(size_t n) { list_.back().value.remove_suffix(n); }
 
  private:
   // Appends `bytes` to the store, rebasing every view if the store moved; returns the copy.
-  std::string_view keep(std::string_view bytes);
+  std::string_view keep(std::string_view bytes) {
+    const char* old_base = store_.data();
+    const size_t at = store_.size();
+    store_.append(bytes);  // safe when `bytes` is a view into the store
+    if (store_.data() != old_base) rebase(old_base);
+    return std::string_view(store_.data() + at, bytes.size());
+  }
   void rebase(const char* old_base);
 
-  std::string store_;
+  ByteStore store_;
   std::vector<HeaderView> list_;
 };
 
