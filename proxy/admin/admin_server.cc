@@ -42,7 +42,8 @@ class AdminServer::Connection final : public io::StreamHandler, public http::Req
     request_.path = std::string(path);
     if (head.target.size() > path.size()) request_.query = head.target.substr(path.size() + 1);
     request_.from_loopback = from_loopback_;
-    if (const std::string* auth = head.headers.get("Authorization")) request_.authorization = *auth;
+    if (const std::string_view* auth = head.headers.get("Authorization"))
+      request_.authorization = *auth;
     keep_alive_ = head.keep_alive;
     head_method_ = head.method;
     return http::ParserAction::kContinue;

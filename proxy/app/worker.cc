@@ -8,9 +8,8 @@
 namespace outrigger::app {
 
 Worker::Worker(int id, metrics::Metrics& metrics, log::AccessLog* access_log)
-    : id_(id),
-      random_(entropySeed()),
-      context_{loop_, clock_, random_, metrics, access_log, nullptr, {}, false, {}} {}
+    : id_(id), random_(entropySeed()), context_{loop_,   clock_, random_, metrics, access_log,
+                                                nullptr, {},     false,   {},      {}} {}
 
 Worker::~Worker() { join(); }
 

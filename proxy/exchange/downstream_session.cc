@@ -22,7 +22,7 @@ DownstreamSession::DownstreamSession(WorkerContext& context, ListenerInfo listen
       stream_(std::move(stream)),
       on_closed_(std::move(on_closed)),
       parser_(*this, http::ParserLimits{listener.config->limits.max_request_head,
-                                         listener.config->limits.max_headers}),
+                                        listener.config->limits.max_headers}),
       timer_(context.loop, [this] { onTimer(); }),
       finish_exchange_(context.loop,
                        [this] {
@@ -88,7 +88,26 @@ void DownstreamSession::onStreamData(const char* data, size_t len) {
   parse(data, len);
 }
 
+void DownstreamSession::borrowSlot() {
+  if (slot_) return;
+  slot_ = context_.exchange_slots.acquire();
+  parser_.lendHead(&slot_->buffers.parse_head);
+}
+
+void DownstreamSession::returnSlotIfIdle() {
+  if (!slot_ || exchange_ || !input_.empty() || !parser_.idle()) return;
+  parser_.lendHead(nullptr);
+  context_.exchange_slots.release(std::move(slot_));
+}
+
+void DownstreamSession::endExchange() {
+  if (exchange_ == nullptr) return;
+  exchange_ = nullptr;
+  slot_->exchange.reset();
+}
+
 void DownstreamSession::parse(const char* data, size_t len) {
+  borrowSlot();
   const http::ParseResult result = parser_.feed(data, len);
   if (closed_) return;
   if (result.status == http::ParseStatus::kError) {
@@ -113,11 +132,11 @@ http::ParserAction DownstreamSession::onRequestHead(http::RequestHead& head) {
   waiting_for_exchange_ = false;
   exchange_done_ = false;
   std::shared_ptr<const Snapshot> generation = generationForRequest();
-  exchange_.reset();  // normally gone already: the parser pauses until it is finished
+  endExchange();  // normally gone already: the parser pauses until it is finished
   // The parser gets the last request's head back, to fill its strings without allocating.
-  std::swap(exchange_buffers_.request, head);
-  exchange_.emplace(context_, *this, exchange_buffers_, std::move(generation), listener_,
-                    client_ip_, context_.clock.now());
+  slot_->buffers.request.swap(head);
+  exchange_ = &slot_->exchange.emplace(context_, *this, slot_->buffers, std::move(generation),
+                                       listener_, client_ip_, context_.clock.now());
   if (close_requested_ || context_.draining) exchange_->closeAfterResponse();
   exchange_->start();
   return http::ParserAction::kContinue;
@@ -157,7 +176,7 @@ void DownstreamSession::onExchangeDone(bool keep_alive) {
 }
 
 void DownstreamSession::finishExchange() {
-  exchange_.reset();
+  endExchange();
   if (!keep_alive_ || close_requested_) {
     close(true);
     return;
@@ -168,7 +187,7 @@ void DownstreamSession::finishExchange() {
 void DownstreamSession::onExchangeAborted() {
   context_.loop.defer([this, alive = std::weak_ptr<bool>(alive_)] {
     if (alive.expired() || closed_) return;
-    exchange_.reset();
+    endExchange();
     close(false);
   });
 }
@@ -197,6 +216,7 @@ void DownstreamSession::nextRequest() {
     armTimer(listener_.config->limits.idle_timeout);
   }
   updateReading();
+  returnSlotIfIdle();
 }
 
 void DownstreamSession::updateReading() {
@@ -255,7 +275,13 @@ void DownstreamSession::close(bool graceful) {
   timer_.stop();
   if (exchange_) {
     exchange_->onClientGone();
-    exchange_.reset();
+    endExchange();
+  }
+  if (slot_) {
+    // The parser is fed nothing more (onStreamData ignores a closed session): the slot,
+    // its lent head included, can go back whatever state the parser is in.
+    parser_.lendHead(nullptr);
+    context_.exchange_slots.release(std::move(slot_));
   }
   if (counted_) listener_.connections->Decrement();
   counted_ = false;

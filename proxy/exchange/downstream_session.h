@@ -9,6 +9,7 @@
 #include <string>
 
 #include "proxy/exchange/exchange.h"
+#include "proxy/exchange/exchange_slot.h"
 #include "proxy/exchange/worker_context.h"
 #include "proxy/http/parser.h"
 #include "proxy/io/loop.h"
@@ -64,9 +65,17 @@ class DownstreamSession final : public io::StreamHandler,
   void onTimer();
   void armIdleTimer();
   void close(bool graceful);
+  // A request begins: take a slot from the pool (if not holding one) and lend the parser
+  // its head storage.
+  void borrowSlot();
+  // Gives the slot back once nothing needs it: no exchange, no request half-parsed, no
+  // bytes waiting.
+  void returnSlotIfIdle();
+  // Destroys the exchange, if any (its slot stays borrowed).
+  void endExchange();
 
   WorkerContext& context_;
-  ListenerInfo listener_;                            // in the generation below
+  ListenerInfo listener_;                                // in the generation below
   std::shared_ptr<const Snapshot> listener_generation_;  // keeps listener_.config alive
   std::unique_ptr<io::TcpStream> stream_;
   ClosedFn on_closed_;
@@ -78,9 +87,11 @@ class DownstreamSession final : public io::StreamHandler,
   MonoTime timer_deadline_{};
   // finishExchange() on the next turn after onExchangeDone, with nothing allocated per request.
   io::DeferredTask finish_exchange_;
-  ExchangeBuffers exchange_buffers_;  // lent to each exchange in turn; outlives it
-  // In place rather than on the heap: one exchange at a time per connection.
-  std::optional<Exchange> exchange_;
+  // Borrowed from the worker's pool while a request is under way (the parser fills
+  // slot_->buffers.parse_head meanwhile); the exchange runs in it.
+  std::unique_ptr<ExchangeSlot> slot_;
+  // The exchange in slot_, or null: one at a time per connection.
+  Exchange* exchange_ = nullptr;
   std::string input_;  // bytes read but not parsed yet (parser paused)
   bool parser_paused_ = false;
   bool waiting_for_exchange_ = false;  // request complete, response not done yet

@@ -15,6 +15,7 @@
 
 #include "proxy/common/clock.h"
 #include "proxy/config/schema.h"
+#include "proxy/exchange/exchange_buffers.h"
 #include "proxy/exchange/worker_context.h"
 #include "proxy/http/local_reply.h"
 #include "proxy/http/message.h"
@@ -48,16 +49,6 @@ class ExchangeOwner {
   virtual void onExchangeAborted() = 0;
   // The exchange can take more request body again.
   virtual void resumeRequestBody() = 0;
-};
-
-// What an exchange would otherwise allocate anew for every request, kept by its owner (one
-// per downstream connection) for the next one: the request head, which the owner swaps with
-// the request parser's so header strings keep their capacity; the request id; the response
-// parser, restarted for each attempt.
-struct ExchangeBuffers {
-  http::RequestHead request;
-  std::string request_id;
-  std::optional<http::ResponseParser> response_parser;  // made by the first attempt
 };
 
 struct ListenerInfo {
@@ -173,8 +164,8 @@ class Exchange final : public io::StreamHandler,
   ExchangeBuffers& buffers_;
   http::RequestHead& request_;  // buffers_.request
   std::string& request_id_;     // buffers_.request_id
-  std::string_view path_;  // request_.path(), found once: routing and the access log use it
-  std::string host_;       // Host without port, lowercased (http::hostWithoutPort)
+  std::string_view path_;       // request_.path(), found once: routing and the access log use it
+  std::string host_;            // Host without port, lowercased (http::hostWithoutPort)
   const config::RouteConfig* route_ = nullptr;
   std::shared_ptr<WorkerUpstream> upstream_;
   Phase phase_ = Phase::kStarting;

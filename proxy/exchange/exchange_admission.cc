@@ -20,7 +20,7 @@ int secondsCeil(Duration d) {
 
 // A positive integer header value, or 0.
 uint64_t positiveHeader(const http::Headers& headers, std::string_view name) {
-  const std::string* value = headers.get(name);
+  const std::string_view* value = headers.get(name);
   uint64_t n = 0;
   if (value == nullptr) return 0;
   auto [end, ec] = std::from_chars(value->data(), value->data() + value->size(), n);
@@ -43,8 +43,8 @@ void Exchange::readAppLimits() {
   request_.headers.remove("x-outrigger-timeout-ms");
   request_.headers.remove("x-outrigger-max-attempts");
   stale_eligible_ = policies_->staleEnabled() && request_.method == "GET";
-  keep_body_ = retry != nullptr && max_attempts_ > 1 &&
-               request_.framing != http::BodyFraming::kNone;
+  keep_body_ =
+      retry != nullptr && max_attempts_ > 1 && request_.framing != http::BodyFraming::kNone;
   body_replayable_ = request_.framing == http::BodyFraming::kNone || keep_body_;
 }
 
@@ -138,8 +138,8 @@ std::optional<Duration> Exchange::retryDelay(policy::AttemptOutcome outcome,
   const policy::RetryDecision decision = policies_->decideRetry(retry, context_.random, now);
   if (decision.verdict != policy::RetryVerdict::kRetry) {
     if (attempts_ > 1 || decision.verdict == policy::RetryVerdict::kBudgetExhausted)
-      error_detail_ += std::string(error_detail_.empty() ? "" : "; ") + "not retried: " +
-                       std::string(policy::retryVerdictName(decision.verdict));
+      error_detail_ += std::string(error_detail_.empty() ? "" : "; ") +
+                       "not retried: " + std::string(policy::retryVerdictName(decision.verdict));
     return std::nullopt;
   }
   return decision.delay;

@@ -7,6 +7,7 @@
 
 #include "proxy/common/clock.h"
 #include "proxy/common/random.h"
+#include "proxy/exchange/exchange_slot_pool.h"
 #include "proxy/exchange/snapshot.h"
 #include "proxy/io/loop.h"
 #include "proxy/policy/stale_body_pool.h"
@@ -39,13 +40,14 @@ struct WorkerContext {
   Clock& clock;
   Random& random;
   metrics::Metrics& metrics;
-  log::AccessLog* access_log;  // null when access_log is off
+  log::AccessLog* access_log;                // null when access_log is off
   std::shared_ptr<const Snapshot> snapshot;  // the newest generation
   // Pools of the upstreams the newest generation has. An exchange holds its own reference,
   // so a pool outlives a reload that drops its upstream until its last exchange ends.
   std::unordered_map<const upstream::Upstream*, std::shared_ptr<WorkerUpstream>> upstreams;
-  bool draining = false;  // sidecar drain: every response asks the app to reconnect
+  bool draining = false;               // sidecar drain: every response asks the app to reconnect
   policy::StaleBodyPool stale_bodies;  // buffers for the stale copies this worker keeps
+  ExchangeSlotPool exchange_slots;     // lent to a connection while it has a request
 
   std::shared_ptr<WorkerUpstream> upstreamFor(const std::shared_ptr<upstream::Upstream>& shared) {
     auto found = upstreams.find(shared.get());

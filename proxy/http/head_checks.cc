@@ -28,7 +28,7 @@ bool startsWithIgnoreCase(std::string_view text, std::string_view prefix) {
 std::string_view checkTransferEncoding(const Headers& headers, int version_minor) {
   int lines = 0;
   bool chunked = false;
-  for (const Header& h : headers) {
+  for (const HeaderView& h : headers) {
     if (!equalsIgnoreCase(h.name, "Transfer-Encoding")) continue;
     ++lines;
     chunked = equalsIgnoreCase(trimOws(h.value), "chunked");
@@ -48,7 +48,8 @@ constexpr std::array<bool, 256> makeHostTable() {
   for (int c = '0'; c <= '9'; ++c) table[c] = true;
   for (int c = 'a'; c <= 'z'; ++c) table[c] = true;
   for (int c = 'A'; c <= 'Z'; ++c) table[c] = true;
-  for (char c : std::string_view("-._~!$&'()*+,;=%:[]")) table[static_cast<unsigned char>(c)] = true;
+  for (char c : std::string_view("-._~!$&'()*+,;=%:[]"))
+    table[static_cast<unsigned char>(c)] = true;
   return table;
 }
 constexpr std::array<bool, 256> kHostChars = makeHostTable();
@@ -59,9 +60,9 @@ bool isHostChar(char c) { return kHostChars[static_cast<unsigned char>(c)]; }
 
 // RFC 9112 §3.2: more than one Host, or an invalid one, gets a 400. Two Hosts let the
 // router and the upstream pick different ones.
-std::string_view checkHost(const Headers& headers, const std::string** host) {
+std::string_view checkHost(const Headers& headers, const std::string_view** host) {
   *host = nullptr;
-  for (const Header& h : headers) {
+  for (const HeaderView& h : headers) {
     if (!equalsIgnoreCase(h.name, "Host")) continue;
     if (*host != nullptr) return "more than one Host header";
     *host = &h.value;
@@ -73,7 +74,7 @@ std::string_view checkHost(const Headers& headers, const std::string** host) {
 }
 
 // The request-target forms of RFC 9112 §3.2.
-std::string_view checkRequestTarget(const RequestHead& head, const std::string* host) {
+std::string_view checkRequestTarget(const RequestHead& head, const std::string_view* host) {
   const std::string_view target = head.target;
   if (target.empty()) return "empty request-target";
   for (const char c : target) {
@@ -116,7 +117,7 @@ std::string_view checkRequestHead(const RequestHead& head) {
       !problem.empty()) {
     return problem;
   }
-  const std::string* host = nullptr;
+  const std::string_view* host = nullptr;
   if (std::string_view problem = checkHost(head.headers, &host); !problem.empty()) return problem;
   return checkRequestTarget(head, host);
 }

@@ -17,9 +17,9 @@ std::string_view trimOws(std::string_view s) {
   return s;
 }
 
-bool isHopByHop(std::string_view name, const std::vector<std::string>& tokens) {
+bool isHopByHop(std::string_view name, const std::vector<std::string_view>& tokens) {
   if (isHopByHopName(name)) return true;
-  for (const std::string& token : tokens) {
+  for (std::string_view token : tokens) {
     if (equalsIgnoreCase(name, token)) return true;
   }
   return false;
@@ -52,13 +52,6 @@ void appendHex64(uint64_t value, std::string& out) {
   out.append(text, sizeof text);
 }
 
-Header* lastNamed(Headers& headers, std::string_view name) {
-  auto& list = headers.list();
-  auto it = std::find_if(list.rbegin(), list.rend(),
-                         [name](const Header& h) { return equalsIgnoreCase(h.name, name); });
-  return it == list.rend() ? nullptr : &*it;
-}
-
 }  // namespace
 
 bool isHopByHopName(std::string_view name) {
@@ -83,7 +76,7 @@ bool isHopByHopName(std::string_view name) {
 
 void connectionTokens(const Headers& headers, std::vector<std::string_view>& tokens) {
   tokens.clear();
-  for (const Header& h : headers) {
+  for (const HeaderView& h : headers) {
     if (!equalsIgnoreCase(h.name, "Connection")) continue;
     std::string_view rest = h.value;
     while (!rest.empty()) {
@@ -108,74 +101,16 @@ void appendOriginForm(std::string_view target, std::string& out) {
   out.append(target);
 }
 
-namespace {
-
-// Moves the hop-by-hop headers to the end of the list, in no particular state, keeping the
-// order of the rest; returns where they start.
-std::vector<Header>::iterator partitionHopByHop(Headers& headers) {
-  std::vector<std::string_view> listed;
-  connectionTokens(headers, listed);
-  // Copies: moving headers moves the very strings the views point into.
-  const std::vector<std::string> tokens(listed.begin(), listed.end());
-  return std::remove_if(headers.list().begin(), headers.list().end(),
-                        [&](const Header& h) { return isHopByHop(h.name, tokens); });
-}
-
-}  // namespace
-
 void removeHopByHop(Headers& headers) {
-  headers.list().erase(partitionHopByHop(headers), headers.list().end());
-}
-
-void prepareUpstreamRequest(RequestHead& head, const ForwardContext& ctx) {
-  const std::string* host = head.headers.get("Host");
-  const std::string original_host = host != nullptr ? *host : std::string();
-  const bool had_host = host != nullptr;
-
-  removeHopByHop(head.headers);
-  // We answer 100-continue ourselves; the upstream gets the body without waiting.
-  head.headers.remove("Expect");
-
-  if (!ctx.client_address.empty()) {
-    // Several X-Forwarded-For headers form one list in order, so extend the last one.
-    if (Header* xff = lastNamed(head.headers, "X-Forwarded-For")) {
-      xff->value.append(", ").append(ctx.client_address);
-    } else {
-      head.headers.add("X-Forwarded-For", ctx.client_address);
-    }
-  }
-  head.headers.set("X-Forwarded-Proto", ctx.proto);
-  if (had_host) head.headers.set("X-Forwarded-Host", original_host);
-  const bool rewrite_host = !ctx.preserve_host || !had_host;
-  if (rewrite_host && !ctx.upstream_authority.empty()) {
-    head.headers.set("Host", ctx.upstream_authority);
-  }
-  if (!ctx.request_id.empty()) head.headers.set("X-Request-ID", ctx.request_id);
-
-  std::string target;
-  appendOriginForm(head.target, target);
-  head.target = std::move(target);
-  head.keep_alive = true;
-  head.version_minor = 1;
+  // Views into the Connection headers, which stay valid: removing never moves the store.
+  thread_local std::vector<std::string_view> tokens;
+  connectionTokens(headers, tokens);
+  headers.removeIf([&](const HeaderView& h) { return isHopByHop(h.name, tokens); });
 }
 
 void prepareDownstreamResponse(ResponseHead& head, std::string_view request_id) {
-  std::vector<Header>& list = head.headers.list();
-  const auto removed = partitionHopByHop(head.headers);
-  const bool add_id = !request_id.empty() &&
-                      std::none_of(list.begin(), removed, [](const Header& h) {
-                        return equalsIgnoreCase(h.name, "X-Request-ID");
-                      });
-  if (add_id && removed != list.end()) {
-    // Appended as Headers::set would, into the strings of a removed header (there is
-    // nearly always one: the framing), which keep their capacity from one response to the
-    // next when the parser's head is reused.
-    removed->name.assign("X-Request-ID");
-    removed->value.assign(request_id);
-    list.erase(removed + 1, list.end());
-    return;
-  }
-  list.erase(removed, list.end());
+  removeHopByHop(head.headers);
+  // Appended to the head's store, which keeps its capacity from one response to the next.
   if (!request_id.empty()) head.headers.set("X-Request-ID", request_id);
 }
 
@@ -186,7 +121,7 @@ std::string requestIdFor(const RequestHead& head, Random& random) {
 }
 
 void assignRequestId(const RequestHead& head, Random& random, std::string& id) {
-  const std::string* incoming = head.headers.get("X-Request-ID");
+  const std::string_view* incoming = head.headers.get("X-Request-ID");
   if (incoming != nullptr && isSaneRequestId(*incoming)) {
     id.assign(*incoming);
     return;
@@ -198,7 +133,7 @@ void assignRequestId(const RequestHead& head, Random& random, std::string& id) {
 }
 
 std::string hostWithoutPort(const RequestHead& head) {
-  const std::string* host = head.headers.get("Host");
+  const std::string_view* host = head.headers.get("Host");
   if (host == nullptr) return {};
   std::string_view h = trimOws(*host);
   if (!h.empty() && h.front() == '[') {

@@ -27,6 +27,8 @@ void appendOriginForm(std::string_view target, std::string& out);
 // serializer from head.framing).
 void removeHopByHop(Headers& headers);
 
+// What the proxy knows about one forwarded request that the app's head does not say
+// (appendUpstreamRequestHead writes it into the upstream request).
 struct ForwardContext {
   std::string_view client_address;      // the app's IP, for X-Forwarded-For
   std::string_view proto = "http";      // X-Forwarded-Proto
@@ -34,13 +36,6 @@ struct ForwardContext {
   bool preserve_host = false;           // keep the app's Host instead
   std::string_view request_id;          // X-Request-ID to send
 };
-
-// Turns the app's request head into the one sent upstream: hop-by-hop removed,
-// X-Forwarded-For appended to, X-Forwarded-Proto and X-Forwarded-Host set (Host as the app
-// sent it), Host set to the endpoint authority unless preserve_host, X-Request-ID set,
-// Expect removed (outrigger answers 100-continue itself), an absolute-form target turned
-// into origin-form, keep-alive forced on and version set to 1.1.
-void prepareUpstreamRequest(RequestHead& head, const ForwardContext& ctx);
 
 // Turns the upstream's response head into the one sent to the app: hop-by-hop removed,
 // X-Request-ID echoed.

@@ -1,7 +1,9 @@
 #include "proxy/http/message.h"
 
 #include <algorithm>
+#include <cstdint>
 #include <iterator>
+#include <utility>
 
 namespace outrigger::http {
 namespace {
@@ -83,33 +85,124 @@ constexpr StatusReason kReasons[] = {
 
 }  // namespace
 
+Headers::Headers(const Headers& other) : store_(other.store_), list_(other.list_) {
+  rebase(other.store_.data());
+}
+
+Headers& Headers::operator=(const Headers& other) {
+  if (this == &other) return *this;
+  store_ = other.store_;
+  list_ = other.list_;
+  rebase(other.store_.data());
+  return *this;
+}
+
+Headers::Headers(Headers&& other) noexcept {
+  const char* old_base = other.store_.data();
+  store_ = std::move(other.store_);
+  list_ = std::move(other.list_);
+  rebase(old_base);
+  other.clear();
+}
+
+Headers& Headers::operator=(Headers&& other) noexcept {
+  if (this == &other) return *this;
+  const char* old_base = other.store_.data();
+  store_ = std::move(other.store_);
+  list_ = std::move(other.list_);
+  rebase(old_base);
+  other.clear();
+  return *this;
+}
+
+void Headers::swap(Headers& other) noexcept {
+  const char* mine = store_.data();
+  const char* theirs = other.store_.data();
+  store_.swap(other.store_);
+  list_.swap(other.list_);
+  rebase(theirs);
+  other.rebase(mine);
+}
+
+void Headers::rebase(const char* old_base) {
+  const char* base = store_.data();
+  if (base == old_base) return;  // the common case: the heap buffer moved with the string
+  for (HeaderView& h : list_) {
+    h.name = std::string_view(base + (h.name.data() - old_base), h.name.size());
+    h.value = std::string_view(base + (h.value.data() - old_base), h.value.size());
+  }
+}
+
+void Headers::release() {
+  store_.release();
+  std::vector<HeaderView>().swap(list_);
+}
+
 void Headers::add(std::string_view name, std::string_view value) {
-  list_.push_back(Header{std::string(name), std::string(value)});
+  // Either may be a view into this store (set("X-Forwarded-Host", *get("Host"))): make room
+  // for both first, so the store moves at most once, and follow that move.
+  const char* old_base = store_.data();
+  const auto inStore = [&](std::string_view bytes) {
+    const auto at = reinterpret_cast<uintptr_t>(bytes.data());
+    const auto base = reinterpret_cast<uintptr_t>(old_base);
+    return at >= base && at < base + store_.size();
+  };
+  const bool name_in_store = inStore(name);
+  const bool value_in_store = inStore(value);
+  store_.reserve(store_.size() + name.size() + value.size());
+  if (store_.data() != old_base) {
+    rebase(old_base);
+    if (name_in_store)
+      name = std::string_view(store_.data() + (name.data() - old_base), name.size());
+    if (value_in_store)
+      value = std::string_view(store_.data() + (value.data() - old_base), value.size());
+  }
+  const size_t name_at = store_.size();
+  store_.append(name);
+  store_.append(value);
+  const char* base = store_.data();
+  list_.push_back(HeaderView{std::string_view(base + name_at, name.size()),
+                             std::string_view(base + name_at + name.size(), value.size())});
 }
 
 void Headers::set(std::string_view name, std::string_view value) {
   auto first = std::find_if(list_.begin(), list_.end(),
-                            [&](const Header& h) { return equalsIgnoreCase(h.name, name); });
+                            [&](const HeaderView& h) { return equalsIgnoreCase(h.name, name); });
   if (first == list_.end()) {
     add(name, value);
     return;
   }
   // Keep the position of the first occurrence so the head reads naturally.
-  first->value.assign(value);
-  auto rest = std::remove_if(first + 1, list_.end(),
-                             [&](const Header& h) { return equalsIgnoreCase(h.name, name); });
+  const size_t index = static_cast<size_t>(first - list_.begin());
+  const std::string_view kept = keep(value);
+  list_[index].value = kept;
+  const std::string_view kept_name = list_[index].name;
+  auto rest = std::remove_if(list_.begin() + index + 1, list_.end(), [&](const HeaderView& h) {
+    return equalsIgnoreCase(h.name, kept_name);
+  });
   list_.erase(rest, list_.end());
 }
 
 size_t Headers::remove(std::string_view name) {
-  return std::erase_if(list_, [&](const Header& h) { return equalsIgnoreCase(h.name, name); });
+  return std::erase_if(list_, [&](const HeaderView& h) { return equalsIgnoreCase(h.name, name); });
 }
 
-const std::string* Headers::get(std::string_view name) const {
-  for (const Header& h : list_) {
+const std::string_view* Headers::get(std::string_view name) const {
+  for (const HeaderView& h : list_) {
     if (equalsIgnoreCase(h.name, name)) return &h.value;
   }
   return nullptr;
+}
+
+void RequestHead::swap(RequestHead& other) noexcept {
+  method.swap(other.method);
+  target.swap(other.target);
+  std::swap(version_minor, other.version_minor);
+  headers.swap(other.headers);
+  std::swap(framing, other.framing);
+  std::swap(content_length, other.content_length);
+  std::swap(keep_alive, other.keep_alive);
+  std::swap(expect_continue, other.expect_continue);
 }
 
 std::string_view RequestHead::path() const {

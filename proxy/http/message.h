@@ -4,16 +4,26 @@
 // Transfer-Encoding, the header rules delete those headers, and the serializer writes the
 // framing header that matches how the body is actually sent.
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "proxy/http/byte_store.h"
+
 namespace outrigger::http {
 
+// An owned copy of one header, for what outlives the head it came from (stale copies).
 struct Header {
   std::string name;
   std::string value;
+};
+
+// One header of a Headers list: views into the list's byte store.
+struct HeaderView {
+  std::string_view name;
+  std::string_view value;
 };
 
 inline char lowerAscii(char c) {
@@ -30,26 +40,90 @@ inline bool equalsIgnoreCase(std::string_view a, std::string_view b) {
 }
 
 // An ordered header list. Lookups are case-insensitive; order and duplicates are kept.
+// Every name and value lives in one byte store owned by the list, so a parsed head costs
+// one copy of its bytes and no allocation per header; the views are rebased whenever the
+// store moves (growth, copy, move, swap). Changes append to the store and never reuse it:
+// a view taken from get() or list() stays valid until the list itself changes.
 class Headers {
  public:
+  Headers() = default;
+  Headers(const Headers& other);
+  Headers& operator=(const Headers& other);
+  Headers(Headers&& other) noexcept;
+  Headers& operator=(Headers&& other) noexcept;
+  void swap(Headers& other) noexcept;
+
   void add(std::string_view name, std::string_view value);
   // Replaces every header of that name with one.
   void set(std::string_view name, std::string_view value);
   // Removes every header of that name; returns how many were removed.
   size_t remove(std::string_view name);
+  // Removes every header `pred` holds for, keeping the order of the rest; returns how many.
+  template <typename Pred>
+  size_t removeIf(Pred pred) {
+    return std::erase_if(list_, pred);
+  }
   // The first value of that name, or nullptr.
-  const std::string* get(std::string_view name) const;
+  const std::string_view* get(std::string_view name) const;
   bool has(std::string_view name) const { return get(name) != nullptr; }
   size_t size() const { return list_.size(); }
   bool empty() const { return list_.empty(); }
-  void clear() { list_.clear(); }
-  std::vector<Header>& list() { return list_; }
-  const std::vector<Header>& list() const { return list_; }
-  std::vector<Header>::const_iterator begin() const { return list_.begin(); }
-  std::vector<Header>::const_iterator end() const { return list_.end(); }
+  // Forgets every header; the store keeps its capacity for the next head.
+  void clear() {
+    list_.clear();
+    store_.clear();
+  }
+  const std::vector<HeaderView>& list() const { return list_; }
+  const HeaderView& operator[](size_t i) const { return list_[i]; }
+  std::vector<HeaderView>::const_iterator begin() const { return list_.begin(); }
+  std::vector<HeaderView>::const_iterator end() const { return list_.end(); }
+  // Bytes held by the store and the list, used or not (memory accounting, tests).
+  size_t capacityBytes() const { return store_.capacity() + list_.capacity() * sizeof(HeaderView); }
+  // Room for `headers` headers of `bytes` bytes in all, without moving the store.
+  void reserve(size_t headers, size_t bytes) {
+    list_.reserve(headers);
+    const char* old_base = store_.data();
+    store_.reserve(bytes);
+    rebase(old_base);
+  }
+  // Gives back the memory of the store and the list.
+  void release();
+
+  // Assembling a head as its bytes arrive in pieces: a header is started, its name
+  // extended, then its value; a header's pieces arrive before the next header starts.
+  // Inline: the parser calls them for every piece of every header.
+  void startHeader() {
+    const std::string_view end(store_.data() + store_.size(), 0);
+    list_.push_back(HeaderView{end, end});
+  }
+  void extendName(std::string_view piece) {
+    const std::string_view kept = keep(piece);
+    HeaderView& h = list_.back();
+    // An empty name starts where this piece landed; otherwise the pieces are adjacent.
+    h.name = h.name.empty() ? kept : std::string_view(h.name.data(), h.name.size() + piece.size());
+  }
+  void extendValue(std::string_view piece) {
+    const std::string_view kept = keep(piece);
+    HeaderView& h = list_.back();
+    h.value =
+        h.value.empty() ? kept : std::string_view(h.value.data(), h.value.size() + piece.size());
+  }
+  // Drops the last `n` bytes of the last header's value (trailing whitespace).
+  void trimValue(size_t n) { list_.back().value.remove_suffix(n); }
 
  private:
-  std::vector<Header> list_;
+  // Appends `bytes` to the store, rebasing every view if the store moved; returns the copy.
+  std::string_view keep(std::string_view bytes) {
+    const char* old_base = store_.data();
+    const size_t at = store_.size();
+    store_.append(bytes);  // safe when `bytes` is a view into the store
+    if (store_.data() != old_base) rebase(old_base);
+    return std::string_view(store_.data() + at, bytes.size());
+  }
+  void rebase(const char* old_base);
+
+  ByteStore store_;
+  std::vector<HeaderView> list_;
 };
 
 enum class BodyFraming {
@@ -71,6 +145,9 @@ struct RequestHead {
 
   // The path part of target, without the query.
   std::string_view path() const;
+  // Member by member (every field: keep in step with the list above), far cheaper than
+  // std::swap's three moves; a connection trades heads with the parser once per request.
+  void swap(RequestHead& other) noexcept;
 };
 
 struct ResponseHead {

@@ -7,7 +7,7 @@ namespace outrigger::http {
 namespace {
 
 bool expectsContinue(const Headers& headers) {
-  const std::string* expect = headers.get("Expect");
+  const std::string_view* expect = headers.get("Expect");
   return expect != nullptr && equalsIgnoreCase(*expect, "100-continue");
 }
 
@@ -16,12 +16,17 @@ bool expectsContinue(const Headers& headers) {
 struct RequestParser::Impl final : detail::ParserCore {
   Impl(RequestHandler& handler, ParserLimits limits)
       : ParserCore(HTTP_REQUEST, limits), handler_(handler) {
-    bindHead(head_.headers, head_.target);
+    lendHead(nullptr);
+  }
+
+  void lendHead(RequestHead* head) {
+    head_ = head != nullptr ? head : &own_head_;
+    bindHead(head_->headers, head_->target);
   }
 
   void onMessageBegin() override {
-    head_.framing = BodyFraming::kNone;
-    head_.content_length = 0;
+    head_->framing = BodyFraming::kNone;
+    head_->content_length = 0;
   }
 
   bool onHeadComplete() override {
@@ -29,28 +34,29 @@ struct RequestParser::Impl final : detail::ParserCore {
       reject(ParseError::kBadMessage, "unsupported HTTP version");
       return false;
     }
-    head_.method.assign(llhttp_method_name(static_cast<llhttp_method_t>(parser_.method)));
-    head_.version_minor = parser_.http_minor;
-    if (std::string_view problem = checkRequestHead(head_); !problem.empty()) {
+    head_->method.assign(llhttp_method_name(static_cast<llhttp_method_t>(parser_.method)));
+    head_->version_minor = parser_.http_minor;
+    if (std::string_view problem = checkRequestHead(*head_); !problem.empty()) {
       reject(ParseError::kBadMessage, problem);
       return false;
     }
-    head_.framing = parsedFraming(BodyFraming::kNone);
-    head_.content_length =
-        head_.framing == BodyFraming::kContentLength ? parser_.content_length : 0;
-    head_.keep_alive = llhttp_should_keep_alive(&parser_) != 0;
-    head_.expect_continue = expectsContinue(head_.headers);
-    return head_.framing == BodyFraming::kChunked ||
-           (head_.framing == BodyFraming::kContentLength && head_.content_length > 0);
+    head_->framing = parsedFraming(BodyFraming::kNone);
+    head_->content_length =
+        head_->framing == BodyFraming::kContentLength ? parser_.content_length : 0;
+    head_->keep_alive = llhttp_should_keep_alive(&parser_) != 0;
+    head_->expect_continue = expectsContinue(head_->headers);
+    return head_->framing == BodyFraming::kChunked ||
+           (head_->framing == BodyFraming::kContentLength && head_->content_length > 0);
   }
 
-  ParserAction onHeadReady() override { return handler_.onRequestHead(head_); }
+  ParserAction onHeadReady() override { return handler_.onRequestHead(*head_); }
 
   ParserAction onBody(std::string_view chunk) override { return handler_.onRequestBody(chunk); }
   ParserAction onComplete() override { return handler_.onRequestComplete(); }
 
   RequestHandler& handler_;
-  RequestHead head_;
+  RequestHead own_head_;  // filled when no head is lent
+  RequestHead* head_ = &own_head_;
 };
 
 RequestParser::RequestParser(RequestHandler& handler, ParserLimits limits)
@@ -59,6 +65,7 @@ RequestParser::~RequestParser() = default;
 ParseResult RequestParser::feed(const char* data, size_t len) { return impl_->feed(data, len); }
 void RequestParser::resume() { impl_->resume(); }
 bool RequestParser::idle() const { return impl_->idle(); }
+void RequestParser::lendHead(RequestHead* head) { impl_->lendHead(head); }
 
 struct ResponseParser::Impl final : detail::ParserCore {
   Impl(ResponseHandler& handler, ParserLimits limits)

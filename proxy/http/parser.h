@@ -89,6 +89,11 @@ class RequestParser {
   void resume();  // after kPaused
   // True when no message is partially parsed (between messages).
   bool idle() const;
+  // The parser fills `*head` (which must outlive its use) from the next message on, or its
+  // own head object again when null. Only between messages: a connection lends the parser
+  // pooled storage while a request arrives and takes it back once idle, so an idle
+  // connection holds none.
+  void lendHead(RequestHead* head);
 
  private:
   struct Impl;

@@ -13,10 +13,11 @@ bool isOws(char c) { return c == ' ' || c == '\t'; }
 // Chunk extensions are skipped, but a chunk line must not go on for ever (Node's
 // CVE-2024-22019). Nothing we know of sends more than a few bytes of them.
 constexpr size_t kMaxChunkExtensionBytes = 4096;
-// Enough for a small head and the headers the proxy adds. A connection keeps its heads for
-// the next request (and a larger one grows once), so this is also what every kept-alive
-// connection holds per head while idle: 8 x 64 bytes.
+// Enough for a small head and the headers the proxy adds, in one allocation each for the
+// list and the store instead of growing 1, 2, 4, 8. A head keeps its capacity for the next
+// request (and a larger one grows once).
 constexpr size_t kTypicalHeaderCount = 8;
+constexpr size_t kTypicalHeaderBytes = 256;
 
 }  // namespace
 
@@ -107,10 +108,9 @@ int ParserCore::handleMessageBegin(llhttp_t* p) {
   c.head_held_ = false;
   c.last_chunk_ = false;
   c.start_line_text_->clear();
-  // The previous head was moved out: room for a typical head (and the headers the proxy
-  // adds) in one allocation, instead of growing 1, 2, 4, 8.
-  std::vector<Header>& list = c.headers_->list();
-  if (list.capacity() < kTypicalHeaderCount) list.reserve(kTypicalHeaderCount);
+  // The previous head was moved out or is forgotten now; the store keeps its capacity.
+  c.headers_->clear();
+  c.headers_->reserve(kTypicalHeaderCount, kTypicalHeaderBytes);
   c.onMessageBegin();
   return 0;
 }
@@ -130,23 +130,16 @@ int ParserCore::handleHeaderField(llhttp_t* p, const char* at, size_t len) {
   }
   c.field_len_ += len;
   if (c.phase_ == Phase::kTrailers) return 0;  // trailers are checked, then dropped
-  std::vector<Header>& list = c.headers_->list();
   if (!c.field_open_) {
     if (c.header_count_ >= c.limits_.max_headers) {
       c.reject(ParseError::kHeadTooLarge, "too many headers");
       return -1;
     }
-    // Reuse the entry (and its string capacity) from an earlier message when there is one.
-    if (c.header_count_ < list.size()) {
-      list[c.header_count_].name.clear();
-      list[c.header_count_].value.clear();
-    } else {
-      list.emplace_back();
-    }
+    c.headers_->startHeader();
     ++c.header_count_;
     c.field_open_ = true;
   }
-  list[c.header_count_ - 1].name.append(at, len);
+  c.headers_->extendName(std::string_view(at, len));
   return 0;
 }
 
@@ -165,7 +158,7 @@ int ParserCore::handleHeaderFieldComplete(llhttp_t* p) {
 int ParserCore::handleHeaderValue(llhttp_t* p, const char* at, size_t len) {
   ParserCore& c = self(p);
   if (c.phase_ == Phase::kTrailers) return 0;
-  c.headers_->list()[c.header_count_ - 1].value.append(at, len);
+  c.headers_->extendValue(std::string_view(at, len));
   return 0;
 }
 
@@ -173,14 +166,15 @@ int ParserCore::handleHeaderValueComplete(llhttp_t* p) {
   ParserCore& c = self(p);
   if (c.phase_ == Phase::kTrailers) return 0;
   // llhttp drops leading OWS but keeps trailing OWS, which is not part of the value.
-  std::string& value = c.headers_->list()[c.header_count_ - 1].value;
-  while (!value.empty() && isOws(value.back())) value.pop_back();
+  const std::string_view value = c.headers_->list().back().value;
+  size_t trailing = 0;
+  while (trailing < value.size() && isOws(value[value.size() - 1 - trailing])) ++trailing;
+  c.headers_->trimValue(trailing);
   return 0;
 }
 
 int ParserCore::handleHeadersComplete(llhttp_t* p) {
   ParserCore& c = self(p);
-  c.headers_->list().resize(c.header_count_);
   const bool has_body = c.onHeadComplete();
   if (c.error_ != ParseError::kNone) return -1;
   // We never switch protocols (Upgrade is hop-by-hop and stripped), so CONNECT and

@@ -17,9 +17,9 @@ void appendNumber(Int value, std::string& out, int base = 10) {
 
 void appendHeaders(const Headers& headers, std::string& out) {
   size_t bytes = 0;
-  for (const Header& h : headers) bytes += h.name.size() + h.value.size() + 4;
+  for (const HeaderView& h : headers) bytes += h.name.size() + h.value.size() + 4;
   out.reserve(out.size() + bytes);
-  for (const Header& h : headers) appendField(h.name, h.value, out);
+  for (const HeaderView& h : headers) appendField(h.name, h.value, out);
 }
 
 void appendContentLength(uint64_t length, std::string& out) {
@@ -92,7 +92,7 @@ void appendResponseHead(const ResponseHead& head, std::string& out) {
   appendHeaders(head.headers, out);
   appendResponseFraming(head, out);
   // A Connection header the caller put in the list already says it; don't repeat it.
-  const std::string* connection = head.headers.get("Connection");
+  const std::string_view* connection = head.headers.get("Connection");
   if (!head.keep_alive) {
     if (connection == nullptr || !equalsIgnoreCase(*connection, "close")) {
       out.append("Connection: close\r\n");

@@ -45,11 +45,11 @@ bool leftOut(std::string_view name, const std::vector<std::string_view>& tokens)
 
 void appendUpstreamRequestHead(const RequestHead& head, const ForwardContext& ctx,
                                std::string& out) {
-  const std::vector<Header>& list = head.headers.list();
+  const std::vector<HeaderView>& list = head.headers.list();
   thread_local std::vector<std::string_view> tokens;  // views into head, cleared per call
   connectionTokens(head.headers, tokens);
 
-  const std::string* host = head.headers.get("Host");
+  const std::string_view* host = head.headers.get("Host");
   const bool had_host = host != nullptr;
   const bool rewrite_host = (!ctx.preserve_host || !had_host) && !ctx.upstream_authority.empty();
   // The value each replaced header takes, or null when the app's pass through untouched.
@@ -64,7 +64,7 @@ void appendUpstreamRequestHead(const RequestHead& head, const ForwardContext& ct
   size_t last_forwarded_for = list.size();
   size_t bytes = head.method.size() + head.target.size() + 64;
   for (size_t i = 0; i < list.size(); ++i) {
-    const Header& h = list[i];
+    const HeaderView& h = list[i];
     bytes += h.name.size() + h.value.size() + 4;
     if (isForwardedFor(h.name) && !leftOut(h.name, tokens)) last_forwarded_for = i;
   }
@@ -79,7 +79,7 @@ void appendUpstreamRequestHead(const RequestHead& head, const ForwardContext& ct
   out.append(" HTTP/1.1\r\n");
   std::array<bool, kReplacedCount> written{};
   for (size_t i = 0; i < list.size(); ++i) {
-    const Header& h = list[i];
+    const HeaderView& h = list[i];
     if (leftOut(h.name, tokens)) continue;
     const Replaced kind = replacedKind(h.name);
     if (kind != kKept && values[kind] != nullptr) {

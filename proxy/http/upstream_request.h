@@ -1,7 +1,6 @@
 #pragma once
 // Writes the request head that goes upstream straight from the app's head, without copying
-// it first: the bytes are exactly those of prepareUpstreamRequest() followed by
-// appendRequestHead(), which stay the reference (tests compare the two).
+// it first (tests parse the bytes back and check the header rules on the result).
 
 #include <string>
 
@@ -10,10 +9,13 @@
 
 namespace outrigger::http {
 
-// Appends to `out` the head prepareUpstreamRequest(copy of head, ctx) would serialize to:
-// hop-by-hop headers and Expect left out, X-Forwarded-For extended, X-Forwarded-Proto,
+// Appends to `out` the upstream request head for the app's `head`: hop-by-hop headers (RFC
+// 9110 §7.6.1, and those Connection names) and Expect (outrigger answers 100-continue
+// itself) left out, X-Forwarded-For extended, X-Forwarded-Proto,
 // X-Forwarded-Host, Host and X-Request-ID written in place of the app's first one of each
-// (its others left out) or after the app's headers, origin-form target, HTTP/1.1.
+// (its others left out) or after the app's headers; Host is the endpoint's authority unless
+// preserve_host keeps the app's, X-Forwarded-Host the app's Host; origin-form target,
+// HTTP/1.1 keep-alive, and the framing header that matches head.framing.
 void appendUpstreamRequestHead(const RequestHead& head, const ForwardContext& ctx,
                                std::string& out);
 

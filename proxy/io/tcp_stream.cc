@@ -20,6 +20,10 @@ constexpr uint64_t kLingerMillis = 2000;
 thread_local char tReadBuffer[kReadBufferSize];
 // Plaintext decrypted from one read of a TLS stream, handed to the handler in one call.
 thread_local std::string tPlainBuffer;
+// Written strings kept for takeWriteBuffer(), shared by the thread's streams rather than
+// kept per stream: a write is usually done within the call that made it, so a few serve a
+// whole worker, and an idle connection holds none.
+thread_local std::vector<std::string> tSpareWriteBuffers;
 
 }  // namespace
 
@@ -37,7 +41,6 @@ struct TcpStream::Impl {
   std::vector<std::string> pending;
   std::vector<std::string> inflight;
   std::vector<uv_buf_t> bufs;
-  std::vector<std::string> spare;  // written strings kept for takeWriteBuffer()
   size_t pending_bytes = 0;
   size_t inflight_bytes = 0;
   int open_handles = 1;
@@ -48,7 +51,7 @@ struct TcpStream::Impl {
   bool reset_on_close = false;
   bool linger_timer_open = false;
   bool reading = false;
-  bool ended = false;  // EOF or error seen: reading cannot restart
+  bool ended = false;               // EOF or error seen: reading cannot restart
   std::unique_ptr<TlsSession> tls;  // set for a TLS connection
   bool handshaking = false;         // TLS: connected, handshake not finished
   std::string no_failure;
@@ -75,12 +78,13 @@ struct TcpStream::Impl {
 
   bool hasQueued() const { return tls ? tls->hasOutput() : !pending.empty(); }
 
-  // Keeps a written string's room for takeWriteBuffer(): a few, of head-like sizes (a large
-  // body buffer is not held on to by an idle connection).
-  void recycle(std::string& s) {
-    constexpr size_t kMaxSpare = 2;
+  // Keeps a written string's room for takeWriteBuffer(): a bounded number, of head-like
+  // sizes (a large body buffer is not held on to).
+  static void recycle(std::string& s) {
+    constexpr size_t kMaxSpare = 64;
     constexpr size_t kMinCapacity = 64;
     constexpr size_t kMaxCapacity = 16 * 1024;
+    std::vector<std::string>& spare = tSpareWriteBuffers;
     if (spare.size() >= kMaxSpare || s.capacity() < kMinCapacity || s.capacity() > kMaxCapacity)
       return;
     if (spare.capacity() == 0) spare.reserve(kMaxSpare);
@@ -283,7 +287,8 @@ struct TcpStream::Impl {
     handshaking = false;
     if (!reading) uv_read_stop(stream());
     if (progress == TlsSession::Progress::kFailed) ended = true;
-    if (handler) handler->onStreamConnected(progress == TlsSession::Progress::kDone ? 0 : kTlsError);
+    if (handler)
+      handler->onStreamConnected(progress == TlsSession::Progress::kDone ? 0 : kTlsError);
   }
 
   void onTlsRead(const char* data, ssize_t nread) {
@@ -292,7 +297,8 @@ struct TcpStream::Impl {
         handshaking = false;
         uv_read_stop(stream());
         ended = true;
-        if (handler) handler->onStreamConnected(nread == UV_EOF ? kTlsError : static_cast<int>(nread));
+        if (handler)
+          handler->onStreamConnected(nread == UV_EOF ? kTlsError : static_cast<int>(nread));
         return;
       }
       endReading(nread == UV_EOF ? 0 : static_cast<int>(nread));
@@ -403,9 +409,10 @@ void TcpStream::write(std::string data) {
 }
 
 std::string TcpStream::takeWriteBuffer() {
-  if (impl_->spare.empty()) return {};
-  std::string buffer = std::move(impl_->spare.back());
-  impl_->spare.pop_back();
+  std::vector<std::string>& spare = tSpareWriteBuffers;
+  if (spare.empty()) return {};
+  std::string buffer = std::move(spare.back());
+  spare.pop_back();
   return buffer;
 }
 

@@ -65,8 +65,9 @@ class TcpStream {
 
   // Queues bytes; they are sent at once unless corked.
   void write(std::string data);
-  // An empty string with room left by an earlier write that has gone out (or an empty one):
-  // fill it and hand it to write(), and a head written per request allocates nothing.
+  // An empty string with room left by an earlier write that has gone out, on any stream of
+  // this thread (or an empty one): fill it and hand it to write(), and a head written per
+  // request allocates nothing.
   std::string takeWriteBuffer();
   void write(std::string_view data) { write(std::string(data)); }
   // While corked, writes only queue; the matching uncork() sends them all in one writev.
@@ -92,7 +93,7 @@ class TcpStream {
  private:
   friend class TcpListener;
   int adopt(int fd);  // for TcpListener: an accepted socket; 0 or a negative errno
-  Impl* impl_;                          // freed in its close callback
+  Impl* impl_;        // freed in its close callback
 };
 
 // Corks a stream for a scope, so everything written in it leaves in one writev.

@@ -667,7 +667,7 @@ void Harness::run(io::Loop& loop) {
     snapshot->upstreams[u.name] = std::move(runtime);
   }
   exchange::WorkerContext context{loop,     clock, random, p.metrics, p.access_log.get(),
-                                  snapshot, {},    false,  {}};
+                                  snapshot, {},    false,  {},        {}};
 
   const config::ListenerConfig& listener_config = p.config->listeners[0];
   std::unique_ptr<exchange::DownstreamSession> session;

@@ -91,5 +91,33 @@ TEST_F(ExchangeReuseTest, ALocalReplyLeavesNoStateForTheNextRequest) {
   EXPECT_EQ(after->body, "small");
 }
 
+TEST_F(ExchangeReuseTest, BuffersLentToTheNextConnectionStartClean) {
+  // An idle connection gives its buffers back to the worker's pool; the next connection's
+  // request gets them, and nothing of the first request's.
+  startProxy();
+  {
+    HttpConnection first(port_);
+    auto r = first.request("GET", "/get", "",
+                           {"X-Only-First: leaked-if-seen", "X-Request-ID: first-id",
+                            "X-A-Rather-Long-Header-Name: with a value past the SSO size"});
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 200);
+    // Still open and idle while the second connection makes its request.
+    HttpConnection second(port_);
+    auto ok = second.request("GET", "/get?n=2");
+    ASSERT_TRUE(ok);
+    EXPECT_EQ(ok->status, 200);
+    EXPECT_TRUE(isGeneratedId(ok->header("X-Request-ID"))) << ok->header("X-Request-ID");
+    EXPECT_EQ(ok->body.find("leaked-if-seen"), std::string::npos) << ok->body;
+    EXPECT_EQ(ok->body.find("first-id"), std::string::npos) << ok->body;
+    EXPECT_EQ(ok->body.find("X-A-Rather-Long"), std::string::npos) << ok->body;
+    // And the first connection, idle in between, still serves a request.
+    auto again = first.request("GET", "/get?n=3");
+    ASSERT_TRUE(again);
+    EXPECT_EQ(again->status, 200);
+    EXPECT_NE(again->body.find("\"query\":\"n=3\""), std::string::npos) << again->body;
+  }
+}
+
 }  // namespace
 }  // namespace outrigger::testing

@@ -5,12 +5,24 @@
 #include <string>
 #include <vector>
 
+#include "proxy/http/upstream_request.h"
+#include "tests/support/http/upstream_request_check.h"
+
 namespace outrigger::http {
 namespace {
 
+// The head the upstream receives: what appendUpstreamRequestHead wrote, parsed back.
+RequestHead sentUpstream(const RequestHead& head, const ForwardContext& ctx) {
+  std::string wire;
+  appendUpstreamRequestHead(head, ctx, wire);
+  testing::ParsedBack back = testing::parseBack(wire);
+  EXPECT_EQ(back.problem, "") << wire;
+  return std::move(back.head);
+}
+
 std::vector<std::string> names(const Headers& headers) {
   std::vector<std::string> out;
-  for (const Header& h : headers) out.push_back(h.name);
+  for (const HeaderView& h : headers) out.emplace_back(h.name);
   return out;
 }
 
@@ -66,13 +78,13 @@ RequestHead appRequest() {
   return head;
 }
 
-TEST(HeaderRulesTest, PrepareUpstreamRequest) {
-  RequestHead head = appRequest();
+TEST(HeaderRulesTest, UpstreamRequest) {
+  const RequestHead app = appRequest();
   ForwardContext ctx;
   ctx.client_address = "127.0.0.1";
   ctx.upstream_authority = "10.0.0.7:8443";
   ctx.request_id = "req-1";
-  prepareUpstreamRequest(head, ctx);
+  const RequestHead head = sentUpstream(app, ctx);
 
   EXPECT_EQ(*head.headers.get("Host"), "10.0.0.7:8443");
   EXPECT_EQ(*head.headers.get("X-Forwarded-For"), "127.0.0.1");
@@ -80,9 +92,12 @@ TEST(HeaderRulesTest, PrepareUpstreamRequest) {
   EXPECT_EQ(*head.headers.get("X-Forwarded-Host"), "payments");
   EXPECT_EQ(*head.headers.get("X-Request-ID"), "req-1");
   EXPECT_FALSE(head.headers.has("Connection"));
-  EXPECT_FALSE(head.headers.has("Content-Length"));
   EXPECT_FALSE(head.headers.has("Expect"));
-  EXPECT_EQ(head.headers.size(), 5u);
+  // The app's headers in their order, then the ones the proxy adds; the framing header last.
+  EXPECT_EQ(names(head.headers),
+            (std::vector<std::string>{"Host", "X-Request-ID", "X-Forwarded-For",
+                                      "X-Forwarded-Proto", "X-Forwarded-Host", "Content-Length"}));
+  EXPECT_EQ(*head.headers.get("Content-Length"), "3");
   EXPECT_TRUE(head.keep_alive);
   EXPECT_EQ(head.version_minor, 1);
   EXPECT_EQ(head.framing, BodyFraming::kContentLength);
@@ -90,42 +105,43 @@ TEST(HeaderRulesTest, PrepareUpstreamRequest) {
 }
 
 TEST(HeaderRulesTest, ForwardedForIsAppendedToTheExistingList) {
-  RequestHead head = appRequest();
-  head.headers.add("X-Forwarded-For", "203.0.113.9");
-  head.headers.add("X-Forwarded-For", "198.51.100.2");
-  head.headers.add("X-Forwarded-Proto", "https");
+  RequestHead app = appRequest();
+  app.headers.add("X-Forwarded-For", "203.0.113.9");
+  app.headers.add("X-Forwarded-For", "198.51.100.2");
+  app.headers.add("X-Forwarded-Proto", "https");
   ForwardContext ctx;
   ctx.client_address = "10.1.2.3";
   ctx.proto = "http";
   ctx.upstream_authority = "up:80";
-  prepareUpstreamRequest(head, ctx);
+  RequestHead head = sentUpstream(app, ctx);
   std::vector<std::string> xff;
-  for (const Header& h : head.headers) {
-    if (equalsIgnoreCase(h.name, "X-Forwarded-For")) xff.push_back(h.value);
+  for (const HeaderView& h : head.headers) {
+    if (equalsIgnoreCase(h.name, "X-Forwarded-For")) xff.emplace_back(h.value);
   }
   EXPECT_EQ(xff, (std::vector<std::string>{"203.0.113.9", "198.51.100.2, 10.1.2.3"}));
   EXPECT_EQ(*head.headers.get("X-Forwarded-Proto"), "http");
+  EXPECT_EQ(head.headers.remove("X-Forwarded-Proto"), 1u);
 }
 
 TEST(HeaderRulesTest, PreserveHostKeepsTheAppsHost) {
-  RequestHead head = appRequest();
   ForwardContext ctx;
   ctx.upstream_authority = "10.0.0.7:8443";
   ctx.preserve_host = true;
-  prepareUpstreamRequest(head, ctx);
+  RequestHead head = sentUpstream(appRequest(), ctx);
   EXPECT_EQ(*head.headers.get("Host"), "payments");
   EXPECT_EQ(*head.headers.get("X-Forwarded-Host"), "payments");
+  EXPECT_EQ(head.headers.remove("Host"), 1u);
 }
 
 TEST(HeaderRulesTest, PreserveHostWithoutHostUsesTheAuthority) {
-  RequestHead head;
-  head.method = "GET";
-  head.target = "/";
-  head.version_minor = 0;
+  RequestHead app;
+  app.method = "GET";
+  app.target = "/";
+  app.version_minor = 0;
   ForwardContext ctx;
   ctx.upstream_authority = "users:80";
   ctx.preserve_host = true;
-  prepareUpstreamRequest(head, ctx);
+  const RequestHead head = sentUpstream(app, ctx);
   EXPECT_EQ(*head.headers.get("Host"), "users:80");
   EXPECT_FALSE(head.headers.has("X-Forwarded-Host"));
 }
@@ -139,11 +155,12 @@ TEST(HeaderRulesTest, AbsoluteFormTargetIsSentInOriginForm) {
            {"http://payments?x=1", "/?x=1"},
            {"/already/origin?q", "/already/origin?q"},
            {"*", "*"}}) {
-    RequestHead head;
-    head.method = "GET";
-    head.target = target;
-    prepareUpstreamRequest(head, ForwardContext{});
-    EXPECT_EQ(head.target, expected) << target;
+    RequestHead app;
+    app.method = target == "*" ? "OPTIONS" : "GET";
+    app.target = target;
+    ForwardContext ctx;
+    ctx.upstream_authority = "payments:80";
+    EXPECT_EQ(sentUpstream(app, ctx).target, expected) << target;
   }
 }
 

@@ -326,7 +326,8 @@ std::vector<std::string> transcript(const Recorder& recorder) {
         r.head.method + " " + r.head.target + " 1." + std::to_string(r.head.version_minor) +
         " framing=" + std::to_string(static_cast<int>(r.head.framing)) + "/" +
         std::to_string(r.head.content_length) + " ka=" + std::to_string(r.head.keep_alive);
-    for (const Header& h : r.head.headers) line += " [" + h.name + "=" + h.value + "]";
+    for (const HeaderView& h : r.head.headers)
+      line.append(" [").append(h.name).append("=").append(h.value).append("]");
     line += " body=" + r.body + (r.complete ? " complete" : "");
     out.push_back(line);
   }

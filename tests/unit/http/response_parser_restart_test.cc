@@ -16,7 +16,7 @@ class Recorder : public ResponseHandler {
   ParserAction onResponseHead(ResponseHead& head) override {
     statuses.push_back(head.status);
     header_names.clear();
-    for (const Header& h : head.headers) header_names.push_back(h.name);
+    for (const HeaderView& h : head.headers) header_names.emplace_back(h.name);
     return ParserAction::kContinue;
   }
   ParserAction onResponseBody(std::string_view chunk) override {

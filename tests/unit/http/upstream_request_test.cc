@@ -5,19 +5,10 @@
 #include <string>
 #include <vector>
 
-#include "proxy/http/serializer.h"
+#include "tests/support/http/upstream_request_check.h"
 
 namespace outrigger::http {
 namespace {
-
-// What the proxy sent before appendUpstreamRequestHead: a copy of the head through the
-// header rules, then serialized. The two must agree byte for byte.
-std::string reference(RequestHead head, const ForwardContext& ctx) {
-  prepareUpstreamRequest(head, ctx);
-  std::string out;
-  appendRequestHead(head, out);
-  return out;
-}
 
 std::string streamed(const RequestHead& head, const ForwardContext& ctx) {
   std::string out = "kept|";  // appends, never overwrites
@@ -26,7 +17,7 @@ std::string streamed(const RequestHead& head, const ForwardContext& ctx) {
   return out.substr(5);
 }
 
-RequestHead request(std::vector<Header> headers, std::string target = "/pay?x=1") {
+RequestHead request(const std::vector<Header>& headers, std::string target = "/pay?x=1") {
   RequestHead head;
   head.method = "POST";
   head.target = std::move(target);
@@ -34,7 +25,7 @@ RequestHead request(std::vector<Header> headers, std::string target = "/pay?x=1"
   head.keep_alive = false;
   head.framing = BodyFraming::kContentLength;
   head.content_length = 3;
-  for (auto& h : headers) head.headers.add(h.name, h.value);
+  for (const Header& h : headers) head.headers.add(h.name, h.value);
   return head;
 }
 
@@ -62,7 +53,7 @@ TEST(UpstreamRequestTest, PlainRequestIsWrittenInFull) {
             "\r\n");
 }
 
-TEST(UpstreamRequestTest, MatchesTheHeaderRulesOnAwkwardHeads) {
+TEST(UpstreamRequestTest, FollowsTheHeaderRulesOnAwkwardHeads) {
   const std::vector<std::vector<Header>> cases = {
       {},
       {{"Host", "payments"}},
@@ -91,6 +82,7 @@ TEST(UpstreamRequestTest, MatchesTheHeaderRulesOnAwkwardHeads) {
       for (bool preserve : {false, true}) {
         for (int variant = 0; variant < 3; ++variant) {
           RequestHead head = request(headers, target);
+          if (target == "*") head.method = "OPTIONS";  // the only method it may go with
           head.framing = variant == 0   ? BodyFraming::kContentLength
                          : variant == 1 ? BodyFraming::kChunked
                                         : BodyFraming::kNone;
@@ -100,13 +92,28 @@ TEST(UpstreamRequestTest, MatchesTheHeaderRulesOnAwkwardHeads) {
             ctx.request_id = "";
             ctx.upstream_authority = "";
           }
-          EXPECT_EQ(streamed(head, ctx), reference(head, ctx))
+          EXPECT_EQ(testing::upstreamRequestProblem(head, ctx, streamed(head, ctx)), "")
               << "target " << target << ", preserve_host " << preserve << ", variant " << variant
               << ", headers " << headers.size();
         }
       }
     }
   }
+}
+
+TEST(UpstreamRequestTest, TheCheckCatchesARuleBroken) {
+  RequestHead head = request({{"Host", "payments"}, {"Connection", "X-Hint"}, {"X-Hint", "1"}});
+  const ForwardContext ctx = context();
+  const std::string good = streamed(head, ctx);
+  ASSERT_EQ(testing::upstreamRequestProblem(head, ctx, good), "");
+  std::string leaked = good;
+  leaked.insert(leaked.find("\r\n") + 2, "X-Hint: 1\r\n");
+  EXPECT_NE(testing::upstreamRequestProblem(head, ctx, leaked), "");
+  std::string twice = good;
+  twice.insert(twice.find("\r\n") + 2, "X-Request-ID: other\r\n");
+  EXPECT_NE(testing::upstreamRequestProblem(head, ctx, twice), "");
+  std::string reordered = streamed(request({{"B", "2"}, {"A", "1"}}), ctx);
+  EXPECT_NE(testing::upstreamRequestProblem(request({{"A", "1"}, {"B", "2"}}), ctx, reordered), "");
 }
 
 }  // namespace
