@@ -41,8 +41,9 @@ inline bool equalsIgnoreCase(std::string_view a, std::string_view b) {
 
 // An ordered header list. Lookups are case-insensitive; order and duplicates are kept.
 // Every name and value lives in one byte store owned by the list, so a parsed head costs
-// one copy of its bytes and no allocation per header; the views are rebased whenever the
-// store moves (growth, copy, move, swap). Changes append to the store and never reuse it:
+// one copy of its bytes and no allocation per header. The views are rebased when the store
+// grows or is copied; a move or swap hands the buffer over as it is (ByteStore), so they stay
+// valid. Changes append to the store and never reuse it:
 // a view taken from get() or list() stays valid until the list itself changes.
 class Headers {
  public:
