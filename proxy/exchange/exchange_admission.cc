@@ -173,7 +173,7 @@ bool Exchange::serveStale(http::LocalReason reason) {
   if (!copy) return false;
   http::ResponseHead head;
   head.status = copy->status;
-  for (auto& h : copy->headers) head.headers.add(h.name, h.value);
+  head.headers.swap(copy->headers);  // `copy` is this request's own
   head.headers.add("x-outrigger-fallback", "stale");
   head.headers.add("Age", std::to_string(toMillis(now - copy->stored) / 1000));
   sendFallback(head, copy->body, reason, metrics::FallbackKind::kStale);

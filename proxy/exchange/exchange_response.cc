@@ -16,23 +16,6 @@ namespace {
 
 constexpr size_t kHighWaterBytes = 64 * 1024;
 
-// The first `count` headers of `from`, but those named `skip` (in any case), as the stale
-// copy's own strings: the head's views die with the response. The entries of `to` are
-// reused, so a copy that displaced an older one costs no allocation for short headers.
-void copyHeadersExcept(const http::Headers& from, size_t count, std::string_view skip,
-                       std::vector<http::Header>& to) {
-  size_t kept = 0;
-  for (size_t i = 0; i < std::min(count, from.size()); ++i) {
-    const http::HeaderView& h = from[i];
-    if (http::equalsIgnoreCase(h.name, skip)) continue;
-    if (kept == to.size()) to.emplace_back();
-    to[kept].name.assign(h.name);
-    to[kept].value.assign(h.value);
-    ++kept;
-  }
-  to.resize(kept);
-}
-
 }  // namespace
 
 http::ParserAction Exchange::onResponseHead(http::ResponseHead& head) {
@@ -102,8 +85,10 @@ http::ParserAction Exchange::onResponseHead(http::ResponseHead& head) {
   http::appendResponseHead(head, out);
   owner_.clientStream().write(std::move(out));
   if (capture_stale_) {
+    // The parser is done with the head's headers: the copy takes them instead of copying.
     context_.stale_bodies.lend(stale_copy_.body);
-    copyHeadersExcept(head.headers, stale_header_count, "X-Request-ID", stale_copy_.headers);
+    policy::takeHeadersExcept(head.headers, stale_header_count, "X-Request-ID",
+                              stale_copy_.headers);
   }
   return http::ParserAction::kContinue;
 }

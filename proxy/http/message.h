@@ -14,7 +14,7 @@
 
 namespace outrigger::http {
 
-// An owned copy of one header, for what outlives the head it came from (stale copies).
+// An owned copy of one header (the admin server's extra reply headers).
 struct Header {
   std::string name;
   std::string value;
@@ -69,6 +69,10 @@ class Headers {
   bool has(std::string_view name) const { return get(name) != nullptr; }
   size_t size() const { return list_.size(); }
   bool empty() const { return list_.empty(); }
+  // Keeps the first `count` headers and forgets the rest (their bytes stay in the store).
+  void truncate(size_t count) {
+    if (count < list_.size()) list_.resize(count);
+  }
   // Forgets every header; the store keeps its capacity for the next head.
   void clear() {
     list_.clear();

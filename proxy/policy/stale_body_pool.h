@@ -2,7 +2,8 @@
 // Spare body buffers for the stale copies one worker keeps (fallback.stale_if_error). Keeping
 // a copy of every cacheable response would allocate its body each time; filling the buffer of
 // the copy it displaced from the cache instead allocates nothing once the cache is warm. (Its
-// headers need no pool: they are taken from the response, see takeHeadersExcept.) One per
+// headers need no pool: they are taken from the response, and the response's head gets the
+// displaced copy's byte store in exchange, see takeHeadersExcept.) One per
 // worker: no lock.
 
 #include <cstddef>

@@ -66,14 +66,11 @@ bool StaleCache::evictOldest(StaleEntry& out) {
   return true;
 }
 
-void takeHeadersExcept(std::vector<http::Header>& from, size_t count, std::string_view skip,
-                       std::vector<http::Header>& to) {
+void takeHeadersExcept(http::Headers& from, size_t count, std::string_view skip,
+                       http::Headers& to) {
   to.swap(from);
-  to.resize(std::min(count, to.size()));
-  // The exact spelling first: the proxy itself wrote most of the headers that match.
-  std::erase_if(to, [&](const http::Header& h) {
-    return h.name.size() == skip.size() && (h.name == skip || http::equalsIgnoreCase(h.name, skip));
-  });
+  to.truncate(count);
+  to.remove(skip);
 }
 
 bool isStaleCacheable(std::string_view method, const http::ResponseHead& head) {

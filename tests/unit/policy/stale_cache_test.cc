@@ -94,26 +94,34 @@ TEST(StaleCacheTest, ReplacingAnEntryMakesItTheMostRecent) {
   EXPECT_FALSE(cache.get("b", clock.now()));
 }
 
+http::Headers headersOf(std::initializer_list<std::pair<std::string_view, std::string_view>> list) {
+  http::Headers headers;
+  for (const auto& [name, value] : list) headers.add(name, value);
+  return headers;
+}
+
 TEST(StaleCacheTest, TakeHeadersExceptMovesTheFirstOnesButTheSkippedName) {
-  std::vector<http::Header> from = {{"Content-Type", "text/plain"},
-                                    {"X-Request-ID", "abc"},
-                                    {"Date", "Mon, 23 Nov 2026 06:05:11 GMT"},
-                                    {"x-request-id", "again"},
-                                    {"Connection", "keep-alive"}};  // appended after: not taken
-  std::vector<http::Header> to = {{"old", "a value long enough to be on the heap"}};
+  http::Headers from = headersOf({{"Content-Type", "text/plain"},
+                                  {"X-Request-ID", "abc"},
+                                  {"Date", "Mon, 23 Nov 2026 06:05:11 GMT"},
+                                  {"x-request-id", "again"},
+                                  {"Connection", "keep-alive"}});  // appended after: not taken
+  http::Headers to = headersOf({{"old", "a value long enough to be on the heap"}});
+  const char* from_bytes = from[0].name.data();
   takeHeadersExcept(from, 4, "x-request-id", to);
   ASSERT_EQ(to.size(), 2u);
   EXPECT_EQ(to[0].name, "Content-Type");
   EXPECT_EQ(to[0].value, "text/plain");
+  EXPECT_EQ(to[0].name.data(), from_bytes);  // taken, not copied
   EXPECT_EQ(to[1].name, "Date");
   EXPECT_EQ(to[1].value, "Mon, 23 Nov 2026 06:05:11 GMT");
-  ASSERT_EQ(from.size(), 1u);  // what `to` held, for its capacity
+  ASSERT_EQ(from.size(), 1u);  // what `to` held, for its store's room
   EXPECT_EQ(from[0].name, "old");
 }
 
 TEST(StaleCacheTest, TakeHeadersExceptWithACountBeyondTheListTakesAll) {
-  std::vector<http::Header> from = {{"A", "1"}, {"B", "2"}};
-  std::vector<http::Header> to;
+  http::Headers from = headersOf({{"A", "1"}, {"B", "2"}});
+  http::Headers to;
   takeHeadersExcept(from, 10, "x-request-id", to);
   ASSERT_EQ(to.size(), 2u);
   EXPECT_EQ(to[1].name, "B");
