@@ -12,6 +12,9 @@ namespace {
 // Bytes of pipelined requests we read ahead while a response is pending. Reading on lets
 // us notice the app closing; the bound keeps a flood of requests from growing memory.
 constexpr size_t kMaxReadAheadBytes = 64 * 1024;
+// Room a head is read into in place (readSpace()): most heads fit, a longer one takes more
+// reads, and a body that comes with the head is parsed from there too.
+constexpr size_t kInPlaceReadBytes = 2048;
 
 }  // namespace
 
@@ -74,7 +77,29 @@ void DownstreamSession::closeWhenIdle() {
   if (!exchange_ && !head_in_progress_) close(true);
 }
 
+std::pair<char*, size_t> DownstreamSession::readSpace() {
+  // A head is read straight into the store of the head the parser fills: its names and
+  // values are then views into the bytes read, and only the upstream request copies them.
+  // Bodies, and heads that arrive while an exchange runs, use the shared buffer.
+  read_in_place_ = nullptr;
+  if (closed_ || body_refused_ || exchange_ || parser_paused_ || !input_.empty()) return {};
+  if (!parser_.idle() && !head_in_progress_) return {};  // the rest of a body
+  borrowSlot();
+  const auto space =
+      slot_->buffers.parse_head.headers.readSpace(kInPlaceReadBytes, !head_in_progress_);
+  read_in_place_ = space.first;
+  return space;
+}
+
 void DownstreamSession::onStreamData(const char* data, size_t len) {
+  if (read_in_place_ != nullptr) {
+    if (data == read_in_place_) slot_->buffers.parse_head.headers.commitRead(len);
+    read_in_place_ = nullptr;
+  }
+  if (len == 0) {
+    returnSlotIfIdle();  // lent for a read that found nothing
+    return;
+  }
   if (closed_ || body_refused_) return;
   if (!exchange_ && !head_in_progress_) {
     head_in_progress_ = true;  // the first byte of a new request starts the header clock

@@ -36,6 +36,7 @@ class DownstreamSession final : public io::StreamHandler,
  private:
   // io::StreamHandler
   void onStreamData(const char* data, size_t len) override;
+  std::pair<char*, size_t> readSpace() override;
   void onStreamEnd(int error) override;
   void onStreamDrained() override;
 
@@ -93,6 +94,8 @@ class DownstreamSession final : public io::StreamHandler,
   // The exchange in slot_, or null: one at a time per connection.
   Exchange* exchange_ = nullptr;
   std::string input_;  // bytes read but not parsed yet (parser paused)
+  // Where the last read went when it was lent the head's store (readSpace()), else null.
+  const char* read_in_place_ = nullptr;
   bool parser_paused_ = false;
   bool waiting_for_exchange_ = false;  // request complete, response not done yet
   bool head_in_progress_ = false;

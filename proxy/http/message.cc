@@ -101,7 +101,9 @@ Headers::Headers(Headers&& other) noexcept {
   const char* old_base = other.store_.data();
   store_ = std::move(other.store_);
   list_ = std::move(other.list_);
+  read_end_ = other.read_end_;
   rebase(old_base);
+  other.read_end_ = 0;
   other.clear();
 }
 
@@ -110,7 +112,9 @@ Headers& Headers::operator=(Headers&& other) noexcept {
   const char* old_base = other.store_.data();
   store_ = std::move(other.store_);
   list_ = std::move(other.list_);
+  read_end_ = other.read_end_;
   rebase(old_base);
+  other.read_end_ = 0;
   other.clear();
   return *this;
 }
@@ -120,6 +124,7 @@ void Headers::swap(Headers& other) noexcept {
   const char* theirs = other.store_.data();
   store_.swap(other.store_);
   list_.swap(other.list_);
+  std::swap(read_end_, other.read_end_);
   rebase(theirs);
   other.rebase(mine);
 }
@@ -131,6 +136,19 @@ void Headers::rebase(const char* old_base) {
     h.name = std::string_view(base + (h.name.data() - old_base), h.name.size());
     h.value = std::string_view(base + (h.value.data() - old_base), h.value.size());
   }
+}
+
+void Headers::extendByCopy(std::string_view& part, std::string_view piece) {
+  const size_t at = store_.size();
+  const size_t size = part.size() + piece.size();
+  if (part.data() + part.size() == store_.data() + at) {
+    append(piece);  // rebases `part` if the store moves
+    part = std::string_view(part.data(), size);
+    return;
+  }
+  append(part);
+  append(piece);
+  part = std::string_view(store_.data() + at, size);
 }
 
 void Headers::release() {

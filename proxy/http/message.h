@@ -73,10 +73,33 @@ class Headers {
   void truncate(size_t count) {
     if (count < list_.size()) list_.resize(count);
   }
-  // Forgets every header; the store keeps its capacity for the next head.
+  // Forgets every header; the store keeps its capacity for the next head. Bytes read into
+  // the store (commitRead) stay until the next fresh readSpace(): the parser may still walk
+  // them, for this head or for the next message in the same read.
   void clear() {
     list_.clear();
-    store_.clear();
+    store_.truncate(read_end_);
+  }
+
+  // Reading a head straight into the store, so that the pieces the parser hands over are
+  // kept as views into the bytes read, with no copy: room at the end of the store (at least
+  // `bytes`; all of it forgotten first when `fresh`), then commitRead(n) once the socket
+  // wrote n bytes there. The buffer read into stays alive until the next readSpace(), even
+  // if an added header grows the store meanwhile.
+  std::pair<char*, size_t> readSpace(size_t bytes, bool fresh) {
+    if (fresh) {
+      list_.clear();
+      store_.clear();
+      read_end_ = 0;
+    }
+    const char* old_base = store_.data();
+    char* room = store_.spare(bytes);
+    if (store_.data() != old_base) rebase(old_base);
+    return {room, store_.spareBytes()};
+  }
+  void commitRead(size_t n) {
+    store_.commit(n);
+    read_end_ = store_.size();
   }
   const std::vector<HeaderView>& list() const { return list_; }
   const HeaderView& operator[](size_t i) const { return list_[i]; }
@@ -101,24 +124,31 @@ class Headers {
     const std::string_view end(store_.data() + store_.size(), 0);
     list_.push_back(HeaderView{end, end});
   }
-  void extendName(std::string_view piece) {
-    const std::string_view kept = keep(piece);
-    HeaderView& h = list_.back();
-    // An empty name starts where this piece landed; otherwise the pieces are adjacent.
-    h.name = h.name.empty() ? kept : std::string_view(h.name.data(), h.name.size() + piece.size());
-  }
-  void extendValue(std::string_view piece) {
-    const std::string_view kept = keep(piece);
-    HeaderView& h = list_.back();
-    h.value =
-        h.value.empty() ? kept : std::string_view(h.value.data(), h.value.size() + piece.size());
-  }
+  void extendName(std::string_view piece) { extend(list_.back().name, piece); }
+  void extendValue(std::string_view piece) { extend(list_.back().value, piece); }
   // Drops the last `n` bytes of the last header's value (trailing whitespace).
   void trimValue(size_t n) { list_.back().value.remove_suffix(n); }
 
  private:
-  // Appends `bytes` to the store, rebasing every view if the store moved; returns the copy.
+  // `bytes` as a view into the store: themselves when they were read into it, else a copy.
   std::string_view keep(std::string_view bytes) {
+    return store_.holds(bytes) ? bytes : append(bytes);
+  }
+  // Adds `piece` to the end of `part` (a name or value of list_). Inline for the common
+  // cases: the first piece, and a piece read in place right after the last.
+  void extend(std::string_view& part, std::string_view piece) {
+    if (part.empty()) {
+      part = keep(piece);
+    } else if (piece.data() == part.data() + part.size() && store_.holds(piece)) {
+      part = std::string_view(part.data(), part.size() + piece.size());
+    } else {
+      extendByCopy(part, piece);
+    }
+  }
+  // A copy appended right after `part` is adjacent to it; else both are copied.
+  void extendByCopy(std::string_view& part, std::string_view piece);
+  // Appends a copy of `bytes` to the store, rebasing every view if the store moved.
+  std::string_view append(std::string_view bytes) {
     const char* old_base = store_.data();
     const size_t at = store_.size();
     store_.append(bytes);  // safe when `bytes` is a view into the store
@@ -129,6 +159,7 @@ class Headers {
 
   ByteStore store_;
   std::vector<HeaderView> list_;
+  size_t read_end_ = 0;  // the end of the bytes read in place since the last fresh readSpace()
 };
 
 enum class BodyFraming {

@@ -238,7 +238,15 @@ struct TcpStream::Impl {
     uv_read_start(self->stream(), allocBuffer, onRead);
   }
 
-  static void allocBuffer(uv_handle_t*, size_t, uv_buf_t* buf) {
+  static void allocBuffer(uv_handle_t* h, size_t, uv_buf_t* buf) {
+    auto* self = static_cast<Impl*>(h->data);
+    if (!self->tls && !self->graceful && !self->closing && self->handler) {
+      const auto [room, size] = self->handler->readSpace();
+      if (room != nullptr && size > 0) {
+        *buf = uv_buf_init(room, static_cast<unsigned>(size));
+        return;
+      }
+    }
     *buf = uv_buf_init(tReadBuffer, kReadBufferSize);
   }
 
@@ -256,6 +264,9 @@ struct TcpStream::Impl {
     }
     if (nread > 0) {
       if (self->handler) self->handler->onStreamData(buf->base, static_cast<size_t>(nread));
+    } else if (nread == 0) {
+      // Nothing to read after all: a handler that lent its memory hears so.
+      if (self->handler && buf->base != tReadBuffer) self->handler->onStreamData(buf->base, 0);
     } else if (nread < 0) {
       uv_read_stop(s);
       self->reading = false;

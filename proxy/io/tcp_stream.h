@@ -7,6 +7,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "proxy/io/loop.h"
@@ -32,7 +33,12 @@ class StreamHandler {
  public:
   virtual ~StreamHandler() = default;
   virtual void onStreamConnected(int /*error*/) {}  // 0 on success, else a negative errno
+  // Read bytes. `len` is 0 only after a readSpace() that no read filled.
   virtual void onStreamData(const char* data, size_t len) = 0;
+  // Where the next read may go instead of the thread's shared buffer: memory the handler
+  // keeps the bytes in anyway, so they need no copy. {nullptr, 0}, the default, means the
+  // shared buffer. Not asked on a TLS stream, which reads ciphertext.
+  virtual std::pair<char*, size_t> readSpace() { return {nullptr, 0}; }
   // The stream ended: 0 = orderly EOF from the peer, otherwise a negative errno. Reading
   // stops; writes may still be pending after an EOF (half-close).
   virtual void onStreamEnd(int error) = 0;
