@@ -85,57 +85,89 @@ constexpr StatusReason kReasons[] = {
 
 }  // namespace
 
-Headers::Headers(const Headers& other) : store_(other.store_), list_(other.list_) {
-  rebase(other.store_.data());
+Headers::Headers(const Headers& other)
+    : store_(other.store_), list_(other.list_), has_borrowed_(other.has_borrowed_) {
+  rebase(other.store_.data(), other.store_.size());
+  own();
 }
 
 Headers& Headers::operator=(const Headers& other) {
   if (this == &other) return *this;
   store_ = other.store_;
   list_ = other.list_;
-  rebase(other.store_.data());
+  has_borrowed_ = other.has_borrowed_;
+  rebase(other.store_.data(), other.store_.size());
+  own();
   return *this;
 }
 
 Headers::Headers(Headers&& other) noexcept {
+  other.own();  // borrowed views never leave the list that borrowed them
   const char* old_base = other.store_.data();
   store_ = std::move(other.store_);
   list_ = std::move(other.list_);
   read_end_ = other.read_end_;
-  rebase(old_base);
+  rebase(old_base, store_.size());
   other.read_end_ = 0;
   other.clear();
 }
 
 Headers& Headers::operator=(Headers&& other) noexcept {
   if (this == &other) return *this;
+  other.own();
   const char* old_base = other.store_.data();
   store_ = std::move(other.store_);
   list_ = std::move(other.list_);
   read_end_ = other.read_end_;
-  rebase(old_base);
+  rebase(old_base, store_.size());
   other.read_end_ = 0;
   other.clear();
   return *this;
 }
 
 void Headers::swap(Headers& other) noexcept {
+  own();
+  other.own();
   const char* mine = store_.data();
   const char* theirs = other.store_.data();
   store_.swap(other.store_);
   list_.swap(other.list_);
   std::swap(read_end_, other.read_end_);
-  rebase(theirs);
-  other.rebase(mine);
+  rebase(theirs, store_.size());
+  other.rebase(mine, other.store_.size());
 }
 
-void Headers::rebase(const char* old_base) {
+void Headers::rebase(const char* old_base, size_t old_size) {
   const char* base = store_.data();
-  if (base == old_base) return;  // the common case: the heap buffer moved with the string
+  if (base == old_base) return;  // the common case: the buffer moved with the list
+  const auto from = reinterpret_cast<uintptr_t>(old_base);
+  const auto moved = [&](std::string_view v) {
+    const auto at = reinterpret_cast<uintptr_t>(v.data());
+    if (at < from || at > from + old_size) return v;  // borrowed
+    return std::string_view(base + (at - from), v.size());
+  };
   for (HeaderView& h : list_) {
-    h.name = std::string_view(base + (h.name.data() - old_base), h.name.size());
-    h.value = std::string_view(base + (h.value.data() - old_base), h.value.size());
+    h.name = moved(h.name);
+    h.value = moved(h.value);
   }
+}
+
+void Headers::ownBorrowed() {
+  // One growth at most: room for every borrowed byte first.
+  size_t bytes = 0;
+  for (const HeaderView& h : list_) {
+    if (!store_.holds(h.name)) bytes += h.name.size();
+    if (!store_.holds(h.value)) bytes += h.value.size();
+  }
+  const char* old_base = store_.data();
+  const size_t old_size = store_.size();
+  store_.reserve(old_size + bytes);
+  rebase(old_base, old_size);
+  for (HeaderView& h : list_) {
+    if (!store_.holds(h.name)) h.name = append(h.name);
+    if (!store_.holds(h.value)) h.value = append(h.value);
+  }
+  has_borrowed_ = false;
 }
 
 void Headers::extendByCopy(std::string_view& part, std::string_view piece) {
@@ -167,9 +199,10 @@ void Headers::add(std::string_view name, std::string_view value) {
   };
   const bool name_in_store = inStore(name);
   const bool value_in_store = inStore(value);
-  store_.reserve(store_.size() + name.size() + value.size());
+  const size_t old_size = store_.size();
+  store_.reserve(old_size + name.size() + value.size());
   if (store_.data() != old_base) {
-    rebase(old_base);
+    rebase(old_base, old_size);
     if (name_in_store)
       name = std::string_view(store_.data() + (name.data() - old_base), name.size());
     if (value_in_store)

@@ -45,6 +45,8 @@ inline bool equalsIgnoreCase(std::string_view a, std::string_view b) {
 // grows or is copied; a move or swap hands the buffer over as it is (ByteStore), so they stay
 // valid. Changes append to the store and never reuse it:
 // a view taken from get() or list() stays valid until the list itself changes.
+// A head can also be read straight into the store (readSpace), or borrow the parser's bytes
+// until own() (borrowPieces): either way its bytes are not copied on the way in.
 class Headers {
  public:
   Headers() = default;
@@ -79,6 +81,7 @@ class Headers {
   void clear() {
     list_.clear();
     store_.truncate(read_end_);
+    has_borrowed_ = false;
   }
 
   // Reading a head straight into the store, so that the pieces the parser hands over are
@@ -93,8 +96,9 @@ class Headers {
       read_end_ = 0;
     }
     const char* old_base = store_.data();
+    const size_t old_size = store_.size();
     char* room = store_.spare(bytes);
-    if (store_.data() != old_base) rebase(old_base);
+    if (store_.data() != old_base) rebase(old_base, old_size);
     return {room, store_.spareBytes()};
   }
   void commitRead(size_t n) {
@@ -112,7 +116,7 @@ class Headers {
     list_.reserve(headers);
     const char* old_base = store_.data();
     store_.reserve(bytes);
-    rebase(old_base);
+    rebase(old_base, store_.size());
   }
   // Gives back the memory of the store and the list.
   void release();
@@ -129,17 +133,37 @@ class Headers {
   // Drops the last `n` bytes of the last header's value (trailing whitespace).
   void trimValue(size_t n) { list_.back().value.remove_suffix(n); }
 
+  // Borrowing: pieces that are not in the store are kept as views into the caller's
+  // bytes rather than copied, until own() copies them in. A response head is written to the
+  // client while its bytes are still in the read buffer, so most responses are never copied
+  // into the store; the parser calls own() before those bytes go away.
+  void borrowPieces(bool on) { borrowing_ = on; }
+  // Copies every borrowed name and value into the store.
+  void own() {
+    if (has_borrowed_) ownBorrowed();
+  }
+
  private:
-  // `bytes` as a view into the store: themselves when they were read into it, else a copy.
+  // `bytes` as a view into the store: themselves when they are in it already, else a copy.
   std::string_view keep(std::string_view bytes) {
     return store_.holds(bytes) ? bytes : append(bytes);
+  }
+  // The same for a piece the parser hands over, which is borrowed when borrowPieces() is on:
+  // only those bytes are known to stay put until own().
+  std::string_view keepPiece(std::string_view piece) {
+    if (!borrowing_ || store_.holds(piece)) return keep(piece);
+    has_borrowed_ = true;
+    return piece;
   }
   // Adds `piece` to the end of `part` (a name or value of list_). Inline for the common
   // cases: the first piece, and a piece read in place right after the last.
   void extend(std::string_view& part, std::string_view piece) {
     if (part.empty()) {
-      part = keep(piece);
-    } else if (piece.data() == part.data() + part.size() && store_.holds(piece)) {
+      part = keepPiece(piece);
+    } else if (piece.data() == part.data() + part.size() &&
+               store_.holds(piece) == store_.holds(part)) {
+      // Adjacent in the same memory: both read into the store, or both borrowed from the
+      // bytes of one feed (borrowed pieces are owned before the next feed).
       part = std::string_view(part.data(), part.size() + piece.size());
     } else {
       extendByCopy(part, piece);
@@ -152,14 +176,19 @@ class Headers {
     const char* old_base = store_.data();
     const size_t at = store_.size();
     store_.append(bytes);  // safe when `bytes` is a view into the store
-    if (store_.data() != old_base) rebase(old_base);
+    if (store_.data() != old_base) rebase(old_base, at);
     return std::string_view(store_.data() + at, bytes.size());
   }
-  void rebase(const char* old_base);
+  // Points the views that were into [old_base, old_base + old_size] (the store before it
+  // moved) at the store; borrowed views are left alone.
+  void rebase(const char* old_base, size_t old_size);
+  void ownBorrowed();
 
   ByteStore store_;
   std::vector<HeaderView> list_;
   size_t read_end_ = 0;  // the end of the bytes read in place since the last fresh readSpace()
+  bool borrowing_ = false;
+  bool has_borrowed_ = false;  // some view is borrowed (not into the store)
 };
 
 enum class BodyFraming {

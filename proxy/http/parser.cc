@@ -70,6 +70,8 @@ void RequestParser::lendHead(RequestHead* head) { impl_->lendHead(head); }
 struct ResponseParser::Impl final : detail::ParserCore {
   Impl(ResponseHandler& handler, ParserLimits limits)
       : ParserCore(HTTP_RESPONSE, limits), handler_(&handler) {
+    // The head goes to the client before feed() returns: its bytes need no copy until then.
+    head_.headers.borrowPieces(true);
     bindHead(head_.headers, head_.reason);
   }
 
@@ -110,7 +112,12 @@ struct ResponseParser::Impl final : detail::ParserCore {
     return !no_body && !(head_.framing == BodyFraming::kContentLength && head_.content_length == 0);
   }
 
-  ParserAction onHeadReady() override { return handler_->onResponseHead(head_); }
+  ParserAction onHeadReady() override {
+    const ParserAction action = handler_->onResponseHead(head_);
+    // The headers may be views into the bytes being fed: the handler's during the call only.
+    head_.headers.clear();
+    return action;
+  }
 
   ParserAction onBody(std::string_view chunk) override { return handler_->onResponseBody(chunk); }
 

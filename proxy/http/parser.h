@@ -73,6 +73,8 @@ class ResponseHandler {
   virtual ~ResponseHandler() = default;
   // Interim 1xx responses (other than 101) are delivered too, followed by
   // onResponseComplete; the next response on the connection is the real one.
+  // The head's headers are views into the bytes being fed, valid during this call only:
+  // take them (Headers::swap or a copy, which own their bytes) to keep them.
   virtual ParserAction onResponseHead(ResponseHead& head) = 0;
   virtual ParserAction onResponseBody(std::string_view chunk) = 0;
   virtual ParserAction onResponseComplete() = 0;

@@ -272,7 +272,7 @@ bool ParserCore::checkChunkCrlf(const char* data, size_t len) {
   return true;
 }
 
-ParseResult ParserCore::feed(const char* data, size_t len) {
+ParseResult ParserCore::feedBytes(const char* data, size_t len) {
   if (error_ != ParseError::kNone) return deadResult();
   if (paused_) return ParseResult{ParseStatus::kPaused, 0, ParseError::kNone, {}};
   size_t pos = 0;

@@ -24,13 +24,20 @@ class ParserCore {
   ParserCore(const ParserCore&) = delete;
   ParserCore& operator=(const ParserCore&) = delete;
 
-  ParseResult feed(const char* data, size_t len);
+  // Borrowed header pieces (Headers::borrowPieces) are owned before it returns: `data` may
+  // be gone by the next call.
+  ParseResult feed(const char* data, size_t len) {
+    const ParseResult result = feedBytes(data, len);
+    headers_->own();
+    return result;
+  }
   void resume();
   // EOF from the peer: completes a close-delimited message, or reports a cut-short one.
   ParseResult finish();
   bool idle() const { return !in_message_; }
 
  protected:
+  ParseResult feedBytes(const char* data, size_t len);
   // Back to the state of a new parser (the head object and its capacity are kept).
   void restartStream();
   // Where the assembled head goes; the derived class owns the head object.
