@@ -31,8 +31,10 @@ Exchange::Exchange(WorkerContext& context, ExchangeOwner& owner, ExchangeBuffers
       request_(buffers.request),
       request_id_(buffers.request_id),
       path_(request_.path()),
+      host_(buffers.host),
       started_(started),
-      timer_(owner.exchangeTimer()) {}
+      timer_(owner.exchangeTimer()),
+      stale_copy_(buffers.stale_copy) {}
 
 Exchange::~Exchange() {
   if (phase_ != Phase::kDone) onClientGone();
@@ -40,7 +42,7 @@ Exchange::~Exchange() {
 
 void Exchange::start() {
   http::assignRequestId(request_, context_.random, request_id_);
-  host_ = http::hostWithoutPort(request_);
+  http::assignHostWithoutPort(request_, host_);
   route_ = snapshot_->routers[listener_.index]->match(host_, path_);
   if (route_ == nullptr) {
     replyLocally(http::LocalReason::kNoRoute);

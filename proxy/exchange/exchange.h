@@ -165,7 +165,7 @@ class Exchange final : public io::StreamHandler,
   http::RequestHead& request_;  // buffers_.request
   std::string& request_id_;     // buffers_.request_id
   std::string_view path_;       // request_.path(), found once: routing and the access log use it
-  std::string host_;            // Host without port, lowercased (http::hostWithoutPort)
+  std::string& host_;           // buffers_'s: Host without port, lowercased
   const config::RouteConfig* route_ = nullptr;
   std::shared_ptr<WorkerUpstream> upstream_;
   Phase phase_ = Phase::kStarting;
@@ -216,7 +216,7 @@ class Exchange final : public io::StreamHandler,
   // The response being kept as a stale copy (fallback.stale_if_error).
   bool stale_eligible_ = false;  // a GET to an upstream that keeps stale copies
   bool capture_stale_ = false;
-  policy::StaleEntry stale_copy_;  // its body's buffer from context_.stale_bodies
+  policy::StaleEntry& stale_copy_;  // buffers_'s, see ExchangeBuffers::stale_copy
 
   // Response to the client.
   bool no_response_body_ = false;  // HEAD

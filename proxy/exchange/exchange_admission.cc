@@ -28,20 +28,31 @@ uint64_t positiveHeader(const http::Headers& headers, std::string_view name) {
   return n;
 }
 
+// The headers the app tightens one request's policy with; never forwarded.
+constexpr std::string_view kTimeoutHeader = "x-outrigger-timeout-ms";
+constexpr std::string_view kMaxAttemptsHeader = "x-outrigger-max-attempts";
+
+bool isAppLimitHeader(const http::HeaderView& h) {
+  // By length first: one comparison tells most headers apart.
+  return (h.name.size() == kTimeoutHeader.size() &&
+          http::equalsIgnoreCase(h.name, kTimeoutHeader)) ||
+         (h.name.size() == kMaxAttemptsHeader.size() &&
+          http::equalsIgnoreCase(h.name, kMaxAttemptsHeader));
+}
+
 }  // namespace
 
 void Exchange::readAppLimits() {
   // The app may tighten, never loosen, a single request (DESIGN §6 via issue scope).
   Duration timeout = upstream_->upstream->config().timeouts.request;
-  if (uint64_t ms = positiveHeader(request_.headers, "x-outrigger-timeout-ms"); ms > 0)
+  if (uint64_t ms = positiveHeader(request_.headers, kTimeoutHeader); ms > 0)
     timeout = std::min<Duration>(timeout, milliseconds(static_cast<int64_t>(ms)));
   request_deadline_ = started_ + timeout;
   const policy::RetryPolicy* retry = policies_->retryPolicy();
   max_attempts_ = retry ? retry->config().max_attempts : 1;
-  if (uint64_t n = positiveHeader(request_.headers, "x-outrigger-max-attempts"); n > 0)
+  if (uint64_t n = positiveHeader(request_.headers, kMaxAttemptsHeader); n > 0)
     max_attempts_ = std::min<uint32_t>(max_attempts_, static_cast<uint32_t>(n));
-  request_.headers.remove("x-outrigger-timeout-ms");
-  request_.headers.remove("x-outrigger-max-attempts");
+  request_.headers.removeIf(isAppLimitHeader);  // one pass for both
   stale_eligible_ = policies_->staleEnabled() && request_.method == "GET";
   keep_body_ =
       retry != nullptr && max_attempts_ > 1 && request_.framing != http::BodyFraming::kNone;

@@ -7,6 +7,7 @@
 
 #include "proxy/http/message.h"
 #include "proxy/http/parser.h"
+#include "proxy/policy/stale_cache.h"
 
 namespace outrigger::exchange {
 
@@ -16,6 +17,11 @@ struct ExchangeBuffers {
   http::RequestHead parse_head;
   http::RequestHead request;  // the exchange's request
   std::string request_id;
+  std::string host;  // the request's Host, without port and lowercased
+  // The response being kept as a stale copy, and after it is stored, the copy it displaced:
+  // the next response's headers trade places with those, so neither store is allocated
+  // again (its body's buffer comes from the worker's StaleBodyPool).
+  policy::StaleEntry stale_copy;
   std::optional<http::ResponseParser> response_parser;  // made by the first attempt
 };
 

@@ -87,6 +87,7 @@ http::ParserAction Exchange::onResponseHead(http::ResponseHead& head) {
   if (capture_stale_) {
     // The parser is done with the head's headers: the copy takes them instead of copying.
     context_.stale_bodies.lend(stale_copy_.body);
+    stale_copy_.body.clear();  // a copy cut short by an earlier exchange may be left
     policy::takeHeadersExcept(head.headers, stale_header_count, "X-Request-ID",
                               stale_copy_.headers);
   }

@@ -133,20 +133,26 @@ void assignRequestId(const RequestHead& head, Random& random, std::string& id) {
 }
 
 std::string hostWithoutPort(const RequestHead& head) {
+  std::string host;
+  assignHostWithoutPort(head, host);
+  return host;
+}
+
+void assignHostWithoutPort(const RequestHead& head, std::string& out) {
+  out.clear();
   const std::string_view* host = head.headers.get("Host");
-  if (host == nullptr) return {};
+  if (host == nullptr) return;
   std::string_view h = trimOws(*host);
   if (!h.empty() && h.front() == '[') {
     const size_t close = h.find(']');
     if (close != std::string_view::npos) h = h.substr(0, close + 1);
-  } else if (h.find(':') == h.rfind(':')) {
+  } else if (const size_t colon = h.find(':');
+             colon != std::string_view::npos && h.find(':', colon + 1) == std::string_view::npos) {
     // One colon separates the port; several mean a bare IPv6 address, kept whole.
-    h = h.substr(0, h.find(':'));
+    h = h.substr(0, colon);
   }
-  std::string result(h);
-  std::transform(result.begin(), result.end(), result.begin(),
-                 [](char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c; });
-  return result;
+  out.resize(h.size());
+  for (size_t i = 0; i < h.size(); ++i) out[i] = lowerAscii(h[i]);
 }
 
 }  // namespace outrigger::http

@@ -49,5 +49,7 @@ void assignRequestId(const RequestHead& head, Random& random, std::string& id);
 
 // The Host header without the port, lower-cased; "" if absent.
 std::string hostWithoutPort(const RequestHead& head);
+// The same into `out`, whose capacity is reused.
+void assignHostWithoutPort(const RequestHead& head, std::string& out);
 
 }  // namespace outrigger::http

@@ -153,19 +153,23 @@ void Headers::rebase(const char* old_base, size_t old_size) {
 }
 
 void Headers::ownBorrowed() {
-  // One growth at most: room for every borrowed byte first.
+  // Room for every name and value first (more than the borrowed ones need), so the store
+  // moves at most once and each copy below is a plain append.
   size_t bytes = 0;
-  for (const HeaderView& h : list_) {
-    if (!store_.holds(h.name)) bytes += h.name.size();
-    if (!store_.holds(h.value)) bytes += h.value.size();
-  }
+  for (const HeaderView& h : list_) bytes += h.name.size() + h.value.size();
   const char* old_base = store_.data();
   const size_t old_size = store_.size();
   store_.reserve(old_size + bytes);
   rebase(old_base, old_size);
+  const auto own = [&](std::string_view& v) {
+    if (store_.holds(v)) return;
+    const size_t at = store_.size();
+    store_.append(v);
+    v = std::string_view(store_.data() + at, v.size());
+  };
   for (HeaderView& h : list_) {
-    if (!store_.holds(h.name)) h.name = append(h.name);
-    if (!store_.holds(h.value)) h.value = append(h.value);
+    own(h.name);
+    own(h.value);
   }
   has_borrowed_ = false;
 }

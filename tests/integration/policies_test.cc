@@ -393,6 +393,32 @@ TEST_F(FallbackTest, StaleCopyIsTheNewestResponseOfItsKey) {
   EXPECT_EQ(stale_other->body, other->body);
 }
 
+TEST_F(FallbackTest, AResponseCutShortLeavesNothingInTheNextCopy) {
+  // The copy being filled lives in the worker's exchange slot, which the next request
+  // reuses: what a response cut short left there must not show in the next copy. One
+  // worker, so that every request meets the same slots.
+  startProxy("    fallback: { stale_if_error: { ttl: 60s } }\n", "", "workers: 1\n");
+  std::vector<std::string> fresh_bodies;
+  for (int i = 0; i < 3; ++i) {
+    auto cut = httpRequest(port_, "GET", "/partial");  // 500 of 1000 bytes, then a close
+    EXPECT_TRUE(!cut || cut->body.size() < 1000);
+    auto fresh = httpRequest(port_, "GET", "/get?item=" + std::to_string(i));
+    ASSERT_TRUE(fresh);
+    ASSERT_EQ(fresh->status, 200);
+    fresh_bodies.push_back(fresh->body);
+  }
+  mock_->kill();
+  for (int i = 0; i < 3; ++i) {
+    auto stale = httpRequest(port_, "GET", "/get?item=" + std::to_string(i));
+    ASSERT_TRUE(stale);
+    EXPECT_EQ(stale->header("x-outrigger-fallback"), "stale");
+    EXPECT_EQ(stale->body, fresh_bodies[i]) << "item " << i;
+  }
+  auto never_whole = httpRequest(port_, "GET", "/partial");  // never kept: it never completed
+  ASSERT_TRUE(never_whole);
+  EXPECT_EQ(never_whole->status, 502);
+}
+
 TEST_F(FallbackTest, StaleCopyLeavesOutWhatWasAddedForTheClientThatFetchedIt) {
   // An HTTP/1.0 client asking for keep-alive is told "Connection: keep-alive", and a retried
   // request carries x-outrigger-attempts: neither belongs to the copy served later.
