@@ -204,7 +204,7 @@ void Exchange::sendFallback(http::ResponseHead& head, std::string_view body,
                             http::LocalReason reason, metrics::FallbackKind kind) {
   io::CorkGuard cork(owner_.clientStream());  // sent once recorded, see finish()
   head.headers.add("x-outrigger-reason", http::reasonName(reason));
-  head.headers.add("X-Request-ID", request_id_);
+  head.headers.set("X-Request-ID", request_id_);  // a stale copy has the one it was sent with
   if (attempts_ > 1) head.headers.add("x-outrigger-attempts", std::to_string(attempts_));
   head.framing = http::BodyFraming::kContentLength;
   head.content_length = body.size();

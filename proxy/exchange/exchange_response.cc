@@ -46,8 +46,8 @@ http::ParserAction Exchange::onResponseHead(http::ResponseHead& head) {
 
   const bool is_head = request_.method == "HEAD";
   http::prepareDownstreamResponse(head, request_id_);
-  // The stale copy keeps the headers as they are now, but X-Request-ID. They are taken once
-  // the head has been sent: only headers appended below come after these.
+  // The stale copy keeps the headers as they are now. They are taken once the head has been
+  // sent: only headers appended below come after these.
   size_t stale_header_count = 0;
   if (stale_eligible_ && policy::isStaleCacheable(request_.method, head) &&
       (head.framing != http::BodyFraming::kContentLength ||
@@ -88,8 +88,7 @@ http::ParserAction Exchange::onResponseHead(http::ResponseHead& head) {
     // The parser is done with the head's headers: the copy takes them instead of copying.
     context_.stale_bodies.lend(stale_copy_.body);
     stale_copy_.body.clear();  // a copy cut short by an earlier exchange may be left
-    policy::takeHeadersExcept(head.headers, stale_header_count, "X-Request-ID",
-                              stale_copy_.headers);
+    policy::takeFirstHeaders(head.headers, stale_header_count, stale_copy_.headers);
   }
   return http::ParserAction::kContinue;
 }

@@ -66,11 +66,9 @@ bool StaleCache::evictOldest(StaleEntry& out) {
   return true;
 }
 
-void takeHeadersExcept(http::Headers& from, size_t count, std::string_view skip,
-                       http::Headers& to) {
+void takeFirstHeaders(http::Headers& from, size_t count, http::Headers& to) {
   to.swap(from);
   to.truncate(count);
-  to.remove(skip);
 }
 
 bool isStaleCacheable(std::string_view method, const http::ResponseHead& head) {

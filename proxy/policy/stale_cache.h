@@ -51,12 +51,12 @@ class StaleCache {
   std::unordered_map<std::string, std::list<Item>::iterator> index_;
 };
 
-// Moves the first `count` headers of `from`, but those named `skip` (in any case), into `to`,
-// and what `to` held into `from`: a response's headers, byte store and all, become its stale
-// copy's without a byte copied, once the head has been sent and they are no longer needed.
-// `from` gets the displaced copy's store, whose room the next response reuses.
-void takeHeadersExcept(http::Headers& from, size_t count, std::string_view skip,
-                       http::Headers& to);
+// Moves the first `count` headers of `from` into `to`, and what `to` held into `from`: a
+// response's headers, byte store and all, become its stale copy's once the head has been
+// sent and they are no longer needed. `from` gets the displaced copy's store, whose room
+// the next response reuses. (The copy keeps the X-Request-ID it was sent with; serving it
+// replaces that with the new request's.)
+void takeFirstHeaders(http::Headers& from, size_t count, http::Headers& to);
 
 // Whether a response may be kept as a stale copy: a 200 to GET, and Cache-Control does not
 // say no-store or private.
