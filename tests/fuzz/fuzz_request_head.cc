@@ -4,7 +4,9 @@
 //  1. Split-independence: the bytes fed in one piece, one byte at a time (or at random split
 //     points) with a handler that pauses the parser at every callback, and at random split
 //     points, give the same messages, the same body bytes and the same verdict. Also with
-//     small head limits, so the limit paths are reachable within -max_len.
+//     small head limits, so the limit paths are reachable within -max_len, and for requests
+//     read straight into the store of the head the parser fills (Headers::readSpace), as
+//     DownstreamSession reads them.
 //  2. Request round trip: every request head that parsed, written as the upstream request by
 //     appendUpstreamRequestHead, parses back cleanly and keeps the header rules: no hop-by-hop
 //     header, Host, X-Forwarded-Proto/-Host and X-Request-ID exactly once, X-Forwarded-For
@@ -107,15 +109,24 @@ class ResponseRecorder final : public http::ResponseHandler, public Recorder<Res
 };
 
 // Feeds `input` cut at `cuts` (ascending offsets), resuming after every pause and feeding
-// the rest again, as DownstreamSession does. Returns false when the parser failed.
+// the rest again, as DownstreamSession does. With `read_into`, each piece is first copied
+// into room that head's store lends (as a socket read would), and fed from there. Returns
+// false when the parser failed.
 template <typename Parser, typename Head>
 bool feedPieces(Parser& parser, std::string_view input, const std::vector<size_t>& cuts,
-                Transcript<Head>& t) {
+                Transcript<Head>& t, Head* read_into = nullptr) {
   size_t start = 0;
   for (size_t i = 0; i <= cuts.size(); ++i) {
     const size_t end = i < cuts.size() ? cuts[i] : input.size();
     const char* piece = input.data() + start;
     const size_t len = end - start;
+    if (read_into != nullptr && len > 0) {
+      const auto [room, size] = read_into->headers.readSpace(len, parser.idle());
+      FUZZ_CHECK(size >= len, "readSpace lent %zu bytes, %zu asked", size, len);
+      std::copy(piece, piece + len, room);
+      read_into->headers.commitRead(len);
+      piece = room;
+    }
     size_t pos = 0;
     // Every pause is reported at a callback, and there are at most a few per byte.
     size_t budget = 8 * len + 64;
@@ -281,10 +292,13 @@ void checkSameTranscript(const Transcript<Head>& a, const Transcript<Head>& b, c
 }
 
 Transcript<RequestHead> parseRequests(std::string_view input, ParserLimits limits,
-                                      const std::vector<size_t>& cuts, bool pause) {
+                                      const std::vector<size_t>& cuts, bool pause,
+                                      bool in_place = false) {
   RequestRecorder recorder(pause);
   http::RequestParser parser(recorder, limits);
-  feedPieces(parser, input, cuts, recorder.t);
+  RequestHead lent;
+  if (in_place) parser.lendHead(&lent);
+  feedPieces(parser, input, cuts, recorder.t, in_place ? &lent : nullptr);
   return std::move(recorder.t);
 }
 
@@ -425,6 +439,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
                       input);
   checkSameTranscript(parseRequests(input, small, none, false),
                       parseRequests(input, small, cuts, true), "request, small limits", input);
+  checkSameTranscript(requests, parseRequests(input, wide, cuts, false, true),
+                      "request, read in place at random cuts", input);
+  checkSameTranscript(requests, parseRequests(input, wide, fine, true, true),
+                      "request, read in place at fine cuts + pause", input);
   for (size_t i = 0; i < requests.messages.size(); ++i)
     checkUpstreamRequest(requests.messages[i].head, i, seed);
 
