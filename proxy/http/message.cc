@@ -85,36 +85,24 @@ constexpr StatusReason kReasons[] = {
 
 }  // namespace
 
-Headers::Headers(const Headers& other)
-    : store_(other.store_), list_(other.list_), has_borrowed_(other.has_borrowed_) {
-  rebase(other.store_.data(), other.store_.size());
-  own();
-}
+Headers::Headers(const Headers& other) { *this = other; }
 
 Headers& Headers::operator=(const Headers& other) {
   if (this == &other) return *this;
   store_ = other.store_;
   list_ = other.list_;
+  read_end_ = 0;  // the copy's bytes were not read into it
   has_borrowed_ = other.has_borrowed_;
   rebase(other.store_.data(), other.store_.size());
   own();
   return *this;
 }
 
-Headers::Headers(Headers&& other) noexcept {
-  other.own();  // borrowed views never leave the list that borrowed them
-  const char* old_base = other.store_.data();
-  store_ = std::move(other.store_);
-  list_ = std::move(other.list_);
-  read_end_ = other.read_end_;
-  rebase(old_base, store_.size());
-  other.read_end_ = 0;
-  other.clear();
-}
+Headers::Headers(Headers&& other) noexcept { *this = std::move(other); }
 
 Headers& Headers::operator=(Headers&& other) noexcept {
   if (this == &other) return *this;
-  other.own();
+  other.own();  // borrowed views never leave the list that borrowed them
   const char* old_base = other.store_.data();
   store_ = std::move(other.store_);
   list_ = std::move(other.list_);
