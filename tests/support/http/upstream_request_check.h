@@ -11,6 +11,7 @@
 #include "proxy/http/header_rules.h"
 #include "proxy/http/message.h"
 #include "proxy/http/parser.h"
+#include "tests/support/http/counting_handler.h"
 
 namespace outrigger::http::testing {
 
@@ -22,19 +23,11 @@ struct ParsedBack {
 };
 
 inline ParsedBack parseBack(std::string_view wire) {
-  struct Capture final : RequestHandler {
+  struct Capture final : CountingRequestHandler {
     ParserAction onRequestHead(RequestHead& head) override {
-      ++heads;
       parsed = head;
-      return ParserAction::kContinue;
+      return CountingRequestHandler::onRequestHead(head);
     }
-    ParserAction onRequestBody(std::string_view) override { return ParserAction::kContinue; }
-    ParserAction onRequestComplete() override {
-      ++completes;
-      return ParserAction::kContinue;
-    }
-    int heads = 0;
-    int completes = 0;
     RequestHead parsed;
   } capture;
   RequestParser parser(capture, ParserLimits{1u << 24, 1u << 20});

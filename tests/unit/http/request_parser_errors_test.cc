@@ -4,7 +4,7 @@
 #include <string_view>
 
 #include "proxy/http/parser.h"
-#include "tests/unit/http/counting_handler.h"
+#include "tests/support/http/counting_handler.h"
 
 namespace outrigger::http {
 namespace {

@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "proxy/http/parser.h"
-#include "tests/unit/http/counting_handler.h"
+#include "tests/support/http/counting_handler.h"
 
 namespace outrigger::http {
 namespace {
