@@ -39,8 +39,14 @@ void spliceAll(Loop::TaskLink& from, Loop::TaskLink& to) {
 struct Loop::Internals {
   uv_idle_t idle;    // runs deferred work on the next turn
   uv_async_t async;  // wakes the loop for posted work from other threads
+  // Run the TurnEndTasks: check after the turn's events were handled, prepare before the
+  // loop waits (for tasks scheduled by timers or close callbacks). Active only while a task
+  // is pending, so they keep the loop alive until it ran.
+  uv_check_t check;
+  uv_prepare_t prepare;
   std::vector<std::function<void()>> deferred;
-  Loop::TaskLink tasks;  // scheduled DeferredTasks, in order
+  Loop::TaskLink tasks;           // scheduled DeferredTasks, in order
+  Loop::TaskLink turn_end_tasks;  // scheduled TurnEndTasks, in order
   std::mutex posted_mutex;
   std::vector<std::function<void()>> posted;
   bool closed = false;
@@ -62,6 +68,17 @@ struct Loop::Internals {
     batch.clear();
     if (in->deferred.empty()) in->deferred.swap(batch);
     if (in->deferred.empty() && empty(in->tasks)) uv_idle_stop(handle);
+  }
+
+  void runTurnEnd() {
+    // A task scheduled while these run (a write from inside a write) runs in this pass too.
+    while (!empty(turn_end_tasks)) {
+      Loop::TaskLink& link = *turn_end_tasks.next;
+      unlink(link);
+      Loop::runTurnEndTask(link);
+    }
+    uv_check_stop(&check);
+    uv_prepare_stop(&prepare);
   }
 };
 
@@ -86,6 +103,10 @@ Loop::Loop() : loop_(new uv_loop_t), internals_(std::make_unique<Internals>()) {
   }
   uv_idle_init(loop_, &internals_->idle);
   internals_->idle.data = internals_.get();
+  uv_check_init(loop_, &internals_->check);
+  internals_->check.data = internals_.get();
+  uv_prepare_init(loop_, &internals_->prepare);
+  internals_->prepare.data = internals_.get();
   uv_async_init(loop_, &internals_->async, runPosted);
   internals_->async.data = internals_.get();
   // The async handle must not keep the loop alive on its own.
@@ -111,10 +132,15 @@ Loop::~Loop() {
   }
   // Tasks scheduled after shutdown never run; their owners may outlive the loop.
   while (!empty(internals_->tasks)) unlink(*internals_->tasks.next);
+  while (!empty(internals_->turn_end_tasks)) unlink(*internals_->turn_end_tasks.next);
   delete loop_;
 }
 
-void Loop::run() { uv_run(loop_, UV_RUN_DEFAULT); }
+void Loop::run() {
+  running_ = true;
+  uv_run(loop_, UV_RUN_DEFAULT);
+  running_ = false;
+}
 
 void Loop::stop() { uv_stop(loop_); }
 
@@ -128,7 +154,20 @@ void Loop::schedule(TaskLink& link) {
   if (!internals_->closed) uv_idle_start(&internals_->idle, Internals::runDeferred);
 }
 
-void Loop::runTask(TaskLink& link) { link.task->run_(); }
+void Loop::scheduleAtTurnEnd(TaskLink& link) {
+  linkBefore(link, internals_->turn_end_tasks);
+  if (internals_->closed) return;
+  auto run = [](auto* handle) { static_cast<Internals*>(handle->data)->runTurnEnd(); };
+  uv_check_start(&internals_->check, run);
+  uv_prepare_start(&internals_->prepare, run);
+}
+
+void Loop::runTask(TaskLink& link) { static_cast<DeferredTask*>(link.task)->run_(); }
+
+void Loop::runTurnEndTask(TaskLink& link) {
+  auto* task = static_cast<TurnEndTask*>(link.task);
+  task->run_(task->owner_);
+}
 
 DeferredTask::DeferredTask(Loop& loop, std::function<void()> run)
     : loop_(loop), run_(std::move(run)) {
@@ -140,6 +179,21 @@ DeferredTask::~DeferredTask() { unlink(link_); }
 void DeferredTask::schedule() {
   if (!pending()) loop_.schedule(link_);
 }
+
+TurnEndTask::TurnEndTask(Loop& loop, void* owner, void (*run)(void* owner))
+    : loop_(loop), owner_(owner), run_(run) {
+  link_.task = this;
+}
+
+TurnEndTask::~TurnEndTask() { unlink(link_); }
+
+bool TurnEndTask::schedule() {
+  if (!loop_.running_) return false;
+  if (!pending()) loop_.scheduleAtTurnEnd(link_);
+  return true;
+}
+
+void TurnEndTask::cancel() { unlink(link_); }
 
 void Loop::post(std::function<void()> fn) {
   {
@@ -155,7 +209,10 @@ void Loop::shutdown() {
   // Run what is still deferred: it may release resources that hold handles.
   while (!internals_->deferred.empty() || !empty(internals_->tasks))
     Internals::runDeferred(&internals_->idle);
+  internals_->runTurnEnd();
   uv_close(reinterpret_cast<uv_handle_t*>(&internals_->idle), nullptr);
+  uv_close(reinterpret_cast<uv_handle_t*>(&internals_->check), nullptr);
+  uv_close(reinterpret_cast<uv_handle_t*>(&internals_->prepare), nullptr);
   uv_close(reinterpret_cast<uv_handle_t*>(&internals_->async), nullptr);
 }
 

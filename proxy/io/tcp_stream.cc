@@ -14,6 +14,9 @@ namespace {
 
 constexpr size_t kReadBufferSize = 64 * 1024;
 constexpr uint64_t kLingerMillis = 2000;
+// Writes up to this size wait for the end of the loop turn (see TurnEndTask); a larger
+// backlog, a streamed body, goes out at once so back-pressure sees the socket's own state.
+constexpr size_t kTurnEndFlushLimit = 16 * 1024;
 
 // One read buffer per thread: libuv delivers each read before allocating the next, and
 // handlers consume (or copy) the bytes inside the callback.
@@ -32,6 +35,9 @@ thread_local std::vector<std::string> tSpareWriteBuffers;
 thread_local std::set<TcpStream::Impl*> tLingering;
 
 struct TcpStream::Impl {
+  explicit Impl(Loop& loop)
+      : flush_task(loop, this, [](void* self) { static_cast<Impl*>(self)->flush(); }) {}
+
   uv_tcp_t tcp;
   uv_connect_t connect_req;
   uv_write_t write_req;
@@ -55,6 +61,7 @@ struct TcpStream::Impl {
   std::unique_ptr<TlsSession> tls;  // set for a TLS connection
   bool handshaking = false;         // TLS: connected, handshake not finished
   std::string no_failure;
+  TurnEndTask flush_task;  // a flush held back until the loop turn ends
 
   uv_stream_t* stream() { return reinterpret_cast<uv_stream_t*>(&tcp); }
   uv_handle_t* handle() { return reinterpret_cast<uv_handle_t*>(&tcp); }
@@ -66,6 +73,12 @@ struct TcpStream::Impl {
 
   void close() {
     if (closing) return;
+    // What was written before the close leaves first, as it would have without the wait
+    // for the turn's end.
+    if (flush_task.pending()) {
+      flush_task.cancel();
+      flush();
+    }
     closing = true;
     handler = nullptr;
     tLingering.erase(this);
@@ -95,6 +108,13 @@ struct TcpStream::Impl {
   void recycleInflight() {
     for (auto& s : inflight) recycle(s);
     inflight.clear();
+  }
+
+  // Flushes at the end of this loop turn, or now: for TLS, for a large backlog, and
+  // outside the loop's run().
+  void requestFlush() {
+    if (write_in_flight || corked || closing) return;
+    if (tls || pending_bytes > kTurnEndFlushLimit || !flush_task.schedule()) flush();
   }
 
   void flush() {
@@ -347,7 +367,7 @@ struct TcpStream::Impl {
   }
 };
 
-TcpStream::TcpStream(Loop& loop) : impl_(new Impl) {
+TcpStream::TcpStream(Loop& loop) : impl_(new Impl(loop)) {
   uv_tcp_init(loop.raw(), &impl_->tcp);
   impl_->tcp.data = impl_;
   impl_->connect_req.data = impl_;
@@ -416,7 +436,7 @@ void TcpStream::write(std::string data) {
   } else {
     impl_->pending.push_back(std::move(data));
   }
-  impl_->flush();
+  impl_->requestFlush();
 }
 
 std::string TcpStream::takeWriteBuffer() {
@@ -430,7 +450,7 @@ std::string TcpStream::takeWriteBuffer() {
 void TcpStream::cork() { impl_->corked++; }
 
 void TcpStream::uncork() {
-  if (impl_->corked > 0 && --impl_->corked == 0) impl_->flush();
+  if (impl_->corked > 0 && --impl_->corked == 0) impl_->requestFlush();
 }
 
 size_t TcpStream::queuedBytes() const { return impl_->pending_bytes + impl_->inflight_bytes; }

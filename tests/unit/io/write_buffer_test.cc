@@ -1,5 +1,6 @@
 // TcpStream::takeWriteBuffer: a string written out in full comes back, emptied, for the
 // next write on any stream of the thread; a bounded number, of head-like sizes, are kept.
+// And when writes leave: small ones at the end of the loop turn, together; large ones at once.
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
@@ -112,6 +113,45 @@ TEST_F(WriteBufferTest, AtMostSixtyFourAreKept) {
   int kept = 0;
   while (stream_->takeWriteBuffer().capacity() != std::string().capacity()) ++kept;
   EXPECT_EQ(kept, 64);
+}
+
+TEST_F(WriteBufferTest, SmallWritesOfOneTurnLeaveTogetherWhenItEnds) {
+  size_t queued_in_turn = 0;
+  loop_->defer([&] {
+    stream_->write(std::string("HTTP/1.1 200 OK\r\n"));
+    stream_->write(std::string("\r\nbody"));
+    queued_in_turn = stream_->queuedBytes();  // held until every event of the turn ran
+    loop_->stop();
+  });
+  loop_->run();
+  EXPECT_EQ(queued_in_turn, 23u);
+  EXPECT_EQ(stream_->queuedBytes(), 0u);
+  EXPECT_EQ(received(23), "HTTP/1.1 200 OK\r\n\r\nbody");
+}
+
+TEST_F(WriteBufferTest, AWriteClosedInItsOwnTurnStillLeaves) {
+  loop_->defer([&] {
+    stream_->write(std::string("last words"));
+    stream_.reset();  // closes it before the turn ends
+    loop_->stop();
+  });
+  loop_->run();
+  EXPECT_EQ(received(10), "last words");
+}
+
+TEST_F(WriteBufferTest, ALargeWriteLeavesAtOnce) {
+  const std::string body(32 * 1024, 'x');
+  size_t queued_in_turn = 0;
+  loop_->defer([&] {
+    stream_->write(std::string(body));
+    // Sent within write(), as far as the socket takes it, so back-pressure sees the
+    // socket's own backlog.
+    queued_in_turn = stream_->queuedBytes();
+    loop_->stop();
+  });
+  loop_->run();
+  EXPECT_LT(queued_in_turn, body.size());
+  EXPECT_EQ(received(body.size()), body);
 }
 
 }  // namespace
