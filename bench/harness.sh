@@ -129,16 +129,17 @@ free_port() {
 # ---------------------------------------------------------------- /proc sampling
 clk_tck="$(getconf CLK_TCK)"
 
-proc_ticks() {  # utime+stime (clock ticks) summed over a process tree
-  local sum=0 p s
+proc_ticks() {  # "utime+stime utime" (clock ticks) summed over a process tree
+  local sum=0 user=0 p s
   local -a f
   for p in $(descendants "$1"); do
     s="$(cat "/proc/$p/stat" 2>/dev/null)" || continue
     s="${s##*) }"          # drop "pid (comm) "; field 3 (state) is now first
     read -r -a f <<<"$s"
     sum=$((sum + f[11] + f[12]))   # fields 14 utime, 15 stime
+    user=$((user + f[11]))
   done
-  echo "$sum"
+  echo "$sum $user"
 }
 
 proc_kib() {  # proc_kib PID FIELD: VmRSS/VmHWM (KiB) summed over a process tree

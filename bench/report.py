@@ -70,6 +70,7 @@ class Cell:
         self.p99 = col("p99_us")
         self.cpu = col("proxy_cpu_s")
         self.per_cpu = col("rps_per_proxy_cpu_s")
+        self.user_share = col_opt(rows, "proxy_user_share")
         self.idle = col("idle_rss_kib")
         self.loaded = col("loaded_rss_kib")
         self.peak = col("peak_rss_kib")
@@ -203,11 +204,17 @@ plot {plot}
     return True
 
 
+def percent_cell(xs):
+    xs = [x * 100 for x in xs if x is not None]
+    return cell(xs) + "%" if xs else "–"
+
+
 def scenario_table(s, targets, cells):
     out = [f"### {s}", "", SCENARIO_INFO.get(s, ""), "",
            "| target | req/s | p50 µs | p99 µs | p50 added µs | p99 added µs | proxy CPU-s "
-           "| req per proxy CPU-s | idle RSS MiB | loaded RSS MiB | peak RSS MiB | errors |",
-           "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"]
+           "| req per proxy CPU-s | proxy CPU in user space | idle RSS MiB | loaded RSS MiB "
+           "| peak RSS MiB | errors |",
+           "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"]
     for t in targets:
         c = cells.get((s, t))
         if not c:
@@ -218,6 +225,7 @@ def scenario_table(s, targets, cells):
             cell(c.p50_added) if c.p50_added else "–",
             cell(c.p99_added) if c.p99_added else "–",
             cell(c.cpu, 2), cell(c.per_cpu),
+            percent_cell(c.user_share),
             cell(c.idle, 1, 1024), cell(c.loaded, 1, 1024), cell(c.peak, 1, 1024),
             c.error_text()]) + " |")
     out.append("")

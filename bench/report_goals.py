@@ -141,6 +141,16 @@ def measured_lines(cells):
                      f"{fmt(med(one.per_cpu))} vs {fmt(med(two.per_cpu))}, p99 {fmt(med(one.p99))} vs "
                      f"{fmt(med(two.p99))} µs, loaded RSS {med(one.loaded) / 1024:.1f} vs "
                      f"{med(two.loaded) / 1024:.1f} MiB.")
+    for scenario in ("c50-1cpu", "c1-1cpu"):
+        split = {t: cells.get((scenario, t)) for t in PROXIES}
+        if all(c and med(c.user_share) is not None and med(c.per_cpu) for c in split.values()):
+            lines.append(
+                f"- Where the proxy's CPU goes ({scenario}, microseconds of proxy CPU per request, "
+                "user space + kernel, from utime and stime): " + ", ".join(
+                    f"{t} {1e6 / med(c.per_cpu) * med(c.user_share):.1f} + "
+                    f"{1e6 / med(c.per_cpu) * (1 - med(c.user_share)):.1f}"
+                    for t, c in split.items()) + ". The kernel's part (system calls, loopback TCP, "
+                "wake-ups and context switches) is the larger one for every proxy.")
     idle = {t: cells.get(("c50-1cpu-idle1k", t)) for t in PROXIES}
     if all(idle.values()):
         held = [fnum(r.get("idle_held")) for c in idle.values() for r in c.rows]

@@ -112,7 +112,7 @@ make_tmp
 
 # ---------------------------------------------------------------- one measured run
 csv="$OUT_DIR/results.csv"
-csv_header="scenario,target,run,conns,proxy_cpu,client_cpu,duration_s,requests,rps,mean_us,p50_us,p90_us,p99_us,p999_us,max_us,err_connect,err_read,err_write,err_status,err_timeout,proxy_cpu_s,rps_per_proxy_cpu_s,origin_cpu_s,wrk_cpu_s,other_cpu_s,steal_s,idle_rss_kib,loaded_rss_kib,peak_rss_kib,proxy_alive,stop_ms,policy_events,access_log_lines,idle_held,log_p50_us,log_p99_us"
+csv_header="scenario,target,run,conns,proxy_cpu,client_cpu,duration_s,requests,rps,mean_us,p50_us,p90_us,p99_us,p999_us,max_us,err_connect,err_read,err_write,err_status,err_timeout,proxy_cpu_s,rps_per_proxy_cpu_s,origin_cpu_s,wrk_cpu_s,other_cpu_s,steal_s,idle_rss_kib,loaded_rss_kib,peak_rss_kib,proxy_alive,stop_ms,policy_events,access_log_lines,idle_held,log_p50_us,log_p99_us,proxy_user_share"
 
 # log_percentiles ACCESS_LOG WRK_OUT: p50 and p99 (µs) of duration_ms over the access log's last
 # N lines, N = the requests of the measured wrk run.
@@ -149,9 +149,9 @@ run_one() {  # scenario target run
       wrk -t1 -c"$conns" -d"$WARMUP" --timeout 2s "$target_url" >"$tmp/warmup.out" 2>&1 || true
   fi
 
-  local p0=0 o0 c0 s0 st0 p1=0 o1 c1 s1 st1
-  [ -n "$proxy_pid" ] && p0="$(proc_ticks "$proxy_pid")"
-  o0="$(proc_ticks "$origin_pid")"
+  local p0=0 pu0=0 o0 c0 s0 st0 p1=0 pu1=0 o1 c1 s1 st1
+  [ -n "$proxy_pid" ] && read -r p0 pu0 < <(proc_ticks "$proxy_pid")
+  read -r o0 _ < <(proc_ticks "$origin_pid")
   children_cpu_ticks; c0="$cticks"
   read -r s0 st0 < <(system_ticks)
   local wrk_rc=0
@@ -160,10 +160,10 @@ run_one() {  # scenario target run
     >"$tmp/wrk.out" 2>&1 || wrk_rc=$?
   read -r s1 st1 < <(system_ticks)
   children_cpu_ticks; c1="$cticks"
-  o1="$(proc_ticks "$origin_pid")"
+  read -r o1 _ < <(proc_ticks "$origin_pid")
   if [ -n "$proxy_pid" ]; then
     if kill -0 "$proxy_pid" 2>/dev/null; then
-      p1="$(proc_ticks "$proxy_pid")"
+      read -r p1 pu1 < <(proc_ticks "$proxy_pid")
       loaded_rss="$(proc_kib "$proxy_pid" VmRSS)"
       peak_rss="$(proc_kib "$proxy_pid" VmHWM)"
       # Read after the CPU counters, so the scrape is not counted as the proxy's work.
@@ -200,6 +200,10 @@ run_one() {  # scenario target run
   local dur rps origin_cpu_s wrk_cpu_s other_cpu_s steal_s dproxy
   dproxy=$((p1 - p0))
   [ "$alive" = 1 ] || dproxy=0
+  # The share of the proxy's CPU time spent in user space (the rest is the kernel's: system
+  # calls and the loopback TCP work they set off).
+  local user_share=""
+  [ "$dproxy" -gt 0 ] && user_share="$(awk -v u="$((pu1 - pu0))" -v t="$dproxy" 'BEGIN { printf "%.3f", u / t }')"
   read -r dur rps proxy_cpu_s per_cpu origin_cpu_s wrk_cpu_s other_cpu_s steal_s < <(awk \
     -v req="${r[requests]}" -v us="${r[duration_us]}" -v hz="$clk_tck" -v dp="$dproxy" \
     -v dor="$((o1 - o0))" -v dc="$((c1 - c0))" -v ds="$((s1 - s0))" -v dst="$((st1 - st0))" \
@@ -215,7 +219,7 @@ run_one() {  # scenario target run
   local alive_field=""
   [ -n "$proxy_pid" ] && alive_field="$alive"
 
-  echo "$scenario,$target,$run,$conns,$pcpu,$ccpu,$dur,${r[requests]},$rps,${r[mean_us]},${r[p50_us]},${r[p90_us]},${r[p99_us]},${r[p999_us]},${r[max_us]},${r[err_connect]},${r[err_read]},${r[err_write]},${r[err_status]},${r[err_timeout]},$proxy_cpu_s,$per_cpu,$origin_cpu_s,$wrk_cpu_s,$other_cpu_s,$steal_s,$idle_rss,$loaded_rss,$peak_rss,$alive_field,$stop_ms,$events,$alog,$held,$log_p50,$log_p99" >>"$csv"
+  echo "$scenario,$target,$run,$conns,$pcpu,$ccpu,$dur,${r[requests]},$rps,${r[mean_us]},${r[p50_us]},${r[p90_us]},${r[p99_us]},${r[p999_us]},${r[max_us]},${r[err_connect]},${r[err_read]},${r[err_write]},${r[err_status]},${r[err_timeout]},$proxy_cpu_s,$per_cpu,$origin_cpu_s,$wrk_cpu_s,$other_cpu_s,$steal_s,$idle_rss,$loaded_rss,$peak_rss,$alive_field,$stop_ms,$events,$alog,$held,$log_p50,$log_p99,$user_share" >>"$csv"
 
   local errs=$(( r[err_connect] + r[err_read] + r[err_write] + r[err_status] + r[err_timeout] ))
   note "$(printf '%-10s %-9s run %d: %8.0f rps  p50 %7.0f us  p99 %7.0f us  proxy CPU %5s s  rps/CPU-s %6s  RSS idle/loaded %s/%s KiB  errors %d  other load %s CPU-s' \
