@@ -156,7 +156,6 @@ void Loop::schedule(TaskLink& link) {
 
 void Loop::scheduleAtTurnEnd(TaskLink& link) {
   linkBefore(link, internals_->turn_end_tasks);
-  if (internals_->closed) return;
   auto run = [](auto* handle) { static_cast<Internals*>(handle->data)->runTurnEnd(); };
   uv_check_start(&internals_->check, run);
   uv_prepare_start(&internals_->prepare, run);
@@ -188,7 +187,8 @@ TurnEndTask::TurnEndTask(Loop& loop, void* owner, void (*run)(void* owner))
 TurnEndTask::~TurnEndTask() { unlink(link_); }
 
 bool TurnEndTask::schedule() {
-  if (!loop_.running_) return false;
+  // After shutdown() the check and prepare handles are closed: nothing would run it.
+  if (!loop_.running_ || loop_.internals_->closed) return false;
   if (!pending()) loop_.scheduleAtTurnEnd(link_);
   return true;
 }

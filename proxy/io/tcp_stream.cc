@@ -202,15 +202,11 @@ struct TcpStream::Impl {
   }
 
   void fail(int error) {
-    StreamHandler* h = handler;
     if (graceful) {
       close();
       return;
     }
-    uv_read_stop(stream());
-    reading = false;
-    ended = true;
-    if (h) h->onStreamEnd(error);
+    endReading(error);
   }
 
   static void onWritten(uv_write_t* req, int status) {
@@ -288,10 +284,7 @@ struct TcpStream::Impl {
       // Nothing to read after all: a handler that lent its memory hears so.
       if (self->handler && buf->base != tReadBuffer) self->handler->onStreamData(buf->base, 0);
     } else if (nread < 0) {
-      uv_read_stop(s);
-      self->reading = false;
-      self->ended = true;
-      if (self->handler) self->handler->onStreamEnd(nread == UV_EOF ? 0 : static_cast<int>(nread));
+      self->endReading(nread == UV_EOF ? 0 : static_cast<int>(nread));
     }
   }
 

@@ -104,6 +104,7 @@ TEST(TurnEndTaskTest, PendingAtShutdownItRunsThen) {
   });
   loop->run();
   EXPECT_EQ(order, (std::vector<std::string>{"task"}));
+  EXPECT_FALSE(task.schedule());  // shut down: the caller does the work itself
   loop.reset();
   EXPECT_FALSE(task.pending());
 }
