@@ -43,7 +43,8 @@ std::optional<double> readPositiveNumber(const ConfigNode& node, Diagnostics& di
 
 void readBackoff(const ConfigNode& node, policy::BackoffConfig& out, Diagnostics& diag) {
   if (!checkMap(node, keysAt("upstreams.<name>.retry.backoff"), diag)) return;
-  if (auto* n = node.find("initial")) assignIf(readDuration(*n, diag, kPositive), out.initial);
+  if (auto* n = node.find("initial"))
+    assignIf(readDuration(*n, diag, Duration::zero()), out.initial);
   if (auto* n = node.find("max")) assignIf(readDuration(*n, diag, kPositive), out.max);
   if (auto* n = node.find("multiplier")) {
     auto m = readPositiveNumber(*n, diag);

@@ -14,8 +14,11 @@ Error invalidBackoff(std::string message) {
 }  // namespace
 
 Result<Backoff> Backoff::create(BackoffConfig config) {
-  if (config.initial <= Duration::zero()) {
-    return invalidBackoff("backoff.initial must be greater than 0");
+  if (config.initial < Duration::zero()) {
+    return invalidBackoff("backoff.initial must not be negative");
+  }
+  if (config.max <= Duration::zero()) {
+    return invalidBackoff("backoff.max must be greater than 0");
   }
   if (config.max < config.initial) {
     return invalidBackoff("backoff.max must be at least backoff.initial");

@@ -28,13 +28,15 @@ struct BackoffConfig {
 // Immutable once built; safe to share between threads as long as each passes its own Random.
 class Backoff {
  public:
-  // Requires initial > 0, max >= initial and a finite multiplier >= 1; otherwise returns
-  // Error{kind "invalid_backoff", source kConfig} naming the bad field.
+  // Requires initial >= 0, max > 0, max >= initial and a finite multiplier >= 1; otherwise
+  // returns Error{kind "invalid_backoff", source kConfig} naming the bad field.
   static Result<Backoff> create(BackoffConfig config);
 
   // The wait before the retry with this index: 0 is the wait before the second attempt.
   // ceiling = min(max, initial * multiplier^retry_index), computed without overflow for any
-  // index; full jitter draws uniformly from [0, ceiling] (whole nanoseconds).
+  // index; full jitter draws uniformly from [0, ceiling] (whole nanoseconds). initial 0 means
+  // every wait is 0: retries go at once, as HAProxy's and linkerd2-proxy's do, and only the
+  // retry budget limits them.
   Duration delay(uint32_t retry_index, Random& random) const;
 
   // The ceiling alone, before jitter.

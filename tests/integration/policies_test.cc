@@ -101,6 +101,25 @@ TEST_F(RetryTest, AppCanLowerMaxAttempts) {
   EXPECT_EQ(mock_->hits("/intermittent"), 2);
 }
 
+class ImmediateRetryTest : public ProxyTest {};
+
+TEST_F(ImmediateRetryTest, ZeroInitialBackoffRetriesWithoutWaiting) {
+  // initial 0s: the three retries go at once. With an initial of 100ms and no jitter, the
+  // waits alone (100 + 200 + 400 ms) would take more than twice the bound.
+  startProxy(
+      "    retry:\n"
+      "      max_attempts: 4\n"
+      "      backoff: { initial: 0s, max: 1s, multiplier: 2, jitter: none }\n"
+      "      retry_on: [ 503 ]\n");
+  const auto start = Clock::now();
+  auto r = get("/intermittent?fail=3&key=now");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200);
+  EXPECT_EQ(r->header("x-outrigger-attempts"), "4");
+  EXPECT_EQ(mock_->hits("/intermittent"), 4);
+  EXPECT_LT(elapsedMs(start), 300);
+}
+
 class RetryAfterTest : public ProxyTest {};
 
 TEST_F(RetryAfterTest, RetryAfterIsHonouredWhenItFitsTheDeadline) {

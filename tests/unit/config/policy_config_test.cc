@@ -111,6 +111,14 @@ TEST(PolicyConfigTest, ProfileInDefaultsAppliesToEveryUpstream) {
   EXPECT_EQ(upstreamOf(r).policies.bulkhead->max_concurrent, 5u);
 }
 
+TEST(PolicyConfigTest, ZeroInitialBackoffIsAccepted) {
+  // 0s asks for immediate retries (HAProxy's and linkerd2-proxy's way); the budget limits them.
+  const LoadResult r = testing::load(withPolicy("    retry: { backoff: { initial: 0s } }\n"));
+  ASSERT_TRUE(r.ok()) << r.formatErrors();
+  EXPECT_EQ(upstreamOf(r).policies.retry->policy.backoff.initial, Duration::zero());
+  EXPECT_EQ(upstreamOf(r).policies.retry->policy.backoff.max, seconds(1));
+}
+
 TEST(PolicyConfigTest, FullBlocksAreRead) {
   const LoadResult r = testing::load(withPolicy(
       "    retry:\n"
@@ -174,6 +182,9 @@ INSTANTIATE_TEST_SUITE_P(
         BadPolicy{"    retry: { backoff: { initial: 2s, max: 1s } }\n",
                   "test.yaml:8:23: upstreams.u.retry.backoff: backoff.max must be at least "
                   "backoff.initial"},
+        BadPolicy{"    retry: { backoff: { initial: -1ms } }\n",
+                  "test.yaml:8:34: upstreams.u.retry.backoff.initial: a duration cannot be "
+                  "negative, got '-1ms'"},
         BadPolicy{"    retry: { backoff: { multiplier: 0.5 } }\n",
                   "test.yaml:8:37: upstreams.u.retry.backoff.multiplier: must be at least 1, "
                   "got '0.5'"},

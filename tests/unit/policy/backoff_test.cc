@@ -26,8 +26,9 @@ TEST(BackoffTest, RejectsInvalidParametersWithTheirName) {
     std::string message;
   };
   const Case cases[] = {
-      {{Duration::zero(), seconds(1), 2, Jitter::kNone}, "backoff.initial must be greater than 0"},
-      {{-milliseconds(5), seconds(1), 2, Jitter::kNone}, "backoff.initial must be greater than 0"},
+      {{-milliseconds(5), seconds(1), 2, Jitter::kNone}, "backoff.initial must not be negative"},
+      {{Duration::zero(), Duration::zero(), 2, Jitter::kNone},
+       "backoff.max must be greater than 0"},
       {{seconds(2), seconds(1), 2, Jitter::kNone}, "backoff.max must be at least backoff.initial"},
       {{milliseconds(25), seconds(1), 0.5, Jitter::kNone},
        "backoff.multiplier must be a finite number >= 1"},
@@ -46,6 +47,18 @@ TEST(BackoffTest, RejectsInvalidParametersWithTheirName) {
 }
 
 TEST(BackoffTest, DefaultConfigIsValid) { EXPECT_TRUE(Backoff::create(BackoffConfig{}).ok()); }
+
+TEST(BackoffTest, ZeroInitialMeansEveryRetryGoesAtOnce) {
+  // Whatever the jitter draws and however far the index grows, 0 * multiplier^n stays 0.
+  for (Jitter jitter : {Jitter::kFull, Jitter::kNone}) {
+    const Backoff backoff = mustCreate({Duration::zero(), seconds(1), 2, jitter});
+    SequenceRandom random({UINT64_MAX, 7, 0});
+    for (uint32_t i : {0u, 1u, 5u, 1000u}) {
+      EXPECT_EQ(backoff.ceiling(i), Duration::zero()) << "retry " << i;
+      EXPECT_EQ(backoff.delay(i, random), Duration::zero()) << "retry " << i;
+    }
+  }
+}
 
 TEST(BackoffTest, GrowsExponentiallyUpToMax) {
   const Backoff backoff = mustCreate({milliseconds(25), seconds(1), 2, Jitter::kNone});
