@@ -250,6 +250,11 @@ void Exchange::onStreamData(const char* data, size_t len) {
 
 void Exchange::feedResponse(const char* data, size_t len) {
   const http::ParseResult result = response_parser_->feed(data, len);
+  if (discarding_) {
+    retryAfterDiscard(result.status != http::ParseStatus::kError && response_complete_ &&
+                      result.consumed == len);
+    return;
+  }
   if (phase_ == Phase::kDone || connection_ == nullptr) return;  // finished, or retrying
   if (result.status == http::ParseStatus::kError) {
     const std::string detail = "invalid response from upstream: " + result.detail;
@@ -261,6 +266,17 @@ void Exchange::feedResponse(const char* data, size_t len) {
     return;
   }
   if (response_complete_) completeResponse(result.consumed < len);
+}
+
+void Exchange::retryAfterDiscard(bool whole_response_read) {
+  // A failure response that is retried: its connection goes back to the pool when the
+  // whole response came in one read and nothing followed it, as a success's would. A body
+  // still on its way is not waited for: the connection closes, as HAProxy's does.
+  discarding_ = false;
+  response_complete_ = false;
+  const bool reusable = whole_response_read && upstream_keep_alive_ && request_sent_;
+  endAttempt(policy::AttemptOutcome::kFailureStatus, reusable);
+  startBackoff(discard_then_wait_);
 }
 
 void Exchange::onStreamEnd(int error) {

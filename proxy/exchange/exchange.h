@@ -132,6 +132,7 @@ class Exchange final : public io::StreamHandler,
   // Upstream connection events.
   void onStreamData(const char* data, size_t len) override;
   void feedResponse(const char* data, size_t len);  // the response parser, corked
+  void retryAfterDiscard(bool whole_response_read);
   void pauseUpstreamIfClientIsSlow();
   void onStreamEnd(int error) override;
   void onStreamDrained() override;
@@ -209,6 +210,8 @@ class Exchange final : public io::StreamHandler,
   bool connection_reused_ = false;
   bool response_bytes_seen_ = false;
   bool interim_ = false;  // parsing a 1xx response
+  bool discarding_ = false;       // parsing a failure response that is retried, within one feed
+  Duration discard_then_wait_{};  // the backoff that follows it
   bool upstream_keep_alive_ = false;
   http::ResponseParser* response_parser_ = nullptr;  // buffers_'s, once an attempt has a connection
   bool upstream_paused_ = false;  // upstream reads stopped while the client catches up

@@ -33,10 +33,12 @@ http::ParserAction Exchange::onResponseHead(http::ResponseHead& head) {
     if (value != nullptr && (head.status == 429 || head.status == 503))
       retry_after = policy::parseRetryAfter(*value, wallClockMicros() / 1000000);
     if (auto delay = retryDelay(outcome, retry_after)) {
-      // Drop this response; its connection is closed rather than drained.
-      endAttempt(outcome, false);
-      startBackoff(*delay);
-      return http::ParserAction::kPause;
+      // This response is dropped. The parser reads on through its body, and feedResponse
+      // keeps the connection when the whole body came with this read (a short error page).
+      discarding_ = true;
+      discard_then_wait_ = *delay;
+      upstream_keep_alive_ = head.keep_alive;
+      return http::ParserAction::kContinue;
     }
   }
   status_ = head.status;
@@ -94,7 +96,7 @@ http::ParserAction Exchange::onResponseHead(http::ResponseHead& head) {
 }
 
 http::ParserAction Exchange::onResponseBody(std::string_view chunk) {
-  if (no_response_body_ || chunk.empty()) return http::ParserAction::kContinue;
+  if (discarding_ || no_response_body_ || chunk.empty()) return http::ParserAction::kContinue;
   if (capture_stale_) {
     if (stale_copy_.body.size() + chunk.size() > policies_->staleMaxBodyBytes()) {
       capture_stale_ = false;  // too large to keep

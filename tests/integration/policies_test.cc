@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "tests/integration/proxy_fixture.h"
+#include "tests/integration/raw_upstream.h"
 
 namespace outrigger::testing {
 namespace {
@@ -119,6 +120,62 @@ TEST_F(ImmediateRetryTest, ZeroInitialBackoffRetriesWithoutWaiting) {
   EXPECT_EQ(mock_->hits("/intermittent"), 4);
   EXPECT_LT(elapsedMs(start), 300);
 }
+
+// A failure response that is retried: its connection goes back to the pool when the whole
+// response was read and the upstream keeps it open, and is closed in any other case.
+struct RetriedResponseRow {
+  std::string name;
+  std::string raw;  // what the upstream answers to every attempt
+  bool reused;      // both attempts went over one upstream connection
+};
+
+void PrintTo(const RetriedResponseRow& row, std::ostream* os) { *os << row.name; }
+
+class RetriedResponseConnectionTest : public ::testing::TestWithParam<RetriedResponseRow> {};
+
+TEST_P(RetriedResponseConnectionTest, IsReusedOnlyWhenTheWholeResponseWasRead) {
+  const RetriedResponseRow& row = GetParam();
+  RawUpstream upstream({{"/fail", row.raw}});
+  TempDir dir;
+  const std::string policy =
+      "    timeouts: { read: 1s }\n"
+      "    retry: { max_attempts: 2, backoff: { initial: 0s } }\n";
+  OutriggerProcess proxy(dir, proxyConfig(upstream.address(), policy));
+  ASSERT_TRUE(proxy.ok()) << proxy.log();
+  const auto start = Clock::now();
+  auto r = httpRequest(proxy.port("main"), "GET", "/fail");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 503);
+  EXPECT_EQ(r->header("x-outrigger-attempts"), "2");
+  using Paths = std::vector<std::vector<std::string>>;
+  const Paths one_connection{{"/fail", "/fail"}};
+  const Paths two_connections{{"/fail"}, {"/fail"}};
+  EXPECT_EQ(upstream.requestsByConnection(), row.reused ? one_connection : two_connections);
+  // The retry never waited for the first body: only the last attempt's may wait for the
+  // read timeout.
+  EXPECT_LT(elapsedMs(start), 1800);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Responses, RetriedResponseConnectionTest,
+    ::testing::Values(
+        RetriedResponseRow{"WholeBody", "HTTP/1.1 503 Busy\r\nContent-Length: 4\r\n\r\nbusy",
+                           true},
+        RetriedResponseRow{"NoBody", "HTTP/1.1 503 Busy\r\nContent-Length: 0\r\n\r\n", true},
+        RetriedResponseRow{"Chunked",
+                           "HTTP/1.1 503 Busy\r\nTransfer-Encoding: chunked\r\n\r\n"
+                           "4\r\nbusy\r\n0\r\n\r\n",
+                           true},
+        RetriedResponseRow{
+            "ConnectionClose",
+            "HTTP/1.1 503 Busy\r\nConnection: close\r\nContent-Length: 4\r\n\r\nbusy", false},
+        RetriedResponseRow{"BodyStillOnItsWay",
+                           "HTTP/1.1 503 Busy\r\nContent-Length: 10\r\n\r\nbusy", false},
+        RetriedResponseRow{"BytesAfterTheResponse",
+                           "HTTP/1.1 503 Busy\r\nContent-Length: 4\r\n\r\nbusy"
+                           "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok",
+                           false}),
+    [](const ::testing::TestParamInfo<RetriedResponseRow>& row) { return row.param.name; });
 
 class RetryAfterTest : public ProxyTest {};
 
