@@ -59,13 +59,14 @@ EOF
 EOF
     ;;
     # A quarter of the attempts fail: up to 4 tries (all four fail: 0.25^4 = 0.4%), a budget
-    # that allows a retry for half the requests, a short backoff so a retried request stays
-    # fast, and no breaker, which would (rightly) open at this failure rate.
+    # that allows a retry for half the requests, and no breaker, which would (rightly) open at
+    # this failure rate. The failures are independent, so retries go at once (initial 0s), as
+    # haproxy-retry's do: a 1-5 ms backoff alone put p99 at 9.6x the calm p99 of 0.7 ms.
     outrigger-retry) cat >>"$file" <<EOF
     retry:
       max_attempts: 4
       retry_on: [ connect_failed, reset, 502, 503, 504 ]
-      backoff: { initial: 1ms, max: 5ms }
+      backoff: { initial: 0s }
       budget: { ratio: 50%, min_per_second: 10, window: 10s }
 EOF
     ;;
