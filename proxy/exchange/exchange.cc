@@ -175,7 +175,20 @@ void Exchange::writeBodyChunk(std::string_view chunk) {
   if (chunk.empty()) return;
   io::TcpStream& stream = connection_->stream();
   if (stream.queuedBytes() == 0) last_upstream_activity_ = context_.clock.now();
-  stream.write(http::bodyPiece(chunk, request_.framing == http::BodyFraming::kChunked));
+  writeBodyPiece(stream, chunk, request_.framing == http::BodyFraming::kChunked);
+}
+
+void Exchange::writeBodyPiece(io::TcpStream& stream, std::string_view data, bool chunked) {
+  if (!chunked) {
+    stream.write(data);
+    return;
+  }
+  thread_local std::string chunk_header;
+  chunk_header.clear();
+  http::appendChunkHeader(data.size(), chunk_header);
+  stream.write(std::string_view(chunk_header));
+  stream.write(data);
+  stream.write(http::kChunkEnd);
 }
 
 http::ParserAction Exchange::onRequestBody(std::string_view chunk) {

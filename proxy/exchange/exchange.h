@@ -124,6 +124,9 @@ class Exchange final : public io::StreamHandler,
   void onPoolFailure(upstream::PoolFailure failure, const std::string& detail) override;
   void sendRequestHead();
   void writeBodyChunk(std::string_view chunk);
+  // One body piece on `stream`, framed as a chunk when `chunked`, copied behind what is
+  // queued (no allocation for a small piece).
+  static void writeBodyPiece(io::TcpStream& stream, std::string_view data, bool chunked);
   void endAttempt(policy::AttemptOutcome outcome, bool reusable);
   void failAttempt(policy::AttemptOutcome outcome, http::LocalReason reason,
                    const std::string& detail);

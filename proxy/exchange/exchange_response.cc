@@ -106,7 +106,7 @@ http::ParserAction Exchange::onResponseBody(std::string_view chunk) {
     }
   }
   bytes_out_ += chunk.size();
-  owner_.clientStream().write(http::bodyPiece(chunk, chunk_to_client_));
+  writeBodyPiece(owner_.clientStream(), chunk, chunk_to_client_);
   return http::ParserAction::kContinue;
 }
 

@@ -109,14 +109,4 @@ void appendChunkHeader(size_t size, std::string& out) {
   out.append("\r\n");
 }
 
-std::string bodyPiece(std::string_view data, bool chunked) {
-  if (!chunked) return std::string(data);
-  std::string framed;
-  framed.reserve(data.size() + 16);
-  appendChunkHeader(data.size(), framed);
-  framed.append(data);
-  framed.append(kChunkEnd);
-  return framed;
-}
-
 }  // namespace outrigger::http

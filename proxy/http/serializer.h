@@ -21,8 +21,6 @@ void appendRequestFraming(const RequestHead& head, std::string& out);
 void appendResponseHead(const ResponseHead& head, std::string& out);
 // "<hex size>\r\n"
 void appendChunkHeader(size_t size, std::string& out);
-// One body piece as it goes on the wire: framed as a chunk when `chunked`, as is otherwise.
-std::string bodyPiece(std::string_view data, bool chunked);
 
 inline constexpr std::string_view kChunkEnd = "\r\n";        // after each chunk's data
 inline constexpr std::string_view kLastChunk = "0\r\n\r\n";  // end of a chunked body

@@ -17,6 +17,9 @@ constexpr uint64_t kLingerMillis = 2000;
 // Writes up to this size wait for the end of the loop turn (see TurnEndTask); a larger
 // backlog, a streamed body, goes out at once so back-pressure sees the socket's own state.
 constexpr size_t kTurnEndFlushLimit = 16 * 1024;
+// write(string_view) copies into the last queued buffer while it stays within this size
+// (the largest a recycled buffer may be), else into another recycled buffer.
+constexpr size_t kCoalesceLimit = 16 * 1024;
 
 // One read buffer per thread: libuv delivers each read before allocating the next, and
 // handlers consume (or copy) the bytes inside the callback.
@@ -428,6 +431,31 @@ void TcpStream::write(std::string data) {
     impl_->recycle(data);  // encrypted into the session's own buffer already
   } else {
     impl_->pending.push_back(std::move(data));
+  }
+  impl_->requestFlush();
+}
+
+void TcpStream::write(std::string_view data) {
+  if (impl_->closing || data.empty()) return;
+  if (impl_->tls) {
+    impl_->pending_bytes += data.size();
+    if (!impl_->tls->write(data)) {
+      impl_->deferError(kTlsError, [](Impl* self, int error) { self->fail(error); });
+      return;
+    }
+  } else {
+    // Grown rather than split: the recycled buffers grow to what a head and its body need,
+    // and both leave in one write().
+    std::vector<std::string>& pending = impl_->pending;
+    if (pending.empty() || pending.back().size() + data.size() > kCoalesceLimit) {
+      if (data.size() > kCoalesceLimit) {
+        write(std::string(data));
+        return;
+      }
+      pending.push_back(takeWriteBuffer());
+    }
+    pending.back().append(data);
+    impl_->pending_bytes += data.size();
   }
   impl_->requestFlush();
 }

@@ -75,7 +75,9 @@ class TcpStream {
   // this thread (or an empty one): fill it and hand it to write(), and a head written per
   // request allocates nothing.
   std::string takeWriteBuffer();
-  void write(std::string_view data) { write(std::string(data)); }
+  // Copies the bytes behind what is already queued, in the same buffer up to 16 KiB: a
+  // small body after its head leaves in one write() instead of a writev of two.
+  void write(std::string_view data);
   // While corked, writes only queue; the matching uncork() sends them all in one writev.
   // Corks nest.
   void cork();
