@@ -10,8 +10,9 @@
 #     (BEFORE_LABEL="1fcabf8, the release before" names it in the report)
 #   PROFILE_POLICIES=1 bench/profile.sh       every policy configured, none triggering, and the
 #     access log on (to a file in the temp dir): bench/run.sh's outrigger-policies target
+#   PROFILE_PATH=/bytes/1024 bench/profile.sh   another mock-upstream path (default /hello)
 #
-# Load: wrk -t1 -c50 for PROFILE_SECONDS (default 10) against GET /hello from mock-upstream, after
+# Load: wrk -t1 -c50 for PROFILE_SECONDS (default 10) against GET PROFILE_PATH from mock-upstream, after
 # a 1 s warm-up that is not counted (callgrind's counters are zeroed after it).
 set -euo pipefail
 source "$(dirname "$0")/common.sh"
@@ -20,6 +21,8 @@ for tool in valgrind callgrind_annotate callgrind_control strace wrk; do
 done
 bench_setup profile
 SECONDS_PER_RUN="${PROFILE_SECONDS:-10}"
+req_path="${PROFILE_PATH:-/hello}"
+[[ "$req_path" =~ ^/[A-Za-z0-9/._-]*$ ]] || { echo "profile.sh: PROFILE_PATH must be a plain path like /bytes/1024" >&2; exit 2; }
 out_md="${OUT_MD:-$here/profile.md}"
 start_origin
 policies="${PROFILE_POLICIES:-0}"
@@ -62,20 +65,20 @@ profile() {
   pid=$(start "$tmp/ports" valgrind --tool=callgrind --callgrind-out-file="$tmp/$label.callgrind" \
         "$binary" -c "$tmp/outrigger.yaml" --ports-file "$tmp/ports")
   port=$(listener_port "$tmp/ports")
-  wrk -t1 -c10 -d1s "http://127.0.0.1:$port/hello" >/dev/null
+  wrk -t1 -c10 -d1s "http://127.0.0.1:$port$req_path" >/dev/null
   callgrind_control --zero "$pid" >/dev/null 2>&1
-  wrk -t1 -c50 -d"${SECONDS_PER_RUN}s" --timeout 5s "http://127.0.0.1:$port/hello" >"$tmp/$label.wrk-cg"
+  wrk -t1 -c50 -d"${SECONDS_PER_RUN}s" --timeout 5s "http://127.0.0.1:$port$req_path" >"$tmp/$label.wrk-cg"
   callgrind_control --dump "$pid" >/dev/null 2>&1
   kill -9 "$pid" 2>/dev/null || true
   wait "$pid" 2>/dev/null || true
   # System calls, natively.
   pid=$(start "$tmp/ports" "$binary" -c "$tmp/outrigger.yaml" --ports-file "$tmp/ports")
   port=$(listener_port "$tmp/ports")
-  wrk -t1 -c10 -d1s "http://127.0.0.1:$port/hello" >/dev/null
+  wrk -t1 -c10 -d1s "http://127.0.0.1:$port$req_path" >/dev/null
   strace -c -f -p "$pid" -o "$tmp/$label.strace" 2>/dev/null &
   local tracer=$!
   sleep 0.5
-  wrk -t1 -c50 -d3s "http://127.0.0.1:$port/hello" >"$tmp/$label.wrk-st"
+  wrk -t1 -c50 -d3s "http://127.0.0.1:$port$req_path" >"$tmp/$label.wrk-st"
   kill -INT "$tracer"; wait "$tracer" 2>/dev/null || true
   kill -9 "$pid" 2>/dev/null || true
   wait "$pid" 2>/dev/null || true
@@ -89,10 +92,11 @@ fi
 profile now "$BUILD_DIR/outrigger"
 labels+=(now)
 
-python3 - "$tmp" "$out_md" "$(git -C "$root" rev-parse --short HEAD)" "${BEFORE_LABEL:-${BEFORE:-}}" "$policies" "${labels[@]}" <<'PY'
+python3 - "$tmp" "$out_md" "$(git -C "$root" rev-parse --short HEAD)" "${BEFORE_LABEL:-${BEFORE:-}}" "$policies" "$req_path" "${labels[@]}" <<'PY'
 import glob, re, subprocess, sys
 tmp, out_md, commit, before, policies = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5] == "1"
-labels = sys.argv[6:]
+req_path = sys.argv[6]
+labels = sys.argv[7:]
 
 def requests(path):
     m = re.search(r"(\d+) requests in", open(path).read())
@@ -145,7 +149,7 @@ L = ["## Profile: cost per request inside outrigger", "",
      f"`bench/profile.sh` at {commit}: outrigger (Release, `workers: 1`, "
      + ("every policy configured and none triggering, access log on to a file"
         " (`PROFILE_POLICIES=1`)" if policies else "access log off") + ") "
-     "proxying `GET /hello` to mock-upstream under `wrk -t1 -c50`. Counted, not timed, so the "
+     f"proxying `GET {req_path}` to mock-upstream under `wrk -t1 -c50`. Counted, not timed, so the "
      "figures do not drift with machine load: instructions and heap allocations per request "
      "under callgrind (after a warm-up that is not counted), system calls per request under "
      "`strace -c`." + (f" \"before\" is `{before}`." if before else ""), ""]
