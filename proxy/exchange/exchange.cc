@@ -7,6 +7,7 @@
 #include "proxy/http/upstream_request.h"
 #include "proxy/log/access_log.h"
 #include "proxy/metrics/metrics.h"
+#include "proxy/policy/retry_policy.h"
 
 namespace outrigger::exchange {
 namespace {
@@ -320,14 +321,18 @@ void Exchange::onStreamEnd(int error) {
 void Exchange::failAttempt(policy::AttemptOutcome outcome, http::LocalReason reason,
                            const std::string& detail) {
   error_detail_ = detail;
-  const bool stale = outcome == policy::AttemptOutcome::kReset && connection_reused_ &&
-                    !response_bytes_seen_ && request_.framing == http::BodyFraming::kNone &&
-                    stale_retries_ < kMaxStaleConnectionRetries &&
-                    context_.clock.now() < request_deadline_;
+  // Only an idempotent request goes again: the upstream may have closed an idle connection
+  // before the request arrived, or it may have taken the request and then failed, and the
+  // two cannot be told apart.
+  const bool stale =
+      outcome == policy::AttemptOutcome::kReset && connection_reused_ && !response_bytes_seen_ &&
+      request_.framing == http::BodyFraming::kNone &&
+      policy::isIdempotentRequest(request_.method, request_.headers.has("idempotency-key")) &&
+      stale_retries_ < kMaxStaleConnectionRetries && context_.clock.now() < request_deadline_;
   if (stale) {
     // A keep-alive connection the upstream had just closed: not the upstream's failure and
     // not a policy retry. Try once more on another connection.
-    endAttempt(policy::AttemptOutcome::kCancelled, false);
+    endAttempt(policy::AttemptOutcome::kStaleConnection, false);
     stale_retries_++;
     attempts_--;
     permit_ = policies_->acquireBreaker(context_.clock.now());

@@ -19,6 +19,8 @@ std::string_view outcomeName(AttemptOutcome outcome) {
       return "failure_status";
     case AttemptOutcome::kCancelled:
       return "cancelled";
+    case AttemptOutcome::kStaleConnection:
+      return "stale_connection";
     case AttemptOutcome::kCount:
       break;
   }

@@ -17,12 +17,20 @@ enum class AttemptOutcome {
   kFailureStatus,  // a response whose status is listed in retry_on
   kCancelled,      // the client went away or the request deadline cut the attempt short;
                    // never counted against the upstream
+  kStaleConnection,  // a kept-alive connection was found closed before any response byte:
+                     // the request goes again on a fresh connection (no retry, no failure)
   kCount,
 };
 
 inline constexpr size_t kAttemptOutcomeCount = static_cast<size_t>(AttemptOutcome::kCount);
 
 std::string_view outcomeName(AttemptOutcome outcome);  // metric label value, e.g. "reset"
+
+// True for the attempts that ended without telling anything about the upstream's health:
+// the breaker and outlier detection record nothing for them.
+inline bool isAbandoned(AttemptOutcome o) {
+  return o == AttemptOutcome::kCancelled || o == AttemptOutcome::kStaleConnection;
+}
 
 // True for the outcomes that count against an upstream (breaker, outlier, retry).
 inline bool isUpstreamFailure(AttemptOutcome o) {

@@ -65,6 +65,7 @@ bool RetryPolicy::outcomeListed(AttemptOutcome outcome) const {
       return true;
     case AttemptOutcome::kSuccess:
     case AttemptOutcome::kCancelled:
+    case AttemptOutcome::kStaleConnection:
     case AttemptOutcome::kCount:
       return false;
   }

@@ -188,7 +188,7 @@ void UpstreamPolicies::recordBreaker(MonoTime now, const BreakerPermit& permit,
   if (!permit.probe) {
     // Without the lock: a success is counted lock-free, and the lock is taken only when the
     // window might now trip the breaker; an abandoned call that was no probe records nothing.
-    if (outcome == policy::AttemptOutcome::kCancelled) return;
+    if (policy::isAbandoned(outcome)) return;
     if (!policy::isUpstreamFailure(outcome)) {
       if (breaker_->recordSuccess(now, latency)) {
         std::lock_guard<std::mutex> lock(breaker_mutex_);
@@ -198,7 +198,7 @@ void UpstreamPolicies::recordBreaker(MonoTime now, const BreakerPermit& permit,
     }
   }
   std::lock_guard<std::mutex> lock(breaker_mutex_);
-  if (outcome == policy::AttemptOutcome::kCancelled) {
+  if (policy::isAbandoned(outcome)) {
     breaker_->onAbandoned(permit.probe);
   } else if (policy::isUpstreamFailure(outcome)) {
     breaker_->onFailure(now, latency, permit.probe);
@@ -238,7 +238,7 @@ std::optional<policy::StaleEntry> UpstreamPolicies::findStale(const std::string&
 
 void UpstreamPolicies::recordEndpoint(size_t endpoint, policy::AttemptOutcome outcome,
                                       MonoTime now) {
-  if (!outlier_ || outcome == policy::AttemptOutcome::kCancelled) return;
+  if (!outlier_ || policy::isAbandoned(outcome)) return;
   const bool failed = policy::isUpstreamFailure(outcome);
   if (!failed && endpoint < endpoints_ &&
       endpoint_at_rest_[endpoint].load(std::memory_order_relaxed)) {

@@ -105,6 +105,37 @@ TEST_F(UpstreamFaultTest, ResetBeforeResponseGives502UpstreamReset) {
   EXPECT_EQ(mock_->hits("/reset"), 1);
 }
 
+TEST_F(UpstreamFaultTest, AKeptAliveConnectionFoundClosedIsTriedOnceMoreOnAFreshOne) {
+  ASSERT_EQ(get("/hello")->status, 200);  // leaves its connection in the pool
+  // The pooled connection is reset before any response byte: the GET goes again, on a new
+  // connection, where it is reset too, and that is the answer.
+  auto r = get("/reset");
+  expectLocalReply(r, 502, "upstream_reset", "mock");
+  EXPECT_EQ(mock_->hits("/reset"), 2);
+  EXPECT_EQ(metricOr0("outrigger_upstream_attempts_total",
+                      {{"upstream", "mock"}, {"outcome", "stale_connection"}}),
+            1);
+  EXPECT_EQ(metricOr0("outrigger_upstream_attempts_total",
+                      {{"upstream", "mock"}, {"outcome", "reset"}}),
+            1);
+  EXPECT_EQ(metricOr0("outrigger_upstream_attempts_total",
+                      {{"upstream", "mock"}, {"outcome", "cancelled"}}),
+            0);
+}
+
+TEST_F(UpstreamFaultTest, APostOnAKeptAliveConnectionFoundClosedIsNotSentAgain) {
+  // The upstream may have acted on it before the reset: only idempotent requests go again.
+  HttpConnection c(port_);
+  ASSERT_EQ(c.request("GET", "/hello")->status, 200);
+  ASSERT_TRUE(c.sendRaw("POST /reset HTTP/1.1\r\nHost: test.local\r\n\r\n"));  // no body
+  auto r = c.readResponse();
+  expectLocalReply(r, 502, "upstream_reset", "mock");
+  EXPECT_EQ(mock_->hits("/reset"), 1);
+  EXPECT_EQ(metricOr0("outrigger_upstream_attempts_total",
+                      {{"upstream", "mock"}, {"outcome", "stale_connection"}}),
+            0);
+}
+
 TEST_F(UpstreamFaultTest, TruncatedBodyIsNotPassedOffAsComplete) {
   HttpConnection c(port_);
   auto r = c.request("GET", "/partial");
