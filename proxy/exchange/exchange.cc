@@ -285,7 +285,7 @@ void Exchange::feedResponse(const char* data, size_t len) {
 void Exchange::retryAfterDiscard(bool whole_response_read) {
   // A failure response that is retried: its connection goes back to the pool when the
   // whole response came in one read and nothing followed it, as a success's would. A body
-  // still on its way is not waited for: the connection closes, as HAProxy's does.
+  // still on its way is not waited for: the connection closes.
   discarding_ = false;
   response_complete_ = false;
   const bool reusable = whole_response_read && upstream_keep_alive_ && request_sent_;
