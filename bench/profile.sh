@@ -8,7 +8,7 @@
 #   bench/profile.sh                          the Release build in build/
 #   BEFORE=/path/to/old/outrigger bench/profile.sh   also profiles an older binary, side by side
 #     (BEFORE_LABEL="1fcabf8, the release before" names it in the report)
-#   PROFILE_POLICIES=1 bench/profile.sh       every policy configured, none triggering, and the
+#   PROFILE_POLICIES=1 bench/profile.sh       bench/policies-upstream.yaml, none triggering, and the
 #     access log on (to a file in the temp dir): bench/run.sh's outrigger-policies target
 #   PROFILE_PATH=/bytes/1024 bench/profile.sh   another mock-upstream path (default /hello)
 #
@@ -147,7 +147,7 @@ for label in labels:
 
 L = ["## Profile: cost per request inside outrigger", "",
      f"`bench/profile.sh` at {commit}: outrigger (Release, `workers: 1`, "
-     + ("every policy configured and none triggering, access log on to a file"
+     + ("the policies of issue 6's target configured and none triggering (bench/policies-upstream.yaml), access log on to a file"
         " (`PROFILE_POLICIES=1`)" if policies else "access log off") + ") "
      f"proxying `GET {req_path}` to mock-upstream under `wrk -t1 -c50`. Counted, not timed, so the "
      "figures do not drift with machine load: instructions and heap allocations per request "

@@ -27,7 +27,7 @@ SCENARIO_INFO = {
     "c50-2cpu": "50 connections, wrk -t1; proxy on CPU 1, wrk and origin on CPU 0",
     "c200-2cpu": "200 connections, wrk -t1; proxy on CPU 1, wrk and origin on CPU 0",
     "c50-1cpu-policies": "50 connections, wrk -t1; wrk, origin and proxy all pinned to CPU 0; "
-                         "outrigger plain vs outrigger-policies (every policy configured, none "
+                         "outrigger plain vs outrigger-policies (the target's policies configured, none "
                          "triggering, access log on), alternating, the order flipped every round",
     "c50-1cpu-64k": "50 connections, wrk -t1, `GET /bytes/65536` (64 KiB responses); wrk, origin and "
                     "proxy all pinned to CPU 0",
@@ -329,7 +329,7 @@ def main():
          f"{meta.get('kernel')}",
          f"- outrigger: {meta.get('outrigger_version')} at {meta.get('outrigger_commit')} "
          f"(Release build of {meta.get('outrigger_built', '?')}, `workers: 1`, access log off; "
-         "the outrigger-policies variant has every policy configured and the access log "
+         "the outrigger-policies variant has the target's policies configured and the access log "
          f"{meta.get('policies_access_log', 'on')})",
          f"- Peers: {meta.get('haproxy_version')}; {meta.get('nginx_version')}",
          f"- Load: {meta.get('wrk_version')}, `wrk -t1 --timeout 2s`, {meta.get('duration')} per run "

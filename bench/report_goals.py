@@ -70,7 +70,7 @@ def goals(cells, meta):
     if pol:
         r = med([x["cpu_ratio"] for x in pol])
         log = "on" if meta.get("policies_access_log", "on") == "on" else "off"
-        lines.append(f"- Policies on within 5% of off (proxy CPU per request, every policy configured "
+        lines.append(f"- Policies on within 5% of off (proxy CPU per request, the target's policies configured "
                      f"but none triggering, access log {log}, vs plain outrigger; 50 connections on one "
                      f"CPU): on/off **{r:.3f}×** ("
                      + (f"median of {len(pol)} paired rounds, "
@@ -219,9 +219,11 @@ def policy_section(cells, meta, config_text):
            f"Scenario `{POLICY_SCENARIO}`: 50 connections, wrk, origin and proxy all on CPU 0 (as "
            "`c50-1cpu`). Each round runs plain outrigger (off: no policy blocks, access log off) and "
            "outrigger-policies (on) one after the other, each in a fresh process, the order flipped "
-           "every round (off on, on off, ...). **on** configures every policy of "
-           "[config/policies.md](../config/policies.md) on the upstream, with limits that `/hello` "
-           "from one healthy origin never reaches, " + log_text, ""]
+           "every round (off on, on off, ...). **on** configures the policies the target lists "
+           "(retry, circuit breaker, bulkhead, rate limit, outlier detection) and an active health "
+           "check on the upstream, with limits that `/hello` from one healthy origin never "
+           "reaches, " + log_text + " The stale-copy fallback is not configured: the target does "
+           "not list it, and it copies every good response (bench/README.md gives its cost).", ""]
     if config_text:
         out += ["<details><summary>outrigger-policies config (first round)</summary>", "", "```yaml"]
         out += config_text.rstrip("\n").splitlines() + ["```", "", "</details>", ""]

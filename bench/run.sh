@@ -90,7 +90,7 @@ done
 
 # Targets of one round of a scenario, in order. The paired scenarios compare plain outrigger
 # with one variant, and nothing else (they run when TARGETS includes outrigger):
-#   c50-1cpu-policies   outrigger-policies: every policy configured, none triggering
+#   c50-1cpu-policies   outrigger-policies: the target's policies configured, none triggering
 #   c200-2cpu-workers   outrigger-w2: workers: 2 (both variants may use both CPUs)
 #   c*-1cpu-open        outrigger-open: the breaker is open, every request a local 503
 # The order flips every round (off on | on off | ...) so that a drift in machine load does not

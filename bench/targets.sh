@@ -21,7 +21,7 @@ start_origin() {
 # write_outrigger_config FILE VARIANT DIR: the outrigger targets differ only here.
 #   outrigger           workers: 1, no policy, access log off
 #   outrigger-w2        the same with workers: 2
-#   outrigger-policies  every policy configured, none triggering; access log on (unless
+#   outrigger-policies  the target's policies configured, none triggering; access log on (unless
 #                       POLICIES_ACCESS_LOG=off)
 #   outrigger-open      the upstream's only endpoint refuses connections and one failure opens
 #                       the breaker for an hour: every request is a local 503 circuit_open; access
