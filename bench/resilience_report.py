@@ -138,8 +138,8 @@ def main():
     L += phase_rows(runs, "spike") + [""]
     L += [f"**Chaos.** 50 connections; calm is `GET /hello`, three runs of 3 s, chaos is `GET {a.chaos_path}`: "
           "mock-upstream answers 20% of calls with 503 and resets the connection on 5%. Outrigger "
-          "as `outrigger-retry` (up to 4 tries on reset/502/503/504, backoff 1–5 ms with full "
-          "jitter, budget 50%); HAProxy as `haproxy-retry` (`retries 3`, `retry-on conn-failure "
+          "as `outrigger-retry` (up to 4 tries on reset/502/503/504, no backoff: "
+          "`backoff.initial: 0s`, as HAProxy retries; budget 50%); HAProxy as `haproxy-retry` (`retries 3`, `retry-on conn-failure "
           "empty-response response-timeout 502 503 504`); direct shows what the app would see "
           f"alone. Thresholds: success ≥ {pct(CHAOS_MIN_SUCCESS)}, p99 ≤ "
           f"{CHAOS_MAX_P99_FACTOR:.0f}× the same target's calm p99.", ""]
