@@ -7,6 +7,7 @@
 #include <set>
 
 #include "proxy/io/loop.h"
+#include "proxy/io/spare_write_buffers.h"
 #include "proxy/io/tls_session.h"
 
 namespace outrigger::io {
@@ -18,18 +19,14 @@ constexpr uint64_t kLingerMillis = 2000;
 // backlog, a streamed body, goes out at once so back-pressure sees the socket's own state.
 constexpr size_t kTurnEndFlushLimit = 16 * 1024;
 // write(string_view) copies into the last queued buffer while it stays within this size
-// (the largest a recycled buffer may be), else into another recycled buffer.
-constexpr size_t kCoalesceLimit = 16 * 1024;
+// (the largest a kept spare buffer may be), else into another spare buffer.
+constexpr size_t kCoalesceLimit = kMaxSpareWriteBufferCapacity;
 
 // One read buffer per thread: libuv delivers each read before allocating the next, and
 // handlers consume (or copy) the bytes inside the callback.
 thread_local char tReadBuffer[kReadBufferSize];
 // Plaintext decrypted from one read of a TLS stream, handed to the handler in one call.
 thread_local std::string tPlainBuffer;
-// Written strings kept for takeWriteBuffer(), shared by the thread's streams rather than
-// kept per stream: a write is usually done within the call that made it, so a few serve a
-// whole worker, and an idle connection holds none.
-thread_local std::vector<std::string> tSpareWriteBuffers;
 
 }  // namespace
 
@@ -94,23 +91,19 @@ struct TcpStream::Impl {
 
   bool hasQueued() const { return tls ? tls->hasOutput() : !pending.empty(); }
 
-  // Keeps a written string's room for takeWriteBuffer(): a bounded number, of head-like
-  // sizes (a large body buffer is not held on to).
-  static void recycle(std::string& s) {
-    constexpr size_t kMaxSpare = 64;
-    constexpr size_t kMinCapacity = 64;
-    constexpr size_t kMaxCapacity = 16 * 1024;
-    std::vector<std::string>& spare = tSpareWriteBuffers;
-    if (spare.size() >= kMaxSpare || s.capacity() < kMinCapacity || s.capacity() > kMaxCapacity)
-      return;
-    if (spare.capacity() == 0) spare.reserve(kMaxSpare);
-    s.clear();
-    spare.push_back(std::move(s));
+  void recycleInflight() {
+    for (auto& s : inflight) keepSpareWriteBuffer(s);
+    inflight.clear();
   }
 
-  void recycleInflight() {
-    for (auto& s : inflight) recycle(s);
-    inflight.clear();
+  // Encrypted at once into the session's own buffer, then flushed like any write.
+  void writeTls(std::string_view data) {
+    pending_bytes += data.size();
+    if (!tls->write(data)) {
+      deferError(kTlsError, [](Impl* self, int error) { self->fail(error); });
+      return;
+    }
+    requestFlush();
   }
 
   // Flushes at the end of this loop turn, or now: for TLS, for a large backlog, and
@@ -422,51 +415,34 @@ bool TcpStream::reading() const { return impl_->reading; }
 
 void TcpStream::write(std::string data) {
   if (impl_->closing || data.empty()) return;
-  impl_->pending_bytes += data.size();
   if (impl_->tls) {
-    if (!impl_->tls->write(data)) {
-      impl_->deferError(kTlsError, [](Impl* self, int error) { self->fail(error); });
-      return;
-    }
-    impl_->recycle(data);  // encrypted into the session's own buffer already
-  } else {
-    impl_->pending.push_back(std::move(data));
+    impl_->writeTls(data);
+    keepSpareWriteBuffer(data);
+    return;
   }
+  impl_->pending_bytes += data.size();
+  impl_->pending.push_back(std::move(data));
   impl_->requestFlush();
 }
 
 void TcpStream::write(std::string_view data) {
   if (impl_->closing || data.empty()) return;
   if (impl_->tls) {
-    impl_->pending_bytes += data.size();
-    if (!impl_->tls->write(data)) {
-      impl_->deferError(kTlsError, [](Impl* self, int error) { self->fail(error); });
-      return;
-    }
-  } else {
-    // Grown rather than split: the recycled buffers grow to what a head and its body need,
-    // and both leave in one write().
-    std::vector<std::string>& pending = impl_->pending;
-    if (pending.empty() || pending.back().size() + data.size() > kCoalesceLimit) {
-      if (data.size() > kCoalesceLimit) {
-        write(std::string(data));
-        return;
-      }
-      pending.push_back(takeWriteBuffer());
-    }
-    pending.back().append(data);
-    impl_->pending_bytes += data.size();
+    impl_->writeTls(data);
+    return;
   }
+  // Grown rather than split: the spare buffers grow to what a head and its body need, and
+  // both leave in one write().
+  std::vector<std::string>& pending = impl_->pending;
+  if (pending.empty() || pending.back().size() + data.size() > kCoalesceLimit) {
+    pending.push_back(data.size() > kCoalesceLimit ? std::string() : takeSpareWriteBuffer());
+  }
+  pending.back().append(data);
+  impl_->pending_bytes += data.size();
   impl_->requestFlush();
 }
 
-std::string TcpStream::takeWriteBuffer() {
-  std::vector<std::string>& spare = tSpareWriteBuffers;
-  if (spare.empty()) return {};
-  std::string buffer = std::move(spare.back());
-  spare.pop_back();
-  return buffer;
-}
+std::string TcpStream::takeWriteBuffer() { return takeSpareWriteBuffer(); }
 
 void TcpStream::cork() { impl_->corked++; }
 
