@@ -45,6 +45,11 @@ struct Loop::Internals {
   uv_check_t check;
   uv_prepare_t prepare;
   std::vector<std::function<void()>> deferred;
+  struct Doomed {
+    void* object;
+    void (*destroy)(void* object);
+  };
+  std::vector<Doomed> doomed;     // handed to deleteLater, destroyed on the next turn
   Loop::TaskLink tasks;           // scheduled DeferredTasks, in order
   Loop::TaskLink turn_end_tasks;  // scheduled TurnEndTasks, in order
   std::mutex posted_mutex;
@@ -58,6 +63,8 @@ struct Loop::Internals {
     batch.swap(in->deferred);
     Loop::TaskLink tasks;  // a task destroyed before its turn unlinks itself from here
     spliceAll(in->tasks, tasks);
+    std::vector<Doomed> dying;  // what is handed over from here on waits a turn more
+    dying.swap(in->doomed);
     for (auto& fn : batch) fn();
     while (!empty(tasks)) {
       Loop::TaskLink& link = *tasks.next;
@@ -67,7 +74,23 @@ struct Loop::Internals {
     // Keep the vector's room for the next batch instead of allocating it again.
     batch.clear();
     if (in->deferred.empty()) in->deferred.swap(batch);
-    if (in->deferred.empty() && empty(in->tasks)) uv_idle_stop(handle);
+    in->destroy(dying);
+    if (in->deferred.empty() && empty(in->tasks) && in->doomed.empty()) uv_idle_stop(handle);
+  }
+
+  // Destroys a batch taken from `doomed`, then keeps its room for the next one.
+  void destroy(std::vector<Doomed>& batch) {
+    for (const Doomed& d : batch) d.destroy(d.object);
+    batch.clear();
+    if (doomed.empty()) doomed.swap(batch);
+  }
+
+  // Destroys what was handed over before this call; what their destructors hand over waits
+  // for the next call.
+  void destroyDoomed() {
+    std::vector<Doomed> batch;
+    batch.swap(doomed);
+    destroy(batch);
   }
 
   void runTurnEnd() {
@@ -117,8 +140,14 @@ Loop::~Loop() {
   shutdown();
   // Let every close callback run so handle memory is freed where it should be. uv_run
   // returns early when stop() was called while the loop was not running, so run again.
-  for (int i = 0; i < 100 && uv_run(loop_, UV_RUN_DEFAULT) != 0; ++i) {
+  // Objects handed to deleteLater after shutdown are destroyed first: their handles close
+  // and the run lets those close callbacks happen.
+  for (int i = 0; i < 100; ++i) {
+    internals_->destroyDoomed();
+    const bool active = uv_run(loop_, UV_RUN_DEFAULT) != 0;
+    if (!active && internals_->doomed.empty()) break;
   }
+  internals_->destroyDoomed();  // a handle they still hold makes uv_loop_close say so below
   int rc = uv_loop_close(loop_);
   if (rc != 0) {
     std::fprintf(stderr, "outrigger: uv_loop_close: %s (a handle was leaked)\n", uv_strerror(rc));
@@ -146,6 +175,12 @@ void Loop::stop() { uv_stop(loop_); }
 
 void Loop::defer(std::function<void()> fn) {
   internals_->deferred.push_back(std::move(fn));
+  if (!internals_->closed) uv_idle_start(&internals_->idle, Internals::runDeferred);
+}
+
+void Loop::deleteLater(void* object, void (*destroy)(void* object)) {
+  internals_->doomed.push_back({object, destroy});
+  // After shutdown the idle handle is closed: ~Loop destroys it.
   if (!internals_->closed) uv_idle_start(&internals_->idle, Internals::runDeferred);
 }
 
@@ -207,7 +242,7 @@ void Loop::shutdown() {
   if (internals_->closed) return;
   internals_->closed = true;
   // Run what is still deferred: it may release resources that hold handles.
-  while (!internals_->deferred.empty() || !empty(internals_->tasks))
+  while (!internals_->deferred.empty() || !empty(internals_->tasks) || !internals_->doomed.empty())
     Internals::runDeferred(&internals_->idle);
   internals_->runTurnEnd();
   uv_close(reinterpret_cast<uv_handle_t*>(&internals_->idle), nullptr);

@@ -32,6 +32,21 @@ class Loop {
   // Thread-safe: runs fn on this loop's thread soon. Used to hand work to workers.
   void post(std::function<void()> fn);
 
+  // The process's one lifetime rule. An object above io/ that a callback may still
+  // reference (one of its own, or one further up the stack) is not destroyed where it is
+  // given up: it is handed here, and destroyed on the next loop turn, once the current
+  // callback stack has unwound. Long-lived owners cancel their pending work instead, by
+  // holding it in a DeferredTask member, whose destruction cancels it. io/ handles are
+  // freed in their libuv close callback. Objects handed over during or after shutdown() are
+  // destroyed before ~Loop returns: nothing handed here leaks.
+  template <typename T>
+  void deleteLater(std::unique_ptr<T> object) {
+    if (object) deleteLater(object.release(), [](void* doomed) { delete static_cast<T*>(doomed); });
+  }
+  // The type-erased core: destroy(object) runs on the next turn. Nothing is allocated per
+  // call once the loop's list has grown to the turn's peak.
+  void deleteLater(void* object, void (*destroy)(void* object));
+
   // Closes every internal handle so the loop can finish; call before the last run().
   void shutdown();
 

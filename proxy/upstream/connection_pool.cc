@@ -52,9 +52,17 @@ ConnectionPool::ConnectionPool(io::Loop& loop, Clock& clock,
       idle_(upstream_->endpointCount()),
       connecting_(upstream_->endpointCount(), 0),
       active_requests_(upstream_->endpointCount(), 0),
-      wait_timer_(loop, [this] { onWaitTimer(); }) {}
+      waiters_(std::make_unique<EndpointWaiters[]>(upstream_->endpointCount())),
+      covered_(upstream_->endpointCount(), 0),
+      unresolved_(upstream_->endpointCount(), 0),
+      wait_timer_(loop, [this] { onWaitTimer(); }),
+      fail_unresolved_(loop, [this] { failUnresolved(); }) {}
 
 ConnectionPool::~ConnectionPool() {
+  // A reload dropped the upstream while requests wait: their handles forget this pool.
+  for (size_t e = 0; e < connecting_.size(); ++e) {
+    while (PoolRequest* request = oldestWaiter(e)) withdraw(*request);
+  }
   for (auto& c : all_) setState(*c, PooledConnection::State::kClosed);
 }
 
@@ -64,7 +72,9 @@ size_t ConnectionPool::idleCount() const {
   return n;
 }
 
-PooledConnection* ConnectionPool::acquire(size_t endpoint, PoolWaiter& waiter) {
+PooledConnection* ConnectionPool::acquire(size_t endpoint, PoolRequest& request,
+                                          PoolCallbacks& callbacks) {
+  request.cancel();
   auto& idle = idle_[endpoint];
   while (!idle.empty()) {
     PooledConnection* c = idle.back();
@@ -79,25 +89,47 @@ PooledConnection* ConnectionPool::acquire(size_t endpoint, PoolWaiter& waiter) {
     c->requests_++;
     return c;
   }
-  waiter.endpoint_ = endpoint;
-  waiter.deadline_ = kNoDeadline;
-  waiter.queued_ = true;
-  waiter.position_ = waiters_.insert(waiters_.end(), &waiter);
+  request.pool_ = this;
+  request.callbacks_ = &callbacks;
+  request.endpoint_ = endpoint;
+  waiters_[endpoint].queue.pushBack(request.in_endpoint_queue_);
   if (waitersFor(endpoint) <= connecting_[endpoint]) return nullptr;  // one is on its way
   const auto max = upstream_->config().pool.max_connections;
   if (all_.size() < max || closeOneIdle()) {
     startConnection(endpoint);
   } else {
-    waiter.deadline_ = clock_.now() + upstream_->config().timeouts.pool;
+    waitForCapacity(request);
     armWaitTimer();
   }
   return nullptr;
 }
 
-void ConnectionPool::cancel(PoolWaiter& waiter) {
-  if (!waiter.queued_) return;
-  waiters_.erase(waiter.position_);
-  waiter.queued_ = false;
+void ConnectionPool::waitForCapacity(PoolRequest& request) {
+  // Every request waits the same timeouts.pool from a clock that never goes back, so this
+  // queue's order is also the order of the deadlines.
+  request.deadline_ = clock_.now() + upstream_->config().timeouts.pool;
+  capacity_waiters_.pushBack(request.in_capacity_queue_);
+  waiters_[request.endpoint_].for_capacity++;
+}
+
+void ConnectionPool::stopWaitingForCapacity(PoolRequest& request) {
+  if (!request.in_capacity_queue_.linked()) return;
+  capacity_waiters_.remove(request.in_capacity_queue_);
+  waiters_[request.endpoint_].for_capacity--;
+  request.deadline_ = kNoDeadline;
+}
+
+void ConnectionPool::withdraw(PoolRequest& request) {
+  stopWaitingForCapacity(request);
+  waiters_[request.endpoint_].queue.remove(request.in_endpoint_queue_);
+  request.pool_ = nullptr;
+  request.callbacks_ = nullptr;
+}
+
+void ConnectionPool::fail(PoolRequest& request, PoolFailure failure, const std::string& detail) {
+  PoolCallbacks& callbacks = *request.callbacks_;
+  withdraw(request);  // first: the callback may start a new request on the same handle
+  callbacks.onPoolFailure(failure, detail);
 }
 
 void ConnectionPool::release(PooledConnection& c, bool reusable) {
@@ -111,11 +143,9 @@ void ConnectionPool::release(PooledConnection& c, bool reusable) {
     serveCapacityWaiters();
     return;
   }
-  for (PoolWaiter* w : waiters_) {
-    if (w->endpoint_ == c.endpoint_) {
-      lend(c, *w);
-      return;
-    }
+  if (PoolRequest* oldest = oldestWaiter(c.endpoint_)) {
+    lend(c, *oldest);
+    return;
   }
   makeIdle(c);
 }
@@ -124,16 +154,8 @@ void ConnectionPool::startConnection(size_t endpoint) {
   auto address = upstream_->nextAddress(endpoint);
   if (!address) {
     // Fail on a later turn: acquire() must not call back from inside itself.
-    loop_.defer([this, endpoint, alive = std::weak_ptr<bool>(alive_)] {
-      if (alive.expired()) return;  // the pool went away (a reload dropped its upstream)
-      std::vector<PoolWaiter*> failed;
-      for (PoolWaiter* w : waiters_)
-        if (w->endpoint_ == endpoint) failed.push_back(w);
-      for (PoolWaiter* w : failed) {
-        cancel(*w);
-        w->onPoolFailure(PoolFailure::kUnresolved, "endpoint not resolved");
-      }
-    });
+    unresolved_[endpoint] = 1;
+    fail_unresolved_.schedule();
     return;
   }
   auto owned = std::make_unique<PooledConnection>(*this, endpoint);
@@ -158,14 +180,23 @@ bool ConnectionPool::hasCurrentIdentity(const PooledConnection& c) const {
   return tls == nullptr || c.tls_generation_ == tls->generation();
 }
 
+void ConnectionPool::failUnresolved() {
+  for (size_t e = 0; e < unresolved_.size(); ++e) {
+    if (unresolved_[e] == 0) continue;
+    unresolved_[e] = 0;
+    // Those waiting now. One that a failure callback adds tries to connect again: it gets
+    // its own run of this task.
+    for (size_t n = waitersFor(e); n > 0 && oldestWaiter(e) != nullptr; --n)
+      fail(*oldestWaiter(e), PoolFailure::kUnresolved, "endpoint not resolved");
+  }
+}
+
 void ConnectionPool::onConnected(PooledConnection& c) {
   c.timer_.stop();
   connecting_[c.endpoint_]--;
-  for (PoolWaiter* w : waiters_) {
-    if (w->endpoint_ == c.endpoint_) {
-      lend(c, *w);
-      return;
-    }
+  if (PoolRequest* oldest = oldestWaiter(c.endpoint_)) {
+    lend(c, *oldest);
+    return;
   }
   setState(c, PooledConnection::State::kLent);  // makeIdle takes a lent connection
   makeIdle(c);
@@ -175,16 +206,8 @@ void ConnectionPool::onConnectFailed(PooledConnection& c, PoolFailure failure, s
   const size_t endpoint = c.endpoint_;
   destroy(c);
   // Waiters that no remaining connection attempt will serve fail now, oldest first.
-  while (waitersFor(endpoint) > connecting_[endpoint]) {
-    PoolWaiter* victim = nullptr;
-    for (PoolWaiter* w : waiters_)
-      if (w->endpoint_ == endpoint) {
-        victim = w;
-        break;
-      }
-    cancel(*victim);
-    victim->onPoolFailure(failure, detail);
-  }
+  while (waitersFor(endpoint) > connecting_[endpoint])
+    fail(*oldestWaiter(endpoint), failure, detail);
   serveCapacityWaiters();
 }
 
@@ -217,11 +240,12 @@ void ConnectionPool::makeIdle(PooledConnection& c) {
   c.stream_->startReading();  // to notice the peer closing while idle
 }
 
-void ConnectionPool::lend(PooledConnection& c, PoolWaiter& w) {
-  cancel(w);
+void ConnectionPool::lend(PooledConnection& c, PoolRequest& request) {
+  PoolCallbacks& callbacks = *request.callbacks_;
+  withdraw(request);
   c.requests_++;
   setState(c, PooledConnection::State::kLent);
-  w.onPoolReady(c);
+  callbacks.onPoolReady(c);
 }
 
 void ConnectionPool::destroy(PooledConnection& c) {
@@ -238,7 +262,7 @@ void ConnectionPool::destroy(PooledConnection& c) {
   // Freed on the next turn: we may be inside one of its own callbacks.
   auto owned = std::move(*c.self_);
   all_.erase(c.self_);
-  loop_.defer([dead = std::shared_ptr<PooledConnection>(std::move(owned))] {});
+  loop_.deleteLater(std::move(owned));
 }
 
 bool ConnectionPool::closeOneIdle() {
@@ -253,42 +277,50 @@ bool ConnectionPool::closeOneIdle() {
 }
 
 void ConnectionPool::serveCapacityWaiters() {
-  const auto max = upstream_->config().pool.max_connections;
-  std::vector<uint32_t> seen(connecting_.size(), 0);
-  for (PoolWaiter* w : waiters_) {
-    const size_t e = w->endpoint_;
-    if (++seen[e] <= connecting_[e]) continue;  // covered by a connection being opened
-    if (all_.size() >= max) break;
-    startConnection(e);
-    w->deadline_ = kNoDeadline;
-  }
+  if (!capacity_waiters_.empty()) openForCapacityWaiters();
   armWaitTimer();
 }
 
-size_t ConnectionPool::waitersFor(size_t endpoint) const {
-  size_t n = 0;
-  for (const PoolWaiter* w : waiters_) n += w->endpoint_ == endpoint;
-  return n;
+void ConnectionPool::openForCapacityWaiters() {
+  // An endpoint's oldest waiters are covered, one each, by its connections being opened;
+  // the rest, its newest, all wait for capacity. So of its capacity waiters, the oldest
+  // (count - uncovered) are covered already.
+  for (size_t e = 0; e < connecting_.size(); ++e) {
+    const EndpointWaiters& w = waiters_[e];
+    const size_t uncovered = w.queue.size() - std::min<size_t>(w.queue.size(), connecting_[e]);
+    covered_[e] = w.for_capacity - std::min<uint32_t>(w.for_capacity, uncovered);
+  }
+  const auto max = upstream_->config().pool.max_connections;
+  PoolRequest* next = capacity_waiters_.front();
+  while (next != nullptr) {
+    PoolRequest& request = *next;
+    next = PoolRequestQueue::after(request.in_capacity_queue_);
+    const size_t e = request.endpoint_;
+    if (covered_[e] > 0) {
+      covered_[e]--;
+      continue;
+    }
+    if (all_.size() >= max) break;
+    // A connection is opened for it: timeouts.connect bounds its wait from now on.
+    stopWaitingForCapacity(request);
+    startConnection(e);
+  }
 }
 
 void ConnectionPool::armWaitTimer() {
-  MonoTime earliest = kNoDeadline;
-  for (const PoolWaiter* w : waiters_) earliest = std::min(earliest, w->deadline_);
-  if (earliest == kNoDeadline) {
+  const PoolRequest* oldest = capacity_waiters_.front();
+  if (oldest == nullptr) {
     wait_timer_.stop();
     return;
   }
-  wait_timer_.start(std::max(Duration::zero(), earliest - clock_.now()));
+  wait_timer_.start(std::max(Duration::zero(), oldest->deadline_ - clock_.now()));
 }
 
 void ConnectionPool::onWaitTimer() {
   const MonoTime now = clock_.now();
-  std::vector<PoolWaiter*> expired;
-  for (PoolWaiter* w : waiters_)
-    if (w->deadline_ <= now) expired.push_back(w);
-  for (PoolWaiter* w : expired) {
-    cancel(*w);
-    w->onPoolFailure(PoolFailure::kPoolTimeout, "no connection available within timeouts.pool");
+  while (PoolRequest* oldest = capacity_waiters_.front()) {
+    if (oldest->deadline_ > now) break;
+    fail(*oldest, PoolFailure::kPoolTimeout, "no connection available within timeouts.pool");
   }
   armWaitTimer();
 }

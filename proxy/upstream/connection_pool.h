@@ -2,9 +2,9 @@
 // One worker's connections to one upstream (Envoy's model: pools are per worker, so no
 // lock is taken on the request path). Connections are kept per endpoint in three states:
 // connecting, idle (LIFO, so the warmest is reused first) and lent out to an exchange.
-// A request that finds no idle connection waits in a FIFO queue, bounded by
+// A request that finds no idle connection waits in its endpoint's FIFO queue, bounded by
 // timeouts.connect when a connection is being opened for it and by timeouts.pool when the
-// pool is full.
+// pool is full; those waiting for room are also in one FIFO queue, which is deadline order.
 
 #include <cstdint>
 #include <list>
@@ -16,6 +16,7 @@
 #include "proxy/io/loop.h"
 #include "proxy/io/tcp_stream.h"
 #include "proxy/io/timer.h"
+#include "proxy/upstream/pool_request.h"
 #include "proxy/upstream/upstream.h"
 
 namespace outrigger::upstream {
@@ -53,29 +54,6 @@ class PooledConnection final : public io::StreamHandler {
   std::list<std::unique_ptr<PooledConnection>>::iterator self_;
 };
 
-enum class PoolFailure {
-  kConnectFailed,   // refused, unreachable, reset during connect
-  kConnectTimeout,  // timeouts.connect passed
-  kPoolTimeout,     // the pool stayed full for timeouts.pool
-  kUnresolved,      // the endpoint has no address yet
-};
-
-// Implemented by whoever waits for a connection (the exchange). Lives inside it: the pool
-// keeps only a pointer, removed by cancel().
-class PoolWaiter {
- public:
-  virtual ~PoolWaiter() = default;
-  virtual void onPoolReady(PooledConnection& connection) = 0;
-  virtual void onPoolFailure(PoolFailure failure, const std::string& detail) = 0;
-
- private:
-  friend class ConnectionPool;
-  size_t endpoint_ = 0;
-  MonoTime deadline_{};
-  bool queued_ = false;
-  std::list<PoolWaiter*>::iterator position_;
-};
-
 class ConnectionPool {
  public:
   ConnectionPool(io::Loop& loop, Clock& clock, std::shared_ptr<const Upstream> upstream);
@@ -83,11 +61,10 @@ class ConnectionPool {
   ConnectionPool(const ConnectionPool&) = delete;
   ConnectionPool& operator=(const ConnectionPool&) = delete;
 
-  // Returns an idle connection at once, or nullptr and answers the waiter later (never
-  // from inside this call).
-  PooledConnection* acquire(size_t endpoint, PoolWaiter& waiter);
-  // Withdraws a waiting request. Safe to call when it is not waiting.
-  void cancel(PoolWaiter& waiter);
+  // An idle connection at once, or nullptr: `request` then waits and `callbacks` is told
+  // later (never from inside this call). A request still waiting from before is withdrawn
+  // first. The pool's destruction withdraws every request, telling no one.
+  PooledConnection* acquire(size_t endpoint, PoolRequest& request, PoolCallbacks& callbacks);
   // Gives a lent connection back. Not reusable (error seen, unread bytes, close asked):
   // it is closed. The borrower must not touch it afterwards.
   void release(PooledConnection& connection, bool reusable);
@@ -103,6 +80,13 @@ class ConnectionPool {
 
  private:
   friend class PooledConnection;
+  friend class PoolRequest;
+
+  // One endpoint's waiting requests, oldest first, and how many of them wait for capacity.
+  struct EndpointWaiters {
+    PoolRequestQueue queue;
+    uint32_t for_capacity = 0;
+  };
 
   void startConnection(size_t endpoint);
   void onConnected(PooledConnection& connection);
@@ -110,11 +94,20 @@ class ConnectionPool {
   void onIdleTimer(PooledConnection& connection);
   void onIdleClosed(PooledConnection& connection);
   void makeIdle(PooledConnection& connection);
-  void lend(PooledConnection& connection, PoolWaiter& waiter);
+  void lend(PooledConnection& connection, PoolRequest& request);
+  void fail(PoolRequest& request, PoolFailure failure, const std::string& detail);
+  // Takes the request out of every queue: it is no longer waiting.
+  void withdraw(PoolRequest& request);
+  void waitForCapacity(PoolRequest& request);
+  void stopWaitingForCapacity(PoolRequest& request);
+  void failUnresolved();
   void destroy(PooledConnection& connection);
   bool closeOneIdle();
+  // Opens connections for capacity waiters while there is room, oldest first.
   void serveCapacityWaiters();
-  size_t waitersFor(size_t endpoint) const;
+  void openForCapacityWaiters();
+  size_t waitersFor(size_t endpoint) const { return waiters_[endpoint].queue.size(); }
+  PoolRequest* oldestWaiter(size_t endpoint) const { return waiters_[endpoint].queue.front(); }
   void armWaitTimer();
   void onWaitTimer();
   void setState(PooledConnection& connection, PooledConnection::State state);
@@ -128,9 +121,12 @@ class ConnectionPool {
   std::vector<std::vector<PooledConnection*>> idle_;  // per endpoint, most recent last
   std::vector<uint32_t> connecting_;                  // per endpoint
   std::vector<uint32_t> active_requests_;             // per endpoint
-  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);  // deferred work checks it
-  std::list<PoolWaiter*> waiters_;
-  io::Timer wait_timer_;
+  std::unique_ptr<EndpointWaiters[]> waiters_;        // per endpoint
+  PoolRequestQueue capacity_waiters_;                 // the pool was full; oldest first
+  std::vector<uint32_t> covered_;     // serveCapacityWaiters' per-endpoint scratch, kept
+  std::vector<char> unresolved_;      // per endpoint: its waiters fail on fail_unresolved_'s run
+  io::Timer wait_timer_;              // the oldest capacity waiter's timeouts.pool
+  io::DeferredTask fail_unresolved_;  // destroyed with the pool, so it never outlives it
 };
 
 }  // namespace outrigger::upstream
