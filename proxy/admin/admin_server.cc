@@ -118,9 +118,8 @@ void AdminServer::close() {
 void AdminServer::remove(Connection* connection) {
   for (auto it = connections_.begin(); it != connections_.end(); ++it) {
     if (it->get() == connection) {
-      auto dead = std::shared_ptr<Connection>(std::move(*it));
+      loop_.deleteLater(std::move(*it));  // freed on the next turn, outside its own callbacks
       connections_.erase(it);
-      loop_.defer([dead] {});  // freed on the next turn, outside its own callbacks
       return;
     }
   }

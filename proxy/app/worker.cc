@@ -2,14 +2,17 @@
 
 #include <future>
 
+#include "proxy/http1/http1_codec.h"
 #include "proxy/log/logger.h"
 #include "proxy/metrics/metrics.h"
 
 namespace outrigger::app {
 
 Worker::Worker(int id, metrics::Metrics& metrics, log::AccessLog* access_log)
-    : id_(id), random_(entropySeed()), context_{loop_,   clock_, random_, metrics, access_log,
-                                                nullptr, {},     false,   {},      {}} {}
+    : id_(id), random_(entropySeed()), context_{loop_,   clock_,     random_,
+                                                metrics, access_log, nullptr,
+                                                {},      false,      {},
+                                                {},      {},         &http1::Http1Codec::make} {}
 
 Worker::~Worker() { join(); }
 
@@ -104,7 +107,7 @@ void Worker::commit(std::shared_ptr<const exchange::Snapshot> next) {
     // What is left in listeners_ was removed (or moved to another address): its socket
     // closes, and its connections finish their current request and close, on the
     // generation they last used. So do those of a renamed listener, which keep its old name.
-    std::vector<exchange::DownstreamSession*> retiring;
+    std::vector<http1::Http1Session*> retiring;
     for (auto& entry : sessions_) {
       bool removed = false;
       for (const auto& slot : listeners_) removed |= slot && entry.slot == slot.get();
@@ -164,21 +167,20 @@ void Worker::accept(ListenerSlot& slot, std::unique_ptr<io::TcpStream> stream) {
   if (cfg == nullptr) return;  // commit() names every serving slot after a listener
   accepted_count_++;
   exchange::ListenerInfo info{cfg, index, slot.connections};
-  auto session = std::make_unique<exchange::DownstreamSession>(
-      context_, info, std::move(stream), [this](exchange::DownstreamSession& closed) {
-        // Freed on the next turn: we are inside the session's own call stack.
+  auto session = std::make_unique<http1::Http1Session>(
+      context_, info, std::move(stream), [this](http1::Http1Session& closed) {
+        // Freed on the next turn (Loop::deleteLater): we are inside its own call stack.
         for (auto it = sessions_.begin(); it != sessions_.end(); ++it) {
           if (it->session.get() == &closed) {
-            auto dead = std::shared_ptr<exchange::DownstreamSession>(std::move(it->session));
+            loop_.deleteLater(std::move(it->session));
             sessions_.erase(it);
             session_count_--;
-            loop_.defer([dead] {});
             break;
           }
         }
         if (stopping_) loop_.defer([this] { maybeFinish(); });
       });
-  exchange::DownstreamSession& ref = *session;
+  http1::Http1Session& ref = *session;
   sessions_.push_back(SessionEntry{&slot, std::move(session)});
   session_count_++;
   ref.start();
@@ -227,7 +229,7 @@ void Worker::beginStop(Duration timeout) {
   });
   stop_timer_->start(timeout);
   // Idle keep-alive connections close now; busy ones after their current response.
-  std::vector<exchange::DownstreamSession*> all;
+  std::vector<http1::Http1Session*> all;
   for (auto& entry : sessions_) all.push_back(entry.session.get());
   for (auto* s : all) s->closeWhenIdle();
   maybeFinish();

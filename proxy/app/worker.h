@@ -17,9 +17,9 @@
 
 #include "proxy/common/clock.h"
 #include "proxy/common/random.h"
-#include "proxy/exchange/downstream_session.h"
 #include "proxy/exchange/snapshot.h"
 #include "proxy/exchange/worker_context.h"
+#include "proxy/http1/http1_session.h"
 #include "proxy/io/loop.h"
 #include "proxy/io/tcp_listener.h"
 #include "proxy/io/timer.h"
@@ -72,7 +72,7 @@ class Worker {
   };
   struct SessionEntry {
     ListenerSlot* slot;  // the listener that accepted it; null once that one is removed
-    std::unique_ptr<exchange::DownstreamSession> session;
+    std::unique_ptr<http1::Http1Session> session;
   };
 
   // Runs fn on the worker's loop (directly before the thread started) and waits for it.

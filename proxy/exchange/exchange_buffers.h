@@ -2,11 +2,9 @@
 // What an exchange would otherwise allocate anew for every request. Lent to a connection,
 // with the exchange itself, by the worker's ExchangeSlotPool.
 
-#include <optional>
 #include <string>
 
 #include "proxy/http/message.h"
-#include "proxy/http/parser.h"
 #include "proxy/policy/stale_cache.h"
 
 namespace outrigger::exchange {
@@ -22,7 +20,6 @@ struct ExchangeBuffers {
   // the next response's headers trade places with those, so neither store is allocated
   // again (its body's buffer comes from the worker's StaleBodyPool).
   policy::StaleEntry stale_copy;
-  std::optional<http::ResponseParser> response_parser;  // made by the first attempt
 };
 
 }  // namespace outrigger::exchange

@@ -1,12 +1,14 @@
-#include "proxy/exchange/downstream_session.h"
+#include "proxy/http1/http1_session.h"
 
 #include <prometheus/gauge.h>
 
+#include "proxy/exchange/responder.h"
 #include "proxy/http/local_reply.h"
 #include "proxy/http/serializer.h"
+#include "proxy/http1/body_framing.h"
 #include "proxy/metrics/metrics.h"
 
-namespace outrigger::exchange {
+namespace outrigger::http1 {
 namespace {
 
 // Bytes of pipelined requests we read ahead while a response is pending. Reading on lets
@@ -18,8 +20,8 @@ constexpr size_t kInPlaceReadBytes = 2048;
 
 }  // namespace
 
-DownstreamSession::DownstreamSession(WorkerContext& context, ListenerInfo listener,
-                                     std::unique_ptr<io::TcpStream> stream, ClosedFn on_closed)
+Http1Session::Http1Session(exchange::WorkerContext& context, exchange::ListenerInfo listener,
+                           std::unique_ptr<io::TcpStream> stream, ClosedFn on_closed)
     : context_(context),
       listener_(listener),
       stream_(std::move(stream)),
@@ -31,24 +33,24 @@ DownstreamSession::DownstreamSession(WorkerContext& context, ListenerInfo listen
                        [this] {
                          if (!closed_) finishExchange();
                        }),
-      alive_(std::make_shared<bool>(true)) {
+      abort_exchange_(context.loop, [this] { abortExchange(); }),
+      resume_body_(context.loop, [this] { resumeBody(); }) {
   listener_generation_ = context.snapshot;
   stream_->setHandler(this);
   client_ip_ = stream_->peerAddress().ip();
 }
 
-DownstreamSession::~DownstreamSession() {
-  *alive_ = false;
+Http1Session::~Http1Session() {
   on_closed_ = nullptr;
   close(false);
 }
 
-void DownstreamSession::armTimer(Duration after) {
+void Http1Session::armTimer(Duration after) {
   timer_deadline_ = context_.clock.now() + after;
   timer_.fireWithin(after);
 }
 
-void DownstreamSession::onTimer() {
+void Http1Session::onTimer() {
   if (closed_) return;
   if (exchange_) {
     exchange_->onTimer();  // its deadlines; nothing once it is done
@@ -64,20 +66,19 @@ void DownstreamSession::onTimer() {
   close(true);
 }
 
-void DownstreamSession::start() {
+void Http1Session::start() {
   listener_.connections->Increment();
   counted_ = true;
   armTimer(listener_.config->limits.header_timeout);
   stream_->startReading();
 }
 
-void DownstreamSession::closeWhenIdle() {
-  close_requested_ = true;
-  if (exchange_ && !exchange_done_) exchange_->closeAfterResponse();
+void Http1Session::closeWhenIdle() {
+  close_requested_ = true;  // a response under way tells the app (responseKeepsAlive)
   if (!exchange_ && !head_in_progress_) close(true);
 }
 
-std::pair<char*, size_t> DownstreamSession::readSpace() {
+std::pair<char*, size_t> Http1Session::readSpace() {
   // A head is read straight into the store of the head the parser fills: its names and
   // values are then views into the bytes read, and only the upstream request copies them.
   // Bodies, and heads that arrive while an exchange runs, use the shared buffer.
@@ -91,7 +92,7 @@ std::pair<char*, size_t> DownstreamSession::readSpace() {
   return space;
 }
 
-void DownstreamSession::onStreamData(const char* data, size_t len) {
+void Http1Session::onStreamData(const char* data, size_t len) {
   if (read_in_place_ != nullptr) {
     if (data == read_in_place_) slot_->buffers.parse_head.headers.commitRead(len);
     read_in_place_ = nullptr;
@@ -113,25 +114,25 @@ void DownstreamSession::onStreamData(const char* data, size_t len) {
   parse(data, len);
 }
 
-void DownstreamSession::borrowSlot() {
+void Http1Session::borrowSlot() {
   if (slot_) return;
   slot_ = context_.exchange_slots.acquire();
   parser_.lendHead(&slot_->buffers.parse_head);
 }
 
-void DownstreamSession::returnSlotIfIdle() {
+void Http1Session::returnSlotIfIdle() {
   if (!slot_ || exchange_ || !input_.empty() || !parser_.idle()) return;
   parser_.lendHead(nullptr);
   context_.exchange_slots.release(std::move(slot_));
 }
 
-void DownstreamSession::endExchange() {
+void Http1Session::endExchange() {
   if (exchange_ == nullptr) return;
   exchange_ = nullptr;
   slot_->exchange.reset();
 }
 
-void DownstreamSession::parse(const char* data, size_t len) {
+void Http1Session::parse(const char* data, size_t len) {
   borrowSlot();
   const http::ParseResult result = parser_.feed(data, len);
   if (closed_) return;
@@ -146,29 +147,29 @@ void DownstreamSession::parse(const char* data, size_t len) {
   updateReading();
 }
 
-void DownstreamSession::parseBuffered() {
+void Http1Session::parseBuffered() {
   std::string buffered;
   buffered.swap(input_);
   parse(buffered.data(), buffered.size());
 }
 
-http::ParserAction DownstreamSession::onRequestHead(http::RequestHead& head) {
+http::ParserAction Http1Session::onRequestHead(http::RequestHead& head) {
   head_in_progress_ = false;  // the header timer stays pending; onTimer() ignores it now
   waiting_for_exchange_ = false;
   exchange_done_ = false;
-  std::shared_ptr<const Snapshot> generation = generationForRequest();
+  std::shared_ptr<const exchange::Snapshot> generation = generationForRequest();
   endExchange();  // normally gone already: the parser pauses until it is finished
   // The parser gets the last request's head back, to fill its strings without allocating.
   slot_->buffers.request.swap(head);
+  response_no_body_ = chunk_to_client_ = false;
   exchange_ = &slot_->exchange.emplace(context_, *this, slot_->buffers, std::move(generation),
                                        listener_, client_ip_, context_.clock.now());
-  if (close_requested_ || context_.draining) exchange_->closeAfterResponse();
   exchange_->start();
   return http::ParserAction::kContinue;
 }
 
-std::shared_ptr<const Snapshot> DownstreamSession::generationForRequest() {
-  const std::shared_ptr<const Snapshot>& newest = context_.snapshot;
+std::shared_ptr<const exchange::Snapshot> Http1Session::generationForRequest() {
+  const std::shared_ptr<const exchange::Snapshot>& newest = context_.snapshot;
   if (newest != listener_generation_) {
     // A reload that removed or renamed this connection's listener leaves it on the
     // generation it had, until it closes.
@@ -182,25 +183,18 @@ std::shared_ptr<const Snapshot> DownstreamSession::generationForRequest() {
   return listener_generation_;
 }
 
-http::ParserAction DownstreamSession::onRequestBody(std::string_view chunk) {
-  if (!exchange_) return http::ParserAction::kContinue;
-  return exchange_->onRequestBody(chunk);
+http::ParserAction Http1Session::onRequestBody(std::string_view chunk) {
+  if (!exchange_ || exchange_->onRequestBody(chunk)) return http::ParserAction::kContinue;
+  return http::ParserAction::kPause;
 }
 
-http::ParserAction DownstreamSession::onRequestComplete() {
+http::ParserAction Http1Session::onRequestComplete() {
   if (exchange_) exchange_->onRequestComplete();
   waiting_for_exchange_ = true;
   return http::ParserAction::kPause;  // the next pipelined request waits for this response
 }
 
-void DownstreamSession::onExchangeDone(bool keep_alive) {
-  exchange_done_ = true;
-  keep_alive_ = keep_alive;
-  // Continue on the next turn: we are inside the exchange's own call stack.
-  finish_exchange_.schedule();
-}
-
-void DownstreamSession::finishExchange() {
+void Http1Session::finishExchange() {
   endExchange();
   if (!keep_alive_ || close_requested_) {
     close(true);
@@ -209,25 +203,21 @@ void DownstreamSession::finishExchange() {
   nextRequest();
 }
 
-void DownstreamSession::onExchangeAborted() {
-  context_.loop.defer([this, alive = std::weak_ptr<bool>(alive_)] {
-    if (alive.expired() || closed_) return;
-    endExchange();
-    close(false);
-  });
+void Http1Session::abortExchange() {
+  if (closed_) return;
+  endExchange();
+  close(false);
 }
 
-void DownstreamSession::resumeRequestBody() {
-  context_.loop.defer([this, alive = std::weak_ptr<bool>(alive_)] {
-    if (alive.expired() || closed_ || !parser_paused_ || waiting_for_exchange_) return;
-    parser_.resume();
-    parser_paused_ = false;
-    if (!input_.empty()) parseBuffered();
-    updateReading();
-  });
+void Http1Session::resumeBody() {
+  if (closed_ || !parser_paused_ || waiting_for_exchange_) return;
+  parser_.resume();
+  parser_paused_ = false;
+  if (!input_.empty()) parseBuffered();
+  updateReading();
 }
 
-void DownstreamSession::nextRequest() {
+void Http1Session::nextRequest() {
   waiting_for_exchange_ = false;
   if (parser_paused_) {
     parser_.resume();
@@ -244,7 +234,7 @@ void DownstreamSession::nextRequest() {
   returnSlotIfIdle();
 }
 
-void DownstreamSession::updateReading() {
+void Http1Session::updateReading() {
   if (closed_ || body_refused_) return;
   const bool want =
       !parser_paused_ || (waiting_for_exchange_ && input_.size() < kMaxReadAheadBytes);
@@ -255,21 +245,21 @@ void DownstreamSession::updateReading() {
   }
 }
 
-void DownstreamSession::onStreamEnd(int error) {
+void Http1Session::onStreamEnd(int error) {
   if (closed_) return;
   // The app closed its side. Clients almost never half-close; one that closes while its
   // request is in flight has given up (its own timeout), so the upstream call, its
   // connection and its bulkhead slot are released now rather than when the upstream
   // answers (Envoy does the same).
-  if (exchange_ && !exchange_done_) exchange_->onClientGone();
+  if (exchange_ && !exchange_done_) exchange_->onDownstreamGone();
   close(error == 0);
 }
 
-void DownstreamSession::onStreamDrained() {
-  if (exchange_ && !exchange_done_) exchange_->onClientDrained();
+void Http1Session::onStreamDrained() {
+  if (exchange_ && !exchange_done_) exchange_->onDownstreamDrained();
 }
 
-void DownstreamSession::replyToBadRequest(const http::ParseResult& result) {
+void Http1Session::replyToBadRequest(const http::ParseResult& result) {
   if (exchange_ && !exchange_done_) {
     // The head was fine but the body turned out malformed: the exchange answers 400 if its
     // response has not started (and drops the connection otherwise). Nothing more is read.
@@ -282,24 +272,80 @@ void DownstreamSession::replyToBadRequest(const http::ParseResult& result) {
   const auto reason = result.error == http::ParseError::kHeadTooLarge
                           ? http::LocalReason::kHeadersTooLarge
                           : http::LocalReason::kBadRequest;
-  http::LocalReply reply = http::makeLocalReply(reason, "", "");
-  reply.head.keep_alive = false;
-  std::string out;
-  http::appendResponseHead(reply.head, out);
-  out += reply.body;
-  stream_->write(std::move(out));
+  // The connection closes after the reply (responseKeepsAlive): nothing more is read.
+  body_refused_ = true;
+  stream_->stopReading();
+  response_no_body_ = chunk_to_client_ = false;
+  const exchange::SentReply sent = exchange::sendLocalReply(*this, reason, {});
   auto& m = context_.metrics.noUpstream();
   m.countLocalReply(reason);
-  m.countRequest(reply.head.status, Duration::zero());
-  close(true);
+  m.countRequest(sent.status, Duration::zero());
 }
 
-void DownstreamSession::close(bool graceful) {
+bool Http1Session::responseKeepsAlive() const {
+  if (close_requested_ || context_.draining || body_refused_ || !exchange_) return false;
+  const http::RequestHead& request = slot_->buffers.request;
+  // Unread request body bytes would be taken for the next request.
+  const bool body_pending = !waiting_for_exchange_ && request.framing != http::BodyFraming::kNone;
+  return request.keep_alive && !body_pending;
+}
+
+void Http1Session::sendResponseHead(http::ResponseHead& head) {
+  bool keep_alive = responseKeepsAlive();
+  const bool client_http11 = !exchange_ || slot_->buffers.request.version_minor >= 1;
+  if (exchange_ && slot_->buffers.request.method == "HEAD") {
+    // The parser kept a HEAD response's Content-Length in head.framing; with none, send no
+    // framing header at all rather than a misleading "Content-Length: 0".
+    response_no_body_ = true;
+    if (head.framing != http::BodyFraming::kContentLength)
+      head.framing = http::BodyFraming::kUntilClose;
+  } else if (head.framing == http::BodyFraming::kChunked ||
+             head.framing == http::BodyFraming::kUntilClose) {
+    if (client_http11) {
+      head.framing = http::BodyFraming::kChunked;
+      chunk_to_client_ = true;
+    } else {
+      head.framing = http::BodyFraming::kUntilClose;
+      keep_alive = false;  // an HTTP/1.0 client learns the end from the close
+    }
+  }
+  if (!client_http11 && keep_alive) head.headers.set("Connection", "keep-alive");
+  head.keep_alive = keep_alive;
+  head.version_minor = 1;
+  response_keep_alive_ = keep_alive;
+  std::string out = stream_->takeWriteBuffer();
+  out.reserve(256 + 64 * head.headers.size());
+  http::appendResponseHead(head, out);
+  stream_->write(std::move(out));
+}
+
+void Http1Session::sendResponseBody(std::string_view piece) {
+  if (response_no_body_ || piece.empty()) return;
+  writeBodyPiece(*stream_, piece, chunk_to_client_);
+}
+
+void Http1Session::endResponse() {
+  if (chunk_to_client_) stream_->write(http::kLastChunk);
+  exchange_done_ = true;
+  // The request may have finished arriving while the response went out.
+  keep_alive_ = response_keep_alive_ && responseKeepsAlive();
+  // Continue on the next turn: we are inside the exchange's own call stack.
+  finish_exchange_.schedule();
+}
+
+void Http1Session::abortResponse() {
+  exchange_done_ = true;
+  abort_exchange_.schedule();
+}
+
+void Http1Session::sendContinue() { stream_->write(http::kContinue); }
+
+void Http1Session::close(bool graceful) {
   if (closed_) return;
   closed_ = true;
   timer_.stop();
   if (exchange_) {
-    exchange_->onClientGone();
+    exchange_->onDownstreamGone();
     endExchange();
   }
   if (slot_) {
@@ -323,4 +369,4 @@ void DownstreamSession::close(bool graceful) {
   }
 }
 
-}  // namespace outrigger::exchange
+}  // namespace outrigger::http1

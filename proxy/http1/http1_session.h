@@ -1,13 +1,18 @@
 #pragma once
-// One connection from the app. Parses requests and runs them one at a time through an
-// Exchange: pipelined requests wait, parsed but unanswered, until the one before them is
-// done, so responses go back in order. Owns the header and idle timeouts.
+// One HTTP/1.1 connection from the app: the downstream codec. Parses requests and runs them
+// one at a time through an Exchange, for which it is the DownstreamStream: pipelined
+// requests wait, parsed but unanswered, until the one before them is done, so responses go
+// back in order. It frames responses for HTTP/1.x (chunked, or until close for HTTP/1.0),
+// owns the header and idle timeouts, and holds the keep-alive rule: the connection serves
+// another request only if the app asked for keep-alive, no close or drain was asked, and
+// the whole request was read.
 
 #include <functional>
 #include <memory>
 #include <optional>
 #include <string>
 
+#include "proxy/exchange/downstream_stream.h"
 #include "proxy/exchange/exchange.h"
 #include "proxy/exchange/exchange_slot.h"
 #include "proxy/exchange/worker_context.h"
@@ -16,16 +21,16 @@
 #include "proxy/io/tcp_stream.h"
 #include "proxy/io/timer.h"
 
-namespace outrigger::exchange {
+namespace outrigger::http1 {
 
-class DownstreamSession final : public io::StreamHandler,
-                                public http::RequestHandler,
-                                public ExchangeOwner {
+class Http1Session final : public io::StreamHandler,
+                           public http::RequestHandler,
+                           public exchange::DownstreamStream {
  public:
-  using ClosedFn = std::function<void(DownstreamSession&)>;
-  DownstreamSession(WorkerContext& context, ListenerInfo listener,
-                    std::unique_ptr<io::TcpStream> stream, ClosedFn on_closed);
-  ~DownstreamSession() override;
+  using ClosedFn = std::function<void(Http1Session&)>;
+  Http1Session(exchange::WorkerContext& context, exchange::ListenerInfo listener,
+               std::unique_ptr<io::TcpStream> stream, ClosedFn on_closed);
+  ~Http1Session() override;
 
   void start();
   // Stop taking new requests: close now if idle, else after the current response.
@@ -45,16 +50,25 @@ class DownstreamSession final : public io::StreamHandler,
   http::ParserAction onRequestBody(std::string_view chunk) override;
   http::ParserAction onRequestComplete() override;
 
-  // ExchangeOwner
-  io::TcpStream& clientStream() override { return *stream_; }
+  // exchange::DownstreamStream
+  void sendResponseHead(http::ResponseHead& head) override;
+  void sendResponseBody(std::string_view piece) override;
+  void endResponse() override;
+  void abortResponse() override;
+  void sendContinue() override;
+  size_t queuedResponseBytes() const override { return stream_->queuedBytes(); }
+  void resumeRequestBody() override { resume_body_.schedule(); }
+  void holdOutput() override { stream_->cork(); }
+  void releaseOutput() override { stream_->uncork(); }
   io::Timer& exchangeTimer() override { return timer_; }
-  void onExchangeDone(bool keep_alive) override;
-  void onExchangeAborted() override;
-  void resumeRequestBody() override;
 
+  // Whether the connection may serve another request after this response.
+  bool responseKeepsAlive() const;
+  void resumeBody();
+  void abortExchange();
   // The generation a new request runs on, with listener_ pointed at this connection's
   // listener in it: the newest one that still has that listener.
-  std::shared_ptr<const Snapshot> generationForRequest();
+  std::shared_ptr<const exchange::Snapshot> generationForRequest();
   void parse(const char* data, size_t len);
   void parseBuffered();
   void replyToBadRequest(const http::ParseResult& result);
@@ -75,9 +89,9 @@ class DownstreamSession final : public io::StreamHandler,
   // Destroys the exchange, if any (its slot stays borrowed).
   void endExchange();
 
-  WorkerContext& context_;
-  ListenerInfo listener_;                                // in the generation below
-  std::shared_ptr<const Snapshot> listener_generation_;  // keeps listener_.config alive
+  exchange::WorkerContext& context_;
+  exchange::ListenerInfo listener_;                                // in the generation below
+  std::shared_ptr<const exchange::Snapshot> listener_generation_;  // keeps listener_.config alive
   std::unique_ptr<io::TcpStream> stream_;
   ClosedFn on_closed_;
   std::string client_ip_;
@@ -86,13 +100,16 @@ class DownstreamSession final : public io::StreamHandler,
   // requests, the exchange's deadlines while one runs.
   io::Timer timer_;
   MonoTime timer_deadline_{};
-  // finishExchange() on the next turn after onExchangeDone, with nothing allocated per request.
-  io::DeferredTask finish_exchange_;
+  // Work for the next turn, since each is asked for inside the exchange's own call stack:
+  // nothing allocated per request, and destroying the session cancels them.
+  io::DeferredTask finish_exchange_;  // after endResponse()
+  io::DeferredTask abort_exchange_;   // after abortResponse()
+  io::DeferredTask resume_body_;      // after resumeRequestBody()
   // Borrowed from the worker's pool while a request is under way (the parser fills
   // slot_->buffers.parse_head meanwhile); the exchange runs in it.
-  std::unique_ptr<ExchangeSlot> slot_;
+  std::unique_ptr<exchange::ExchangeSlot> slot_;
   // The exchange in slot_, or null: one at a time per connection.
-  Exchange* exchange_ = nullptr;
+  exchange::Exchange* exchange_ = nullptr;
   std::string input_;  // bytes read but not parsed yet (parser paused)
   // Where the last read went when it was lent the head's store (readSpace()), else null.
   const char* read_in_place_ = nullptr;
@@ -104,8 +121,11 @@ class DownstreamSession final : public io::StreamHandler,
   bool body_refused_ = false;  // a malformed body was answered: the rest is not read
   bool exchange_done_ = false;
   bool keep_alive_ = false;
-  bool counted_ = false;         // in outrigger_downstream_connections
-  std::shared_ptr<bool> alive_;  // deferred work checks it: the session may be gone by then
+  bool counted_ = false;  // in outrigger_downstream_connections
+  // How the response under way is framed to the app.
+  bool response_no_body_ = false;     // HEAD
+  bool chunk_to_client_ = false;      // chunked (an HTTP/1.1 app, a body of unknown length)
+  bool response_keep_alive_ = false;  // what its head told the app
 };
 
-}  // namespace outrigger::exchange
+}  // namespace outrigger::http1

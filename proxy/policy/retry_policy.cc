@@ -80,7 +80,8 @@ RetryDecision RetryPolicy::decide(const RetryContext& context, RetryBudget& budg
   if (context.attempts_made >= max_attempts) return {RetryVerdict::kAttemptsExhausted, {}};
   // A failed connect sent nothing, so retrying it cannot repeat a side effect (Pingora's
   // rule): only the other failures need an idempotent request.
-  const bool nothing_sent = context.outcome == AttemptOutcome::kConnectFailed;
+  const bool nothing_sent =
+      context.outcome == AttemptOutcome::kConnectFailed || context.request_unprocessed;
   if (!nothing_sent && config_.methods == RetryMethods::kIdempotent &&
       !isIdempotentRequest(context.method, context.has_idempotency_key)) {
     return {RetryVerdict::kMethodNotRetryable, {}};

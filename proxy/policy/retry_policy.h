@@ -50,6 +50,9 @@ bool isIdempotentRequest(std::string_view method, bool has_idempotency_key);
 struct RetryContext {
   std::string_view method;
   bool has_idempotency_key = false;
+  // The upstream cannot have acted on the request (it refused it unprocessed): like a
+  // failed connect, safe to send again whatever the method.
+  bool request_unprocessed = false;
   bool body_replayable = true;  // the whole body is still in the replay buffer (or empty)
   uint32_t attempts_made = 1;   // attempts so far, including the one just classified
   uint32_t max_attempts = 1;    // after the app's x-outrigger-max-attempts lowering

@@ -1,5 +1,9 @@
 #include "proxy/upstream/upstream_policies.h"
 
+#include <cstdio>
+#include <cstdlib>
+
+#include "proxy/config/policies.h"
 #include "proxy/log/logger.h"
 
 namespace outrigger::upstream {
@@ -7,9 +11,12 @@ namespace {
 
 double stateValue(policy::BreakerState state) {
   switch (state) {
-    case policy::BreakerState::kClosed: return 0;
-    case policy::BreakerState::kOpen: return 1;
-    case policy::BreakerState::kHalfOpen: return 2;
+    case policy::BreakerState::kClosed:
+      return 0;
+    case policy::BreakerState::kOpen:
+      return 1;
+    case policy::BreakerState::kHalfOpen:
+      return 2;
   }
   return 0;
 }
@@ -31,44 +38,52 @@ UpstreamPolicies::UpstreamPolicies(std::string upstream, const config::PolicyCon
     bucket_.emplace(config.rate_limit->requests_per_second, config.rate_limit->burst, now);
   if (config.bulkhead) bulkhead_.emplace(*config.bulkhead);
   if (config.circuit_breaker) {
-    breaker_.emplace(*config.circuit_breaker, now,
-                     [this](policy::BreakerState from, policy::BreakerState to,
-                            std::string_view why) {
-                       publish(metrics_.breaker_state, stateValue(to));
-                       metrics_.breaker_transitions[static_cast<size_t>(stateValue(to))]
-                           ->Increment();
-                       log::logf(config::LogLevel::kWarn,
-                                 "upstream %s: circuit breaker %s -> %s (%.*s)", upstream_.c_str(),
-                                 std::string(policy::breakerStateName(from)).c_str(),
-                                 std::string(policy::breakerStateName(to)).c_str(),
-                                 static_cast<int>(why.size()), why.data());
-                     });
+    breaker_.emplace(
+        *config.circuit_breaker, now,
+        [this](policy::BreakerState from, policy::BreakerState to, std::string_view why) {
+          publish(metrics_.breaker_state, stateValue(to));
+          metrics_.breaker_transitions[static_cast<size_t>(stateValue(to))]->Increment();
+          log::logf(config::LogLevel::kWarn, "upstream %s: circuit breaker %s -> %s (%.*s)",
+                    upstream_.c_str(), std::string(policy::breakerStateName(from)).c_str(),
+                    std::string(policy::breakerStateName(to)).c_str(), static_cast<int>(why.size()),
+                    why.data());
+        });
   }
+  // The failure statuses are retry_on's, whether or not retries are on (DESIGN §5): an
+  // upstream with a breaker and no retry block still sees its 503s as failures.
+  failure_statuses_ =
+      config.retry ? config.retry->policy.retry_on : config::defaultRetry().policy.retry_on;
   if (config.retry) {
     auto created = policy::RetryPolicy::create(config.retry->policy);
-    if (created.ok()) retry_.emplace(std::move(*created));
+    if (!created.ok()) {
+      // The config validator checks every retry block first: this cannot happen.
+      std::fprintf(stderr, "outrigger: upstream %s: impossible retry policy: %s\n",
+                   upstream_.c_str(), created.error().message.c_str());
+      std::abort();
+    }
+    retry_.emplace(std::move(*created));
     budget_.emplace(config.retry->budget.ratio, config.retry->budget.min_per_second,
                     config.retry->budget.window, now);
   }
   if (config.fallback.stale_if_error)
-    stale_.emplace(config.fallback.stale_if_error->max_entries, config.fallback.stale_if_error->ttl);
+    stale_.emplace(config.fallback.stale_if_error->max_entries,
+                   config.fallback.stale_if_error->ttl);
   if (config.outlier_detection) {
     endpoint_at_rest_ = std::make_unique<std::atomic<bool>[]>(endpoints);
     for (size_t i = 0; i < endpoints; ++i) endpoint_at_rest_[i].store(true);
-    outlier_.emplace(*config.outlier_detection, endpoints,
-                     [this](size_t endpoint, bool ejected, Duration for_how_long) {
-                       if (ejected) {
-                         ejected_endpoints_.fetch_add(1, std::memory_order_relaxed);
-                       } else {
-                         ejected_endpoints_.fetch_sub(1, std::memory_order_relaxed);
-                       }
-                       publish(*metrics_.endpoint_ejected[endpoint], ejected ? 1 : 0);
-                       if (ejected)
-                         log::logf(config::LogLevel::kWarn,
-                                   "upstream %s: endpoint %zu ejected for %lld ms",
-                                   upstream_.c_str(), endpoint,
-                                   static_cast<long long>(toMillis(for_how_long)));
-                     });
+    outlier_.emplace(
+        *config.outlier_detection, endpoints,
+        [this](size_t endpoint, bool ejected, Duration for_how_long) {
+          if (ejected) {
+            ejected_endpoints_.fetch_add(1, std::memory_order_relaxed);
+          } else {
+            ejected_endpoints_.fetch_sub(1, std::memory_order_relaxed);
+          }
+          publish(*metrics_.endpoint_ejected[endpoint], ejected ? 1 : 0);
+          if (ejected)
+            log::logf(config::LogLevel::kWarn, "upstream %s: endpoint %zu ejected for %lld ms",
+                      upstream_.c_str(), endpoint, static_cast<long long>(toMillis(for_how_long)));
+        });
   }
 }
 
@@ -77,8 +92,7 @@ UpstreamPolicies::RateDecision UpstreamPolicies::takeRateToken(MonoTime now) {
   const policy::TokenBucket::Decision d = bucket_->tryTake(now);  // lock-free
   if (d.allowed) return {};
   if (config_.shadow.rate_limit) {
-    metrics_.shadow_rejections[static_cast<size_t>(metrics::ShadowPolicy::kRateLimit)]
-        ->Increment();
+    metrics_.shadow_rejections[static_cast<size_t>(metrics::ShadowPolicy::kRateLimit)]->Increment();
     return {};
   }
   return {false, d.retry_after};
@@ -90,8 +104,7 @@ UpstreamPolicies::BulkheadAdmission UpstreamPolicies::enterBulkhead(Ticket ticke
   if (!bulkhead_) return BulkheadAdmission::kOff;
   if (config_.shadow.bulkhead && bulkhead_->active() >= bulkhead_->config().max_concurrent) {
     // Shadow mode: neither queue nor reject, only count, and go on without a slot.
-    metrics_.shadow_rejections[static_cast<size_t>(metrics::ShadowPolicy::kBulkhead)]
-        ->Increment();
+    metrics_.shadow_rejections[static_cast<size_t>(metrics::ShadowPolicy::kBulkhead)]->Increment();
     return BulkheadAdmission::kOff;
   }
   // A free slot and nobody waiting: one CAS, no lock.
@@ -231,7 +244,7 @@ void UpstreamPolicies::storeStale(const std::string& key, policy::StaleEntry& en
 }
 
 std::optional<policy::StaleEntry> UpstreamPolicies::findStale(const std::string& key,
-                                                             MonoTime now) {
+                                                              MonoTime now) {
   if (!stale_) return std::nullopt;
   return stale_->get(policy::StaleStore::threadShard(), key, now);
 }
@@ -268,14 +281,14 @@ UpstreamPolicies::Status UpstreamPolicies::status(MonoTime now) {
   }
   if (bulkhead_) {
     // Atomic reads, without the lock: the admin page never holds up the request path.
-    status.bulkhead = Status::Bulkhead{bulkhead_->active(), bulkhead_->queued(),
-                                       bulkhead_->config().max_concurrent,
-                                       bulkhead_->config().max_queue};
+    status.bulkhead =
+        Status::Bulkhead{bulkhead_->active(), bulkhead_->queued(),
+                         bulkhead_->config().max_concurrent, bulkhead_->config().max_queue};
   }
   if (bucket_) {
     const auto& rate = *config_.rate_limit;
-    status.rate_limit = Status::RateLimit{bucket_->available(now), rate.requests_per_second,
-                                          rate.burst};
+    status.rate_limit =
+        Status::RateLimit{bucket_->available(now), rate.requests_per_second, rate.burst};
   }
   if (outlier_) {
     std::lock_guard<std::mutex> lock(outlier_mutex_);

@@ -74,6 +74,9 @@ class UpstreamPolicies {
 
   // Retries. Without a retry block every request makes one attempt.
   const policy::RetryPolicy* retryPolicy() const { return retry_ ? &*retry_ : nullptr; }
+  // The statuses that count as upstream failures for every policy (DESIGN §5): retry_on's,
+  // or its default (502, 503, 504) without a retry block.
+  const policy::RetryOn& failureStatuses() const { return failure_statuses_; }
   void recordRequest(MonoTime now);
   policy::RetryDecision decideRetry(const policy::RetryContext& context, Random& random,
                                     MonoTime now);
@@ -149,6 +152,7 @@ class UpstreamPolicies {
   std::mutex breaker_mutex_;
   std::optional<policy::CircuitBreaker> breaker_;
 
+  policy::RetryOn failure_statuses_;
   std::optional<policy::RetryPolicy> retry_;
   std::optional<policy::RetryBudget> budget_;  // lock-free
 

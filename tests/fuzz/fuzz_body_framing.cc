@@ -1,7 +1,7 @@
 // Fuzzes body framing (Content-Length, chunked, close-delimited) end to end through the real
-// DownstreamSession and Exchange, on a real io::Loop, per input:
+// Http1Session and Exchange, on a real io::Loop, per input:
 //
-//   fake app --loopback--> DownstreamSession/Exchange --loopback--> fake upstream
+//   fake app --loopback--> Http1Session/Exchange --loopback--> fake upstream
 //   (raw socket)           (the proxy, on a fresh Loop)              (raw listening socket)
 //
 // The fake peers are plain non-blocking sockets driven by this file between loop turns, so
@@ -43,10 +43,11 @@
 
 #include "proxy/common/random.h"
 #include "proxy/config/loader.h"
-#include "proxy/exchange/downstream_session.h"
 #include "proxy/exchange/snapshot.h"
 #include "proxy/exchange/worker_context.h"
 #include "proxy/http/parser.h"
+#include "proxy/http1/http1_codec.h"
+#include "proxy/http1/http1_session.h"
 #include "proxy/io/loop.h"
 #include "proxy/io/tcp_listener.h"
 #include "proxy/io/tcp_stream.h"
@@ -666,20 +667,21 @@ void Harness::run(io::Loop& loop) {
     runtime->setAddresses(0, {*upstream_address});
     snapshot->upstreams[u.name] = std::move(runtime);
   }
-  exchange::WorkerContext context{loop,     clock, random, p.metrics, p.access_log.get(),
-                                  snapshot, {},    false,  {},        {}};
+  exchange::WorkerContext context{
+      loop,  clock, random, p.metrics, p.access_log.get(),      snapshot, {},
+      false, {},    {},     {},        &http1::Http1Codec::make};
 
   const config::ListenerConfig& listener_config = p.config->listeners[0];
-  std::unique_ptr<exchange::DownstreamSession> session;
+  std::unique_ptr<http1::Http1Session> session;
   auto listener = std::make_unique<io::TcpListener>(loop, [&](std::unique_ptr<io::TcpStream> s) {
     FUZZ_CHECK(session == nullptr, "a second app connection");
     exchange::ListenerInfo info{&listener_config, 0, p.connections};
-    session = std::make_unique<exchange::DownstreamSession>(
-        context, info, std::move(s), [&](exchange::DownstreamSession&) {
-          // Freed on the next turn, as Worker does: we are inside the session's call stack.
-          std::shared_ptr<exchange::DownstreamSession> dead(std::move(session));
-          loop.defer([dead] {});
-        });
+    session = std::make_unique<http1::Http1Session>(context, info, std::move(s),
+                                                    [&](http1::Http1Session&) {
+                                                      // Freed on the next turn, as Worker does: we
+                                                      // are inside the session's call stack.
+                                                      loop.deleteLater(std::move(session));
+                                                    });
     session->start();
   });
   const std::string error = listener->listen("127.0.0.1", 0, false);

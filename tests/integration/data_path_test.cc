@@ -169,9 +169,13 @@ TEST_F(DataPathTest, MetricsCountRequestsAttemptsAndConnections) {
   ASSERT_TRUE(get("/status/503"));
   EXPECT_EQ(metricOr0("outrigger_requests_total", {{"upstream", "mock"}, {"code", "200"}}), 3);
   EXPECT_EQ(metricOr0("outrigger_requests_total", {{"upstream", "mock"}, {"code", "503"}}), 1);
+  // The 503 is a failure status even without a retry block (DESIGN §5).
   EXPECT_EQ(metricOr0("outrigger_upstream_attempts_total",
                       {{"upstream", "mock"}, {"outcome", "success"}}),
-            4);
+            3);
+  EXPECT_EQ(metricOr0("outrigger_upstream_attempts_total",
+                      {{"upstream", "mock"}, {"outcome", "failure_status"}}),
+            1);
   EXPECT_EQ(metricOr0("outrigger_request_duration_seconds_count", {{"upstream", "mock"}}), 4);
   EXPECT_GE(metricOr0("outrigger_pool_connections", {{"upstream", "mock"}, {"state", "idle"}}), 1);
   // The test's connections are closed; the gauge follows once the proxy saw each close.

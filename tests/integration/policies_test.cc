@@ -159,8 +159,7 @@ TEST_P(RetriedResponseConnectionTest, IsReusedOnlyWhenTheWholeResponseWasRead) {
 INSTANTIATE_TEST_SUITE_P(
     Responses, RetriedResponseConnectionTest,
     ::testing::Values(
-        RetriedResponseRow{"WholeBody", "HTTP/1.1 503 Busy\r\nContent-Length: 4\r\n\r\nbusy",
-                           true},
+        RetriedResponseRow{"WholeBody", "HTTP/1.1 503 Busy\r\nContent-Length: 4\r\n\r\nbusy", true},
         RetriedResponseRow{"NoBody", "HTTP/1.1 503 Busy\r\nContent-Length: 0\r\n\r\n", true},
         RetriedResponseRow{"Chunked",
                            "HTTP/1.1 503 Busy\r\nTransfer-Encoding: chunked\r\n\r\n"
@@ -246,6 +245,26 @@ TEST_F(CircuitBreakerTest, OpensAfterThresholdFailsFastAndClosesAfterAProbe) {
   EXPECT_EQ(proxy_->metric("outrigger_circuit_breaker_transitions_total",
                            {{"upstream", "mock"}, {"to", "open"}}),
             1);
+}
+
+TEST_F(CircuitBreakerTest, WithoutARetryBlockTheDefaultFailureStatusesOpenIt) {
+  // No retry block: 502, 503 and 504 are still failures (DESIGN §5), for the breaker and
+  // the attempts metric alike.
+  startProxy("    circuit_breaker: { failure_threshold: 2, open_for: 30s }\n");
+  EXPECT_EQ(httpRequest(port_, "GET", "/status/503")->status, 503);
+  EXPECT_EQ(httpRequest(port_, "GET", "/status/503")->status, 503);
+  auto rejected = httpRequest(port_, "GET", "/status/503");
+  ASSERT_TRUE(rejected);
+  EXPECT_EQ(rejected->status, 503);
+  EXPECT_EQ(rejected->header("x-outrigger-reason"), "circuit_open");
+  EXPECT_EQ(mock_->hits("/status/503"), 2);
+  EXPECT_EQ(proxy_->metric("outrigger_circuit_breaker_state", {{"upstream", "mock"}}), 1);
+  EXPECT_EQ(metricOr0("outrigger_upstream_attempts_total",
+                      {{"upstream", "mock"}, {"outcome", "failure_status"}}),
+            2);
+  EXPECT_EQ(metricOr0("outrigger_upstream_attempts_total",
+                      {{"upstream", "mock"}, {"outcome", "success"}}),
+            0);
 }
 
 TEST_F(CircuitBreakerTest, ClientErrorsLeaveTheBreakerClosed) {

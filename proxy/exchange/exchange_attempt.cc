@@ -1,0 +1,262 @@
+// Exchange: the request body on its way up, each attempt's events, the one decision after
+// an attempt (next_step.h) and how the exchange follows it, and the deadlines.
+#include <algorithm>
+
+#include "proxy/exchange/exchange.h"
+#include "proxy/http/header_rules.h"
+#include "proxy/metrics/metrics.h"
+#include "proxy/policy/retry_after.h"
+
+namespace outrigger::exchange {
+namespace {
+
+// Above this many queued bytes on one side, stop reading the other side.
+constexpr size_t kHighWaterBytes = 64 * 1024;
+
+}  // namespace
+
+bool Exchange::onRequestBody(std::string_view chunk) {
+  bytes_in_ += chunk.size();
+  if (phase_ == Phase::kDone) return true;  // replied already: the rest is read and dropped
+  const uint64_t body_limit = listener_.config->limits.max_request_body;
+  if (body_limit != 0 && body_.totalBytes() + chunk.size() > body_limit) {
+    rejectRequestBody(http::LocalReason::kPayloadTooLarge,
+                      "request body over listeners[].limits.max_request_body");
+    return true;
+  }
+  const bool sent = attempt_ && attempt_->connected();
+  if (sent) attempt_->sendRequestBody(chunk);
+  body_.add(chunk, sent);
+  const size_t queued = sent ? attempt_->queuedRequestBytes() : body_.heldBytes();
+  if (queued <= kHighWaterBytes) return true;
+  body_paused_ = true;
+  return false;
+}
+
+void Exchange::onRequestComplete() {
+  request_complete_ = true;
+  if (phase_ == Phase::kDone || !attempt_ || !attempt_->connected()) return;
+  attempt_->endRequest();
+  armTimer();  // the read timeout starts now
+}
+
+void Exchange::onAttemptConnected() {
+  for (const std::string& piece : body_.pieces()) attempt_->sendRequestBody(piece);
+  body_.sentAll();
+  if (request_complete_) attempt_->endRequest();
+  armTimer();  // the write or read timeout of the attempt starts now
+}
+
+void Exchange::onAttemptRequestDrained() {
+  if (!body_paused_) return;
+  body_paused_ = false;
+  downstream_.resumeRequestBody();
+}
+
+void Exchange::onAttemptReadBegin() {
+  output_holds_++;
+  downstream_.holdOutput();
+}
+
+void Exchange::onAttemptReadEnd() {
+  output_holds_--;
+  downstream_.releaseOutput();
+  // Back-pressure: the app reads slower than the upstream sends. Checked once the held
+  // writes went out: most leave at once, and only a backlog is waited for.
+  if (phase_ != Phase::kStreamingResponse || !attempt_ || upstream_paused_) return;
+  if (downstream_.queuedResponseBytes() <= kHighWaterBytes) return;
+  attempt_->pauseResponse();
+  upstream_paused_ = true;
+}
+
+void Exchange::onDownstreamDrained() {
+  if (!upstream_paused_ || !attempt_) return;
+  upstream_paused_ = false;
+  attempt_->resumeResponse();
+  armTimer();
+}
+
+ResponseVerdict Exchange::onAttemptResponseHead(http::ResponseHead& head) {
+  AttemptResult result;
+  result.status = head.status;
+  result.outcome = policy::classifyResponse(head.status, policies_->failureStatuses());
+  if (result.outcome == policy::AttemptOutcome::kFailureStatus) {
+    const std::string_view* value = head.headers.get("retry-after");
+    if (value != nullptr && (head.status == 429 || head.status == 503))
+      result.retry_after = policy::parseRetryAfter(*value, wallClockMicros() / 1000000);
+  }
+  const NextStep step = decide(result);
+  settle(step.settle_as);
+  if (step.kind == NextStepKind::kRetry) {
+    after_discard_ = step;  // followed once the attempt has read this response through
+    return ResponseVerdict::kDiscard;
+  }
+  if (!step.not_retried.empty()) noteFailure(result, step);
+  passResponseHead(head);
+  return ResponseVerdict::kPassThrough;
+}
+
+void Exchange::passResponseHead(http::ResponseHead& head) {
+  status_ = head.status;
+  phase_ = Phase::kStreamingResponse;
+  http::prepareDownstreamResponse(head, request_id_);
+  // The stale copy keeps the headers as they are now: those added below are the app's only.
+  if (stale_eligible_) stale_.begin(request_.method, head, policies_->staleMaxBodyBytes());
+  addAttemptsHeader(head.headers, static_cast<int>(attempts_));
+  downstream_.sendResponseHead(head);
+  stale_.takeHeaders(head);
+}
+
+void Exchange::onAttemptResponseBody(std::string_view piece) {
+  if (phase_ != Phase::kStreamingResponse) return;
+  stale_.addBody(piece);
+  bytes_out_ += piece.size();
+  downstream_.sendResponseBody(piece);
+}
+
+void Exchange::onAttemptEnded(AttemptResult& result) {
+  attempt_.reset();  // handed back to its codec, which reuses it on a later turn
+  upstream_paused_ = false;
+  if (phase_ == Phase::kDone) return;
+  if (after_discard_) {
+    const NextStep step = *after_discard_;
+    after_discard_.reset();
+    follow(step, result);
+    return;
+  }
+  if (result.outcome == policy::AttemptOutcome::kSuccess) {
+    completeResponse();
+    return;
+  }
+  const NextStep step = decide(result);
+  settle(step.settle_as);
+  follow(step, result);
+}
+
+NextStep Exchange::decide(const AttemptResult& result) {
+  const MonoTime now = context_.clock.now();
+  RetryState state;
+  state.method = request_.method;
+  state.has_idempotency_key = request_.headers.has("idempotency-key");
+  state.has_body = request_.framing != http::BodyFraming::kNone;
+  state.body_replayable = body_.replayable();
+  state.attempts = attempts_;
+  state.max_attempts = max_attempts_;
+  state.stale_retries = stale_retries_;
+  state.time_left = request_deadline_ - now;
+  return decideNextStep(result, state, *policies_, context_.random, now);
+}
+
+void Exchange::follow(const NextStep& step, AttemptResult& result) {
+  switch (step.kind) {
+    case NextStepKind::kPassThrough:
+      return;  // a failure status passed through streams on like any response
+    case NextStepKind::kRetry:
+      error_detail_ = std::move(result.error.detail);
+      startBackoff(step.delay);
+      return;
+    case NextStepKind::kRetryNow:
+      stale_retries_++;
+      attempts_--;  // the stale connection's attempt does not count
+      tryAttempt();
+      return;
+    case NextStepKind::kCut:
+      cut(std::move(result.error.detail));
+      return;
+    case NextStepKind::kLocalReply:
+      noteFailure(result, step);
+      replyLocally(result.error.reason);
+      return;
+    case NextStepKind::kFallback:
+      noteFailure(result, step);
+      fallBack(result.error.reason);
+      return;
+  }
+}
+
+void Exchange::noteFailure(const AttemptResult& result, const NextStep& step) {
+  if (!result.error.detail.empty()) error_detail_ = result.error.detail;
+  if (step.not_retried.empty()) return;
+  if (!error_detail_.empty()) error_detail_ += "; ";
+  error_detail_ += "not retried: ";
+  error_detail_ += step.not_retried;
+}
+
+void Exchange::settle(policy::AttemptOutcome outcome) {
+  if (!attempt_open_) return;
+  attempt_open_ = false;
+  const MonoTime now = context_.clock.now();
+  upstream_->upstream->metrics().countAttempt(outcome);
+  admission_.settlePermit(now, outcome, now - attempt_started_);
+  if (endpoint_ >= 0) policies_->recordEndpoint(static_cast<size_t>(endpoint_), outcome, now);
+}
+
+void Exchange::completeResponse() {
+  if (stale_.active()) {
+    thread_local std::string key;  // reused: building it allocates nothing once it has grown
+    staleKey(host_, request_.target, key);
+    stale_.store(*policies_, key, status_, context_.clock.now());
+  }
+  finish(true);
+}
+
+void Exchange::cancelAttempt(policy::AttemptOutcome outcome) {
+  settle(outcome);
+  if (!attempt_) return;
+  attempt_->cancel();
+  attempt_.reset();
+  upstream_paused_ = false;
+}
+
+void Exchange::startBackoff(Duration delay) {
+  phase_ = Phase::kBackoff;
+  backoff_deadline_ = context_.clock.now() + delay;
+  armTimer();
+}
+
+MonoTime Exchange::nextDeadline() const {
+  MonoTime deadline = request_deadline_;
+  if (phase_ == Phase::kQueued) deadline = std::min(deadline, queue_deadline_);
+  if (phase_ == Phase::kBackoff) deadline = std::min(deadline, backoff_deadline_);
+  if (attempt_) deadline = std::min(deadline, attempt_->nextDeadline());
+  return deadline;
+}
+
+void Exchange::armTimer() {
+  // Nothing is stopped: a wake with no deadline due only sleeps again (onTimer).
+  if (phase_ == Phase::kDone) return;
+  const MonoTime deadline = nextDeadline();
+  if (deadline == MonoTime::max()) return;
+  downstream_.exchangeTimer().fireWithin(
+      std::max(Duration::zero(), deadline - context_.clock.now()));
+}
+
+void Exchange::onTimer() {
+  if (phase_ == Phase::kDone) return;
+  const MonoTime now = context_.clock.now();
+  if (now >= request_deadline_) {
+    if (phase_ == Phase::kStreamingResponse) {
+      cut("request timeout while streaming the response");
+      return;
+    }
+    error_detail_ = "request timeout";
+    cancelAttempt(policy::AttemptOutcome::kTimeout);
+    replyLocally(http::LocalReason::kRequestTimeout);
+    return;
+  }
+  if (phase_ == Phase::kQueued && now >= queue_deadline_) {
+    error_detail_ = "no bulkhead slot within queue_timeout";
+    replyLocally(http::LocalReason::kBulkheadTimeout);  // releases the queue place
+    return;
+  }
+  if (phase_ == Phase::kBackoff && now >= backoff_deadline_) {
+    backoff_deadline_ = MonoTime::max();
+    tryAttempt();
+    return;
+  }
+  // The attempt's own deadlines (per_try, read, write): it may end, and the exchange follow.
+  if (attempt_) attempt_->onTimer(now);
+  armTimer();  // activity moved a deadline later: sleep until the new one
+}
+
+}  // namespace outrigger::exchange

@@ -1,0 +1,147 @@
+// Exchange: how a request ends. A fallback (a stale copy, then the static response) or a
+// local reply on final failure, a cut when a response already under way cannot complete,
+// and the record of every request: metrics and the access log line.
+#include "proxy/exchange/exchange.h"
+#include "proxy/log/access_log.h"
+#include "proxy/metrics/metrics.h"
+
+namespace outrigger::exchange {
+
+void Exchange::fallBack(http::LocalReason reason, int retry_after_seconds) {
+  // DESIGN §4: on final failure, a fallback (a stale copy, then a static reply) or a local
+  // reply. Only failures of the upstream, and an open breaker, come here.
+  if (phase_ != Phase::kStreamingResponse && policies_ != nullptr) {
+    if (serveStale(reason)) return;
+    if (policies_->config().fallback.response) {
+      serveStatic(reason);
+      return;
+    }
+  }
+  replyLocally(reason, retry_after_seconds);
+}
+
+bool Exchange::serveStale(http::LocalReason reason) {
+  if (!stale_eligible_) return false;
+  const MonoTime now = context_.clock.now();
+  std::string key;
+  staleKey(host_, request_.target, key);
+  std::optional<policy::StaleEntry> copy = policies_->findStale(key, now);
+  if (!copy) return false;
+  OutputHold hold(downstream_);  // sent once recorded
+  http::ResponseHead head;
+  head.status = copy->status;
+  head.headers.swap(copy->headers);  // `copy` is this request's own
+  head.headers.add("x-outrigger-fallback", "stale");
+  head.headers.add("Age", std::to_string(toMillis(now - copy->stored) / 1000));
+  const SentReply sent = sendFallback(downstream_, head, copy->body, reason, replyContext());
+  policies_->metrics().fallbacks[static_cast<size_t>(metrics::FallbackKind::kStale)]->Increment();
+  status_ = sent.status;
+  reason_ = http::reasonName(reason);
+  if (!headRequest()) bytes_out_ += sent.body_bytes;
+  upstream_->upstream->metrics().countLocalReply(reason);
+  finish(false);
+  return true;
+}
+
+void Exchange::serveStatic(http::LocalReason reason) {
+  const auto& fixed = *policies_->config().fallback.response;
+  OutputHold hold(downstream_);  // sent once recorded
+  http::ResponseHead head;
+  head.status = fixed.status;
+  head.headers.add("Content-Type", fixed.content_type);
+  head.headers.add("x-outrigger-fallback", "static");
+  const SentReply sent = sendFallback(downstream_, head, fixed.body, reason, replyContext());
+  policies_->metrics().fallbacks[static_cast<size_t>(metrics::FallbackKind::kStatic)]->Increment();
+  status_ = sent.status;
+  reason_ = http::reasonName(reason);
+  if (!headRequest()) bytes_out_ += sent.body_bytes;
+  upstream_->upstream->metrics().countLocalReply(reason);
+  finish(false);
+}
+
+void Exchange::replyLocally(http::LocalReason reason, int retry_after_seconds) {
+  if (phase_ == Phase::kStreamingResponse) {
+    cut(std::string("cannot send ") + std::string(http::reasonName(reason)) +
+        ": the response had started");
+    return;
+  }
+  OutputHold hold(downstream_);  // sent once recorded
+  const SentReply sent = sendLocalReply(downstream_, reason, replyContext(), retry_after_seconds);
+  status_ = sent.status;
+  reason_ = http::reasonName(reason);
+  if (!headRequest()) bytes_out_ += sent.body_bytes;
+  auto& m = upstream_ ? upstream_->upstream->metrics() : context_.metrics.noUpstream();
+  m.countLocalReply(reason);
+  finish(false);
+}
+
+ReplyContext Exchange::replyContext() const {
+  ReplyContext reply;
+  if (upstream_) reply.upstream = upstream_->upstream->name();
+  reply.request_id = request_id_;
+  reply.attempts = static_cast<int>(attempts_);
+  return reply;
+}
+
+void Exchange::finish(bool end_response) {
+  cancelAttempt(policy::AttemptOutcome::kCancelled);  // one still running is abandoned
+  admission_.release();
+  phase_ = Phase::kDone;  // the stream's timer stays armed: onTimer() ignores a done exchange
+  record();
+  if (end_response) downstream_.endResponse();
+}
+
+void Exchange::cut(std::string detail) {
+  error_detail_ = std::move(detail);
+  cancelAttempt(policy::AttemptOutcome::kReset);
+  admission_.release();
+  phase_ = Phase::kDone;
+  record();
+  downstream_.abortResponse();
+}
+
+void Exchange::rejectRequestBody(http::LocalReason reason, std::string detail) {
+  // The body went past the limit, or turned out malformed after the head was accepted:
+  // whatever was sent upstream is abandoned with its connection.
+  if (phase_ == Phase::kDone) return;
+  error_detail_ = std::move(detail);
+  if (phase_ != Phase::kStreamingResponse) cancelAttempt(policy::AttemptOutcome::kCancelled);
+  replyLocally(reason);  // cuts the response if it had started
+}
+
+void Exchange::onDownstreamGone() {
+  if (phase_ == Phase::kDone) return;
+  error_detail_ = "client closed the connection";
+  cancelAttempt(policy::AttemptOutcome::kCancelled);
+  admission_.release();
+  if (status_ == 0 || phase_ != Phase::kStreamingResponse) status_ = 499;
+  phase_ = Phase::kDone;
+  record();
+}
+
+void Exchange::record() {
+  // A fresh reading: inside one read callback now() is pinned to its start, and a request
+  // answered within that callback (a local reply) would otherwise last 0 µs.
+  const Duration elapsed = context_.clock.preciseNow() - started_;
+  auto& m = upstream_ ? upstream_->upstream->metrics() : context_.metrics.noUpstream();
+  m.countRequest(status_, elapsed);
+  if (context_.access_log == nullptr) return;
+  log::AccessLogEntry entry;
+  entry.request_id = request_id_;
+  entry.listener = listener_.config->name;
+  entry.method = request_.method;
+  entry.path = path_;  // without the query: query strings often carry tokens
+  // Both branches as string_view: a ?: of std::string and "" would build a temporary.
+  entry.upstream = upstream_ ? std::string_view(upstream_->upstream->name()) : std::string_view();
+  entry.endpoint = endpoint_text_;
+  entry.status = status_;
+  entry.reason = reason_;
+  entry.attempts = attempts_;
+  entry.duration_ms = std::chrono::duration<double, std::milli>(elapsed).count();
+  entry.bytes_in = bytes_in_;
+  entry.bytes_out = bytes_out_;
+  entry.error = error_detail_;
+  context_.access_log->write(entry);
+}
+
+}  // namespace outrigger::exchange

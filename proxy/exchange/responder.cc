@@ -1,0 +1,45 @@
+#include "proxy/exchange/responder.h"
+
+#include <charconv>
+
+namespace outrigger::exchange {
+namespace {
+
+SentReply sendWhole(DownstreamStream& stream, http::ResponseHead& head, std::string_view body) {
+  head.framing = http::BodyFraming::kContentLength;
+  head.content_length = body.size();
+  const int status = head.status;
+  stream.sendResponseHead(head);
+  if (!body.empty()) stream.sendResponseBody(body);
+  stream.endResponse();
+  return {status, body.size()};
+}
+
+}  // namespace
+
+void addAttemptsHeader(http::Headers& headers, int attempts) {
+  if (attempts <= 1) return;
+  char buf[16];
+  auto [end, ec] = std::to_chars(buf, buf + sizeof(buf), attempts);
+  (void)ec;  // 16 chars hold any int
+  headers.add("x-outrigger-attempts", std::string_view(buf, static_cast<size_t>(end - buf)));
+}
+
+SentReply sendLocalReply(DownstreamStream& stream, http::LocalReason reason,
+                         const ReplyContext& context, int retry_after_seconds) {
+  http::LocalReply reply =
+      http::makeLocalReply(reason, context.upstream, context.request_id, retry_after_seconds);
+  addAttemptsHeader(reply.head.headers, context.attempts);
+  return sendWhole(stream, reply.head, reply.body);
+}
+
+SentReply sendFallback(DownstreamStream& stream, http::ResponseHead& head, std::string_view body,
+                       http::LocalReason reason, const ReplyContext& context) {
+  head.headers.add("x-outrigger-reason", http::reasonName(reason));
+  // A stale copy carries the request id it was first sent with: this request's replaces it.
+  head.headers.set("X-Request-ID", context.request_id);
+  addAttemptsHeader(head.headers, context.attempts);
+  return sendWhole(stream, head, body);
+}
+
+}  // namespace outrigger::exchange

@@ -1,0 +1,281 @@
+#include "proxy/http1/http1_attempt.h"
+
+#include <algorithm>
+
+#include "proxy/http/header_rules.h"
+#include "proxy/http/serializer.h"
+#include "proxy/http/upstream_request.h"
+#include "proxy/http1/body_framing.h"
+
+namespace outrigger::http1 {
+
+using exchange::AttemptResult;
+using policy::AttemptOutcome;
+
+void Http1Attempt::reset(exchange::AttemptEvents& events) {
+  events_ = &events;
+  connection_ = nullptr;
+  running_ = false;
+  endpoint_counted_ = false;
+  request_sent_ = connection_reused_ = response_bytes_seen_ = false;
+  interim_ = streaming_ = discarding_ = response_complete_ = keep_alive_ = paused_ = false;
+  status_ = 0;
+  try_deadline_ = MonoTime::max();
+}
+
+void Http1Attempt::start(size_t endpoint, const exchange::AttemptRequest& request) {
+  request_ = request;
+  endpoint_ = endpoint;
+  running_ = true;
+  chunked_ = request.head->framing == http::BodyFraming::kChunked;
+  pool_.requestStarted(endpoint);
+  endpoint_counted_ = true;
+  const MonoTime now = clock_.now();
+  const Duration per_try = pool_.upstream().config().timeouts.per_try;
+  try_deadline_ = per_try > Duration::zero() ? now + per_try : MonoTime::max();
+  if (upstream::PooledConnection* ready = pool_.acquire(endpoint, pool_request_, *this))
+    onPoolReady(*ready);
+}
+
+void Http1Attempt::onPoolReady(upstream::PooledConnection& connection) {
+  connection_ = &connection;
+  connection_reused_ = connection.requestsServed() > 1;
+  connection.stream().setHandler(this);
+  connection.stream().startReading();
+  // A restarted parser per attempt: the last use may have stopped mid-response. This never
+  // runs inside that parser's own callbacks (attempts are reused on a later loop turn).
+  if (parser_) {
+    parser_->restart(*this);
+  } else {
+    parser_.emplace(*this, http::ParserLimits{});
+  }
+  parser_->expectNoBody(request_.head->method == "HEAD");
+  last_activity_ = clock_.now();
+  io::CorkGuard cork(connection.stream());  // the head and the body so far leave together
+  writeHead();
+  events_->onAttemptConnected();
+}
+
+void Http1Attempt::writeHead() {
+  http::ForwardContext forward;
+  forward.client_address = request_.client_ip;
+  forward.upstream_authority = pool_.upstream().endpoint(endpoint_).text;
+  forward.preserve_host = request_.preserve_host;
+  forward.request_id = request_.request_id;
+  io::TcpStream& stream = connection_->stream();
+  std::string out = stream.takeWriteBuffer();
+  // Written from the app's head as it is: it stays intact for another attempt.
+  http::appendUpstreamRequestHead(*request_.head, forward, out);
+  stream.write(std::move(out));
+}
+
+void Http1Attempt::onPoolFailure(upstream::PoolFailure failure, const std::string& detail) {
+  if (failure == upstream::PoolFailure::kPoolTimeout) {
+    // Not the upstream's failure: the worker's pool stayed full.
+    AttemptResult result =
+        this->failure(AttemptOutcome::kCancelled, http::LocalReason::kPoolTimeout, detail);
+    result.error.source = ErrorSource::kInternal;
+    end(std::move(result), false);
+    return;
+  }
+  AttemptResult result =
+      this->failure(AttemptOutcome::kConnectFailed, http::LocalReason::kConnectFailed, detail);
+  result.error.retry_safe = true;  // nothing was sent
+  end(std::move(result), false);
+}
+
+void Http1Attempt::sendRequestBody(std::string_view piece) {
+  if (piece.empty() || connection_ == nullptr) return;
+  io::TcpStream& stream = connection_->stream();
+  if (stream.queuedBytes() == 0) last_activity_ = clock_.now();
+  writeBodyPiece(stream, piece, chunked_);
+}
+
+void Http1Attempt::endRequest() {
+  if (connection_ == nullptr || request_sent_) return;
+  if (chunked_) connection_->stream().write(http::kLastChunk);
+  request_sent_ = true;
+  last_activity_ = clock_.now();
+}
+
+size_t Http1Attempt::queuedRequestBytes() const {
+  return connection_ ? connection_->stream().queuedBytes() : 0;
+}
+
+void Http1Attempt::pauseResponse() {
+  if (connection_ == nullptr || paused_) return;
+  connection_->stream().stopReading();
+  paused_ = true;
+}
+
+void Http1Attempt::resumeResponse() {
+  if (connection_ == nullptr || !paused_) return;
+  paused_ = false;
+  last_activity_ = clock_.now();
+  connection_->stream().startReading();
+}
+
+void Http1Attempt::onStreamDrained() {
+  last_activity_ = clock_.now();
+  if (running_) events_->onAttemptRequestDrained();
+}
+
+void Http1Attempt::onStreamData(const char* data, size_t len) {
+  if (!running_) return;
+  last_activity_ = clock_.now();
+  response_bytes_seen_ = true;
+  exchange::AttemptEvents* events = events_;  // this attempt may end inside feed()
+  events->onAttemptReadBegin();
+  feed(data, len);
+  events->onAttemptReadEnd();
+}
+
+void Http1Attempt::feed(const char* data, size_t len) {
+  const http::ParseResult result = parser_->feed(data, len);
+  if (discarding_) {
+    // Read through within this one read: a body still on its way is not waited for, and
+    // the connection then closes.
+    const bool whole =
+        result.status != http::ParseStatus::kError && response_complete_ && result.consumed == len;
+    AttemptResult discarded;
+    discarded.outcome = AttemptOutcome::kFailureStatus;
+    discarded.status = status_;
+    end(std::move(discarded), whole && keep_alive_ && request_sent_);
+    return;
+  }
+  if (!running_) return;
+  if (result.status == http::ParseStatus::kError) {
+    end(failure(AttemptOutcome::kReset, http::LocalReason::kUpstreamReset,
+                "invalid response from upstream: " + result.detail),
+        false);
+    return;
+  }
+  if (!response_complete_) return;
+  // A connection that sent more than one response, or whose request was not sent in full,
+  // is not in a known state: it is never reused.
+  const bool extra_bytes = result.consumed < len;
+  end(AttemptResult{}, keep_alive_ && request_sent_ && !extra_bytes);
+}
+
+void Http1Attempt::onStreamEnd(int error) {
+  if (!running_ || connection_ == nullptr) return;
+  if (error == 0 && parser_) {
+    // An orderly close may be how a close-delimited body ends.
+    const http::ParseResult result = parser_->finish();
+    if (result.status == http::ParseStatus::kOk && response_complete_ && !discarding_) {
+      end(AttemptResult{}, false);
+      return;
+    }
+  }
+  // A TLS failure names OpenSSL's reason: with TLS 1.3 a server that refuses our client
+  // certificate says so only after the handshake ("tlsv13 alert certificate required").
+  std::string detail = error == io::kTlsError
+                           ? "upstream TLS error: " + connection_->stream().tlsFailure()
+                       : error != 0 ? "upstream connection error: " + io::errorName(error)
+                                    : "upstream closed the connection";
+  detail += streaming_ ? " before the response was complete" : " before sending a response";
+  AttemptResult result =
+      failure(AttemptOutcome::kReset, http::LocalReason::kUpstreamReset, std::move(detail));
+  if (discarding_) {
+    result.outcome = AttemptOutcome::kFailureStatus;
+    result.status = status_;
+  }
+  end(std::move(result), false);
+}
+
+http::ParserAction Http1Attempt::onResponseHead(http::ResponseHead& head) {
+  if (head.status < 200) {
+    interim_ = true;  // 1xx: the real response follows on the same connection
+    return http::ParserAction::kContinue;
+  }
+  status_ = head.status;
+  keep_alive_ = head.keep_alive;
+  try_deadline_ = MonoTime::max();
+  if (events_->onAttemptResponseHead(head) == exchange::ResponseVerdict::kDiscard) {
+    discarding_ = true;
+  } else {
+    streaming_ = true;
+  }
+  return http::ParserAction::kContinue;
+}
+
+http::ParserAction Http1Attempt::onResponseBody(std::string_view chunk) {
+  if (streaming_ && running_ && !chunk.empty()) events_->onAttemptResponseBody(chunk);
+  return http::ParserAction::kContinue;
+}
+
+http::ParserAction Http1Attempt::onResponseComplete() {
+  if (interim_) {
+    interim_ = false;
+    return http::ParserAction::kContinue;
+  }
+  response_complete_ = true;
+  return http::ParserAction::kPause;  // bytes after the response are looked at by feed()
+}
+
+MonoTime Http1Attempt::nextDeadline() const {
+  MonoTime deadline = try_deadline_;
+  if (connection_ == nullptr || paused_) return deadline;
+  const auto& timeouts = pool_.upstream().config().timeouts;
+  if (request_sent_) return std::min(deadline, last_activity_ + timeouts.read);
+  if (connection_->stream().queuedBytes() > 0)
+    return std::min(deadline, last_activity_ + timeouts.write);
+  return deadline;
+}
+
+void Http1Attempt::onTimer(MonoTime now) {
+  if (!running_) return;
+  if (now >= try_deadline_) {
+    end(failure(AttemptOutcome::kTimeout, http::LocalReason::kUpstreamTimeout, "per_try timeout"),
+        false);
+    return;
+  }
+  if (now < nextDeadline()) return;
+  std::string what = request_sent_ ? "read timeout" : "write timeout";
+  if (streaming_) what += " while streaming the response";
+  end(failure(AttemptOutcome::kTimeout, http::LocalReason::kUpstreamTimeout, std::move(what)),
+      false);
+}
+
+AttemptResult Http1Attempt::failure(AttemptOutcome outcome, http::LocalReason reason,
+                                    std::string detail) const {
+  AttemptResult result;
+  result.outcome = outcome;
+  result.status = streaming_ ? status_ : 0;
+  result.response_started = streaming_;
+  result.stale_connection =
+      outcome == AttemptOutcome::kReset && connection_reused_ && !response_bytes_seen_;
+  result.error.reason = reason;
+  result.error.detail = std::move(detail);
+  return result;
+}
+
+void Http1Attempt::end(AttemptResult result, bool reusable) {
+  if (!running_) return;
+  giveBackConnection(reusable);
+  running_ = false;
+  events_->onAttemptEnded(result);  // the last thing: the exchange may drop this attempt
+}
+
+void Http1Attempt::cancel() {
+  if (!running_) return;
+  giveBackConnection(false);
+  running_ = false;
+}
+
+void Http1Attempt::giveBackConnection(bool reusable) {
+  pool_request_.cancel();
+  try_deadline_ = MonoTime::max();
+  if (connection_ != nullptr) {
+    upstream::PooledConnection* connection = connection_;
+    connection_ = nullptr;
+    paused_ = false;
+    pool_.release(*connection, reusable);
+  }
+  if (endpoint_counted_) {
+    pool_.requestFinished(endpoint_);
+    endpoint_counted_ = false;
+  }
+}
+
+}  // namespace outrigger::http1

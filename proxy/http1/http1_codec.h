@@ -1,0 +1,38 @@
+#pragma once
+// The HTTP/1.1 upstream codec of one upstream on one worker: makes its attempts and keeps
+// the finished ones for reuse, so a busy worker allocates none per request. A dropped
+// attempt is reused only after the loop turn that dropped it, since it may have been
+// dropped from inside its own callback (the lifetime rule of io::Loop::deleteLater).
+
+#include <memory>
+#include <vector>
+
+#include "proxy/exchange/upstream_attempt.h"
+#include "proxy/exchange/worker_context.h"
+#include "proxy/http1/http1_attempt.h"
+#include "proxy/io/loop.h"
+
+namespace outrigger::http1 {
+
+class Http1Codec final : public exchange::UpstreamCodec {
+ public:
+  Http1Codec(upstream::ConnectionPool& pool, io::Loop& loop, Clock& clock);
+  ~Http1Codec() override;
+
+  exchange::AttemptHandle newAttempt(exchange::AttemptEvents& events) override;
+  void recycle(exchange::UpstreamAttempt* attempt) override;
+
+  // For WorkerContext::make_codec.
+  static std::unique_ptr<exchange::UpstreamCodec> make(exchange::WorkerUpstream& upstream,
+                                                       io::Loop& loop, Clock& clock);
+
+ private:
+  upstream::ConnectionPool& pool_;
+  Clock& clock_;
+  std::vector<std::unique_ptr<Http1Attempt>> spare_;    // ready for reuse
+  std::vector<std::unique_ptr<Http1Attempt>> dropped_;  // dropped this turn
+  io::DeferredTask reuse_dropped_;                      // moves dropped_ to spare_
+  size_t lent_ = 0;
+};
+
+}  // namespace outrigger::http1
