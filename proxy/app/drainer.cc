@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <iostream>
 
 namespace outrigger::app {
 
@@ -12,7 +13,10 @@ Drainer::SignalAction Drainer::onSignal() {
 }
 
 void Drainer::begin(const config::DrainConfig& limits, DrainActivity activity) {
-  if (state_ != State::kServing) std::abort();  // App checks active() first
+  if (state_ != State::kServing) {  // App checks active() first
+    std::cerr << "Drainer: begin() while already draining\n";
+    std::abort();
+  }
   state_ = State::kDraining;
   limits_ = limits;
   started_ = clock_.now();
@@ -21,7 +25,10 @@ void Drainer::begin(const config::DrainConfig& limits, DrainActivity activity) {
 }
 
 Drainer::Decision Drainer::check(DrainActivity activity) {
-  if (state_ != State::kDraining) std::abort();  // a stop decision is final
+  if (state_ != State::kDraining) {  // a stop decision is final
+    std::cerr << "Drainer: check() while not draining\n";
+    std::abort();
+  }
   const MonoTime now = clock_.now();
   if (activity.connections > 0 || activity.accepted != accepted_seen_) quiet_since_ = now;
   accepted_seen_ = activity.accepted;
