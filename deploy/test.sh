@@ -1,11 +1,17 @@
 #!/usr/bin/env bash
-# The README's second command, and what CI runs: installs what is missing, builds, and runs
-# every test (unit and integration), replays the fuzz regressions and fuzzes each target
-# briefly (tests/fuzz/run.sh), then runs the whole suite again under ASan+UBSan.
+# The README's second command, and what CI runs: checks the module walls (tests/walls),
+# installs what is missing, builds, and runs every test (unit and integration), replays the
+# fuzz regressions and fuzzes each target briefly (tests/fuzz/run.sh), then runs the whole
+# suite again under ASan+UBSan.
 # FUZZ=0 skips the fuzz step, FUZZ_SECONDS=N fuzzes each target N s (default 20);
 # SANITIZE=0 skips the sanitizer pass.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+echo "== walls of DESIGN §2"
+bash tests/walls/check_walls.sh
+bash tests/walls/check_walls_test.sh
+
 deploy/install-deps.sh --all
 
 echo "== build (Release) and test"

@@ -7,19 +7,13 @@
 
 #include "proxy/app/upstreams_json.h"
 #include "proxy/config/render.h"
-#include "proxy/io/resolver.h"
 #include "proxy/log/logger.h"
 
 namespace outrigger::app {
-namespace {
 
-// How often the drain checks whether the app went quiet, and the longest it waits for.
-constexpr Duration kDrainPoll = milliseconds(50);
-
-}  // namespace
-
-App::App(config::Config config, AppOptions options)
-    : config_(std::make_shared<const config::Config>(std::move(config))),
+App::App(const Clock& clock, config::Config config, AppOptions options)
+    : clock_(clock),
+      config_(std::make_shared<const config::Config>(std::move(config))),
       options_(std::move(options)) {}
 
 App::~App() {
@@ -60,7 +54,7 @@ std::string App::start() {
   TlsLoad tls = loadUpstreamTls(*config_);
   if (!tls.errors.empty()) return tls.errors.front();
   snapshot_ = buildSnapshot(config_, nullptr, std::move(tls));
-  resolveEndpointsNow(*snapshot_);
+  dns_refresher_.resolveUnresolved(*snapshot_);
   logTlsWarnings();
 
   // Bind everything before serving anything: a bind failure names the address and exits 1.
@@ -89,8 +83,9 @@ std::string App::start() {
   workers_running_ = static_cast<int>(workers_.size());
   for (auto& w : workers_) w->start([this] { loop_.post([this] { onWorkerExited(); }); });
 
-  dns_timer_ = std::make_unique<io::Timer>(loop_, [this] { refreshDns(); });
-  restartDnsTimer();
+  dns_timer_ = std::make_unique<io::Timer>(
+      loop_, [this] { dns_timer_->start(dns_refresher_.refreshIfDue()); });
+  dns_timer_->start(dns_refresher_.schedule());
   syncHealthChecks();
   retire_timer_ = std::make_unique<io::Timer>(loop_, [this] { removeDrainedSeries(); });
   watchFiles();
@@ -121,7 +116,7 @@ void App::addAdminRoutes() {
       "GET", "/upstreams",
       [this](const admin::AdminRequest&) {
         return admin::AdminResponse(200, "application/json",
-                                    upstreamsJson(*snapshot_, io::LoopClock().now()));
+                                    upstreamsJson(*snapshot_, clock_.now()));
       },
       {"state of every breaker, bulkhead, rate limit, pool and endpoint (JSON)", false});
   admin_handler_->addRoute(
@@ -134,7 +129,7 @@ void App::addAdminRoutes() {
   admin_handler_->addRoute(
       "POST", "/drain",
       [this](const admin::AdminRequest&) {
-        if (draining_ || stopping_) return admin::textResponse(202, "already draining\n");
+        if (drainer_.active()) return admin::textResponse(202, "already draining\n");
         beginDrain("POST /drain");
         return admin::textResponse(202, "draining\n");
       },
@@ -145,54 +140,6 @@ void App::logTlsWarnings() {
   for (const std::string& warning : tlsWarnings(*config_)) {
     log::logf(config::LogLevel::kWarn, "WARNING: %s", warning.c_str());
   }
-}
-
-void App::resolveEndpointsNow(const exchange::Snapshot& snapshot) {
-  for (const auto& [name, upstream] : snapshot.upstreams) {
-    for (size_t i = 0; i < upstream->endpointCount(); ++i) {
-      if (upstream->resolved(i)) continue;
-      const auto& e = upstream->endpoint(i);
-      std::string error;
-      auto addresses = io::resolveHostNow(e.host, e.port, &error);
-      if (addresses.empty()) {
-        metrics_.countDnsFailure(name);
-        log::logf(config::LogLevel::kWarn, "upstream %s: cannot resolve %s: %s (will retry)",
-                  name.c_str(), e.text.c_str(), error.c_str());
-      }
-      upstream->setAddresses(i, std::move(addresses));
-    }
-  }
-}
-
-void App::refreshDns() {
-  for (auto& [name, upstream] : snapshot_->upstreams) {
-    for (size_t i = 0; i < upstream->endpointCount(); ++i) {
-      const auto& e = upstream->endpoint(i);
-      if (io::SocketAddress::fromNumeric(e.host, e.port)) continue;
-      std::shared_ptr<upstream::Upstream> keep = upstream;
-      io::resolveHost(loop_, e.host, e.port,
-                      [this, keep, i](std::string error, std::vector<io::SocketAddress> addresses) {
-                        if (!error.empty()) {
-                          // Not for an upstream a reload removed meanwhile: its series are gone.
-                          if (snapshot_->upstreams.count(keep->name())) {
-                            metrics_.countDnsFailure(keep->name());
-                          }
-                          log::logf(
-                              config::LogLevel::kWarn, "upstream %s: DNS refresh of %s failed: %s",
-                              keep->name().c_str(), keep->endpoint(i).text.c_str(), error.c_str());
-                          return;
-                        }
-                        keep->setAddresses(i, std::move(addresses));
-                      });
-    }
-  }
-  restartDnsTimer();
-}
-
-void App::restartDnsTimer() {
-  Duration refresh = seconds(3600);
-  for (const auto& u : config_->upstreams) refresh = std::min(refresh, u.dns_refresh);
-  dns_timer_->start(refresh);
 }
 
 void App::syncHealthChecks() {
@@ -226,30 +173,25 @@ void App::writePortsFile(const std::vector<uint16_t>& ports) {
 // ---- Drain and stop (DESIGN §7) ----
 
 void App::onSignal(const char* name) {
-  // Only a second signal exits at once: POST /drain followed by the kubelet's SIGTERM is
-  // one drain, not two.
-  if (signalled_) {
-    log::logf(config::LogLevel::kWarn, "%s again: exiting now", name);
-    std::_Exit(0);
+  switch (drainer_.onSignal()) {
+    case Drainer::SignalAction::kExitNow:
+      log::logf(config::LogLevel::kWarn, "%s again: exiting now", name);
+      std::_Exit(0);
+    case Drainer::SignalAction::kAlreadyDraining:
+      log::logf(config::LogLevel::kInfo, "%s: already draining; a second signal exits at once",
+                name);
+      return;
+    case Drainer::SignalAction::kBeginDrain:
+      beginDrain(name);
+      return;
   }
-  signalled_ = true;
-  if (draining_ || stopping_) {
-    log::logf(config::LogLevel::kInfo, "%s: already draining; a second signal exits at once",
-              name);
-    return;
-  }
-  beginDrain(name);
 }
 
 void App::beginDrain(const std::string& why) {
-  draining_ = true;
   admin_handler_->setReady(false);
   metrics_.setDraining(true);
   for (auto& w : workers_) w->beginDrain();
-  drain_started_ = io::LoopClock().now();
-  quiet_since_ = drain_started_;
-  accepted_seen_ = 0;
-  for (auto& w : workers_) accepted_seen_ += w->acceptedCount();
+  drainer_.begin(config_->drain, drainActivity());
   log::logf(config::LogLevel::kInfo,
             "%s: draining: /ready is 503; serving the app until it is quiet for %lld ms "
             "(at most %lld ms)",
@@ -259,36 +201,37 @@ void App::beginDrain(const std::string& why) {
   checkDrain();
 }
 
+DrainActivity App::drainActivity() const {
+  DrainActivity activity;
+  for (const auto& w : workers_) {
+    activity.connections += w->sessionCount();
+    activity.accepted += w->acceptedCount();
+  }
+  return activity;
+}
+
 void App::checkDrain() {
-  const MonoTime now = io::LoopClock().now();
-  size_t connections = 0;
-  uint64_t accepted = 0;
-  for (auto& w : workers_) {
-    connections += w->sessionCount();
-    accepted += w->acceptedCount();
+  const DrainActivity activity = drainActivity();
+  const Drainer::Decision decision = drainer_.check(activity);
+  switch (decision.kind) {
+    case Drainer::Decision::Kind::kDrained:
+      log::logf(config::LogLevel::kInfo, "drained: quiet for %lld ms; stopping",
+                static_cast<long long>(toMillis(decision.quiet_for)));
+      stopWorkers(decision.wait);
+      return;
+    case Drainer::Decision::Kind::kTimedOut:
+      log::logf(config::LogLevel::kWarn,
+                "drain timeout (%lld ms): closing %zu connection(s) from the app",
+                static_cast<long long>(toMillis(config_->drain.timeout)), activity.connections);
+      stopWorkers(Duration::zero());
+      return;
+    case Drainer::Decision::Kind::kKeepServing:
+      drain_timer_->start(decision.wait);
+      return;
   }
-  // A connection that came and went between two checks still breaks the quiet.
-  if (connections > 0 || accepted != accepted_seen_) quiet_since_ = now;
-  accepted_seen_ = accepted;
-  const Duration elapsed = now - drain_started_;
-  if (now - quiet_since_ >= config_->drain.grace) {
-    log::logf(config::LogLevel::kInfo, "drained: quiet for %lld ms; stopping",
-              static_cast<long long>(toMillis(now - quiet_since_)));
-    stopWorkers(config_->drain.timeout - elapsed);
-    return;
-  }
-  if (elapsed >= config_->drain.timeout) {
-    log::logf(config::LogLevel::kWarn,
-              "drain timeout (%lld ms): closing %zu connection(s) from the app",
-              static_cast<long long>(toMillis(config_->drain.timeout)), connections);
-    stopWorkers(Duration::zero());
-    return;
-  }
-  drain_timer_->start(std::min(kDrainPoll, config_->drain.timeout - elapsed));
 }
 
 void App::stopWorkers(Duration timeout) {
-  stopping_ = true;
   drain_timer_.reset();
   for (auto& w : workers_) w->stop(std::max(timeout, Duration::zero()));
 }

@@ -13,8 +13,12 @@
 #include "proxy/admin/admin_handler.h"
 #include "proxy/admin/admin_server.h"
 #include "proxy/app/certificate_watcher.h"
+#include "proxy/app/dns_refresher.h"
+#include "proxy/app/drainer.h"
+#include "proxy/app/host_resolver.h"
 #include "proxy/app/tls_setup.h"
 #include "proxy/app/worker.h"
+#include "proxy/common/clock.h"
 #include "proxy/config/schema.h"
 #include "proxy/exchange/snapshot.h"
 #include "proxy/io/directory_watcher.h"
@@ -41,7 +45,8 @@ struct ReloadResult {
 
 class App {
  public:
-  App(config::Config config, AppOptions options);
+  // `clock` is the main loop's (io::LoopClock); it must outlive the App.
+  App(const Clock& clock, config::Config config, AppOptions options);
   ~App();
   // Runs until stopped; returns the process exit code.
   int run();
@@ -58,9 +63,6 @@ class App {
   std::shared_ptr<exchange::Snapshot> buildSnapshot(std::shared_ptr<const config::Config> config,
                                                     const exchange::Snapshot* previous,
                                                     TlsLoad tls);
-  void resolveEndpointsNow(const exchange::Snapshot& snapshot);
-  void refreshDns();
-  void restartDnsTimer();
   void syncHealthChecks();
   void writePortsFile(const std::vector<uint16_t>& ports);
 
@@ -75,9 +77,11 @@ class App {
   void onSignal(const char* name);
   void beginDrain(const std::string& why);
   void checkDrain();
+  DrainActivity drainActivity() const;
   void stopWorkers(Duration timeout);
   void onWorkerExited();
 
+  const Clock& clock_;
   std::shared_ptr<const config::Config> config_;
   AppOptions options_;
   io::Loop loop_;
@@ -89,6 +93,8 @@ class App {
   std::unique_ptr<admin::AdminServer> admin_server_;
   std::vector<std::unique_ptr<Worker>> workers_;
   std::vector<std::unique_ptr<io::SignalWatcher>> signals_;
+  LoopHostResolver resolver_{loop_};
+  DnsRefresher dns_refresher_{clock_, resolver_, metrics_, snapshot_};
   std::unique_ptr<io::Timer> dns_timer_;
   std::map<std::string, std::unique_ptr<upstream::HealthChecker>> health_checkers_;
 
@@ -106,13 +112,8 @@ class App {
   std::unique_ptr<io::Timer> retire_timer_;
 
   // Drain and stop.
+  Drainer drainer_{clock_};
   std::unique_ptr<io::Timer> drain_timer_;
-  MonoTime drain_started_{};
-  MonoTime quiet_since_{};
-  uint64_t accepted_seen_ = 0;
-  bool signalled_ = false;  // SIGTERM or SIGINT seen
-  bool draining_ = false;
-  bool stopping_ = false;
   std::atomic<int> workers_running_{0};
   int exit_code_ = 0;
 };

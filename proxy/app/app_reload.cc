@@ -32,7 +32,7 @@ const std::shared_ptr<upstream::Upstream>* keptRuntime(const exchange::Snapshot*
 void App::watchFiles() {
   watchConfigFile();
   certificate_watcher_ = std::make_unique<CertificateWatcher>(loop_, kFileSettle, [this] {
-    if (!stopping_) CertificateWatcher::refresh(*snapshot_, "file change");
+    if (!drainer_.stopping()) CertificateWatcher::refresh(*snapshot_, "file change");
   });
   certificate_watcher_->watch(*snapshot_);
 }
@@ -42,7 +42,9 @@ void App::watchConfigFile() {
   last_config_text_ = readFileContents(options_.config_path).value_or("");
   config_settle_timer_ = std::make_unique<io::Timer>(loop_, [this] { reloadIfFileChanged(); });
   config_watcher_ = std::make_unique<io::DirectoryWatcher>(loop_, [this] {
-    if (!stopping_ && !config_settle_timer_->active()) config_settle_timer_->start(kFileSettle);
+    if (!drainer_.stopping() && !config_settle_timer_->active()) {
+      config_settle_timer_->start(kFileSettle);
+    }
   });
   const std::string directory = directoryOf(options_.config_path);
   std::string error = config_watcher_->watch(directory);
@@ -70,7 +72,7 @@ std::shared_ptr<exchange::Snapshot> App::buildSnapshot(std::shared_ptr<const con
   snapshot->config = std::move(config);
   for (const auto& listener : snapshot->config->listeners)
     snapshot->routers.push_back(std::make_unique<routing::Router>(listener));
-  const MonoTime now = io::LoopClock().now();
+  const MonoTime now = clock_.now();
   for (const auto& u : snapshot->config->upstreams) {
     if (const auto* kept = keptRuntime(previous, u)) {
       snapshot->upstreams[u.name] = *kept;
@@ -101,7 +103,7 @@ ReloadResult App::rejectReload(const std::string& trigger, size_t count,
 
 ReloadResult App::reload(const std::string& trigger) {
   if (options_.config_path.empty()) return {false, "reload: no config file to read"};
-  if (draining_ || stopping_) {
+  if (drainer_.active()) {
     log::logf(config::LogLevel::kWarn, "%s: reload ignored while draining", trigger.c_str());
     return {false, "reload refused: draining for shutdown"};
   }
@@ -141,7 +143,7 @@ ReloadResult App::reload(const std::string& trigger) {
   // From here nothing can fail.
   std::shared_ptr<exchange::Snapshot> snapshot =
       buildSnapshot(config, snapshot_.get(), std::move(tls));
-  resolveEndpointsNow(*snapshot);
+  dns_refresher_.resolveUnresolved(*snapshot);
   for (auto& w : workers_) w->commit(snapshot);
 
   std::shared_ptr<exchange::Snapshot> previous = std::move(snapshot_);
@@ -150,7 +152,7 @@ ReloadResult App::reload(const std::string& trigger) {
   retire(*previous);
   previous.reset();
   syncHealthChecks();
-  restartDnsTimer();
+  dns_timer_->start(dns_refresher_.schedule());
   CertificateWatcher::refresh(*snapshot_, trigger);  // kept upstreams re-read theirs too
   certificate_watcher_->watch(*snapshot_);
   logTlsWarnings();

@@ -12,6 +12,7 @@
 #include "proxy/cli/explain.h"
 #include "proxy/config/loader.h"
 #include "proxy/config/render.h"
+#include "proxy/io/loop.h"
 #include "proxy/log/logger.h"
 
 namespace {
@@ -109,6 +110,8 @@ int main(int argc, char** argv) {
       break;
   }
   log::setLogLevel(config->log_level);
-  app::App app(std::move(*config), app::AppOptions{cli.ports_file, cli.config_path, log_level});
+  io::LoopClock clock;
+  app::App app(clock, std::move(*config),
+               app::AppOptions{cli.ports_file, cli.config_path, log_level});
   return app.run();
 }
