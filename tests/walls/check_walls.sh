@@ -42,6 +42,8 @@ report "only proxy/io/ includes hiredis" '^proxy/io/' < <(includes 'hiredis' pro
 report "only proxy/io/ includes OpenSSL" '^proxy/io/' < <(includes 'openssl/' proxy)
 report "the exchange, policies and pools never see llhttp or nghttp2 types" \
   < <(includes 'llhttp|nghttp2/' proxy/exchange proxy/policy proxy/upstream)
+report "the exchange never branches on a protocol: it includes no codec (http1/, http2/)" \
+  < <(includes 'proxy/http[12]/' proxy/exchange)
 
 if [ "$violations" -gt 0 ]; then
   echo "check_walls: $violations include(s) cross a wall of DESIGN §2" >&2

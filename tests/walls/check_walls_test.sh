@@ -48,6 +48,7 @@ expect_violation "OpenSSL in upstream" proxy/upstream/tls.cc 2 '#include <openss
 expect_violation "llhttp in exchange" proxy/exchange/exchange.cc 6 '#include <llhttp.h>'
 expect_violation "nghttp2 in upstream" proxy/upstream/h2.h 2 '#include <nghttp2/nghttp2.h>'
 expect_violation "llhttp in policy" proxy/policy/outcome.h 3 '#include "llhttp.h"'
+expect_violation "a codec in the exchange" proxy/exchange/exchange.h 2 '#include "proxy/http1/http1_attempt.h"'
 expect_violation "a new module reaching into libuv" proxy/http2/session.cc 2 '#include <uv.h>'
 
 if [ "$failures" -gt 0 ]; then
