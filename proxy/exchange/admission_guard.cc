@@ -67,8 +67,7 @@ void AdmissionGuard::settlePermit(MonoTime now, policy::AttemptOutcome outcome, 
   permit_ = {};
 }
 
-void AdmissionGuard::release() {
-  if (policies_ == nullptr) return;
+void AdmissionGuard::releaseHeld() {
   const MonoTime now = clock_.now();
   if (queued_) {
     queued_ = false;

@@ -62,12 +62,16 @@ class AdmissionGuard {
   // Records the attempt's outcome with the breaker and gives the permit back.
   void settlePermit(MonoTime now, policy::AttemptOutcome outcome, Duration latency);
 
-  // Gives back the slot, the queue place and an unsettled permit (as cancelled).
-  void release();
+  // Gives back the slot, the queue place and an unsettled permit (as cancelled). Inline:
+  // most requests hold nothing by the time they end.
+  void release() {
+    if (queued_ || holds_slot_ || permit_.held) releaseHeld();
+  }
 
  private:
   friend class QueuedAdmissions;
   void onGranted();
+  void releaseHeld();
 
   io::Loop& loop_;
   Clock& clock_;

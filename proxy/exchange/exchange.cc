@@ -163,7 +163,13 @@ void Exchange::tryAttempt() {
   request.request_id = request_id_;
   request.client_ip = client_ip_;
   request.preserve_host = route_->preserve_host;
+  starting_attempt_ = true;
   attempt_->start(static_cast<size_t>(pick), request);
+  starting_attempt_ = false;
+  // A bodiless request connected at once is completed by its stream right after this
+  // (onRequestComplete), which arms the timer for the read: arming it here too is waste.
+  if (attempt_->connected() && !request_complete_ && request_.framing == http::BodyFraming::kNone)
+    return;
   armTimer();
 }
 

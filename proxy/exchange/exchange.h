@@ -54,6 +54,8 @@ class Exchange final : public AttemptEvents, public AdmissionGuard::Events {
   Exchange(const Exchange&) = delete;
   Exchange& operator=(const Exchange&) = delete;
 
+  // Routes and admits the request. A bodiless request is complete with its head: its stream
+  // calls onRequestComplete() right after this, before any other event.
   void start();
   // Request body from the app; false asks the stream to pause it until resumeRequestBody().
   bool onRequestBody(std::string_view chunk);
@@ -147,8 +149,13 @@ class Exchange final : public AttemptEvents, public AdmissionGuard::Events {
   bool body_paused_ = false;  // we asked the stream to stop the request body
   uint32_t max_attempts_ = 1;
 
-  // The current attempt.
+  // The current attempt, and the last one that ended. An attempt that ends is parked in
+  // ended_attempt_ rather than dropped inside its own callback; the next one to end, or the
+  // exchange's destruction (a later turn: its stream defers it), hands it back to the codec,
+  // which may then reuse it at once.
+  AttemptHandle ended_attempt_;
   AttemptHandle attempt_;
+  bool starting_attempt_ = false;  // inside attempt_->start()
   MonoTime attempt_started_{};
   bool attempt_open_ = false;  // started and not yet settled with the policies
   int endpoint_ = -1;

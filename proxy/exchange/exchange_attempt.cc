@@ -44,7 +44,9 @@ void Exchange::onAttemptConnected() {
   for (const std::string& piece : body_.pieces()) attempt_->sendRequestBody(piece);
   body_.sentAll();
   if (request_complete_) attempt_->endRequest();
-  armTimer();  // the write or read timeout of the attempt starts now
+  // The write or read timeout of the attempt starts now; tryAttempt() arms the timer itself
+  // after a connection that was ready inside start().
+  if (!starting_attempt_) armTimer();
 }
 
 void Exchange::onAttemptRequestDrained() {
@@ -77,10 +79,17 @@ void Exchange::onDownstreamDrained() {
 }
 
 ResponseVerdict Exchange::onAttemptResponseHead(http::ResponseHead& head) {
+  const auto outcome = policy::classifyResponse(head.status, policies_->failureStatuses());
+  if (outcome == policy::AttemptOutcome::kSuccess) {
+    // What decideNextStep would say of any success, without building its input.
+    settle(outcome);
+    passResponseHead(head);
+    return ResponseVerdict::kPassThrough;
+  }
   AttemptResult result;
   result.status = head.status;
-  result.outcome = policy::classifyResponse(head.status, policies_->failureStatuses());
-  if (result.outcome == policy::AttemptOutcome::kFailureStatus) {
+  result.outcome = outcome;
+  {
     const std::string_view* value = head.headers.get("retry-after");
     if (value != nullptr && (head.status == 429 || head.status == 503))
       result.retry_after = policy::parseRetryAfter(*value, wallClockMicros() / 1000000);
@@ -115,7 +124,9 @@ void Exchange::onAttemptResponseBody(std::string_view piece) {
 }
 
 void Exchange::onAttemptEnded(AttemptResult& result) {
-  attempt_.reset();  // handed back to its codec, which reuses it on a later turn
+  // Parked, not dropped: we are inside the attempt's own callback. It goes back to its
+  // codec when the next attempt ends or the exchange is destroyed, both on later turns.
+  ended_attempt_ = std::move(attempt_);
   upstream_paused_ = false;
   if (phase_ == Phase::kDone) return;
   if (after_discard_) {

@@ -2,14 +2,6 @@
 
 namespace outrigger::exchange {
 
-void ReplayBody::reset(bool has_body, bool keep, uint64_t limit) {
-  clear();
-  total_bytes_ = 0;
-  keep_ = has_body && keep;
-  limit_ = limit;
-  replayable_ = !has_body || keep_;
-}
-
 void ReplayBody::add(std::string_view piece, bool sent) {
   total_bytes_ += piece.size();
   if (keep_ && total_bytes_ > limit_) {
@@ -21,15 +13,6 @@ void ReplayBody::add(std::string_view piece, bool sent) {
   if (sent && !keep_) return;
   pieces_.emplace_back(piece);
   held_bytes_ += piece.size();
-}
-
-void ReplayBody::sentAll() {
-  if (!keep_) clear();
-}
-
-void ReplayBody::clear() {
-  pieces_.clear();
-  held_bytes_ = 0;
 }
 
 }  // namespace outrigger::exchange

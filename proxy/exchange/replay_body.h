@@ -14,7 +14,13 @@ class ReplayBody {
  public:
   // A new request. `keep`: hold every piece for another attempt, up to `limit` bytes in
   // all; past it the body is sent once and can no longer be replayed.
-  void reset(bool has_body, bool keep, uint64_t limit);
+  void reset(bool has_body, bool keep, uint64_t limit) {
+    clear();
+    total_bytes_ = 0;
+    keep_ = has_body && keep;
+    limit_ = limit;
+    replayable_ = !has_body || keep_;
+  }
 
   // A piece from the app. `sent`: it went to a connected attempt already, and is held only
   // for a retry.
@@ -22,7 +28,9 @@ class ReplayBody {
   // What a new connection must be sent, in order.
   const std::vector<std::string>& pieces() const { return pieces_; }
   // They were sent: forgotten unless held for a retry.
-  void sentAll();
+  void sentAll() {
+    if (!keep_) clear();
+  }
 
   // Every byte so far is held (or there is no body): another attempt can send it all.
   bool replayable() const { return replayable_; }
@@ -30,7 +38,10 @@ class ReplayBody {
   uint64_t totalBytes() const { return total_bytes_; }
 
  private:
-  void clear();
+  void clear() {
+    pieces_.clear();
+    held_bytes_ = 0;
+  }
 
   std::vector<std::string> pieces_;
   uint64_t held_bytes_ = 0;

@@ -21,7 +21,8 @@ struct Snapshot {
   std::unordered_map<std::string, std::shared_ptr<upstream::Upstream>> upstreams;
 
   // The listener named `name` and its index, or null when this generation has none.
-  const config::ListenerConfig* findListener(const std::string& name, size_t* index = nullptr) const {
+  const config::ListenerConfig* findListener(const std::string& name,
+                                             size_t* index = nullptr) const {
     return config->findListener(name, index);
   }
 };

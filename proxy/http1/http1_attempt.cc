@@ -30,9 +30,9 @@ void Http1Attempt::start(size_t endpoint, const exchange::AttemptRequest& reques
   chunked_ = request.head->framing == http::BodyFraming::kChunked;
   pool_.requestStarted(endpoint);
   endpoint_counted_ = true;
-  const MonoTime now = clock_.now();
-  const Duration per_try = pool_.upstream().config().timeouts.per_try;
-  try_deadline_ = per_try > Duration::zero() ? now + per_try : MonoTime::max();
+  timeouts_ = &pool_.upstream().config().timeouts;
+  const Duration per_try = timeouts_->per_try;
+  try_deadline_ = per_try > Duration::zero() ? clock_.now() + per_try : MonoTime::max();
   if (upstream::PooledConnection* ready = pool_.acquire(endpoint, pool_request_, *this))
     onPoolReady(*ready);
 }
@@ -216,10 +216,9 @@ http::ParserAction Http1Attempt::onResponseComplete() {
 MonoTime Http1Attempt::nextDeadline() const {
   MonoTime deadline = try_deadline_;
   if (connection_ == nullptr || paused_) return deadline;
-  const auto& timeouts = pool_.upstream().config().timeouts;
-  if (request_sent_) return std::min(deadline, last_activity_ + timeouts.read);
+  if (request_sent_) return std::min(deadline, last_activity_ + timeouts_->read);
   if (connection_->stream().queuedBytes() > 0)
-    return std::min(deadline, last_activity_ + timeouts.write);
+    return std::min(deadline, last_activity_ + timeouts_->write);
   return deadline;
 }
 

@@ -87,6 +87,7 @@ class Http1Attempt final : public exchange::UpstreamAttempt,
   bool keep_alive_ = false;  // the upstream keeps the connection open after it
   bool paused_ = false;      // reads stopped while the app catches up
   int status_ = 0;
+  const config::TimeoutsConfig* timeouts_ = nullptr;  // the upstream's, set by start()
   MonoTime try_deadline_ = MonoTime::max();
   MonoTime last_activity_{};
 };

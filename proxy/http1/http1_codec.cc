@@ -9,13 +9,7 @@ namespace {
 constexpr size_t kMaxSpare = 256;
 }  // namespace
 
-Http1Codec::Http1Codec(upstream::ConnectionPool& pool, io::Loop& loop, Clock& clock)
-    : pool_(pool), clock_(clock), reuse_dropped_(loop, [this] {
-        for (auto& attempt : dropped_) {
-          if (spare_.size() < kMaxSpare) spare_.push_back(std::move(attempt));
-        }
-        dropped_.clear();
-      }) {}
+Http1Codec::Http1Codec(upstream::ConnectionPool& pool, Clock& clock) : pool_(pool), clock_(clock) {}
 
 Http1Codec::~Http1Codec() {
   if (lent_ != 0) {
@@ -42,13 +36,16 @@ void Http1Codec::recycle(exchange::UpstreamAttempt* attempt) {
   auto* http1 = static_cast<Http1Attempt*>(attempt);  // this codec made it
   http1->cancel();
   lent_--;
-  dropped_.emplace_back(http1);
-  reuse_dropped_.schedule();
+  if (spare_.size() < kMaxSpare) {
+    spare_.emplace_back(http1);
+  } else {
+    delete http1;  // not inside its own callback, see the header
+  }
 }
 
 std::unique_ptr<exchange::UpstreamCodec> Http1Codec::make(exchange::WorkerUpstream& upstream,
-                                                          io::Loop& loop, Clock& clock) {
-  return std::make_unique<Http1Codec>(upstream.pool, loop, clock);
+                                                          io::Loop&, Clock& clock) {
+  return std::make_unique<Http1Codec>(upstream.pool, clock);
 }
 
 }  // namespace outrigger::http1

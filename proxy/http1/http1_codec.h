@@ -1,8 +1,8 @@
 #pragma once
 // The HTTP/1.1 upstream codec of one upstream on one worker: makes its attempts and keeps
-// the finished ones for reuse, so a busy worker allocates none per request. A dropped
-// attempt is reused only after the loop turn that dropped it, since it may have been
-// dropped from inside its own callback (the lifetime rule of io::Loop::deleteLater).
+// the finished ones for reuse, so a busy worker allocates none per request. An attempt is
+// never dropped inside its own callback (the exchange parks an ended one until a later
+// turn, see Exchange::ended_attempt_), so a dropped attempt may be reused at once.
 
 #include <memory>
 #include <vector>
@@ -16,7 +16,7 @@ namespace outrigger::http1 {
 
 class Http1Codec final : public exchange::UpstreamCodec {
  public:
-  Http1Codec(upstream::ConnectionPool& pool, io::Loop& loop, Clock& clock);
+  Http1Codec(upstream::ConnectionPool& pool, Clock& clock);
   ~Http1Codec() override;
 
   exchange::AttemptHandle newAttempt(exchange::AttemptEvents& events) override;
@@ -29,9 +29,7 @@ class Http1Codec final : public exchange::UpstreamCodec {
  private:
   upstream::ConnectionPool& pool_;
   Clock& clock_;
-  std::vector<std::unique_ptr<Http1Attempt>> spare_;    // ready for reuse
-  std::vector<std::unique_ptr<Http1Attempt>> dropped_;  // dropped this turn
-  io::DeferredTask reuse_dropped_;                      // moves dropped_ to spare_
+  std::vector<std::unique_ptr<Http1Attempt>> spare_;  // ready for reuse
   size_t lent_ = 0;
 };
 

@@ -162,6 +162,7 @@ http::ParserAction Http1Session::onRequestHead(http::RequestHead& head) {
   // The parser gets the last request's head back, to fill its strings without allocating.
   slot_->buffers.request.swap(head);
   response_no_body_ = chunk_to_client_ = false;
+  head_request_ = slot_->buffers.request.method == "HEAD";
   exchange_ = &slot_->exchange.emplace(context_, *this, slot_->buffers, std::move(generation),
                                        listener_, client_ip_, context_.clock.now());
   exchange_->start();
@@ -293,7 +294,7 @@ bool Http1Session::responseKeepsAlive() const {
 void Http1Session::sendResponseHead(http::ResponseHead& head) {
   bool keep_alive = responseKeepsAlive();
   const bool client_http11 = !exchange_ || slot_->buffers.request.version_minor >= 1;
-  if (exchange_ && slot_->buffers.request.method == "HEAD") {
+  if (exchange_ && head_request_) {
     // The parser kept a HEAD response's Content-Length in head.framing; with none, send no
     // framing header at all rather than a misleading "Content-Length: 0".
     response_no_body_ = true;

@@ -123,6 +123,7 @@ class Http1Session final : public io::StreamHandler,
   bool keep_alive_ = false;
   bool counted_ = false;  // in outrigger_downstream_connections
   // How the response under way is framed to the app.
+  bool head_request_ = false;         // the request under way is a HEAD
   bool response_no_body_ = false;     // HEAD
   bool chunk_to_client_ = false;      // chunked (an HTTP/1.1 app, a body of unknown length)
   bool response_keep_alive_ = false;  // what its head told the app

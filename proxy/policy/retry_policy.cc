@@ -6,12 +6,6 @@
 
 namespace outrigger::policy {
 
-AttemptOutcome classifyResponse(int status, const RetryOn& retry_on) {
-  const bool listed = status >= 0 && static_cast<size_t>(status) < retry_on.statuses.size() &&
-                      retry_on.statuses.test(static_cast<size_t>(status));
-  return listed ? AttemptOutcome::kFailureStatus : AttemptOutcome::kSuccess;
-}
-
 bool isIdempotentRequest(std::string_view method, bool has_idempotency_key) {
   if (has_idempotency_key) return true;
   return method == "GET" || method == "HEAD" || method == "OPTIONS" || method == "PUT" ||

@@ -41,7 +41,12 @@ struct RetryPolicyConfig {
 
 // The DESIGN §5 classification of a response: a status listed in retry_on is
 // kFailureStatus, any other response (including an unlisted 5xx) is kSuccess.
-AttemptOutcome classifyResponse(int status, const RetryOn& retry_on);
+// Inline: every response is classified.
+inline AttemptOutcome classifyResponse(int status, const RetryOn& retry_on) {
+  const bool listed = status >= 0 && static_cast<size_t>(status) < retry_on.statuses.size() &&
+                      retry_on.statuses.test(static_cast<size_t>(status));
+  return listed ? AttemptOutcome::kFailureStatus : AttemptOutcome::kSuccess;
+}
 
 // GET HEAD OPTIONS PUT DELETE TRACE (RFC 9110 §9.2.2; method names are case-sensitive), or
 // any method when the request carries an Idempotency-Key header.
