@@ -5,6 +5,8 @@
 #include <cstdlib>
 #include <fstream>
 
+#include <unistd.h>
+
 #include "proxy/app/upstreams_json.h"
 #include "proxy/config/render.h"
 #include "proxy/io/resolver.h"
@@ -15,6 +17,19 @@ namespace {
 
 // How often the drain checks whether the app went quiet, and the longest it waits for.
 constexpr Duration kDrainPoll = milliseconds(50);
+
+// This process in the fleet's announcements: host, pid and a random part, so a restarted
+// replica (same host, maybe the same pid in a fresh container) is a new member.
+std::string replicaId() {
+  char host[256] = {};
+  if (gethostname(host, sizeof host - 1) != 0) std::snprintf(host, sizeof host, "unknown");
+  FastRandom random(static_cast<uint64_t>(SteadyClock().now().count()) ^
+                    (static_cast<uint64_t>(getpid()) << 32));
+  char id[400];
+  std::snprintf(id, sizeof id, "%s:%d:%08llx", host, static_cast<int>(getpid()),
+                static_cast<unsigned long long>(random.next() & 0xffffffffULL));
+  return id;
+}
 
 }  // namespace
 
@@ -29,6 +44,7 @@ App::~App() {
   signals_.clear();
   dns_timer_.reset();
   health_checkers_.clear();
+  leasing_.reset();
   config_watcher_.reset();
   config_settle_timer_.reset();
   certificate_watcher_.reset();
@@ -92,6 +108,7 @@ std::string App::start() {
   dns_timer_ = std::make_unique<io::Timer>(loop_, [this] { refreshDns(); });
   restartDnsTimer();
   syncHealthChecks();
+  syncFleetState();
   retire_timer_ = std::make_unique<io::Timer>(loop_, [this] { removeDrainedSeries(); });
   watchFiles();
 
@@ -120,8 +137,11 @@ void App::addAdminRoutes() {
   admin_handler_->addRoute(
       "GET", "/upstreams",
       [this](const admin::AdminRequest&) {
-        return admin::AdminResponse(200, "application/json",
-                                    upstreamsJson(*snapshot_, io::LoopClock().now()));
+        const std::optional<StoreStatus> store =
+            leasing_ ? leasing_->storeStatus() : std::nullopt;
+        return admin::AdminResponse(
+            200, "application/json",
+            upstreamsJson(*snapshot_, io::LoopClock().now(), store ? &*store : nullptr));
       },
       {"state of every breaker, bulkhead, rate limit, pool and endpoint (JSON)", false});
   admin_handler_->addRoute(
@@ -193,6 +213,21 @@ void App::restartDnsTimer() {
   Duration refresh = seconds(3600);
   for (const auto& u : config_->upstreams) refresh = std::min(refresh, u.dns_refresh);
   dns_timer_->start(refresh);
+}
+
+void App::syncFleetState() {
+  if (stopping_) return;
+  if (!leasing_) leasing_ = std::make_unique<GlobalRateLeasing>(loop_, store_metrics_, replicaId());
+  leasing_->sync(*config_, *snapshot_);
+  for (const config::UpstreamConfig& u : config_->upstreams) {
+    const auto& stale = u.policies.fallback.stale_if_error;
+    if (stale && stale->store == config::StaleStoreKind::kRedis) {
+      log::logf(config::LogLevel::kWarn,
+                "upstream %s: fallback.stale_if_error.store: redis is not wired yet; copies stay "
+                "in this process's memory",
+                u.name.c_str());
+    }
+  }
 }
 
 void App::syncHealthChecks() {
@@ -297,6 +332,7 @@ void App::onWorkerExited() {
   if (--workers_running_ > 0) return;
   dns_timer_.reset();
   health_checkers_.clear();
+  leasing_.reset();  // closes the Redis connection, so the loop can end
   signals_.clear();
   config_watcher_.reset();
   config_settle_timer_.reset();

@@ -150,6 +150,7 @@ ReloadResult App::reload(const std::string& trigger) {
   retire(*previous);
   previous.reset();
   syncHealthChecks();
+  syncFleetState();
   restartDnsTimer();
   CertificateWatcher::refresh(*snapshot_, trigger);  // kept upstreams re-read theirs too
   certificate_watcher_->watch(*snapshot_);
