@@ -84,7 +84,7 @@ TEST(RedisConfigTest, RelativeUnixPath) {
 
 TEST(RedisConfigTest, UnknownKeySuggestsTheClosestOne) {
   EXPECT_THAT(errorsOf(withMinimal("redis: { address: \"r:6379\", pasword: x }\n")),
-              ElementsAre("test.yaml:8:30: unknown key 'pasword' (did you mean 'password'?)"));
+              ElementsAre("test.yaml:8:29: redis: unknown key 'pasword' (did you mean 'password'?)"));
 }
 
 TEST(RedisConfigTest, CommandTimeoutMustBePositive) {
@@ -131,7 +131,7 @@ TEST(RedisConfigTest, GlobalScopeWithRedisLoads) {
 TEST(RedisConfigTest, GlobalScopeWithoutRedisIsAnErrorAtTheScope) {
   EXPECT_THAT(
       errorsOf(upstreamWith("    rate_limit: { requests_per_second: 10, scope: global }\n")),
-      ElementsAre("test.yaml:8:54: upstreams.u.rate_limit.scope: scope: global needs a "
+      ElementsAre("test.yaml:8:51: upstreams.u.rate_limit.scope: scope: global needs a "
                   "top-level redis: block (the fleet's shared store), and there is none"));
 }
 
@@ -139,13 +139,13 @@ TEST(RedisConfigTest, GlobalScopeInDefaultsWithoutRedisIsReportedOnceAtDefaults)
   EXPECT_THAT(
       errorsOf(
           upstreamWith("defaults:\n  rate_limit: { requests_per_second: 5, scope: global }\n")),
-      ElementsAre("test.yaml:9:52: defaults.rate_limit.scope: scope: global needs a top-level "
+      ElementsAre("test.yaml:9:48: defaults.rate_limit.scope: scope: global needs a top-level "
                   "redis: block (the fleet's shared store), and there is none"));
 }
 
 TEST(RedisConfigTest, UnknownScope) {
   EXPECT_THAT(errorsOf(upstreamWith("    rate_limit: { requests_per_second: 10, scope: fleet }\n")),
-              ElementsAre("test.yaml:8:54: upstreams.u.rate_limit.scope: expected one of local or "
+              ElementsAre("test.yaml:8:51: upstreams.u.rate_limit.scope: expected one of local or "
                           "global, got 'fleet'"));
 }
 
@@ -153,13 +153,13 @@ TEST(RedisConfigTest, UnknownOnStoreError) {
   EXPECT_THAT(
       errorsOf(upstreamWith("    rate_limit: { requests_per_second: 1, on_store_error: reject }\n",
                             "redis: { address: \"r:1\" }\n")),
-      ElementsAre("test.yaml:8:62: upstreams.u.rate_limit.on_store_error: expected one of local, "
+      ElementsAre("test.yaml:8:59: upstreams.u.rate_limit.on_store_error: expected one of local, "
                   "allow or deny, got 'reject'"));
 }
 
 TEST(RedisConfigTest, StaleStoreRedisNeedsTheRedisBlock) {
   EXPECT_THAT(errorsOf(upstreamWith("    fallback: { stale_if_error: { store: redis } }\n")),
-              ElementsAre("test.yaml:8:45: upstreams.u.fallback.stale_if_error.store: store: redis "
+              ElementsAre("test.yaml:8:42: upstreams.u.fallback.stale_if_error.store: store: redis "
                           "needs a top-level redis: block (the fleet's shared store), and there is "
                           "none"));
 }
@@ -169,7 +169,7 @@ TEST(RedisConfigTest, StaleStoreLoads) {
                                           "redis: { address: \"r:6379\" }\n"));
   EXPECT_EQ(c.upstreams[0].policies.fallback.stale_if_error->store, StaleStoreKind::kRedis);
   EXPECT_THAT(errorsOf(upstreamWith("    fallback: { stale_if_error: { store: disk } }\n")),
-              ElementsAre("test.yaml:8:45: upstreams.u.fallback.stale_if_error.store: expected "
+              ElementsAre("test.yaml:8:42: upstreams.u.fallback.stale_if_error.store: expected "
                           "one of memory or redis, got 'disk'"));
 }
 

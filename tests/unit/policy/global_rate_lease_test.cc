@@ -37,10 +37,12 @@ int drive(GlobalRateLease& lease, MonoTime& now, double rate, Duration how_long,
   return admitted;
 }
 
-TEST(GlobalRateLeaseTest, FirstLeaseAsksForALeasePeriodAtTheLimit) {
+TEST(GlobalRateLeaseTest, FirstLeaseAsksForTheWholeFleetBucket) {
   GlobalRateLease lease(limitOf(100, 10), kStart);
-  // Nothing is known yet, so the replica assumes it may need the whole limit.
-  EXPECT_EQ(lease.leaseToRequest(kStart), 100u * 2);
+  // Nothing is known yet, so the replica assumes it may need the whole limit: a lease
+  // period at 100/s, capped at what the fleet's bucket can hold (one second's worth).
+  EXPECT_EQ(lease.fleetCapacity(), 100);
+  EXPECT_EQ(lease.leaseToRequest(kStart), 100u);
   // One request at a time.
   EXPECT_EQ(lease.leaseToRequest(kStart), std::nullopt);
 }
@@ -70,7 +72,8 @@ TEST(GlobalRateLeaseTest, LeaseSizeFollowsTheReplicasOwnRate) {
   GlobalRateLease lease(limitOf(1000, 1000), kStart);
   MonoTime now = kStart;
   std::vector<uint64_t> asked;
-  drive(lease, now, 50, seconds(5), [&](uint64_t want, MonoTime at) {
+  // The estimate starts at the limit and forgets it within a few seconds.
+  drive(lease, now, 50, seconds(10), [&](uint64_t want, MonoTime at) {
     asked.push_back(want);
     lease.onLeaseGranted(want, 1, at);
   });
@@ -113,9 +116,9 @@ TEST(GlobalRateLeaseTest, RenewsOnlyWhenTheTokensLeftRunLow) {
   MonoTime renewed_at{};
   for (int ms = 1; ms <= 3000 && renewed_at == MonoTime{}; ++ms) {
     now += milliseconds(1);
-    if (ms % 10 == 0) EXPECT_TRUE(lease.tryTake(now).allowed) << ms;
-    for (int i = 0; i < 9 && ms % 10 == 0; ++i) lease.tryTake(now);
-    if (ms % 10 == 0 && lease.leaseToRequest(now)) renewed_at = now;
+    if (ms % 10 != 0) continue;
+    EXPECT_TRUE(lease.tryTake(now).allowed) << ms;
+    if (lease.leaseToRequest(now)) renewed_at = now;
   }
   ASSERT_NE(renewed_at, MonoTime{});
   // 100 requests per second from the first: 150 spent after 1.5s.
@@ -165,7 +168,7 @@ TEST(GlobalRateLeaseTest, DenyFallbackRejectsOnceTheLeaseIsSpent) {
   GlobalRateLease lease(limitOf(10, 1, StoreFallback::kDeny), kStart);
   ASSERT_TRUE(lease.leaseToRequest(kStart));
   lease.onLeaseGranted(2, 1, kStart);
-  MonoTime now = kStart + seconds(1);
+  MonoTime now = kStart + GlobalRateLease::kHeartbeat;  // the next request: a heartbeat
   ASSERT_TRUE(lease.leaseToRequest(now));
   lease.onStoreError(now);
   // The two leased tokens were granted by the fleet's bucket: they are still spent.
