@@ -175,15 +175,19 @@ void GlobalRateLeasing::onLeaseReply(const std::string& name, uint64_t request_i
                            reply.elements[0].kind == io::RedisReply::Kind::kInteger &&
                            reply.elements[1].kind == io::RedisReply::Kind::kInteger;
   if (!well_formed) {
-    if (reply.kind == io::RedisReply::Kind::kError) {
+    if (reply.kind == io::RedisReply::Kind::kError && reply.text != entry.last_script_error) {
+      // An ACL without EVAL, a full Redis (OOM), a read-only replica: Redis answers, but
+      // no lease can be had. Said once, not on every renewal.
       log::logf(config::LogLevel::kWarn, "upstream %s: global rate limit script failed: %s",
                 name.c_str(), reply.text.c_str());
+      entry.last_script_error = reply.text;
     }
     entry.lease->onStoreError(now);
     return;
   }
   const auto granted = static_cast<uint64_t>(std::max<int64_t>(0, reply.elements[0].integer));
   const auto fleet = static_cast<uint32_t>(std::max<int64_t>(1, reply.elements[1].integer));
+  entry.last_script_error.clear();
   entry.lease->onLeaseGranted(granted, fleet, now);
   metrics_.fleetSize(name).Set(fleet);
 }

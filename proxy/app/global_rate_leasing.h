@@ -47,7 +47,8 @@ class GlobalRateLeasing {
     policy::GlobalRateLease* lease = nullptr;
     std::string bucket_key;
     std::string fleet_key;
-    uint64_t request_id = 0;  // of the request in flight, 0 for none
+    uint64_t request_id = 0;        // of the request in flight, 0 for none
+    std::string last_script_error;  // logged once until it changes, not on every renewal
   };
 
   void tick();

@@ -195,7 +195,9 @@ void RedisClient::handshake() {
           if (reply.kind == RedisReply::Kind::kFailed) return;  // fail() already ran
           if (reply.kind == RedisReply::Kind::kError) {
             // Said once, loudly: a wrong password does not fix itself.
-            fail(name + " failed: " + reply.text);
+            const bool login = name == "AUTH";
+            fail(name + " failed: " + reply.text +
+                 (login ? " (check redis.username and redis.password)" : ""));
             return;
           }
           if (--handshake_left_ == 0) becomeReady();
