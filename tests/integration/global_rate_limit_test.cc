@@ -8,6 +8,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <csignal>
@@ -202,7 +203,10 @@ class GlobalRateLimitTest : public ::testing::Test {
     std::this_thread::sleep_for(std::chrono::milliseconds(2000));
     const PacedLoad::Counts up = minus(load.counts(), up_from);
     load.stop();
-    EXPECT_NEAR(up.ok / 2.0, 100, 25) << "after recovery";
+    // The limit's 200 in 2s, or what the load generator managed to offer on a busy machine.
+    const int offered_up = up.ok + up.limited + up.other;
+    EXPECT_NEAR(up.ok, std::min(200, offered_up), 50)
+        << "after recovery, " << offered_up << " offered in 2s";
     const PacedLoad::Counts total = load.counts();
     EXPECT_EQ(total.other, 0) << "outrigger answered other than 200 or 429";
     EXPECT_LT(total.slowest_ms, 1000) << "a request waited on Redis";
