@@ -5,11 +5,30 @@
 #include <cstdlib>
 #include <fstream>
 
+#include <unistd.h>
+
 #include "proxy/app/upstreams_json.h"
 #include "proxy/config/render.h"
 #include "proxy/log/logger.h"
 
 namespace outrigger::app {
+
+namespace {
+
+// This process in the fleet's announcements: host, pid and a random part, so a restarted
+// replica (same host, maybe the same pid in a fresh container) is a new member.
+std::string replicaId() {
+  char host[256] = {};
+  if (gethostname(host, sizeof host - 1) != 0) std::snprintf(host, sizeof host, "unknown");
+  FastRandom random(static_cast<uint64_t>(SteadyClock().now().count()) ^
+                    (static_cast<uint64_t>(getpid()) << 32));
+  char id[400];
+  std::snprintf(id, sizeof id, "%s:%d:%08llx", host, static_cast<int>(getpid()),
+                static_cast<unsigned long long>(random.next() & 0xffffffffULL));
+  return id;
+}
+
+}  // namespace
 
 App::App(const Clock& clock, config::Config config, AppOptions options)
     : clock_(clock),
@@ -23,6 +42,7 @@ App::~App() {
   signals_.clear();
   dns_timer_.reset();
   health_checkers_.clear();
+  leasing_.reset();
   config_watcher_.reset();
   config_settle_timer_.reset();
   certificate_watcher_.reset();
@@ -87,6 +107,7 @@ std::string App::start() {
       loop_, [this] { dns_timer_->start(dns_refresher_.refreshIfDue()); });
   dns_timer_->start(dns_refresher_.schedule());
   syncHealthChecks();
+  syncFleetState();
   retire_timer_ = std::make_unique<io::Timer>(loop_, [this] { removeDrainedSeries(); });
   watchFiles();
 
@@ -115,8 +136,11 @@ void App::addAdminRoutes() {
   admin_handler_->addRoute(
       "GET", "/upstreams",
       [this](const admin::AdminRequest&) {
-        return admin::AdminResponse(200, "application/json",
-                                    upstreamsJson(*snapshot_, clock_.now()));
+        const std::optional<StoreStatus> store =
+            leasing_ ? leasing_->storeStatus() : std::nullopt;
+        return admin::AdminResponse(
+            200, "application/json",
+            upstreamsJson(*snapshot_, clock_.now(), store ? &*store : nullptr));
       },
       {"state of every breaker, bulkhead, rate limit, pool and endpoint (JSON)", false});
   admin_handler_->addRoute(
@@ -139,6 +163,21 @@ void App::addAdminRoutes() {
 void App::logTlsWarnings() {
   for (const std::string& warning : tlsWarnings(*config_)) {
     log::logf(config::LogLevel::kWarn, "WARNING: %s", warning.c_str());
+  }
+}
+
+void App::syncFleetState() {
+  if (drainer_.stopping()) return;
+  if (!leasing_) leasing_ = std::make_unique<GlobalRateLeasing>(loop_, store_metrics_, replicaId());
+  leasing_->sync(*config_, *snapshot_);
+  for (const config::UpstreamConfig& u : config_->upstreams) {
+    const auto& stale = u.policies.fallback.stale_if_error;
+    if (stale && stale->store == config::StaleStoreKind::kRedis) {
+      log::logf(config::LogLevel::kWarn,
+                "upstream %s: fallback.stale_if_error.store: redis is not wired yet; copies stay "
+                "in this process's memory",
+                u.name.c_str());
+    }
   }
 }
 
@@ -240,6 +279,7 @@ void App::onWorkerExited() {
   if (--workers_running_ > 0) return;
   dns_timer_.reset();
   health_checkers_.clear();
+  leasing_.reset();  // closes the Redis connection, so the loop can end
   signals_.clear();
   config_watcher_.reset();
   config_settle_timer_.reset();

@@ -15,6 +15,7 @@
 #include "proxy/app/certificate_watcher.h"
 #include "proxy/app/dns_refresher.h"
 #include "proxy/app/drainer.h"
+#include "proxy/app/global_rate_leasing.h"
 #include "proxy/app/host_resolver.h"
 #include "proxy/app/tls_setup.h"
 #include "proxy/app/worker.h"
@@ -28,6 +29,7 @@
 #include "proxy/log/access_log.h"
 #include "proxy/metrics/metrics.h"
 #include "proxy/metrics/policy_metrics.h"
+#include "proxy/metrics/store_metrics.h"
 #include "proxy/upstream/health_checker.h"
 
 namespace outrigger::app {
@@ -64,6 +66,8 @@ class App {
                                                     const exchange::Snapshot* previous,
                                                     TlsLoad tls);
   void syncHealthChecks();
+  // The Redis connection and the global rate limits' leasing follow the current generation.
+  void syncFleetState();
   void writePortsFile(const std::vector<uint16_t>& ports);
 
   ReloadResult reload(const std::string& trigger);
@@ -87,6 +91,8 @@ class App {
   io::Loop loop_;
   metrics::Metrics metrics_;
   metrics::PolicyMetrics policy_metrics_{metrics_.registry()};
+  metrics::StoreMetrics store_metrics_{metrics_.registry()};
+  std::unique_ptr<GlobalRateLeasing> leasing_;
   std::unique_ptr<log::AccessLog> access_log_;
   std::shared_ptr<exchange::Snapshot> snapshot_;
   std::unique_ptr<admin::AdminHandler> admin_handler_;

@@ -152,6 +152,7 @@ ReloadResult App::reload(const std::string& trigger) {
   retire(*previous);
   previous.reset();
   syncHealthChecks();
+  syncFleetState();
   dns_timer_->start(dns_refresher_.schedule());
   CertificateWatcher::refresh(*snapshot_, trigger);  // kept upstreams re-read theirs too
   certificate_watcher_->watch(*snapshot_);

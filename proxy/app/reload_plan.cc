@@ -38,6 +38,7 @@ std::string ReloadPlan::summary() const {
                             {{"changed", &upstreams_changed}});
   out += "; " + section("listeners", listeners_added, listeners_removed,
                         {{"new address", &listeners_rebound}, {"changed", &listeners_changed}});
+  if (!redis_change.empty()) out += "; redis " + redis_change;
   if (!needs_restart.empty()) out += "; needs a restart to change: " + joined(needs_restart);
   return out;
 }
@@ -69,6 +70,9 @@ ReloadPlan planReload(const config::Config& from, const config::Config& to) {
   }
   for (const auto& l : from.listeners) {
     if (to.findListener(l.name) == nullptr) plan.listeners_removed.push_back(l.name);
+  }
+  if (from.redis != to.redis) {
+    plan.redis_change = !from.redis ? "added" : !to.redis ? "removed" : "changed";
   }
   if (from.workers != to.workers) plan.needs_restart.push_back("workers");
   if (!(from.admin.listen == to.admin.listen)) plan.needs_restart.push_back("admin.listen");

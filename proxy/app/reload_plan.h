@@ -22,6 +22,9 @@ struct ReloadPlan {
   // Settings a reload leaves as they were, with a warning: "workers", "admin.listen",
   // "access_log".
   std::vector<std::string> needs_restart;
+  // `redis:` added, changed or removed: the connection is replaced, and global limits keep
+  // their leased tokens meanwhile ("redis: added", "changed" or "removed"; "" for none).
+  std::string redis_change;
 
   // One line for the log and for POST /reload, e.g.
   // "upstreams +1 -0 ~1 (added: b; changed: a); listeners +0 -0 ~0".

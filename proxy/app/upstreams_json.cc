@@ -87,6 +87,14 @@ void appendUpstream(std::string& out, const upstream::Upstream& u, MonoTime now)
     number(out, "tokens", r.tokens);
     number(out, "requests_per_second", r.requests_per_second);
     number(out, "burst", r.burst);
+    text(out, "scope", r.global ? "global" : "local");
+    if (r.global) {
+      integer(out, "fleet_size", r.global->fleet_size);
+      integer(out, "lease", static_cast<int64_t>(r.global->lease));
+      integer(out, "tokens_left", r.global->tokens_left);
+      boolean(out, "store_ok", r.global->store_ok);
+      number(out, "rate_per_second", r.global->rate_per_second);
+    }
     close(out, '}');
   } else {
     out += "null,";
@@ -131,10 +139,21 @@ void appendUpstream(std::string& out, const upstream::Upstream& u, MonoTime now)
 
 }  // namespace
 
-std::string upstreamsJson(const exchange::Snapshot& snapshot, MonoTime now) {
+std::string upstreamsJson(const exchange::Snapshot& snapshot, MonoTime now,
+                          const StoreStatus* store) {
   // In config order, so the output is stable between calls.
   std::string out = "{";
   integer(out, "generation", static_cast<int64_t>(snapshot.generation));
+  key(out, "store");
+  if (store != nullptr) {
+    out += '{';
+    text(out, "address", store->address);
+    boolean(out, "connected", store->connected);
+    text(out, "last_error", store->last_error);
+    close(out, '}');
+  } else {
+    out += "null,";
+  }
   key(out, "upstreams");
   out += '[';
   for (const auto& u : snapshot.config->upstreams) {

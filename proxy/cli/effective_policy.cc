@@ -163,6 +163,9 @@ void addBulkheadAndRateLimit(Rows& rows, const config::PolicyConfig& p) {
     rows.add("rate_limit.requests_per_second",
              enforced(formatNumber(r->requests_per_second), p.shadow.rate_limit));
     rows.add("rate_limit.burst", formatNumber(r->burst));
+    rows.add("rate_limit.scope", config::rateLimitScopeName(r->scope));
+    if (r->scope == config::RateLimitScope::kGlobal)
+      rows.add("rate_limit.on_store_error", config::storeErrorModeName(r->on_store_error));
   } else {
     rows.add("rate_limit", "off");
   }
@@ -178,6 +181,7 @@ void addFallback(Rows& rows, const config::FallbackConfig& f) {
     rows.duration("fallback.stale_if_error.ttl", s->ttl);
     rows.count("fallback.stale_if_error.max_entries", s->max_entries);
     rows.add("fallback.stale_if_error.max_body_bytes", formatSize(s->max_body_bytes));
+    rows.add("fallback.stale_if_error.store", config::staleStoreName(s->store));
   } else {
     rows.add("fallback.stale_if_error", "off");
   }

@@ -12,11 +12,15 @@ namespace outrigger::config {
 namespace key_lists {
 
 inline constexpr std::string_view kTopLevel[] = {
-    "workers", "log_level", "admin", "access_log", "drain", "listeners", "defaults", "upstreams",
+    "workers",   "log_level", "admin",    "access_log", "drain",
+    "redis",     "listeners", "defaults", "upstreams",
 };
 inline constexpr std::string_view kAdmin[] = {"listen", "token"};
 inline constexpr std::string_view kAccessLog[] = {"path"};
 inline constexpr std::string_view kDrain[] = {"grace", "timeout"};
+inline constexpr std::string_view kRedis[] = {"address",  "username",   "password",
+                                              "database", "key_prefix", "timeouts"};
+inline constexpr std::string_view kRedisTimeouts[] = {"connect", "command"};
 
 inline constexpr std::string_view kListener[] = {"name", "listen", "routes", "limits"};
 inline constexpr std::string_view kListenerLimits[] = {
@@ -46,13 +50,15 @@ inline constexpr std::string_view kBreaker[] = {"failure_threshold", "failure_ra
                                                 "half_open_probes"};
 inline constexpr std::string_view kSlowCall[] = {"duration", "rate"};
 inline constexpr std::string_view kBulkhead[] = {"max_concurrent", "max_queue", "queue_timeout"};
-inline constexpr std::string_view kRateLimit[] = {"requests_per_second", "burst"};
+inline constexpr std::string_view kRateLimit[] = {"requests_per_second", "burst", "scope",
+                                                  "on_store_error"};
 inline constexpr std::string_view kOutlier[] = {"consecutive_failures", "base_ejection",
                                                 "max_ejection", "max_ejected_percent"};
 inline constexpr std::string_view kHealthCheck[] = {"path", "interval", "timeout",
                                                     "healthy_threshold", "unhealthy_threshold"};
 inline constexpr std::string_view kFallback[] = {"stale_if_error", "response"};
-inline constexpr std::string_view kStaleIfError[] = {"ttl", "max_entries", "max_body_bytes"};
+inline constexpr std::string_view kStaleIfError[] = {"ttl", "max_entries", "max_body_bytes",
+                                                     "store"};
 inline constexpr std::string_view kStaticResponse[] = {"status", "content_type", "body"};
 
 }  // namespace key_lists
@@ -72,6 +78,8 @@ inline constexpr KeySet kKeySets[] = {
     {"admin", key_lists::kAdmin},
     {"access_log", key_lists::kAccessLog},
     {"drain", key_lists::kDrain},
+    {"redis", key_lists::kRedis},
+    {"redis.timeouts", key_lists::kRedisTimeouts},
     {"listeners[]", key_lists::kListener},
     {"listeners[].limits", key_lists::kListenerLimits},
     {"listeners[].routes[]", key_lists::kRoute},

@@ -132,8 +132,11 @@ void readTopLevel(const ConfigNode& root, Config& out, Diagnostics& diag) {
   if (const ConfigNode* n = root.find("admin")) readAdmin(*n, out.admin, diag);
   if (const ConfigNode* n = root.find("access_log")) readAccessLog(*n, out.access_log, diag);
   if (const ConfigNode* n = root.find("drain")) readDrain(*n, out.drain, diag);
+  const ConfigNode* redis = root.find("redis");
+  if (redis != nullptr) out.redis = readRedis(*redis, diag);
   const ConfigNode* upstreams = root.find("upstreams");
   out.upstreams = readUpstreams(upstreams, root.find("defaults"), diag);
+  checkRedisUsers(upstreams, root.find("defaults"), redis != nullptr, diag);
   out.listeners =
       readListeners(root.find("listeners"), upstreamNames(upstreams), out.admin.listen, diag);
   out.provenance = traceProvenance(root);

@@ -164,6 +164,17 @@ void readRateLimit(const ConfigNode& node, PolicyConfig& out, Diagnostics& diag)
     else
       assignIf(burst, r.burst);
   }
+  if (auto* n = node.find("scope")) {
+    constexpr std::string_view kScopes[] = {"local", "global"};
+    if (auto i = readChoice(*n, diag, kScopes))
+      r.scope = *i == 0 ? RateLimitScope::kLocal : RateLimitScope::kGlobal;
+  }
+  if (auto* n = node.find("on_store_error")) {
+    constexpr std::string_view kModes[] = {"local", "allow", "deny"};
+    constexpr StoreErrorMode kValues[] = {StoreErrorMode::kLocal, StoreErrorMode::kAllow,
+                                          StoreErrorMode::kDeny};
+    if (auto i = readChoice(*n, diag, kModes)) r.on_store_error = kValues[*i];
+  }
   out.rate_limit = r;
 }
 
@@ -191,6 +202,11 @@ void readStaleIfError(const ConfigNode& node, PolicyConfig& out, Diagnostics& di
     assignIf(readInteger(*n, diag, 1, 1000000), stale.max_entries);
   if (auto* n = node.find("max_body_bytes"))
     assignIf(readSize(*n, diag, 0, 64ULL * 1024 * 1024), stale.max_body_bytes);
+  if (auto* n = node.find("store")) {
+    constexpr std::string_view kStores[] = {"memory", "redis"};
+    if (auto i = readChoice(*n, diag, kStores))
+      stale.store = *i == 0 ? StaleStoreKind::kMemory : StaleStoreKind::kRedis;
+  }
   out.fallback.stale_if_error = stale;
 }
 

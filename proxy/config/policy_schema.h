@@ -31,9 +31,31 @@ struct RetryConfig {
   friend bool operator==(const RetryConfig&, const RetryConfig&) = default;
 };
 
+// scope: local = this process alone; global = the sum of every replica sharing the `redis:`
+// block and the upstream name (leases from a bucket kept in Redis).
+enum class RateLimitScope { kLocal, kGlobal };
+// What a global limit does while Redis is slow or down: a local bucket of limit / last known
+// fleet size, admit everything, or reject everything.
+enum class StoreErrorMode { kLocal, kAllow, kDeny };
+
+// The names the file uses, for --print-config, /config and explain.
+inline const char* rateLimitScopeName(RateLimitScope s) {
+  return s == RateLimitScope::kGlobal ? "global" : "local";
+}
+inline const char* storeErrorModeName(StoreErrorMode m) {
+  switch (m) {
+    case StoreErrorMode::kLocal: return "local";
+    case StoreErrorMode::kAllow: return "allow";
+    case StoreErrorMode::kDeny: return "deny";
+  }
+  return "local";
+}
+
 struct RateLimitConfig {
   double requests_per_second = 0;
   double burst = 1;
+  RateLimitScope scope = RateLimitScope::kLocal;
+  StoreErrorMode on_store_error = StoreErrorMode::kLocal;
 
   friend bool operator==(const RateLimitConfig&, const RateLimitConfig&) = default;
 };
@@ -47,10 +69,18 @@ struct HealthCheckConfig {
   friend bool operator==(const HealthCheckConfig&, const HealthCheckConfig&) = default;
 };
 
+// Where stale copies are kept: this process's memory, or Redis shared by the fleet.
+enum class StaleStoreKind { kMemory, kRedis };
+
+inline const char* staleStoreName(StaleStoreKind k) {
+  return k == StaleStoreKind::kRedis ? "redis" : "memory";
+}
+
 struct StaleIfErrorConfig {
   Duration ttl = seconds(60);
   uint32_t max_entries = 1000;
   uint64_t max_body_bytes = 1024 * 1024;
+  StaleStoreKind store = StaleStoreKind::kMemory;
 
   friend bool operator==(const StaleIfErrorConfig&, const StaleIfErrorConfig&) = default;
 };

@@ -21,6 +21,21 @@ const char* logLevelName(LogLevel level) {
   return "info";
 }
 
+void renderRedis(ConfigWriter& out, const RedisConfig& r) {
+  out.beginMap("redis");
+  out.scalar("address", r.address);
+  if (!r.username.empty()) out.scalar("username", r.username);
+  // Left out when unset, as admin.token is.
+  if (!r.password.empty()) out.secret("password", r.password);
+  out.scalar("database", std::to_string(r.database));
+  out.scalar("key_prefix", r.key_prefix);
+  out.beginMap("timeouts");
+  out.scalar("connect", formatDuration(r.connect_timeout));
+  out.scalar("command", formatDuration(r.command_timeout));
+  out.endMap();
+  out.endMap();
+}
+
 void renderTopLevel(ConfigWriter& out, const Config& config) {
   out.scalar("workers", std::to_string(config.workers));
   out.scalar("log_level", logLevelName(config.log_level));
@@ -36,6 +51,7 @@ void renderTopLevel(ConfigWriter& out, const Config& config) {
   out.scalar("grace", formatDuration(config.drain.grace));
   out.scalar("timeout", formatDuration(config.drain.timeout));
   out.endMap();
+  if (config.redis) renderRedis(out, *config.redis);
 }
 
 }  // namespace

@@ -72,6 +72,8 @@ void renderRateLimit(ConfigWriter& out, const RateLimitConfig& r) {
   out.beginMap("rate_limit");
   out.scalar("requests_per_second", formatNumber(r.requests_per_second));
   out.scalar("burst", formatNumber(r.burst));
+  out.scalar("scope", rateLimitScopeName(r.scope));
+  out.scalar("on_store_error", storeErrorModeName(r.on_store_error));
   out.endMap();
 }
 
@@ -102,6 +104,7 @@ void renderFallback(ConfigWriter& out, const FallbackConfig& f) {
     out.scalar("ttl", formatDuration(s->ttl));
     out.scalar("max_entries", number(s->max_entries));
     out.scalar("max_body_bytes", formatSize(s->max_body_bytes));
+    out.scalar("store", staleStoreName(s->store));
     out.endMap();
   }
   if (const auto& r = f.response) {

@@ -47,6 +47,21 @@ struct DrainConfig {
   friend bool operator==(const DrainConfig&, const DrainConfig&) = default;
 };
 
+// `redis:` (the fleet's shared state). address is "host:port" or "unix:/path".
+struct RedisConfig {
+  std::optional<HostPort> tcp;  // set for host:port
+  std::string unix_path;        // set for unix:/path
+  std::string address;          // as written, for logs and /upstreams
+  std::string username;         // "" = none (AUTH with the password alone)
+  std::string password;         // "" = no AUTH
+  uint32_t database = 0;
+  std::string key_prefix = "outrigger:";
+  Duration connect_timeout = milliseconds(500);
+  Duration command_timeout = milliseconds(50);
+
+  friend bool operator==(const RedisConfig&, const RedisConfig&) = default;
+};
+
 struct RouteConfig {
   std::string host = "*";  // Host header without port, compared case-insensitively; "*" = any
   std::string path_prefix = "/";
@@ -137,6 +152,7 @@ struct Config {
   AdminConfig admin;
   AccessLogConfig access_log;
   DrainConfig drain;
+  std::optional<RedisConfig> redis;  // nullopt: nothing connects, every limit is local
   std::vector<ListenerConfig> listeners;
   std::vector<UpstreamConfig> upstreams;  // in file order
   // Where the values came from: secret values to redact, and each upstream's value sources

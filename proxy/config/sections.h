@@ -2,6 +2,7 @@
 // Readers for the list and map sections of the file. Each fills the schema structs and
 // reports every problem it finds to Diagnostics.
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -26,5 +27,13 @@ ConfigNode mergeDefaults(const ConfigNode& defaults, const ConfigNode& upstream)
 std::vector<ListenerConfig> readListeners(const ConfigNode* listeners,
                                           const std::vector<std::string>& upstream_names,
                                           const HostPort& admin, Diagnostics& diag);
+
+// `redis:`. nullopt when the block is unusable (its errors are reported).
+std::optional<RedisConfig> readRedis(const ConfigNode& node, Diagnostics& diag);
+
+// Without a `redis:` block, reports every upstream setting that needs one (rate_limit.scope:
+// global, fallback.stale_if_error.store: redis), at the setting.
+void checkRedisUsers(const ConfigNode* upstreams, const ConfigNode* defaults, bool has_redis,
+                     Diagnostics& diag);
 
 }  // namespace outrigger::config

@@ -21,6 +21,13 @@ double stateValue(policy::BreakerState state) {
   return 0;
 }
 
+policy::GlobalRateLeaseConfig globalLeaseConfig(const config::RateLimitConfig& r) {
+  policy::StoreFallback fallback = policy::StoreFallback::kLocal;
+  if (r.on_store_error == config::StoreErrorMode::kAllow) fallback = policy::StoreFallback::kAllow;
+  if (r.on_store_error == config::StoreErrorMode::kDeny) fallback = policy::StoreFallback::kDeny;
+  return {r.requests_per_second, r.burst, fallback};
+}
+
 }  // namespace
 
 UpstreamPolicies::UpstreamPolicies(std::string upstream, const config::PolicyConfig& config,
@@ -34,8 +41,12 @@ UpstreamPolicies::UpstreamPolicies(std::string upstream, const config::PolicyCon
   metrics_.bulkhead_queued.Set(0);
   for (auto* g : metrics_.endpoint_ejected) g->Set(0);
   for (auto* g : metrics_.endpoint_healthy) g->Set(1);  // a new runtime starts all healthy
-  if (config.rate_limit)
+  if (config.rate_limit && config.rate_limit->scope == config::RateLimitScope::kGlobal) {
+    global_rate_ = std::make_unique<policy::GlobalRateLease>(globalLeaseConfig(*config.rate_limit),
+                                                             now);
+  } else if (config.rate_limit) {
     bucket_.emplace(config.rate_limit->requests_per_second, config.rate_limit->burst, now);
+  }
   if (config.bulkhead) bulkhead_.emplace(*config.bulkhead);
   if (config.circuit_breaker) {
     breaker_.emplace(
@@ -88,8 +99,14 @@ UpstreamPolicies::UpstreamPolicies(std::string upstream, const config::PolicyCon
 }
 
 UpstreamPolicies::RateDecision UpstreamPolicies::takeRateToken(MonoTime now) {
-  if (!bucket_) return {};
-  const policy::TokenBucket::Decision d = bucket_->tryTake(now);  // lock-free
+  RateDecision d;
+  if (global_rate_) {
+    const policy::GlobalRateLease::Decision g = global_rate_->tryTake(now);  // lock-free
+    d = {g.allowed, g.retry_after};
+  } else if (bucket_) {
+    const policy::TokenBucket::Decision b = bucket_->tryTake(now);  // lock-free
+    d = {b.allowed, b.retry_after};
+  }
   if (d.allowed) return {};
   if (config_.shadow.rate_limit) {
     metrics_.shadow_rejections[static_cast<size_t>(metrics::ShadowPolicy::kRateLimit)]->Increment();
@@ -287,8 +304,14 @@ UpstreamPolicies::Status UpstreamPolicies::status(MonoTime now) {
   }
   if (bucket_) {
     const auto& rate = *config_.rate_limit;
-    status.rate_limit =
-        Status::RateLimit{bucket_->available(now), rate.requests_per_second, rate.burst};
+    status.rate_limit = Status::RateLimit{bucket_->available(now), rate.requests_per_second,
+                                          rate.burst, std::nullopt};
+  }
+  if (global_rate_) {
+    const auto& rate = *config_.rate_limit;
+    const policy::GlobalRateLease::Status g = global_rate_->status();
+    status.rate_limit = Status::RateLimit{static_cast<double>(g.tokens_left),
+                                          rate.requests_per_second, rate.burst, g};
   }
   if (outlier_) {
     std::lock_guard<std::mutex> lock(outlier_mutex_);

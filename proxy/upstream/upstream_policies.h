@@ -24,6 +24,7 @@
 #include "proxy/metrics/policy_metrics.h"
 #include "proxy/policy/bulkhead.h"
 #include "proxy/policy/circuit_breaker.h"
+#include "proxy/policy/global_rate_lease.h"
 #include "proxy/policy/outcome.h"
 #include "proxy/policy/outlier_detector.h"
 #include "proxy/policy/retry_budget.h"
@@ -38,12 +39,15 @@ class UpstreamPolicies {
   UpstreamPolicies(std::string upstream, const config::PolicyConfig& config, size_t endpoints,
                    MonoTime now, metrics::UpstreamPolicyMetrics& metrics);
 
-  // Rate limit. Shadow mode counts a would-be rejection and allows.
+  // Rate limit, local or global (leased tokens; never waits on Redis). Shadow mode counts a
+  // would-be rejection and allows.
   struct RateDecision {
     bool allowed = true;
     Duration retry_after{};
   };
   RateDecision takeRateToken(MonoTime now);
+  // The lease of a `scope: global` limit, for the main loop's leasing; null otherwise.
+  policy::GlobalRateLease* globalRateLease() const { return global_rate_.get(); }
 
   // Bulkhead. When the ticket is queued, enterBulkhead calls `make_wake` (under its lock) for
   // the callback to run on `loop` once the ticket is granted a slot. Only a queued request
@@ -109,6 +113,7 @@ class UpstreamPolicies {
     };
     struct RateLimit {
       double tokens, requests_per_second, burst;
+      std::optional<policy::GlobalRateLease::Status> global;  // scope: global only
     };
     std::optional<Breaker> breaker;
     std::optional<Bulkhead> bulkhead;
@@ -139,7 +144,8 @@ class UpstreamPolicies {
   }
   void publishBulkheadActive();
 
-  std::optional<policy::TokenBucket> bucket_;  // lock-free
+  std::optional<policy::TokenBucket> bucket_;  // lock-free; scope: local
+  std::unique_ptr<policy::GlobalRateLease> global_rate_;  // lock-free; scope: global
 
   // Taken only on the overloaded path: when every slot is taken or tickets wait (Bulkhead).
   std::mutex bulkhead_mutex_;

@@ -143,7 +143,9 @@ admin_host, _, admin_port = admin_listen.rpartition(":")
 if admin_host in ("127.0.0.1", "localhost", "[::1]"):
     err(f"{rel(cm_path)}: admin.listen is {admin_listen}: kubelet probes and Prometheus cannot reach loopback")
 probe_paths = set()
-workloads = [(p, d) for p, d in k8s if d.get("kind") in ("Deployment", "StatefulSet", "DaemonSet")]
+# A shared store (the fleet's Redis, redis.yaml) is not an outrigger pod.
+workloads = [(p, d) for p, d in k8s if d.get("kind") in ("Deployment", "StatefulSet", "DaemonSet")
+             and d["metadata"].get("labels", {}).get("app.kubernetes.io/component") != "shared-store"]
 if not workloads:
     err("no Deployment under deploy/kubernetes")
 for path, w in workloads:
@@ -287,7 +289,7 @@ done <"$tmp/rule-tests.txt"
 # ---- 3. The shipped sidecar config ----------------------------------------------
 step "3. outrigger --check on the ConfigMap's outrigger.yaml"
 rc=0
-OUTRIGGER_ADMIN_TOKEN=check-deploy-token bounded "$outrigger" --check -c "$tmp/sidecar.yaml" \
+OUTRIGGER_ADMIN_TOKEN=check-deploy-token REDIS_PASSWORD=check-deploy-redis bounded "$outrigger" --check -c "$tmp/sidecar.yaml" \
   >"$tmp/check.out" 2>&1 || rc=$?
 if [ "$rc" -eq 0 ]; then
   echo "  ok   the ConfigMap's config is valid"
@@ -346,12 +348,15 @@ log_level: warn
 admin: { listen: 127.0.0.1:0 }
 access_log: { path: off }
 drain: { grace: 100ms, timeout: 2s }
+# Nothing listens there: the store metrics exist all the same, and /ready must not wait.
+redis: { address: "unix:/nonexistent/check-deploy-redis.sock", timeouts: { connect: 100ms } }
 listeners:
   - name: outbound
     listen: 127.0.0.1:0
     routes:
       - { path_prefix: /, upstream: backend }
       - { path_prefix: /hello, upstream: shadowed }
+      - { path_prefix: /fleet, upstream: fleet }
 upstreams:
   backend:
     endpoints: [ "127.0.0.1:${MOCK_PORT}" ]
@@ -376,6 +381,9 @@ upstreams:
     profile: fast-microservice
     rate_limit: { requests_per_second: 1 }
     shadow: [ rate_limit, circuit_breaker, bulkhead ]
+  fleet:
+    endpoints: [ "127.0.0.1:${MOCK_PORT}" ]
+    rate_limit: { requests_per_second: 100, scope: global, on_store_error: allow }
 EOF
 MOCK_PORT=$mock_port "$outrigger" -c "$tmp/full.yaml" --ports-file "$tmp/ports" >"$tmp/outrigger.log" 2>&1 3>&- &
 pids+=($!)

@@ -88,3 +88,22 @@ TEST(ReloadPlanTest, RestartOnlySettingsAreKeptAndReported) {
 
 }  // namespace
 }  // namespace outrigger::app
+
+namespace outrigger::app {
+namespace {
+
+TEST(ReloadPlanRedisTest, AddingChangingAndRemovingRedisKeepsEveryUpstream) {
+  const std::string with = std::string(kBase) + "redis: { address: \"unix:/tmp/a.sock\" }\n";
+  const std::string moved = std::string(kBase) + "redis: { address: \"unix:/tmp/b.sock\" }\n";
+  const ReloadPlan added = planReload(parse(kBase), parse(with));
+  EXPECT_THAT(added.upstreams_kept, ElementsAre("one", "two"));
+  EXPECT_EQ(added.summary(), "upstreams +0 -0 ~0; listeners +0 -0 ~0; redis added");
+  EXPECT_THAT(planReload(parse(with), parse(moved)).summary(), HasSubstr("; redis changed"));
+  const ReloadPlan removed = planReload(parse(with), parse(kBase));
+  EXPECT_THAT(removed.upstreams_kept, ElementsAre("one", "two"));
+  EXPECT_THAT(removed.summary(), HasSubstr("; redis removed"));
+  EXPECT_EQ(planReload(parse(with), parse(with)).redis_change, "");
+}
+
+}  // namespace
+}  // namespace outrigger::app

@@ -90,5 +90,33 @@ TEST_F(UpstreamsJsonTest, NamesAreEscaped) {
   EXPECT_EQ(render()["upstreams"][0]["name"].as<std::string>(), "a\"b\\c");
 }
 
+TEST_F(UpstreamsJsonTest, GlobalRateLimitShowsFleetLeaseAndTokensAndTheStoreItsState) {
+  config::UpstreamConfig u = upstreamNamed("fleet");
+  u.policies.rate_limit = config::RateLimitConfig{300, 30, config::RateLimitScope::kGlobal};
+  add(u);
+  policy::GlobalRateLease* lease = snapshot_.upstreams["fleet"]->policies().globalRateLease();
+  ASSERT_NE(lease, nullptr);
+  ASSERT_TRUE(lease->leaseToRequest(now_));
+  lease->onLeaseGranted(40, 3, now_);
+  lease->tryTake(now_);
+  snapshot_.config = config_;
+  const StoreStatus store{"unix:/run/redis.sock", false, "connection lost: refused"};
+  YAML::Node doc = YAML::Load(upstreamsJson(snapshot_, now_, &store));
+  EXPECT_EQ(doc["store"]["address"].as<std::string>(), "unix:/run/redis.sock");
+  EXPECT_FALSE(doc["store"]["connected"].as<bool>());
+  EXPECT_EQ(doc["store"]["last_error"].as<std::string>(), "connection lost: refused");
+  YAML::Node r = doc["upstreams"][0]["rate_limit"];
+  EXPECT_EQ(r["scope"].as<std::string>(), "global");
+  EXPECT_EQ(r["fleet_size"].as<int>(), 3);
+  EXPECT_EQ(r["lease"].as<int>(), 40);
+  EXPECT_EQ(r["tokens_left"].as<int>(), 39);
+  EXPECT_TRUE(r["store_ok"].as<bool>());
+}
+
+TEST_F(UpstreamsJsonTest, NoRedisBlockMeansANullStore) {
+  add(upstreamNamed("plain"));
+  EXPECT_TRUE(render()["store"].IsNull());
+}
+
 }  // namespace
 }  // namespace outrigger::app

@@ -21,7 +21,7 @@ TEST(ConfigTopLevelErrorsTest, UnknownKeySuggestsTheClosestOne) {
 TEST(ConfigTopLevelErrorsTest, UnknownKeyWithoutACloseMatchListsTheValidKeys) {
   EXPECT_THAT(errorsOf(withMinimal("tracing: on\n")),
               ElementsAre("test.yaml:8:1: unknown key 'tracing' (expected one of: workers, "
-                          "log_level, admin, access_log, drain, listeners, defaults, upstreams)"));
+                          "log_level, admin, access_log, drain, redis, listeners, defaults, upstreams)"));
 }
 
 TEST(ConfigTopLevelErrorsTest, DuplicateKey) {
