@@ -51,12 +51,12 @@ class ServerSession::Impl final : public SessionCore {
       return;
     }
     if (s.fields_too_large) {
-      reject(id, http::LocalReason::kHeadersTooLarge);
+      reject(id, s, http::LocalReason::kHeadersTooLarge);
       return;
     }
     http::RequestHead head;
     if (!requestFromFields(s.fields, end_stream, head).empty()) {
-      reject(id, http::LocalReason::kBadRequest);
+      reject(id, s, http::LocalReason::kBadRequest);
       return;
     }
     s.head_received = true;
@@ -75,8 +75,10 @@ class ServerSession::Impl final : public SessionCore {
     handler_.onStreamTrailers(id, trailers);
   }
 
-  // Answers a request the handler will never see with the usual local reply.
-  void reject(StreamId id, http::LocalReason reason) {
+  // Answers a request the handler will never see with the usual local reply. A flood of
+  // them costs us as much as a flood of resets, so it counts as one.
+  void reject(StreamId id, Stream& s, http::LocalReason reason) {
+    s.rejected = true;
     const http::LocalReply reply = http::makeLocalReply(reason, "", "");
     submitResponseHead(id, reply.head, false);
     submitData(id, reply.body);
@@ -99,7 +101,8 @@ class ServerSession::Impl final : public SessionCore {
 
   void onClosed(StreamId id, Stream& s, ErrorCode code) override {
     const bool complete = code == ErrorCode::kNoError && s.end_submitted;
-    if (!complete && s.reported && !s.reset_locally) countPrematureReset();
+    // Streams nghttp2 refused as malformed count too: that is the same attack.
+    if (!complete && !s.reset_locally && !s.rejected) countPrematureReset();
     if (!s.reported) return;
     if (complete) {
       handler_.onStreamClosed(id);

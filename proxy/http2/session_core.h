@@ -76,6 +76,7 @@ class SessionCore {
     bool reported = false;       // the caller knows this stream
     bool end_submitted = false;  // our side of the stream is complete
     bool reset_locally = false;
+    bool rejected = false;  // answered by the session itself, never reported
     uint64_t unconsumed = 0;  // received body bytes not yet consume()d
     SendQueue send;
   };

@@ -154,6 +154,21 @@ TEST_F(ServerLimitsTest, RapidResetEndsTheConnectionWithEnhanceYourCalm) {
   EXPECT_TRUE(session_->finished());
 }
 
+TEST_F(ServerLimitsTest, AFloodOfMalformedRequestsCountsAsRapidReset) {
+  ServerLimits limits;
+  limits.max_premature_resets = 10;
+  start(limits);
+  for (int i = 0; i < 30; ++i) {
+    Fields bad = request("GET", "/");
+    bad.emplace_back("connection", "close");  // nghttp2 resets the stream itself
+    peer_->request(bad);
+  }
+  pump(*session_, *peer_);
+  EXPECT_TRUE(handler_.streams.empty());
+  EXPECT_TRUE(peer_->goaway_received);
+  EXPECT_EQ(peer_->goaway_code, static_cast<uint32_t>(ErrorCode::kEnhanceYourCalm));
+}
+
 TEST_F(ServerLimitsTest, OccasionalCancellationsAmongAnsweredStreamsAreTolerated) {
   ServerLimits limits;
   limits.max_premature_resets = 10;
