@@ -13,9 +13,9 @@ struct TimeoutUnit {
 
 // Finest first: formatGrpcTimeout takes the first that fits.
 constexpr TimeoutUnit kUnits[] = {
-    {'n', std::chrono::nanoseconds(1)}, {'u', std::chrono::microseconds(1)},
+    {'n', std::chrono::nanoseconds(1)},  {'u', std::chrono::microseconds(1)},
     {'m', std::chrono::milliseconds(1)}, {'S', std::chrono::seconds(1)},
-    {'M', std::chrono::minutes(1)},     {'H', std::chrono::hours(1)},
+    {'M', std::chrono::minutes(1)},      {'H', std::chrono::hours(1)},
 };
 
 constexpr int64_t kMaxTimeoutValue = 99'999'999;  // 8 digits

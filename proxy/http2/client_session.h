@@ -19,10 +19,10 @@
 namespace outrigger::http2 {
 
 struct ClientOptions {
-  uint32_t initial_window = 1024 * 1024;        // per stream: what the upstream may send ahead
+  uint32_t initial_window = 1024 * 1024;         // per stream: what the upstream may send ahead
   uint32_t connection_window = 4 * 1024 * 1024;  // all streams together
-  uint32_t max_header_list_bytes = 64 * 1024;   // a larger response head resets its stream
-  size_t stream_send_buffer = 64 * 1024;        // request bytes queued before writeBlocked()
+  uint32_t max_header_list_bytes = 64 * 1024;    // a larger response head resets its stream
+  size_t stream_send_buffer = 64 * 1024;         // request bytes queued before writeBlocked()
   size_t max_outbound_acks = 100;
 };
 

@@ -82,7 +82,8 @@ void copyRequestFields(const http::Headers& fields, bool drop_host, http::Header
 std::string_view authorityConflict(const http::Headers& fields, const RequestPseudo& p) {
   if (!p.has_authority) return {};
   const std::string_view* host = fields.get("host");
-  if (host != nullptr && !equalsIgnoreCase(*host, p.authority)) return "host differs from :authority";
+  if (host != nullptr && !equalsIgnoreCase(*host, p.authority))
+    return "host differs from :authority";
   return {};
 }
 

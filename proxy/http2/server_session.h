@@ -24,10 +24,10 @@ namespace outrigger::http2 {
 // Per-connection limits (config: listeners[].http2, limits.max_request_head).
 struct ServerLimits {
   uint32_t max_concurrent_streams = 100;
-  uint32_t initial_window = 1024 * 1024;        // per stream: what the app may send ahead
+  uint32_t initial_window = 1024 * 1024;         // per stream: what the app may send ahead
   uint32_t connection_window = 4 * 1024 * 1024;  // all streams together
-  uint32_t max_header_list_bytes = 64 * 1024;   // a larger request head gets 431
-  size_t stream_send_buffer = 64 * 1024;        // response bytes queued before writeBlocked()
+  uint32_t max_header_list_bytes = 64 * 1024;    // a larger request head gets 431
+  size_t stream_send_buffer = 64 * 1024;         // response bytes queued before writeBlocked()
   // Rapid reset (CVE-2023-44487): streams the app cancels, or sends malformed, before their
   // response is complete. Past this many, while they are at least half of the streams
   // opened, the connection gets GOAWAY ENHANCE_YOUR_CALM.

@@ -23,12 +23,12 @@ namespace outrigger::http2 {
 
 struct CoreSettings {
   bool server = true;
-  uint32_t max_concurrent_streams = 100;      // what the peer may open (0: not advertised)
-  uint32_t initial_window = 1024 * 1024;      // per stream
+  uint32_t max_concurrent_streams = 100;  // what the peer may open (0: not advertised)
+  uint32_t initial_window = 1024 * 1024;  // per stream
   uint32_t connection_window = 4 * 1024 * 1024;
   uint32_t max_header_list_bytes = 64 * 1024;  // RFC 9113 §6.5.2: names + values + 32 each
-  size_t stream_send_buffer = 64 * 1024;      // queued body bytes before writeBlocked()
-  size_t max_outbound_acks = 100;             // SETTINGS/PING acks waiting to be written
+  size_t stream_send_buffer = 64 * 1024;       // queued body bytes before writeBlocked()
+  size_t max_outbound_acks = 100;              // SETTINGS/PING acks waiting to be written
   size_t max_settings_per_frame = 32;
   size_t max_continuations = 8;
 };
@@ -76,7 +76,7 @@ class SessionCore {
     bool reported = false;       // the caller knows this stream
     bool end_submitted = false;  // our side of the stream is complete
     bool reset_locally = false;
-    bool rejected = false;  // answered by the session itself, never reported
+    bool rejected = false;    // answered by the session itself, never reported
     uint64_t unconsumed = 0;  // received body bytes not yet consume()d
     SendQueue send;
   };

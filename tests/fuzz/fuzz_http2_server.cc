@@ -136,8 +136,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   out.clear();
   session.takeOutput(out);
   if (session.finished()) {
-    FUZZ_CHECK(handler.openStreams() == 0, "finished with %zu streams open",
-               handler.openStreams());
+    FUZZ_CHECK(handler.openStreams() == 0, "finished with %zu streams open", handler.openStreams());
   } else {
     session.connectionLost();
     FUZZ_CHECK(handler.openStreams() == 0, "%zu streams open after the connection was lost",

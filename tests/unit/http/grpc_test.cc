@@ -57,8 +57,8 @@ TEST(GrpcTimeout, ParsesEveryUnit) {
 }
 
 TEST(GrpcTimeout, RejectsMalformedValues) {
-  for (const char* bad : {"", "m", "100", "123456789m", "1s", "1h", "-1m", "1.5S", " 1S", "1 S",
-                          "1Sx", "+1S"}) {
+  for (const char* bad :
+       {"", "m", "100", "123456789m", "1s", "1h", "-1m", "1.5S", " 1S", "1 S", "1Sx", "+1S"}) {
     EXPECT_EQ(parseGrpcTimeout(bad), std::nullopt) << bad;
   }
 }
@@ -88,10 +88,10 @@ TEST(GrpcTimeout, FormattedValuesParseBackNoShorter) {
 
 TEST(GrpcLocalReply, ReasonsMapToTheIssuesStatuses) {
   EXPECT_EQ(grpcStatusFor(LocalReason::kRateLimited), GrpcStatus::kResourceExhausted);
-  for (LocalReason r : {LocalReason::kCircuitOpen, LocalReason::kBulkheadFull,
-                        LocalReason::kBulkheadTimeout, LocalReason::kNoHealthyEndpoint,
-                        LocalReason::kConnectFailed, LocalReason::kUpstreamReset,
-                        LocalReason::kPoolTimeout}) {
+  for (LocalReason r :
+       {LocalReason::kCircuitOpen, LocalReason::kBulkheadFull, LocalReason::kBulkheadTimeout,
+        LocalReason::kNoHealthyEndpoint, LocalReason::kConnectFailed, LocalReason::kUpstreamReset,
+        LocalReason::kPoolTimeout}) {
     EXPECT_EQ(grpcStatusFor(r), GrpcStatus::kUnavailable) << reasonName(r);
   }
   EXPECT_EQ(grpcStatusFor(LocalReason::kUpstreamTimeout), GrpcStatus::kDeadlineExceeded);

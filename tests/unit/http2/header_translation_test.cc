@@ -24,7 +24,9 @@ Pairs pairsOf(const http::Headers& h) {
 }
 
 Pairs getRequest() {
-  return {{":method", "GET"}, {":scheme", "https"}, {":authority", "api.example:8443"},
+  return {{":method", "GET"},
+          {":scheme", "https"},
+          {":authority", "api.example:8443"},
           {":path", "/v1/items?page=2"}};
 }
 
@@ -186,9 +188,8 @@ TEST(RequestToFields, ChunkedBodyHasNoContentLengthAndRoundTrips) {
 
 TEST(ResponseFields, StatusAndFramingBothWays) {
   http::ResponseHead head;
-  ASSERT_EQ(responseFromFields(fieldsOf({{":status", "200"}, {"content-length", "3"}}), false,
-                               head),
-            "");
+  ASSERT_EQ(
+      responseFromFields(fieldsOf({{":status", "200"}, {"content-length", "3"}}), false, head), "");
   EXPECT_EQ(head.status, 200);
   EXPECT_EQ(head.framing, http::BodyFraming::kContentLength);
   ASSERT_EQ(responseFromFields(fieldsOf({{":status", "200"}}), true, head), "");

@@ -128,8 +128,8 @@ int32_t Peer::request(const Fields& fields, std::string body, Fields trailers, b
   const auto nv = toNv(fields);
   const bool has_body = !body.empty() || !trailers.empty() || !end;
   nghttp2_data_provider p = provider();
-  const int32_t id =
-      nghttp2_submit_request(session, nullptr, nv.data(), nv.size(), has_body ? &p : nullptr, nullptr);
+  const int32_t id = nghttp2_submit_request(session, nullptr, nv.data(), nv.size(),
+                                            has_body ? &p : nullptr, nullptr);
   PeerStream& s = streams[id];
   s.body = std::move(body);
   s.trailers = std::move(trailers);

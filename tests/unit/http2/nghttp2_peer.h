@@ -33,7 +33,7 @@ struct PeerStream {
 struct PeerOptions {
   bool server = false;
   std::vector<nghttp2_settings_entry> settings;  // sent first
-  bool auto_window_update = true;                 // false: test calls consume()
+  bool auto_window_update = true;                // false: test calls consume()
 };
 
 class Peer {

@@ -48,8 +48,12 @@ class ServerSessionTest : public ::testing::Test {
 
 TEST_F(ServerSessionTest, RequestWithBodyAndTrailersArrivesAndTheResponseGoesBack) {
   start();
-  Fields post = {{":method", "POST"}, {":scheme", "http"}, {":authority", "svc.local:8080"},
-                 {":path", "/pay?x=1"}, {"content-type", "application/grpc"}, {"te", "trailers"}};
+  Fields post = {{":method", "POST"},
+                 {":scheme", "http"},
+                 {":authority", "svc.local:8080"},
+                 {":path", "/pay?x=1"},
+                 {"content-type", "application/grpc"},
+                 {"te", "trailers"}};
   const int32_t id = peer_->request(post, "hello", {{"x-checksum", "abc"}});
   ASSERT_TRUE(pump(*session_, *peer_));
 
