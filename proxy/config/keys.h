@@ -18,10 +18,11 @@ inline constexpr std::string_view kAdmin[] = {"listen", "token"};
 inline constexpr std::string_view kAccessLog[] = {"path"};
 inline constexpr std::string_view kDrain[] = {"grace", "timeout"};
 
-inline constexpr std::string_view kListener[] = {"name", "listen", "routes", "limits"};
-inline constexpr std::string_view kListenerLimits[] = {
-    "max_request_head", "header_timeout", "idle_timeout", "max_headers", "max_connections",
-    "max_request_body"};
+inline constexpr std::string_view kListener[] = {"name", "listen", "routes", "limits", "http2"};
+inline constexpr std::string_view kListenerLimits[] = {"max_request_head", "header_timeout",
+                                                       "idle_timeout",     "max_headers",
+                                                       "max_connections",  "max_request_body"};
+inline constexpr std::string_view kListenerHttp2[] = {"max_concurrent_streams", "initial_window"};
 inline constexpr std::string_view kRoute[] = {"host", "path_prefix", "upstream", "preserve_host"};
 
 inline constexpr std::string_view kUpstream[] = {
@@ -74,6 +75,7 @@ inline constexpr KeySet kKeySets[] = {
     {"drain", key_lists::kDrain},
     {"listeners[]", key_lists::kListener},
     {"listeners[].limits", key_lists::kListenerLimits},
+    {"listeners[].http2", key_lists::kListenerHttp2},
     {"listeners[].routes[]", key_lists::kRoute},
     {"upstreams.<name>", key_lists::kUpstream},
     {"upstreams.<name>.pool", key_lists::kPool},
@@ -101,6 +103,5 @@ consteval std::span<const std::string_view> keysAt(std::string_view path) {
   }
   throw "keysAt: no entry in kKeySets has this path";
 }
-
 
 }  // namespace outrigger::config
