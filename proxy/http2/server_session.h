@@ -32,7 +32,8 @@ struct ServerLimits {
   // response is complete. Past this many, while they are at least half of the streams
   // opened, the connection gets GOAWAY ENHANCE_YOUR_CALM.
   uint32_t max_premature_resets = 100;
-  // PING, SETTINGS and PRIORITY frames from the app: a token bucket per connection.
+  // PING, SETTINGS, PRIORITY and empty DATA frames from the app: a token bucket per
+  // connection.
   uint32_t control_frame_burst = 200;
   uint32_t control_frames_per_second = 50;
   // SETTINGS and PING acks queued unwritten (the app does not read): past it, close.

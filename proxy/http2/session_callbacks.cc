@@ -51,6 +51,11 @@ int SessionCore::Callbacks::frameRecv(nghttp2_session*, const nghttp2_frame* fra
   switch (frame->hd.type) {
     case NGHTTP2_HEADERS:
     case NGHTTP2_DATA:
+      // An empty DATA frame that does not end the stream carries nothing: a flood of them
+      // (CVE-2019-9518) costs like one of control frames.
+      if (frame->hd.type == NGHTTP2_DATA && frame->hd.length == 0 && !end_stream) {
+        c.onControlFrame();
+      }
       if (Stream* s = c.find(id)) {
         if (frame->hd.type == NGHTTP2_HEADERS) c.onHeaderBlock(id, *s, end_stream);
         // The hook may have reset and so forgotten the stream.

@@ -105,7 +105,8 @@ class SessionCore {
   virtual void onClosed(StreamId id, Stream& s, ErrorCode code) = 0;
   // writeBlocked(id) no longer holds.
   virtual void onWritable(StreamId id) = 0;
-  // A PING, SETTINGS or PRIORITY frame from the peer (the server bounds floods of them).
+  // A PING, SETTINGS, PRIORITY or empty DATA frame from the peer (the server bounds floods
+  // of them).
   virtual void onControlFrame() {}
   virtual void onNewStream(StreamId) {}
   virtual void onGoAway(StreamId /*last_stream_id*/, ErrorCode) {}

@@ -208,6 +208,25 @@ TEST_F(ServerLimitsTest, PingFloodEndsTheConnectionButSteadyPingsDoNot) {
   EXPECT_EQ(session_->closeReason(), "control frame flood");
 }
 
+TEST_F(ServerLimitsTest, EmptyDataFrameFloodEndsTheConnection) {
+  ServerLimits limits;
+  limits.control_frame_burst = 10;
+  start(limits);
+  const int32_t id = peer_->request(request("POST", "/stream"), "", {}, /*end=*/false);
+  ASSERT_TRUE(pump(*session_, *peer_));
+  ASSERT_EQ(handler_.streams.count(id), 1u);
+  std::string flood;
+  for (int i = 0; i < 20; ++i) {
+    const char frame[9] = {0, 0, 0, 0 /*DATA*/, 0, 0, 0, 0, static_cast<char>(id)};
+    flood.append(frame, sizeof frame);
+  }
+  session_->feed(flood);
+  pump(*session_, *peer_);
+  EXPECT_TRUE(peer_->goaway_received);
+  EXPECT_EQ(peer_->goaway_code, static_cast<uint32_t>(ErrorCode::kEnhanceYourCalm));
+  EXPECT_TRUE(handler_.streams[id].reset);
+}
+
 TEST_F(ServerLimitsTest, Http1BytesAreRefusedWithoutACrash) {
   start({});
   EXPECT_FALSE(session_->feed("GET / HTTP/1.1\r\nHost: x\r\n\r\n"));
