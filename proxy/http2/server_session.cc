@@ -101,8 +101,9 @@ class ServerSession::Impl final : public SessionCore {
 
   void onClosed(StreamId id, Stream& s, ErrorCode code) override {
     const bool complete = code == ErrorCode::kNoError && s.end_submitted;
-    // Streams nghttp2 refused as malformed count too: that is the same attack.
-    if (!complete && !s.reset_locally && !s.rejected) countPrematureReset();
+    // Streams nghttp2 refused as malformed count too: that is the same attack. Streams cut
+    // because the connection is closing are not the app's doing.
+    if (!complete && !s.reset_locally && !s.rejected && !closingAll()) countPrematureReset();
     if (!s.reported) return;
     if (complete) {
       handler_.onStreamClosed(id);

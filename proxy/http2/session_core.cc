@@ -200,6 +200,7 @@ void SessionCore::notifyWritable() {
 }
 
 void SessionCore::closeAllStreams(ErrorCode code) {
+  closing_all_ = true;
   while (!streams_.empty()) {
     auto it = streams_.begin();
     const StreamId id = it->first;
@@ -207,6 +208,7 @@ void SessionCore::closeAllStreams(ErrorCode code) {
     streams_.erase(it);
     onClosed(id, *s, code);
   }
+  closing_all_ = false;
 }
 
 void SessionCore::terminate(ErrorCode code, std::string_view reason) {

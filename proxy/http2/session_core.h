@@ -84,6 +84,8 @@ class SessionCore {
   explicit SessionCore(const CoreSettings& settings);
 
   Stream* find(StreamId id);
+  // closeAllStreams() is reporting the streams it ends.
+  bool closingAll() const { return closing_all_; }
   // Submits a head; a body follows through the SendQueue unless end_stream. The request
   // form opens a stream and returns its id (negative on failure).
   StreamId submitRequestFields(const http::Headers& fields, bool end_stream);
@@ -127,6 +129,7 @@ class SessionCore {
   std::vector<StreamId> writable_;  // reported after the output is taken
   std::string close_reason_;
   bool failed_ = false;
+  bool closing_all_ = false;
 };
 
 }  // namespace outrigger::http2

@@ -169,6 +169,18 @@ TEST_F(ServerLimitsTest, AFloodOfMalformedRequestsCountsAsRapidReset) {
   EXPECT_EQ(peer_->goaway_code, static_cast<uint32_t>(ErrorCode::kEnhanceYourCalm));
 }
 
+TEST_F(ServerLimitsTest, StreamsCutByALostConnectionAreNotCountedAsTheAppsResets) {
+  ServerLimits limits;
+  limits.max_premature_resets = 2;
+  start(limits);
+  for (int i = 0; i < 10; ++i) peer_->request(request("GET", "/r"));
+  ASSERT_TRUE(pump(*session_, *peer_));
+  session_->connectionLost();
+  EXPECT_EQ(session_->openStreams(), 0u);
+  for (const auto& [id, log] : handler_.streams) EXPECT_TRUE(log.reset) << id;
+  EXPECT_EQ(session_->closeReason(), "");
+}
+
 TEST_F(ServerLimitsTest, OccasionalCancellationsAmongAnsweredStreamsAreTolerated) {
   ServerLimits limits;
   limits.max_premature_resets = 10;
