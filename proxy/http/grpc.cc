@@ -118,8 +118,8 @@ LocalReply makeGrpcLocalReply(LocalReason reason, std::string_view upstream,
   head.headers.add("grpc-message", percentEncodeGrpcMessage(message));
   head.headers.add("x-outrigger-reason", reasonName(reason));
   if (!request_id.empty()) head.headers.add("x-request-id", request_id);
-  head.framing = BodyFraming::kContentLength;
-  head.content_length = 0;
+  // No body, and no content-length over HTTP/2: the head alone ends the stream.
+  head.framing = BodyFraming::kNone;
   return reply;
 }
 

@@ -106,6 +106,7 @@ TEST(GrpcLocalReply, IsTrailersOnlyWithTheReasonInTheMessage) {
   const LocalReply reply = makeGrpcLocalReply(LocalReason::kCircuitOpen, "greeter", "req-1");
   EXPECT_EQ(reply.head.status, 200);
   EXPECT_TRUE(reply.body.empty());
+  EXPECT_EQ(reply.head.framing, BodyFraming::kNone);
   EXPECT_EQ(*reply.head.headers.get("content-type"), "application/grpc");
   EXPECT_EQ(*reply.head.headers.get("grpc-status"), "14");
   EXPECT_EQ(*reply.head.headers.get("grpc-message"), "outrigger: circuit_open (upstream greeter)");

@@ -4,6 +4,7 @@
 
 #include <string>
 
+#include "proxy/http/grpc.h"
 #include "tests/unit/http2/server_test_support.h"
 
 namespace outrigger::http2 {
@@ -82,6 +83,32 @@ TEST_F(ServerSessionTest, RequestWithBodyAndTrailersArrivesAndTheResponseGoesBac
   EXPECT_TRUE(log.closed);
   EXPECT_FALSE(log.reset);
   EXPECT_EQ(session_->openStreams(), 0u);
+}
+
+TEST_F(ServerSessionTest, GrpcLocalReplyGoesOutTrailersOnly) {
+  start();
+  Fields call = {{":method", "POST"},
+                 {":scheme", "http"},
+                 {":authority", "greeter"},
+                 {":path", "/helloworld.Greeter/SayHello"},
+                 {"content-type", "application/grpc"}};
+  const int32_t id = peer_->request(call, std::string("\0\0\0\0\0", 5));
+  ASSERT_TRUE(pump(*session_, *peer_));
+  const http::LocalReply reply =
+      http::makeGrpcLocalReply(http::LocalReason::kBulkheadFull, "greeter", "r1");
+  ASSERT_TRUE(session_->submitResponseHead(id, reply.head, /*end_stream=*/true));
+  ASSERT_TRUE(pump(*session_, *peer_));
+  const auto& got = peer_->streams[id];
+  ASSERT_EQ(got.blocks.size(), 1u);  // one HEADERS frame that ends the stream
+  EXPECT_TRUE(got.ended);
+  EXPECT_TRUE(got.data.empty());
+  EXPECT_EQ(Peer::field(got.blocks[0], ":status"), "200");
+  EXPECT_EQ(Peer::field(got.blocks[0], "grpc-status"), "14");
+  EXPECT_EQ(Peer::field(got.blocks[0], "grpc-message"),
+            "outrigger: bulkhead_full (upstream greeter)");
+  EXPECT_EQ(Peer::field(got.blocks[0], "x-outrigger-reason"), "bulkhead_full");
+  EXPECT_EQ(Peer::field(got.blocks[0], "content-length"), "<absent>");
+  EXPECT_TRUE(handler_.streams[id].closed);
 }
 
 TEST_F(ServerSessionTest, HeadersOnlyRequestHasNoBodyAndEndsAtOnce) {
