@@ -49,12 +49,14 @@ class RecordingClientHandler : public ClientSession::Handler {
     streams[id].reset = true;
     streams[id].failure = failure;
   }
+  void onStreamWritable(StreamId id) override { ++writable[id]; }
   void onGoAway(StreamId last, ErrorCode) override { goaway_last = last; }
   void onPingAck() override { ++ping_acks; }
 
   ClientSession* session = nullptr;
   bool auto_consume = true;
   std::map<StreamId, ClientStreamLog> streams;
+  std::map<StreamId, int> writable;
   StreamId goaway_last = -1;
   int ping_acks = 0;
 };
@@ -230,6 +232,32 @@ TEST_F(ClientSessionTest, ResponseBodyStallsUntilConsumed) {
   ASSERT_TRUE(pump(*session_, *peer_));
   EXPECT_EQ(handler_.streams[id].body.size(), 50u * 1024);
   EXPECT_TRUE(handler_.streams[id].closed);
+}
+
+TEST_F(ClientSessionTest, RequestBodyWaitsForTheUpstreamsWindowAndReportsWriteBlocked) {
+  testing::PeerOptions upstream;
+  upstream.settings = {{NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE, 16 * 1024}};
+  upstream.auto_window_update = false;
+  ClientOptions options;
+  options.stream_send_buffer = 32 * 1024;
+  start(options, upstream);
+  ASSERT_TRUE(pump(*session_, *peer_));  // the upstream's SETTINGS first
+  http::RequestHead head = getRequest("/upload");
+  head.method = "POST";
+  const StreamId id = session_->submitRequest(head, "http", true);
+  ASSERT_TRUE(session_->submitData(id, std::string(80 * 1024, 'u')));
+  EXPECT_TRUE(session_->writeBlocked(id));
+  ASSERT_TRUE(session_->endStream(id));
+  ASSERT_TRUE(pump(*session_, *peer_));
+  EXPECT_EQ(peer_->streams[id].data.size(), 16u * 1024);
+  EXPECT_EQ(handler_.writable[id], 0);
+  for (int i = 0; i < 10 && !peer_->streams[id].ended; ++i) {
+    peer_->consume(id, 16 * 1024);
+    ASSERT_TRUE(pump(*session_, *peer_));
+  }
+  EXPECT_EQ(peer_->streams[id].data.size(), 80u * 1024);
+  EXPECT_TRUE(peer_->streams[id].ended);
+  EXPECT_EQ(handler_.writable[id], 1);
 }
 
 TEST_F(ClientSessionTest, GarbageFromTheUpstreamClosesTheConnectionAndResetsStreams) {
