@@ -39,6 +39,13 @@ class ServerSession::Impl final : public SessionCore {
     return submitResponseFields(id, fields, end_stream);
   }
 
+  bool submitInformational(StreamId id, const http::ResponseHead& head) {
+    if (head.status < 100 || head.status > 199 || head.status == 101) return false;
+    http::Headers fields;
+    responseToFields(head, fields);
+    return submitInterimFields(id, fields);
+  }
+
   void goAway() { submitGoAway(lastPeerStreamId(), ErrorCode::kNoError); }
   using SessionCore::submitShutdownNotice;
 
@@ -158,6 +165,9 @@ std::string_view ServerSession::closeReason() const { return impl_->closeReason(
 bool ServerSession::submitResponseHead(StreamId id, const http::ResponseHead& head,
                                        bool end_stream) {
   return impl_->submitResponseHead(id, head, end_stream);
+}
+bool ServerSession::submitInformational(StreamId id, const http::ResponseHead& head) {
+  return impl_->submitInformational(id, head);
 }
 bool ServerSession::submitData(StreamId id, std::string_view chunk) {
   return impl_->submitData(id, chunk);

@@ -86,6 +86,9 @@ class ServerSession {
   // The response. Unless end_stream, a body follows (submitData), then endStream() or
   // submitTrailers(). False if the stream is gone.
   bool submitResponseHead(StreamId id, const http::ResponseHead& head, bool end_stream);
+  // A 1xx response (100 Continue, 103 Early Hints) before the final one. 101 does not
+  // exist in HTTP/2 (RFC 9113 §8.6) and is refused.
+  bool submitInformational(StreamId id, const http::ResponseHead& head);
   bool submitData(StreamId id, std::string_view chunk);
   bool endStream(StreamId id);
   bool submitTrailers(StreamId id, const http::Headers& trailers);

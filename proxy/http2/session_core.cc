@@ -137,6 +137,13 @@ bool SessionCore::submitResponseFields(StreamId id, const http::Headers& fields,
   return true;
 }
 
+bool SessionCore::submitInterimFields(StreamId id, const http::Headers& fields) {
+  if (find(id) == nullptr || failed_) return false;
+  const NvList nv(fields);
+  return nghttp2_submit_headers(session_, NGHTTP2_FLAG_NONE, id, nullptr, nv.data(), nv.size(),
+                                nullptr) >= 0;
+}
+
 bool SessionCore::submitData(StreamId id, std::string_view chunk) {
   Stream* s = find(id);
   if (s == nullptr || !s->send.append(chunk)) return false;

@@ -90,6 +90,8 @@ class SessionCore {
   // form opens a stream and returns its id (negative on failure).
   StreamId submitRequestFields(const http::Headers& fields, bool end_stream);
   bool submitResponseFields(StreamId id, const http::Headers& fields, bool end_stream);
+  // A 1xx head before the final response.
+  bool submitInterimFields(StreamId id, const http::Headers& fields);
   // Sends GOAWAY with `code` and stops reading; finished() once it is written.
   void terminate(ErrorCode code, std::string_view reason);
   void submitGoAway(StreamId last_stream_id, ErrorCode code);

@@ -80,9 +80,13 @@ class CheckingHandler : public http2::ServerSession::Handler {
     http::ResponseHead head;
     head.headers.add("content-type", "text/plain");
     switch (random_.below(5)) {
-      case 0:
+      case 0: {
+        http::ResponseHead hints;
+        hints.status = 103;
+        session->submitInformational(id, hints);
         session->submitResponseHead(id, head, true);
         break;
+      }
       case 1:
         session->resetStream(id, ErrorCode::kInternalError);
         break;

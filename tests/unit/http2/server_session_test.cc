@@ -111,6 +111,27 @@ TEST_F(ServerSessionTest, GrpcLocalReplyGoesOutTrailersOnly) {
   EXPECT_TRUE(handler_.streams[id].closed);
 }
 
+TEST_F(ServerSessionTest, InformationalResponsesPrecedeTheFinalOne) {
+  start();
+  const int32_t id = peer_->request(get("/hints"));
+  ASSERT_TRUE(pump(*session_, *peer_));
+  http::ResponseHead early;
+  early.status = 103;
+  early.headers.add("Link", "</style.css>; rel=preload");
+  ASSERT_TRUE(session_->submitInformational(id, early));
+  http::ResponseHead switching;
+  switching.status = 101;
+  EXPECT_FALSE(session_->submitInformational(id, switching));
+  respond(id, 200, "page");
+  ASSERT_TRUE(pump(*session_, *peer_));
+  const auto& got = peer_->streams[id];
+  ASSERT_EQ(got.blocks.size(), 2u);
+  EXPECT_EQ(Peer::field(got.blocks[0], ":status"), "103");
+  EXPECT_EQ(Peer::field(got.blocks[0], "link"), "</style.css>; rel=preload");
+  EXPECT_EQ(Peer::field(got.blocks[1], ":status"), "200");
+  EXPECT_EQ(got.data, "page");
+}
+
 TEST_F(ServerSessionTest, HeadersOnlyRequestHasNoBodyAndEndsAtOnce) {
   start();
   const int32_t id = peer_->request(get("/a"));
