@@ -1,7 +1,8 @@
 // Fuzzes the downstream HTTP/2 codec (proxy/http2/server_session). The input is the frames an
 // app sends after the client preface (which the target adds), cut into reads at points
 // chosen from the input. A handler answers every request the way the exchange would: a
-// head, a body, trailers or an end, sometimes a reset, consuming the body it receives.
+// head (alone, or after a 103), a body, trailers or an end, sometimes a reset, consuming the
+// body it receives.
 // Properties, each an abort with a message:
 //  1. Per stream, events come in order: one head first, then body, trailers, end, and exactly
 //     one final event (closed or reset), after which nothing more about that stream.
