@@ -5,10 +5,11 @@ set -euo pipefail
 
 mode="${1:---all}"
 
-runtime=(libuv1 libssl3 libyaml-cpp0.7 libprometheus-cpp-core1.0 libhiredis0.14 ca-certificates)
+runtime=(libuv1 libssl3 libyaml-cpp0.7 libprometheus-cpp-core1.0 libhiredis0.14 libnghttp2-14
+         ca-certificates)
 build=(build-essential cmake pkg-config ccache
        libuv1-dev node-llhttp libssl-dev libyaml-cpp-dev prometheus-cpp-dev libhiredis-dev
-       libgtest-dev libgmock-dev redis-server)
+       libnghttp2-dev libgtest-dev libgmock-dev redis-server)
 tools=(curl python3 prometheus wrk haproxy nginx-light libbenchmark-dev gnuplot-nox
        clang libclang-rt-14-dev procps chromium fonts-dejavu-core python3-yaml
        valgrind strace)

@@ -22,10 +22,11 @@ inline constexpr std::string_view kRedis[] = {"address",  "username",   "passwor
                                               "database", "key_prefix", "timeouts"};
 inline constexpr std::string_view kRedisTimeouts[] = {"connect", "command"};
 
-inline constexpr std::string_view kListener[] = {"name", "listen", "routes", "limits"};
-inline constexpr std::string_view kListenerLimits[] = {
-    "max_request_head", "header_timeout", "idle_timeout", "max_headers", "max_connections",
-    "max_request_body"};
+inline constexpr std::string_view kListener[] = {"name", "listen", "routes", "limits", "http2"};
+inline constexpr std::string_view kListenerLimits[] = {"max_request_head", "header_timeout",
+                                                       "idle_timeout",     "max_headers",
+                                                       "max_connections",  "max_request_body"};
+inline constexpr std::string_view kListenerHttp2[] = {"max_concurrent_streams", "initial_window"};
 inline constexpr std::string_view kRoute[] = {"host", "path_prefix", "upstream", "preserve_host"};
 
 inline constexpr std::string_view kUpstream[] = {
@@ -82,6 +83,7 @@ inline constexpr KeySet kKeySets[] = {
     {"redis.timeouts", key_lists::kRedisTimeouts},
     {"listeners[]", key_lists::kListener},
     {"listeners[].limits", key_lists::kListenerLimits},
+    {"listeners[].http2", key_lists::kListenerHttp2},
     {"listeners[].routes[]", key_lists::kRoute},
     {"upstreams.<name>", key_lists::kUpstream},
     {"upstreams.<name>.pool", key_lists::kPool},
@@ -109,6 +111,5 @@ consteval std::span<const std::string_view> keysAt(std::string_view path) {
   }
   throw "keysAt: no entry in kKeySets has this path";
 }
-
 
 }  // namespace outrigger::config

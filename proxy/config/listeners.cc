@@ -152,6 +152,18 @@ void readLimits(const ConfigNode& node, ListenerLimits& out, Diagnostics& diag) 
   }
 }
 
+void readHttp2(const ConfigNode& node, ListenerHttp2& out, Diagnostics& diag) {
+  if (!checkMap(node, keysAt("listeners[].http2"), diag)) return;
+  if (const ConfigNode* n = node.find("max_concurrent_streams")) {
+    if (auto v = readInteger(*n, diag, 1, 10000))
+      out.max_concurrent_streams = static_cast<uint32_t>(*v);
+  }
+  // RFC 9113 §6.9.2: a window is at most 2^31-1 bytes; 1 GiB is the largest size below it.
+  if (const ConfigNode* n = node.find("initial_window")) {
+    assignIf(readSize(*n, diag, kKiB, kKiB * kKiB * kKiB), out.initial_window);
+  }
+}
+
 void readName(const ConfigNode& node, ListenerContext& ctx, ListenerConfig& out,
               const std::string& item_path, Diagnostics& diag) {
   std::optional<std::string> name = readString(node, diag);
@@ -204,6 +216,7 @@ ListenerConfig readListener(const ConfigNode& node, ListenerContext& ctx, Diagno
   if (const ConfigNode* n = requireKey(node, "listen", diag)) readListen(*n, ctx, out, diag);
   if (const ConfigNode* n = requireKey(node, "routes", diag)) readRoutes(*n, ctx, out, diag);
   if (const ConfigNode* n = node.find("limits")) readLimits(*n, out.limits, diag);
+  if (const ConfigNode* n = node.find("http2")) readHttp2(*n, out.http2, diag);
   return out;
 }
 

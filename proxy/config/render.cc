@@ -74,6 +74,10 @@ void renderListener(ConfigWriter& out, const ListenerConfig& l) {
   out.scalar("max_connections", std::to_string(l.limits.max_connections));
   out.scalar("max_request_body", formatSize(l.limits.max_request_body));
   out.endMap();
+  out.beginMap("http2");
+  out.scalar("max_concurrent_streams", std::to_string(l.http2.max_concurrent_streams));
+  out.scalar("initial_window", formatSize(l.http2.initial_window));
+  out.endMap();
   out.beginList("routes");
   for (const RouteConfig& r : l.routes) {
     out.beginItemMap();

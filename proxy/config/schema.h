@@ -84,11 +84,20 @@ struct ListenerLimits {
   friend bool operator==(const ListenerLimits&, const ListenerLimits&) = default;
 };
 
+// HTTP/2 from the app (h2c with prior knowledge on the same port): limits per connection.
+struct ListenerHttp2 {
+  uint32_t max_concurrent_streams = 100;  // SETTINGS_MAX_CONCURRENT_STREAMS we advertise
+  uint64_t initial_window = 1024 * 1024;  // bytes of a request body the app may send ahead
+
+  friend bool operator==(const ListenerHttp2&, const ListenerHttp2&) = default;
+};
+
 struct ListenerConfig {
   std::string name;
   HostPort listen;
   std::vector<RouteConfig> routes;
   ListenerLimits limits;
+  ListenerHttp2 http2;
 
   friend bool operator==(const ListenerConfig&, const ListenerConfig&) = default;
 };

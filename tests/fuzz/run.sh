@@ -15,7 +15,7 @@ cd "$(dirname "$0")/../.."
 root="$PWD"
 build_dir="${1:-build-fuzz}"
 seconds="${2:-20}"
-read -r -a targets <<<"${FUZZ_TARGETS:-fuzz_request_head fuzz_body_framing fuzz_config}"
+read -r -a targets <<<"${FUZZ_TARGETS:-fuzz_request_head fuzz_body_framing fuzz_config fuzz_http2_server}"
 
 started=$SECONDS
 
@@ -38,6 +38,7 @@ seeds_of() {  # seed directories of a target
     fuzz_request_head) echo "tests/fuzz/corpus/request_head" ;;
     fuzz_body_framing) echo "tests/fuzz/corpus/body_framing" ;;
     fuzz_config) echo "tests/fuzz/corpus/config config config/examples" ;;
+    fuzz_http2_server) echo "tests/fuzz/corpus/http2_server" ;;
   esac
 }
 options_of() {
@@ -48,6 +49,7 @@ options_of() {
     fuzz_request_head) echo "$common -timeout=10 -dict=tests/fuzz/dict/http.dict" ;;
     fuzz_body_framing) echo "$common -timeout=10 -dict=tests/fuzz/dict/http.dict" ;;
     fuzz_config) echo "$common -timeout=10 -dict=tests/fuzz/dict/config.dict" ;;
+    fuzz_http2_server) echo "$common -timeout=10" ;;
   esac
 }
 

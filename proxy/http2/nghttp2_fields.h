@@ -1,0 +1,34 @@
+#pragma once
+// Internal to proxy/http2: an http::Headers as the nghttp2_nv array nghttp2's submit
+// functions take. The array points into the Headers, which must outlive it; nghttp2 copies
+// the fields when they are submitted.
+
+#include <nghttp2/nghttp2.h>
+
+#include <vector>
+
+#include "proxy/http/message.h"
+
+namespace outrigger::http2 {
+
+class NvList {
+ public:
+  explicit NvList(const http::Headers& fields) {
+    nv_.reserve(fields.size());
+    for (const http::HeaderView& f : fields) {
+      nv_.push_back(nghttp2_nv{bytes(f.name), bytes(f.value), f.name.size(), f.value.size(),
+                               NGHTTP2_NV_FLAG_NONE});
+    }
+  }
+  const nghttp2_nv* data() const { return nv_.data(); }
+  size_t size() const { return nv_.size(); }
+
+ private:
+  // nghttp2's API takes non-const pointers it does not write through.
+  static uint8_t* bytes(std::string_view s) {
+    return reinterpret_cast<uint8_t*>(const_cast<char*>(s.data()));
+  }
+  std::vector<nghttp2_nv> nv_;
+};
+
+}  // namespace outrigger::http2
