@@ -95,6 +95,7 @@ void Worker::commit(std::shared_ptr<const exchange::Snapshot> next) {
         if (slot->serving && slot->name != cfg.name) renamed.push_back(slot.get());
         slot->name = cfg.name;
         slot->connections = &context_.metrics.downstreamConnections(cfg.name);
+        slot->underscore_headers_dropped = &context_.metrics.underscoreHeadersDropped(cfg.name);
         slot->serving = true;
         serving.push_back(std::move(slot));
         return true;
@@ -166,7 +167,7 @@ void Worker::accept(ListenerSlot& slot, std::unique_ptr<io::TcpStream> stream) {
   const config::ListenerConfig* cfg = context_.snapshot->findListener(slot.name, &index);
   if (cfg == nullptr) return;  // commit() names every serving slot after a listener
   accepted_count_++;
-  exchange::ListenerInfo info{cfg, index, slot.connections};
+  exchange::ListenerInfo info{cfg, index, slot.connections, slot.underscore_headers_dropped};
   auto session = std::make_unique<http1::Http1Session>(
       context_, info, std::move(stream), [this](http1::Http1Session& closed) {
         // Freed on the next turn (Loop::deleteLater): we are inside its own call stack.

@@ -1,6 +1,7 @@
 // Reads `listeners:` and their routes.
 
 #include <algorithm>
+#include <array>
 #include <cctype>
 #include <string>
 
@@ -13,6 +14,9 @@ namespace outrigger::config {
 namespace {
 
 constexpr uint64_t kKiB = 1024;
+constexpr std::string_view kUnderscoreNames[] = {"allow", "drop", "reject"};
+constexpr std::array kUnderscoreValues = {UnderscoreHeaders::kAllow, UnderscoreHeaders::kDrop,
+                                          UnderscoreHeaders::kReject};
 constexpr Duration kPositive = Duration(1);
 
 // What earlier listeners used, to report clashes at the later one.
@@ -149,6 +153,10 @@ void readLimits(const ConfigNode& node, ListenerLimits& out, Diagnostics& diag) 
   }
   if (const ConfigNode* n = node.find("max_request_body")) {
     assignIf(readSize(*n, diag, 0, uint64_t{1} << 40), out.max_request_body);
+  }
+  if (const ConfigNode* n = node.find("headers_with_underscores")) {
+    if (auto i = readChoice(*n, diag, kUnderscoreNames))
+      out.headers_with_underscores = kUnderscoreValues[*i];
   }
 }
 

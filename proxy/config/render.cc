@@ -57,6 +57,9 @@ void renderListener(ConfigWriter& out, const ListenerConfig& l) {
   out.scalar("max_headers", std::to_string(l.limits.max_headers));
   out.scalar("max_connections", std::to_string(l.limits.max_connections));
   out.scalar("max_request_body", formatSize(l.limits.max_request_body));
+  constexpr const char* kUnderscores[] = {"allow", "drop", "reject"};
+  out.scalar("headers_with_underscores",
+             kUnderscores[static_cast<int>(l.limits.headers_with_underscores)]);
   out.endMap();
   out.beginList("routes");
   for (const RouteConfig& r : l.routes) {
@@ -103,7 +106,11 @@ void renderUpstream(ConfigWriter& out, const UpstreamConfig& u) {
   out.scalar("read", formatDuration(t.read));
   out.scalar("pool", formatDuration(t.pool));
   if (t.per_try != Duration::zero()) out.scalar("per_try", formatDuration(t.per_try));
-  out.scalar("request", formatDuration(t.request));
+  out.scalar("request",
+             t.request == kNoRequestTimeout ? std::string("none") : formatDuration(t.request));
+  out.endMap();
+  out.beginMap("limits");
+  out.scalar("max_response_head", formatSize(u.limits.max_response_head));
   out.endMap();
   out.scalar("dns_refresh", formatDuration(u.dns_refresh));
   if (u.tls) renderTls(out, *u.tls);
