@@ -18,7 +18,8 @@ inline constexpr std::string_view kAdmin[] = {"listen", "token"};
 inline constexpr std::string_view kAccessLog[] = {"path"};
 inline constexpr std::string_view kDrain[] = {"grace", "timeout"};
 
-inline constexpr std::string_view kListener[] = {"name", "listen", "routes", "limits"};
+inline constexpr std::string_view kListener[] = {"name", "listen", "socket_mode", "routes",
+                                                 "limits"};
 inline constexpr std::string_view kListenerLimits[] = {
     "max_request_head", "header_timeout", "idle_timeout", "max_headers", "max_connections",
     "max_request_body", "headers_with_underscores"};

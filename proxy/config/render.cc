@@ -1,5 +1,7 @@
 #include "proxy/config/render.h"
 
+#include <cstdio>
+
 #include "proxy/common/units.h"
 #include "proxy/config/config_writer.h"
 #include "proxy/config/render_sections.h"
@@ -50,6 +52,11 @@ void renderListener(ConfigWriter& out, const ListenerConfig& l) {
   out.beginItemMap();
   out.scalar("name", l.name);
   out.scalar("listen", hostPortText(l.listen));
+  if (l.socket_mode >= 0) {
+    char mode[16];
+    std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(l.socket_mode));
+    out.scalar("socket_mode", mode);
+  }
   out.beginMap("limits");
   out.scalar("max_request_head", formatSize(l.limits.max_request_head));
   out.scalar("header_timeout", formatDuration(l.limits.header_timeout));

@@ -78,9 +78,15 @@ struct ListenerLimits {
 
 struct ListenerConfig {
   std::string name;
+  // host:port; for a Unix socket listener (`listen: unix:/path`) host and port are empty,
+  // text is as written and unix_path holds the path.
   HostPort listen;
+  std::string unix_path;  // "" for a TCP listener
+  int socket_mode = -1;   // `socket_mode: "0660"`, Unix sockets only; -1 = as umask leaves it
   std::vector<RouteConfig> routes;
   ListenerLimits limits;
+
+  bool isUnix() const { return !unix_path.empty(); }
 
   friend bool operator==(const ListenerConfig&, const ListenerConfig&) = default;
 };
