@@ -113,6 +113,11 @@ std::string App::start() {
 
   for (size_t i = 0; i < config_->listeners.size(); ++i) {
     const auto& l = config_->listeners[i];
+    if (l.isUnix()) {
+      log::logf(config::LogLevel::kInfo, "listener %s on %s", l.name.c_str(),
+                l.listen.text.c_str());
+      continue;
+    }
     log::logf(config::LogLevel::kInfo, "listener %s on %s:%u", l.name.c_str(),
               l.listen.host.c_str(), static_cast<unsigned>(ports[i]));
   }

@@ -45,8 +45,9 @@ bool Worker::sameSocket(const ListenerSlot& slot, const config::ListenerConfig& 
                         const config::Config& next) {
   if (!(slot.listen == cfg.listen)) return false;
   if (slot.name == cfg.name) return true;
-  // Two port-0 listeners share an address text but are different sockets.
-  return cfg.listen.port != 0 && next.findListener(slot.name) == nullptr;
+  // Two port-0 listeners share an address text but are different sockets; a Unix socket
+  // path, like a fixed port, is one socket.
+  return (cfg.listen.port != 0 || cfg.isUnix()) && next.findListener(slot.name) == nullptr;
 }
 
 std::string Worker::bindNew(const config::Config& next, std::vector<uint16_t>& ports) {
@@ -70,7 +71,10 @@ std::string Worker::bindNew(const config::Config& next, std::vector<uint16_t>& p
     slot->socket = std::make_unique<io::TcpListener>(
         loop_, [this, raw](std::unique_ptr<io::TcpStream> s) { accept(*raw, std::move(s)); });
     const uint16_t port = ports[i] != 0 ? ports[i] : cfg.listen.port;
-    std::string error = slot->socket->listen(cfg.listen.host, port, /*reuse_port=*/true);
+    // A Unix socket takes no SO_REUSEPORT: every worker shares the one socket file.
+    std::string error = cfg.isUnix()
+                            ? slot->socket->listenUnix(cfg.unix_path, cfg.socket_mode)
+                            : slot->socket->listen(cfg.listen.host, port, /*reuse_port=*/true);
     if (!error.empty()) {
       prepared_.clear();
       return "listener " + cfg.name + ": " + error;
@@ -95,6 +99,7 @@ void Worker::commit(std::shared_ptr<const exchange::Snapshot> next) {
         if (slot->serving && slot->name != cfg.name) renamed.push_back(slot.get());
         slot->name = cfg.name;
         slot->connections = &context_.metrics.downstreamConnections(cfg.name);
+        slot->underscore_headers_dropped = &context_.metrics.underscoreHeadersDropped(cfg.name);
         slot->serving = true;
         serving.push_back(std::move(slot));
         return true;
@@ -166,7 +171,7 @@ void Worker::accept(ListenerSlot& slot, std::unique_ptr<io::TcpStream> stream) {
   const config::ListenerConfig* cfg = context_.snapshot->findListener(slot.name, &index);
   if (cfg == nullptr) return;  // commit() names every serving slot after a listener
   accepted_count_++;
-  exchange::ListenerInfo info{cfg, index, slot.connections};
+  exchange::ListenerInfo info{cfg, index, slot.connections, slot.underscore_headers_dropped};
   auto session = std::make_unique<http1::Http1Session>(
       context_, info, std::move(stream), [this](http1::Http1Session& closed) {
         // Freed on the next turn (Loop::deleteLater): we are inside its own call stack.

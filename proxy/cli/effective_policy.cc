@@ -99,7 +99,12 @@ void addEndpointsAndTimeouts(Rows& rows, const config::UpstreamConfig& u) {
   } else {
     rows.duration("timeouts.per_try", t.per_try);
   }
-  rows.duration("timeouts.request", t.request);
+  if (t.request == config::kNoRequestTimeout) {
+    rows.add("timeouts.request", "none");
+  } else {
+    rows.duration("timeouts.request", t.request);
+  }
+  rows.add("limits.max_response_head", formatSize(u.limits.max_response_head));
 }
 
 void addRetry(Rows& rows, const std::optional<config::RetryConfig>& retry) {

@@ -34,7 +34,7 @@ std::optional<Error> checkMethod(const std::string& method) {
 const config::ListenerConfig* findListener(const config::Config& config, const RequestUrl& url) {
   const config::ListenerConfig* first = nullptr;
   for (const config::ListenerConfig& l : config.listeners) {
-    if (l.listen.port != url.port) continue;
+    if (l.isUnix() || l.listen.port != url.port) continue;
     if (l.listen.host == withoutBrackets(url.host)) return &l;
     if (first == nullptr) first = &l;
   }
@@ -45,7 +45,7 @@ std::string listenerList(const config::Config& config) {
   std::string out;
   for (const config::ListenerConfig& l : config.listeners) {
     out += (out.empty() ? "" : ", ") + l.name + " on " + l.listen.text;
-    if (l.listen.port == 0) out += " (any free port)";
+    if (l.listen.port == 0 && !l.isUnix()) out += " (any free port)";
   }
   return out;
 }

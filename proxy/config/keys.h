@@ -22,18 +22,20 @@ inline constexpr std::string_view kRedis[] = {"address",  "username",   "passwor
                                               "database", "key_prefix", "timeouts"};
 inline constexpr std::string_view kRedisTimeouts[] = {"connect", "command"};
 
-inline constexpr std::string_view kListener[] = {"name", "listen", "routes", "limits", "http2"};
-inline constexpr std::string_view kListenerLimits[] = {"max_request_head", "header_timeout",
-                                                       "idle_timeout",     "max_headers",
-                                                       "max_connections",  "max_request_body"};
+inline constexpr std::string_view kListener[] = {"name",   "listen", "socket_mode",
+                                                 "routes", "limits", "http2"};
+inline constexpr std::string_view kListenerLimits[] = {
+    "max_request_head", "header_timeout", "idle_timeout", "max_headers", "max_connections",
+    "max_request_body", "headers_with_underscores"};
 inline constexpr std::string_view kListenerHttp2[] = {"max_concurrent_streams", "initial_window"};
 inline constexpr std::string_view kRoute[] = {"host", "path_prefix", "upstream", "preserve_host"};
 
 inline constexpr std::string_view kUpstream[] = {
     "endpoints", "load_balancing",  "pool",     "timeouts",   "dns_refresh",       "profile",
     "retry",     "circuit_breaker", "bulkhead", "rate_limit", "outlier_detection", "health_check",
-    "fallback",  "shadow",          "tls",
+    "fallback",  "shadow",          "tls",      "limits",
 };
+inline constexpr std::string_view kUpstreamLimits[] = {"max_response_head"};
 inline constexpr std::string_view kTls[] = {"sni",       "verify",   "ca_file",
                                             "cert_file", "key_file", "min_version"};
 inline constexpr std::string_view kPool[] = {"max_connections", "max_idle", "idle_timeout",
@@ -89,6 +91,7 @@ inline constexpr KeySet kKeySets[] = {
     {"upstreams.<name>.pool", key_lists::kPool},
     {"upstreams.<name>.tls", key_lists::kTls},
     {"upstreams.<name>.timeouts", key_lists::kTimeouts},
+    {"upstreams.<name>.limits", key_lists::kUpstreamLimits},
     {"upstreams.<name>.retry", key_lists::kRetry},
     {"upstreams.<name>.retry.backoff", key_lists::kBackoff},
     {"upstreams.<name>.retry.budget", key_lists::kBudget},

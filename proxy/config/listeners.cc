@@ -1,6 +1,7 @@
 // Reads `listeners:` and their routes.
 
 #include <algorithm>
+#include <array>
 #include <cctype>
 #include <string>
 
@@ -13,6 +14,9 @@ namespace outrigger::config {
 namespace {
 
 constexpr uint64_t kKiB = 1024;
+constexpr std::string_view kUnderscoreNames[] = {"allow", "drop", "reject"};
+constexpr std::array kUnderscoreValues = {UnderscoreHeaders::kAllow, UnderscoreHeaders::kDrop,
+                                          UnderscoreHeaders::kReject};
 constexpr Duration kPositive = Duration(1);
 
 // What earlier listeners used, to report clashes at the later one.
@@ -150,6 +154,10 @@ void readLimits(const ConfigNode& node, ListenerLimits& out, Diagnostics& diag) 
   if (const ConfigNode* n = node.find("max_request_body")) {
     assignIf(readSize(*n, diag, 0, uint64_t{1} << 40), out.max_request_body);
   }
+  if (const ConfigNode* n = node.find("headers_with_underscores")) {
+    if (auto i = readChoice(*n, diag, kUnderscoreNames))
+      out.headers_with_underscores = kUnderscoreValues[*i];
+  }
 }
 
 void readHttp2(const ConfigNode& node, ListenerHttp2& out, Diagnostics& diag) {
@@ -182,8 +190,57 @@ void readName(const ConfigNode& node, ListenerContext& ctx, ListenerConfig& out,
   ctx.names.emplace_back(*name, item_path);
 }
 
+constexpr std::string_view kUnixPrefix = "unix:";
+// sockaddr_un's sun_path holds 108 bytes, the terminating NUL included.
+constexpr size_t kMaxUnixPath = 107;
+
+// `listen: unix:/path`. Returns false when the value is not a Unix socket address.
+bool readUnixListen(const ConfigNode& node, ListenerContext& ctx, ListenerConfig& out,
+                    Diagnostics& diag) {
+  if (!node.isScalar() || node.scalar.rfind(kUnixPrefix, 0) != 0) return false;
+  const std::string path = node.scalar.substr(kUnixPrefix.size());
+  if (path.empty() || path.front() != '/') {
+    diag.error(node, "a Unix socket needs an absolute path after 'unix:', got " + node.describe());
+    return true;
+  }
+  if (path.size() > kMaxUnixPath) {
+    diag.error(node, "a Unix socket path must be at most " + std::to_string(kMaxUnixPath) +
+                         " bytes, got " + std::to_string(path.size()));
+    return true;
+  }
+  out.unix_path = path;
+  out.listen = HostPort{"", 0, node.scalar};
+  for (const auto& [other, owner] : ctx.addresses) {
+    if (other.text == node.scalar) {
+      diag.error(node, "address " + node.scalar + " is already used by " + owner);
+      return true;
+    }
+  }
+  ctx.addresses.emplace_back(
+      out.listen, out.name.empty() ? std::string("another listener") : "listener '" + out.name + "'");
+  return true;
+}
+
+// socket_mode: "0660", an octal file mode for the socket file. Read after listen.
+void readSocketMode(const ConfigNode& node, ListenerConfig& out, Diagnostics& diag) {
+  std::optional<std::string> text = readString(node, diag);
+  if (!text) return;
+  const bool octal = text->size() >= 3 && text->size() <= 4 &&
+                     text->find_first_not_of("01234567") == std::string::npos;
+  if (!octal) {
+    diag.error(node, "expected an octal file mode like \"0660\", got " + node.describe());
+    return;
+  }
+  if (!out.isUnix()) {
+    diag.error(node, "applies only to Unix socket listeners (listen: unix:/path)");
+    return;
+  }
+  out.socket_mode = std::stoi(*text, nullptr, 8);
+}
+
 void readListen(const ConfigNode& node, ListenerContext& ctx, ListenerConfig& out,
                 Diagnostics& diag) {
+  if (readUnixListen(node, ctx, out, diag)) return;
   std::optional<HostPort> listen = readHostPort(node, diag, PortRule::kAllowZero);
   if (!listen) return;
   out.listen = *listen;
@@ -196,7 +253,7 @@ void readListen(const ConfigNode& node, ListenerContext& ctx, ListenerConfig& ou
     return;
   }
   for (const auto& [other, owner] : ctx.addresses) {
-    if (same(other)) {
+    if (other.port != 0 && same(other)) {
       diag.error(node, "address " + listen->text + " is already used by " + owner);
       return;
     }
@@ -214,6 +271,7 @@ ListenerConfig readListener(const ConfigNode& node, ListenerContext& ctx, Diagno
   checkMap(node, keysAt("listeners[]"), diag);
   if (const ConfigNode* n = requireKey(node, "name", diag)) readName(*n, ctx, out, node.path, diag);
   if (const ConfigNode* n = requireKey(node, "listen", diag)) readListen(*n, ctx, out, diag);
+  if (const ConfigNode* n = node.find("socket_mode")) readSocketMode(*n, out, diag);
   if (const ConfigNode* n = requireKey(node, "routes", diag)) readRoutes(*n, ctx, out, diag);
   if (const ConfigNode* n = node.find("limits")) readLimits(*n, out.limits, diag);
   if (const ConfigNode* n = node.find("http2")) readHttp2(*n, out.http2, diag);

@@ -1,5 +1,7 @@
 #include "proxy/config/render.h"
 
+#include <cstdio>
+
 #include "proxy/common/units.h"
 #include "proxy/config/config_writer.h"
 #include "proxy/config/render_sections.h"
@@ -66,6 +68,11 @@ void renderListener(ConfigWriter& out, const ListenerConfig& l) {
   out.beginItemMap();
   out.scalar("name", l.name);
   out.scalar("listen", hostPortText(l.listen));
+  if (l.socket_mode >= 0) {
+    char mode[16];
+    std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(l.socket_mode));
+    out.scalar("socket_mode", mode);
+  }
   out.beginMap("limits");
   out.scalar("max_request_head", formatSize(l.limits.max_request_head));
   out.scalar("header_timeout", formatDuration(l.limits.header_timeout));
@@ -73,6 +80,9 @@ void renderListener(ConfigWriter& out, const ListenerConfig& l) {
   out.scalar("max_headers", std::to_string(l.limits.max_headers));
   out.scalar("max_connections", std::to_string(l.limits.max_connections));
   out.scalar("max_request_body", formatSize(l.limits.max_request_body));
+  constexpr const char* kUnderscores[] = {"allow", "drop", "reject"};
+  out.scalar("headers_with_underscores",
+             kUnderscores[static_cast<int>(l.limits.headers_with_underscores)]);
   out.endMap();
   out.beginMap("http2");
   out.scalar("max_concurrent_streams", std::to_string(l.http2.max_concurrent_streams));
@@ -123,7 +133,11 @@ void renderUpstream(ConfigWriter& out, const UpstreamConfig& u) {
   out.scalar("read", formatDuration(t.read));
   out.scalar("pool", formatDuration(t.pool));
   if (t.per_try != Duration::zero()) out.scalar("per_try", formatDuration(t.per_try));
-  out.scalar("request", formatDuration(t.request));
+  out.scalar("request",
+             t.request == kNoRequestTimeout ? std::string("none") : formatDuration(t.request));
+  out.endMap();
+  out.beginMap("limits");
+  out.scalar("max_response_head", formatSize(u.limits.max_response_head));
   out.endMap();
   out.scalar("dns_refresh", formatDuration(u.dns_refresh));
   if (u.tls) renderTls(out, *u.tls);

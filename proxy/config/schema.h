@@ -71,6 +71,12 @@ struct RouteConfig {
   friend bool operator==(const RouteConfig&, const RouteConfig&) = default;
 };
 
+// What a listener does with a request header whose name contains '_'. Such names are
+// legal tokens, but CGI-style apps (PHP, WSGI, Rack, Django) read "X_User" and "X-User" as
+// one variable, so a client could slip past a header rule meant for the other spelling
+// (nginx's underscores_in_headers and Envoy's headers_with_underscores_action likewise).
+enum class UnderscoreHeaders { kAllow, kDrop, kReject };
+
 struct ListenerLimits {
   uint64_t max_request_head = 64 * 1024;  // request line + headers; over it: 431
   Duration header_timeout = seconds(10);  // a request head must arrive within this
@@ -80,6 +86,7 @@ struct ListenerLimits {
   // (new connections wait in the kernel's backlog) until one closes.
   uint32_t max_connections = 10000;
   uint64_t max_request_body = 0;  // bytes; a larger request body gets 413. 0 = no limit
+  UnderscoreHeaders headers_with_underscores = UnderscoreHeaders::kDrop;
 
   friend bool operator==(const ListenerLimits&, const ListenerLimits&) = default;
 };
@@ -94,10 +101,16 @@ struct ListenerHttp2 {
 
 struct ListenerConfig {
   std::string name;
+  // host:port; for a Unix socket listener (`listen: unix:/path`) host and port are empty,
+  // text is as written and unix_path holds the path.
   HostPort listen;
+  std::string unix_path;  // "" for a TCP listener
+  int socket_mode = -1;   // `socket_mode: "0660"`, Unix sockets only; -1 = as umask leaves it
   std::vector<RouteConfig> routes;
   ListenerLimits limits;
   ListenerHttp2 http2;
+
+  bool isUnix() const { return !unix_path.empty(); }
 
   friend bool operator==(const ListenerConfig&, const ListenerConfig&) = default;
 };
@@ -114,7 +127,10 @@ struct PoolConfig {
   friend bool operator==(const PoolConfig&, const PoolConfig&) = default;
 };
 
-// A zero duration means "not set" for per_try only; every other timeout is always > 0.
+// A zero duration means "not set" for per_try, and "none" (no deadline for the whole
+// exchange; read still bounds each wait) for request; every other timeout is always > 0.
+inline constexpr Duration kNoRequestTimeout = Duration::zero();  // `request: none`
+
 struct TimeoutsConfig {
   Duration connect = seconds(2);
   Duration write = seconds(10);
@@ -124,6 +140,14 @@ struct TimeoutsConfig {
   Duration request = seconds(15);
 
   friend bool operator==(const TimeoutsConfig&, const TimeoutsConfig&) = default;
+};
+
+struct UpstreamLimits {
+  // Status line plus headers of a response; over it the request gets 502
+  // upstream_response_too_large.
+  uint64_t max_response_head = 64 * 1024;
+
+  friend bool operator==(const UpstreamLimits&, const UpstreamLimits&) = default;
 };
 
 enum class TlsVersion { k1_2, k1_3 };
@@ -147,6 +171,7 @@ struct UpstreamConfig {
   LoadBalancing load_balancing = LoadBalancing::kRoundRobin;
   PoolConfig pool;
   TimeoutsConfig timeouts;
+  UpstreamLimits limits;
   std::optional<TlsConfig> tls;  // nullopt = plain HTTP
   Duration dns_refresh = seconds(30);
   PolicyConfig policies;  // retry, breaker, bulkhead, rate limit... (all off by default)

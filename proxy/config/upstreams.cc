@@ -92,6 +92,24 @@ void readPool(const ConfigNode& node, PoolConfig& out, const UpstreamScope& scop
   }
 }
 
+// `request: none` turns the whole-exchange deadline off, for long streams (server-sent
+// events); `read` still bounds every wait for the upstream.
+std::optional<Duration> readRequestTimeout(const ConfigNode& node, Diagnostics& diag) {
+  if (node.isScalar() && node.scalar == "none") return kNoRequestTimeout;
+  if (!node.isScalar() || !parseDuration(node.scalar)) {
+    diag.error(node, "expected a duration like 250ms, 2s or 1m, or none, got " + node.describe());
+    return std::nullopt;
+  }
+  return readDuration(node, diag, kPositive);
+}
+
+void readLimits(const ConfigNode& node, UpstreamLimits& out, Diagnostics& diag) {
+  if (!checkMap(node, keysAt("upstreams.<name>.limits"), diag)) return;
+  constexpr uint64_t kKiB = 1024;
+  if (auto* n = node.find("max_response_head"))
+    assignIf(readSize(*n, diag, kKiB, 16 * kKiB * kKiB), out.max_response_head);
+}
+
 void readTimeouts(const ConfigNode& node, TimeoutsConfig& out, const UpstreamScope& scope,
                   Diagnostics& diag) {
   if (!checkMap(node, keysAt("upstreams.<name>.timeouts"), diag)) return;
@@ -101,14 +119,16 @@ void readTimeouts(const ConfigNode& node, TimeoutsConfig& out, const UpstreamSco
     if (auto* n = node.find(key)) assignIf(readDuration(*n, diag, kPositive), *target);
   }
   const ConfigNode* request_node = node.find("request");
-  const auto request = request_node ? readDuration(*request_node, diag, kPositive) : std::nullopt;
+  const auto request = request_node ? readRequestTimeout(*request_node, diag) : std::nullopt;
   assignIf(request, out.request);
   const ConfigNode* per_try_node = node.find("per_try");
   if (per_try_node == nullptr) return;
   const auto per_try = readDuration(*per_try_node, diag, kPositive);
   if (!per_try) return;
   out.per_try = *per_try;
-  if (scope.crossChecks() && (request || request_node == nullptr) && out.per_try > out.request) {
+  const bool request_known = request || request_node == nullptr;
+  if (scope.crossChecks() && request_known && out.request != kNoRequestTimeout &&
+      out.per_try > out.request) {
     diag.error(*per_try_node, "must not be longer than request (" + formatDuration(out.request) +
                                   "), got " + per_try_node->describe() + scope.note(*per_try_node));
   }
@@ -180,6 +200,7 @@ void readUpstreamBlock(const ConfigNode& block, UpstreamConfig& out, BlockKind k
   }
   if (auto* n = block.find("pool")) readPool(*n, out.pool, scope, diag);
   if (auto* n = block.find("timeouts")) readTimeouts(*n, out.timeouts, scope, diag);
+  if (auto* n = block.find("limits")) readLimits(*n, out.limits, diag);
   if (auto* n = block.find("tls")) readTls(*n, out.tls, diag);
   if (auto* n = block.find("dns_refresh"))
     assignIf(readDuration(*n, diag, seconds(1)), out.dns_refresh);

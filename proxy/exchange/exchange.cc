@@ -89,10 +89,15 @@ void Exchange::start() {
 
 void Exchange::readAppLimits() {
   // The app may tighten, never loosen, a single request.
+  // timeouts.request: none leaves the exchange without a deadline (long streams); the
+  // attempt's read timeout still bounds every wait.
   Duration timeout = upstream_->upstream->config().timeouts.request;
-  if (uint64_t ms = positiveHeader(request_.headers, kTimeoutHeader); ms > 0)
-    timeout = std::min<Duration>(timeout, milliseconds(static_cast<int64_t>(ms)));
-  request_deadline_ = started_ + timeout;
+  const bool unbounded = timeout == config::kNoRequestTimeout;
+  if (uint64_t ms = positiveHeader(request_.headers, kTimeoutHeader); ms > 0) {
+    const Duration asked = milliseconds(static_cast<int64_t>(ms));
+    timeout = unbounded ? asked : std::min(timeout, asked);
+  }
+  request_deadline_ = timeout == config::kNoRequestTimeout ? MonoTime::max() : started_ + timeout;
   const policy::RetryPolicy* retry = policies_->retryPolicy();
   max_attempts_ = retry ? retry->config().max_attempts : 1;
   if (uint64_t n = positiveHeader(request_.headers, kMaxAttemptsHeader); n > 0)

@@ -31,6 +31,7 @@
 #include "proxy/metrics/policy_metrics.h"
 
 namespace prometheus {
+class Counter;
 class Gauge;
 }
 
@@ -40,6 +41,8 @@ struct ListenerInfo {
   const config::ListenerConfig* config;
   size_t index;                    // into Snapshot::routers
   prometheus::Gauge* connections;  // outrigger_downstream_connections{listener}
+  // outrigger_request_headers_dropped_total{listener,reason="underscore"}; may be null.
+  prometheus::Counter* underscore_headers_dropped = nullptr;
 };
 
 class Exchange final : public AttemptEvents, public AdmissionGuard::Events {

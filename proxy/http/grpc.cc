@@ -64,6 +64,8 @@ GrpcStatus grpcStatusFor(LocalReason reason) {
     case LocalReason::kRateLimited:
     case LocalReason::kPayloadTooLarge:
     case LocalReason::kHeadersTooLarge:
+    // As gRPC's own clients report a response's metadata over their limit.
+    case LocalReason::kUpstreamResponseTooLarge:
       return GrpcStatus::kResourceExhausted;
     case LocalReason::kCircuitOpen:
     case LocalReason::kBulkheadFull:
@@ -79,6 +81,7 @@ GrpcStatus grpcStatusFor(LocalReason reason) {
     case LocalReason::kBadRequest:
       return GrpcStatus::kInternal;
     case LocalReason::kNoRoute:
+    case LocalReason::kNotImplemented:
       return GrpcStatus::kUnimplemented;
     case LocalReason::kCount:
       break;

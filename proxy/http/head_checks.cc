@@ -39,7 +39,7 @@ std::string_view checkTransferEncoding(const Headers& headers, int version_minor
   // RFC 9112 §6.1: a server may reject Content-Length with Transfer-Encoding; we always do
   // (llhttp misses it when Transfer-Encoding is empty).
   if (headers.has("Content-Length")) return "Content-Length with Transfer-Encoding";
-  if (lines != 1 || !chunked) return "Transfer-Encoding other than a single chunked";
+  if (lines != 1 || !chunked) return kUnsupportedTransferEncoding;
   return {};
 }
 

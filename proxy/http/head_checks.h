@@ -27,6 +27,11 @@ inline constexpr std::array<bool, 256> kTokenChars = makeTokenTable();
 // lookup: it runs on every byte of every field name.
 inline bool isTokenChar(char c) { return detail::kTokenChars[static_cast<unsigned char>(c)]; }
 
+// The problem checkRequestHead and checkResponseHead report for a Transfer-Encoding other
+// than one line saying "chunked": a coding we do not decode rather than a malformed head.
+inline constexpr std::string_view kUnsupportedTransferEncoding =
+    "Transfer-Encoding other than a single chunked";
+
 std::string_view checkRequestHead(const RequestHead& head);
 std::string_view checkResponseHead(const ResponseHead& head);
 

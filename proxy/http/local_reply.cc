@@ -15,20 +15,22 @@ struct ReasonInfo {
 
 // Indexed by LocalReason; DESIGN §5 (pool_timeout is our addition, like bulkhead_timeout).
 constexpr ReasonInfo kReasons[] = {
-    {"no_route", 404},             // kNoRoute
-    {"rate_limited", 429},         // kRateLimited
-    {"bulkhead_full", 503},        // kBulkheadFull
-    {"bulkhead_timeout", 503},     // kBulkheadTimeout
-    {"circuit_open", 503},         // kCircuitOpen
-    {"connect_failed", 502},       // kConnectFailed
-    {"upstream_reset", 502},       // kUpstreamReset
-    {"upstream_timeout", 504},     // kUpstreamTimeout
-    {"request_timeout", 504},      // kRequestTimeout
-    {"no_healthy_endpoint", 503},  // kNoHealthyEndpoint
-    {"bad_request", 400},          // kBadRequest
-    {"payload_too_large", 413},    // kPayloadTooLarge
-    {"headers_too_large", 431},    // kHeadersTooLarge
-    {"pool_timeout", 503},         // kPoolTimeout
+    {"no_route", 404},                     // kNoRoute
+    {"rate_limited", 429},                 // kRateLimited
+    {"bulkhead_full", 503},                // kBulkheadFull
+    {"bulkhead_timeout", 503},             // kBulkheadTimeout
+    {"circuit_open", 503},                 // kCircuitOpen
+    {"connect_failed", 502},               // kConnectFailed
+    {"upstream_reset", 502},               // kUpstreamReset
+    {"upstream_timeout", 504},             // kUpstreamTimeout
+    {"request_timeout", 504},              // kRequestTimeout
+    {"no_healthy_endpoint", 503},          // kNoHealthyEndpoint
+    {"bad_request", 400},                  // kBadRequest
+    {"payload_too_large", 413},            // kPayloadTooLarge
+    {"headers_too_large", 431},            // kHeadersTooLarge
+    {"pool_timeout", 503},                 // kPoolTimeout
+    {"not_implemented", 501},              // kNotImplemented
+    {"upstream_response_too_large", 502},  // kUpstreamResponseTooLarge
 };
 static_assert(std::size(kReasons) == kLocalReasonCount, "every LocalReason needs a row");
 

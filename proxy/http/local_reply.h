@@ -25,6 +25,11 @@ enum class LocalReason {
   kPayloadTooLarge,
   kHeadersTooLarge,
   kPoolTimeout,  // not in DESIGN §5: the worker's pool stayed full for timeouts.pool
+  // Not in DESIGN §5 either (issue 18): a request framing we cannot decode (a
+  // Transfer-Encoding other than a lone chunked), and a response head over the upstream's
+  // limits.max_response_head.
+  kNotImplemented,
+  kUpstreamResponseTooLarge,
   kCount,        // not a reason: the number of reasons
 };
 

@@ -37,7 +37,9 @@ struct RequestParser::Impl final : detail::ParserCore {
     head_->method.assign(llhttp_method_name(static_cast<llhttp_method_t>(parser_.method)));
     head_->version_minor = parser_.http_minor;
     if (std::string_view problem = checkRequestHead(*head_); !problem.empty()) {
-      reject(ParseError::kBadMessage, problem);
+      reject(problem == kUnsupportedTransferEncoding ? ParseError::kNotImplemented
+                                                     : ParseError::kBadMessage,
+             problem);
       return false;
     }
     head_->framing = parsedFraming(BodyFraming::kNone);

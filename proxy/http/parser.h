@@ -45,6 +45,9 @@ enum class ParseError {
   kBadMessage,      // malformed syntax, smuggling vectors, bad chunk lines...
   kHeadTooLarge,    // request line/status line + headers over the limit
   kBodyNotAllowed,  // e.g. a body on a message that cannot have one
+  // Well-formed, but framed in a way we do not decode: a Transfer-Encoding other than a
+  // lone "chunked" (RFC 9112 §6.1 lets a server answer 501).
+  kNotImplemented,
 };
 
 struct ParseResult {

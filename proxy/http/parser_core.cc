@@ -360,7 +360,11 @@ ParseResult ParserCore::finish() {
 
 ParseResult ParserCore::fail(const char* data, const char* error_pos) {
   if (error_ == ParseError::kNone) {
-    error_ = ParseError::kBadMessage;
+    // llhttp refuses some codings itself ("chunked, gzip", "chunked;q=1" in a request):
+    // they are codings we do not decode, like those checkTransferEncoding refuses.
+    error_ = llhttp_get_errno(&parser_) == HPE_INVALID_TRANSFER_ENCODING
+                 ? ParseError::kNotImplemented
+                 : ParseError::kBadMessage;
     const char* reason = llhttp_get_error_reason(&parser_);
     error_detail_ = reason != nullptr ? reason : llhttp_errno_name(llhttp_get_errno(&parser_));
   }

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "proxy/common/units.h"
 #include "proxy/http/header_rules.h"
 #include "proxy/http/serializer.h"
 #include "proxy/http/upstream_request.h"
@@ -47,7 +48,11 @@ void Http1Attempt::onPoolReady(upstream::PooledConnection& connection) {
   if (parser_) {
     parser_->restart(*this);
   } else {
-    parser_.emplace(*this, http::ParserLimits{});
+    // An upstream's config does not change under its codec: a reload that changes it makes
+    // a new upstream, with new attempts.
+    parser_.emplace(*this,
+                    http::ParserLimits{pool_.upstream().config().limits.max_response_head,
+                                       http::ParserLimits{}.max_headers});
   }
   parser_->expectNoBody(request_.head->method == "HEAD");
   last_activity_ = clock_.now();
@@ -145,9 +150,7 @@ void Http1Attempt::feed(const char* data, size_t len) {
   }
   if (!running_) return;
   if (result.status == http::ParseStatus::kError) {
-    end(failure(AttemptOutcome::kReset, http::LocalReason::kUpstreamReset,
-                "invalid response from upstream: " + result.detail),
-        false);
+    end(responseRefused(result), false);
     return;
   }
   if (!response_complete_) return;
@@ -234,6 +237,19 @@ void Http1Attempt::onTimer(MonoTime now) {
   if (streaming_) what += " while streaming the response";
   end(failure(AttemptOutcome::kTimeout, http::LocalReason::kUpstreamTimeout, std::move(what)),
       false);
+}
+
+AttemptResult Http1Attempt::responseRefused(const http::ParseResult& parsed) const {
+  // A head over limits.max_response_head gets its own reason, so the app and the operator
+  // can tell a limit to raise from a broken upstream; both count as a reset for the policies.
+  if (parsed.error == http::ParseError::kHeadTooLarge && !streaming_) {
+    return failure(AttemptOutcome::kReset, http::LocalReason::kUpstreamResponseTooLarge,
+                   "response head over limits.max_response_head (" +
+                       formatSize(pool_.upstream().config().limits.max_response_head) +
+                       "): " + parsed.detail);
+  }
+  return failure(AttemptOutcome::kReset, http::LocalReason::kUpstreamReset,
+                 "invalid response from upstream: " + parsed.detail);
 }
 
 AttemptResult Http1Attempt::failure(AttemptOutcome outcome, http::LocalReason reason,

@@ -62,6 +62,8 @@ class Http1Attempt final : public exchange::UpstreamAttempt,
   // Ends the attempt: the connection goes back (reused only if `reusable`), then the
   // exchange hears `result`, as the last thing this attempt does.
   void end(exchange::AttemptResult result, bool reusable);
+  // The result for a response the parser refused.
+  exchange::AttemptResult responseRefused(const http::ParseResult& parsed) const;
   exchange::AttemptResult failure(policy::AttemptOutcome outcome, http::LocalReason reason,
                                   std::string detail) const;
   void giveBackConnection(bool reusable);

@@ -1,11 +1,13 @@
 #include "proxy/http1/http1_session.h"
 
+#include <prometheus/counter.h>
 #include <prometheus/gauge.h>
 
 #include "proxy/exchange/responder.h"
 #include "proxy/http/local_reply.h"
 #include "proxy/http/serializer.h"
 #include "proxy/http1/body_framing.h"
+#include "proxy/http1/request_head_rules.h"
 #include "proxy/metrics/metrics.h"
 
 namespace outrigger::http1 {
@@ -159,6 +161,15 @@ http::ParserAction Http1Session::onRequestHead(http::RequestHead& head) {
   exchange_done_ = false;
   std::shared_ptr<const exchange::Snapshot> generation = generationForRequest();
   endExchange();  // normally gone already: the parser pauses until it is finished
+  const HeadRuling ruling =
+      applyRequestHeadRules(head, listener_.config->limits.headers_with_underscores);
+  if (ruling.dropped > 0 && listener_.underscore_headers_dropped != nullptr)
+    listener_.underscore_headers_dropped->Increment(static_cast<double>(ruling.dropped));
+  if (!ruling.refusal.empty()) {
+    // Answered without an exchange; the parser stops here and the connection closes.
+    replyWithoutExchange(http::LocalReason::kBadRequest);
+    return http::ParserAction::kPause;
+  }
   // The parser gets the last request's head back, to fill its strings without allocating.
   slot_->buffers.request.swap(head);
   response_no_body_ = chunk_to_client_ = false;
@@ -270,9 +281,14 @@ void Http1Session::replyToBadRequest(const http::ParseResult& result) {
                                  "malformed request body: " + result.detail);
     return;
   }
-  const auto reason = result.error == http::ParseError::kHeadTooLarge
-                          ? http::LocalReason::kHeadersTooLarge
-                          : http::LocalReason::kBadRequest;
+  replyWithoutExchange(result.error == http::ParseError::kHeadTooLarge
+                           ? http::LocalReason::kHeadersTooLarge
+                       : result.error == http::ParseError::kNotImplemented
+                           ? http::LocalReason::kNotImplemented
+                           : http::LocalReason::kBadRequest);
+}
+
+void Http1Session::replyWithoutExchange(http::LocalReason reason) {
   // The connection closes after the reply (responseKeepsAlive): nothing more is read.
   body_refused_ = true;
   stream_->stopReading();

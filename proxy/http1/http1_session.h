@@ -16,6 +16,7 @@
 #include "proxy/exchange/exchange.h"
 #include "proxy/exchange/exchange_slot.h"
 #include "proxy/exchange/worker_context.h"
+#include "proxy/http/local_reply.h"
 #include "proxy/http/parser.h"
 #include "proxy/io/loop.h"
 #include "proxy/io/tcp_stream.h"
@@ -72,6 +73,8 @@ class Http1Session final : public io::StreamHandler,
   void parse(const char* data, size_t len);
   void parseBuffered();
   void replyToBadRequest(const http::ParseResult& result);
+  // A local reply to a request refused before it had an exchange; the connection closes.
+  void replyWithoutExchange(http::LocalReason reason);
   void finishExchange();
   void nextRequest();
   void updateReading();

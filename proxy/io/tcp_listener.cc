@@ -1,5 +1,6 @@
 #include "proxy/io/tcp_listener.h"
 
+#include <fcntl.h>
 #include <netdb.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -160,7 +161,22 @@ std::string TcpListener::listen(const std::string& host, uint16_t port, bool reu
   if (::bind(fd, address->get(), length) != 0 || ::listen(fd, backlog) != 0) {
     return "cannot listen on " + where + ": " + std::strerror(errno);
   }
-  int rc = uv_poll_init_socket(handle_->loop->raw(), &handle_->poll, fd);
+  return startPolling(where);
+}
+
+std::string TcpListener::listenUnix(const std::string& path, int mode, int backlog) {
+  const std::string where = "unix:" + path;
+  std::string error;
+  unix_file_ = UnixSocketFile::bind(path, mode, backlog, &error);
+  if (!unix_file_) return "cannot listen on " + where + ": " + error;
+  // Our own descriptor of the shared socket: each worker's loop polls its own.
+  handle_->fd = ::fcntl(unix_file_->fd(), F_DUPFD_CLOEXEC, 0);
+  if (handle_->fd < 0) return "cannot listen on " + where + ": " + std::strerror(errno);
+  return startPolling(where);
+}
+
+std::string TcpListener::startPolling(const std::string& where) {
+  int rc = uv_poll_init_socket(handle_->loop->raw(), &handle_->poll, handle_->fd);
   if (rc != 0) return "cannot listen on " + where + ": " + uv_strerror(rc);
   handle_->poll.data = handle_;
   uv_timer_init(handle_->loop->raw(), &handle_->retry);
@@ -183,6 +199,9 @@ SocketAddress boundAddress(int fd) {
 
 uint16_t TcpListener::port() const { return boundAddress(handle_->fd).port(); }
 
-std::string TcpListener::address() const { return boundAddress(handle_->fd).toString(); }
+std::string TcpListener::address() const {
+  if (unix_file_) return "unix:" + unix_file_->path();
+  return boundAddress(handle_->fd).toString();
+}
 
 }  // namespace outrigger::io

@@ -11,6 +11,7 @@
 
 #include "proxy/io/loop.h"
 #include "proxy/io/tcp_stream.h"
+#include "proxy/io/unix_socket_file.h"
 
 namespace outrigger::io {
 
@@ -26,8 +27,12 @@ class TcpListener {
   // reuse_port, several listeners (one per worker) may share the port. Returns an error
   // message naming the address, or "" on success.
   std::string listen(const std::string& host, uint16_t port, bool reuse_port, int backlog = 1024);
+  // Listens on the Unix socket file at `path` (see UnixSocketFile: shared with the other
+  // listeners of this process on the same path; `mode` < 0 leaves the file's mode alone).
+  // Its connections are TcpStreams like any other; their peerAddress() has no IP.
+  std::string listenUnix(const std::string& path, int mode, int backlog = 1024);
   uint16_t port() const;        // the bound port (useful with port 0)
-  std::string address() const;  // "127.0.0.1:15001"
+  std::string address() const;  // "127.0.0.1:15001", or "unix:/run/app.sock"
 
   // Stop and start taking connections off the backlog. Out of descriptors, the listener
   // pauses itself and tries again a little later.
@@ -36,8 +41,11 @@ class TcpListener {
   bool paused() const;
 
  private:
+  std::string startPolling(const std::string& where);
+
   struct Handle;
   Handle* handle_;  // freed in its close callback
+  std::shared_ptr<UnixSocketFile> unix_file_;  // for a Unix socket listener
 };
 
 }  // namespace outrigger::io

@@ -197,6 +197,10 @@ Metrics::Metrics()
       downstream_(registerFamily(prometheus::BuildGauge(), registry_,
                                  "outrigger_downstream_connections",
                                  "Open connections from the application, by listener.")),
+      headers_dropped_(registerFamily(prometheus::BuildCounter(), registry_,
+                                      "outrigger_request_headers_dropped_total",
+                                      "Request header lines dropped before forwarding, by "
+                                      "listener and reason (underscore: a name with '_').")),
       dns_failures_(registerFamily(prometheus::BuildCounter(), registry_,
                                    "outrigger_dns_failures_total",
                                    "Failed lookups of an upstream's endpoint names; the other "
@@ -248,9 +252,15 @@ prometheus::Gauge& Metrics::downstreamConnections(const std::string& listener) {
   return downstream_.Add({{"listener", listener}});
 }
 
+prometheus::Counter& Metrics::underscoreHeadersDropped(const std::string& listener) {
+  return headers_dropped_.Add({{"listener", listener}, {"reason", "underscore"}});
+}
+
 void Metrics::removeListener(const std::string& listener) {
   prometheus::Labels labels{{"listener", listener}};
   if (downstream_.Has(labels)) downstream_.Remove(&downstream_.Add(labels));
+  labels.emplace("reason", "underscore");
+  if (headers_dropped_.Has(labels)) headers_dropped_.Remove(&headers_dropped_.Add(labels));
 }
 
 std::string Metrics::serialize() const {

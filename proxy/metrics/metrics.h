@@ -134,6 +134,9 @@ class Metrics {
 
   // outrigger_downstream_connections{listener}; the same gauge for the same listener.
   prometheus::Gauge& downstreamConnections(const std::string& listener);
+  // outrigger_request_headers_dropped_total{listener,reason="underscore"}: header lines
+  // dropped for an underscore in their name (limits.headers_with_underscores: drop).
+  prometheus::Counter& underscoreHeadersDropped(const std::string& listener);
   void removeListener(const std::string& listener);
 
   // The Prometheus text exposition (format 0.0.4) of every family, plus process metrics.
@@ -156,6 +159,7 @@ class Metrics {
   DurationHistogramFamily durations_;  // outside registry_; serialize() places it
   UpstreamFamilies families_;
   prometheus::Family<prometheus::Gauge>& downstream_;
+  prometheus::Family<prometheus::Counter>& headers_dropped_;
   prometheus::Family<prometheus::Counter>& dns_failures_;
   ProcessCollector process_;
   prometheus::Counter* reload_success_;

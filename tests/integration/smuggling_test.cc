@@ -40,7 +40,8 @@ std::string rowName(const ::testing::TestParamInfo<Row>& row) {
 struct RequestVector {
   std::string name;
   std::string raw;            // everything the app sends, in one write
-  std::vector<int> statuses;  // the replies the app gets, in order (400s: bad_request)
+  std::vector<int> statuses;  // the replies the app gets, in order (400: bad_request, 501:
+                              // not_implemented)
   bool closes;                // the connection is closed after those replies
   long echo_hits;             // requests for /echo the upstream saw
 };
@@ -51,6 +52,12 @@ void PrintTo(const RequestVector& row, std::ostream* os) { *os << row.name; }
 // The proxy refuses the message: one 400, the connection closes, nothing went upstream.
 RequestVector refused(std::string name, std::string raw) {
   return {std::move(name), std::move(raw) + kSmuggled, {400}, true, 0};
+}
+
+// A Transfer-Encoding other than a lone chunked: a coding we do not decode, refused like a
+// malformed message but with 501 (RFC 9112 §6.1, not_implemented).
+RequestVector unimplemented(std::string name, std::string raw) {
+  return {std::move(name), std::move(raw) + kSmuggled, {501}, true, 0};
 }
 
 // A valid message (the control rows): answered, and the connection stays usable.
@@ -80,26 +87,26 @@ const std::vector<RequestVector>& requestVectors() {
       refused("ClWithEmptyTe", postEcho("Content-Length: 5\r\nTransfer-Encoding:\r\n", "hello")),
 
       // TE.TE: a Transfer-Encoding one parser reads as chunked and another does not.
-      refused("TeXchunked", postEcho("Transfer-Encoding: xchunked\r\n", "0\r\n\r\n")),
+      unimplemented("TeXchunked", postEcho("Transfer-Encoding: xchunked\r\n", "0\r\n\r\n")),
       refused("TeSpaceBeforeColon", postEcho("Transfer-Encoding : chunked\r\n", "0\r\n\r\n")),
       refused("TeSpaceInName", postEcho("Transfer Encoding: chunked\r\n", "")),
-      refused(
+      unimplemented(
           "TeChunkedThenIdentityHeader",
           postEcho("Transfer-Encoding: chunked\r\nTransfer-Encoding: identity\r\n", "0\r\n\r\n")),
-      refused(
+      unimplemented(
           "TeIdentityThenChunkedHeader",
           postEcho("Transfer-Encoding: identity\r\nTransfer-Encoding: chunked\r\n", "0\r\n\r\n")),
-      refused("TeChunkedIdentityList",
+      unimplemented("TeChunkedIdentityList",
               postEcho("Transfer-Encoding: chunked, identity\r\n", "0\r\n\r\n")),
-      refused("TeIdentity", postEcho("Transfer-Encoding: identity\r\n", "0\r\n\r\n")),
-      refused("TeGzipWithoutChunked", postEcho("Transfer-Encoding: gzip\r\n", "0\r\n\r\n")),
+      unimplemented("TeIdentity", postEcho("Transfer-Encoding: identity\r\n", "0\r\n\r\n")),
+      unimplemented("TeGzipWithoutChunked", postEcho("Transfer-Encoding: gzip\r\n", "0\r\n\r\n")),
       // We decode no coding but chunked; forwarding "gzip" without its header would corrupt.
-      refused("TeGzipChunked", postEcho("Transfer-Encoding: gzip, chunked\r\n", "0\r\n\r\n")),
-      refused("TeChunkedWithParameter",
+      unimplemented("TeGzipChunked", postEcho("Transfer-Encoding: gzip, chunked\r\n", "0\r\n\r\n")),
+      unimplemented("TeChunkedWithParameter",
               postEcho("Transfer-Encoding: chunked;q=1\r\n", "0\r\n\r\n")),
-      refused("TeChunkedTwice", postEcho("Transfer-Encoding: chunked, chunked\r\n", "0\r\n\r\n")),
-      refused("TeEmptyListElement", postEcho("Transfer-Encoding: , chunked\r\n", "0\r\n\r\n")),
-      refused("TeQuoted", postEcho("Transfer-Encoding: \"chunked\"\r\n", "0\r\n\r\n")),
+      unimplemented("TeChunkedTwice", postEcho("Transfer-Encoding: chunked, chunked\r\n", "0\r\n\r\n")),
+      unimplemented("TeEmptyListElement", postEcho("Transfer-Encoding: , chunked\r\n", "0\r\n\r\n")),
+      unimplemented("TeQuoted", postEcho("Transfer-Encoding: \"chunked\"\r\n", "0\r\n\r\n")),
       refused("TeObsFold", postEcho("X: y\r\nTransfer-Encoding:\r\n chunked\r\n", "0\r\n\r\n")),
       refused("TeLineStartsWithSpace", postEcho(" Transfer-Encoding: chunked\r\n", "0\r\n\r\n")),
       refused("TeVerticalTab", postEcho("Transfer-Encoding:\vchunked\r\n", "0\r\n\r\n")),
@@ -203,6 +210,9 @@ TEST_P(RequestSmugglingTest, NothingAfterTheVectorReachesTheUpstream) {
     EXPECT_EQ(r->status, row.statuses[i]) << "reply " << i;
     if (r->status == 400) {
       EXPECT_EQ(r->header("x-outrigger-reason"), "bad_request");
+    }
+    if (r->status == 501) {
+      EXPECT_EQ(r->header("x-outrigger-reason"), "not_implemented");
     }
   }
   if (row.closes) {

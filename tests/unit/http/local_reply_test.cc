@@ -70,6 +70,8 @@ TEST(LocalReplyTest, EveryReasonHasItsNameAndStatus) {
       {LocalReason::kPayloadTooLarge, "payload_too_large", 413},
       {LocalReason::kHeadersTooLarge, "headers_too_large", 431},
       {LocalReason::kPoolTimeout, "pool_timeout", 503},
+      {LocalReason::kNotImplemented, "not_implemented", 501},
+      {LocalReason::kUpstreamResponseTooLarge, "upstream_response_too_large", 502},
   };
   ASSERT_EQ(table.size(), kLocalReasonCount);
   for (const Expected& e : table) {

@@ -119,8 +119,12 @@ TEST(RequestParserErrorsTest, DifferingDuplicateContentLengthIsRejected) {
   expectBadMessage("POST / HTTP/1.1\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\nhello!");
 }
 
-TEST(RequestParserErrorsTest, TransferEncodingNotEndingInChunkedIsRejected) {
-  expectBadMessage("POST / HTTP/1.1\r\nTransfer-Encoding: chunked, gzip\r\n\r\n0\r\n\r\n");
+TEST(RequestParserErrorsTest, TransferEncodingNotEndingInChunkedIsNotImplemented) {
+  const ParseResult result =
+      parseOne("POST / HTTP/1.1\r\nTransfer-Encoding: chunked, gzip\r\n\r\n0\r\n\r\n");
+  EXPECT_EQ(result.status, ParseStatus::kError);
+  EXPECT_EQ(result.error, ParseError::kNotImplemented);  // 501, RFC 9112 §6.1
+  EXPECT_FALSE(result.detail.empty());
 }
 
 TEST(RequestParserErrorsTest, BadChunkSizeIsRejected) {

@@ -202,7 +202,10 @@ TEST_P(StrictRequestParserTest, InOnePiece) {
     case Verdict::kRefusedAtHead:
     case Verdict::kRefusedInTheBody:
       EXPECT_EQ(out.status, ParseStatus::kError);
-      EXPECT_EQ(out.error, ParseError::kBadMessage);
+      // A Transfer-Encoding we do not decode is refused as not implemented (501); see
+      // transfer_coding_error_test.cc for which is which.
+      EXPECT_TRUE(out.error == ParseError::kBadMessage || out.error == ParseError::kNotImplemented)
+          << static_cast<int>(out.error);
       EXPECT_FALSE(out.detail.empty());
       EXPECT_EQ(out.heads, v.verdict == Verdict::kRefusedAtHead ? 0 : 1);
       EXPECT_EQ(out.completes, 0);
