@@ -66,7 +66,8 @@ Exchange::~Exchange() {
 void Exchange::start() {
   http::assignRequestId(request_, context_.random, request_id_);
   http::assignHostWithoutPort(request_, host_);
-  route_ = snapshot_->routers[listener_.index]->match(host_, path_);
+  route_ = snapshot_->routers[listener_.index]->match(
+      routing::RouteRequest{host_, path_, request_.method, &request_.headers});
   auto found = route_ ? snapshot_->upstreams.find(route_->upstream) : snapshot_->upstreams.end();
   if (found == snapshot_->upstreams.end()) {
     // No route; or a route naming no upstream, which the validator rules out.
