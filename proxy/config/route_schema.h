@@ -65,6 +65,9 @@ struct RouteRewrite {
   HeaderRewrite request;
   HeaderRewrite response;
 
+  bool changesRequest() const {
+    return prefix_rewrite || !host_rewrite.empty() || !request.empty();
+  }
   // Whether the request path has anything to do (replaced_path alone changes nothing).
   bool empty() const {
     return !prefix_rewrite && host_rewrite.empty() && request.empty() && response.empty();

@@ -68,6 +68,10 @@ void Exchange::start() {
   http::assignHostWithoutPort(request_, host_);
   route_ = snapshot_->routers[listener_.index]->match(
       routing::RouteRequest{host_, path_, request_.method, &request_.headers});
+  if (route_ != nullptr && route_->direct_response) {
+    answerDirectly();
+    return;
+  }
   auto found = route_ ? snapshot_->upstreams.find(route_->upstream) : snapshot_->upstreams.end();
   if (found == snapshot_->upstreams.end()) {
     // No route; or a route naming no upstream, which the validator rules out.
@@ -164,6 +168,10 @@ void Exchange::tryAttempt() {
   request.request_id = request_id_;
   request.client_ip = client_ip_;
   request.preserve_host = route_->preserve_host;
+  if (route_->rewrite.changesRequest()) {
+    request.rewrite = &route_->rewrite;
+    request.variables = rewriteVariables();
+  }
   attempt_->start(static_cast<size_t>(pick), request);
   armTimer();
 }
