@@ -67,10 +67,10 @@ bool readRoute(const ConfigNode& node, const ListenerContext& ctx, RouteConfig& 
   }
   if (const ConfigNode* n = node.find("preserve_host"))
     assignIf(readBool(*n, diag), out.preserve_host);
-  if (!out.path_exact.empty())
-    out.rewrite.replaced_path = out.path_exact;
-  else
-    out.rewrite.replaced_path = out.path_prefix;
+  RouteRewrite& rw = out.rewrite;
+  rw.replaced_path = out.path_exact.empty() ? out.path_prefix : out.path_exact;
+  rw.changes_request = rw.prefix_rewrite || !rw.host_rewrite.empty() || !rw.request.empty();
+  rw.changes_response = !rw.response.empty();
   return ok;
 }
 

@@ -168,7 +168,7 @@ void Exchange::tryAttempt() {
   request.request_id = request_id_;
   request.client_ip = client_ip_;
   request.preserve_host = route_->preserve_host;
-  if (route_->rewrite.changesRequest()) {
+  if (route_->rewrite.changes_request) {
     request.rewrite = &route_->rewrite;
     request.variables = rewriteVariables();
   }

@@ -81,7 +81,7 @@ void Exchange::answerDirectly() {
   http::ResponseHead head;
   head.status = fixed.status;
   head.headers.add("Content-Type", fixed.content_type);
-  if (!route_->rewrite.response.empty())
+  if (route_->rewrite.changes_response)
     applyHeaderRewrite(route_->rewrite.response, rewriteVariables(), head.headers);
   const SentReply sent = sendDirectResponse(downstream_, head, fixed.body, replyContext());
   status_ = sent.status;

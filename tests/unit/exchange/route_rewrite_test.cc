@@ -86,6 +86,12 @@ TEST(RouteRewriteTest, PrefixRewriteReplacesTheMatchedPrefix) {
   rewriteRequest(route.rewrite, kVars, in, out);
   EXPECT_EQ(out.target, "/charges/7?expand=1");
   EXPECT_EQ(in.target, "/v1/charges/7?expand=1");
+  // The request path tests these flags instead of the rewrite's fields.
+  EXPECT_TRUE(route.rewrite.changes_request);
+  EXPECT_FALSE(route.rewrite.changes_response);
+  EXPECT_FALSE(loadRoute("{ upstream: u }").rewrite.changes_request);
+  EXPECT_TRUE(loadRoute("{ upstream: u, response_headers: { remove: [ server ] } }")
+                  .rewrite.changes_response);
 }
 
 }  // namespace
