@@ -39,7 +39,8 @@ std::optional<outrigger::config::Config> loadOrReport(const std::string& path) {
 
 // Exit codes: 0 routed, 1 no listener or route takes the request, 2 bad input.
 int explain(const outrigger::config::Config& config, const outrigger::cli::CommandLine& cli) {
-  const auto result = outrigger::cli::explainRequest(config, {cli.method, cli.url, cli.host});
+  const auto result =
+      outrigger::cli::explainRequest(config, {cli.method, cli.url, cli.host, cli.headers});
   if (!result) {
     std::fprintf(stderr, "outrigger: explain: %s\n", result.error().message.c_str());
     return 2;

@@ -48,6 +48,14 @@ struct Parser {
     if (arg == "-c" || arg == "--config") return takeValue("--config", out.config_path);
     if (explain) {
       if (arg == "--host") return takeValue("--host", out.host);
+      if (arg == "--header" || arg == "-H") {
+        std::string header;
+        if (std::optional<Error> error = takeValue("--header", header)) return error;
+        if (header.find(':') == std::string::npos)
+          return usageError("--header needs 'name: value', got '" + header + "'");
+        out.headers.push_back(std::move(header));
+        return std::nullopt;
+      }
     } else if (arg == "--check") {
       return setMode(arg, Command::kCheck);
     } else if (arg == "--print-config") {
@@ -70,7 +78,7 @@ struct Parser {
 const char* const kUsage =
     "usage: outrigger [-c FILE] [--check | --print-config] [--log-level LEVEL]\n"
     "                 [--ports-file FILE]\n"
-    "       outrigger explain [-c FILE] METHOD URL [--host HOST]\n"
+    "       outrigger explain [-c FILE] METHOD URL [--host HOST] [--header 'NAME: VALUE']...\n"
     "       outrigger --version | --help\n"
     "\n"
     "  -c, --config FILE   configuration file (default: $OUTRIGGER_CONFIG)\n"
@@ -83,7 +91,8 @@ const char* const kUsage =
     "                      value comes from) for a request such as\n"
     "                      `outrigger explain -c FILE GET http://127.0.0.1:15001/users/1`;\n"
     "                      exit 1 when no listener or route takes it\n"
-    "  --host HOST         the Host header to route by (default: the URL's host)\n";
+    "  --host HOST         the Host header to route by (default: the URL's host)\n"
+    "  --header, -H 'N: V' a request header to route by (repeatable)\n";
 
 Result<CommandLine> parseCommandLine(std::span<const std::string_view> args,
                                      std::optional<std::string> config_env) {

@@ -6,6 +6,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "proxy/common/result.h"
 
@@ -28,7 +29,8 @@ struct CommandLine {
   // explain only.
   std::string method;
   std::string url;
-  std::string host;  // --host, "" = the URL's host
+  std::string host;                  // --host, "" = the URL's host
+  std::vector<std::string> headers;  // --header "name: value", repeatable (route matching)
 };
 
 // `args` excludes the program name. `config_env` is $OUTRIGGER_CONFIG, injected so tests

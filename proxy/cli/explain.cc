@@ -5,6 +5,7 @@
 
 #include "proxy/cli/effective_policy.h"
 #include "proxy/cli/request_url.h"
+#include "proxy/cli/route_text.h"
 #include "proxy/cli/text_table.h"
 #include "proxy/config/config_writer.h"
 #include "proxy/http/head_checks.h"
@@ -50,20 +51,32 @@ std::string listenerList(const config::Config& config) {
   return out;
 }
 
+// The router's routes are copies of the listener's, told apart by their unique names.
 size_t routeIndex(const config::ListenerConfig& listener, const config::RouteConfig& route) {
   for (size_t i = 0; i < listener.routes.size(); ++i) {
-    const config::RouteConfig& r = listener.routes[i];
-    if (r.host == route.host && r.path_prefix == route.path_prefix) return i;
+    if (listener.routes[i].name == route.name) return i;
   }
-  return 0;  // unreachable: the router's routes are copies of the listener's
+  return 0;
 }
 
 std::string routeText(const config::Config& config, const config::ListenerConfig& listener,
                       const config::RouteConfig& route) {
   const size_t listener_index = static_cast<size_t>(&listener - config.listeners.data());
-  return "listeners[" + std::to_string(listener_index) + "].routes[" +
-         std::to_string(routeIndex(listener, route)) + "]: host " + route.host + ", path_prefix " +
-         route.path_prefix + (route.preserve_host ? ", preserve_host" : "");
+  const std::string index = "routes[" + std::to_string(routeIndex(listener, route)) + "]";
+  const std::string named = route.name == index ? "" : " (" + route.name + ")";
+  return "listeners[" + std::to_string(listener_index) + "]." + index + named + ": " +
+         routeConditions(route);
+}
+
+// The request's headers, for routes that match on them.
+http::Headers requestHeaders(const ExplainRequest& request) {
+  http::Headers headers;
+  for (const std::string& line : request.headers) {
+    const size_t colon = line.find(':');
+    const size_t value = line.find_first_not_of(" \t", colon + 1);
+    headers.add(line.substr(0, colon), value == std::string::npos ? "" : line.substr(value));
+  }
+  return headers;
 }
 
 bool isOffRow(const PolicyRow& row) { return row.value == "off" || row.value.starts_with("off "); }
@@ -119,7 +132,9 @@ Result<Explanation> explainRequest(const config::Config& config, const ExplainRe
   }
   head.addRow({"listener", listener->name + " (" + listener->listen.text + ")"});
   const routing::Router router(*listener);
-  const config::RouteConfig* route = router.match(host, url->path);
+  const http::Headers headers = requestHeaders(request);
+  const config::RouteConfig* route =
+      router.match(routing::RouteRequest{host, url->path, request.method, &headers});
   if (route == nullptr) {
     head.addRow(
         {"route", "none: the request gets 404 no_route (routes: " + routeList(*listener) + ")"});
@@ -127,6 +142,12 @@ Result<Explanation> explainRequest(const config::Config& config, const ExplainRe
     return out;
   }
   head.addRow({"route", routeText(config, *listener, *route)});
+  for (const auto& [label, text] : routeChangeRows(*route)) head.addRow({label, text});
+  if (route->direct_response) {
+    out.routed = true;
+    out.text += head.render();
+    return out;
+  }
   const config::UpstreamConfig* upstream = config.findUpstream(route->upstream);
   if (upstream == nullptr) {  // the loader checks every route's upstream
     return Error{"internal", ErrorSource::kInternal, false,

@@ -4,6 +4,7 @@
 // config and the request in, text out.
 
 #include <string>
+#include <vector>
 
 #include "proxy/common/result.h"
 #include "proxy/config/schema.h"
@@ -11,9 +12,10 @@
 namespace outrigger::cli {
 
 struct ExplainRequest {
-  std::string method;  // "GET"; case-sensitive, as in HTTP
-  std::string url;     // "http://127.0.0.1:15001/users/42"
-  std::string host;    // the Host header to route by; "" = the URL's host
+  std::string method;                // "GET"; case-sensitive, as in HTTP
+  std::string url;                   // "http://127.0.0.1:15001/users/42"
+  std::string host;                  // the Host header to route by; "" = the URL's host
+  std::vector<std::string> headers;  // "name: value", for routes that match on headers
 };
 
 struct Explanation {

@@ -28,7 +28,14 @@ inline constexpr std::string_view kListenerLimits[] = {
     "max_request_head", "header_timeout", "idle_timeout", "max_headers", "max_connections",
     "max_request_body", "headers_with_underscores"};
 inline constexpr std::string_view kListenerHttp2[] = {"max_concurrent_streams", "initial_window"};
-inline constexpr std::string_view kRoute[] = {"host", "path_prefix", "upstream", "preserve_host"};
+inline constexpr std::string_view kRoute[] = {
+    "host",           "path_prefix",    "upstream",     "preserve_host",   "name",
+    "match",          "prefix_rewrite", "host_rewrite", "request_headers", "response_headers",
+    "direct_response"};
+inline constexpr std::string_view kRouteMatch[] = {"host", "path_prefix", "path_exact", "methods",
+                                                   "headers"};
+inline constexpr std::string_view kHeaderPresence[] = {"present"};
+inline constexpr std::string_view kHeaderRewrite[] = {"set", "add", "remove"};
 
 inline constexpr std::string_view kUpstream[] = {
     "endpoints", "load_balancing",  "pool",     "timeouts",   "dns_refresh",       "profile",
@@ -87,6 +94,11 @@ inline constexpr KeySet kKeySets[] = {
     {"listeners[].limits", key_lists::kListenerLimits},
     {"listeners[].http2", key_lists::kListenerHttp2},
     {"listeners[].routes[]", key_lists::kRoute},
+    {"listeners[].routes[].match", key_lists::kRouteMatch},
+    {"listeners[].routes[].match.headers.<name>", key_lists::kHeaderPresence},
+    {"listeners[].routes[].request_headers", key_lists::kHeaderRewrite},
+    {"listeners[].routes[].response_headers", key_lists::kHeaderRewrite},
+    {"listeners[].routes[].direct_response", key_lists::kStaticResponse},
     {"upstreams.<name>", key_lists::kUpstream},
     {"upstreams.<name>.pool", key_lists::kPool},
     {"upstreams.<name>.tls", key_lists::kTls},

@@ -7,6 +7,7 @@
 
 #include "proxy/config/fields.h"
 #include "proxy/config/keys.h"
+#include "proxy/config/route_readers.h"
 #include "proxy/config/sections.h"
 #include "proxy/config/suggest.h"
 
@@ -32,31 +33,6 @@ std::string lower(std::string s) {
   return s;
 }
 
-// Route hosts are compared with the Host header minus its port, so a port can never match.
-std::optional<std::string> checkRouteHost(const std::string& host) {
-  if (host.empty()) return "must not be empty (use '*' to match any host)";
-  if (host == "*") return std::nullopt;
-  if (host.find_first_of(" \t") != std::string::npos) {
-    return "must not contain spaces, got '" + host + "'";
-  }
-  const bool bracketed = host.front() == '[' && host.back() == ']' && host.size() > 2;
-  if (!bracketed && host.find(':') != std::string::npos) {
-    return "must not include a port (routes match the Host header without its port), got '" + host +
-           "'";
-  }
-  if (host.find('*') != std::string::npos) {
-    return "'*' is only allowed on its own, to match any host, got '" + host + "'";
-  }
-  const std::string_view inner =
-      bracketed ? std::string_view(host).substr(1, host.size() - 2) : std::string_view(host);
-  for (char c : inner) {
-    const bool ok = std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' ||
-                    c == '_' || (bracketed && c == ':');
-    if (!ok) return "invalid character '" + std::string(1, c) + "' in host '" + host + "'";
-  }
-  return std::nullopt;
-}
-
 void readRouteUpstream(const ConfigNode& node, const ListenerContext& ctx, RouteConfig& out,
                        Diagnostics& diag) {
   std::optional<std::string> name = readString(node, diag);
@@ -78,35 +54,50 @@ void readRouteUpstream(const ConfigNode& node, const ListenerContext& ctx, Route
   diag.error(node, "unknown upstream '" + *name + "'" + hint);
 }
 
-// Returns false when host or path_prefix is unusable, so duplicates are not checked.
+// Returns false when the match is unusable, so duplicates are not checked.
 bool readRoute(const ConfigNode& node, const ListenerContext& ctx, RouteConfig& out,
                Diagnostics& diag) {
   if (!checkMap(node, keysAt("listeners[].routes[]"), diag)) return false;
-  bool ok = true;
-  if (const ConfigNode* n = node.find("host")) {
-    std::optional<std::string> host = readString(*n, diag);
-    const auto problem = host ? checkRouteHost(lower(*host)) : std::nullopt;
-    if (problem) diag.error(*n, *problem);
-    ok = host && !problem;
-    if (ok) out.host = lower(*host);
+  const bool ok = readRouteMatch(node, out, diag);
+  if (const ConfigNode* n = node.find("name")) assignIf(readString(*n, diag), out.name);
+  readRouteRewrites(node, out, diag);
+  const ConfigNode* upstream = node.find("upstream");
+  if (out.direct_response && upstream != nullptr) {
+    diag.error(*upstream,
+               "a route with direct_response sends nothing upstream; remove one of them");
+  } else if (!out.direct_response) {
+    if (const ConfigNode* n = requireKey(node, "upstream", diag))
+      readRouteUpstream(*n, ctx, out, diag);
   }
-  if (const ConfigNode* n = node.find("path_prefix")) {
-    std::optional<std::string> prefix = readString(*n, diag);
-    if (prefix && (prefix->empty() || prefix->front() != '/')) {
-      diag.error(*n, "must start with '/', got " + n->describe());
-      prefix.reset();
-    } else if (prefix && prefix->find_first_of(" \t") != std::string::npos) {
-      diag.error(*n, "must not contain spaces, got " + n->describe());
-      prefix.reset();
-    }
-    ok = ok && prefix;
-    if (prefix) out.path_prefix = *prefix;
-  }
-  if (const ConfigNode* n = requireKey(node, "upstream", diag))
-    readRouteUpstream(*n, ctx, out, diag);
   if (const ConfigNode* n = node.find("preserve_host"))
     assignIf(readBool(*n, diag), out.preserve_host);
+  RouteRewrite& rw = out.rewrite;
+  rw.replaced_path = out.path_exact.empty() ? out.path_prefix : out.path_exact;
+  rw.changes_request = rw.prefix_rewrite || !rw.host_rewrite.empty() || !rw.request.empty();
+  rw.changes_response = !rw.response.empty();
   return ok;
+}
+
+// Names are what %ROUTE% and the route label say, so two routes of a listener never share one.
+void checkRouteName(const ConfigNode& item, size_t index, std::vector<RouteConfig>& routes,
+                    Diagnostics& diag) {
+  RouteConfig& route = routes[index];
+  const ConfigNode* n = item.isMap() ? item.find("name") : nullptr;
+  if (n == nullptr || route.name.empty()) {
+    route.name = "routes[" + std::to_string(index) + "]";
+    return;
+  }
+  if (!isValidName(route.name)) {
+    diag.error(*n, "invalid route name '" + route.name + "': " + std::string(kNameRule));
+    return;
+  }
+  for (size_t j = 0; j < index; ++j) {
+    if (routes[j].name == route.name) {
+      diag.error(*n, "route name '" + route.name + "' is already used by routes[" +
+                         std::to_string(j) + "]");
+      return;
+    }
+  }
 }
 
 void readRoutes(const ConfigNode& node, const ListenerContext& ctx, ListenerConfig& out,
@@ -122,13 +113,12 @@ void readRoutes(const ConfigNode& node, const ListenerContext& ctx, ListenerConf
     RouteConfig route;
     comparable.push_back(readRoute(item, ctx, route, diag));
     out.routes.push_back(std::move(route));
+    checkRouteName(item, i, out.routes, diag);
     if (!comparable[i]) continue;
-    const RouteConfig& added = out.routes[i];
     for (size_t j = 0; j < i; ++j) {
-      const RouteConfig& earlier = out.routes[j];
-      if (comparable[j] && earlier.host == added.host && earlier.path_prefix == added.path_prefix) {
-        diag.error(item, "duplicate route: host '" + added.host + "' with path_prefix '" +
-                             added.path_prefix + "' is already routed by routes[" +
+      const std::string clash = comparable[j] ? sameMatch(out.routes[j], out.routes[i]) : "";
+      if (!clash.empty()) {
+        diag.error(item, "duplicate route: " + clash + " is already routed by routes[" +
                              std::to_string(j) + "]");
         break;
       }

@@ -89,14 +89,7 @@ void renderListener(ConfigWriter& out, const ListenerConfig& l) {
   out.scalar("initial_window", formatSize(l.http2.initial_window));
   out.endMap();
   out.beginList("routes");
-  for (const RouteConfig& r : l.routes) {
-    out.beginItemMap();
-    out.scalar("host", r.host);
-    out.scalar("path_prefix", r.path_prefix);
-    out.scalar("upstream", r.upstream);
-    out.scalar("preserve_host", r.preserve_host ? "true" : "false");
-    out.endMap();
-  }
+  for (size_t i = 0; i < l.routes.size(); ++i) renderRoute(out, l.routes[i], i);
   out.endList();
   out.endMap();
 }

@@ -7,6 +7,8 @@
 namespace outrigger::config {
 
 void renderListener(ConfigWriter& out, const ListenerConfig& listener);
+// One item of listeners[].routes, as the short form when it has only host and path_prefix.
+void renderRoute(ConfigWriter& out, const RouteConfig& route, size_t index);
 void renderUpstream(ConfigWriter& out, const UpstreamConfig& upstream);
 // The blocks of PolicyConfig that are on, under the upstream's map.
 void renderPolicies(ConfigWriter& out, const PolicyConfig& policies);

@@ -10,6 +10,7 @@
 #include "proxy/common/clock.h"
 #include "proxy/config/policy_schema.h"
 #include "proxy/config/provenance.h"
+#include "proxy/config/route_schema.h"
 
 namespace outrigger::config {
 
@@ -67,6 +68,14 @@ struct RouteConfig {
   std::string path_prefix = "/";
   std::string upstream;
   bool preserve_host = false;  // send the app's Host instead of the endpoint's authority
+  // Further match conditions (`match:`); see routing/router.h for how routes are ranked.
+  std::string path_exact{};            // "" = not set; when set, path_prefix is not used
+  std::vector<std::string> methods{};  // any of them, compared exactly; empty = any method
+  std::vector<HeaderMatch> headers{};  // every one must hold
+  // `name:`, or "routes[<index>]": what %ROUTE% and the route label say.
+  std::string name{};
+  RouteRewrite rewrite{};
+  std::optional<StaticResponseConfig> direct_response{};  // answered with no upstream
 
   friend bool operator==(const RouteConfig&, const RouteConfig&) = default;
 };

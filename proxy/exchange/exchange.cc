@@ -66,7 +66,12 @@ Exchange::~Exchange() {
 void Exchange::start() {
   http::assignRequestId(request_, context_.random, request_id_);
   http::assignHostWithoutPort(request_, host_);
-  route_ = snapshot_->routers[listener_.index]->match(host_, path_);
+  route_ = snapshot_->routers[listener_.index]->match(
+      routing::RouteRequest{host_, path_, request_.method, &request_.headers});
+  if (route_ != nullptr && route_->direct_response) {
+    answerDirectly();
+    return;
+  }
   auto found = route_ ? snapshot_->upstreams.find(route_->upstream) : snapshot_->upstreams.end();
   if (found == snapshot_->upstreams.end()) {
     // No route; or a route naming no upstream, which the validator rules out.
@@ -168,6 +173,10 @@ void Exchange::tryAttempt() {
   request.request_id = request_id_;
   request.client_ip = client_ip_;
   request.preserve_host = route_->preserve_host;
+  if (route_->rewrite.changes_request) {
+    request.rewrite = &route_->rewrite;
+    request.variables = rewriteVariables();
+  }
   starting_attempt_ = true;
   attempt_->start(static_cast<size_t>(pick), request);
   starting_attempt_ = false;

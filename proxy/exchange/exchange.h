@@ -119,6 +119,8 @@ class Exchange final : public AttemptEvents, public AdmissionGuard::Events {
   void serveStatic(http::LocalReason reason);
   void replyLocally(http::LocalReason reason, int retry_after_seconds = 0);
   ReplyContext replyContext() const;
+  void answerDirectly();  // the route's direct_response
+  RewriteVariables rewriteVariables() const;
   void finish(bool end_response);
   void cut(std::string detail);
   void record();

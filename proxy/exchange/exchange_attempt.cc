@@ -109,6 +109,8 @@ void Exchange::passResponseHead(http::ResponseHead& head) {
   status_ = head.status;
   phase_ = Phase::kStreamingResponse;
   http::prepareDownstreamResponse(head, request_id_);
+  if (route_->rewrite.changes_response)
+    applyHeaderRewrite(route_->rewrite.response, rewriteVariables(), head.headers);
   // The stale copy keeps the headers as they are now: those added below are the app's only.
   if (stale_eligible_) stale_.begin(request_.method, head, policies_->staleMaxBodyBytes());
   addAttemptsHeader(head.headers, static_cast<int>(attempts_));

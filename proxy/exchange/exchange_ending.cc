@@ -75,6 +75,30 @@ void Exchange::replyLocally(http::LocalReason reason, int retry_after_seconds) {
   finish(false);
 }
 
+void Exchange::answerDirectly() {
+  const config::StaticResponseConfig& fixed = *route_->direct_response;
+  OutputHold hold(downstream_);  // sent once recorded
+  http::ResponseHead head;
+  head.status = fixed.status;
+  head.headers.add("Content-Type", fixed.content_type);
+  if (route_->rewrite.changes_response)
+    applyHeaderRewrite(route_->rewrite.response, rewriteVariables(), head.headers);
+  const SentReply sent = sendDirectResponse(downstream_, head, fixed.body, replyContext());
+  status_ = sent.status;
+  reason_ = "direct_response";
+  if (!headRequest()) bytes_out_ += sent.body_bytes;
+  finish(false);  // counted with no upstream, in record()
+}
+
+RewriteVariables Exchange::rewriteVariables() const {
+  RewriteVariables vars;
+  vars.request_id = request_id_;
+  if (upstream_) vars.upstream = upstream_->upstream->name();
+  vars.route = route_->name;
+  vars.client_ip = client_ip_;
+  return vars;
+}
+
 ReplyContext Exchange::replyContext() const {
   ReplyContext reply;
   if (upstream_) reply.upstream = upstream_->upstream->name();

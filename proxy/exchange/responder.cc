@@ -42,4 +42,10 @@ SentReply sendFallback(DownstreamStream& stream, http::ResponseHead& head, std::
   return sendWhole(stream, head, body);
 }
 
+SentReply sendDirectResponse(DownstreamStream& stream, http::ResponseHead& head,
+                             std::string_view body, const ReplyContext& context) {
+  head.headers.set("X-Request-ID", context.request_id);
+  return sendWhole(stream, head, body);
+}
+
 }  // namespace outrigger::exchange

@@ -33,6 +33,11 @@ SentReply sendLocalReply(DownstreamStream& stream, http::LocalReason reason,
 SentReply sendFallback(DownstreamStream& stream, http::ResponseHead& head, std::string_view body,
                        http::LocalReason reason, const ReplyContext& context);
 
+// A route's direct_response: `head` with `body` and this request's X-Request-ID. No
+// x-outrigger-reason: it is the answer the operator configured, not a failure.
+SentReply sendDirectResponse(DownstreamStream& stream, http::ResponseHead& head,
+                             std::string_view body, const ReplyContext& context);
+
 // x-outrigger-attempts on a response to a request tried more than once.
 void addAttemptsHeader(http::Headers& headers, int attempts);
 

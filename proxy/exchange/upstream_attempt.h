@@ -9,7 +9,9 @@
 #include <string_view>
 
 #include "proxy/common/clock.h"
+#include "proxy/config/route_schema.h"
 #include "proxy/exchange/attempt_result.h"
+#include "proxy/exchange/route_rewrite.h"
 #include "proxy/http/message.h"
 
 namespace outrigger::exchange {
@@ -20,6 +22,10 @@ struct AttemptRequest {
   std::string_view request_id;
   std::string_view client_ip;
   bool preserve_host = false;  // send the app's Host instead of the endpoint's authority
+  // The route's changes to the request (path, Host, headers), or null when it makes none: the
+  // codec writes the head through rewriteRequest() then. The variables are for its values.
+  const config::RouteRewrite* rewrite = nullptr;
+  RewriteVariables variables;
 };
 
 enum class ResponseVerdict {

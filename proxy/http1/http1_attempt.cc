@@ -69,8 +69,19 @@ void Http1Attempt::writeHead() {
   forward.request_id = request_.request_id;
   io::TcpStream& stream = connection_->stream();
   std::string out = stream.takeWriteBuffer();
-  // Written from the app's head as it is: it stays intact for another attempt.
-  http::appendUpstreamRequestHead(*request_.head, forward, out);
+  if (request_.rewrite == nullptr) {
+    // Written from the app's head as it is: it stays intact for another attempt.
+    http::appendUpstreamRequestHead(*request_.head, forward, out);
+  } else {
+    // A copy takes the route's changes; one per worker, so its capacity is reused.
+    thread_local http::RequestHead rewritten;
+    exchange::rewriteRequest(*request_.rewrite, request_.variables, *request_.head, rewritten);
+    if (!request_.rewrite->host_rewrite.empty()) {
+      forward.upstream_authority = request_.rewrite->host_rewrite;
+      forward.preserve_host = false;
+    }
+    http::appendUpstreamRequestHead(rewritten, forward, out);
+  }
   stream.write(std::move(out));
 }
 

@@ -1,8 +1,7 @@
 #include "proxy/routing/router.h"
 
 #include <algorithm>
-
-#include "proxy/http/message.h"
+#include <tuple>
 
 namespace outrigger::routing {
 namespace {
@@ -21,12 +20,54 @@ int compareHost(std::string_view stored, std::string_view request) {
   return stored.size() < request.size() ? -1 : 1;
 }
 
-void sortLongestFirst(std::vector<const config::RouteConfig*>& routes) {
-  // Stable, so routes with the same prefix keep file order and the first one wins.
+size_t conditionCount(const config::RouteConfig& r) {
+  return (r.methods.empty() ? 0 : 1) + r.headers.size();
+}
+
+// Rules 2 to 4 of router.h; stable, so equal routes keep file order and the first one wins.
+void sortMostSpecificFirst(std::vector<const config::RouteConfig*>& routes) {
+  const auto rank = [](const config::RouteConfig* r) {
+    const bool exact = !r->path_exact.empty();
+    return std::make_tuple(exact, exact ? 0 : r->path_prefix.size(), conditionCount(*r));
+  };
   std::stable_sort(routes.begin(), routes.end(),
-                   [](const config::RouteConfig* a, const config::RouteConfig* b) {
-                     return a->path_prefix.size() > b->path_prefix.size();
+                   [&](const config::RouteConfig* a, const config::RouteConfig* b) {
+                     return rank(a) > rank(b);
                    });
+}
+
+bool methodMatches(const config::RouteConfig& route, std::string_view method) {
+  if (route.methods.empty()) return true;
+  for (const std::string& m : route.methods) {
+    if (m == method) return true;
+  }
+  return false;
+}
+
+// Any header of that name (with that value, for kExact) makes kExact and kPresent hold and
+// kAbsent fail.
+bool headerHolds(const config::HeaderMatch& condition, const http::Headers* headers) {
+  using Kind = config::HeaderMatch::Kind;
+  if (headers != nullptr) {
+    for (const http::HeaderView& h : *headers) {
+      if (h.name.size() != condition.name.size() || !http::equalsIgnoreCase(h.name, condition.name))
+        continue;
+      if (condition.kind != Kind::kExact || h.value == condition.value)
+        return condition.kind != Kind::kAbsent;
+    }
+  }
+  return condition.kind == Kind::kAbsent;
+}
+
+bool conditionsHold(const config::RouteConfig& route, const RouteRequest& request) {
+  if (!route.path_exact.empty() ? route.path_exact != request.path
+                                : !pathPrefixMatches(route.path_prefix, request.path))
+    return false;
+  if (!methodMatches(route, request.method)) return false;
+  for (const config::HeaderMatch& condition : route.headers) {
+    if (!headerHolds(condition, request.headers)) return false;
+  }
+  return true;
 }
 
 }  // namespace
@@ -38,44 +79,67 @@ bool pathPrefixMatches(std::string_view prefix, std::string_view path) {
   return next == '/' || next == '?';
 }
 
+void Router::add(std::vector<HostGroup>& groups, std::string_view host,
+                 const config::RouteConfig* route) {
+  auto group = std::find_if(groups.begin(), groups.end(),
+                            [&](const HostGroup& g) { return g.host == host; });
+  if (group == groups.end()) {
+    groups.push_back(HostGroup{host, {}});
+    group = groups.end() - 1;
+  }
+  group->routes.push_back(route);
+}
+
 Router::Router(const config::ListenerConfig& listener) : routes_(listener.routes) {
   for (config::RouteConfig& route : routes_) {
     std::transform(route.host.begin(), route.host.end(), route.host.begin(), lowerAscii);
   }
   for (const config::RouteConfig& route : routes_) {
-    if (route.host == "*") {
-      wildcard_.push_back(&route);
-      continue;
+    const std::string_view host = route.host;
+    if (host == "*") {
+      any_host_.push_back(&route);
+    } else if (host.starts_with("*.")) {
+      add(domains_, host.substr(1), &route);  // keeps the dot: ".example.com"
+    } else {
+      add(hosts_, host, &route);
     }
-    auto group = std::find_if(hosts_.begin(), hosts_.end(),
-                              [&](const HostGroup& g) { return g.host == route.host; });
-    if (group == hosts_.end()) {
-      hosts_.push_back(HostGroup{route.host, {}});
-      group = hosts_.end() - 1;
-    }
-    group->routes.push_back(&route);
   }
-  std::sort(hosts_.begin(), hosts_.end(),
-            [](const HostGroup& a, const HostGroup& b) { return a.host < b.host; });
-  for (HostGroup& group : hosts_) sortLongestFirst(group.routes);
-  sortLongestFirst(wildcard_);
+  for (std::vector<HostGroup>* groups : {&hosts_, &domains_}) {
+    std::sort(groups->begin(), groups->end(),
+              [](const HostGroup& a, const HostGroup& b) { return a.host < b.host; });
+    for (HostGroup& group : *groups) sortMostSpecificFirst(group.routes);
+  }
+  sortMostSpecificFirst(any_host_);
 }
 
-const config::RouteConfig* Router::match(std::string_view host_without_port,
-                                         std::string_view path) const {
+const Router::HostGroup* Router::find(const std::vector<HostGroup>& groups, std::string_view host) {
   auto group = std::lower_bound(
-      hosts_.begin(), hosts_.end(), host_without_port,
-      [](const HostGroup& g, std::string_view host) { return compareHost(g.host, host) < 0; });
-  if (group != hosts_.end() && compareHost(group->host, host_without_port) == 0) {
-    if (const config::RouteConfig* route = matchIn(group->routes, path)) return route;
+      groups.begin(), groups.end(), host,
+      [](const HostGroup& g, std::string_view h) { return compareHost(g.host, h) < 0; });
+  if (group != groups.end() && compareHost(group->host, host) == 0) return &*group;
+  return nullptr;
+}
+
+const config::RouteConfig* Router::match(const RouteRequest& request) const {
+  if (const HostGroup* group = find(hosts_, request.host)) {
+    if (const config::RouteConfig* route = matchIn(group->routes, request)) return route;
   }
-  return matchIn(wildcard_, path);
+  if (!domains_.empty()) {
+    // Each suffix that starts at a dot, longest first; a wildcard needs a label before it.
+    for (size_t dot = request.host.find('.', 1); dot != std::string_view::npos;
+         dot = request.host.find('.', dot + 1)) {
+      if (const HostGroup* group = find(domains_, request.host.substr(dot))) {
+        if (const config::RouteConfig* route = matchIn(group->routes, request)) return route;
+      }
+    }
+  }
+  return matchIn(any_host_, request);
 }
 
 const config::RouteConfig* Router::matchIn(const std::vector<const config::RouteConfig*>& group,
-                                           std::string_view path) {
+                                           const RouteRequest& request) {
   for (const config::RouteConfig* route : group) {
-    if (pathPrefixMatches(route->path_prefix, path)) return route;
+    if (conditionsHold(*route, request)) return route;
   }
   return nullptr;
 }

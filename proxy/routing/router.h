@@ -1,21 +1,34 @@
 #pragma once
-// Maps a request's Host and path to one route of a listener (DESIGN §6).
+// Maps a request to one route of a listener (DESIGN §6, issue 20).
 //
-// Rules, in order:
-//   1. Routes whose host equals the request host (ASCII case-insensitive) beat "*" routes.
-//   2. Within a host group, the longest matching path_prefix wins; equal prefixes keep
-//      file order.
-//   3. If the exact-host group has no matching prefix, the "*" group is tried.
+// A route matches when every condition it has holds: host, path (path_prefix or path_exact),
+// methods and headers. When several match, the most specific one wins:
+//   1. Host first: an exact host beats a "*.domain" wildcard (the longest domain first), which
+//      beats "*" (any host).
+//   2. Within one host, path_exact beats any path_prefix; then the longest path_prefix wins.
+//   3. Then the route with more conditions (a methods list counts as one, each header one).
+//   4. Then the route declared first.
 // A prefix matches on a segment boundary: "/users" matches "/users", "/users/1" and
 // "/users?x", but not "/users2". A prefix ending in "/" (including "/") matches anything
-// that starts with it.
+// that starts with it. "*.example.com" matches "a.example.com" and "a.b.example.com", not
+// "example.com".
+// Matching allocates nothing: routes are ranked once, when the Router is built.
 
 #include <string_view>
 #include <vector>
 
 #include "proxy/config/schema.h"
+#include "proxy/http/message.h"
 
 namespace outrigger::routing {
+
+// What routing reads of a request; views into it.
+struct RouteRequest {
+  std::string_view host;  // the Host header without its port
+  std::string_view path;  // without the query
+  std::string_view method;
+  const http::Headers* headers = nullptr;  // null: the request has no headers
+};
 
 class Router {
  public:
@@ -31,20 +44,29 @@ class Router {
 
   // The route for a request, or nullptr (no_route). Allocation-free. The pointer stays
   // valid for the Router's lifetime.
-  const config::RouteConfig* match(std::string_view host_without_port, std::string_view path) const;
+  const config::RouteConfig* match(const RouteRequest& request) const;
+  // A GET with no headers (explain, tests).
+  const config::RouteConfig* match(std::string_view host_without_port,
+                                   std::string_view path) const {
+    return match(RouteRequest{host_without_port, path, "GET", nullptr});
+  }
 
  private:
   struct HostGroup {
-    std::string_view host;                           // lower-case, points into routes_
-    std::vector<const config::RouteConfig*> routes;  // longest prefix first
+    std::string_view host;  // lower-case, points into routes_; ".example.com" for wildcards
+    std::vector<const config::RouteConfig*> routes;  // most specific first
   };
 
   static const config::RouteConfig* matchIn(const std::vector<const config::RouteConfig*>& group,
-                                            std::string_view path);
+                                            const RouteRequest& request);
+  static const HostGroup* find(const std::vector<HostGroup>& groups, std::string_view host);
+  static void add(std::vector<HostGroup>& groups, std::string_view host,
+                  const config::RouteConfig* route);
 
   std::vector<config::RouteConfig> routes_;  // hosts lower-cased; never resized after build
-  std::vector<HostGroup> hosts_;             // sorted by host, for binary search
-  std::vector<const config::RouteConfig*> wildcard_;  // longest prefix first
+  std::vector<HostGroup> hosts_;             // exact hosts, sorted by host for binary search
+  std::vector<HostGroup> domains_;           // "*.x" routes by ".x", sorted likewise
+  std::vector<const config::RouteConfig*> any_host_;  // "*", most specific first
 };
 
 // True if `prefix` matches `path` under the segment-boundary rule above.

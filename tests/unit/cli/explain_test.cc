@@ -42,14 +42,14 @@ upstreams:
 Explanation explain(std::string method, std::string url, std::string host = "") {
   const config::Config config = testing::loadOrDie(kConfig);
   const Result<Explanation> r =
-      explainRequest(config, {std::move(method), std::move(url), std::move(host)});
+      explainRequest(config, {std::move(method), std::move(url), std::move(host), {}});
   EXPECT_TRUE(r.ok()) << (r.ok() ? "" : r.error().message);
   return r.ok() ? *r : Explanation{};
 }
 
 std::string errorOf(std::string method, std::string url) {
   const config::Config config = testing::loadOrDie(kConfig);
-  const Result<Explanation> r = explainRequest(config, {std::move(method), std::move(url), ""});
+  const Result<Explanation> r = explainRequest(config, {std::move(method), std::move(url), "", {}});
   EXPECT_FALSE(r.ok());
   return r.ok() ? "" : r.error().message;
 }
@@ -133,6 +133,54 @@ TEST(ExplainTest, BadMethodOrUrlIsAnError) {
   EXPECT_EQ(errorOf("GE T", "http://127.0.0.1:15001/"), "invalid method 'GE T'");
   EXPECT_EQ(errorOf("GET", "ftp://x/"),
             "listeners speak plain HTTP: write http://, got 'ftp://x/'");
+}
+
+}  // namespace
+}  // namespace outrigger::cli
+
+namespace outrigger::cli {
+namespace {
+
+constexpr std::string_view kMatchConfig = R"yaml(
+listeners:
+  - name: outbound
+    listen: 127.0.0.1:15001
+    routes:
+      - name: gold
+        match: { path_prefix: /v1, methods: [ POST ], headers: { x-tenant: gold } }
+        upstream: users
+        prefix_rewrite: /v2
+        request_headers: { set: { x-team: billing }, remove: [ cookie ] }
+      - match: { path_exact: /healthz }
+        direct_response: { status: 200, body: ok }
+      - { path_prefix: /, upstream: users }
+upstreams:
+  users: { endpoints: [ "10.0.0.2:80" ] }
+)yaml";
+
+std::string explainMatch(std::string method, std::string url, std::vector<std::string> headers) {
+  const config::Config config = testing::loadOrDie(kMatchConfig);
+  const Result<Explanation> r = explainRequest(config, {method, url, "", headers});
+  EXPECT_TRUE(r.ok());
+  return r.ok() ? r->text : "";
+}
+
+TEST(ExplainTest, HeadersAndMethodChooseTheRouteAndItsRewritesAreShown) {
+  const std::string gold = explainMatch("POST", "http://127.0.0.1:15001/v1/x", {"X-Tenant: gold"});
+  EXPECT_THAT(gold, HasSubstr("listeners[0].routes[0] (gold): host *, path_prefix /v1, methods "
+                              "POST, header x-tenant: gold\n"));
+  EXPECT_THAT(gold, HasSubstr("prefix_rewrite          /v1 -> /v2\n"));
+  EXPECT_THAT(gold, HasSubstr("request_headers.remove  cookie\n"));
+  EXPECT_THAT(gold, HasSubstr("request_headers.set     x-team: billing\n"));
+  const std::string plain = explainMatch("POST", "http://127.0.0.1:15001/v1/x", {});
+  EXPECT_THAT(plain, HasSubstr("listeners[0].routes[2]: host *, path_prefix /\n"));
+}
+
+TEST(ExplainTest, DirectResponseNeedsNoUpstream) {
+  const std::string text = explainMatch("GET", "http://127.0.0.1:15001/healthz", {});
+  EXPECT_THAT(text, HasSubstr("direct_response 200 (text/plain; charset=utf-8, 2 bytes), no "
+                              "upstream\n"));
+  EXPECT_THAT(text, Not(HasSubstr("policy of upstream")));
 }
 
 }  // namespace

@@ -143,9 +143,10 @@ TEST(ConfigListenerErrorsTest, RouteHostWithASpace) {
 }
 
 TEST(ConfigListenerErrorsTest, RouteHostWithAPartialWildcard) {
-  EXPECT_THAT(errorsOf(withRoute("{ host: \"*.example.com\", upstream: payments }")),
+  EXPECT_THAT(errorsOf(withRoute("{ host: \"*example.com\", upstream: payments }")),
               ElementsAre("test.yaml:7:17: listeners[0].routes[0].host: '*' is only allowed on its "
-                          "own, to match any host, got '*.example.com'"));
+                          "own, to match any host, or as '*.' before a domain ('*.example.com'), "
+                          "got '*example.com'"));
 }
 
 TEST(ConfigListenerErrorsTest, RoutePathPrefixWithoutLeadingSlash) {
@@ -196,8 +197,8 @@ TEST(ConfigListenerErrorsTest, PreserveHostNotABool) {
 
 TEST(ConfigListenerErrorsTest, UnknownRouteKey) {
   EXPECT_THAT(errorsOf(withRoute("{ upstream: payments, prefix: /a }")),
-              ElementsAre("test.yaml:7:31: listeners[0].routes[0]: unknown key 'prefix' (expected "
-                          "one of: host, path_prefix, upstream, preserve_host)"));
+              ElementsAre("test.yaml:7:31: listeners[0].routes[0]: unknown key 'prefix' (did you "
+                          "mean 'prefix_rewrite'?)"));
 }
 
 }  // namespace

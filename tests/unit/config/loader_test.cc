@@ -124,7 +124,11 @@ TEST(ConfigLoaderTest, DefaultsApplyWhenKeysAreLeftOut) {
   EXPECT_EQ(c.admin.listen.text, "127.0.0.1:9901");
   EXPECT_EQ(c.access_log, AccessLogConfig{});
   EXPECT_EQ(c.drain, DrainConfig{});
-  EXPECT_EQ(c.listeners[0].routes[0], (RouteConfig{"*", "/", "u", false}));
+  RouteConfig route;
+  route.upstream = "u";
+  route.name = "routes[0]";  // the default name is the route's place in the list
+  route.rewrite.replaced_path = "/";
+  EXPECT_EQ(c.listeners[0].routes[0], route);
 }
 
 TEST(ConfigLoaderTest, DefaultsBlockIsMergedKeyByKeyUnderEveryUpstream) {

@@ -160,5 +160,31 @@ TEST(ConfigRenderTest, ProfilePrintsItsNameAndEveryValueItSet) {
   EXPECT_THAT(yaml, HasSubstr("max_concurrent: 5\n"));
 }
 
+TEST(ConfigRenderTest, RoundTripsRouteMatchesRewritesAndDirectResponses) {
+  const Config original = loadOrDie(R"yaml(
+listeners:
+  - name: outbound
+    listen: 127.0.0.1:15001
+    routes:
+      - name: charges
+        match: { host: "*.pay.example", path_prefix: /v1, methods: [ POST ], headers: { x-tenant: gold, x-debug: { present: false } } }
+        upstream: u
+        prefix_rewrite: /charges
+        host_rewrite: "payments.internal:8443"
+        request_headers: { set: { x-team: "billing %ROUTE% 100%%" }, add: { x-via: outrigger }, remove: [ cookie ] }
+        response_headers: { set: { cache-control: no-store }, remove: [ server ] }
+      - match: { path_exact: /healthz }
+        direct_response: { status: 200, body: ok }
+      - { path_prefix: /, upstream: u }
+upstreams:
+  u: { endpoints: [ "10.0.0.1:80" ] }
+)yaml");
+  ASSERT_EQ(original.listeners[0].routes.size(), 3u);
+  EXPECT_EQ(original.listeners[0].routes[1].name, "routes[1]");
+  EXPECT_EQ(original.listeners[0].routes[0].rewrite.request.set[0].value.text,
+            "billing %ROUTE% 100%%");
+  expectRoundTrip(original);
+}
+
 }  // namespace
 }  // namespace outrigger::config

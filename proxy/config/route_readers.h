@@ -1,0 +1,24 @@
+#pragma once
+// Readers for one route's parts (listeners[].routes[]); listeners.cc reads the list itself.
+
+#include <string>
+#include <vector>
+
+#include "proxy/config/config_node.h"
+#include "proxy/config/diagnostics.h"
+#include "proxy/config/schema.h"
+
+namespace outrigger::config {
+
+// The short form's `host`/`path_prefix` and the `match:` block. False when the match is
+// unusable, so it is not compared with other routes for duplicates.
+bool readRouteMatch(const ConfigNode& route, RouteConfig& out, Diagnostics& diag);
+
+// prefix_rewrite, host_rewrite, request_headers, response_headers and direct_response.
+void readRouteRewrites(const ConfigNode& route, RouteConfig& out, Diagnostics& diag);
+
+// Two routes that match exactly the same requests; "" when they differ, else how to name the
+// clash in a message ("host 'a' with path_prefix '/x'").
+std::string sameMatch(const RouteConfig& a, const RouteConfig& b);
+
+}  // namespace outrigger::config

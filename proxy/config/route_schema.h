@@ -1,0 +1,74 @@
+#pragma once
+// A route's match conditions and rewrites (issue 20). Plain data, like the rest of the schema:
+// the loader fills it, the router and the request path only read it.
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "proxy/config/policy_schema.h"
+
+namespace outrigger::config {
+
+// One `match.headers` entry.
+struct HeaderMatch {
+  enum class Kind { kExact, kPresent, kAbsent };
+  std::string name;   // lower-case
+  std::string value;  // kExact only: compared byte for byte
+  Kind kind = Kind::kExact;
+
+  friend bool operator==(const HeaderMatch&, const HeaderMatch&) = default;
+};
+
+// The variables a rewritten header value may use.
+enum class HeaderVariable { kNone, kRequestId, kUpstream, kRoute, kClientIp };
+
+// A piece of a header value: literal text, or one variable. Split at load time, so the request
+// path only appends.
+struct ValuePiece {
+  std::string literal;
+  HeaderVariable variable = HeaderVariable::kNone;
+
+  friend bool operator==(const ValuePiece&, const ValuePiece&) = default;
+};
+
+struct HeaderValue {
+  std::string text;  // as written, for /config and explain
+  std::vector<ValuePiece> pieces;
+
+  friend bool operator==(const HeaderValue&, const HeaderValue&) = default;
+};
+
+struct HeaderEntry {
+  std::string name;  // as written (its case is what the upstream or the app sees)
+  HeaderValue value;
+
+  friend bool operator==(const HeaderEntry&, const HeaderEntry&) = default;
+};
+
+// `request_headers` / `response_headers`: remove, then set, then add.
+struct HeaderRewrite {
+  std::vector<HeaderEntry> set;
+  std::vector<HeaderEntry> add;
+  std::vector<std::string> remove;  // lower-case
+
+  bool empty() const { return set.empty() && add.empty() && remove.empty(); }
+  friend bool operator==(const HeaderRewrite&, const HeaderRewrite&) = default;
+};
+
+// Everything a route changes on the way through. A route that changes nothing costs the
+// request path one flag test per side.
+struct RouteRewrite {
+  std::optional<std::string> prefix_rewrite;  // replaces replaced_path at the start of the path
+  std::string replaced_path;                  // the route's path_prefix, or its path_exact
+  std::string host_rewrite;                   // "" = not set
+  HeaderRewrite request;
+  HeaderRewrite response;
+  // Set by the loader from the fields above, so the request path tests one flag per side.
+  bool changes_request = false;   // prefix_rewrite, host_rewrite or request headers
+  bool changes_response = false;  // response headers
+
+  friend bool operator==(const RouteRewrite&, const RouteRewrite&) = default;
+};
+
+}  // namespace outrigger::config

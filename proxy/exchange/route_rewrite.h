@@ -1,0 +1,40 @@
+#pragma once
+// Applies a route's rewrites (issue 20): its path and header changes to the request that goes
+// upstream, and its header changes to the response the app gets. Protocol-neutral: it edits
+// message heads, and the codec writes them.
+
+#include <string>
+#include <string_view>
+
+#include "proxy/config/route_schema.h"
+#include "proxy/http/message.h"
+
+namespace outrigger::exchange {
+
+// What %REQUEST_ID%, %UPSTREAM%, %ROUTE% and %CLIENT_IP% stand for in one request.
+struct RewriteVariables {
+  std::string_view request_id;
+  std::string_view upstream;  // "" for a direct response
+  std::string_view route;
+  std::string_view client_ip;
+};
+
+// `value` with its variables filled in, appended to `out`.
+void expandHeaderValue(const config::HeaderValue& value, const RewriteVariables& vars,
+                       std::string& out);
+
+// remove, then set, then add.
+void applyHeaderRewrite(const config::HeaderRewrite& rewrite, const RewriteVariables& vars,
+                        http::Headers& headers);
+
+// `out` becomes `in` with the route's prefix_rewrite and request_headers applied; `in` stays
+// as it is, for another attempt. host_rewrite is the codec's (it writes Host).
+void rewriteRequest(const config::RouteRewrite& rewrite, const RewriteVariables& vars,
+                    const http::RequestHead& in, http::RequestHead& out);
+
+// The target with `replaced` (a prefix of its path) swapped for `replacement`; the query is
+// kept. A replacement ending in '/' and a rest starting with one share that slash.
+std::string rewriteTarget(std::string_view target, std::string_view path, std::string_view replaced,
+                          std::string_view replacement);
+
+}  // namespace outrigger::exchange
