@@ -28,11 +28,6 @@ struct ListenerContext {
   std::vector<std::pair<HostPort, std::string>> addresses;  // address -> description
 };
 
-std::string lower(std::string s) {
-  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
-
 void readRouteUpstream(const ConfigNode& node, const ListenerContext& ctx, RouteConfig& out,
                        Diagnostics& diag) {
   std::optional<std::string> name = readString(node, diag);
@@ -206,8 +201,8 @@ bool readUnixListen(const ConfigNode& node, ListenerContext& ctx, ListenerConfig
       return true;
     }
   }
-  ctx.addresses.emplace_back(
-      out.listen, out.name.empty() ? std::string("another listener") : "listener '" + out.name + "'");
+  ctx.addresses.emplace_back(out.listen, out.name.empty() ? std::string("another listener")
+                                                          : "listener '" + out.name + "'");
   return true;
 }
 
@@ -236,7 +231,7 @@ void readListen(const ConfigNode& node, ListenerContext& ctx, ListenerConfig& ou
   out.listen = *listen;
   if (listen->port == 0) return;  // the kernel picks a free port each time
   const auto same = [&](const HostPort& other) {
-    return other.port == listen->port && lower(other.host) == lower(listen->host);
+    return other.port == listen->port && lowerAscii(other.host) == lowerAscii(listen->host);
   };
   if (same(ctx.admin)) {
     diag.error(node, "address " + listen->text + " is already used by the admin listener");

@@ -12,16 +12,6 @@
 namespace outrigger::config {
 namespace {
 
-std::string lower(std::string s) {
-  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
-
-bool isTokenChar(char c) {
-  return std::isalnum(static_cast<unsigned char>(c)) ||
-         std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
-}
-
 std::optional<std::string> checkHostChars(const std::string& host, std::string_view inner,
                                           bool bracketed) {
   for (char c : inner) {
@@ -60,10 +50,10 @@ std::optional<std::string> checkRouteHost(const std::string& host) {
 
 bool readHost(const ConfigNode& n, RouteConfig& out, Diagnostics& diag) {
   std::optional<std::string> host = readString(n, diag);
-  const auto problem = host ? checkRouteHost(lower(*host)) : std::nullopt;
+  const auto problem = host ? checkRouteHost(lowerAscii(*host)) : std::nullopt;
   if (problem) diag.error(n, *problem);
   if (!host || problem) return false;
-  out.host = lower(*host);
+  out.host = lowerAscii(*host);
   return true;
 }
 
@@ -120,7 +110,7 @@ bool readMethods(const ConfigNode& n, RouteConfig& out, Diagnostics& diag) {
 
 std::optional<HeaderMatch> readHeaderCondition(const ConfigNode& entry, Diagnostics& diag) {
   HeaderMatch match;
-  match.name = lower(entry.key);
+  match.name = lowerAscii(entry.key);
   if (entry.key.empty() || !std::all_of(entry.key.begin(), entry.key.end(), isTokenChar)) {
     diag.errorAtKey(entry, entry.path, "invalid header name '" + entry.key + "'");
     return std::nullopt;

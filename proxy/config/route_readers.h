@@ -1,7 +1,9 @@
 #pragma once
 // Readers for one route's parts (listeners[].routes[]); listeners.cc reads the list itself.
 
+#include <cctype>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "proxy/config/config_node.h"
@@ -16,6 +18,18 @@ bool readRouteMatch(const ConfigNode& route, RouteConfig& out, Diagnostics& diag
 
 // prefix_rewrite, host_rewrite, request_headers, response_headers and direct_response.
 void readRouteRewrites(const ConfigNode& route, RouteConfig& out, Diagnostics& diag);
+
+// ASCII lower case, for host names and header names.
+inline std::string lowerAscii(std::string s) {
+  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+// A character of an HTTP token (RFC 9110 §5.6.2): header names, methods.
+inline bool isTokenChar(char c) {
+  return std::isalnum(static_cast<unsigned char>(c)) ||
+         std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
+}
 
 // Two routes that match exactly the same requests; "" when they differ, else how to name the
 // clash in a message ("host 'a' with path_prefix '/x'").

@@ -14,16 +14,6 @@
 namespace outrigger::config {
 namespace {
 
-std::string lower(std::string s) {
-  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
-
-bool isTokenChar(char c) {
-  return std::isalnum(static_cast<unsigned char>(c)) ||
-         std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
-}
-
 struct Variable {
   std::string_view name;
   HeaderVariable variable;
@@ -101,7 +91,7 @@ bool checkHeaderName(const ConfigNode& at, const std::string& name, std::string_
     diag.error(at, "invalid header name '" + name + "'");
     return false;
   }
-  const std::string reason = forbiddenReason(lower(name), verb, side);
+  const std::string reason = forbiddenReason(lowerAscii(name), verb, side);
   if (!reason.empty()) diag.error(at, reason);
   return reason.empty();
 }
@@ -117,7 +107,7 @@ void readEntries(const ConfigNode& n, std::string_view verb, Side side,
       diag.errorAtKey(entry, n.path, "invalid header name '" + entry.key + "'");
       continue;
     }
-    const std::string reason = forbiddenReason(lower(entry.key), verb, side);
+    const std::string reason = forbiddenReason(lowerAscii(entry.key), verb, side);
     if (!reason.empty()) {
       diag.errorAtKey(entry, entry.path, reason);
       continue;
@@ -138,7 +128,7 @@ void readHeaderRewrite(const ConfigNode& n, Side side, HeaderRewrite& out, Diagn
     for (const ConfigNode& item : remove->children) {
       std::optional<std::string> name = readString(item, diag);
       if (name && checkHeaderName(item, *name, "remove", side, diag))
-        out.remove.push_back(lower(*name));
+        out.remove.push_back(lowerAscii(*name));
     }
   }
 }
