@@ -20,6 +20,9 @@ class DownstreamStream {
   // stream frames the body for its own protocol and may change the head to do so.
   virtual void sendResponseHead(http::ResponseHead& head) = 0;
   virtual void sendResponseBody(std::string_view piece) = 0;
+  // Trailer fields after the body, before endResponse() (gRPC's grpc-status comes this
+  // way). A stream that cannot carry them (HTTP/1.x without chunked framing) drops them.
+  virtual void sendResponseTrailers(http::Headers& trailers) = 0;
   // The response is complete. The exchange is finished: the stream destroys it on a later
   // loop turn, never from inside this call.
   virtual void endResponse() = 0;

@@ -64,6 +64,7 @@ Exchange::~Exchange() {
 }
 
 void Exchange::start() {
+  buffers_.request_trailers.clear();  // an earlier request's, in this reused slot
   http::assignRequestId(request_, context_.random, request_id_);
   http::assignHostWithoutPort(request_, host_);
   route_ = snapshot_->routers[listener_.index]->match(
@@ -173,6 +174,7 @@ void Exchange::tryAttempt() {
   request.request_id = request_id_;
   request.client_ip = client_ip_;
   request.preserve_host = route_->preserve_host;
+  request.trailers = &buffers_.request_trailers;
   if (route_->rewrite.changes_request) {
     request.rewrite = &route_->rewrite;
     request.variables = rewriteVariables();

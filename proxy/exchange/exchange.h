@@ -33,7 +33,7 @@
 namespace prometheus {
 class Counter;
 class Gauge;
-}
+}  // namespace prometheus
 
 namespace outrigger::exchange {
 
@@ -62,6 +62,8 @@ class Exchange final : public AttemptEvents, public AdmissionGuard::Events {
   void start();
   // Request body from the app; false asks the stream to pause it until resumeRequestBody().
   bool onRequestBody(std::string_view chunk);
+  // The request's trailer fields, before onRequestComplete(); kept for every attempt.
+  void onRequestTrailers(http::Headers& trailers);
   void onRequestComplete();
   // The app went away (reset, or EOF before the request was complete).
   void onDownstreamGone();
@@ -96,6 +98,7 @@ class Exchange final : public AttemptEvents, public AdmissionGuard::Events {
   void onAttemptConnected() override;
   ResponseVerdict onAttemptResponseHead(http::ResponseHead& head) override;
   void onAttemptResponseBody(std::string_view piece) override;
+  void onAttemptResponseTrailers(http::Headers& trailers) override;
   void onAttemptEnded(AttemptResult& result) override;
   void onAttemptRequestDrained() override;
   void onAttemptReadBegin() override;

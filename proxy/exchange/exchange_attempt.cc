@@ -33,6 +33,10 @@ bool Exchange::onRequestBody(std::string_view chunk) {
   return false;
 }
 
+void Exchange::onRequestTrailers(http::Headers& trailers) {
+  buffers_.request_trailers.swap(trailers);
+}
+
 void Exchange::onRequestComplete() {
   request_complete_ = true;
   if (phase_ == Phase::kDone || !attempt_ || !attempt_->connected()) return;
@@ -123,6 +127,11 @@ void Exchange::onAttemptResponseBody(std::string_view piece) {
   stale_.addBody(piece);
   bytes_out_ += piece.size();
   downstream_.sendResponseBody(piece);
+}
+
+void Exchange::onAttemptResponseTrailers(http::Headers& trailers) {
+  if (phase_ != Phase::kStreamingResponse) return;
+  downstream_.sendResponseTrailers(trailers);
 }
 
 void Exchange::onAttemptEnded(AttemptResult& result) {

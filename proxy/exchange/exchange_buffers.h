@@ -13,7 +13,8 @@ struct ExchangeBuffers {
   // The head the request parser fills, lent to it while a request arrives; the owner swaps
   // it with `request` when the head is complete, so both keep their capacity.
   http::RequestHead parse_head;
-  http::RequestHead request;  // the exchange's request
+  http::RequestHead request;       // the exchange's request
+  http::Headers request_trailers;  // the request's trailer fields, if it had any
   std::string request_id;
   std::string host;  // the request's Host, without port and lowercased
   // The response being kept as a stale copy, and after it is stored, the copy it displaced:

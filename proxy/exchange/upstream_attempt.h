@@ -22,6 +22,8 @@ struct AttemptRequest {
   std::string_view request_id;
   std::string_view client_ip;
   bool preserve_host = false;  // send the app's Host instead of the endpoint's authority
+  // The request's trailer fields, sent with the end of the body; empty when it has none.
+  const http::Headers* trailers = nullptr;
   // The route's changes to the request (path, Host, headers), or null when it makes none: the
   // codec writes the head through rewriteRequest() then. The variables are for its values.
   const config::RouteRewrite* rewrite = nullptr;
@@ -43,6 +45,8 @@ class AttemptEvents {
   // The final response head (the codec consumes 1xx responses itself).
   virtual ResponseVerdict onAttemptResponseHead(http::ResponseHead& head) = 0;
   virtual void onAttemptResponseBody(std::string_view piece) = 0;
+  // The response's trailer fields, after its body and before it ends.
+  virtual void onAttemptResponseTrailers(http::Headers& trailers) = 0;
   // The attempt is over: a whole response, or why not. Called once, as the attempt's last
   // act; the exchange may release the attempt from inside it.
   virtual void onAttemptEnded(AttemptResult& result) = 0;
@@ -63,7 +67,8 @@ class UpstreamAttempt {
   virtual void start(size_t endpoint, const AttemptRequest& request) = 0;
   // Request body, once onAttemptConnected() has been called.
   virtual void sendRequestBody(std::string_view piece) = 0;
-  virtual void endRequest() = 0;  // the whole request body was sent
+  // The whole request body was sent; AttemptRequest::trailers go with its end.
+  virtual void endRequest() = 0;
   virtual bool connected() const = 0;
   virtual size_t queuedRequestBytes() const = 0;
   // Back-pressure from the app: stop and restart reading the response.

@@ -4,6 +4,8 @@
 #include <cstdint>
 #include <cstring>
 
+#include "proxy/http/header_rules.h"
+
 namespace outrigger::http {
 namespace {
 
@@ -106,6 +108,17 @@ void appendResponseHead(const ResponseHead& head, std::string& out) {
 
 void appendChunkHeader(size_t size, std::string& out) {
   appendNumber(size, out, 16);
+  out.append("\r\n");
+}
+
+void appendLastChunk(const Headers& trailers, std::string& out) {
+  out.append("0\r\n");
+  for (const HeaderView& h : trailers) {
+    if (isHopByHopName(h.name) || equalsIgnoreCase(h.name, "content-length") ||
+        equalsIgnoreCase(h.name, "trailer") || equalsIgnoreCase(h.name, "host"))
+      continue;
+    appendField(h.name, h.value, out);
+  }
   out.append("\r\n");
 }
 

@@ -21,6 +21,9 @@ void appendRequestFraming(const RequestHead& head, std::string& out);
 void appendResponseHead(const ResponseHead& head, std::string& out);
 // "<hex size>\r\n"
 void appendChunkHeader(size_t size, std::string& out);
+// The last chunk of a chunked body with its trailer fields: "0\r\n" + fields + "\r\n".
+// Framing and hop-by-hop fields are left out (RFC 9110 §6.5.1).
+void appendLastChunk(const Headers& trailers, std::string& out);
 
 inline constexpr std::string_view kChunkEnd = "\r\n";        // after each chunk's data
 inline constexpr std::string_view kLastChunk = "0\r\n\r\n";  // end of a chunked body

@@ -19,4 +19,14 @@ void writeBodyPiece(io::TcpStream& stream, std::string_view data, bool chunked) 
   stream.write(http::kChunkEnd);
 }
 
+void writeLastChunk(io::TcpStream& stream, const http::Headers* trailers) {
+  if (trailers == nullptr || trailers->empty()) {
+    stream.write(http::kLastChunk);
+    return;
+  }
+  std::string out = stream.takeWriteBuffer();
+  http::appendLastChunk(*trailers, out);
+  stream.write(std::move(out));
+}
+
 }  // namespace outrigger::http1

@@ -4,11 +4,14 @@
 
 #include <string_view>
 
+#include "proxy/http/message.h"
 #include "proxy/io/tcp_stream.h"
 
 namespace outrigger::http1 {
 
 // Copied behind what is queued: no allocation for a small piece.
 void writeBodyPiece(io::TcpStream& stream, std::string_view data, bool chunked);
+// The end of a chunked body, with `trailers` (null or empty: none).
+void writeLastChunk(io::TcpStream& stream, const http::Headers* trailers);
 
 }  // namespace outrigger::http1

@@ -50,9 +50,8 @@ void Http1Attempt::onPoolReady(upstream::PooledConnection& connection) {
   } else {
     // An upstream's config does not change under its codec: a reload that changes it makes
     // a new upstream, with new attempts.
-    parser_.emplace(*this,
-                    http::ParserLimits{pool_.upstream().config().limits.max_response_head,
-                                       http::ParserLimits{}.max_headers});
+    parser_.emplace(*this, http::ParserLimits{pool_.upstream().config().limits.max_response_head,
+                                              http::ParserLimits{}.max_headers});
   }
   parser_->expectNoBody(request_.head->method == "HEAD");
   last_activity_ = clock_.now();
@@ -109,7 +108,7 @@ void Http1Attempt::sendRequestBody(std::string_view piece) {
 
 void Http1Attempt::endRequest() {
   if (connection_ == nullptr || request_sent_) return;
-  if (chunked_) connection_->stream().write(http::kLastChunk);
+  if (chunked_) writeLastChunk(connection_->stream(), request_.trailers);
   request_sent_ = true;
   last_activity_ = clock_.now();
 }

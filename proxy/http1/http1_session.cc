@@ -281,11 +281,10 @@ void Http1Session::replyToBadRequest(const http::ParseResult& result) {
                                  "malformed request body: " + result.detail);
     return;
   }
-  replyWithoutExchange(result.error == http::ParseError::kHeadTooLarge
-                           ? http::LocalReason::kHeadersTooLarge
-                       : result.error == http::ParseError::kNotImplemented
-                           ? http::LocalReason::kNotImplemented
-                           : http::LocalReason::kBadRequest);
+  replyWithoutExchange(
+      result.error == http::ParseError::kHeadTooLarge     ? http::LocalReason::kHeadersTooLarge
+      : result.error == http::ParseError::kNotImplemented ? http::LocalReason::kNotImplemented
+                                                          : http::LocalReason::kBadRequest);
 }
 
 void Http1Session::replyWithoutExchange(http::LocalReason reason) {
@@ -341,8 +340,16 @@ void Http1Session::sendResponseBody(std::string_view piece) {
   writeBodyPiece(*stream_, piece, chunk_to_client_);
 }
 
+void Http1Session::sendResponseTrailers(http::Headers& trailers) {
+  // Only a chunked body can carry them; a Content-Length one (HEAD, an HTTP/1.0 app) cannot.
+  if (chunk_to_client_) response_trailers_.swap(trailers);
+}
+
 void Http1Session::endResponse() {
-  if (chunk_to_client_) stream_->write(http::kLastChunk);
+  if (chunk_to_client_) {
+    writeLastChunk(*stream_, &response_trailers_);
+    response_trailers_.clear();
+  }
   exchange_done_ = true;
   // The request may have finished arriving while the response went out.
   keep_alive_ = response_keep_alive_ && responseKeepsAlive();

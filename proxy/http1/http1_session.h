@@ -54,6 +54,7 @@ class Http1Session final : public io::StreamHandler,
   // exchange::DownstreamStream
   void sendResponseHead(http::ResponseHead& head) override;
   void sendResponseBody(std::string_view piece) override;
+  void sendResponseTrailers(http::Headers& trailers) override;
   void endResponse() override;
   void abortResponse() override;
   void sendContinue() override;
@@ -130,6 +131,7 @@ class Http1Session final : public io::StreamHandler,
   bool response_no_body_ = false;     // HEAD
   bool chunk_to_client_ = false;      // chunked (an HTTP/1.1 app, a body of unknown length)
   bool response_keep_alive_ = false;  // what its head told the app
+  http::Headers response_trailers_;   // sent with the last chunk
 };
 
 }  // namespace outrigger::http1

@@ -25,6 +25,7 @@ class FakeDownstream final : public DownstreamStream {
     heads++;
   }
   void sendResponseBody(std::string_view piece) override { body.append(piece); }
+  void sendResponseTrailers(http::Headers& fields) override { trailers = fields; }
   void endResponse() override { ended = true; }
   void abortResponse() override { aborted = true; }
   void sendContinue() override { continues++; }
@@ -42,6 +43,7 @@ class FakeDownstream final : public DownstreamStream {
   int status = 0;
   http::Headers headers;
   std::string body;
+  http::Headers trailers;
   int heads = 0;
   bool ended = false;
   bool aborted = false;
@@ -106,6 +108,11 @@ class FakeAttempt final : public UpstreamAttempt {
   void body(std::string_view piece) {
     events->onAttemptReadBegin();
     events->onAttemptResponseBody(piece);
+    events->onAttemptReadEnd();
+  }
+  void sendTrailers(http::Headers fields) {
+    events->onAttemptReadBegin();
+    events->onAttemptResponseTrailers(fields);
     events->onAttemptReadEnd();
   }
   void end(AttemptResult result) {

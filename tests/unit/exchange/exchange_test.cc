@@ -123,6 +123,22 @@ TEST_F(ExchangeTest, ASuccessfulResponseStreamsToTheApp) {
   EXPECT_TRUE(attempt(0).dropped);
 }
 
+TEST_F(ExchangeTest, ResponseTrailersReachTheAppBeforeItsEnd) {
+  configure(kTwoEndpoints);
+  begin("POST");
+  attempt(0).connect();
+  attempt(0).respond(200, {{"content-type", "application/grpc"}});
+  attempt(0).body("message");
+  http::Headers trailers;
+  trailers.add("grpc-status", "0");
+  attempt(0).sendTrailers(trailers);
+  EXPECT_FALSE(app().ended);
+  attempt(0).succeed();
+  EXPECT_TRUE(app().ended);
+  ASSERT_NE(app().trailers.get("grpc-status"), nullptr);
+  EXPECT_EQ(*app().trailers.get("grpc-status"), "0");
+}
+
 TEST_F(ExchangeTest, AConnectFailureIsRetriedOnTheOtherEndpoint) {
   configure(std::string(kTwoEndpoints) +
             "    retry: { max_attempts: 2, backoff: { initial: 0s } }\n");

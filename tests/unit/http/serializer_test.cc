@@ -159,5 +159,20 @@ TEST(SerializerTest, ChunkHeaders) {
   EXPECT_EQ(kLastChunk, "0\r\n\r\n");
 }
 
+TEST(SerializerTest, LastChunkCarriesTrailersButNeverFramingOrHopByHopFields) {
+  Headers trailers;
+  trailers.add("grpc-status", "0");
+  trailers.add("Content-Length", "5");
+  trailers.add("Transfer-Encoding", "chunked");
+  trailers.add("Connection", "close");
+  trailers.add("x-checksum", "abc");
+  std::string out;
+  appendLastChunk(trailers, out);
+  EXPECT_EQ(out, "0\r\ngrpc-status: 0\r\nx-checksum: abc\r\n\r\n");
+  std::string none;
+  appendLastChunk(Headers{}, none);
+  EXPECT_EQ(none, kLastChunk);
+}
+
 }  // namespace
 }  // namespace outrigger::http
