@@ -54,8 +54,8 @@ void exerciseReaders(const config::Config& config) {
   for (const auto& l : config.listeners) {
     const std::string host =
         l.listen.host.find(':') != std::string::npos ? "[" + l.listen.host + "]" : l.listen.host;
-    cli::ExplainRequest request{"GET", "http://" + host + ":" + std::to_string(l.listen.port) + "/",
-                                ""};
+    cli::ExplainRequest request{
+        "GET", "http://" + host + ":" + std::to_string(l.listen.port) + "/", "", {}};
     (void)cli::explainRequest(config, request);
     for (const auto& r : l.routes) {
       request.url = "http://" + host + ":" + std::to_string(l.listen.port) + r.path_prefix;
