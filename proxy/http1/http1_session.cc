@@ -4,6 +4,7 @@
 #include <prometheus/gauge.h>
 
 #include "proxy/exchange/responder.h"
+#include "proxy/http/header_rules.h"
 #include "proxy/http/local_reply.h"
 #include "proxy/http/serializer.h"
 #include "proxy/http1/body_framing.h"
@@ -166,8 +167,11 @@ http::ParserAction Http1Session::onRequestHead(http::RequestHead& head) {
   if (ruling.dropped > 0 && listener_.underscore_headers_dropped != nullptr)
     listener_.underscore_headers_dropped->Increment(static_cast<double>(ruling.dropped));
   if (!ruling.refusal.empty()) {
-    // Answered without an exchange; the parser stops here and the connection closes.
-    replyWithoutExchange(http::LocalReason::kBadRequest);
+    // Answered without an exchange; the parser stops here and the connection closes. The
+    // head was read, so the reply names a request id like any other (the app's, or new).
+    std::string request_id;
+    http::assignRequestId(head, context_.random, request_id);
+    replyWithoutExchange(http::LocalReason::kBadRequest, request_id);
     return http::ParserAction::kPause;
   }
   // The parser gets the last request's head back, to fill its strings without allocating.
@@ -287,12 +291,12 @@ void Http1Session::replyToBadRequest(const http::ParseResult& result) {
                                                           : http::LocalReason::kBadRequest);
 }
 
-void Http1Session::replyWithoutExchange(http::LocalReason reason) {
+void Http1Session::replyWithoutExchange(http::LocalReason reason, std::string_view request_id) {
   // The connection closes after the reply (responseKeepsAlive): nothing more is read.
   body_refused_ = true;
   stream_->stopReading();
   response_no_body_ = chunk_to_client_ = false;
-  const exchange::SentReply sent = exchange::sendLocalReply(*this, reason, {});
+  const exchange::SentReply sent = exchange::sendLocalReply(*this, reason, {"", request_id, 0});
   auto& m = context_.metrics.noUpstream();
   m.countLocalReply(reason);
   m.countRequest(sent.status, Duration::zero());

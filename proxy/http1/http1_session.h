@@ -75,7 +75,8 @@ class Http1Session final : public io::StreamHandler,
   void parseBuffered();
   void replyToBadRequest(const http::ParseResult& result);
   // A local reply to a request refused before it had an exchange; the connection closes.
-  void replyWithoutExchange(http::LocalReason reason);
+  // `request_id` is "" when no head was read.
+  void replyWithoutExchange(http::LocalReason reason, std::string_view request_id = "");
   void finishExchange();
   void nextRequest();
   void updateReading();

@@ -37,7 +37,12 @@ TEST_F(StrictHttp1Test, Http11WithoutHostGets400AtOnceAndIsNeverForwarded) {
   const HttpResponse r = refusedOnce("POST /echo HTTP/1.1\r\nContent-Length: 5\r\n\r\n");
   EXPECT_EQ(r.status, 400);
   EXPECT_EQ(r.header("x-outrigger-reason"), "bad_request");
+  EXPECT_EQ(r.header("X-Request-ID").size(), 32u);  // the head was read: it has an id
   EXPECT_EQ(mock_->hits("/echo"), 0);
+  // The app's own id is kept.
+  const HttpResponse mine =
+      refusedOnce("GET /get HTTP/1.1\r\nX-Request-ID: app-chose-this\r\n\r\n");
+  EXPECT_EQ(mine.header("X-Request-ID"), "app-chose-this");
   // HTTP/1.0 never required Host: still served.
   HttpConnection old(port_);
   ASSERT_TRUE(old.sendRaw("GET /get HTTP/1.0\r\n\r\n"));
