@@ -48,71 +48,76 @@ void close(std::string& out, char bracket) {
   out += ',';
 }
 
-void appendUpstream(std::string& out, const upstream::Upstream& u, MonoTime now) {
-  upstream::UpstreamPolicies::Status status = u.policies().status(now);
-  out += '{';
-  text(out, "name", u.name());
-
+void appendBreaker(std::string& out, const upstream::UpstreamPolicies::Status& status) {
   key(out, "circuit_breaker");
-  if (status.breaker) {
-    const auto& b = *status.breaker;
-    out += '{';
-    text(out, "state", policy::breakerStateName(b.state));
-    integer(out, "open_remaining_ms", toMillis(b.open_remaining));
-    integer(out, "window_calls", static_cast<int64_t>(b.window.calls));
-    integer(out, "window_failures", static_cast<int64_t>(b.window.failures));
-    integer(out, "window_slow", static_cast<int64_t>(b.window.slow));
-    close(out, '}');
-  } else {
+  if (!status.breaker) {
     out += "null,";
+    return;
   }
+  const auto& b = *status.breaker;
+  out += '{';
+  text(out, "state", policy::breakerStateName(b.state));
+  integer(out, "open_remaining_ms", toMillis(b.open_remaining));
+  integer(out, "window_calls", static_cast<int64_t>(b.window.calls));
+  integer(out, "window_failures", static_cast<int64_t>(b.window.failures));
+  integer(out, "window_slow", static_cast<int64_t>(b.window.slow));
+  close(out, '}');
+}
 
+void appendBulkhead(std::string& out, const upstream::UpstreamPolicies::Status& status) {
   key(out, "bulkhead");
-  if (status.bulkhead) {
-    const auto& b = *status.bulkhead;
-    out += '{';
-    integer(out, "active", b.active);
-    integer(out, "queued", b.queued);
-    integer(out, "max_concurrent", b.max_concurrent);
-    integer(out, "max_queue", b.max_queue);
-    close(out, '}');
-  } else {
+  if (!status.bulkhead) {
     out += "null,";
+    return;
   }
+  const auto& b = *status.bulkhead;
+  out += '{';
+  integer(out, "active", b.active);
+  integer(out, "queued", b.queued);
+  integer(out, "max_concurrent", b.max_concurrent);
+  integer(out, "max_queue", b.max_queue);
+  close(out, '}');
+}
 
+void appendRateLimit(std::string& out, const upstream::UpstreamPolicies::Status& status) {
   key(out, "rate_limit");
-  if (status.rate_limit) {
-    const auto& r = *status.rate_limit;
-    out += '{';
-    number(out, "tokens", r.tokens);
-    number(out, "requests_per_second", r.requests_per_second);
-    number(out, "burst", r.burst);
-    text(out, "scope", r.global ? "global" : "local");
-    if (r.global) {
-      integer(out, "fleet_size", r.global->fleet_size);
-      integer(out, "lease", static_cast<int64_t>(r.global->lease));
-      integer(out, "tokens_left", r.global->tokens_left);
-      boolean(out, "store_ok", r.global->store_ok);
-      number(out, "rate_per_second", r.global->rate_per_second);
-    }
-    close(out, '}');
-  } else {
+  if (!status.rate_limit) {
     out += "null,";
+    return;
   }
-  key(out, "tls");
-  if (const upstream::UpstreamTls* tls = u.tls()) {
-    out += '{';
-    boolean(out, "verify", tls->config().verify);
-    text(out, "sni", tls->config().sni);  // "" = each endpoint's host
-    text(out, "client_certificate", tls->clientCertificate());
-    integer(out, "rotations", static_cast<int64_t>(tls->generation() - 1));
-    close(out, '}');
-  } else {
-    out += "null,";
+  const auto& r = *status.rate_limit;
+  out += '{';
+  number(out, "tokens", r.tokens);
+  number(out, "requests_per_second", r.requests_per_second);
+  number(out, "burst", r.burst);
+  text(out, "scope", r.global ? "global" : "local");
+  if (r.global) {
+    integer(out, "fleet_size", r.global->fleet_size);
+    integer(out, "lease", static_cast<int64_t>(r.global->lease));
+    integer(out, "tokens_left", r.global->tokens_left);
+    boolean(out, "store_ok", r.global->store_ok);
+    number(out, "rate_per_second", r.global->rate_per_second);
   }
-  integer(out, "stale_entries", static_cast<int64_t>(status.stale_entries));
-  boolean(out, "panic", u.panic());
+  close(out, '}');
+}
 
+void appendTls(std::string& out, const upstream::Upstream& u) {
+  key(out, "tls");
+  const upstream::UpstreamTls* tls = u.tls();
+  if (tls == nullptr) {
+    out += "null,";
+    return;
+  }
+  out += '{';
+  boolean(out, "verify", tls->config().verify);
+  text(out, "sni", tls->config().sni);  // "" = each endpoint's host
+  text(out, "client_certificate", tls->clientCertificate());
+  integer(out, "rotations", static_cast<int64_t>(tls->generation() - 1));
+  close(out, '}');
+}
+
+void appendEndpoints(std::string& out, const upstream::Upstream& u,
+                     const upstream::UpstreamPolicies::Status& status) {
   key(out, "endpoints");
   out += '[';
   for (size_t i = 0; i < u.endpointCount(); ++i) {
@@ -134,6 +139,19 @@ void appendUpstream(std::string& out, const upstream::Upstream& u, MonoTime now)
     close(out, '}');
   }
   close(out, ']');
+}
+
+void appendUpstream(std::string& out, const upstream::Upstream& u, MonoTime now) {
+  const upstream::UpstreamPolicies::Status status = u.policies().status(now);
+  out += '{';
+  text(out, "name", u.name());
+  appendBreaker(out, status);
+  appendBulkhead(out, status);
+  appendRateLimit(out, status);
+  appendTls(out, u);
+  integer(out, "stale_entries", static_cast<int64_t>(status.stale_entries));
+  boolean(out, "panic", u.panic());
+  appendEndpoints(out, u, status);
   close(out, '}');
 }
 
