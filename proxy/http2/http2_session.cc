@@ -69,13 +69,18 @@ void Http2Session::closeWhenIdle() {
 
 void Http2Session::feed(std::string_view bytes) {
   if (closed_) return;
-  const bool ok = codec_.feed(bytes);
-  if (!ok) {
-    log::logf(config::LogLevel::kDebug, "listener %s: HTTP/2 connection closed: %.*s",
-              listener_.config->name.c_str(), static_cast<int>(codec_.closeReason().size()),
-              codec_.closeReason().data());
+  if (codec_.feed(bytes)) {
+    flush();
+    return;
   }
-  flush();
+  log::logf(config::LogLevel::kDebug, "listener %s: HTTP/2 connection closed: %.*s",
+            listener_.config->name.c_str(), static_cast<int>(codec_.closeReason().size()),
+            codec_.closeReason().data());
+  // Its last words (a GOAWAY) still go out, however backed up the socket is.
+  std::string out = stream_->takeWriteBuffer();
+  codec_.takeOutput(out);
+  if (!out.empty()) stream_->write(std::move(out));
+  close(true);
 }
 
 void Http2Session::outputPending() {

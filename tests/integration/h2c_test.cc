@@ -67,6 +67,22 @@ TEST_F(H2cTest, ManyConcurrentStreamsOnOneConnection) {
   EXPECT_EQ(mock_->hits("/get"), 200);
 }
 
+TEST_F(H2cTest, BodiesLargerThanTheWindowFlowBothWays) {
+  // A 64 KiB window: a 3 MiB upload only gets through if the stream's window is given back
+  // as the body is passed on, and a 3 MiB download only if the app's WINDOW_UPDATEs resume
+  // the response.
+  startProxy("", "    http2: { initial_window: 64KiB }\n");
+  const std::string file = dir_.path() + "/body";
+  ASSERT_EQ(run("head -c 3145728 /dev/zero > " + file).status, 0);
+  const CommandResult up = run(curlH2(port_, "/upload", "--data-binary @" + file));
+  ASSERT_EQ(up.status, 0) << up.out;
+  EXPECT_TRUE(contains(up.out, "\"bytes\":3145728")) << up.out;
+  const CommandResult down =
+      run(curlH2(port_, "/bytes/3145728", "-o /dev/null -w 'size=%{size_download}'"));
+  ASSERT_EQ(down.status, 0) << down.out;
+  EXPECT_TRUE(contains(down.out, "size=3145728")) << down.out;
+}
+
 TEST_F(H2cTest, GrpcCallToADownUpstreamGetsUnavailableNamingConnectFailed) {
   TempDir dir;
   OutriggerProcess proxy(dir, proxyConfig("127.0.0.1:" + std::to_string(closedPort())));
