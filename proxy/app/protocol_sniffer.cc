@@ -1,17 +1,29 @@
 #include "proxy/app/protocol_sniffer.h"
 
+#include <prometheus/gauge.h>
+
 #include "proxy/http2/preface.h"
 
 namespace outrigger::app {
 
 ProtocolSniffer::ProtocolSniffer(io::Loop& loop, std::unique_ptr<io::TcpStream> stream,
-                                 Duration timeout, DecidedFn decided)
+                                 Duration timeout, prometheus::Gauge* connections,
+                                 DecidedFn decided)
     : stream_(std::move(stream)),
       timeout_(timeout),
+      connections_(connections),
       decided_(std::move(decided)),
       timer_(loop, [this] { give(AppProtocol::kHttp1, /*keep=*/false); }) {}
 
+ProtocolSniffer::~ProtocolSniffer() {
+  if (counted_) connections_->Decrement();  // the worker closed it before it said
+}
+
 void ProtocolSniffer::start() {
+  if (connections_ != nullptr) {
+    connections_->Increment();
+    counted_ = true;
+  }
   stream_->setHandler(this);
   timer_.start(timeout_);
   stream_->startReading();
@@ -41,6 +53,9 @@ void ProtocolSniffer::give(AppProtocol protocol, bool keep) {
   if (stream) stream->setHandler(nullptr);
   if (!keep) stream.reset();  // a silent or closed connection: nothing to serve
   decided(*this, protocol, std::move(stream), std::move(first_));
+  // After the session that took over counted itself: the count never dips meanwhile.
+  if (counted_) connections_->Decrement();
+  counted_ = false;
 }
 
 }  // namespace outrigger::app

@@ -3,7 +3,8 @@
 // HTTP/1.1 and h2c with prior knowledge on one port (issue 17), told apart by the HTTP/2
 // client preface. The sniffer reads until the bytes say which, then hands the socket and
 // what it read to `decided`. A connection that stays silent past limits.header_timeout is
-// closed, as an HTTP/1.1 one would be.
+// closed, as an HTTP/1.1 one would be. It is counted in outrigger_downstream_connections
+// meanwhile, so that limits.max_connections sees it.
 
 #include <functional>
 #include <memory>
@@ -14,6 +15,10 @@
 #include "proxy/io/loop.h"
 #include "proxy/io/tcp_stream.h"
 #include "proxy/io/timer.h"
+
+namespace prometheus {
+class Gauge;
+}  // namespace prometheus
 
 namespace outrigger::app {
 
@@ -26,7 +31,10 @@ class ProtocolSniffer final : public io::StreamHandler, public exchange::Downstr
   using DecidedFn = std::function<void(ProtocolSniffer&, AppProtocol,
                                        std::unique_ptr<io::TcpStream>, std::string first_bytes)>;
   ProtocolSniffer(io::Loop& loop, std::unique_ptr<io::TcpStream> stream, Duration timeout,
-                  DecidedFn decided);
+                  prometheus::Gauge* connections, DecidedFn decided);
+  ~ProtocolSniffer() override;
+  ProtocolSniffer(const ProtocolSniffer&) = delete;
+  ProtocolSniffer& operator=(const ProtocolSniffer&) = delete;
 
   void start() override;
   // Nothing was asked of it yet: it closes at once.
@@ -39,6 +47,8 @@ class ProtocolSniffer final : public io::StreamHandler, public exchange::Downstr
 
   std::unique_ptr<io::TcpStream> stream_;
   Duration timeout_;
+  prometheus::Gauge* connections_;
+  bool counted_ = false;
   DecidedFn decided_;
   io::Timer timer_;
   std::string first_;

@@ -176,7 +176,7 @@ void Worker::accept(ListenerSlot& slot, std::unique_ptr<io::TcpStream> stream) {
   accepted_count_++;
   // HTTP/1.1 and h2c with prior knowledge share the port: the first bytes tell which.
   auto sniffer = std::make_unique<ProtocolSniffer>(
-      loop_, std::move(stream), cfg->limits.header_timeout,
+      loop_, std::move(stream), cfg->limits.header_timeout, slot.connections,
       [this](ProtocolSniffer& decided, AppProtocol protocol,
              std::unique_ptr<io::TcpStream> accepted, std::string first_bytes) {
         for (auto it = sessions_.begin(); it != sessions_.end(); ++it) {
