@@ -57,6 +57,49 @@ TEST_F(H2cTest, CurlPriorKnowledgeGetsTheUpstreamsResponse) {
   EXPECT_EQ(h1->status, 200);
 }
 
+TEST_F(H2cTest, FirstBytesSplitOverReadsStillTellTheProtocol) {
+  // The preface in two pieces, and an HTTP/1.1 POST whose "P" could begin one.
+  startProxy();
+  const std::string script = dir_.path() + "/split.py";
+  std::ofstream(script) << R"PY(
+import socket, sys, time, h2.connection, h2.config, h2.events
+port = int(sys.argv[1])
+sock = socket.create_connection(("127.0.0.1", port))
+sock.settimeout(5)
+conn = h2.connection.H2Connection(h2.config.H2Configuration(client_side=True))
+conn.initiate_connection()
+first = conn.data_to_send()
+sock.sendall(first[:10]); time.sleep(0.2); sock.sendall(first[10:])
+conn.send_headers(1, [(":method", "GET"), (":path", "/get"), (":scheme", "http"),
+                      (":authority", "localhost")], end_stream=True)
+sock.sendall(conn.data_to_send())
+status = None
+while status is None:
+    data = sock.recv(65536)
+    if not data:
+        break
+    for event in conn.receive_data(data):
+        if isinstance(event, h2.events.ResponseReceived):
+            status = dict(event.headers)[b":status"].decode()
+    sock.sendall(conn.data_to_send())
+print("h2", status)
+h1 = socket.create_connection(("127.0.0.1", port))
+h1.settimeout(5)
+h1.sendall(b"P"); time.sleep(0.2)
+h1.sendall(b"OST /echo HTTP/1.1\r\nHost: a\r\nContent-Length: 2\r\nConnection: close\r\n\r\nhi")
+reply = b""
+while True:
+    data = h1.recv(65536)
+    if not data:
+        break
+    reply += data
+print("h1", reply.split(b"\r\n")[0].decode(), reply.endswith(b"hi"))
+)PY";
+  const CommandResult r = run("/usr/bin/python3 " + script + " " + std::to_string(port_));
+  EXPECT_TRUE(contains(r.out, "h2 200")) << r.out;
+  EXPECT_TRUE(contains(r.out, "h1 HTTP/1.1 200 OK True")) << r.out;
+}
+
 TEST_F(H2cTest, ManyConcurrentStreamsOnOneConnection) {
   startProxy();
   const CommandResult r =
