@@ -1,5 +1,6 @@
 #include "proxy/http2/http2_session.h"
 
+#include <prometheus/counter.h>
 #include <prometheus/gauge.h>
 
 #include <algorithm>
@@ -134,12 +135,38 @@ void Http2Session::onStreamHead(StreamId id, http::RequestHead& head) {
   auto stream = std::make_unique<Http2Stream>(context_, *this, id);
   Http2Stream& ref = *stream;
   streams_[id] = std::move(stream);
-  ref.begin(head, std::move(generation), listener_, client_ip_);
+  if (underscoresAllowed(head)) {
+    ref.begin(head, std::move(generation), listener_, client_ip_);
+  } else {
+    ref.refuse(http::LocalReason::kBadRequest);
+  }
   // Sidecar drain: the streams under way finish, the app reconnects for more.
   if (context_.draining && !going_away_) {
     going_away_ = true;
     codec_.goAway();
   }
+}
+
+bool Http2Session::underscoresAllowed(http::RequestHead& head) {
+  // limits.headers_with_underscores, as for HTTP/1.1 (http1/request_head_rules.h).
+  auto underscore = [](const http::HeaderView& h) {
+    return h.name.find('_') != std::string_view::npos;
+  };
+  switch (listener_.config->limits.headers_with_underscores) {
+    case config::UnderscoreHeaders::kAllow:
+      return true;
+    case config::UnderscoreHeaders::kDrop:
+      if (const size_t dropped = head.headers.removeIf(underscore);
+          dropped > 0 && listener_.underscore_headers_dropped != nullptr)
+        listener_.underscore_headers_dropped->Increment(static_cast<double>(dropped));
+      return true;
+    case config::UnderscoreHeaders::kReject:
+      for (const http::HeaderView& h : head.headers) {
+        if (underscore(h)) return false;
+      }
+      return true;
+  }
+  return true;
 }
 
 void Http2Session::onStreamData(StreamId id, std::string_view chunk) {

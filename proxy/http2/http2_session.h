@@ -79,6 +79,8 @@ class Http2Session final : public ServerSession::Handler,
   // The stream is over for the codec: it is destroyed on the next turn.
   void retire(StreamId id);
   std::shared_ptr<const exchange::Snapshot> generationForRequest();
+  // Applies limits.headers_with_underscores; false: the request is refused (400).
+  bool underscoresAllowed(http::RequestHead& head);
   void onIdleTimer();
   void close(bool graceful);
 

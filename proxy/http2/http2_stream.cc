@@ -1,6 +1,8 @@
 #include "proxy/http2/http2_stream.h"
 
+#include "proxy/exchange/responder.h"
 #include "proxy/http2/server_session.h"
+#include "proxy/metrics/metrics.h"
 
 namespace outrigger::http2 {
 
@@ -30,6 +32,13 @@ void Http2Stream::begin(http::RequestHead& head,
   exchange_ = &slot_->exchange.emplace(context_, *this, slot_->buffers, std::move(generation),
                                        listener, client_ip, context_.clock.now());
   exchange_->start();
+}
+
+void Http2Stream::refuse(http::LocalReason reason) {
+  const exchange::SentReply sent = exchange::sendLocalReply(*this, reason, {});
+  auto& m = context_.metrics.noUpstream();
+  m.countLocalReply(reason);
+  m.countRequest(sent.status, Duration::zero());
 }
 
 void Http2Stream::requestData(std::string_view chunk) {

@@ -42,6 +42,8 @@ class Http2Stream final : public exchange::DownstreamStream {
   // The request head: runs the exchange in a slot from the pool. `head` is swapped out.
   void begin(http::RequestHead& head, std::shared_ptr<const exchange::Snapshot> generation,
              exchange::ListenerInfo listener, std::string_view client_ip);
+  // Answers `reason` at once, without an exchange; the rest of the request is dropped.
+  void refuse(http::LocalReason reason);
   void requestData(std::string_view chunk);
   void requestTrailers(http::Headers& trailers);
   void requestEnd();

@@ -100,6 +100,24 @@ print("h1", reply.split(b"\r\n")[0].decode(), reply.endswith(b"hi"))
   EXPECT_TRUE(contains(r.out, "h1 HTTP/1.1 200 OK True")) << r.out;
 }
 
+TEST_F(H2cTest, HeadersWithUnderscoresFollowTheListenersRule) {
+  startProxy();
+  const CommandResult dropped = run(curlH2(port_, "/echo", "-H 'X_User: mallory'"));
+  EXPECT_TRUE(contains(dropped.out, "HTTP/2 200")) << dropped.out;
+  EXPECT_FALSE(contains(dropped.out, "mallory")) << dropped.out;
+  EXPECT_EQ(metricOr0("outrigger_request_headers_dropped_total",
+                      {{"listener", "main"}, {"reason", "underscore"}}),
+            1);
+  TempDir dir;
+  OutriggerProcess strict(
+      dir, proxyConfig(mock_->address(), "", "    limits: { headers_with_underscores: reject }\n"));
+  ASSERT_TRUE(strict.ok()) << strict.log();
+  const CommandResult refused = run(curlH2(strict.port("main"), "/echo", "-H 'X_User: mallory'"));
+  EXPECT_TRUE(contains(refused.out, "HTTP/2 400")) << refused.out;
+  EXPECT_TRUE(contains(refused.out, "x-outrigger-reason: bad_request")) << refused.out;
+  EXPECT_EQ(mock_->hits("/echo"), 1);
+}
+
 TEST_F(H2cTest, ManyConcurrentStreamsOnOneConnection) {
   startProxy();
   const CommandResult r =
