@@ -2,7 +2,10 @@
 
 #include <future>
 
+#include "proxy/app/protocol_sniffer.h"
 #include "proxy/http1/http1_codec.h"
+#include "proxy/http1/http1_session.h"
+#include "proxy/http2/http2_session.h"
 #include "proxy/log/logger.h"
 #include "proxy/metrics/metrics.h"
 
@@ -112,7 +115,7 @@ void Worker::commit(std::shared_ptr<const exchange::Snapshot> next) {
     // What is left in listeners_ was removed (or moved to another address): its socket
     // closes, and its connections finish their current request and close, on the
     // generation they last used. So do those of a renamed listener, which keep its old name.
-    std::vector<http1::Http1Session*> retiring;
+    std::vector<exchange::DownstreamConnection*> retiring;
     for (auto& entry : sessions_) {
       bool removed = false;
       for (const auto& slot : listeners_) removed |= slot && entry.slot == slot.get();
@@ -171,25 +174,68 @@ void Worker::accept(ListenerSlot& slot, std::unique_ptr<io::TcpStream> stream) {
   const config::ListenerConfig* cfg = context_.snapshot->findListener(slot.name, &index);
   if (cfg == nullptr) return;  // commit() names every serving slot after a listener
   accepted_count_++;
-  exchange::ListenerInfo info{cfg, index, slot.connections, slot.underscore_headers_dropped};
-  auto session = std::make_unique<http1::Http1Session>(
-      context_, info, std::move(stream), [this](http1::Http1Session& closed) {
-        // Freed on the next turn (Loop::deleteLater): we are inside its own call stack.
+  // HTTP/1.1 and h2c with prior knowledge share the port: the first bytes tell which.
+  auto sniffer = std::make_unique<ProtocolSniffer>(
+      loop_, std::move(stream), cfg->limits.header_timeout, slot.connections,
+      [this](ProtocolSniffer& decided, AppProtocol protocol,
+             std::unique_ptr<io::TcpStream> accepted, std::string first_bytes) {
         for (auto it = sessions_.begin(); it != sessions_.end(); ++it) {
-          if (it->session.get() == &closed) {
-            loop_.deleteLater(std::move(it->session));
-            sessions_.erase(it);
-            session_count_--;
-            break;
-          }
+          if (it->session.get() != &decided) continue;
+          // Freed on the next turn (Loop::deleteLater): we are inside its own call stack.
+          loop_.deleteLater(std::move(it->session));
+          if (accepted && serve(*it, protocol == AppProtocol::kHttp2, std::move(accepted),
+                                std::move(first_bytes)))
+            return;
+          // Closed or silent before it said anything, or nowhere to serve it any more.
+          sessions_.erase(it);
+          session_count_--;
+          if (stopping_) loop_.defer([this] { maybeFinish(); });
+          return;
         }
-        if (stopping_) loop_.defer([this] { maybeFinish(); });
       });
-  http1::Http1Session& ref = *session;
-  sessions_.push_back(SessionEntry{&slot, std::move(session)});
+  ProtocolSniffer& ref = *sniffer;
+  sessions_.push_back(SessionEntry{&slot, std::move(sniffer)});
   session_count_++;
   ref.start();
   enforceConnectionLimit(slot);
+}
+
+bool Worker::serve(SessionEntry& entry, bool http2, std::unique_ptr<io::TcpStream> stream,
+                   std::string first_bytes) {
+  size_t index = 0;
+  const config::ListenerConfig* cfg =
+      entry.slot == nullptr ? nullptr : context_.snapshot->findListener(entry.slot->name, &index);
+  if (cfg == nullptr || stopping_) return false;  // its listener went away meanwhile
+  exchange::ListenerInfo info{cfg, index, entry.slot->connections,
+                              entry.slot->underscore_headers_dropped};
+  if (http2) {
+    auto session = std::make_unique<http2::Http2Session>(
+        context_, info, std::move(stream), std::move(first_bytes),
+        [this](http2::Http2Session& closed) { forget(closed); });
+    http2::Http2Session& ref = *session;
+    entry.session = std::move(session);
+    ref.start();
+    return true;
+  }
+  auto session = std::make_unique<http1::Http1Session>(
+      context_, info, std::move(stream), [this](http1::Http1Session& closed) { forget(closed); });
+  http1::Http1Session& ref = *session;
+  entry.session = std::move(session);
+  ref.start();
+  ref.takeFirstBytes(first_bytes);
+  return true;
+}
+
+void Worker::forget(const exchange::DownstreamConnection& closed) {
+  for (auto it = sessions_.begin(); it != sessions_.end(); ++it) {
+    if (it->session.get() != &closed) continue;
+    // Freed on the next turn (Loop::deleteLater): we are inside its own call stack.
+    loop_.deleteLater(std::move(it->session));
+    sessions_.erase(it);
+    session_count_--;
+    break;
+  }
+  if (stopping_) loop_.defer([this] { maybeFinish(); });
 }
 
 void Worker::enforceConnectionLimit(ListenerSlot& slot) {
@@ -234,7 +280,7 @@ void Worker::beginStop(Duration timeout) {
   });
   stop_timer_->start(timeout);
   // Idle keep-alive connections close now; busy ones after their current response.
-  std::vector<http1::Http1Session*> all;
+  std::vector<exchange::DownstreamConnection*> all;
   for (auto& entry : sessions_) all.push_back(entry.session.get());
   for (auto* s : all) s->closeWhenIdle();
   maybeFinish();

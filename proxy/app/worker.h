@@ -17,9 +17,9 @@
 
 #include "proxy/common/clock.h"
 #include "proxy/common/random.h"
+#include "proxy/exchange/downstream_connection.h"
 #include "proxy/exchange/snapshot.h"
 #include "proxy/exchange/worker_context.h"
-#include "proxy/http1/http1_session.h"
 #include "proxy/io/loop.h"
 #include "proxy/io/tcp_listener.h"
 #include "proxy/io/timer.h"
@@ -63,9 +63,9 @@ class Worker {
     std::string name;
     config::HostPort listen;  // as configured: a port-0 listener stays the same listener
     std::unique_ptr<io::TcpListener> socket;
-    prometheus::Gauge* connections = nullptr;  // set when it starts serving
+    prometheus::Gauge* connections = nullptr;                   // set when it starts serving
     prometheus::Counter* underscore_headers_dropped = nullptr;  // likewise
-    bool serving = false;                      // false from prepare() until commit()
+    bool serving = false;  // false from prepare() until commit()
     // Accepted after prepare() bound the socket, before commit() made it serve.
     std::vector<std::unique_ptr<io::TcpStream>> waiting;
     // While the listener is at limits.max_connections: checks whether it may accept again.
@@ -73,7 +73,8 @@ class Worker {
   };
   struct SessionEntry {
     ListenerSlot* slot;  // the listener that accepted it; null once that one is removed
-    std::unique_ptr<http1::Http1Session> session;
+    // A ProtocolSniffer until the first bytes tell, then an HTTP/1.1 or HTTP/2 session.
+    std::unique_ptr<exchange::DownstreamConnection> session;
   };
 
   // Runs fn on the worker's loop (directly before the thread started) and waits for it.
@@ -85,6 +86,12 @@ class Worker {
   static bool sameSocket(const ListenerSlot& slot, const config::ListenerConfig& cfg,
                          const config::Config& next);
   void accept(ListenerSlot& slot, std::unique_ptr<io::TcpStream> stream);
+  // The sniffer in `entry` found the protocol: the session for it takes the socket. False
+  // when it is not served (its listener went away, or the worker stops).
+  bool serve(SessionEntry& entry, bool http2, std::unique_ptr<io::TcpStream> stream,
+             std::string first_bytes);
+  // A connection closed: its entry goes, and the object on the next turn.
+  void forget(const exchange::DownstreamConnection& closed);
   // Pauses the slot while its listener has limits.max_connections open connections (over
   // all workers: the connection gauge is process-wide), and resumes it once it has fewer.
   void enforceConnectionLimit(ListenerSlot& slot);

@@ -5,6 +5,7 @@
 
 #include <charconv>
 
+#include "proxy/http/grpc.h"
 #include "proxy/http/header_rules.h"
 #include "proxy/metrics/metrics.h"
 #include "proxy/policy/retry_policy.h"
@@ -31,6 +32,7 @@ uint64_t positiveHeader(const http::Headers& headers, std::string_view name) {
 // The headers the app tightens one request's policy with; never forwarded.
 constexpr std::string_view kTimeoutHeader = "x-outrigger-timeout-ms";
 constexpr std::string_view kMaxAttemptsHeader = "x-outrigger-max-attempts";
+constexpr std::string_view kGrpcTimeoutHeader = "grpc-timeout";
 
 bool isAppLimitHeader(const http::HeaderView& h) {
   // By length first: one comparison tells most headers apart.
@@ -103,6 +105,16 @@ void Exchange::readAppLimits() {
     const Duration asked = milliseconds(static_cast<int64_t>(ms));
     timeout = unbounded ? asked : std::min(timeout, asked);
   }
+  // gRPC's own deadline lowers it the same way; the upstream is told the time left
+  // (tryAttempt), so it gives up no later than we do.
+  grpc_timeout_ = false;
+  if (const std::string_view* value = request_.headers.get(kGrpcTimeoutHeader);
+      value != nullptr && http::isGrpcRequest(request_)) {
+    if (const std::optional<Duration> asked = http::parseGrpcTimeout(*value)) {
+      timeout = timeout == config::kNoRequestTimeout ? *asked : std::min(timeout, *asked);
+      grpc_timeout_ = true;
+    }
+  }
   request_deadline_ = timeout == config::kNoRequestTimeout ? MonoTime::max() : started_ + timeout;
   const policy::RetryPolicy* retry = policies_->retryPolicy();
   max_attempts_ = retry ? retry->config().max_attempts : 1;
@@ -168,6 +180,10 @@ void Exchange::tryAttempt() {
   attempt_started_ = now;
   attempt_open_ = true;
   phase_ = Phase::kAttempting;
+  if (grpc_timeout_ && request_deadline_ != MonoTime::max()) {
+    const Duration left = request_deadline_ > now ? request_deadline_ - now : Duration::zero();
+    request_.headers.set(kGrpcTimeoutHeader, http::formatGrpcTimeout(left));
+  }
   attempt_ = upstream_->codec->newAttempt(*this);
   AttemptRequest request;
   request.head = &request_;

@@ -154,7 +154,8 @@ class Exchange final : public AttemptEvents, public AdmissionGuard::Events {
   AdmissionGuard admission_;
   ReplayBody body_;
   bool request_complete_ = false;
-  bool body_paused_ = false;  // we asked the stream to stop the request body
+  bool body_paused_ = false;   // we asked the stream to stop the request body
+  bool grpc_timeout_ = false;  // the app's grpc-timeout set the deadline: tell each attempt
   uint32_t max_attempts_ = 1;
 
   // The current attempt, and the last one that ended. An attempt that ends is parked in

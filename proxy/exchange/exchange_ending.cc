@@ -2,6 +2,7 @@
 // local reply on final failure, a cut when a response already under way cannot complete,
 // and the record of every request: metrics and the access log line.
 #include "proxy/exchange/exchange.h"
+#include "proxy/http/grpc.h"
 #include "proxy/log/access_log.h"
 #include "proxy/metrics/metrics.h"
 
@@ -104,6 +105,7 @@ ReplyContext Exchange::replyContext() const {
   if (upstream_) reply.upstream = upstream_->upstream->name();
   reply.request_id = request_id_;
   reply.attempts = static_cast<int>(attempts_);
+  reply.grpc = http::isGrpcRequest(request_);
   return reply;
 }
 

@@ -2,6 +2,8 @@
 
 #include <charconv>
 
+#include "proxy/http/grpc.h"
+
 namespace outrigger::exchange {
 namespace {
 
@@ -28,7 +30,9 @@ void addAttemptsHeader(http::Headers& headers, int attempts) {
 SentReply sendLocalReply(DownstreamStream& stream, http::LocalReason reason,
                          const ReplyContext& context, int retry_after_seconds) {
   http::LocalReply reply =
-      http::makeLocalReply(reason, context.upstream, context.request_id, retry_after_seconds);
+      context.grpc
+          ? http::makeGrpcLocalReply(reason, context.upstream, context.request_id)
+          : http::makeLocalReply(reason, context.upstream, context.request_id, retry_after_seconds);
   addAttemptsHeader(reply.head.headers, context.attempts);
   return sendWhole(stream, reply.head, reply.body);
 }

@@ -18,6 +18,9 @@ struct ReplyContext {
   std::string_view upstream;  // "" before a route picked one
   std::string_view request_id;
   int attempts = 0;
+  // The request is gRPC (its content-type): local replies take the trailers-only form a
+  // gRPC client reads (HTTP 200, grpc-status, grpc-message), whatever protocol carries it.
+  bool grpc = false;
 };
 
 struct SentReply {
@@ -25,7 +28,8 @@ struct SentReply {
   uint64_t body_bytes = 0;
 };
 
-// The reason's status and JSON body; Retry-After when retry_after_seconds > 0.
+// The reason's status and JSON body; Retry-After when retry_after_seconds > 0. To a gRPC
+// request: HTTP 200 trailers-only, the reason's gRPC status and a grpc-message naming it.
 SentReply sendLocalReply(DownstreamStream& stream, http::LocalReason reason,
                          const ReplyContext& context, int retry_after_seconds = 0);
 

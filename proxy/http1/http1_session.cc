@@ -76,6 +76,10 @@ void Http1Session::start() {
   stream_->startReading();
 }
 
+void Http1Session::takeFirstBytes(std::string_view bytes) {
+  if (!bytes.empty()) onStreamData(bytes.data(), bytes.size());
+}
+
 void Http1Session::closeWhenIdle() {
   close_requested_ = true;  // a response under way tells the app (responseKeepsAlive)
   if (!exchange_ && !head_in_progress_) close(true);

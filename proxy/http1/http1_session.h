@@ -12,6 +12,7 @@
 #include <optional>
 #include <string>
 
+#include "proxy/exchange/downstream_connection.h"
 #include "proxy/exchange/downstream_stream.h"
 #include "proxy/exchange/exchange.h"
 #include "proxy/exchange/exchange_slot.h"
@@ -26,16 +27,20 @@ namespace outrigger::http1 {
 
 class Http1Session final : public io::StreamHandler,
                            public http::RequestHandler,
-                           public exchange::DownstreamStream {
+                           public exchange::DownstreamStream,
+                           public exchange::DownstreamConnection {
  public:
   using ClosedFn = std::function<void(Http1Session&)>;
   Http1Session(exchange::WorkerContext& context, exchange::ListenerInfo listener,
                std::unique_ptr<io::TcpStream> stream, ClosedFn on_closed);
   ~Http1Session() override;
 
-  void start();
+  void start() override;
+  // Bytes the connection's first read brought, already taken off the socket (the protocol
+  // sniffer read them); parsed as if just read. Call after start().
+  void takeFirstBytes(std::string_view bytes);
   // Stop taking new requests: close now if idle, else after the current response.
-  void closeWhenIdle();
+  void closeWhenIdle() override;
   bool idle() const { return !exchange_ && input_.empty(); }
   const std::string& listenerName() const { return listener_.config->name; }
 

@@ -43,6 +43,24 @@ TEST(ResponderTest, AFallbackReplacesTheCopysRequestIdAndCountsAttempts) {
   EXPECT_TRUE(app.ended);
 }
 
+TEST(ResponderTest, AGrpcRequestGetsItsLocalReplyTrailersOnly) {
+  io::Loop loop;
+  FakeDownstream app(loop);
+  ReplyContext context{"greeter", "req-3", 2};
+  context.grpc = true;
+  const SentReply sent = sendLocalReply(app, http::LocalReason::kRateLimited, context, 2);
+  EXPECT_EQ(sent.status, 200);
+  EXPECT_EQ(app.status, 200);
+  EXPECT_EQ(app.header("grpc-status"), "8");  // RESOURCE_EXHAUSTED
+  EXPECT_NE(app.header("grpc-message").find("rate_limited"), std::string::npos);
+  EXPECT_EQ(app.header("x-outrigger-reason"), "rate_limited");
+  EXPECT_EQ(app.header("content-type"), "application/grpc");
+  EXPECT_EQ(app.header("x-outrigger-attempts"), "2");
+  EXPECT_EQ(app.header("Retry-After"), "");
+  EXPECT_EQ(app.body, "");
+  EXPECT_TRUE(app.ended);
+}
+
 TEST(ResponderTest, AttemptsHeaderOnlyAfterARetry) {
   http::Headers headers;
   addAttemptsHeader(headers, 1);
