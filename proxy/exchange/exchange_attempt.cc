@@ -165,6 +165,7 @@ NextStep Exchange::decide(const AttemptResult& result) {
   state.attempts = attempts_;
   state.max_attempts = max_attempts_;
   state.stale_retries = stale_retries_;
+  state.retry_policy = retry_policy_;
   state.time_left = request_deadline_ - now;
   return decideNextStep(result, state, *policies_, context_.random, now);
 }

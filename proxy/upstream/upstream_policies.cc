@@ -73,9 +73,10 @@ UpstreamPolicies::UpstreamPolicies(std::string upstream, const config::PolicyCon
       std::abort();
     }
     retry_.emplace(std::move(*created));
-    budget_.emplace(config.retry->budget.ratio, config.retry->budget.min_per_second,
-                    config.retry->budget.window, now);
   }
+  const config::RetryBudgetConfig budget =
+      config.retry ? config.retry->budget : config::defaultRetry().budget;
+  budget_.emplace(budget.ratio, budget.min_per_second, budget.window, now);
   if (config.fallback.stale_if_error)
     stale_.emplace(config.fallback.stale_if_error->max_entries,
                    config.fallback.stale_if_error->ttl);
@@ -242,9 +243,10 @@ void UpstreamPolicies::recordRequest(MonoTime now) {
 }
 
 policy::RetryDecision UpstreamPolicies::decideRetry(const policy::RetryContext& context,
+                                                    const policy::RetryPolicy* retry,
                                                     Random& random, MonoTime now) {
-  if (!retry_) return {policy::RetryVerdict::kAttemptsExhausted, Duration::zero()};
-  const policy::RetryDecision decision = retry_->decide(context, *budget_, random, now);
+  if (retry == nullptr) return {policy::RetryVerdict::kAttemptsExhausted, Duration::zero()};
+  const policy::RetryDecision decision = retry->decide(context, *budget_, random, now);
   if (decision.verdict == policy::RetryVerdict::kRetry) metrics_.retries.Increment();
   if (decision.verdict == policy::RetryVerdict::kBudgetExhausted)
     metrics_.retry_budget_exhausted.Increment();
