@@ -64,6 +64,9 @@ UpstreamPolicies::UpstreamPolicies(std::string upstream, const config::PolicyCon
   // upstream with a breaker and no retry block still sees its 503s as failures.
   failure_statuses_ =
       config.retry ? config.retry->policy.retry_on : config::defaultRetry().policy.retry_on;
+  // A 4xx in retry_on is retried, but is the request's answer, not the upstream failing: it
+  // never counts for the breaker or outlier detection (DESIGN §5).
+  for (size_t status = 400; status < 500; ++status) failure_statuses_.statuses.reset(status);
   if (config.retry) {
     auto created = policy::RetryPolicy::create(config.retry->policy);
     if (!created.ok()) {
