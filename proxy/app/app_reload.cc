@@ -71,7 +71,8 @@ std::shared_ptr<exchange::Snapshot> App::buildSnapshot(std::shared_ptr<const con
   snapshot->generation = previous ? previous->generation + 1 : 1;
   snapshot->config = std::move(config);
   for (const auto& listener : snapshot->config->listeners)
-    snapshot->routers.push_back(std::make_unique<routing::Router>(listener));
+    snapshot->routers.push_back(
+        std::make_unique<routing::Router>(listener, snapshot->config->upstreams));
   const MonoTime now = clock_.now();
   for (const auto& u : snapshot->config->upstreams) {
     if (const auto* kept = keptRuntime(previous, u)) {

@@ -8,6 +8,7 @@
 #include "proxy/cli/route_text.h"
 #include "proxy/cli/text_table.h"
 #include "proxy/config/config_writer.h"
+#include "proxy/config/route_policy.h"
 #include "proxy/http/head_checks.h"
 #include "proxy/routing/router.h"
 
@@ -81,9 +82,17 @@ http::Headers requestHeaders(const ExplainRequest& request) {
 
 bool isOffRow(const PolicyRow& row) { return row.value == "off" || row.value.starts_with("off "); }
 
+// The policy the route's requests get: `upstream` is already merged with the route's keys
+// (config::effectiveUpstream), and the rows of those keys say they came from the route.
 std::string policyTable(const config::UpstreamConfig& upstream,
-                        const config::ConfigProvenance& provenance) {
-  const std::vector<PolicyRow> rows = effectivePolicyRows(upstream, provenance);
+                        const config::ConfigProvenance& provenance,
+                        const config::RouteConfig& route) {
+  std::vector<PolicyRow> rows = effectivePolicyRows(upstream, provenance);
+  const std::vector<std::string> overridden = config::routeOverrideKeys(route);
+  for (PolicyRow& row : rows) {
+    if (std::find(overridden.begin(), overridden.end(), row.key) != overridden.end())
+      row.source = "route " + route.name;
+  }
   TextTable table;
   // A header instead of parentheses: "profile batch (upstream)" is already parenthesised.
   table.addRow({"key", "value", "from"});
@@ -153,11 +162,16 @@ Result<Explanation> explainRequest(const config::Config& config, const ExplainRe
     return Error{"internal", ErrorSource::kInternal, false,
                  "route names unknown upstream '" + route->upstream + "'"};
   }
+  const config::UpstreamConfig effective = config::effectiveUpstream(*upstream, *route);
   head.addRow({"upstream", upstream->name});
-  head.addRow({"attempts", attemptsFor(*upstream, request.method)});
+  head.addRow({"attempts", attemptsFor(effective, request.method)});
   out.routed = true;
-  out.text += head.render() + "\npolicy of upstream '" + upstream->name + "':\n" +
-              policyTable(*upstream, config.provenance);
+  const std::vector<std::string> overridden = config::routeOverrideKeys(*route);
+  const std::string title = overridden.empty() ? "policy of upstream '" + upstream->name + "'"
+                                               : "policy of upstream '" + upstream->name +
+                                                     "' with the overrides of route " + route->name;
+  out.text +=
+      head.render() + "\n" + title + ":\n" + policyTable(effective, config.provenance, *route);
   return out;
 }
 

@@ -31,7 +31,10 @@ inline constexpr std::string_view kListenerHttp2[] = {"max_concurrent_streams", 
 inline constexpr std::string_view kRoute[] = {
     "host",           "path_prefix",    "upstream",     "preserve_host",   "name",
     "match",          "prefix_rewrite", "host_rewrite", "request_headers", "response_headers",
-    "direct_response"};
+    "direct_response", "timeouts",       "retry"};
+inline constexpr std::string_view kRouteTimeouts[] = {"request", "per_try", "read", "write"};
+inline constexpr std::string_view kRouteRetry[] = {
+    "max_attempts", "backoff", "retry_on", "methods", "max_body_bytes", "respect_retry_after"};
 inline constexpr std::string_view kRouteMatch[] = {"host", "path_prefix", "path_exact", "methods",
                                                    "headers"};
 inline constexpr std::string_view kHeaderPresence[] = {"present"};
@@ -99,6 +102,9 @@ inline constexpr KeySet kKeySets[] = {
     {"listeners[].routes[].request_headers", key_lists::kHeaderRewrite},
     {"listeners[].routes[].response_headers", key_lists::kHeaderRewrite},
     {"listeners[].routes[].direct_response", key_lists::kStaticResponse},
+    {"listeners[].routes[].timeouts", key_lists::kRouteTimeouts},
+    {"listeners[].routes[].retry", key_lists::kRouteRetry},
+    {"listeners[].routes[].retry.backoff", key_lists::kBackoff},
     {"upstreams.<name>", key_lists::kUpstream},
     {"upstreams.<name>.pool", key_lists::kPool},
     {"upstreams.<name>.tls", key_lists::kTls},

@@ -7,6 +7,7 @@
 
 #include "proxy/config/fields.h"
 #include "proxy/config/keys.h"
+#include "proxy/config/route_policy.h"
 #include "proxy/config/route_readers.h"
 #include "proxy/config/sections.h"
 #include "proxy/config/suggest.h"
@@ -23,6 +24,7 @@ constexpr Duration kPositive = Duration(1);
 // What earlier listeners used, to report clashes at the later one.
 struct ListenerContext {
   const std::vector<std::string>& upstream_names;
+  const std::vector<UpstreamConfig>& upstreams;  // those that read without errors
   const HostPort& admin;
   std::vector<std::pair<std::string, std::string>> names;   // name -> listeners[i]
   std::vector<std::pair<HostPort, std::string>> addresses;  // address -> description
@@ -66,6 +68,10 @@ bool readRoute(const ConfigNode& node, const ListenerContext& ctx, RouteConfig& 
   }
   if (const ConfigNode* n = node.find("preserve_host"))
     assignIf(readBool(*n, diag), out.preserve_host);
+  const UpstreamConfig* target = nullptr;
+  for (const UpstreamConfig& u : ctx.upstreams)
+    if (u.name == out.upstream) target = &u;
+  readRoutePolicy(node, target, out, diag);
   RouteRewrite& rw = out.rewrite;
   rw.replaced_path = out.path_exact.empty() ? out.path_prefix : out.path_exact;
   rw.changes_request = rw.prefix_rewrite || !rw.host_rewrite.empty() || !rw.request.empty();
@@ -267,6 +273,7 @@ ListenerConfig readListener(const ConfigNode& node, ListenerContext& ctx, Diagno
 
 std::vector<ListenerConfig> readListeners(const ConfigNode* listeners,
                                           const std::vector<std::string>& upstream_names,
+                                          const std::vector<UpstreamConfig>& upstreams,
                                           const HostPort& admin, Diagnostics& diag) {
   std::vector<ListenerConfig> out;
   if (listeners == nullptr) {
@@ -278,7 +285,7 @@ std::vector<ListenerConfig> readListeners(const ConfigNode* listeners,
     return out;
   }
   if (!checkList(*listeners, diag)) return out;
-  ListenerContext ctx{upstream_names, admin, {}, {}};
+  ListenerContext ctx{upstream_names, upstreams, admin, {}, {}};
   for (const ConfigNode& item : listeners->children) out.push_back(readListener(item, ctx, diag));
   return out;
 }

@@ -137,8 +137,8 @@ void readTopLevel(const ConfigNode& root, Config& out, Diagnostics& diag) {
   const ConfigNode* upstreams = root.find("upstreams");
   out.upstreams = readUpstreams(upstreams, root.find("defaults"), diag);
   checkRedisUsers(upstreams, root.find("defaults"), redis != nullptr, diag);
-  out.listeners =
-      readListeners(root.find("listeners"), upstreamNames(upstreams), out.admin.listen, diag);
+  out.listeners = readListeners(root.find("listeners"), upstreamNames(upstreams), out.upstreams,
+                                out.admin.listen, diag);
   out.provenance = traceProvenance(root);
 }
 

@@ -62,30 +62,6 @@ void readBackoff(const ConfigNode& node, policy::BackoffConfig& out, Diagnostics
     diag.error(node, checked.error().message);
 }
 
-void readRetryOn(const ConfigNode& node, policy::RetryOn& out, Diagnostics& diag) {
-  if (!checkList(node, diag)) return;
-  out = {};
-  for (const ConfigNode& item : node.children) {
-    const std::string& v = item.scalar;
-    if (v == "connect_failed") {
-      out.connect_failed = true;
-    } else if (v == "reset") {
-      out.reset = true;
-    } else if (v == "timeout") {
-      out.timeout = true;
-    } else if (v.empty() || v.find_first_not_of("0123456789") != std::string::npos) {
-      diag.error(item,
-                 "expected connect_failed, reset, timeout or a 5xx status, got " + item.describe());
-    } else if (auto code = readInteger(item, diag, 100, 599)) {
-      if (*code < 500)
-        diag.error(item, "only 5xx statuses can be retried (a 4xx is the request's fault), got " +
-                             item.describe());
-      else
-        out.statuses.set(static_cast<size_t>(*code));
-    }
-  }
-}
-
 void readBudget(const ConfigNode& node, RetryBudgetConfig& out, Diagnostics& diag) {
   if (!checkMap(node, keysAt("upstreams.<name>.retry.budget"), diag)) return;
   if (auto* n = node.find("ratio")) assignIf(readRatio(*n, diag), out.ratio);
@@ -285,6 +261,31 @@ void readShadow(const ConfigNode& node, PolicyConfig& out, Diagnostics& diag) {
 }
 
 }  // namespace
+
+void readRetryOn(const ConfigNode& node, policy::RetryOn& out, Diagnostics& diag) {
+  if (!checkList(node, diag)) return;
+  out = {};
+  for (const ConfigNode& item : node.children) {
+    const std::string& v = item.scalar;
+    if (v == "connect_failed") {
+      out.connect_failed = true;
+    } else if (v == "reset") {
+      out.reset = true;
+    } else if (v == "timeout") {
+      out.timeout = true;
+    } else if (v.empty() || v.find_first_not_of("0123456789") != std::string::npos) {
+      diag.error(item, "expected connect_failed, reset, timeout or a 4xx or 5xx status, got " +
+                           item.describe());
+    } else if (auto code = readInteger(item, diag, 100, 599)) {
+      // A 4xx is retried only when listed (429, or one the upstream is known to answer
+      // while it recovers); it never counts as the upstream's failure (DESIGN §5).
+      if (*code < 400)
+        diag.error(item, "only 4xx and 5xx statuses can be retried, got " + item.describe());
+      else
+        out.statuses.set(static_cast<size_t>(*code));
+    }
+  }
+}
 
 void readPolicies(const ConfigNode& block, UpstreamConfig& out, Diagnostics& diag) {
   PolicyConfig& p = out.policies;

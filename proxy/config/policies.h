@@ -27,4 +27,9 @@ void applyProfile(const ConfigNode& node, UpstreamConfig& out, Diagnostics& diag
 // retry, circuit_breaker, bulkhead, rate_limit, outlier_detection, fallback, shadow.
 void readPolicies(const ConfigNode& block, UpstreamConfig& out, Diagnostics& diag);
 
+// `retry_on:` of an upstream's or a route's retry block.
+void readRetryOn(const ConfigNode& node, policy::RetryOn& out, Diagnostics& diag);
+// `timeouts.request`: a duration, or `none` (kNoRequestTimeout).
+std::optional<Duration> readRequestTimeout(const ConfigNode& node, Diagnostics& diag);
+
 }  // namespace outrigger::config

@@ -5,9 +5,6 @@
 #include "proxy/config/render_sections.h"
 
 namespace outrigger::config {
-namespace {
-
-std::string number(uint64_t n) { return std::to_string(n); }
 
 std::vector<std::string> retryOnNames(const policy::RetryOn& on) {
   std::vector<std::string> names;
@@ -19,6 +16,10 @@ std::vector<std::string> retryOnNames(const policy::RetryOn& on) {
   }
   return names;
 }
+
+namespace {
+
+std::string number(uint64_t n) { return std::to_string(n); }
 
 void renderRetry(ConfigWriter& out, const RetryConfig& retry) {
   const policy::RetryPolicyConfig& p = retry.policy;

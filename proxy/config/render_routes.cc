@@ -1,5 +1,6 @@
 // Renders one route for /config and --print-config, in a form that loads back the same.
 
+#include "proxy/common/units.h"
 #include "proxy/config/render_sections.h"
 
 namespace outrigger::config {
@@ -46,6 +47,41 @@ void renderHeaderRewrite(ConfigWriter& out, std::string_view key, const HeaderRe
   out.endMap();
 }
 
+// Only the keys the route sets: the rest stays the upstream's, also after a reload.
+void renderRoutePolicy(ConfigWriter& out, const RouteConfig& r) {
+  const RouteTimeouts& t = r.timeouts;
+  if (!t.empty()) {
+    out.beginMap("timeouts");
+    if (t.request)
+      out.scalar("request", *t.request == kNoRequestTimeout ? std::string("none")
+                                                            : formatDuration(*t.request));
+    if (t.per_try) out.scalar("per_try", formatDuration(*t.per_try));
+    if (t.read) out.scalar("read", formatDuration(*t.read));
+    if (t.write) out.scalar("write", formatDuration(*t.write));
+    out.endMap();
+  }
+  if (!r.retry) return;
+  const RetryOverrides& p = *r.retry;
+  out.beginMap("retry");
+  if (p.max_attempts) out.scalar("max_attempts", std::to_string(*p.max_attempts));
+  if (p.backoff_initial || p.backoff_max || p.backoff_multiplier || p.backoff_jitter) {
+    out.beginMap("backoff");
+    if (p.backoff_initial) out.scalar("initial", formatDuration(*p.backoff_initial));
+    if (p.backoff_max) out.scalar("max", formatDuration(*p.backoff_max));
+    if (p.backoff_multiplier) out.scalar("multiplier", formatNumber(*p.backoff_multiplier));
+    if (p.backoff_jitter)
+      out.scalar("jitter", *p.backoff_jitter == policy::Jitter::kFull ? "full" : "none");
+    out.endMap();
+  }
+  if (p.retry_on) out.normalisedList("retry_on", retryOnNames(*p.retry_on));
+  if (p.methods)
+    out.scalar("methods", *p.methods == policy::RetryMethods::kAll ? "all" : "idempotent");
+  if (p.max_body_bytes) out.scalar("max_body_bytes", formatSize(*p.max_body_bytes));
+  if (p.respect_retry_after)
+    out.scalar("respect_retry_after", *p.respect_retry_after ? "true" : "false");
+  out.endMap();
+}
+
 }  // namespace
 
 void renderRoute(ConfigWriter& out, const RouteConfig& r, size_t index) {
@@ -72,6 +108,7 @@ void renderRoute(ConfigWriter& out, const RouteConfig& r, size_t index) {
   if (!rw.host_rewrite.empty()) out.scalar("host_rewrite", rw.host_rewrite);
   renderHeaderRewrite(out, "request_headers", rw.request);
   renderHeaderRewrite(out, "response_headers", rw.response);
+  renderRoutePolicy(out, r);
   out.endMap();
 }
 

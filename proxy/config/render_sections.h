@@ -7,6 +7,8 @@
 namespace outrigger::config {
 
 void renderListener(ConfigWriter& out, const ListenerConfig& listener);
+// retry_on's values as written: connect_failed, reset, timeout, then the statuses.
+std::vector<std::string> retryOnNames(const policy::RetryOn& on);
 // One item of listeners[].routes, as the short form when it has only host and path_prefix.
 void renderRoute(ConfigWriter& out, const RouteConfig& route, size_t index);
 void renderUpstream(ConfigWriter& out, const UpstreamConfig& upstream);

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "proxy/common/clock.h"
 #include "proxy/config/policy_schema.h"
 
 namespace outrigger::config {
@@ -69,6 +70,36 @@ struct RouteRewrite {
   bool changes_response = false;  // response headers
 
   friend bool operator==(const RouteRewrite&, const RouteRewrite&) = default;
+};
+
+// A route's `timeouts:` (issue 20, item 2): each key set replaces the upstream's value for
+// the requests of this route; an unset key keeps the upstream's. connect and pool belong to
+// the upstream's shared connections, so a route cannot change them.
+struct RouteTimeouts {
+  std::optional<Duration> request;  // kNoRequestTimeout for `none`
+  std::optional<Duration> per_try;
+  std::optional<Duration> read;
+  std::optional<Duration> write;
+
+  bool empty() const { return !request && !per_try && !read && !write; }
+  friend bool operator==(const RouteTimeouts&, const RouteTimeouts&) = default;
+};
+
+// A route's `retry:`, key by key over the upstream's retry block (or the block's defaults when
+// the upstream has none). The budget is not here: it protects the upstream, so it stays the
+// upstream's.
+struct RetryOverrides {
+  std::optional<uint32_t> max_attempts;
+  std::optional<Duration> backoff_initial;
+  std::optional<Duration> backoff_max;
+  std::optional<double> backoff_multiplier;
+  std::optional<policy::Jitter> backoff_jitter;
+  std::optional<policy::RetryOn> retry_on;
+  std::optional<policy::RetryMethods> methods;
+  std::optional<uint64_t> max_body_bytes;
+  std::optional<bool> respect_retry_after;
+
+  friend bool operator==(const RetryOverrides&, const RetryOverrides&) = default;
 };
 
 }  // namespace outrigger::config

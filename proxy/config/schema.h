@@ -76,6 +76,9 @@ struct RouteConfig {
   std::string name{};
   RouteRewrite rewrite{};
   std::optional<StaticResponseConfig> direct_response{};  // answered with no upstream
+  // Per-route policy (route_policy.h): merged key by key over the upstream's.
+  RouteTimeouts timeouts{};
+  std::optional<RetryOverrides> retry{};
 
   friend bool operator==(const RouteConfig&, const RouteConfig&) = default;
 };

@@ -23,9 +23,11 @@ std::vector<UpstreamConfig> readUpstreams(const ConfigNode* upstreams, const Con
 ConfigNode mergeDefaults(const ConfigNode& defaults, const ConfigNode& upstream);
 
 // `listeners:`. Route upstreams are checked against `upstream_names` (the keys of
-// `upstreams:`); listen addresses must differ from each other and from `admin`.
+// `upstreams:`); a route's own policy is checked merged over its upstream in `upstreams`
+// (those read); listen addresses must differ from each other and from `admin`.
 std::vector<ListenerConfig> readListeners(const ConfigNode* listeners,
                                           const std::vector<std::string>& upstream_names,
+                                          const std::vector<UpstreamConfig>& upstreams,
                                           const HostPort& admin, Diagnostics& diag);
 
 // `redis:`. nullopt when the block is unusable (its errors are reported).

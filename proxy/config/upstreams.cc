@@ -92,17 +92,6 @@ void readPool(const ConfigNode& node, PoolConfig& out, const UpstreamScope& scop
   }
 }
 
-// `request: none` turns the whole-exchange deadline off, for long streams (server-sent
-// events); `read` still bounds every wait for the upstream.
-std::optional<Duration> readRequestTimeout(const ConfigNode& node, Diagnostics& diag) {
-  if (node.isScalar() && node.scalar == "none") return kNoRequestTimeout;
-  if (!node.isScalar() || !parseDuration(node.scalar)) {
-    diag.error(node, "expected a duration like 250ms, 2s or 1m, or none, got " + node.describe());
-    return std::nullopt;
-  }
-  return readDuration(node, diag, kPositive);
-}
-
 void readLimits(const ConfigNode& node, UpstreamLimits& out, Diagnostics& diag) {
   if (!checkMap(node, keysAt("upstreams.<name>.limits"), diag)) return;
   constexpr uint64_t kKiB = 1024;
@@ -229,6 +218,17 @@ ConfigNode mergeMaps(const ConfigNode& defaults, const ConfigNode& own, bool top
 }
 
 }  // namespace
+
+// `request: none` turns the whole-exchange deadline off, for long streams (server-sent
+// events); `read` still bounds every wait for the upstream.
+std::optional<Duration> readRequestTimeout(const ConfigNode& node, Diagnostics& diag) {
+  if (node.isScalar() && node.scalar == "none") return kNoRequestTimeout;
+  if (!node.isScalar() || !parseDuration(node.scalar)) {
+    diag.error(node, "expected a duration like 250ms, 2s or 1m, or none, got " + node.describe());
+    return std::nullopt;
+  }
+  return readDuration(node, diag, Duration(1));
+}
 
 ConfigNode mergeDefaults(const ConfigNode& defaults, const ConfigNode& upstream) {
   if (!defaults.isMap() || !(upstream.isMap() || upstream.isNull())) return upstream;

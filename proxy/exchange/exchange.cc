@@ -83,6 +83,10 @@ void Exchange::start() {
   }
   upstream_ = context_.upstreamFor(found->second);
   policies_ = &upstream_->upstream->policies();
+  const routing::RouteOverrides& overrides =
+      snapshot_->routers[listener_.index]->overridesOf(route_);
+  route_timeouts_ = overrides.timeouts ? &*overrides.timeouts : nullptr;
+  retry_policy_ = overrides.retry ? &*overrides.retry : policies_->retryPolicy();
   const uint64_t body_limit = listener_.config->limits.max_request_body;
   if (body_limit != 0 && request_.framing == http::BodyFraming::kContentLength &&
       request_.content_length > body_limit) {
@@ -99,7 +103,8 @@ void Exchange::readAppLimits() {
   // The app may tighten, never loosen, a single request.
   // timeouts.request: none leaves the exchange without a deadline (long streams); the
   // attempt's read timeout still bounds every wait.
-  Duration timeout = upstream_->upstream->config().timeouts.request;
+  Duration timeout = route_timeouts_ != nullptr ? route_timeouts_->request
+                                                : upstream_->upstream->config().timeouts.request;
   const bool unbounded = timeout == config::kNoRequestTimeout;
   if (uint64_t ms = positiveHeader(request_.headers, kTimeoutHeader); ms > 0) {
     const Duration asked = milliseconds(static_cast<int64_t>(ms));
@@ -116,7 +121,7 @@ void Exchange::readAppLimits() {
     }
   }
   request_deadline_ = timeout == config::kNoRequestTimeout ? MonoTime::max() : started_ + timeout;
-  const policy::RetryPolicy* retry = policies_->retryPolicy();
+  const policy::RetryPolicy* retry = retry_policy_;
   max_attempts_ = retry ? retry->config().max_attempts : 1;
   if (uint64_t n = positiveHeader(request_.headers, kMaxAttemptsHeader); n > 0)
     max_attempts_ = std::min<uint32_t>(max_attempts_, static_cast<uint32_t>(n));
@@ -129,7 +134,9 @@ void Exchange::readAppLimits() {
 
 void Exchange::admit() {
   const MonoTime now = context_.clock.now();
-  policies_->recordRequest(now);
+  // The budget counts the requests that may retry: all of an upstream with a retry block,
+  // and those of routes that bring their own retry to an upstream without one.
+  if (retry_policy_ != nullptr) policies_->recordRequest(now);
   const AdmissionGuard::EntryResult entry = admission_.enter(*policies_, now);
   switch (entry.entry) {
     case AdmissionGuard::Entry::kAdmitted:
@@ -191,6 +198,7 @@ void Exchange::tryAttempt() {
   request.client_ip = client_ip_;
   request.preserve_host = route_->preserve_host;
   request.trailers = &buffers_.request_trailers;
+  request.timeouts = route_timeouts_;
   if (route_->rewrite.changes_request) {
     request.rewrite = &route_->rewrite;
     request.variables = rewriteVariables();

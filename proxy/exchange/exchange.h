@@ -144,6 +144,11 @@ class Exchange final : public AttemptEvents, public AdmissionGuard::Events {
   // is destroyed after them.
   std::shared_ptr<WorkerUpstream> upstream_;
   upstream::UpstreamPolicies* policies_ = nullptr;
+  // What the route changes of the upstream's policy (routing::RouteOverrides): its merged
+  // timeouts, or null for the upstream's; the retry decision in force, the route's or else
+  // the upstream's, or null for one attempt.
+  const config::TimeoutsConfig* route_timeouts_ = nullptr;
+  const policy::RetryPolicy* retry_policy_ = nullptr;
   Phase phase_ = Phase::kStarting;
 
   MonoTime started_;

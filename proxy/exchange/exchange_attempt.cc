@@ -84,7 +84,12 @@ void Exchange::onDownstreamDrained() {
 
 ResponseVerdict Exchange::onAttemptResponseHead(http::ResponseHead& head) {
   const auto outcome = policy::classifyResponse(head.status, policies_->failureStatuses());
-  if (outcome == policy::AttemptOutcome::kSuccess) {
+  // A status the retry policy lists but the upstream's failures do not (a 4xx such as 429,
+  // or a 5xx only a route retries) is retried like a failure, and settled as a success.
+  const bool retry_only = outcome == policy::AttemptOutcome::kSuccess && retry_policy_ != nullptr &&
+                          policy::classifyResponse(head.status, retry_policy_->config().retry_on) ==
+                              policy::AttemptOutcome::kFailureStatus;
+  if (outcome == policy::AttemptOutcome::kSuccess && !retry_only) {
     // What decideNextStep would say of any success, without building its input.
     settle(outcome);
     passResponseHead(head);
@@ -92,14 +97,14 @@ ResponseVerdict Exchange::onAttemptResponseHead(http::ResponseHead& head) {
   }
   AttemptResult result;
   result.status = head.status;
-  result.outcome = outcome;
+  result.outcome = policy::AttemptOutcome::kFailureStatus;  // for the retry decision
   {
     const std::string_view* value = head.headers.get("retry-after");
     if (value != nullptr && (head.status == 429 || head.status == 503))
       result.retry_after = policy::parseRetryAfter(*value, wallClockMicros() / 1000000);
   }
   const NextStep step = decide(result);
-  settle(step.settle_as);
+  settle(retry_only ? policy::AttemptOutcome::kSuccess : step.settle_as);
   if (step.kind == NextStepKind::kRetry) {
     after_discard_ = step;  // followed once the attempt has read this response through
     return ResponseVerdict::kDiscard;
@@ -165,6 +170,7 @@ NextStep Exchange::decide(const AttemptResult& result) {
   state.attempts = attempts_;
   state.max_attempts = max_attempts_;
   state.stale_retries = stale_retries_;
+  state.retry_policy = retry_policy_;
   state.time_left = request_deadline_ - now;
   return decideNextStep(result, state, *policies_, context_.random, now);
 }

@@ -45,13 +45,14 @@ NextStep decideNextStep(const AttemptResult& result, const RetryState& state,
   retry.outcome = result.outcome;
   retry.retry_after = result.retry_after;
   retry.time_left = state.time_left;
-  const policy::RetryDecision decision = policies.decideRetry(retry, random, now);
+  const policy::RetryDecision decision =
+      policies.decideRetry(retry, state.retry_policy, random, now);
   if (decision.verdict == policy::RetryVerdict::kRetry) {
     step.kind = NextStepKind::kRetry;
     step.delay = decision.delay;
     return step;
   }
-  if (policies.retryPolicy() != nullptr &&
+  if (state.retry_policy != nullptr &&
       (state.attempts > 1 || decision.verdict == policy::RetryVerdict::kBudgetExhausted))
     step.not_retried = policy::retryVerdictName(decision.verdict);
   // A failure status that is not retried goes to the app unchanged (DESIGN §5).

@@ -46,6 +46,8 @@ struct RetryState {
   uint32_t attempts = 1;      // attempts made, the one just ended included
   uint32_t max_attempts = 1;  // after the app's x-outrigger-max-attempts
   uint32_t stale_retries = 0;
+  // The route's retry decision, or else the upstream's; null: one attempt.
+  const policy::RetryPolicy* retry_policy = nullptr;
   Duration time_left{};  // until the request deadline
 };
 

@@ -9,7 +9,7 @@
 #include <string_view>
 
 #include "proxy/common/clock.h"
-#include "proxy/config/route_schema.h"
+#include "proxy/config/schema.h"
 #include "proxy/exchange/attempt_result.h"
 #include "proxy/exchange/route_rewrite.h"
 #include "proxy/http/message.h"
@@ -28,6 +28,9 @@ struct AttemptRequest {
   // codec writes the head through rewriteRequest() then. The variables are for its values.
   const config::RouteRewrite* rewrite = nullptr;
   RewriteVariables variables;
+  // The timeouts this attempt enforces (per_try, read, write): the route's merged over the
+  // upstream's when the route sets any, else null for the upstream's own.
+  const config::TimeoutsConfig* timeouts = nullptr;
 };
 
 enum class ResponseVerdict {

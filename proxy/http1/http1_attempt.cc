@@ -31,7 +31,7 @@ void Http1Attempt::start(size_t endpoint, const exchange::AttemptRequest& reques
   chunked_ = request.head->framing == http::BodyFraming::kChunked;
   pool_.requestStarted(endpoint);
   endpoint_counted_ = true;
-  timeouts_ = &pool_.upstream().config().timeouts;
+  timeouts_ = request.timeouts != nullptr ? request.timeouts : &pool_.upstream().config().timeouts;
   const Duration per_try = timeouts_->per_try;
   try_deadline_ = per_try > Duration::zero() ? clock_.now() + per_try : MonoTime::max();
   if (upstream::PooledConnection* ready = pool_.acquire(endpoint, pool_request_, *this))

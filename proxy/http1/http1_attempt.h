@@ -89,7 +89,8 @@ class Http1Attempt final : public exchange::UpstreamAttempt,
   bool keep_alive_ = false;  // the upstream keeps the connection open after it
   bool paused_ = false;      // reads stopped while the app catches up
   int status_ = 0;
-  const config::TimeoutsConfig* timeouts_ = nullptr;  // the upstream's, set by start()
+  // The route's merged timeouts or the upstream's (AttemptRequest::timeouts), set by start().
+  const config::TimeoutsConfig* timeouts_ = nullptr;
   MonoTime try_deadline_ = MonoTime::max();
   MonoTime last_activity_{};
 };

@@ -90,9 +90,15 @@ void Router::add(std::vector<HostGroup>& groups, std::string_view host,
   group->routes.push_back(route);
 }
 
-Router::Router(const config::ListenerConfig& listener) : routes_(listener.routes) {
+Router::Router(const config::ListenerConfig& listener,
+               std::span<const config::UpstreamConfig> upstreams)
+    : routes_(listener.routes) {
   for (config::RouteConfig& route : routes_) {
     std::transform(route.host.begin(), route.host.end(), route.host.begin(), lowerAscii);
+    const config::UpstreamConfig* upstream = nullptr;
+    for (const config::UpstreamConfig& u : upstreams)
+      if (u.name == route.upstream) upstream = &u;
+    overrides_.push_back(buildRouteOverrides(route, upstream));
   }
   for (const config::RouteConfig& route : routes_) {
     const std::string_view host = route.host;

@@ -14,11 +14,13 @@
 // "example.com".
 // Matching allocates nothing: routes are ranked once, when the Router is built.
 
+#include <span>
 #include <string_view>
 #include <vector>
 
 #include "proxy/config/schema.h"
 #include "proxy/http/message.h"
+#include "proxy/routing/route_overrides.h"
 
 namespace outrigger::routing {
 
@@ -32,8 +34,10 @@ struct RouteRequest {
 
 class Router {
  public:
-  // Copies the routes, so the Router does not depend on the config's lifetime.
-  explicit Router(const config::ListenerConfig& listener);
+  // Copies the routes, so the Router does not depend on the config's lifetime. `upstreams`
+  // are those the routes name: each route's own timeouts and retry merge over its upstream's.
+  explicit Router(const config::ListenerConfig& listener,
+                  std::span<const config::UpstreamConfig> upstreams = {});
 
   // Copying would leave the copy pointing into the original; moving keeps the element
   // buffers, so the internal pointers stay valid.
@@ -45,6 +49,10 @@ class Router {
   // The route for a request, or nullptr (no_route). Allocation-free. The pointer stays
   // valid for the Router's lifetime.
   const config::RouteConfig* match(const RouteRequest& request) const;
+  // The policy a route changes; `route` is one match() returned.
+  const RouteOverrides& overridesOf(const config::RouteConfig* route) const {
+    return overrides_[static_cast<size_t>(route - routes_.data())];
+  }
   // A GET with no headers (explain, tests).
   const config::RouteConfig* match(std::string_view host_without_port,
                                    std::string_view path) const {
@@ -64,6 +72,7 @@ class Router {
                   const config::RouteConfig* route);
 
   std::vector<config::RouteConfig> routes_;  // hosts lower-cased; never resized after build
+  std::vector<RouteOverrides> overrides_;    // by index in routes_
   std::vector<HostGroup> hosts_;             // exact hosts, sorted by host for binary search
   std::vector<HostGroup> domains_;           // "*.x" routes by ".x", sorted likewise
   std::vector<const config::RouteConfig*> any_host_;  // "*", most specific first

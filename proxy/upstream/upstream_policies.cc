@@ -64,6 +64,9 @@ UpstreamPolicies::UpstreamPolicies(std::string upstream, const config::PolicyCon
   // upstream with a breaker and no retry block still sees its 503s as failures.
   failure_statuses_ =
       config.retry ? config.retry->policy.retry_on : config::defaultRetry().policy.retry_on;
+  // A 4xx in retry_on is retried, but is the request's answer, not the upstream failing: it
+  // never counts for the breaker or outlier detection (DESIGN §5).
+  for (size_t status = 400; status < 500; ++status) failure_statuses_.statuses.reset(status);
   if (config.retry) {
     auto created = policy::RetryPolicy::create(config.retry->policy);
     if (!created.ok()) {
@@ -73,9 +76,10 @@ UpstreamPolicies::UpstreamPolicies(std::string upstream, const config::PolicyCon
       std::abort();
     }
     retry_.emplace(std::move(*created));
-    budget_.emplace(config.retry->budget.ratio, config.retry->budget.min_per_second,
-                    config.retry->budget.window, now);
   }
+  const config::RetryBudgetConfig budget =
+      config.retry ? config.retry->budget : config::defaultRetry().budget;
+  budget_.emplace(budget.ratio, budget.min_per_second, budget.window, now);
   if (config.fallback.stale_if_error)
     stale_.emplace(config.fallback.stale_if_error->max_entries,
                    config.fallback.stale_if_error->ttl);
@@ -242,9 +246,10 @@ void UpstreamPolicies::recordRequest(MonoTime now) {
 }
 
 policy::RetryDecision UpstreamPolicies::decideRetry(const policy::RetryContext& context,
+                                                    const policy::RetryPolicy* retry,
                                                     Random& random, MonoTime now) {
-  if (!retry_) return {policy::RetryVerdict::kAttemptsExhausted, Duration::zero()};
-  const policy::RetryDecision decision = retry_->decide(context, *budget_, random, now);
+  if (retry == nullptr) return {policy::RetryVerdict::kAttemptsExhausted, Duration::zero()};
+  const policy::RetryDecision decision = retry->decide(context, *budget_, random, now);
   if (decision.verdict == policy::RetryVerdict::kRetry) metrics_.retries.Increment();
   if (decision.verdict == policy::RetryVerdict::kBudgetExhausted)
     metrics_.retry_budget_exhausted.Increment();

@@ -82,7 +82,10 @@ class UpstreamPolicies {
   // or its default (502, 503, 504) without a retry block.
   const policy::RetryOn& failureStatuses() const { return failure_statuses_; }
   void recordRequest(MonoTime now);
-  policy::RetryDecision decideRetry(const policy::RetryContext& context, Random& random,
+  // `retry` is the request's retry policy: a route's own, or retryPolicy(); null = no
+  // retries. Either way the retry is paid from this upstream's budget, which protects it.
+  policy::RetryDecision decideRetry(const policy::RetryContext& context,
+                                    const policy::RetryPolicy* retry, Random& random,
                                     MonoTime now);
 
   // Stale copies for fallback.stale_if_error.
@@ -160,7 +163,9 @@ class UpstreamPolicies {
 
   policy::RetryOn failure_statuses_;
   std::optional<policy::RetryPolicy> retry_;
-  std::optional<policy::RetryBudget> budget_;  // lock-free
+  // Lock-free. Always built: a route may bring retries to an upstream with no retry block,
+  // and then the block's default budget guards the upstream.
+  std::optional<policy::RetryBudget> budget_;
 
   std::optional<policy::StaleStore> stale_;  // a shard and a lock per worker
 

@@ -78,8 +78,12 @@ Reply intermittentReply(const Request& request, MockState& state) {
   }
   std::string_view key = queryParam(request.query, "key").value_or("default");
   uint64_t call = state.nextIntermittentCall(key.empty() ? "default" : key);
-  Reply reply =
-      call <= *failures ? text(static_cast<int>(*code), "intermittent failure") : text(200, "ok");
+  const bool failing = call <= *failures;
+  Reply reply = failing ? text(static_cast<int>(*code), "intermittent failure") : text(200, "ok");
+  std::optional<std::string_view> retry = queryParam(request.query, "retry_after");
+  if (failing && retry && parseNumber(*retry)) {
+    reply.headers.append("Retry-After: ").append(*retry).append(kCrlf);
+  }
   reply.headers.append("X-Mock-Attempt: ");
   appendNumber(reply.headers, call);
   reply.headers.append(kCrlf);

@@ -416,6 +416,11 @@ check("/intermittent?fail=2", codes == [503, 503, 200, 200], codes)
 codes = [get("/intermittent?fail=1&key=k2&code=502")[0] for _ in range(2)]
 check("/intermittent&code=502", codes == [502, 200], codes)
 check("/intermittent body", get("/intermittent?fail=1")[2] == b"intermittent failure")
+first = get("/intermittent?fail=1&key=k3&code=429&retry_after=1")
+then = get("/intermittent?fail=1&key=k3&code=429&retry_after=1")
+check("/intermittent&retry_after: on the failure only",
+      first[0] == 429 and first[1].get("retry-after") == "1" and then[0] == 200
+      and "retry-after" not in then[1], (first[:2], then[:2]))
 
 outcomes = {"reset": 0, 503: 0, 200: 0}
 for _ in range(1000):
@@ -447,7 +452,7 @@ time.sleep(0.2)
 check("/delay cancelled when the client leaves", stats()["connections_open"] == open_before)
 
 counters = stats()
-check("/__stats counts", counters["paths"].get("/intermittent") == 7
+check("/__stats counts", counters["paths"].get("/intermittent") == 9
       and counters["paths"].get("/delay/150") == 1 and counters["paths"].get("/hello", 0) >= 500
       and "/__stats" not in counters["paths"], counters)
 

@@ -183,5 +183,41 @@ TEST(ExplainTest, DirectResponseNeedsNoUpstream) {
   EXPECT_THAT(text, Not(HasSubstr("policy of upstream")));
 }
 
+TEST(ExplainTest, RouteOverridesShowTheRouteAsTheirSource) {
+  const config::Config config = testing::loadOrDie(R"yaml(
+listeners:
+  - name: outbound
+    listen: 127.0.0.1:15001
+    routes:
+      - name: charges
+        match: { path_prefix: /charges }
+        upstream: payments
+        timeouts: { request: 1s }
+        retry: { max_attempts: 1 }
+      - { upstream: payments }
+upstreams:
+  payments:
+    endpoints: [ "10.0.0.1:443" ]
+    retry: { max_attempts: 4 }
+)yaml");
+  const Result<Explanation> charges =
+      explainRequest(config, {"GET", "http://127.0.0.1:15001/charges", "", {}});
+  ASSERT_TRUE(charges.ok());
+  const std::string& text = charges->text;
+  EXPECT_THAT(text, HasSubstr("attempts  1 (retry.max_attempts is 1)\n"));
+  EXPECT_THAT(text,
+              HasSubstr("policy of upstream 'payments' with the overrides of route charges:\n"));
+  EXPECT_THAT(text, ::testing::ContainsRegex("\n  timeouts.request +1s +route charges\n"));
+  EXPECT_THAT(text, ::testing::ContainsRegex("\n  retry.max_attempts +1 +route charges\n"));
+  // What the route leaves alone still says where the upstream got it.
+  EXPECT_THAT(text, ::testing::ContainsRegex("\n  timeouts.connect +2s +default\n"));
+  EXPECT_THAT(text, ::testing::ContainsRegex("\n  retry.backoff.initial +[^ ]+ +default\n"));
+  const Result<Explanation> other =
+      explainRequest(config, {"GET", "http://127.0.0.1:15001/users", "", {}});
+  ASSERT_TRUE(other.ok());
+  EXPECT_THAT(other->text, HasSubstr("attempts  up to 4 (GET is idempotent)\n"));
+  EXPECT_THAT(other->text, ::testing::ContainsRegex("\n  retry.max_attempts +4 +upstream\n"));
+}
+
 }  // namespace
 }  // namespace outrigger::cli

@@ -188,12 +188,12 @@ INSTANTIATE_TEST_SUITE_P(
         BadPolicy{"    retry: { backoff: { multiplier: 0.5 } }\n",
                   "test.yaml:8:37: upstreams.u.retry.backoff.multiplier: must be at least 1, "
                   "got '0.5'"},
-        BadPolicy{"    retry: { retry_on: [ 404 ] }\n",
-                  "test.yaml:8:26: upstreams.u.retry.retry_on[0]: only 5xx statuses can be "
-                  "retried (a 4xx is the request's fault), got '404'"},
+        BadPolicy{"    retry: { retry_on: [ 304 ] }\n",
+                  "test.yaml:8:26: upstreams.u.retry.retry_on[0]: only 4xx and 5xx statuses can "
+                  "be retried, got '304'"},
         BadPolicy{"    retry: { retry_on: [ sometimes ] }\n",
                   "test.yaml:8:26: upstreams.u.retry.retry_on[0]: expected connect_failed, "
-                  "reset, timeout or a 5xx status, got 'sometimes'"},
+                  "reset, timeout or a 4xx or 5xx status, got 'sometimes'"},
         BadPolicy{"    retry: { methods: some }\n",
                   "test.yaml:8:23: upstreams.u.retry.methods: expected one of idempotent or all, "
                   "got 'some'"},
@@ -236,19 +236,28 @@ INSTANTIATE_TEST_SUITE_P(
         BadPolicy{"    profile: turbo\n",
                   "test.yaml:8:14: upstreams.u.profile: expected one of fast-microservice, "
                   "high-latency or batch, got 'turbo'"},
-        BadPolicy{"    tls: { cert_file: c.pem }\n", "test.yaml:8:10: upstreams.u.tls: a client certificate needs both cert_file "
+        BadPolicy{"    tls: { cert_file: c.pem }\n",
+                  "test.yaml:8:10: upstreams.u.tls: a client certificate needs both cert_file "
                   "and key_file; key_file is missing"},
-        BadPolicy{"    tls: { key_file: k.pem }\n", "test.yaml:8:10: upstreams.u.tls: a client certificate needs both cert_file "
+        BadPolicy{"    tls: { key_file: k.pem }\n",
+                  "test.yaml:8:10: upstreams.u.tls: a client certificate needs both cert_file "
                   "and key_file; cert_file is missing"},
-        BadPolicy{"    tls: { min_version: 1.1 }\n", "test.yaml:8:25: upstreams.u.tls.min_version: expected one of 1.2 or 1.3, got "
+        BadPolicy{"    tls: { min_version: 1.1 }\n",
+                  "test.yaml:8:25: upstreams.u.tls.min_version: expected one of 1.2 or 1.3, got "
                   "'1.1' (did you mean '1.2'?)"},
-        BadPolicy{"    tls: { verify: maybe }\n", "test.yaml:8:20: upstreams.u.tls.verify: expected true or false, got 'maybe'"},
-        BadPolicy{"    tls: { ca_file: '' }\n", "test.yaml:8:21: upstreams.u.tls.ca_file: must name a file; leave the key out "
+        BadPolicy{"    tls: { verify: maybe }\n",
+                  "test.yaml:8:20: upstreams.u.tls.verify: expected true or false, got 'maybe'"},
+        BadPolicy{"    tls: { ca_file: '' }\n",
+                  "test.yaml:8:21: upstreams.u.tls.ca_file: must name a file; leave the key out "
                   "instead"},
-        BadPolicy{"    tls: { sni: 'a b' }\n", "test.yaml:8:17: upstreams.u.tls.sni: must be a host name, got 'a b'"},
-        BadPolicy{"    tls: { verify: false, ca_file: ca.pem }\n", "test.yaml:8:36: upstreams.u.tls.ca_file: ca_file is unused with verify: false; "
+        BadPolicy{"    tls: { sni: 'a b' }\n",
+                  "test.yaml:8:17: upstreams.u.tls.sni: must be a host name, got 'a b'"},
+        BadPolicy{"    tls: { verify: false, ca_file: ca.pem }\n",
+                  "test.yaml:8:36: upstreams.u.tls.ca_file: ca_file is unused with verify: false; "
                   "remove one of them"},
-        BadPolicy{"    tls: { ca_flie: ca.pem }\n", "test.yaml:8:12: upstreams.u.tls: unknown key 'ca_flie' (did you mean 'ca_file'?)"}));
+        BadPolicy{
+            "    tls: { ca_flie: ca.pem }\n",
+            "test.yaml:8:12: upstreams.u.tls: unknown key 'ca_flie' (did you mean 'ca_file'?)"}));
 
 }  // namespace
 }  // namespace outrigger::config

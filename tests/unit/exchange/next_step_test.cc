@@ -26,7 +26,9 @@ class NextStepTest : public ::testing::Test {
     return *policies_;
   }
   NextStep decideFor(const AttemptResult& result, RetryState state, bool with_retry = true) {
-    return decideNextStep(result, state, policies(with_retry), random_, clock_.now());
+    upstream::UpstreamPolicies& p = policies(with_retry);
+    state.retry_policy = p.retryPolicy();  // what the exchange passes for a route without retry
+    return decideNextStep(result, state, p, random_, clock_.now());
   }
   static RetryState getRequest() {
     RetryState state;
