@@ -48,6 +48,9 @@ void Exchange::onAttemptConnected() {
   for (const std::string& piece : body_.pieces()) attempt_->sendRequestBody(piece);
   body_.sentAll();
   if (request_complete_) attempt_->endRequest();
+  // A body paused while it waited for this connection resumes once what was held has left:
+  // written at once, it never makes the connection report a drain.
+  if (body_paused_ && attempt_->queuedRequestBytes() <= kHighWaterBytes) onAttemptRequestDrained();
   // The write or read timeout of the attempt starts now; tryAttempt() arms the timer itself
   // after a connection that was ready inside start().
   if (!starting_attempt_) armTimer();

@@ -44,8 +44,11 @@ std::optional<Duration> parseGrpcTimeout(std::string_view value) {
   const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), amount);
   if (ec != std::errc() || end != digits.data() + digits.size() || amount < 0) return std::nullopt;
   for (const TimeoutUnit& u : kUnits) {
-    // 8 digits of hours is about 11,400 years: no overflow in nanoseconds' int64.
-    if (u.letter == value.back()) return std::chrono::duration_cast<Duration>(amount * u.unit);
+    if (u.letter != value.back()) continue;
+    // 8 digits of hours do not fit in int64 nanoseconds: a deadline that far away is none.
+    const int64_t per_unit = std::chrono::duration_cast<Duration>(u.unit).count();
+    if (amount > Duration::max().count() / per_unit) return Duration::max();
+    return Duration(amount * per_unit);
   }
   return std::nullopt;
 }

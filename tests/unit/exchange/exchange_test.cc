@@ -139,6 +139,30 @@ TEST_F(ExchangeTest, ResponseTrailersReachTheAppBeforeItsEnd) {
   EXPECT_EQ(*app().trailers.get("grpc-status"), "0");
 }
 
+TEST_F(ExchangeTest, ABodyPausedBeforeTheConnectionResumesWhenItLeavesAtOnce) {
+  configure(kTwoEndpoints);
+  slots_.push_back(std::make_unique<ExchangeSlot>());
+  downstreams_.push_back(std::make_unique<FakeDownstream>(loop_));
+  ExchangeSlot& slot = *slots_.back();
+  slot.buffers.request.method = "POST";
+  slot.buffers.request.target = "/upload";
+  slot.buffers.request.headers.add("Host", "svc");
+  slot.buffers.request.framing = http::BodyFraming::kContentLength;
+  slot.buffers.request.content_length = 100 * 1024;
+  const config::ListenerConfig& listener = context_.snapshot->config->listeners[0];
+  Exchange& exchange =
+      slot.exchange.emplace(context_, *downstreams_.back(), slot.buffers, context_.snapshot,
+                            ListenerInfo{&listener, 0, nullptr}, "127.0.0.1", clock_.now());
+  exchange.start();
+  const std::string piece(40 * 1024, 'x');
+  EXPECT_TRUE(exchange.onRequestBody(piece));
+  EXPECT_FALSE(exchange.onRequestBody(piece));  // 80 KiB held, no connection yet: pause
+  EXPECT_EQ(app().body_resumed, 0);
+  attempt(0).connect();  // the fake's socket takes everything at once: no drain will come
+  EXPECT_EQ(attempt(0).request_body.size(), 80u * 1024);
+  EXPECT_EQ(app().body_resumed, 1);
+}
+
 TEST_F(ExchangeTest, AConnectFailureIsRetriedOnTheOtherEndpoint) {
   configure(std::string(kTwoEndpoints) +
             "    retry: { max_attempts: 2, backoff: { initial: 0s } }\n");

@@ -52,7 +52,10 @@ TEST(GrpcTimeout, ParsesEveryUnit) {
   EXPECT_EQ(parseGrpcTimeout("200m"), std::chrono::milliseconds(200));
   EXPECT_EQ(parseGrpcTimeout("5u"), std::chrono::microseconds(5));
   EXPECT_EQ(parseGrpcTimeout("7n"), std::chrono::nanoseconds(7));
-  EXPECT_EQ(parseGrpcTimeout("99999999H"), std::chrono::hours(99999999));
+  EXPECT_EQ(parseGrpcTimeout("2562047H"), Duration(std::chrono::hours(2562047)));
+  // Past what int64 nanoseconds hold (about 2,562,047 hours): no deadline at all.
+  EXPECT_EQ(parseGrpcTimeout("99999999H"), Duration::max());
+  EXPECT_EQ(parseGrpcTimeout("99999999M"), Duration(std::chrono::minutes(99999999)));
   EXPECT_EQ(parseGrpcTimeout("0m"), Duration(0));
 }
 
