@@ -388,13 +388,7 @@ void Http1Session::close(bool graceful) {
   }
   if (counted_) listener_.connections->Decrement();
   counted_ = false;
-  if (stream_) {
-    if (graceful) {
-      io::TcpStream::closeGracefully(std::move(stream_));
-    } else {
-      stream_.reset();
-    }
-  }
+  io::TcpStream::close(std::move(stream_), graceful);
   if (on_closed_) {
     auto notify = std::move(on_closed_);
     notify(*this);

@@ -91,6 +91,12 @@ class TcpStream {
   // Finishes queued writes, half-closes, drains the peer's remaining bytes briefly, then
   // closes. The stream owns itself from here on.
   static void closeGracefully(std::unique_ptr<TcpStream> stream);
+  // Closes `stream` (null: nothing to do), gracefully or at once.
+  static void close(std::unique_ptr<TcpStream> stream, bool graceful) {
+    if (graceful && stream) {
+      closeGracefully(std::move(stream));
+    }  // else the unique_ptr's destruction closes it at once
+  }
   // Closes at once every stream of the calling thread's loop still in closeGracefully()
   // (writing what is queued, or lingering): at exit, a peer that does not read or hang up
   // must not hold the process past its deadline.
