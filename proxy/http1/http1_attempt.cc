@@ -55,9 +55,16 @@ void Http1Attempt::onPoolReady(upstream::PooledConnection& connection) {
   }
   parser_->expectNoBody(request_.head->method == "HEAD");
   last_activity_ = clock_.now();
-  io::CorkGuard cork(connection.stream());  // the head and the body so far leave together
-  writeHead();
-  events_->onAttemptConnected();
+  {
+    io::CorkGuard cork(connection.stream());  // the head and the body so far leave together
+    writeHead();
+    events_->onAttemptConnected();
+  }
+  // The exchange saw the held body queued behind the cork. A body it paused (over 64 KiB)
+  // is flushed by the uncork itself (past kTurnEndFlushLimit); written at once, it never
+  // makes the stream report a drain, so say it here, or the paused body stalls.
+  if (running_ && connection_ != nullptr && connection_->stream().queuedBytes() == 0)
+    events_->onAttemptRequestDrained();
 }
 
 void Http1Attempt::writeHead() {
