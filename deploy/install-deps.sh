@@ -12,7 +12,11 @@ build=(build-essential cmake pkg-config ccache
        libnghttp2-dev libgtest-dev libgmock-dev redis-server)
 tools=(curl python3 prometheus wrk haproxy nginx-light libbenchmark-dev gnuplot-nox
        clang libclang-rt-14-dev procps chromium fonts-dejavu-core python3-yaml
-       valgrind strace)
+       valgrind strace
+       # Real peers the integration tests and the bench drive: HTTP/2, gRPC, WebSocket,
+       # Redis and TLS clients and servers, and the slow-client attack tool.
+       python3-h2 nghttp2-client nghttp2-server python3-grpcio python3-websockets
+       python3-redis redis-tools openssl slowhttptest)
 
 case "$mode" in
   --runtime) want=("${runtime[@]}") ;;

@@ -5,17 +5,29 @@
 #include "proxy/app/protocol_sniffer.h"
 #include "proxy/http1/http1_codec.h"
 #include "proxy/http1/http1_session.h"
+#include "proxy/http2/http2_codec.h"
 #include "proxy/http2/http2_session.h"
 #include "proxy/log/logger.h"
 #include "proxy/metrics/metrics.h"
 
 namespace outrigger::app {
+namespace {
+
+// The codec for the upstream's `protocol:`.
+std::unique_ptr<exchange::UpstreamCodec> makeCodec(exchange::WorkerUpstream& upstream,
+                                                   io::Loop& loop, Clock& clock) {
+  if (upstream.upstream->config().protocol == config::UpstreamProtocol::kHttp2)
+    return http2::Http2Codec::make(upstream, loop, clock);
+  return http1::Http1Codec::make(upstream, loop, clock);
+}
+
+}  // namespace
 
 Worker::Worker(int id, metrics::Metrics& metrics, log::AccessLog* access_log)
     : id_(id), random_(entropySeed()), context_{loop_,   clock_,     random_,
                                                 metrics, access_log, nullptr,
                                                 {},      false,      {},
-                                                {},      {},         &http1::Http1Codec::make} {}
+                                                {},      {},         &makeCodec} {}
 
 Worker::~Worker() { join(); }
 

@@ -43,8 +43,10 @@ inline constexpr std::string_view kHeaderRewrite[] = {"set", "add", "remove"};
 inline constexpr std::string_view kUpstream[] = {
     "endpoints", "load_balancing",  "pool",     "timeouts",   "dns_refresh",       "profile",
     "retry",     "circuit_breaker", "bulkhead", "rate_limit", "outlier_detection", "health_check",
-    "fallback",  "shadow",          "tls",      "limits",
+    "fallback",  "shadow",          "tls",      "limits",     "protocol",          "http2",
 };
+inline constexpr std::string_view kUpstreamHttp2[] = {"max_concurrent_streams", "keepalive"};
+inline constexpr std::string_view kKeepalive[] = {"interval", "timeout"};
 inline constexpr std::string_view kUpstreamLimits[] = {"max_response_head"};
 inline constexpr std::string_view kTls[] = {"sni",       "verify",   "ca_file",
                                             "cert_file", "key_file", "min_version"};
@@ -110,6 +112,8 @@ inline constexpr KeySet kKeySets[] = {
     {"upstreams.<name>.tls", key_lists::kTls},
     {"upstreams.<name>.timeouts", key_lists::kTimeouts},
     {"upstreams.<name>.limits", key_lists::kUpstreamLimits},
+    {"upstreams.<name>.http2", key_lists::kUpstreamHttp2},
+    {"upstreams.<name>.http2.keepalive", key_lists::kKeepalive},
     {"upstreams.<name>.retry", key_lists::kRetry},
     {"upstreams.<name>.retry.backoff", key_lists::kBackoff},
     {"upstreams.<name>.retry.budget", key_lists::kBudget},

@@ -133,6 +133,17 @@ void renderUpstream(ConfigWriter& out, const UpstreamConfig& u) {
   out.scalar("max_response_head", formatSize(u.limits.max_response_head));
   out.endMap();
   out.scalar("dns_refresh", formatDuration(u.dns_refresh));
+  constexpr const char* kProtocols[] = {"http1", "http2", "auto"};
+  out.scalar("protocol", kProtocols[static_cast<int>(u.protocol)]);
+  if (u.protocol != UpstreamProtocol::kHttp1) {
+    out.beginMap("http2");
+    out.scalar("max_concurrent_streams", std::to_string(u.http2.max_concurrent_streams));
+    out.beginMap("keepalive");
+    out.scalar("interval", formatDuration(u.http2.keepalive_interval));
+    out.scalar("timeout", formatDuration(u.http2.keepalive_timeout));
+    out.endMap();
+    out.endMap();
+  }
   if (u.tls) renderTls(out, *u.tls);
   renderPolicies(out, u.policies);
   out.endMap();

@@ -162,6 +162,19 @@ struct UpstreamLimits {
   friend bool operator==(const UpstreamLimits&, const UpstreamLimits&) = default;
 };
 
+// What the upstream speaks. kAuto: HTTP/2 when TLS's ALPN agrees on h2, else HTTP/1.1.
+enum class UpstreamProtocol { kHttp1, kHttp2, kAuto };
+
+// HTTP/2 to the upstream (protocol: http2 or auto): per connection.
+struct UpstreamHttp2 {
+  // Streams we open at once on one connection; the peer's SETTINGS may lower it.
+  uint32_t max_concurrent_streams = 100;
+  Duration keepalive_interval = seconds(30);  // a PING after this long without a frame
+  Duration keepalive_timeout = seconds(5);    // its answer is late: the connection is closed
+
+  friend bool operator==(const UpstreamHttp2&, const UpstreamHttp2&) = default;
+};
+
 enum class TlsVersion { k1_2, k1_3 };
 
 // `tls:` (DESIGN §6): present = the upstream speaks TLS. Paths are as written; a relative
@@ -184,6 +197,8 @@ struct UpstreamConfig {
   PoolConfig pool;
   TimeoutsConfig timeouts;
   UpstreamLimits limits;
+  UpstreamProtocol protocol = UpstreamProtocol::kHttp1;
+  UpstreamHttp2 http2;
   std::optional<TlsConfig> tls;  // nullopt = plain HTTP
   Duration dns_refresh = seconds(30);
   PolicyConfig policies;  // retry, breaker, bulkhead, rate limit... (all off by default)

@@ -123,6 +123,23 @@ void readTimeouts(const ConfigNode& node, TimeoutsConfig& out, const UpstreamSco
   }
 }
 
+constexpr std::string_view kProtocolNames[] = {"http1", "http2", "auto"};
+constexpr std::array kProtocolValues = {UpstreamProtocol::kHttp1, UpstreamProtocol::kHttp2,
+                                        UpstreamProtocol::kAuto};
+
+void readHttp2(const ConfigNode& node, UpstreamHttp2& out, Diagnostics& diag) {
+  if (!checkMap(node, keysAt("upstreams.<name>.http2"), diag)) return;
+  if (auto* n = node.find("max_concurrent_streams"))
+    assignIf(readInteger(*n, diag, 1, kMaxU32), out.max_concurrent_streams);
+  const ConfigNode* keepalive = node.find("keepalive");
+  if (keepalive == nullptr || !checkMap(*keepalive, keysAt("upstreams.<name>.http2.keepalive"), diag))
+    return;
+  if (auto* n = keepalive->find("interval"))
+    assignIf(readDuration(*n, diag, kPositive), out.keepalive_interval);
+  if (auto* n = keepalive->find("timeout"))
+    assignIf(readDuration(*n, diag, kPositive), out.keepalive_timeout);
+}
+
 constexpr std::string_view kTlsVersionNames[] = {"1.2", "1.3"};
 constexpr std::array kTlsVersionValues = {TlsVersion::k1_2, TlsVersion::k1_3};
 
@@ -191,6 +208,14 @@ void readUpstreamBlock(const ConfigNode& block, UpstreamConfig& out, BlockKind k
   if (auto* n = block.find("timeouts")) readTimeouts(*n, out.timeouts, scope, diag);
   if (auto* n = block.find("limits")) readLimits(*n, out.limits, diag);
   if (auto* n = block.find("tls")) readTls(*n, out.tls, diag);
+  if (auto* n = block.find("protocol")) {
+    if (auto i = readChoice(*n, diag, kProtocolNames)) out.protocol = kProtocolValues[*i];
+    // Not built yet: an upstream's codec is chosen once, not per connection by ALPN.
+    if (out.protocol == UpstreamProtocol::kAuto)
+      diag.error(*n, "auto is not supported yet; use http2 for an upstream that speaks h2 "
+                     "(h2c, or h2 over tls through ALPN), else http1");
+  }
+  if (auto* n = block.find("http2")) readHttp2(*n, out.http2, diag);
   if (auto* n = block.find("dns_refresh"))
     assignIf(readDuration(*n, diag, seconds(1)), out.dns_refresh);
   readPolicies(block, out, diag);

@@ -41,10 +41,12 @@ bool leftOut(std::string_view name, const std::vector<std::string_view>& tokens)
   return false;
 }
 
-}  // namespace
-
-void appendUpstreamRequestHead(const RequestHead& head, const ForwardContext& ctx,
-                               std::string& out) {
+// The forwarded request's fields, in order, each as emit(name, value, suffix) where the
+// value goes on with `suffix` (the X-Forwarded-For hop). `reserve(bytes)` is told first how
+// much they take at most. One walk for both wire forms (HTTP/1.1 text, HTTP/2 fields).
+template <typename Reserve, typename Emit>
+void forEachForwardedField(const RequestHead& head, const ForwardContext& ctx, Reserve reserve,
+                           Emit emit) {
   const std::vector<HeaderView>& list = head.headers.list();
   thread_local std::vector<std::string_view> tokens;  // views into head, cleared per call
   connectionTokens(head.headers, tokens);
@@ -71,39 +73,83 @@ void appendUpstreamRequestHead(const RequestHead& head, const ForwardContext& ct
   for (int kind = 0; kind < kReplacedCount; ++kind) {
     if (values[kind] != nullptr) bytes += kReplacedNames[kind].size() + values[kind]->size() + 4;
   }
-  bytes += ctx.client_address.size() + 32;
-  out.reserve(out.size() + bytes);
+  reserve(bytes + ctx.client_address.size() + 32);
 
-  out.append(head.method).push_back(' ');
-  appendOriginForm(head.target, out);
-  out.append(" HTTP/1.1\r\n");
   std::array<bool, kReplacedCount> written{};
   for (size_t i = 0; i < list.size(); ++i) {
     const HeaderView& h = list[i];
     if (leftOut(h.name, tokens)) continue;
     const Replaced kind = replacedKind(h.name);
     if (kind != kKept && values[kind] != nullptr) {
-      if (!written[kind]) appendField(h.name, *values[kind], out);
+      if (!written[kind]) emit(h.name, *values[kind], std::string_view());
       written[kind] = true;
       continue;
     }
     if (i == last_forwarded_for && !ctx.client_address.empty()) {
-      std::string_view value = h.value;
-      appendField(h.name, value, out);
-      out.resize(out.size() - 2);  // the line goes on with this hop
-      out.append(", ").append(ctx.client_address).append("\r\n");
+      emit(h.name, h.value, ctx.client_address);
       continue;
     }
-    appendField(h.name, h.value, out);
+    emit(h.name, h.value, std::string_view());
   }
   if (last_forwarded_for == list.size() && !ctx.client_address.empty())
-    appendField("X-Forwarded-For", ctx.client_address, out);
+    emit("X-Forwarded-For", ctx.client_address, std::string_view());
   for (int kind = 0; kind < kReplacedCount; ++kind) {
     if (values[kind] != nullptr && !written[kind])
-      appendField(kReplacedNames[kind], *values[kind], out);
+      emit(kReplacedNames[kind], *values[kind], std::string_view());
   }
+}
+
+}  // namespace
+
+void appendUpstreamRequestHead(const RequestHead& head, const ForwardContext& ctx,
+                               std::string& out) {
+  auto reserve = [&](size_t bytes) {  // called first: the request line goes first
+    out.reserve(out.size() + bytes);
+    out.append(head.method).push_back(' ');
+    appendOriginForm(head.target, out);
+    out.append(" HTTP/1.1\r\n");
+  };
+  auto emit = [&](std::string_view name, std::string_view value, std::string_view hop) {
+    appendField(name, value, out);
+    if (hop.empty()) return;
+    out.resize(out.size() - 2);  // the line goes on with this hop
+    out.append(", ").append(hop).append("\r\n");
+  };
+  forEachForwardedField(head, ctx, reserve, emit);
   appendRequestFraming(head, out);
   out.append("\r\n");
+}
+
+void makeUpstreamRequestHead(const RequestHead& head, const ForwardContext& ctx,
+                             RequestHead& out) {
+  out.method = head.method;
+  out.target.clear();
+  appendOriginForm(head.target, out.target);
+  out.version_minor = 1;
+  out.framing = head.framing;
+  out.content_length = head.content_length;
+  out.keep_alive = true;
+  out.expect_continue = false;
+  out.headers.clear();
+  std::string joined;
+  auto emit = [&](std::string_view name, std::string_view value, std::string_view hop) {
+    if (hop.empty()) {
+      out.headers.add(name, value);
+      return;
+    }
+    joined.assign(value).append(", ").append(hop);
+    out.headers.add(name, joined);
+  };
+  forEachForwardedField(head, ctx, [](size_t) {}, emit);
+  // "TE: trailers" is hop-by-hop, but says the same on the next hop: gRPC servers require
+  // it (RFC 9113 §8.2.2 keeps it as the one TE value HTTP/2 carries).
+  for (const HeaderView& h : head.headers.list()) {
+    if (h.name.size() == 2 && equalsIgnoreCase(h.name, "TE") &&
+        h.value.find("trailers") != std::string_view::npos) {
+      out.headers.add("te", "trailers");
+      break;
+    }
+  }
 }
 
 }  // namespace outrigger::http

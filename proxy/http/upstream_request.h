@@ -19,4 +19,9 @@ namespace outrigger::http {
 void appendUpstreamRequestHead(const RequestHead& head, const ForwardContext& ctx,
                                std::string& out);
 
+// The same request as a head (for a protocol that sends fields, not text): the same fields
+// in the same order, an origin-form target, and the app's framing. `out` is overwritten.
+void makeUpstreamRequestHead(const RequestHead& head, const ForwardContext& ctx,
+                             RequestHead& out);
+
 }  // namespace outrigger::http

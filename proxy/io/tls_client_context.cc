@@ -124,8 +124,13 @@ std::shared_ptr<TlsClientContext> TlsClientContext::create(const TlsClientSettin
   SSL_CTX_set_min_proto_version(ctx, settings.tls13_only ? TLS1_3_VERSION : TLS1_2_VERSION);
   // An idle pooled connection gives its 34 KiB of record buffers back.
   SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS);
-  static const unsigned char kAlpn[] = "\x08http/1.1";
-  SSL_CTX_set_alpn_protos(ctx, kAlpn, sizeof kAlpn - 1);
+  static const unsigned char kAlpnHttp1[] = "\x08http/1.1";
+  static const unsigned char kAlpnHttp2[] = "\x02h2";
+  if (settings.http2) {
+    SSL_CTX_set_alpn_protos(ctx, kAlpnHttp2, sizeof kAlpnHttp2 - 1);
+  } else {
+    SSL_CTX_set_alpn_protos(ctx, kAlpnHttp1, sizeof kAlpnHttp1 - 1);
+  }
   SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_CLIENT | SSL_SESS_CACHE_NO_INTERNAL_STORE);
   SSL_CTX_sess_set_new_cb(ctx, onNewSession);
 

@@ -29,6 +29,7 @@ struct TlsClientSettings {
   TlsMaterial material;
   bool verify = true;       // check the peer's chain and name
   bool tls13_only = false;  // min_version 1.3; otherwise 1.2
+  bool http2 = false;       // ALPN offers h2 (protocol: http2) instead of http/1.1
 };
 
 class TlsClientContext {

@@ -30,8 +30,9 @@ UpstreamTls::UpstreamTls(config::TlsConfig config, std::string base_directory)
 
 std::unique_ptr<UpstreamTls> UpstreamTls::load(const config::TlsConfig& config,
                                                const std::string& base_directory,
-                                               std::string* error) {
+                                               std::string* error, bool http2) {
   std::unique_ptr<UpstreamTls> tls(new UpstreamTls(config, base_directory));
+  tls->http2_ = http2;
   if (!tls->readMaterial(&tls->material_, error)) return nullptr;
   tls->context_ = tls->makeContext(tls->material_, error);
   if (!tls->context_) return nullptr;
@@ -50,6 +51,7 @@ std::shared_ptr<io::TlsClientContext> UpstreamTls::makeContext(const io::TlsMate
   settings.material = material;
   settings.verify = config_.verify;
   settings.tls13_only = config_.min_version == config::TlsVersion::k1_3;
+  settings.http2 = http2_;
   std::string reason;
   auto context = io::TlsClientContext::create(settings, &reason);
   if (!context) *error = "tls." + reason;

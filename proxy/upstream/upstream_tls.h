@@ -24,8 +24,10 @@ class UpstreamTls {
  public:
   // Reads the files (relative ones from `base_directory`) and builds the context. nullptr
   // and *error ("tls.ca_file: cannot read 'ca.pem': No such file or directory") if not.
+  // `http2`: ALPN offers h2 (the upstream's protocol is http2), else http/1.1.
   static std::unique_ptr<UpstreamTls> load(const config::TlsConfig& config,
-                                           const std::string& base_directory, std::string* error);
+                                           const std::string& base_directory, std::string* error,
+                                           bool http2 = false);
 
   // What a new connection to `endpoint` uses: the current context, the server name (sni,
   // or the endpoint's host) and the key of its resumable session.
@@ -55,6 +57,7 @@ class UpstreamTls {
 
   const config::TlsConfig config_;
   const std::string base_directory_;
+  bool http2_ = false;
   mutable std::mutex mutex_;  // guards context_ and material_; taken per new connection
   std::shared_ptr<io::TlsClientContext> context_;
   io::TlsMaterial material_;

@@ -1,0 +1,147 @@
+#include "proxy/http2/http2_codec.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+
+namespace outrigger::http2 {
+namespace {
+constexpr size_t kMaxSpare = 256;  // spare attempts kept past a burst
+}  // namespace
+
+Http2Codec::Http2Codec(upstream::ConnectionPool& pool, io::Loop& loop, Clock& clock)
+    : pool_(pool), loop_(loop), clock_(clock), endpoints_(pool.upstream().endpointCount()) {}
+
+Http2Codec::~Http2Codec() {
+  if (lent_ != 0) {
+    // Every exchange holds its upstream, and so this codec, until its attempt is dropped.
+    std::fprintf(stderr, "outrigger: Http2Codec destroyed with %zu attempts lent\n", lent_);
+    std::abort();
+  }
+}
+
+exchange::AttemptHandle Http2Codec::newAttempt(exchange::AttemptEvents& events) {
+  std::unique_ptr<Http2Attempt> attempt;
+  if (!spare_.empty()) {
+    attempt = std::move(spare_.back());
+    spare_.pop_back();
+  } else {
+    attempt = std::make_unique<Http2Attempt>(*this, clock_);
+  }
+  attempt->reset(events);
+  lent_++;
+  return exchange::AttemptHandle(attempt.release(), exchange::AttemptRecycler{this});
+}
+
+void Http2Codec::recycle(exchange::UpstreamAttempt* attempt) {
+  auto* http2 = static_cast<Http2Attempt*>(attempt);  // this codec made it
+  http2->cancel();
+  lent_--;
+  if (spare_.size() < kMaxSpare) {
+    spare_.emplace_back(http2);
+  } else {
+    delete http2;  // never inside its own callback (the exchange parks ended attempts)
+  }
+}
+
+std::unique_ptr<exchange::UpstreamCodec> Http2Codec::make(exchange::WorkerUpstream& upstream,
+                                                          io::Loop& loop, Clock& clock) {
+  return std::make_unique<Http2Codec>(upstream.pool, loop, clock);
+}
+
+Http2Codec::Endpoint& Http2Codec::endpointOf(size_t index) {
+  if (index >= endpoints_.size()) endpoints_.resize(index + 1);
+  return endpoints_[index];
+}
+
+void Http2Codec::attach(Http2Attempt& attempt) {
+  Endpoint& e = endpointOf(attempt.endpoint());
+  if (e.waiting.empty()) {
+    for (auto& connection : e.connections) {
+      if (connection->room() > 0) {
+        attempt.onConnection(*connection);
+        return;
+      }
+    }
+  }
+  e.waiting.push_back(&attempt);
+  openForWaiting(attempt.endpoint());
+}
+
+void Http2Codec::detach(Http2Attempt& attempt) {
+  Endpoint& e = endpointOf(attempt.endpoint());
+  auto it = std::find(e.waiting.begin(), e.waiting.end(), &attempt);
+  if (it != e.waiting.end()) e.waiting.erase(it);
+}
+
+void Http2Codec::openForWaiting(size_t endpoint) {
+  Endpoint& e = endpointOf(endpoint);
+  size_t coming = 0;  // streams the connections not yet open will take
+  for (auto& connection : e.connections) {
+    if (!connection->ready() && !connection->closed()) coming += connection->capacity();
+  }
+  while (coming < e.waiting.size()) {
+    auto connection = std::make_unique<ClientConnection>(*this, pool_, loop_, clock_, endpoint);
+    ClientConnection& opened = *connection;
+    coming += opened.capacity();
+    e.connections.push_back(std::move(connection));
+    opened.open();
+  }
+}
+
+void Http2Codec::onConnectionRoom(ClientConnection& connection) {
+  Endpoint& e = endpointOf(connection.endpoint());
+  while (!e.waiting.empty() && connection.room() > 0 && !connection.closed()) {
+    Http2Attempt* next = e.waiting.front();
+    e.waiting.pop_front();
+    next->onConnection(connection);
+  }
+}
+
+void Http2Codec::onConnectionFailed(ClientConnection& connection, upstream::PoolFailure failure,
+                                    const std::string& detail) {
+  const size_t endpoint = connection.endpoint();
+  forget(connection);
+  // The attempts this connection was opened for hear why; those others still connecting
+  // for keep waiting.
+  Endpoint& e = endpointOf(endpoint);
+  size_t coming = 0;
+  for (auto& other : e.connections) {
+    if (!other->ready() && !other->closed()) coming += other->capacity();
+  }
+  // Taken out first: an attempt told may start its retry, and wait here again, at once.
+  std::vector<Http2Attempt*> failed;
+  while (e.waiting.size() > coming) {
+    failed.push_back(e.waiting.front());
+    e.waiting.pop_front();
+  }
+  for (Http2Attempt* attempt : failed) attempt->onNoConnection(failure, detail);
+}
+
+void Http2Codec::onConnectionClosed(ClientConnection& connection) {
+  const size_t endpoint = connection.endpoint();
+  forget(connection);
+  if (!endpointOf(endpoint).waiting.empty()) openForWaiting(endpoint);
+}
+
+void Http2Codec::forget(ClientConnection& connection) {
+  Endpoint& e = endpointOf(connection.endpoint());
+  auto it = std::find_if(e.connections.begin(), e.connections.end(),
+                         [&](const auto& c) { return c.get() == &connection; });
+  if (it == e.connections.end()) return;
+  loop_.deleteLater(std::move(*it));  // it may be inside its own callback
+  e.connections.erase(it);
+}
+
+size_t Http2Codec::connections(size_t endpoint) const {
+  return endpoint < endpoints_.size() ? endpoints_[endpoint].connections.size() : 0;
+}
+
+size_t Http2Codec::activeStreams(size_t endpoint) const {
+  if (endpoint >= endpoints_.size()) return 0;
+  size_t streams = 0;
+  for (const auto& c : endpoints_[endpoint].connections) streams += c->openStreams();
+  return streams;
+}
+
+}  // namespace outrigger::http2
