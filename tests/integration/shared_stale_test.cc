@@ -10,6 +10,7 @@
 #include <memory>
 #include <sstream>
 #include <string>
+#include <thread>
 
 #include "tests/integration/proxy_fixture.h"
 #include "tests/integration/raw_upstream.h"
@@ -23,8 +24,10 @@ using ::testing::Not;
 
 constexpr char kStaleKeys[] = "outrigger:{mock}:stale:*";
 
-std::string staleConfig(const std::string& endpoint, const std::string& redis_address) {
-  return proxyConfig(endpoint, "    fallback: { stale_if_error: { ttl: 60s, store: redis } }\n", "",
+std::string staleConfig(const std::string& endpoint, const std::string& redis_address,
+                        const std::string& store = "redis") {
+  return proxyConfig(endpoint,
+                     "    fallback: { stale_if_error: { ttl: 60s, store: " + store + " } }\n", "",
                      "redis: { address: \"" + redis_address +
                          "\", timeouts: { connect: 200ms, command: 100ms } }\n");
 }
@@ -198,6 +201,36 @@ TEST_F(SharedStaleTest, StalledRedisCostsAFailingRequestAtMostTheCommandTimeout)
   EXPECT_EQ(b->metric("outrigger_fallbacks_total",
                       {{"upstream", "mock"}, {"kind", "stale"}, {"source", "redis"}}),
             0);
+}
+
+TEST_F(SharedStaleTest, ReloadTurnsSharingOnAndOff) {
+  MockUpstream mock(dir_);
+  ASSERT_TRUE(mock.ok());
+  auto a = std::make_unique<OutriggerProcess>(
+      dir_, staleConfig(mock.address(), redis_->address(), "memory"), "replica-a");
+  ASSERT_TRUE(a->ok()) << a->log();
+  auto reload = [&](const std::string& yaml, double generation) {
+    a->writeConfig(yaml);
+    httpRequest(a->adminPort(), "POST", "/reload");
+    return eventually(
+        [&] { return a->metric("outrigger_config_generation").value_or(0) >= generation; });
+  };
+  HttpConnection c(a->port("main"));
+  ASSERT_EQ(c.request("GET", "/get?item=1")->status, 200);  // store: memory: kept here only
+
+  ASSERT_TRUE(reload(staleConfig(mock.address(), redis_->address(), "redis"), 2)) << a->log();
+  int next = 2;  // a new key each time: a write that failed is not retried within ttl / 4
+  ASSERT_TRUE(eventually([&] {
+    c.request("GET", "/get?item=" + std::to_string(next++));  // until its connection is up
+    return !keys(*redis_, kStaleKeys).empty();
+  })) << a->log();
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));  // writes still on their way
+  const size_t written = keys(*redis_, kStaleKeys).size();
+
+  ASSERT_TRUE(reload(staleConfig(mock.address(), redis_->address(), "memory"), 3)) << a->log();
+  ASSERT_EQ(c.request("GET", "/get?item=off")->status, 200);
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  EXPECT_EQ(keys(*redis_, kStaleKeys).size(), written);  // nothing written once it is off
 }
 
 }  // namespace
