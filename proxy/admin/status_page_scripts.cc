@@ -289,6 +289,11 @@ function updateRow({ row, cells }, s) {
   cells.replies.replaceChildren(s.replies.length ? list : el("span", "muted", "none"));
 }
 
+function showStaleStore({ cells }, store) {  // under the name: where its stale copies are kept
+  const sub = cells.name.querySelector(".stale-store") || cells.name.appendChild(el("span", "sub stale-store"));
+  sub.textContent = store ? "stale copies: " + store : "";
+}
+
 // Shows one poll: `before` is the previous poll's metrics or null.
 function render(now, before, seconds, openRemaining) {
   const build = (now.get("outrigger_build_info") || [])[0];
@@ -312,6 +317,7 @@ function render(now, before, seconds, openRemaining) {
     if (!rows.has(name)) rows.set(name, createRow(name));
     const stats = upstreamStats(name, now, before, seconds, openRemaining.get(name));
     updateRow(rows.get(name), stats);
+    showStaleStore(rows.get(name), staleStores.get(name));
     tbody.append(rows.get(name).row);  // moves an existing row: keeps the sorted order
     if (stats.requestRate !== null) totalRate = (totalRate || 0) + stats.requestRate;
     if (stats.breaker === "open") open++;
@@ -338,6 +344,7 @@ async function fetchWithTimeout(path) {
 // Open breakers' remaining time from /upstreams, by upstream name. Optional: an outrigger
 // without /upstreams (404) is not asked again, and any failure just means no countdown.
 let upstreamsEndpoint = true;
+const staleStores = new Map();  // upstream name -> where it keeps stale copies (memory, redis)
 async function fetchOpenRemaining() {
   const remaining = new Map();
   if (!upstreamsEndpoint) return remaining;
@@ -349,6 +356,8 @@ async function fetchOpenRemaining() {
     for (const upstream of (body && body.upstreams) || []) {
       const ms = upstream && upstream.circuit_breaker && upstream.circuit_breaker.open_remaining_ms;
       if (typeof upstream.name === "string" && typeof ms === "number") remaining.set(upstream.name, ms);
+      if (upstream && typeof upstream.name === "string" && typeof upstream.stale_store === "string")
+        staleStores.set(upstream.name, upstream.stale_store);
     }
   } catch (error) {
     // ignored: see above

@@ -80,7 +80,7 @@ std::string App::start() {
   // Bind everything before serving anything: a bind failure names the address and exits 1.
   std::vector<uint16_t> ports;
   for (int i = 0; i < config_->workers; ++i) {
-    auto worker = std::make_unique<Worker>(i, metrics_, access_log_.get());
+    auto worker = std::make_unique<Worker>(i, metrics_, access_log_.get(), &store_metrics_);
     std::string error = worker->prepare(*config_, ports);
     if (!error.empty()) return error;
     worker->commit(snapshot_);
@@ -175,15 +175,6 @@ void App::syncFleetState() {
   if (drainer_.stopping()) return;
   if (!leasing_) leasing_ = std::make_unique<GlobalRateLeasing>(loop_, store_metrics_, replicaId());
   leasing_->sync(*config_, *snapshot_);
-  for (const config::UpstreamConfig& u : config_->upstreams) {
-    const auto& stale = u.policies.fallback.stale_if_error;
-    if (stale && stale->store == config::StaleStoreKind::kRedis) {
-      log::logf(config::LogLevel::kWarn,
-                "upstream %s: fallback.stale_if_error.store: redis is not wired yet; copies stay "
-                "in this process's memory",
-                u.name.c_str());
-    }
-  }
 }
 
 void App::syncHealthChecks() {

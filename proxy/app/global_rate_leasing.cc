@@ -2,6 +2,7 @@
 
 #include <string_view>
 
+#include "proxy/app/redis_options.h"
 #include "proxy/log/logger.h"
 
 namespace outrigger::app {
@@ -106,18 +107,7 @@ void GlobalRateLeasing::replaceClient(const std::optional<config::RedisConfig>& 
   metrics_.setConfigured(redis.has_value());
   metrics_.setUp(false);
   if (!redis) return;
-  io::RedisClientOptions options;
-  if (redis->tcp) {
-    options.host = redis->tcp->host;
-    options.port = redis->tcp->port;
-  }
-  options.unix_path = redis->unix_path;
-  options.address = redis->address;
-  options.username = redis->username;
-  options.password = redis->password;
-  options.database = redis->database;
-  options.connect_timeout = redis->connect_timeout;
-  options.command_timeout = redis->command_timeout;
+  io::RedisClientOptions options = redisClientOptions(*redis);
   io::RedisClient::Observer observer;
   observer.on_command = [this](std::string_view command, std::string_view result, Duration took) {
     metrics_.countCommand(command, result, took);

@@ -150,6 +150,15 @@ void appendUpstream(std::string& out, const upstream::Upstream& u, MonoTime now)
   appendRateLimit(out, status);
   appendTls(out, u);
   integer(out, "stale_entries", static_cast<int64_t>(status.stale_entries));
+  // Where stale copies are kept (memory, or redis shared by the fleet); null without
+  // fallback.stale_if_error.
+  const auto& stale = u.config().policies.fallback.stale_if_error;
+  if (stale) {
+    text(out, "stale_store", config::staleStoreName(stale->store));
+  } else {
+    key(out, "stale_store");
+    out += "null,";
+  }
   boolean(out, "panic", u.panic());
   appendEndpoints(out, u, status);
   close(out, '}');

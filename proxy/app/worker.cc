@@ -3,12 +3,14 @@
 #include <future>
 
 #include "proxy/app/protocol_sniffer.h"
+#include "proxy/app/redis_options.h"
 #include "proxy/http1/http1_codec.h"
 #include "proxy/http1/http1_session.h"
 #include "proxy/http2/http2_codec.h"
 #include "proxy/http2/http2_session.h"
 #include "proxy/log/logger.h"
 #include "proxy/metrics/metrics.h"
+#include "proxy/metrics/store_metrics.h"
 
 namespace outrigger::app {
 namespace {
@@ -23,11 +25,13 @@ std::unique_ptr<exchange::UpstreamCodec> makeCodec(exchange::WorkerUpstream& ups
 
 }  // namespace
 
-Worker::Worker(int id, metrics::Metrics& metrics, log::AccessLog* access_log)
-    : id_(id), random_(entropySeed()), context_{loop_,   clock_,     random_,
-                                                metrics, access_log, nullptr,
-                                                {},      false,      {},
-                                                {},      {},         &makeCodec} {}
+Worker::Worker(int id, metrics::Metrics& metrics, log::AccessLog* access_log,
+               metrics::StoreMetrics* store_metrics)
+    : id_(id),
+      random_(entropySeed()),
+      context_{loop_, clock_, random_, metrics, access_log, nullptr,
+               {},    false,  {},      {},      {},         &makeCodec},
+      store_metrics_(store_metrics) {}
 
 Worker::~Worker() { join(); }
 
@@ -145,7 +149,34 @@ void Worker::commit(std::shared_ptr<const exchange::Snapshot> next) {
       for (auto& stream : waiting) accept(*slot, std::move(stream));
     }
     context_.retainUpstreamsOf(*context_.snapshot);
+    syncStaleRedis(config);
   });
+}
+
+void Worker::syncStaleRedis(const config::Config& config) {
+  bool wanted = false;
+  for (const auto& u : config.upstreams) {
+    const auto& stale = u.policies.fallback.stale_if_error;
+    wanted |= stale && stale->store == config::StaleStoreKind::kRedis;
+  }
+  std::optional<config::RedisConfig> next;
+  if (wanted) next = config.redis;
+  if (next == stale_redis_config_) return;
+  // A fetch waiting on the old connection gets no reply: it gives up at its deadline.
+  context_.stale_redis = nullptr;
+  stale_redis_.reset();
+  stale_redis_config_ = next;
+  if (!next) return;
+  io::RedisClient::Observer observer;
+  if (store_metrics_ != nullptr) {
+    observer.on_command = [m = store_metrics_](std::string_view command, std::string_view result,
+                                               Duration took) {
+      m->countCommand(command, result, took);
+    };
+  }
+  stale_redis_ = std::make_unique<io::RedisClient>(loop_, redisClientOptions(*next), observer);
+  stale_redis_->start();
+  context_.stale_redis = stale_redis_.get();
 }
 
 void Worker::abort() {
@@ -311,6 +342,9 @@ void Worker::finish() {
   sessions_.clear();  // closes any session still open
   session_count_ = 0;
   context_.upstreams.clear();  // closes pooled connections
+  context_.stale_redis = nullptr;
+  stale_redis_.reset();
+  stale_redis_config_.reset();
   // Connections closed gracefully a moment ago need not hold the exit for their linger.
   io::TcpStream::abandonLingering();
 }

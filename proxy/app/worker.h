@@ -11,6 +11,7 @@
 #include <functional>
 #include <list>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -21,14 +22,22 @@
 #include "proxy/exchange/snapshot.h"
 #include "proxy/exchange/worker_context.h"
 #include "proxy/io/loop.h"
+#include "proxy/io/redis_client.h"
 #include "proxy/io/tcp_listener.h"
 #include "proxy/io/timer.h"
+
+namespace outrigger::metrics {
+class StoreMetrics;
+}
 
 namespace outrigger::app {
 
 class Worker {
  public:
-  Worker(int id, metrics::Metrics& metrics, log::AccessLog* access_log);
+  // `store_metrics` counts the commands of the worker's Redis connection (shared stale
+  // copies); may be null.
+  Worker(int id, metrics::Metrics& metrics, log::AccessLog* access_log,
+         metrics::StoreMetrics* store_metrics = nullptr);
   ~Worker();
   Worker(const Worker&) = delete;
   Worker& operator=(const Worker&) = delete;
@@ -95,6 +104,9 @@ class Worker {
   // Pauses the slot while its listener has limits.max_connections open connections (over
   // all workers: the connection gauge is process-wide), and resumes it once it has fewer.
   void enforceConnectionLimit(ListenerSlot& slot);
+  // Opens, replaces or closes the worker's Redis connection for shared stale copies: open
+  // while `config` has a `redis:` block and an upstream with stale_if_error.store: redis.
+  void syncStaleRedis(const config::Config& config);
   void beginStop(Duration timeout);
   void maybeFinish();
   void finish();
@@ -104,6 +116,9 @@ class Worker {
   io::LoopClock clock_;
   FastRandom random_;
   exchange::WorkerContext context_;
+  metrics::StoreMetrics* store_metrics_;
+  std::unique_ptr<io::RedisClient> stale_redis_;  // context_.stale_redis
+  std::optional<config::RedisConfig> stale_redis_config_;
   std::vector<std::unique_ptr<ListenerSlot>> listeners_;  // serving
   std::vector<std::unique_ptr<ListenerSlot>> prepared_;   // bound by prepare(), not serving
   std::list<SessionEntry> sessions_;

@@ -83,6 +83,7 @@ class Exchange final : public AttemptEvents, public AdmissionGuard::Events {
     kBackoff,            // between attempts
     kAttempting,         // an attempt runs, no response head passed on yet
     kStreamingResponse,  // the response head went to the app
+    kFetchingStale,      // failed: asking Redis for a shared stale copy (store: redis)
     kDone,
   };
 
@@ -119,6 +120,20 @@ class Exchange final : public AttemptEvents, public AdmissionGuard::Events {
   // Endings (exchange_ending.cc): fallbacks, local replies, cuts, the record.
   void fallBack(http::LocalReason reason, int retry_after_seconds = 0);
   bool serveStale(http::LocalReason reason);
+  // After the stale copies: the static response, or else the local reply.
+  void fallBackPastStale(http::LocalReason reason, int retry_after_seconds);
+  void sendStaleCopy(policy::StaleEntry& copy, Duration age, http::LocalReason reason,
+                     metrics::FallbackKind kind);
+
+  // Stale copies shared through Redis (exchange_shared_stale.cc).
+  bool sharesStaleCopies() const;
+  void shareStaleCopy(const std::string& request_key);  // a good response completed
+  // Asks Redis for the copy; false when there is nothing to ask (not store: redis, or no
+  // connection). The request continues in onSharedStaleFetched or, past the command
+  // timeout or the request's deadline, in giveUpSharedStale.
+  bool fetchSharedStale(http::LocalReason reason, int retry_after_seconds);
+  void onSharedStaleFetched(const io::RedisReply& reply);
+  void giveUpSharedStale();
   void serveStatic(http::LocalReason reason);
   void replyLocally(http::LocalReason reason, int retry_after_seconds = 0);
   ReplyContext replyContext() const;
@@ -182,6 +197,12 @@ class Exchange final : public AttemptEvents, public AdmissionGuard::Events {
 
   bool stale_eligible_ = false;  // a GET to an upstream that keeps stale copies
   StaleCapture stale_;
+  // While a shared copy is fetched: the failure to answer if there is none, and when to stop
+  // waiting. The token's weak copies tell a reply that the exchange is gone.
+  MonoTime stale_fetch_deadline_ = MonoTime::max();
+  http::LocalReason stale_fetch_reason_{};
+  int stale_fetch_retry_after_ = 0;
+  std::shared_ptr<char> stale_fetch_token_;
 
   int status_ = 0;
   std::string_view reason_;  // local reply reason, "" for upstream responses

@@ -226,6 +226,7 @@ void Exchange::completeResponse() {
   if (stale_.active()) {
     thread_local std::string key;  // reused: building it allocates nothing once it has grown
     staleKey(host_, request_.target, key);
+    shareStaleCopy(key);  // before store() takes the copy
     stale_.store(*policies_, key, status_, context_.clock.now());
   }
   finish(true);
@@ -249,6 +250,7 @@ MonoTime Exchange::nextDeadline() const {
   MonoTime deadline = request_deadline_;
   if (phase_ == Phase::kQueued) deadline = std::min(deadline, queue_deadline_);
   if (phase_ == Phase::kBackoff) deadline = std::min(deadline, backoff_deadline_);
+  if (phase_ == Phase::kFetchingStale) deadline = std::min(deadline, stale_fetch_deadline_);
   if (attempt_) deadline = std::min(deadline, attempt_->nextDeadline());
   return deadline;
 }
@@ -265,6 +267,14 @@ void Exchange::armTimer() {
 void Exchange::onTimer() {
   if (phase_ == Phase::kDone) return;
   const MonoTime now = context_.clock.now();
+  if (phase_ == Phase::kFetchingStale) {
+    // Redis took too long: the request ends as it would have without a shared copy.
+    if (now >= stale_fetch_deadline_)
+      giveUpSharedStale();
+    else
+      armTimer();
+    return;
+  }
   if (now >= request_deadline_) {
     if (phase_ == Phase::kStreamingResponse) {
       cut("request timeout while streaming the response");

@@ -12,11 +12,17 @@ void Exchange::fallBack(http::LocalReason reason, int retry_after_seconds) {
   // DESIGN §4: on final failure, a fallback (a stale copy, then a static reply) or a local
   // reply. Only failures of the upstream, and an open breaker, come here.
   if (phase_ != Phase::kStreamingResponse && policies_ != nullptr) {
-    if (serveStale(reason)) return;
-    if (policies_->config().fallback.response) {
-      serveStatic(reason);
-      return;
-    }
+    if (serveStale(reason)) return;  // this process's copy first: no wait
+    if (fetchSharedStale(reason, retry_after_seconds)) return;
+  }
+  fallBackPastStale(reason, retry_after_seconds);
+}
+
+void Exchange::fallBackPastStale(http::LocalReason reason, int retry_after_seconds) {
+  if (phase_ != Phase::kStreamingResponse && policies_ != nullptr &&
+      policies_->config().fallback.response) {
+    serveStatic(reason);
+    return;
   }
   replyLocally(reason, retry_after_seconds);
 }
@@ -28,20 +34,25 @@ bool Exchange::serveStale(http::LocalReason reason) {
   staleKey(host_, request_.target, key);
   std::optional<policy::StaleEntry> copy = policies_->findStale(key, now);
   if (!copy) return false;
+  sendStaleCopy(*copy, now - copy->stored, reason, metrics::FallbackKind::kStale);
+  return true;
+}
+
+void Exchange::sendStaleCopy(policy::StaleEntry& copy, Duration age, http::LocalReason reason,
+                             metrics::FallbackKind kind) {
   OutputHold hold(downstream_);  // sent once recorded
   http::ResponseHead head;
-  head.status = copy->status;
-  head.headers.swap(copy->headers);  // `copy` is this request's own
+  head.status = copy.status;
+  head.headers.swap(copy.headers);  // `copy` is this request's own
   head.headers.add("x-outrigger-fallback", "stale");
-  head.headers.add("Age", std::to_string(toMillis(now - copy->stored) / 1000));
-  const SentReply sent = sendFallback(downstream_, head, copy->body, reason, replyContext());
-  policies_->metrics().fallbacks[static_cast<size_t>(metrics::FallbackKind::kStale)]->Increment();
+  head.headers.add("Age", std::to_string(std::max<int64_t>(0, toMillis(age) / 1000)));
+  const SentReply sent = sendFallback(downstream_, head, copy.body, reason, replyContext());
+  policies_->metrics().fallbacks[static_cast<size_t>(kind)]->Increment();
   status_ = sent.status;
   reason_ = http::reasonName(reason);
   if (!headRequest()) bytes_out_ += sent.body_bytes;
   upstream_->upstream->metrics().countLocalReply(reason);
   finish(false);
-  return true;
 }
 
 void Exchange::serveStatic(http::LocalReason reason) {

@@ -34,6 +34,12 @@ class StaleCapture {
   void store(upstream::UpstreamPolicies& policies, const std::string& key, int status,
              MonoTime now);
   bool active() const { return active_; }
+  // The completed copy with `status`, before store() takes it; null if none is kept.
+  const policy::StaleEntry* completed(int status) {
+    if (!active_) return nullptr;
+    copy_.status = status;
+    return &copy_;
+  }
 
  private:
   policy::StaleEntry& copy_;

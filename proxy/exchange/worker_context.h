@@ -13,6 +13,7 @@
 #include "proxy/exchange/snapshot.h"
 #include "proxy/exchange/upstream_attempt.h"
 #include "proxy/io/loop.h"
+#include "proxy/io/redis_client.h"
 #include "proxy/policy/stale_body_pool.h"
 #include "proxy/upstream/connection_pool.h"
 #include "proxy/upstream/load_balancer.h"
@@ -61,6 +62,9 @@ struct WorkerContext {
   ExchangeSlotPool exchange_slots;     // lent to a connection while it has a request
   QueuedAdmissions queued_admissions;  // this worker's requests waiting for a bulkhead slot
   CodecFactory make_codec;
+  // The worker's Redis connection for shared stale copies (fallback.stale_if_error.store:
+  // redis); null when no upstream keeps them there or there is no `redis:` block.
+  io::RedisClient* stale_redis = nullptr;
 
   std::shared_ptr<WorkerUpstream> upstreamFor(const std::shared_ptr<upstream::Upstream>& shared) {
     auto found = upstreams.find(shared.get());

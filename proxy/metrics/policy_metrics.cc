@@ -41,8 +41,10 @@ PolicyMetrics::PolicyMetrics(prometheus::Registry& registry)
       endpoint_ejected_(family<prometheus::Gauge>(
           registry, "outrigger_endpoint_ejected",
           "1 while outlier detection has ejected the endpoint, else 0.")),
-      fallbacks_(family<prometheus::Counter>(registry, "outrigger_fallbacks_total",
-                                             "Failures answered with a fallback, by kind.")),
+      fallbacks_(family<prometheus::Counter>(
+          registry, "outrigger_fallbacks_total",
+          "Failures answered with a fallback, by kind (stale, static) and source (memory, "
+          "redis, response).")),
       shadow_rejections_(family<prometheus::Counter>(
           registry, "outrigger_shadow_rejections_total",
           "Requests a policy in shadow mode would have rejected.")),
@@ -65,6 +67,9 @@ UpstreamPolicyMetrics& PolicyMetrics::upstream(const std::string& name,
   auto with = [&name](const char* key, const std::string& value) {
     return prometheus::Labels{{"upstream", name}, {key, value}};
   };
+  auto fallback = [&name](const char* kind, const char* source) {
+    return prometheus::Labels{{"upstream", name}, {"kind", kind}, {"source", source}};
+  };
   slot.reset(new UpstreamPolicyMetrics{
       retries_.Add(labels),
       budget_exhausted_.Add(labels),
@@ -73,7 +78,9 @@ UpstreamPolicyMetrics& PolicyMetrics::upstream(const std::string& name,
        &breaker_transitions_.Add(with("to", "half_open"))},
       bulkhead_active_.Add(labels),
       bulkhead_queued_.Add(labels),
-      {&fallbacks_.Add(with("kind", "stale")), &fallbacks_.Add(with("kind", "static"))},
+      {&fallbacks_.Add(fallback("stale", "memory")),
+       &fallbacks_.Add(fallback("static", "response")),
+       &fallbacks_.Add(fallback("stale", "redis"))},
       {&shadow_rejections_.Add(with("policy", "circuit_breaker")),
        &shadow_rejections_.Add(with("policy", "rate_limit")),
        &shadow_rejections_.Add(with("policy", "bulkhead"))},

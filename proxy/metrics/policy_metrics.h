@@ -16,7 +16,9 @@
 
 namespace outrigger::metrics {
 
-enum class FallbackKind { kStale, kStatic };
+// outrigger_fallbacks_total{kind,source}: a stale copy from this process's memory or from
+// Redis (store: redis), or the static `fallback.response`.
+enum class FallbackKind { kStale, kStatic, kStaleRedis };
 enum class ShadowPolicy { kCircuitBreaker, kRateLimit, kBulkhead };
 
 // Handles for one upstream. Thread-safe: prometheus-cpp counters and gauges are atomic.
@@ -27,7 +29,7 @@ struct UpstreamPolicyMetrics {
   std::array<prometheus::Counter*, 3> breaker_transitions;  // by destination state
   prometheus::Gauge& bulkhead_active;
   prometheus::Gauge& bulkhead_queued;
-  std::array<prometheus::Counter*, 2> fallbacks;  // by FallbackKind
+  std::array<prometheus::Counter*, 3> fallbacks;  // by FallbackKind
   std::array<prometheus::Counter*, 3> shadow_rejections;  // by ShadowPolicy
   std::vector<prometheus::Gauge*> endpoint_ejected;       // by endpoint index
   prometheus::Counter& health_panic;  // requests balanced over all endpoints, none healthy

@@ -3,7 +3,8 @@
 namespace outrigger::metrics {
 namespace {
 
-constexpr std::string_view kCommands[] = {"evalsha", "eval", "auth", "select", "other"};
+constexpr std::string_view kCommands[] = {"evalsha", "eval", "auth", "select",
+                                          "get",     "set",  "other"};
 constexpr std::string_view kResults[] = {"ok", "error", "timeout"};
 
 std::string counterKey(std::string_view command, std::string_view result) {

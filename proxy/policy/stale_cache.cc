@@ -14,8 +14,8 @@ bool containsToken(std::string_view value, std::string_view token) {
   while ((pos = lower.find(token, pos)) != std::string::npos) {
     const bool start = pos == 0 || lower[pos - 1] == ',' || lower[pos - 1] == ' ';
     const size_t end = pos + token.size();
-    const bool stop = end == lower.size() || lower[end] == ',' || lower[end] == ' ' ||
-                      lower[end] == '=';
+    const bool stop =
+        end == lower.size() || lower[end] == ',' || lower[end] == ' ' || lower[end] == '=';
     if (start && stop) return true;
     pos = end;
   }
@@ -71,13 +71,17 @@ void takeFirstHeaders(http::Headers& from, size_t count, http::Headers& to) {
   to.truncate(count);
 }
 
+bool cacheControlSays(const http::Headers& headers, std::string_view directive) {
+  for (const auto& h : headers) {
+    if (http::equalsIgnoreCase(h.name, "cache-control") && containsToken(h.value, directive))
+      return true;
+  }
+  return false;
+}
+
 bool isStaleCacheable(std::string_view method, const http::ResponseHead& head) {
   if (method != "GET" || head.status != 200) return false;
-  for (const auto& h : head.headers) {
-    if (!http::equalsIgnoreCase(h.name, "cache-control")) continue;
-    if (containsToken(h.value, "no-store") || containsToken(h.value, "private")) return false;
-  }
-  return true;
+  return !cacheControlSays(head.headers, "no-store") && !cacheControlSays(head.headers, "private");
 }
 
 }  // namespace outrigger::policy

@@ -62,4 +62,7 @@ void takeFirstHeaders(http::Headers& from, size_t count, http::Headers& to);
 // say no-store or private.
 bool isStaleCacheable(std::string_view method, const http::ResponseHead& head);
 
+// Whether a Cache-Control field of `headers` holds `directive` (lowercase: "no-store").
+bool cacheControlSays(const http::Headers& headers, std::string_view directive);
+
 }  // namespace outrigger::policy

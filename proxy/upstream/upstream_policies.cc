@@ -42,8 +42,8 @@ UpstreamPolicies::UpstreamPolicies(std::string upstream, const config::PolicyCon
   for (auto* g : metrics_.endpoint_ejected) g->Set(0);
   for (auto* g : metrics_.endpoint_healthy) g->Set(1);  // a new runtime starts all healthy
   if (config.rate_limit && config.rate_limit->scope == config::RateLimitScope::kGlobal) {
-    global_rate_ = std::make_unique<policy::GlobalRateLease>(globalLeaseConfig(*config.rate_limit),
-                                                             now);
+    global_rate_ =
+        std::make_unique<policy::GlobalRateLease>(globalLeaseConfig(*config.rate_limit), now);
   } else if (config.rate_limit) {
     bucket_.emplace(config.rate_limit->requests_per_second, config.rate_limit->burst, now);
   }
@@ -83,6 +83,10 @@ UpstreamPolicies::UpstreamPolicies(std::string upstream, const config::PolicyCon
   if (config.fallback.stale_if_error)
     stale_.emplace(config.fallback.stale_if_error->max_entries,
                    config.fallback.stale_if_error->ttl);
+  if (config.fallback.stale_if_error &&
+      config.fallback.stale_if_error->store == config::StaleStoreKind::kRedis)
+    shared_stale_throttle_.emplace(config.fallback.stale_if_error->ttl / 4,
+                                   config.fallback.stale_if_error->max_entries);
   if (config.outlier_detection) {
     endpoint_at_rest_ = std::make_unique<std::atomic<bool>[]>(endpoints);
     for (size_t i = 0; i < endpoints; ++i) endpoint_at_rest_[i].store(true);
@@ -269,6 +273,12 @@ std::optional<policy::StaleEntry> UpstreamPolicies::findStale(const std::string&
                                                               MonoTime now) {
   if (!stale_) return std::nullopt;
   return stale_->get(policy::StaleStore::threadShard(), key, now);
+}
+
+bool UpstreamPolicies::sharedStaleWriteDue(const std::string& redis_key, MonoTime now) {
+  if (!shared_stale_throttle_) return false;
+  std::lock_guard<std::mutex> lock(shared_stale_mutex_);
+  return shared_stale_throttle_->due(redis_key, now);
 }
 
 void UpstreamPolicies::recordEndpoint(size_t endpoint, policy::AttemptOutcome outcome,

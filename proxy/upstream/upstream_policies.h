@@ -29,6 +29,7 @@
 #include "proxy/policy/outlier_detector.h"
 #include "proxy/policy/retry_budget.h"
 #include "proxy/policy/retry_policy.h"
+#include "proxy/policy/shared_stale_copy.h"
 #include "proxy/policy/stale_store.h"
 #include "proxy/policy/token_bucket.h"
 
@@ -95,6 +96,9 @@ class UpstreamPolicies {
   // only the calling worker's shard lock; findStale may look into other workers' shards.
   void storeStale(const std::string& key, policy::StaleEntry& entry);
   std::optional<policy::StaleEntry> findStale(const std::string& key, MonoTime now);
+  // store: redis: whether this process is due to write the copy under `redis_key` again (at
+  // most once per ttl / 4, over all workers). Takes a lock of its own.
+  bool sharedStaleWriteDue(const std::string& redis_key, MonoTime now);
 
   // Outlier detection.
   void recordEndpoint(size_t endpoint, policy::AttemptOutcome outcome, MonoTime now);
@@ -168,6 +172,8 @@ class UpstreamPolicies {
   std::optional<policy::RetryBudget> budget_;
 
   std::optional<policy::StaleStore> stale_;  // a shard and a lock per worker
+  std::mutex shared_stale_mutex_;
+  std::optional<policy::RewriteThrottle> shared_stale_throttle_;  // store: redis only
 
   std::mutex outlier_mutex_;
   std::optional<policy::OutlierDetector> outlier_;

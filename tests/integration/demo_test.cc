@@ -13,8 +13,8 @@
 namespace outrigger::testing {
 namespace {
 
-using ::testing::HasSubstr;
 using std::chrono::milliseconds;
+using ::testing::HasSubstr;
 
 void replaceAll(std::string& text, const std::string& from, const std::string& to) {
   for (size_t at = text.find(from); at != std::string::npos; at = text.find(from, at + to.size()))
@@ -63,9 +63,12 @@ TEST_F(DemoTest, DownOpensTheBreakerAndServesTheStaleCopy) {
   EXPECT_EQ(mock_->hits("/down"), 4);  // the open breaker kept the last call away
   auto upstreams = httpRequest(proxy_->adminPort(), "GET", "/upstreams");
   ASSERT_TRUE(upstreams);
-  EXPECT_THAT(upstreams->body, HasSubstr("\"name\":\"down\",\"circuit_breaker\":{\"state\":\"open\""));
+  EXPECT_THAT(upstreams->body,
+              HasSubstr("\"name\":\"down\",\"circuit_breaker\":{\"state\":\"open\""));
   EXPECT_EQ(metricOr0("outrigger_circuit_breaker_state", {{"upstream", "down"}}), 1);
-  EXPECT_EQ(metricOr0("outrigger_fallbacks_total", {{"upstream", "down"}, {"kind", "stale"}}), 1);
+  EXPECT_EQ(metricOr0("outrigger_fallbacks_total",
+                      {{"upstream", "down"}, {"kind", "stale"}, {"source", "memory"}}),
+            1);
 }
 
 TEST_F(DemoTest, SlowHasATimeoutAndABulkheadOfTwo) {

@@ -431,7 +431,8 @@ TEST_F(FallbackTest, StaticResponseReplacesAFinalFailure) {
   EXPECT_EQ(r->body, "{\"degraded\":true}");
   EXPECT_EQ(r->header("x-outrigger-fallback"), "static");
   EXPECT_EQ(r->header("x-outrigger-reason"), "connect_failed");
-  EXPECT_EQ(proxy.metric("outrigger_fallbacks_total", {{"upstream", "mock"}, {"kind", "static"}}),
+  EXPECT_EQ(proxy.metric("outrigger_fallbacks_total",
+                         {{"upstream", "mock"}, {"kind", "static"}, {"source", "response"}}),
             1);
 }
 
@@ -449,7 +450,8 @@ TEST_F(FallbackTest, StaleCopyIsServedWhenTheUpstreamGoesDown) {
   EXPECT_EQ(stale->header("x-outrigger-fallback"), "stale");
   EXPECT_EQ(stale->header("x-outrigger-reason"), "connect_failed");
   EXPECT_TRUE(stale->hasHeader("Age"));
-  EXPECT_EQ(proxy_->metric("outrigger_fallbacks_total", {{"upstream", "mock"}, {"kind", "stale"}}),
+  EXPECT_EQ(proxy_->metric("outrigger_fallbacks_total",
+                           {{"upstream", "mock"}, {"kind", "stale"}, {"source", "memory"}}),
             1);
 
   auto never_seen = httpRequest(port_, "GET", "/get?item=2");  // no copy of this one

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <csignal>
 #include <cstdlib>
 #include <map>
 #include <memory>
@@ -50,6 +51,9 @@ class RedisServer {
     process_->signal(SIGKILL);
     process_->wait(std::chrono::milliseconds(5000));
   }
+  // SIGSTOP / SIGCONT: a Redis that accepts nothing and answers nothing, then again does.
+  void pause() { process_->signal(SIGSTOP); }
+  void resume() { process_->signal(SIGCONT); }
   bool ok() const { return ok_; }
   std::string socketPath() const { return dir_.file("redis.sock"); }
   std::string address() const { return "unix:" + socketPath(); }

@@ -134,7 +134,8 @@ TEST_F(StatusPageTest, BrowserShowsEachUpstreamsBreakerStateFromLiveMetrics) {
       "    endpoints: [ \"127.0.0.1:" +
       std::to_string(closedPort()) +
       "\" ]\n"
-      "    circuit_breaker: { failure_threshold: 1 }\n");
+      "    circuit_breaker: { failure_threshold: 1 }\n"
+      "    fallback: { stale_if_error: { ttl: 60s } }\n");
   ASSERT_EQ(get("/status/503")->status, 503);
   for (int i = 0; i < 2; ++i) ASSERT_EQ(get("/get")->header("x-outrigger-reason"), "circuit_open");
   ASSERT_EQ(metricOr0("outrigger_circuit_breaker_state", {{"upstream", "mock"}}), 1);
@@ -164,6 +165,9 @@ TEST_F(StatusPageTest, BrowserShowsEachUpstreamsBreakerStateFromLiveMetrics) {
   EXPECT_THAT(steady, HasSubstr("data-breaker-state=\"closed\"")) << *dom;
   EXPECT_THAT(steady, HasSubstr("class=\"breaker breaker-closed\""));
   EXPECT_THAT(steady, Not(HasSubstr("breaker-open")));
+  // Where each upstream keeps its stale copies, from /upstreams: only steady keeps any.
+  EXPECT_THAT(steady, HasSubstr("stale copies: memory"));
+  EXPECT_THAT(mock, Not(HasSubstr("stale copies")));
 
   // Nothing happened between the polls, so the rates are a measured zero, not "–".
   EXPECT_THAT(mock, ContainsRegex("data-stat=\"requests\"><span>0\\.0/s<"));
