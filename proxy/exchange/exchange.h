@@ -120,6 +120,7 @@ class Exchange final : public AttemptEvents, public AdmissionGuard::Events {
   // Endings (exchange_ending.cc): fallbacks, local replies, cuts, the record.
   void fallBack(http::LocalReason reason, int retry_after_seconds = 0);
   bool serveStale(http::LocalReason reason);
+  bool hasStaleCopy();  // this process keeps a copy for the request
   // After the stale copies: the static response, or else the local reply.
   void fallBackPastStale(http::LocalReason reason, int retry_after_seconds);
   void sendStaleCopy(policy::StaleEntry& copy, Duration age, http::LocalReason reason,

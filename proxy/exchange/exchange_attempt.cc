@@ -112,6 +112,14 @@ ResponseVerdict Exchange::onAttemptResponseHead(http::ResponseHead& head) {
     after_discard_ = step;  // followed once the attempt has read this response through
     return ResponseVerdict::kDiscard;
   }
+  // RFC 5861 stale-if-error: a failure status that is not retried gets this process's stale
+  // copy instead, when it has one (looked up again, and sent, once read through).
+  if (!retry_only && hasStaleCopy()) {
+    NextStep fallback = step;
+    fallback.kind = NextStepKind::kFallback;
+    after_discard_ = fallback;
+    return ResponseVerdict::kDiscard;
+  }
   if (!step.not_retried.empty()) noteFailure(result, step);
   passResponseHead(head);
   return ResponseVerdict::kPassThrough;
@@ -151,6 +159,7 @@ void Exchange::onAttemptEnded(AttemptResult& result) {
   if (after_discard_) {
     const NextStep step = *after_discard_;
     after_discard_.reset();
+    if (step.kind == NextStepKind::kFallback) result.error.reason = http::LocalReason::kFailureStatus;
     follow(step, result);
     return;
   }

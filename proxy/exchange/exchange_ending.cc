@@ -27,6 +27,13 @@ void Exchange::fallBackPastStale(http::LocalReason reason, int retry_after_secon
   replyLocally(reason, retry_after_seconds);
 }
 
+bool Exchange::hasStaleCopy() {
+  if (!stale_eligible_ || policies_ == nullptr) return false;
+  std::string key;
+  staleKey(host_, request_.target, key);
+  return policies_->findStale(key, context_.clock.now()).has_value();
+}
+
 bool Exchange::serveStale(http::LocalReason reason) {
   if (!stale_eligible_) return false;
   const MonoTime now = context_.clock.now();

@@ -77,6 +77,7 @@ GrpcStatus grpcStatusFor(LocalReason reason) {
     case LocalReason::kConnectFailed:
     case LocalReason::kUpstreamReset:
     case LocalReason::kPoolTimeout:
+    case LocalReason::kFailureStatus:
       return GrpcStatus::kUnavailable;
     case LocalReason::kUpstreamTimeout:
     case LocalReason::kRequestTimeout:

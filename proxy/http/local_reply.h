@@ -30,6 +30,9 @@ enum class LocalReason {
   // limits.max_response_head.
   kNotImplemented,
   kUpstreamResponseTooLarge,
+  // Not a reply of its own (issue 19): a failure status the upstream answered, replaced by
+  // a stale copy (RFC 5861 stale-if-error); the copy's x-outrigger-reason says so.
+  kFailureStatus,
   kCount,        // not a reason: the number of reasons
 };
 

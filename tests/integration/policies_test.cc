@@ -460,6 +460,31 @@ TEST_F(FallbackTest, StaleCopyIsServedWhenTheUpstreamGoesDown) {
   EXPECT_EQ(never_seen->header("x-outrigger-reason"), "connect_failed");
 }
 
+TEST_F(FallbackTest, StaleCopyReplacesAFailureStatusThatIsNotRetried) {
+  // RFC 5861 stale-if-error: a 503 from a live upstream gets the copy, not only a local failure.
+  startProxy("    fallback: { stale_if_error: { ttl: 60s } }\n");
+  auto fresh = httpRequest(port_, "GET", "/get?item=3");
+  ASSERT_TRUE(fresh);
+  ASSERT_EQ(fresh->status, 200);
+  ASSERT_EQ(httpRequest(mock_->port(), "POST", "/__fail/on?status=503")->status, 200);
+
+  auto stale = httpRequest(port_, "GET", "/get?item=3");
+  ASSERT_TRUE(stale);
+  EXPECT_EQ(stale->status, 200);
+  EXPECT_EQ(stale->body, fresh->body);
+  EXPECT_EQ(stale->header("x-outrigger-fallback"), "stale");
+  EXPECT_EQ(stale->header("x-outrigger-reason"), "failure_status");
+  EXPECT_EQ(mock_->hits("/get"), 2);
+  EXPECT_EQ(proxy_->metric("outrigger_fallbacks_total",
+                           {{"upstream", "mock"}, {"kind", "stale"}, {"source", "memory"}}),
+            1);
+  // Without a copy, the upstream's own 503 passes through, as before.
+  auto never_seen = httpRequest(port_, "GET", "/get?item=4");
+  ASSERT_TRUE(never_seen);
+  EXPECT_EQ(never_seen->status, 503);
+  EXPECT_FALSE(never_seen->hasHeader("x-outrigger-fallback"));
+}
+
 TEST_F(FallbackTest, StaleCopyIsTheNewestResponseOfItsKey) {
   // Each copy reuses the buffers of one it displaced: nothing of an older copy may show.
   startProxy("    fallback: { stale_if_error: { ttl: 60s } }\n");
