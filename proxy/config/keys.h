@@ -28,10 +28,14 @@ inline constexpr std::string_view kListenerLimits[] = {
     "max_request_head", "header_timeout", "idle_timeout", "max_headers", "max_connections",
     "max_request_body", "headers_with_underscores"};
 inline constexpr std::string_view kListenerHttp2[] = {"max_concurrent_streams", "initial_window"};
+// clang-format off
 inline constexpr std::string_view kRoute[] = {
-    "host",           "path_prefix",    "upstream",     "preserve_host",   "name",
-    "match",          "prefix_rewrite", "host_rewrite", "request_headers", "response_headers",
-    "direct_response", "timeouts",       "retry"};
+    "host",            "path_prefix",    "upstream",     "preserve_host",   "name",
+    "match",           "prefix_rewrite", "host_rewrite", "request_headers", "response_headers",
+    "direct_response", "timeouts",       "retry",        "split",           "fallback"};
+// clang-format on
+inline constexpr std::string_view kRouteFallback[] = {"stale_if_error", "response"};
+inline constexpr std::string_view kSplitTarget[] = {"upstream", "weight"};
 inline constexpr std::string_view kRouteTimeouts[] = {"request", "per_try", "read", "write"};
 inline constexpr std::string_view kRouteRetry[] = {
     "max_attempts", "backoff", "retry_on", "methods", "max_body_bytes", "respect_retry_after"};
@@ -102,7 +106,10 @@ inline constexpr KeySet kKeySets[] = {
     {"listeners[].routes[].request_headers", key_lists::kHeaderRewrite},
     {"listeners[].routes[].response_headers", key_lists::kHeaderRewrite},
     {"listeners[].routes[].direct_response", key_lists::kStaticResponse},
+    {"listeners[].routes[].split[]", key_lists::kSplitTarget},
     {"listeners[].routes[].timeouts", key_lists::kRouteTimeouts},
+    {"listeners[].routes[].fallback", key_lists::kRouteFallback},
+    {"listeners[].routes[].fallback.response", key_lists::kStaticResponse},
     {"listeners[].routes[].retry", key_lists::kRouteRetry},
     {"listeners[].routes[].retry.backoff", key_lists::kBackoff},
     {"upstreams.<name>", key_lists::kUpstream},

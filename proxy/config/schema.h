@@ -66,7 +66,10 @@ struct RedisConfig {
 struct RouteConfig {
   std::string host = "*";  // Host header without port, compared case-insensitively; "*" = any
   std::string path_prefix = "/";
-  std::string upstream;
+  std::string upstream;  // "" when the route has a split or a direct_response
+  // `split:` instead of `upstream:`: one upstream per request, picked by weight. Each keeps
+  // its own policies and metrics, and a retry stays on the one picked.
+  std::vector<SplitTarget> split{};
   bool preserve_host = false;  // send the app's Host instead of the endpoint's authority
   // Further match conditions (`match:`); see routing/router.h for how routes are ranked.
   std::string path_exact{};            // "" = not set; when set, path_prefix is not used
@@ -79,6 +82,7 @@ struct RouteConfig {
   // Per-route policy (route_policy.h): merged key by key over the upstream's.
   RouteTimeouts timeouts{};
   std::optional<RetryOverrides> retry{};
+  RouteFallback fallback{};
 
   friend bool operator==(const RouteConfig&, const RouteConfig&) = default;
 };

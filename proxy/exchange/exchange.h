@@ -146,9 +146,11 @@ class Exchange final : public AttemptEvents, public AdmissionGuard::Events {
   upstream::UpstreamPolicies* policies_ = nullptr;
   // What the route changes of the upstream's policy (routing::RouteOverrides): its merged
   // timeouts, or null for the upstream's; the retry decision in force, the route's or else
-  // the upstream's, or null for one attempt.
+  // the upstream's, or null for one attempt; the fallback in force, the route's merged one or
+  // the upstream's.
   const config::TimeoutsConfig* route_timeouts_ = nullptr;
   const policy::RetryPolicy* retry_policy_ = nullptr;
+  const config::FallbackConfig* fallback_ = nullptr;
   Phase phase_ = Phase::kStarting;
 
   MonoTime started_;

@@ -13,7 +13,7 @@ void Exchange::fallBack(http::LocalReason reason, int retry_after_seconds) {
   // reply. Only failures of the upstream, and an open breaker, come here.
   if (phase_ != Phase::kStreamingResponse && policies_ != nullptr) {
     if (serveStale(reason)) return;
-    if (policies_->config().fallback.response) {
+    if (fallback_->response) {
       serveStatic(reason);
       return;
     }
@@ -45,7 +45,7 @@ bool Exchange::serveStale(http::LocalReason reason) {
 }
 
 void Exchange::serveStatic(http::LocalReason reason) {
-  const auto& fixed = *policies_->config().fallback.response;
+  const auto& fixed = *fallback_->response;
   OutputHold hold(downstream_);  // sent once recorded
   http::ResponseHead head;
   head.status = fixed.status;
