@@ -12,9 +12,10 @@ namespace outrigger::config {
 namespace key_lists {
 
 inline constexpr std::string_view kTopLevel[] = {
-    "workers",   "log_level", "admin",    "access_log", "drain",
-    "redis",     "listeners", "defaults", "upstreams",
+    "workers", "log_level", "admin",    "access_log", "drain",
+    "redis",   "listeners", "defaults", "upstreams",  "tracing",
 };
+inline constexpr std::string_view kTracing[] = {"propagate", "sample_rate"};
 inline constexpr std::string_view kAdmin[] = {"listen", "token"};
 inline constexpr std::string_view kAccessLog[] = {"path"};
 inline constexpr std::string_view kDrain[] = {"grace", "timeout"};
@@ -95,6 +96,7 @@ inline constexpr KeySet kKeySets[] = {
     {"admin", key_lists::kAdmin},
     {"access_log", key_lists::kAccessLog},
     {"drain", key_lists::kDrain},
+    {"tracing", key_lists::kTracing},
     {"redis", key_lists::kRedis},
     {"redis.timeouts", key_lists::kRedisTimeouts},
     {"listeners[]", key_lists::kListener},

@@ -41,6 +41,16 @@ struct AccessLogConfig {
   friend bool operator==(const AccessLogConfig&, const AccessLogConfig&) = default;
 };
 
+// `tracing:` (issue 20, item 7). Without the block, trace headers pass through untouched and
+// nothing starts a trace.
+enum class TracePropagation { kNone, kW3c, kB3 };
+struct TracingConfig {
+  TracePropagation propagate = TracePropagation::kNone;
+  double sample_rate = 1.0;  // the share of started traces that are sampled
+
+  friend bool operator==(const TracingConfig&, const TracingConfig&) = default;
+};
+
 struct DrainConfig {
   Duration grace = seconds(5);
   Duration timeout = seconds(30);
@@ -202,6 +212,7 @@ struct Config {
   AdminConfig admin;
   AccessLogConfig access_log;
   DrainConfig drain;
+  TracingConfig tracing;
   std::optional<RedisConfig> redis;  // nullopt: nothing connects, every limit is local
   std::vector<ListenerConfig> listeners;
   std::vector<UpstreamConfig> upstreams;  // in file order

@@ -69,6 +69,7 @@ void Exchange::start() {
   buffers_.request_trailers.clear();  // an earlier request's, in this reused slot
   http::assignRequestId(request_, context_.random, request_id_);
   http::assignHostWithoutPort(request_, host_);
+  trace_.begin(snapshot_->config->tracing, request_.headers, context_.random);
   route_ = snapshot_->routers[listener_.index]->match(
       routing::RouteRequest{host_, path_, request_.method, &request_.headers});
   if (route_ != nullptr && route_->direct_response) {
@@ -199,6 +200,7 @@ void Exchange::tryAttempt() {
     const Duration left = request_deadline_ > now ? request_deadline_ - now : Duration::zero();
     request_.headers.set(kGrpcTimeoutHeader, http::formatGrpcTimeout(left));
   }
+  trace_.beforeAttempt(request_.headers, context_.random);
   attempt_ = upstream_->codec->newAttempt(*this);
   AttemptRequest request;
   request.head = &request_;

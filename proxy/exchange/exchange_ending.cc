@@ -167,6 +167,8 @@ void Exchange::record() {
   entry.bytes_in = bytes_in_;
   entry.bytes_out = bytes_out_;
   entry.error = error_detail_;
+  entry.trace_id = trace_.traceId();
+  entry.span_id = trace_.spanId();
   context_.access_log->write(entry);
 }
 
