@@ -11,6 +11,9 @@
 #   PROFILE_POLICIES=1 bench/profile.sh       bench/policies-upstream.yaml, none triggering, and the
 #     access log on (to a file in the temp dir): bench/run.sh's outrigger-policies target
 #   PROFILE_PATH=/bytes/1024 bench/profile.sh   another mock-upstream path (default /hello)
+#   PROFILE_ROUTES=bench/routes-200.yaml bench/profile.sh   the listener's routes from a file
+#     (YAML list items indented for `    routes:`, sending PROFILE_PATH to upstream `origin`)
+#     instead of the one route `{ path_prefix: /, upstream: origin }`
 #
 # Load: wrk -t1 -c50 for PROFILE_SECONDS (default 10) against GET PROFILE_PATH from mock-upstream, after
 # a 1 s warm-up that is not counted (callgrind's counters are zeroed after it).
@@ -29,11 +32,19 @@ policies="${PROFILE_POLICIES:-0}"
 case "$policies" in 0|1) ;; *) echo "profile.sh: PROFILE_POLICIES must be 0 or 1" >&2; exit 2 ;; esac
 access_log='"off"'
 [ "$policies" = 1 ] && access_log="\"$tmp/access.log\""
+routes='      - { path_prefix: /, upstream: origin }'
+if [ -n "${PROFILE_ROUTES:-}" ]; then
+  [ -f "$PROFILE_ROUTES" ] || { echo "profile.sh: PROFILE_ROUTES: no file $PROFILE_ROUTES" >&2; exit 2; }
+  routes=$(cat "$PROFILE_ROUTES")
+fi
 cat >"$tmp/outrigger.yaml" <<YAML
 admin: { listen: 127.0.0.1:0 }
 access_log: { path: $access_log }
 listeners:
-  - { name: bench, listen: 127.0.0.1:0, routes: [ { path_prefix: /, upstream: origin } ] }
+  - name: bench
+    listen: 127.0.0.1:0
+    routes:
+$routes
 upstreams:
   origin:
     endpoints: [ "$origin" ]

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdio>
 
 #include "proxy/cli/effective_policy.h"
 #include "proxy/cli/request_url.h"
@@ -120,6 +121,53 @@ std::string routeList(const config::ListenerConfig& listener) {
   return out;
 }
 
+// A split target's share of the requests: "95%", "33.33%".
+std::string formatShare(uint64_t weight, uint64_t total) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.4g%%",
+                100.0 * static_cast<double>(weight) / static_cast<double>(total));
+  return text;
+}
+
+// "policy of upstream 'x' (with the overrides of route r):" and its table.
+std::string policySection(const config::Config& config, const config::UpstreamConfig& upstream,
+                          const config::RouteConfig& route, const std::string& share) {
+  const config::UpstreamConfig effective = config::effectiveUpstream(upstream, route);
+  const std::vector<std::string> overridden = config::routeOverrideKeys(route);
+  std::string title = "policy of upstream '" + upstream.name + "'" + share;
+  if (!overridden.empty()) title += " with the overrides of route " + route.name;
+  return title + ":\n" + policyTable(effective, config.provenance, route);
+}
+
+Error unknownUpstream(const std::string& name) {  // the loader checks every route's upstreams
+  return Error{"internal", ErrorSource::kInternal, false,
+               "route names unknown upstream '" + name + "'"};
+}
+
+// A split: each upstream's share, then each one's policy as the route's requests get it.
+Result<Explanation> explainSplit(const config::Config& config, const ExplainRequest& request,
+                                 const config::RouteConfig& route, TextTable& head,
+                                 Explanation out) {
+  uint64_t total = 0;
+  for (const config::SplitTarget& t : route.split) total += t.weight;
+  std::string shares;
+  std::string sections;
+  for (const config::SplitTarget& t : route.split) {
+    const config::UpstreamConfig* upstream = config.findUpstream(t.upstream);
+    if (upstream == nullptr) return unknownUpstream(t.upstream);
+    const std::string share = formatShare(t.weight, total);
+    shares += (shares.empty() ? "" : ", ") + t.upstream + " " + share;
+    sections +=
+        "\n" + policySection(config, *upstream, route, " (" + share + " of the requests)") +
+        "  attempts: " + attemptsFor(config::effectiveUpstream(*upstream, route), request.method) +
+        "\n";
+  }
+  head.addRow({"upstream", "split by weight: " + shares});
+  out.routed = true;
+  out.text += head.render() + sections;
+  return out;
+}
+
 }  // namespace
 
 Result<Explanation> explainRequest(const config::Config& config, const ExplainRequest& request) {
@@ -157,21 +205,14 @@ Result<Explanation> explainRequest(const config::Config& config, const ExplainRe
     out.text += head.render();
     return out;
   }
+  if (!route->split.empty()) return explainSplit(config, request, *route, head, std::move(out));
   const config::UpstreamConfig* upstream = config.findUpstream(route->upstream);
-  if (upstream == nullptr) {  // the loader checks every route's upstream
-    return Error{"internal", ErrorSource::kInternal, false,
-                 "route names unknown upstream '" + route->upstream + "'"};
-  }
+  if (upstream == nullptr) return unknownUpstream(route->upstream);
   const config::UpstreamConfig effective = config::effectiveUpstream(*upstream, *route);
   head.addRow({"upstream", upstream->name});
   head.addRow({"attempts", attemptsFor(effective, request.method)});
   out.routed = true;
-  const std::vector<std::string> overridden = config::routeOverrideKeys(*route);
-  const std::string title = overridden.empty() ? "policy of upstream '" + upstream->name + "'"
-                                               : "policy of upstream '" + upstream->name +
-                                                     "' with the overrides of route " + route->name;
-  out.text +=
-      head.render() + "\n" + title + ":\n" + policyTable(effective, config.provenance, *route);
+  out.text += head.render() + "\n" + policySection(config, *upstream, *route, "");
   return out;
 }
 

@@ -24,6 +24,7 @@ class Diagnostics {
   void error(SourceMark mark, std::string path, std::string message);
 
   bool empty() const { return errors_.empty(); }
+  size_t errorCount() const { return errors_.size(); }
   const std::string& file() const { return file_; }
   std::vector<ConfigError> take();
 

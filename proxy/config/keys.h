@@ -12,9 +12,10 @@ namespace outrigger::config {
 namespace key_lists {
 
 inline constexpr std::string_view kTopLevel[] = {
-    "workers",   "log_level", "admin",    "access_log", "drain",
-    "redis",     "listeners", "defaults", "upstreams",
+    "workers", "log_level", "admin",    "access_log", "drain",
+    "redis",   "listeners", "defaults", "upstreams",  "tracing",
 };
+inline constexpr std::string_view kTracing[] = {"propagate", "sample_rate"};
 inline constexpr std::string_view kAdmin[] = {"listen", "token"};
 inline constexpr std::string_view kAccessLog[] = {"path"};
 inline constexpr std::string_view kDrain[] = {"grace", "timeout"};
@@ -28,10 +29,14 @@ inline constexpr std::string_view kListenerLimits[] = {
     "max_request_head", "header_timeout", "idle_timeout", "max_headers", "max_connections",
     "max_request_body", "headers_with_underscores"};
 inline constexpr std::string_view kListenerHttp2[] = {"max_concurrent_streams", "initial_window"};
+// clang-format off
 inline constexpr std::string_view kRoute[] = {
-    "host",           "path_prefix",    "upstream",     "preserve_host",   "name",
-    "match",          "prefix_rewrite", "host_rewrite", "request_headers", "response_headers",
-    "direct_response", "timeouts",       "retry"};
+    "host",            "path_prefix",    "upstream",     "preserve_host",   "name",
+    "match",           "prefix_rewrite", "host_rewrite", "request_headers", "response_headers",
+    "direct_response", "timeouts",       "retry",        "split",           "fallback"};
+// clang-format on
+inline constexpr std::string_view kRouteFallback[] = {"stale_if_error", "response"};
+inline constexpr std::string_view kSplitTarget[] = {"upstream", "weight"};
 inline constexpr std::string_view kRouteTimeouts[] = {"request", "per_try", "read", "write"};
 inline constexpr std::string_view kRouteRetry[] = {
     "max_attempts", "backoff", "retry_on", "methods", "max_body_bytes", "respect_retry_after"};
@@ -93,6 +98,7 @@ inline constexpr KeySet kKeySets[] = {
     {"admin", key_lists::kAdmin},
     {"access_log", key_lists::kAccessLog},
     {"drain", key_lists::kDrain},
+    {"tracing", key_lists::kTracing},
     {"redis", key_lists::kRedis},
     {"redis.timeouts", key_lists::kRedisTimeouts},
     {"listeners[]", key_lists::kListener},
@@ -104,7 +110,10 @@ inline constexpr KeySet kKeySets[] = {
     {"listeners[].routes[].request_headers", key_lists::kHeaderRewrite},
     {"listeners[].routes[].response_headers", key_lists::kHeaderRewrite},
     {"listeners[].routes[].direct_response", key_lists::kStaticResponse},
+    {"listeners[].routes[].split[]", key_lists::kSplitTarget},
     {"listeners[].routes[].timeouts", key_lists::kRouteTimeouts},
+    {"listeners[].routes[].fallback", key_lists::kRouteFallback},
+    {"listeners[].routes[].fallback.response", key_lists::kStaticResponse},
     {"listeners[].routes[].retry", key_lists::kRouteRetry},
     {"listeners[].routes[].retry.backoff", key_lists::kBackoff},
     {"upstreams.<name>", key_lists::kUpstream},

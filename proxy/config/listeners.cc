@@ -30,27 +30,6 @@ struct ListenerContext {
   std::vector<std::pair<HostPort, std::string>> addresses;  // address -> description
 };
 
-void readRouteUpstream(const ConfigNode& node, const ListenerContext& ctx, RouteConfig& out,
-                       Diagnostics& diag) {
-  std::optional<std::string> name = readString(node, diag);
-  if (!name) return;
-  out.upstream = *name;
-  const auto& names = ctx.upstream_names;
-  if (std::find(names.begin(), names.end(), *name) != names.end()) return;
-  if (names.empty()) {
-    diag.error(node, "unknown upstream '" + *name + "' (no upstreams are defined)");
-    return;
-  }
-  const std::vector<std::string_view> candidates(names.begin(), names.end());
-  std::string hint = didYouMean(*name, candidates);
-  if (hint.empty() && names.size() <= 8) {
-    hint = " (defined upstreams: ";
-    for (size_t i = 0; i < names.size(); ++i) hint += (i ? ", " : "") + names[i];
-    hint += ")";
-  }
-  diag.error(node, "unknown upstream '" + *name + "'" + hint);
-}
-
 // Returns false when the match is unusable, so duplicates are not checked.
 bool readRoute(const ConfigNode& node, const ListenerContext& ctx, RouteConfig& out,
                Diagnostics& diag) {
@@ -58,20 +37,16 @@ bool readRoute(const ConfigNode& node, const ListenerContext& ctx, RouteConfig& 
   const bool ok = readRouteMatch(node, out, diag);
   if (const ConfigNode* n = node.find("name")) assignIf(readString(*n, diag), out.name);
   readRouteRewrites(node, out, diag);
-  const ConfigNode* upstream = node.find("upstream");
-  if (out.direct_response && upstream != nullptr) {
-    diag.error(*upstream,
-               "a route with direct_response sends nothing upstream; remove one of them");
-  } else if (!out.direct_response) {
-    if (const ConfigNode* n = requireKey(node, "upstream", diag))
-      readRouteUpstream(*n, ctx, out, diag);
-  }
+  readRouteUpstreams(node, ctx.upstream_names, out, diag);
   if (const ConfigNode* n = node.find("preserve_host"))
     assignIf(readBool(*n, diag), out.preserve_host);
-  const UpstreamConfig* target = nullptr;
-  for (const UpstreamConfig& u : ctx.upstreams)
-    if (u.name == out.upstream) target = &u;
-  readRoutePolicy(node, target, out, diag);
+  std::vector<const UpstreamConfig*> targets;  // those known, for the merged-policy checks
+  for (const UpstreamConfig& u : ctx.upstreams) {
+    if (u.name == out.upstream) targets.push_back(&u);
+    for (const SplitTarget& t : out.split)
+      if (u.name == t.upstream) targets.push_back(&u);
+  }
+  readRoutePolicy(node, targets, out, diag);
   RouteRewrite& rw = out.rewrite;
   rw.replaced_path = out.path_exact.empty() ? out.path_prefix : out.path_exact;
   rw.changes_request = rw.prefix_rewrite || !rw.host_rewrite.empty() || !rw.request.empty();

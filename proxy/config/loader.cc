@@ -112,6 +112,26 @@ void readDrain(const ConfigNode& node, DrainConfig& out, Diagnostics& diag) {
   }
 }
 
+void readTracing(const ConfigNode& node, TracingConfig& out, Diagnostics& diag) {
+  if (!checkMap(node, keysAt("tracing"), diag)) return;
+  out.propagate = TracePropagation::kW3c;  // the block turns tracing on
+  if (const ConfigNode* n = node.find("propagate")) {
+    constexpr std::string_view kNames[] = {"w3c", "b3", "none"};
+    constexpr TracePropagation kValues[] = {TracePropagation::kW3c, TracePropagation::kB3,
+                                            TracePropagation::kNone};
+    if (auto i = readChoice(*n, diag, kNames)) out.propagate = kValues[*i];
+  }
+  if (const ConfigNode* n = node.find("sample_rate")) {
+    if (!n->isScalar()) {
+      diag.error(*n, "expected a percentage like 10%, got " + n->describe());
+    } else if (auto ratio = parseRatio(n->scalar); !ratio.ok()) {
+      diag.error(*n, ratio.error().message);
+    } else {
+      out.sample_rate = *ratio;
+    }
+  }
+}
+
 std::vector<std::string> upstreamNames(const ConfigNode* upstreams) {
   std::vector<std::string> names;
   if (upstreams == nullptr || !upstreams->isMap()) return names;
@@ -132,6 +152,7 @@ void readTopLevel(const ConfigNode& root, Config& out, Diagnostics& diag) {
   if (const ConfigNode* n = root.find("admin")) readAdmin(*n, out.admin, diag);
   if (const ConfigNode* n = root.find("access_log")) readAccessLog(*n, out.access_log, diag);
   if (const ConfigNode* n = root.find("drain")) readDrain(*n, out.drain, diag);
+  if (const ConfigNode* n = root.find("tracing")) readTracing(*n, out.tracing, diag);
   const ConfigNode* redis = root.find("redis");
   if (redis != nullptr) out.redis = readRedis(*redis, diag);
   const ConfigNode* upstreams = root.find("upstreams");

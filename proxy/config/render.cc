@@ -53,6 +53,12 @@ void renderTopLevel(ConfigWriter& out, const Config& config) {
   out.scalar("grace", formatDuration(config.drain.grace));
   out.scalar("timeout", formatDuration(config.drain.timeout));
   out.endMap();
+  if (config.tracing.propagate != TracePropagation::kNone) {
+    out.beginMap("tracing");
+    out.scalar("propagate", config.tracing.propagate == TracePropagation::kB3 ? "b3" : "w3c");
+    out.scalar("sample_rate", formatRatio(config.tracing.sample_rate));
+    out.endMap();
+  }
   if (config.redis) renderRedis(out, *config.redis);
 }
 

@@ -47,6 +47,22 @@ void renderHeaderRewrite(ConfigWriter& out, std::string_view key, const HeaderRe
   out.endMap();
 }
 
+void renderRouteFallback(ConfigWriter& out, const RouteFallback& f) {
+  if (f.empty()) return;
+  out.beginMap("fallback");
+  if (f.stale_off) out.scalar("stale_if_error", "off");
+  if (f.response_off) {
+    out.scalar("response", "off");
+  } else if (f.status || f.content_type || f.body) {
+    out.beginMap("response");
+    if (f.status) out.scalar("status", std::to_string(*f.status));
+    if (f.content_type) out.scalar("content_type", *f.content_type);
+    if (f.body) out.scalar("body", *f.body);
+    out.endMap();
+  }
+  out.endMap();
+}
+
 // Only the keys the route sets: the rest stays the upstream's, also after a reload.
 void renderRoutePolicy(ConfigWriter& out, const RouteConfig& r) {
   const RouteTimeouts& t = r.timeouts;
@@ -99,6 +115,15 @@ void renderRoute(ConfigWriter& out, const RouteConfig& r, size_t index) {
     out.scalar("content_type", r.direct_response->content_type);
     out.scalar("body", r.direct_response->body);
     out.endMap();
+  } else if (!r.split.empty()) {
+    out.beginList("split");
+    for (const SplitTarget& t : r.split) {
+      out.beginItemMap();
+      out.scalar("upstream", t.upstream);
+      out.scalar("weight", std::to_string(t.weight));
+      out.endMap();
+    }
+    out.endList();
   } else {
     out.scalar("upstream", r.upstream);
   }
@@ -109,6 +134,7 @@ void renderRoute(ConfigWriter& out, const RouteConfig& r, size_t index) {
   renderHeaderRewrite(out, "request_headers", rw.request);
   renderHeaderRewrite(out, "response_headers", rw.response);
   renderRoutePolicy(out, r);
+  renderRouteFallback(out, r.fallback);
   out.endMap();
 }
 

@@ -70,6 +70,33 @@ void readRetry(const ConfigNode& node, RetryOverrides& out, Diagnostics& diag) {
     assignIf(readBool(*n, diag), out.respect_retry_after);
 }
 
+bool isOff(const ConfigNode& node) { return node.isScalar() && node.scalar == "off"; }
+
+void readFallback(const ConfigNode& node, RouteFallback& out, Diagnostics& diag) {
+  if (!checkMap(node, keysAt("listeners[].routes[].fallback"), diag)) return;
+  if (const ConfigNode* n = node.find("stale_if_error")) {
+    if (isOff(*n))
+      out.stale_off = true;
+    else
+      diag.error(*n,
+                 "stale copies are kept per upstream: a route can only turn them off "
+                 "(stale_if_error: off); set them on the upstream, got " +
+                     n->describe());
+  }
+  const ConfigNode* n = node.find("response");
+  if (n == nullptr) return;
+  if (isOff(*n)) {
+    out.response_off = true;
+    return;
+  }
+  if (!checkMap(*n, keysAt("listeners[].routes[].fallback.response"), diag)) return;
+  if (auto* s = n->find("status")) {
+    if (auto v = readInteger(*s, diag, 200, 599)) out.status = static_cast<int>(*v);
+  }
+  if (auto* c = n->find("content_type")) out.content_type = readString(*c, diag);
+  if (auto* b = n->find("body")) out.body = readString(*b, diag);
+}
+
 // The merged values must still make sense: reported at the route's block, naming the upstream
 // whose value the route's key clashes with.
 void checkMerged(const ConfigNode& route, const UpstreamConfig& upstream, const RouteConfig& out,
@@ -92,11 +119,12 @@ void checkMerged(const ConfigNode& route, const UpstreamConfig& upstream, const 
 
 }  // namespace
 
-void readRoutePolicy(const ConfigNode& route, const UpstreamConfig* upstream, RouteConfig& out,
-                     Diagnostics& diag) {
+void readRoutePolicy(const ConfigNode& route, std::span<const UpstreamConfig* const> upstreams,
+                     RouteConfig& out, Diagnostics& diag) {
   const ConfigNode* timeouts = route.find("timeouts");
   const ConfigNode* retry = route.find("retry");
-  for (const ConfigNode* n : {timeouts, retry}) {
+  const ConfigNode* fallback = route.find("fallback");
+  for (const ConfigNode* n : {timeouts, retry, fallback}) {
     if (n != nullptr && out.direct_response)
       diag.errorAtKey(*n, route.path,
                       "a route with direct_response makes no upstream request, so '" + n->key +
@@ -107,7 +135,8 @@ void readRoutePolicy(const ConfigNode& route, const UpstreamConfig* upstream, Ro
     out.retry.emplace();
     readRetry(*retry, *out.retry, diag);
   }
-  if (upstream != nullptr) checkMerged(route, *upstream, out, diag);
+  if (fallback != nullptr) readFallback(*fallback, out.fallback, diag);
+  for (const UpstreamConfig* upstream : upstreams) checkMerged(route, *upstream, out, diag);
 }
 
 TimeoutsConfig effectiveTimeouts(const TimeoutsConfig& upstream, const RouteTimeouts& route) {
@@ -134,6 +163,21 @@ policy::RetryPolicyConfig effectiveRetry(const PolicyConfig& upstream,
   return p;
 }
 
+FallbackConfig effectiveFallback(const FallbackConfig& upstream, const RouteFallback& route) {
+  FallbackConfig f = upstream;
+  if (route.stale_off) f.stale_if_error.reset();
+  if (route.response_off) {
+    f.response.reset();
+  } else if (route.status || route.content_type || route.body) {
+    StaticResponseConfig r = f.response.value_or(StaticResponseConfig{});
+    assignIf(route.status, r.status);
+    assignIf(route.content_type, r.content_type);
+    assignIf(route.body, r.body);
+    f.response = r;
+  }
+  return f;
+}
+
 UpstreamConfig effectiveUpstream(const UpstreamConfig& upstream, const RouteConfig& route) {
   UpstreamConfig u = upstream;
   u.timeouts = effectiveTimeouts(upstream.timeouts, route.timeouts);
@@ -142,6 +186,7 @@ UpstreamConfig effectiveUpstream(const UpstreamConfig& upstream, const RouteConf
     retry.policy = effectiveRetry(upstream.policies, *route.retry);
     u.policies.retry = retry;
   }
+  u.policies.fallback = effectiveFallback(upstream.policies.fallback, route.fallback);
   return u;
 }
 
@@ -155,6 +200,12 @@ std::vector<std::string> routeOverrideKeys(const RouteConfig& route) {
   add(t.write.has_value(), "timeouts.write");
   add(t.per_try.has_value(), "timeouts.per_try");
   add(t.request.has_value(), "timeouts.request");
+  const RouteFallback& f = route.fallback;
+  add(f.stale_off, "fallback.stale_if_error");
+  add(f.response_off, "fallback.response");
+  add(f.status.has_value(), "fallback.response.status");
+  add(f.content_type.has_value(), "fallback.response.content_type");
+  add(f.body.has_value(), "fallback.response.body");
   if (!route.retry) return keys;
   const RetryOverrides& r = *route.retry;
   add(r.max_attempts.has_value(), "retry.max_attempts");

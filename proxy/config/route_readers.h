@@ -19,6 +19,11 @@ bool readRouteMatch(const ConfigNode& route, RouteConfig& out, Diagnostics& diag
 // prefix_rewrite, host_rewrite, request_headers, response_headers and direct_response.
 void readRouteRewrites(const ConfigNode& route, RouteConfig& out, Diagnostics& diag);
 
+// `upstream:` or `split:` (exclusive, and neither with direct_response); each name must be
+// one of `upstream_names`. Read after readRouteRewrites, which reads direct_response.
+void readRouteUpstreams(const ConfigNode& route, const std::vector<std::string>& upstream_names,
+                        RouteConfig& out, Diagnostics& diag);
+
 // ASCII lower case, for host names and header names.
 inline std::string lowerAscii(std::string s) {
   for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));

@@ -72,6 +72,15 @@ struct RouteRewrite {
   friend bool operator==(const RouteRewrite&, const RouteRewrite&) = default;
 };
 
+// One item of a route's `split:` (issue 20, item 4): the upstream and its share of the
+// route's requests, weight / (sum of the route's weights).
+struct SplitTarget {
+  std::string upstream;
+  uint32_t weight = 0;
+
+  friend bool operator==(const SplitTarget&, const SplitTarget&) = default;
+};
+
 // A route's `timeouts:` (issue 20, item 2): each key set replaces the upstream's value for
 // the requests of this route; an unset key keeps the upstream's. connect and pool belong to
 // the upstream's shared connections, so a route cannot change them.
@@ -100,6 +109,20 @@ struct RetryOverrides {
   std::optional<bool> respect_retry_after;
 
   friend bool operator==(const RetryOverrides&, const RetryOverrides&) = default;
+};
+
+// A route's `fallback:` (issue 20, item 2), key by key over the upstream's. Stale copies are
+// kept per upstream, so a route can only turn them off for its requests; `response` keys go
+// over the upstream's static response (or the built-in one), and `response: off` removes it.
+struct RouteFallback {
+  bool stale_off = false;     // `stale_if_error: off`: neither served nor stored
+  bool response_off = false;  // `response: off`
+  std::optional<int> status;
+  std::optional<std::string> content_type;
+  std::optional<std::string> body;
+
+  bool empty() const { return !stale_off && !response_off && !status && !content_type && !body; }
+  friend bool operator==(const RouteFallback&, const RouteFallback&) = default;
 };
 
 }  // namespace outrigger::config

@@ -41,6 +41,16 @@ struct AccessLogConfig {
   friend bool operator==(const AccessLogConfig&, const AccessLogConfig&) = default;
 };
 
+// `tracing:` (issue 20, item 7). Without the block, trace headers pass through untouched and
+// nothing starts a trace.
+enum class TracePropagation { kNone, kW3c, kB3 };
+struct TracingConfig {
+  TracePropagation propagate = TracePropagation::kNone;
+  double sample_rate = 1.0;  // the share of started traces that are sampled
+
+  friend bool operator==(const TracingConfig&, const TracingConfig&) = default;
+};
+
 struct DrainConfig {
   Duration grace = seconds(5);
   Duration timeout = seconds(30);
@@ -66,7 +76,10 @@ struct RedisConfig {
 struct RouteConfig {
   std::string host = "*";  // Host header without port, compared case-insensitively; "*" = any
   std::string path_prefix = "/";
-  std::string upstream;
+  std::string upstream;  // "" when the route has a split or a direct_response
+  // `split:` instead of `upstream:`: one upstream per request, picked by weight. Each keeps
+  // its own policies and metrics, and a retry stays on the one picked.
+  std::vector<SplitTarget> split{};
   bool preserve_host = false;  // send the app's Host instead of the endpoint's authority
   // Further match conditions (`match:`); see routing/router.h for how routes are ranked.
   std::string path_exact{};            // "" = not set; when set, path_prefix is not used
@@ -79,6 +92,7 @@ struct RouteConfig {
   // Per-route policy (route_policy.h): merged key by key over the upstream's.
   RouteTimeouts timeouts{};
   std::optional<RetryOverrides> retry{};
+  RouteFallback fallback{};
 
   friend bool operator==(const RouteConfig&, const RouteConfig&) = default;
 };
@@ -213,6 +227,7 @@ struct Config {
   AdminConfig admin;
   AccessLogConfig access_log;
   DrainConfig drain;
+  TracingConfig tracing;
   std::optional<RedisConfig> redis;  // nullopt: nothing connects, every limit is local
   std::vector<ListenerConfig> listeners;
   std::vector<UpstreamConfig> upstreams;  // in file order

@@ -69,24 +69,32 @@ void Exchange::start() {
   buffers_.request_trailers.clear();  // an earlier request's, in this reused slot
   http::assignRequestId(request_, context_.random, request_id_);
   http::assignHostWithoutPort(request_, host_);
+  trace_.begin(snapshot_->config->tracing, request_.headers, context_.random);
   route_ = snapshot_->routers[listener_.index]->match(
       routing::RouteRequest{host_, path_, request_.method, &request_.headers});
   if (route_ != nullptr && route_->direct_response) {
     answerDirectly();
     return;
   }
-  auto found = route_ ? snapshot_->upstreams.find(route_->upstream) : snapshot_->upstreams.end();
+  if (route_ == nullptr) {
+    replyLocally(http::LocalReason::kNoRoute);
+    return;
+  }
+  // A split picks its upstream here, once: every attempt, retries included, goes to it.
+  const routing::RouteTarget& target =
+      snapshot_->routers[listener_.index]->pickTarget(route_, context_.random);
+  auto found = snapshot_->upstreams.find(target.upstream);
   if (found == snapshot_->upstreams.end()) {
-    // No route; or a route naming no upstream, which the validator rules out.
+    // A route naming no upstream, which the validator rules out.
     replyLocally(http::LocalReason::kNoRoute);
     return;
   }
   upstream_ = context_.upstreamFor(found->second);
   policies_ = &upstream_->upstream->policies();
-  const routing::RouteOverrides& overrides =
-      snapshot_->routers[listener_.index]->overridesOf(route_);
+  const routing::RouteOverrides& overrides = target.overrides;
   route_timeouts_ = overrides.timeouts ? &*overrides.timeouts : nullptr;
   retry_policy_ = overrides.retry ? &*overrides.retry : policies_->retryPolicy();
+  fallback_ = overrides.fallback ? &*overrides.fallback : &policies_->config().fallback;
   const uint64_t body_limit = listener_.config->limits.max_request_body;
   if (body_limit != 0 && request_.framing == http::BodyFraming::kContentLength &&
       request_.content_length > body_limit) {
@@ -126,7 +134,8 @@ void Exchange::readAppLimits() {
   if (uint64_t n = positiveHeader(request_.headers, kMaxAttemptsHeader); n > 0)
     max_attempts_ = std::min<uint32_t>(max_attempts_, static_cast<uint32_t>(n));
   request_.headers.removeIf(isAppLimitHeader);  // one pass for both
-  stale_eligible_ = policies_->staleEnabled() && request_.method == "GET";
+  stale_eligible_ =
+      policies_->staleEnabled() && fallback_->stale_if_error && request_.method == "GET";
   const bool has_body = request_.framing != http::BodyFraming::kNone;
   body_.reset(has_body, retry != nullptr && max_attempts_ > 1,
               retry ? retry->config().max_body_bytes : 0);
@@ -191,6 +200,7 @@ void Exchange::tryAttempt() {
     const Duration left = request_deadline_ > now ? request_deadline_ - now : Duration::zero();
     request_.headers.set(kGrpcTimeoutHeader, http::formatGrpcTimeout(left));
   }
+  trace_.beforeAttempt(request_.headers, context_.random);
   attempt_ = upstream_->codec->newAttempt(*this);
   AttemptRequest request;
   request.head = &request_;

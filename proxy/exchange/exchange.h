@@ -24,6 +24,7 @@
 #include "proxy/exchange/replay_body.h"
 #include "proxy/exchange/responder.h"
 #include "proxy/exchange/stale_capture.h"
+#include "proxy/exchange/trace_headers.h"
 #include "proxy/exchange/upstream_attempt.h"
 #include "proxy/exchange/worker_context.h"
 #include "proxy/http/local_reply.h"
@@ -162,9 +163,12 @@ class Exchange final : public AttemptEvents, public AdmissionGuard::Events {
   upstream::UpstreamPolicies* policies_ = nullptr;
   // What the route changes of the upstream's policy (routing::RouteOverrides): its merged
   // timeouts, or null for the upstream's; the retry decision in force, the route's or else
-  // the upstream's, or null for one attempt.
+  // the upstream's, or null for one attempt; the fallback in force, the route's merged one or
+  // the upstream's.
   const config::TimeoutsConfig* route_timeouts_ = nullptr;
   const policy::RetryPolicy* retry_policy_ = nullptr;
+  const config::FallbackConfig* fallback_ = nullptr;
+  TraceHeaders trace_;  // the trace context the app sent or we started; a span per attempt
   Phase phase_ = Phase::kStarting;
 
   MonoTime started_;

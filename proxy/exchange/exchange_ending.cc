@@ -19,8 +19,7 @@ void Exchange::fallBack(http::LocalReason reason, int retry_after_seconds) {
 }
 
 void Exchange::fallBackPastStale(http::LocalReason reason, int retry_after_seconds) {
-  if (phase_ != Phase::kStreamingResponse && policies_ != nullptr &&
-      policies_->config().fallback.response) {
+  if (phase_ != Phase::kStreamingResponse && fallback_ != nullptr && fallback_->response) {
     serveStatic(reason);
     return;
   }
@@ -63,7 +62,7 @@ void Exchange::sendStaleCopy(policy::StaleEntry& copy, Duration age, http::Local
 }
 
 void Exchange::serveStatic(http::LocalReason reason) {
-  const auto& fixed = *policies_->config().fallback.response;
+  const auto& fixed = *fallback_->response;
   OutputHold hold(downstream_);  // sent once recorded
   http::ResponseHead head;
   head.status = fixed.status;
@@ -185,6 +184,8 @@ void Exchange::record() {
   entry.bytes_in = bytes_in_;
   entry.bytes_out = bytes_out_;
   entry.error = error_detail_;
+  entry.trace_id = trace_.traceId();
+  entry.span_id = trace_.spanId();
   context_.access_log->write(entry);
 }
 

@@ -34,11 +34,13 @@ struct AccessLogEntry {
   double duration_ms = 0;  // printed with three decimals
   uint64_t bytes_in = 0;   // request body bytes read from the app
   uint64_t bytes_out = 0;  // response body bytes written to the app
+  std::string_view trace_id;  // with `tracing:`: the request's trace, 32 hex digits
+  std::string_view span_id;   // the span of the last attempt upstream, 16 hex digits
 };
 
 // Appends the entry as one JSON object followed by '\n'. The keys, always all present and in
 // this order: time request_id listener method path upstream endpoint status reason error
-// attempts duration_ms bytes_in bytes_out.
+// attempts duration_ms bytes_in bytes_out trace_id span_id.
 void formatAccessLogLine(const AccessLogEntry& entry, std::string& out);
 // The same line written at `out`, which must have room for maxAccessLogLineLength(entry)
 // bytes; returns the end of what was written. For a caller that keeps its own buffer, so

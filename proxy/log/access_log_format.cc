@@ -212,14 +212,17 @@ constexpr std::string_view kAttemptsKey = R"(,"attempts":)";
 constexpr std::string_view kDurationKey = R"(,"duration_ms":)";
 constexpr std::string_view kBytesInKey = R"(,"bytes_in":)";
 constexpr std::string_view kBytesOutKey = R"(,"bytes_out":)";
+constexpr std::string_view kTraceIdKey = R"(,"trace_id":)";
+constexpr std::string_view kSpanIdKey = R"(,"span_id":)";
 constexpr std::string_view kEnd = "}\n";
 
 // Everything but the strings, at its longest: keys, timestamp and numbers of 24 digits.
-constexpr size_t kFixedPartMax =
-    kTimeKey.size() + kTimestampLength + kRequestIdKey.size() + kListenerKey.size() +
-    kMethodKey.size() + kPathKey.size() + kUpstreamKey.size() + kEndpointKey.size() +
-    kStatusKey.size() + kReasonKey.size() + kErrorKey.size() + kAttemptsKey.size() +
-    kDurationKey.size() + kBytesInKey.size() + kBytesOutKey.size() + kEnd.size() + 5 * 24 + 4;
+constexpr size_t kFixedPartMax = kTimeKey.size() + kTimestampLength + kRequestIdKey.size() +
+                                 kListenerKey.size() + kMethodKey.size() + kPathKey.size() +
+                                 kUpstreamKey.size() + kEndpointKey.size() + kStatusKey.size() +
+                                 kReasonKey.size() + kErrorKey.size() + kAttemptsKey.size() +
+                                 kDurationKey.size() + kBytesInKey.size() + kBytesOutKey.size() +
+                                 kTraceIdKey.size() + kSpanIdKey.size() + kEnd.size() + 5 * 24 + 4;
 
 }  // namespace
 
@@ -232,7 +235,8 @@ void appendJsonString(std::string_view value, std::string& out) {
 
 size_t maxAccessLogLineLength(const AccessLogEntry& entry) {
   const std::string_view strings[] = {entry.request_id, entry.listener, entry.method, entry.path,
-                                      entry.upstream,   entry.endpoint, entry.reason, entry.error};
+                                      entry.upstream,   entry.endpoint, entry.reason, entry.error,
+                                      entry.trace_id,   entry.span_id};
   size_t room = kFixedPartMax;
   for (std::string_view s : strings) room += maxJsonStringLength(s);
   return room;
@@ -264,6 +268,8 @@ char* writeAccessLogLine(const AccessLogEntry& entry, char* p) {
   p = putMillis(putLiteral(p, kDurationKey), entry.duration_ms);
   p = putInt(putLiteral(p, kBytesInKey), entry.bytes_in);
   p = putInt(putLiteral(p, kBytesOutKey), entry.bytes_out);
+  p = putJsonString(putLiteral(p, kTraceIdKey), entry.trace_id);
+  p = putJsonString(putLiteral(p, kSpanIdKey), entry.span_id);
   return putLiteral(p, kEnd);
 }
 

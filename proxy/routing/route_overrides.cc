@@ -14,6 +14,8 @@ RouteOverrides buildRouteOverrides(const config::RouteConfig& route,
   RouteOverrides out;
   if (!route.timeouts.empty())
     out.timeouts = config::effectiveTimeouts(base.timeouts, route.timeouts);
+  if (!route.fallback.empty())
+    out.fallback = config::effectiveFallback(base.policies.fallback, route.fallback);
   if (!route.retry) return out;
   auto created = policy::RetryPolicy::create(config::effectiveRetry(base.policies, *route.retry));
   if (!created.ok()) {

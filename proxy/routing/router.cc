@@ -70,7 +70,32 @@ bool conditionsHold(const config::RouteConfig& route, const RouteRequest& reques
   return true;
 }
 
+const config::UpstreamConfig* findUpstream(std::span<const config::UpstreamConfig> upstreams,
+                                           const std::string& name) {
+  for (const config::UpstreamConfig& u : upstreams)
+    if (u.name == name) return &u;
+  return nullptr;
+}
+
 }  // namespace
+
+Router::RouteTargets Router::buildTargets(const config::RouteConfig& route,
+                                          std::span<const config::UpstreamConfig> upstreams) {
+  std::vector<RouteTarget> targets;
+  std::vector<uint32_t> weights;
+  if (!route.split.empty()) {
+    for (const config::SplitTarget& s : route.split) {
+      targets.push_back(
+          {s.upstream, buildRouteOverrides(route, findUpstream(upstreams, s.upstream))});
+      weights.push_back(s.weight);
+    }
+  } else if (!route.direct_response) {
+    targets.push_back(
+        {route.upstream, buildRouteOverrides(route, findUpstream(upstreams, route.upstream))});
+    weights.push_back(1);
+  }
+  return RouteTargets{std::move(targets), WeightedPicker(weights)};
+}
 
 bool pathPrefixMatches(std::string_view prefix, std::string_view path) {
   if (!path.starts_with(prefix)) return false;
@@ -95,10 +120,7 @@ Router::Router(const config::ListenerConfig& listener,
     : routes_(listener.routes) {
   for (config::RouteConfig& route : routes_) {
     std::transform(route.host.begin(), route.host.end(), route.host.begin(), lowerAscii);
-    const config::UpstreamConfig* upstream = nullptr;
-    for (const config::UpstreamConfig& u : upstreams)
-      if (u.name == route.upstream) upstream = &u;
-    overrides_.push_back(buildRouteOverrides(route, upstream));
+    targets_.push_back(buildTargets(route, upstreams));
   }
   for (const config::RouteConfig& route : routes_) {
     const std::string_view host = route.host;

@@ -18,9 +18,11 @@
 #include <string_view>
 #include <vector>
 
+#include "proxy/common/random.h"
 #include "proxy/config/schema.h"
 #include "proxy/http/message.h"
 #include "proxy/routing/route_overrides.h"
+#include "proxy/routing/weighted_picker.h"
 
 namespace outrigger::routing {
 
@@ -49,9 +51,16 @@ class Router {
   // The route for a request, or nullptr (no_route). Allocation-free. The pointer stays
   // valid for the Router's lifetime.
   const config::RouteConfig* match(const RouteRequest& request) const;
-  // The policy a route changes; `route` is one match() returned.
-  const RouteOverrides& overridesOf(const config::RouteConfig* route) const {
-    return overrides_[static_cast<size_t>(route - routes_.data())];
+  // Where a route's request goes: its upstream, or one of its split picked by weight with a
+  // draw from `random` (none for a single upstream). `route` is one match() returned, and
+  // not a direct_response. Allocation-free.
+  const RouteTarget& pickTarget(const config::RouteConfig* route, Random& random) const {
+    const RouteTargets& t = targets_[indexOf(route)];
+    return t.targets[t.picker.pick(random)];
+  }
+  // All of a route's targets, in the order of its split (explain, tests).
+  std::span<const RouteTarget> targetsOf(const config::RouteConfig* route) const {
+    return targets_[indexOf(route)].targets;
   }
   // A GET with no headers (explain, tests).
   const config::RouteConfig* match(std::string_view host_without_port,
@@ -65,6 +74,16 @@ class Router {
     std::vector<const config::RouteConfig*> routes;  // most specific first
   };
 
+  struct RouteTargets {
+    std::vector<RouteTarget> targets;  // one, or a split's in its order; none: direct_response
+    WeightedPicker picker;
+  };
+
+  static RouteTargets buildTargets(const config::RouteConfig& route,
+                                   std::span<const config::UpstreamConfig> upstreams);
+  size_t indexOf(const config::RouteConfig* route) const {
+    return static_cast<size_t>(route - routes_.data());
+  }
   static const config::RouteConfig* matchIn(const std::vector<const config::RouteConfig*>& group,
                                             const RouteRequest& request);
   static const HostGroup* find(const std::vector<HostGroup>& groups, std::string_view host);
@@ -72,7 +91,7 @@ class Router {
                   const config::RouteConfig* route);
 
   std::vector<config::RouteConfig> routes_;  // hosts lower-cased; never resized after build
-  std::vector<RouteOverrides> overrides_;    // by index in routes_
+  std::vector<RouteTargets> targets_;        // by index in routes_
   std::vector<HostGroup> hosts_;             // exact hosts, sorted by host for binary search
   std::vector<HostGroup> domains_;           // "*.x" routes by ".x", sorted likewise
   std::vector<const config::RouteConfig*> any_host_;  // "*", most specific first

@@ -52,6 +52,11 @@ class RawUpstream {
     for (const Connection& c : connections_) out.push_back(c.paths);
     return out;
   }
+  // Every request head received (request line and headers), in arrival order.
+  std::vector<std::string> heads() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return heads_;
+  }
 
  private:
   struct Connection {
@@ -94,6 +99,7 @@ class RawUpstream {
     for (size_t end; (end = c.input.find("\r\n\r\n")) != std::string::npos;) {
       const size_t sp = c.input.find(' ');
       const std::string path = c.input.substr(sp + 1, c.input.find(' ', sp + 1) - sp - 1);
+      heads_.push_back(c.input.substr(0, end));
       c.input.erase(0, end + 4);  // the proxy sends these GETs without a body
       c.paths.push_back(path);
       const std::string& reply = replies_[path];
@@ -107,6 +113,7 @@ class RawUpstream {
   std::atomic<bool> stop_{false};
   mutable std::mutex mutex_;
   std::vector<Connection> connections_;
+  std::vector<std::string> heads_;
   std::thread thread_;
 };
 

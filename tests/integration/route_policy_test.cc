@@ -1,5 +1,5 @@
-// A route's own timeouts and retry through the real binary (issue 20, item 2): they override
-// the upstream's for that route's requests only.
+// A route's own timeouts, retry and fallback through the real binary (issue 20, item 2): they
+// override the upstream's for that route's requests only.
 
 #include <gtest/gtest.h>
 
@@ -99,6 +99,22 @@ TEST_F(RoutePolicyTest, RouteRetryMakesOneAttemptWhereTheUpstreamRetriesThree) {
   ASSERT_TRUE(thrice);
   EXPECT_EQ(thrice->status, 503);
   EXPECT_EQ(mock_->hits("/status/503"), 3);
+}
+
+TEST_F(RoutePolicyTest, RouteFallbackAnswersForItsRequestsOnly) {
+  start("        fallback: { response: { status: 200, body: \"[]\" } }\n");
+  mock_->kill();  // every attempt fails to connect
+  auto degraded = get("/get", true);
+  ASSERT_TRUE(degraded);
+  EXPECT_EQ(degraded->status, 200);
+  EXPECT_EQ(degraded->body, "[]");
+  EXPECT_EQ(degraded->header("x-outrigger-fallback"), "static");
+  EXPECT_EQ(degraded->header("Content-Type"), "application/json");
+  // The upstream has no fallback: the other route gets the local reply.
+  auto plain = get("/get", false);
+  ASSERT_TRUE(plain);
+  EXPECT_EQ(plain->status, 502);
+  EXPECT_EQ(plain->header("x-outrigger-reason"), "connect_failed");
 }
 
 TEST(RoutePolicyCheckTest, CheckReportsRouteKeysWithTheirPositions) {

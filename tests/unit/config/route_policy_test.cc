@@ -63,7 +63,7 @@ TEST(RoutePolicyTest, RouteKeysMergeOverTheUpstreamsKeyByKey) {
   const routing::Router router(r.config->listeners[0], r.config->upstreams);
   const RouteConfig* matched = router.match("any", "/x");
   ASSERT_NE(matched, nullptr);
-  const routing::RouteOverrides& built = router.overridesOf(matched);
+  const routing::RouteOverrides& built = router.targetsOf(matched)[0].overrides;
   ASSERT_TRUE(built.timeouts && built.retry);
   EXPECT_EQ(built.timeouts->request, seconds(1));
   EXPECT_EQ(built.retry->config().max_attempts, 1u);
@@ -73,7 +73,7 @@ TEST(RoutePolicyTest, RouteWithoutOverridesChangesNothing) {
   const LoadResult r = testing::load(withRoute("{ upstream: payments }"));
   ASSERT_TRUE(r.ok()) << r.formatErrors();
   const routing::Router router(r.config->listeners[0], r.config->upstreams);
-  const routing::RouteOverrides& built = router.overridesOf(router.match("any", "/"));
+  const routing::RouteOverrides& built = router.targetsOf(router.match("any", "/"))[0].overrides;
   EXPECT_FALSE(built.timeouts);
   EXPECT_FALSE(built.retry);
   EXPECT_TRUE(routeOverrideKeys(r.config->listeners[0].routes[0]).empty());
@@ -145,6 +145,53 @@ TEST(RoutePolicyTest, BadValuesAreReportedAtTheirKey) {
                   "got '0'",
                   "test.yaml:10:99: listeners[0].routes[0].timeouts.request: expected a "
                   "duration like 250ms, 2s or 1m, or none, got 'soon'"));
+}
+
+TEST(RoutePolicyTest, RouteFallbackMergesKeyByKeyAndCanTurnPartsOff) {
+  FallbackConfig upstream;
+  upstream.stale_if_error = StaleIfErrorConfig{};
+  upstream.response = StaticResponseConfig{503, "application/json", "{\"degraded\":true}"};
+  RouteFallback route;
+  route.body = "[]";
+  FallbackConfig merged = effectiveFallback(upstream, route);
+  ASSERT_TRUE(merged.response);
+  EXPECT_EQ(merged.response->status, 503);  // the upstream's
+  EXPECT_EQ(merged.response->body, "[]");
+  EXPECT_TRUE(merged.stale_if_error);
+  route = RouteFallback{};
+  route.stale_off = true;
+  route.response_off = true;
+  merged = effectiveFallback(upstream, route);
+  EXPECT_FALSE(merged.stale_if_error);
+  EXPECT_FALSE(merged.response);
+  // Over an upstream with no fallback, the route's keys go over the built-in response.
+  route = RouteFallback{};
+  route.status = 200;
+  merged = effectiveFallback(FallbackConfig{}, route);
+  ASSERT_TRUE(merged.response);
+  EXPECT_EQ(merged.response->status, 200);
+  EXPECT_EQ(merged.response->content_type, "application/json");
+}
+
+TEST(RoutePolicyTest, RouteFallbackIsReadRenderedAndChecked) {
+  const LoadResult r = testing::load(withRoute(
+      "{ upstream: payments, fallback: { stale_if_error: off, response: { status: 200 } } }"));
+  ASSERT_TRUE(r.ok()) << r.formatErrors();
+  const RouteFallback& f = r.config->listeners[0].routes[0].fallback;
+  EXPECT_TRUE(f.stale_off);
+  EXPECT_EQ(f.status, 200);
+  EXPECT_THAT(routeOverrideKeys(r.config->listeners[0].routes[0]),
+              ElementsAre("fallback.stale_if_error", "fallback.response.status"));
+  const LoadResult again = testing::load(renderConfigYaml(*r.config));
+  ASSERT_TRUE(again.ok()) << again.formatErrors();
+  EXPECT_EQ(again.config->listeners[0].routes[0].fallback, f);
+  EXPECT_THAT(
+      errorsOf(withRoute("{ upstream: payments, fallback: { stale_if_error: { ttl: 1s } } }")),
+      ElementsAre(HasSubstr("listeners[0].routes[0].fallback.stale_if_error: stale copies "
+                            "are kept per upstream")));
+  EXPECT_THAT(
+      errorsOf(withRoute("{ direct_response: { status: 200 }, fallback: { response: off } }")),
+      ElementsAre(HasSubstr("would do nothing")));
 }
 
 }  // namespace

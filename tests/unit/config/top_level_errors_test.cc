@@ -19,9 +19,10 @@ TEST(ConfigTopLevelErrorsTest, UnknownKeySuggestsTheClosestOne) {
 }
 
 TEST(ConfigTopLevelErrorsTest, UnknownKeyWithoutACloseMatchListsTheValidKeys) {
-  EXPECT_THAT(errorsOf(withMinimal("tracing: on\n")),
-              ElementsAre("test.yaml:8:1: unknown key 'tracing' (expected one of: workers, "
-                          "log_level, admin, access_log, drain, redis, listeners, defaults, upstreams)"));
+  EXPECT_THAT(errorsOf(withMinimal("metrics: on\n")),
+              ElementsAre("test.yaml:8:1: unknown key 'metrics' (expected one of: workers, "
+                          "log_level, admin, access_log, drain, redis, listeners, defaults, "
+                          "upstreams, tracing)"));
 }
 
 TEST(ConfigTopLevelErrorsTest, DuplicateKey) {

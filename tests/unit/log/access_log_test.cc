@@ -83,7 +83,16 @@ TEST(AccessLogFormatTest, OneLineForASampleEntry) {
             "\"listener\":\"outbound\",\"method\":\"GET\",\"path\":\"/users/7\","
             "\"upstream\":\"users\",\"endpoint\":\"10.0.0.7:8080\",\"status\":200,"
             "\"reason\":\"\",\"error\":\"\",\"attempts\":2,\"duration_ms\":12.345,\"bytes_in\":0,"
-            "\"bytes_out\":512}\n");
+            "\"bytes_out\":512,\"trace_id\":\"\",\"span_id\":\"\"}\n");
+}
+
+TEST(AccessLogFormatTest, TraceIdAndSpanIdEndTheLine) {
+  AccessLogEntry e = sampleEntry();
+  e.trace_id = "4bf92f3577b34da6a3ce929d0e0e4736";
+  e.span_id = "00f067aa0ba902b7";
+  EXPECT_THAT(format(e), ::testing::EndsWith("\"bytes_out\":512,\"trace_id\":"
+                                             "\"4bf92f3577b34da6a3ce929d0e0e4736\","
+                                             "\"span_id\":\"00f067aa0ba902b7\"}\n"));
 }
 
 TEST(AccessLogFormatTest, LocalReply) {
