@@ -212,6 +212,9 @@ constexpr std::string_view kAttemptsKey = R"(,"attempts":)";
 constexpr std::string_view kDurationKey = R"(,"duration_ms":)";
 constexpr std::string_view kBytesInKey = R"(,"bytes_in":)";
 constexpr std::string_view kBytesOutKey = R"(,"bytes_out":)";
+constexpr std::string_view kProtocolKey = R"(,"protocol":)";
+constexpr std::string_view kGrpcStatusKey = R"(,"grpc_status":)";
+constexpr std::string_view kNull = "null";
 constexpr std::string_view kEnd = "}\n";
 
 // Everything but the strings, at its longest: keys, timestamp and numbers of 24 digits.
@@ -219,7 +222,8 @@ constexpr size_t kFixedPartMax =
     kTimeKey.size() + kTimestampLength + kRequestIdKey.size() + kListenerKey.size() +
     kMethodKey.size() + kPathKey.size() + kUpstreamKey.size() + kEndpointKey.size() +
     kStatusKey.size() + kReasonKey.size() + kErrorKey.size() + kAttemptsKey.size() +
-    kDurationKey.size() + kBytesInKey.size() + kBytesOutKey.size() + kEnd.size() + 5 * 24 + 4;
+    kDurationKey.size() + kBytesInKey.size() + kBytesOutKey.size() + kProtocolKey.size() +
+    kGrpcStatusKey.size() + kEnd.size() + 6 * 24 + 4;
 
 }  // namespace
 
@@ -231,8 +235,9 @@ void appendJsonString(std::string_view value, std::string& out) {
 }
 
 size_t maxAccessLogLineLength(const AccessLogEntry& entry) {
-  const std::string_view strings[] = {entry.request_id, entry.listener, entry.method, entry.path,
-                                      entry.upstream,   entry.endpoint, entry.reason, entry.error};
+  const std::string_view strings[] = {entry.request_id, entry.listener, entry.method,
+                                      entry.path,       entry.upstream, entry.endpoint,
+                                      entry.reason,     entry.error,    entry.protocol};
   size_t room = kFixedPartMax;
   for (std::string_view s : strings) room += maxJsonStringLength(s);
   return room;
@@ -264,6 +269,9 @@ char* writeAccessLogLine(const AccessLogEntry& entry, char* p) {
   p = putMillis(putLiteral(p, kDurationKey), entry.duration_ms);
   p = putInt(putLiteral(p, kBytesInKey), entry.bytes_in);
   p = putInt(putLiteral(p, kBytesOutKey), entry.bytes_out);
+  p = putJsonString(putLiteral(p, kProtocolKey), entry.protocol);
+  p = putLiteral(p, kGrpcStatusKey);
+  p = entry.grpc_status >= 0 ? putInt(p, entry.grpc_status) : putLiteral(p, kNull);
   return putLiteral(p, kEnd);
 }
 
