@@ -133,6 +133,18 @@ TEST_F(GrpcOutcomeTest, UnavailableTwiceThenOkIsRetriedToOkInExactlyThreeHits) {
   EXPECT_TRUE(contains(line, "\"protocol\":\"HTTP/2\",\"grpc_status\":0}")) << line;
 }
 
+TEST_F(GrpcOutcomeTest, ACallWhoseBodyIsOverMaxBodyBytesIsNotRetried) {
+  start("    retry: { max_attempts: 3, backoff: { initial: 1ms, max: 5ms }, max_body_bytes: 4B, "
+        "retry_on: [ unavailable ] }\n");
+  const std::string r = grpcCall(port_, "/grpc?fail=2&code=14", "0123456789");
+  EXPECT_TRUE(contains(r, "grpc-status: 14")) << r;
+  EXPECT_EQ(mock_->hits("/grpc"), 1);
+  // Within the limit, the same call is retried to OK.
+  const std::string small = grpcCall(port_, "/grpc?fail=2&code=14&key=small", "012");
+  EXPECT_TRUE(contains(small, "grpc-status: 0")) << small;
+  EXPECT_EQ(mock_->hits("/grpc"), 4);
+}
+
 TEST_F(GrpcOutcomeTest, InvalidArgumentIsNotRetried) {
   start(kRetry);
   const std::string r = grpcCall(port_, "/grpc?fail=1&code=3");
