@@ -157,6 +157,9 @@ function upstreamStats(name, now, before, seconds, openRemainingMs) {
   const requests = counters("outrigger_requests_total");
   const serverErrors = counters("outrigger_requests_total", (l) => /^5/.test(l.code || ""));
   const requestsInWindow = increase(...requests);
+  // gRPC calls answer HTTP 200 whatever went wrong: their error share is the non-OK statuses.
+  const grpcCalls = increase(...counters("outrigger_grpc_responses_total"));
+  const grpcErrors = increase(...counters("outrigger_grpc_responses_total", (l) => l.grpc_status !== "ok"));
 
   const state = (now.get("outrigger_circuit_breaker_state") || []).find((s) => mine(s.labels));
   const breaker = (state && kBreakerStates[state.value]) || "unknown";
@@ -179,6 +182,7 @@ function upstreamStats(name, now, before, seconds, openRemainingMs) {
     openRemainingMs: breaker === "open" ? openRemainingMs : undefined,
     requestRate: rate(requests),
     serverErrorShare: requestsInWindow > 0 ? increase(...serverErrors) / requestsInWindow : null,
+    grpcErrorShare: grpcCalls > 0 ? grpcErrors / grpcCalls : null,
     p99: histogramQuantile(0.99, recent),
     retryRate: rate(counters("outrigger_retries_total")),
     bulkheadActive: gauge("outrigger_bulkhead_active"),
@@ -268,7 +272,9 @@ function updateRow({ row, cells }, s) {
     cells.breaker.append(el("span", "sub", formatRemaining(s.openRemainingMs) + " left"));
   }
   setCell(cells.requests, formatRate(s.requestRate));
-  setCell(cells.errors, formatShare(s.serverErrorShare), null, s.serverErrorShare > 0);
+  setCell(cells.errors, formatShare(s.serverErrorShare),
+          s.grpcErrorShare === null ? null : "gRPC errors " + formatShare(s.grpcErrorShare),
+          s.serverErrorShare > 0 || s.grpcErrorShare > 0);
   setCell(cells.p99, formatSeconds(s.p99));
   cells.p99.title = s.p99 === null ? "no requests in the last interval" : "";
   setCell(cells.retries, formatRate(s.retryRate));

@@ -119,6 +119,7 @@ void Worker::commit(std::shared_ptr<const exchange::Snapshot> next) {
         slot->name = cfg.name;
         slot->connections = &context_.metrics.downstreamConnections(cfg.name);
         slot->underscore_headers_dropped = &context_.metrics.underscoreHeadersDropped(cfg.name);
+        slot->trailers_dropped = &context_.metrics.trailersDropped(cfg.name);
         slot->serving = true;
         serving.push_back(std::move(slot));
         return true;
@@ -251,6 +252,7 @@ bool Worker::serve(SessionEntry& entry, bool http2, std::unique_ptr<io::TcpStrea
   if (cfg == nullptr || stopping_) return false;  // its listener went away meanwhile
   exchange::ListenerInfo info{cfg, index, entry.slot->connections,
                               entry.slot->underscore_headers_dropped};
+  info.trailers_dropped = entry.slot->trailers_dropped;
   if (http2) {
     auto session = std::make_unique<http2::Http2Session>(
         context_, info, std::move(stream), std::move(first_bytes),

@@ -74,6 +74,7 @@ class Worker {
     std::unique_ptr<io::TcpListener> socket;
     prometheus::Gauge* connections = nullptr;                   // set when it starts serving
     prometheus::Counter* underscore_headers_dropped = nullptr;  // likewise
+    prometheus::Counter* trailers_dropped = nullptr;            // likewise
     bool serving = false;  // false from prepare() until commit()
     // Accepted after prepare() bound the socket, before commit() made it serve.
     std::vector<std::unique_ptr<io::TcpStream>> waiting;

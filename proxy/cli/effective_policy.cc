@@ -2,6 +2,7 @@
 
 #include "proxy/common/units.h"
 #include "proxy/config/config_writer.h"
+#include "proxy/http/grpc_status.h"
 #include "proxy/policy/retry_policy.h"
 
 namespace outrigger::cli {
@@ -69,6 +70,10 @@ std::string retryOnText(const policy::RetryOn& on) {
   if (on.timeout) names.emplace_back("timeout");
   for (size_t code = 0; code < on.statuses.size(); ++code) {
     if (on.statuses.test(code)) names.push_back(std::to_string(code));
+  }
+  for (size_t code = 0; code < on.grpc_statuses.size(); ++code) {
+    if (on.grpc_statuses.test(code))
+      names.emplace_back(http::grpcStatusName(static_cast<http::GrpcStatus>(code)));
   }
   return names.empty() ? "none" : joined(names);
 }

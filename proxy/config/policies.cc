@@ -6,10 +6,15 @@
 
 #include <algorithm>
 #include <limits>
+#include <span>
+#include <string_view>
+#include <vector>
 
 #include "proxy/common/units.h"
 #include "proxy/config/fields.h"
 #include "proxy/config/keys.h"
+#include "proxy/config/suggest.h"
+#include "proxy/http/grpc_status.h"
 #include "proxy/policy/backoff.h"
 
 namespace outrigger::config {
@@ -260,6 +265,17 @@ void readShadow(const ConfigNode& node, PolicyConfig& out, Diagnostics& diag) {
   }
 }
 
+// The names retry_on takes, for "did you mean": the outcomes and the gRPC codes but OK.
+std::span<const std::string_view> retryOnNameCandidates() {
+  static const std::vector<std::string_view> names = [] {
+    std::vector<std::string_view> all = {"connect_failed", "reset", "timeout"};
+    for (size_t code = 1; code < http::kGrpcStatusCount; ++code)
+      all.push_back(http::grpcStatusName(static_cast<http::GrpcStatus>(code)));
+    return all;
+  }();
+  return names;
+}
+
 }  // namespace
 
 void readRetryOn(const ConfigNode& node, policy::RetryOn& out, Diagnostics& diag) {
@@ -273,9 +289,13 @@ void readRetryOn(const ConfigNode& node, policy::RetryOn& out, Diagnostics& diag
       out.reset = true;
     } else if (v == "timeout") {
       out.timeout = true;
+    } else if (auto grpc = http::grpcStatusFromName(v); grpc && *grpc != http::GrpcStatus::kOk) {
+      out.grpc_statuses.set(static_cast<size_t>(*grpc));
     } else if (v.empty() || v.find_first_not_of("0123456789") != std::string::npos) {
-      diag.error(item, "expected connect_failed, reset, timeout or a 4xx or 5xx status, got " +
-                           item.describe());
+      diag.error(item,
+                 "expected connect_failed, reset, timeout, a 4xx or 5xx status or a gRPC status "
+                 "name (unavailable, deadline_exceeded...), got " +
+                     item.describe() + didYouMean(v, retryOnNameCandidates()));
     } else if (auto code = readInteger(item, diag, 100, 599)) {
       // A 4xx is retried only when listed (429, or one the upstream is known to answer
       // while it recovers); it never counts as the upstream's failure (DESIGN §5).

@@ -7,6 +7,7 @@
 
 #include "proxy/config/fields.h"
 #include "proxy/config/policies.h"
+#include "proxy/http/grpc_status.h"
 
 namespace outrigger::config {
 namespace {
@@ -64,6 +65,8 @@ RetryConfig defaultRetry() {
   r.policy.retry_on.reset = true;
   r.policy.retry_on.timeout = true;
   for (size_t code : {502, 503, 504}) r.policy.retry_on.statuses.set(code);
+  // gRPC's 503: the one code gRPC documents as transient and safe to try again.
+  r.policy.retry_on.grpc_statuses.set(static_cast<size_t>(http::GrpcStatus::kUnavailable));
   return r;
 }
 

@@ -3,6 +3,7 @@
 
 #include "proxy/common/units.h"
 #include "proxy/config/render_sections.h"
+#include "proxy/http/grpc_status.h"
 
 namespace outrigger::config {
 
@@ -13,6 +14,10 @@ std::vector<std::string> retryOnNames(const policy::RetryOn& on) {
   if (on.timeout) names.emplace_back("timeout");
   for (size_t code = 0; code < on.statuses.size(); ++code) {
     if (on.statuses.test(code)) names.push_back(std::to_string(code));
+  }
+  for (size_t code = 0; code < on.grpc_statuses.size(); ++code) {
+    if (on.grpc_statuses.test(code))
+      names.emplace_back(http::grpcStatusName(static_cast<http::GrpcStatus>(code)));
   }
   return names;
 }

@@ -67,6 +67,7 @@ Exchange::~Exchange() {
 
 void Exchange::start() {
   buffers_.request_trailers.clear();  // an earlier request's, in this reused slot
+  grpc_request_ = http::isGrpcRequest(request_);
   http::assignRequestId(request_, context_.random, request_id_);
   http::assignHostWithoutPort(request_, host_);
   trace_.begin(snapshot_->config->tracing, request_.headers, context_.random);

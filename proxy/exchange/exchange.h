@@ -44,6 +44,10 @@ struct ListenerInfo {
   prometheus::Gauge* connections;  // outrigger_downstream_connections{listener}
   // outrigger_request_headers_dropped_total{listener,reason="underscore"}; may be null.
   prometheus::Counter* underscore_headers_dropped = nullptr;
+  bool http2 = false;  // the app's connection speaks HTTP/2 (the access log's protocol)
+  // outrigger_trailers_dropped_total{listener}: response trailers an HTTP/1.x app could not
+  // be sent (its response was not chunked); may be null.
+  prometheus::Counter* trailers_dropped = nullptr;
 };
 
 class Exchange final : public AttemptEvents, public AdmissionGuard::Events {
@@ -107,6 +111,7 @@ class Exchange final : public AttemptEvents, public AdmissionGuard::Events {
   void onAttemptReadEnd() override;
   NextStep decide(const AttemptResult& result);
   void settle(policy::AttemptOutcome outcome);
+  void settleGrpcCall(const http::Headers& trailers);
   void follow(const NextStep& step, AttemptResult& result);
   void noteFailure(const AttemptResult& result, const NextStep& step);
   void passResponseHead(http::ResponseHead& head);
@@ -181,6 +186,7 @@ class Exchange final : public AttemptEvents, public AdmissionGuard::Events {
   bool request_complete_ = false;
   bool body_paused_ = false;   // we asked the stream to stop the request body
   bool grpc_timeout_ = false;  // the app's grpc-timeout set the deadline: tell each attempt
+  bool grpc_request_ = false;  // content-type application/grpc: its grpc-status is read
   uint32_t max_attempts_ = 1;
 
   // The current attempt, and the last one that ended. An attempt that ends is parked in
@@ -192,6 +198,10 @@ class Exchange final : public AttemptEvents, public AdmissionGuard::Events {
   bool starting_attempt_ = false;  // inside attempt_->start()
   MonoTime attempt_started_{};
   bool attempt_open_ = false;  // started and not yet settled with the policies
+  // A gRPC call passed through without a grpc-status in its head: it is settled when its
+  // trailers say how it ended (or when it ends), timed up to its head.
+  bool settle_at_trailers_ = false;
+  MonoTime response_head_at_{};
   int endpoint_ = -1;
   std::string_view endpoint_text_;  // the upstream's, which upstream_ keeps alive
   uint32_t attempts_ = 0;
@@ -210,6 +220,7 @@ class Exchange final : public AttemptEvents, public AdmissionGuard::Events {
   std::shared_ptr<char> stale_fetch_token_;
 
   int status_ = 0;
+  int grpc_status_ = -1;     // the gRPC status the app was given, -1 for none
   std::string_view reason_;  // local reply reason, "" for upstream responses
   std::string error_detail_;
   uint64_t bytes_in_ = 0;

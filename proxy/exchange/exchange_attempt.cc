@@ -3,8 +3,10 @@
 #include <algorithm>
 
 #include "proxy/exchange/exchange.h"
+#include "proxy/http/grpc.h"
 #include "proxy/http/header_rules.h"
 #include "proxy/metrics/metrics.h"
+#include "proxy/policy/response_class.h"
 #include "proxy/policy/retry_after.h"
 
 namespace outrigger::exchange {
@@ -34,6 +36,7 @@ bool Exchange::onRequestBody(std::string_view chunk) {
 }
 
 void Exchange::onRequestTrailers(http::Headers& trailers) {
+  http::removeFieldsNotAllowedInTrailers(trailers);  // whatever protocol brought them
   buffers_.request_trailers.swap(trailers);
 }
 
@@ -86,28 +89,40 @@ void Exchange::onDownstreamDrained() {
 }
 
 ResponseVerdict Exchange::onAttemptResponseHead(http::ResponseHead& head) {
-  const auto outcome = policy::classifyResponse(head.status, policies_->failureStatuses());
+  // A gRPC call answered in trailers-only form (grpc-status in the head) is classified now,
+  // while it can still be retried; any other gRPC call when its trailers come.
+  const std::optional<http::GrpcStatus> grpc =
+      grpc_request_ ? http::grpcStatusIn(head.headers) : std::nullopt;
   // A status the retry policy lists but the upstream's failures do not (a 4xx such as 429,
-  // or a 5xx only a route retries) is retried like a failure, and settled as a success.
-  const bool retry_only = outcome == policy::AttemptOutcome::kSuccess && retry_policy_ != nullptr &&
-                          policy::classifyResponse(head.status, retry_policy_->config().retry_on) ==
-                              policy::AttemptOutcome::kFailureStatus;
-  if (outcome == policy::AttemptOutcome::kSuccess && !retry_only) {
+  // a 5xx only a route retries, resource_exhausted) is retried like a failure, and settled
+  // as a success.
+  const policy::ResponseClass kind = policy::classifyResponse(
+      head.status, grpc, policies_->failureStatuses(),
+      retry_policy_ != nullptr ? &retry_policy_->config().retry_on : nullptr);
+  if (!kind.retryable) {
     // What decideNextStep would say of any success, without building its input.
-    settle(outcome);
+    if (grpc_request_ && !grpc && head.status == 200) {
+      settle_at_trailers_ = true;
+      response_head_at_ = context_.clock.now();
+    } else {
+      settle(kind.outcome);
+    }
     passResponseHead(head);
     return ResponseVerdict::kPassThrough;
   }
   AttemptResult result;
   result.status = head.status;
   result.outcome = policy::AttemptOutcome::kFailureStatus;  // for the retry decision
+  // Every gRPC call is a POST: a gRPC code that retry_on lists is tried again whatever the
+  // method, as gRPC's own retry policy does (nothing of the answer reached the app yet).
+  result.error.retry_safe = grpc.has_value();
   {
     const std::string_view* value = head.headers.get("retry-after");
     if (value != nullptr && (head.status == 429 || head.status == 503))
       result.retry_after = policy::parseRetryAfter(*value, wallClockMicros() / 1000000);
   }
   const NextStep step = decide(result);
-  settle(retry_only ? policy::AttemptOutcome::kSuccess : step.settle_as);
+  settle(kind.outcome == policy::AttemptOutcome::kSuccess ? kind.outcome : step.settle_as);
   if (step.kind == NextStepKind::kRetry) {
     after_discard_ = step;  // followed once the attempt has read this response through
     return ResponseVerdict::kDiscard;
@@ -127,6 +142,9 @@ ResponseVerdict Exchange::onAttemptResponseHead(http::ResponseHead& head) {
 
 void Exchange::passResponseHead(http::ResponseHead& head) {
   status_ = head.status;
+  if (grpc_request_) {
+    if (auto grpc = http::grpcStatusIn(head.headers)) grpc_status_ = static_cast<int>(*grpc);
+  }
   phase_ = Phase::kStreamingResponse;
   http::prepareDownstreamResponse(head, request_id_);
   if (route_->rewrite.changes_response)
@@ -147,7 +165,18 @@ void Exchange::onAttemptResponseBody(std::string_view piece) {
 
 void Exchange::onAttemptResponseTrailers(http::Headers& trailers) {
   if (phase_ != Phase::kStreamingResponse) return;
-  downstream_.sendResponseTrailers(trailers);
+  if (grpc_request_) settleGrpcCall(trailers);
+  http::removeFieldsNotAllowedInTrailers(trailers);
+  if (!trailers.empty()) downstream_.sendResponseTrailers(trailers);
+}
+
+void Exchange::settleGrpcCall(const http::Headers& trailers) {
+  const std::optional<http::GrpcStatus> grpc = http::grpcStatusIn(trailers);
+  if (grpc) grpc_status_ = static_cast<int>(*grpc);
+  if (!settle_at_trailers_) return;
+  // The body has reached the app: counted for the breaker, outlier detection and metrics,
+  // never retried.
+  settle(policy::classifyResponse(200, grpc, policies_->failureStatuses(), nullptr).outcome);
 }
 
 void Exchange::onAttemptEnded(AttemptResult& result) {
@@ -164,6 +193,7 @@ void Exchange::onAttemptEnded(AttemptResult& result) {
     return;
   }
   if (result.outcome == policy::AttemptOutcome::kSuccess) {
+    settle(result.outcome);  // a gRPC call that ended without trailers
     completeResponse();
     return;
   }
@@ -226,8 +256,12 @@ void Exchange::settle(policy::AttemptOutcome outcome) {
   if (!attempt_open_) return;
   attempt_open_ = false;
   const MonoTime now = context_.clock.now();
+  // A call settled at its trailers lasted, for slow_call, until its head: a long stream is
+  // not a slow upstream.
+  const MonoTime answered = settle_at_trailers_ ? response_head_at_ : now;
+  settle_at_trailers_ = false;
   upstream_->upstream->metrics().countAttempt(outcome);
-  admission_.settlePermit(now, outcome, now - attempt_started_);
+  admission_.settlePermit(now, outcome, answered - attempt_started_);
   if (endpoint_ >= 0) policies_->recordEndpoint(static_cast<size_t>(endpoint_), outcome, now);
 }
 

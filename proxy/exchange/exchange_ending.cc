@@ -87,6 +87,7 @@ void Exchange::replyLocally(http::LocalReason reason, int retry_after_seconds) {
   const SentReply sent = sendLocalReply(downstream_, reason, replyContext(), retry_after_seconds);
   status_ = sent.status;
   reason_ = http::reasonName(reason);
+  if (grpc_request_) grpc_status_ = static_cast<int>(http::grpcStatusFor(reason));
   if (!headRequest()) bytes_out_ += sent.body_bytes;
   auto& m = upstream_ ? upstream_->upstream->metrics() : context_.metrics.noUpstream();
   m.countLocalReply(reason);
@@ -168,6 +169,7 @@ void Exchange::record() {
   const Duration elapsed = context_.clock.preciseNow() - started_;
   auto& m = upstream_ ? upstream_->upstream->metrics() : context_.metrics.noUpstream();
   m.countRequest(status_, elapsed);
+  if (grpc_status_ >= 0) m.countGrpcResponse(static_cast<http::GrpcStatus>(grpc_status_));
   if (context_.access_log == nullptr) return;
   log::AccessLogEntry entry;
   entry.request_id = request_id_;
@@ -183,6 +185,10 @@ void Exchange::record() {
   entry.duration_ms = std::chrono::duration<double, std::milli>(elapsed).count();
   entry.bytes_in = bytes_in_;
   entry.bytes_out = bytes_out_;
+  entry.protocol = listener_.http2               ? std::string_view("HTTP/2")
+                   : request_.version_minor == 0 ? std::string_view("HTTP/1.0")
+                                                 : std::string_view("HTTP/1.1");
+  entry.grpc_status = grpc_status_;
   entry.error = error_detail_;
   entry.trace_id = trace_.traceId();
   entry.span_id = trace_.spanId();

@@ -37,6 +37,11 @@ bool isGrpcRequest(const RequestHead& head) {
   return content_type != nullptr && isGrpcContentType(*content_type);
 }
 
+std::optional<GrpcStatus> grpcStatusIn(const Headers& fields) {
+  const std::string_view* value = fields.get("grpc-status");
+  return value != nullptr ? parseGrpcStatus(*value) : std::nullopt;
+}
+
 std::optional<Duration> parseGrpcTimeout(std::string_view value) {
   if (value.size() < 2 || value.size() > 9) return std::nullopt;
   const std::string_view digits = value.substr(0, value.size() - 1);

@@ -18,6 +18,10 @@ namespace outrigger::http {
 bool isGrpcContentType(std::string_view content_type);
 bool isGrpcRequest(const RequestHead& head);
 
+// The grpc-status field of a response head (a trailers-only response) or of its trailers;
+// nothing when absent or not a number.
+std::optional<GrpcStatus> grpcStatusIn(const Headers& fields);
+
 // grpc-timeout (PROTOCOL-HTTP2.md): 1 to 8 digits, then H, M, S, m, u or n. Nothing when
 // malformed (the header is then ignored, as gRPC servers do).
 std::optional<Duration> parseGrpcTimeout(std::string_view value);

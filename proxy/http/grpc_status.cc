@@ -42,6 +42,24 @@ std::optional<GrpcStatus> grpcStatusFromName(std::string_view name) {
   return std::nullopt;
 }
 
+bool grpcStatusBlamesRequest(GrpcStatus status) {
+  switch (status) {
+    case GrpcStatus::kCancelled:
+    case GrpcStatus::kInvalidArgument:
+    case GrpcStatus::kNotFound:
+    case GrpcStatus::kAlreadyExists:
+    case GrpcStatus::kPermissionDenied:
+    case GrpcStatus::kResourceExhausted:
+    case GrpcStatus::kFailedPrecondition:
+    case GrpcStatus::kAborted:
+    case GrpcStatus::kOutOfRange:
+    case GrpcStatus::kUnauthenticated:
+      return true;
+    default:
+      return false;
+  }
+}
+
 std::optional<GrpcStatus> parseGrpcStatus(std::string_view value) {
   unsigned code = 0;
   const auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), code);

@@ -34,6 +34,10 @@ inline constexpr size_t kGrpcStatusCount = 17;
 std::string_view grpcStatusName(GrpcStatus status);
 // The status named `name` ("deadline_exceeded"), or nothing for an unknown name.
 std::optional<GrpcStatus> grpcStatusFromName(std::string_view name);
+// The codes that the usual gRPC-to-HTTP mapping makes a 4xx (invalid_argument -> 400,
+// resource_exhausted -> 429, cancelled -> 499...): the call's own answer, never the
+// upstream failing, as DESIGN §5 says of a 4xx.
+bool grpcStatusBlamesRequest(GrpcStatus status);
 // A grpc-status value: decimal digits. A code outside the table reads as kUnknown, as
 // gRPC clients do; anything that is not a number reads as nothing.
 std::optional<GrpcStatus> parseGrpcStatus(std::string_view value);

@@ -108,6 +108,16 @@ void removeHopByHop(Headers& headers) {
   headers.removeIf([&](const HeaderView& h) { return isHopByHop(h.name, tokens); });
 }
 
+void removeFieldsNotAllowedInTrailers(Headers& trailers) {
+  trailers.removeIf([](const HeaderView& h) {
+    return isHopByHopName(h.name) || equalsIgnoreCase(h.name, "Host") ||
+           equalsIgnoreCase(h.name, "Content-Type") ||
+           equalsIgnoreCase(h.name, "Content-Encoding") ||
+           equalsIgnoreCase(h.name, "Authorization") || equalsIgnoreCase(h.name, "Cache-Control") ||
+           equalsIgnoreCase(h.name, "Set-Cookie") || equalsIgnoreCase(h.name, "Cookie");
+  });
+}
+
 void prepareDownstreamResponse(ResponseHead& head, std::string_view request_id) {
   removeHopByHop(head.headers);
   // Appended to the head's store, which keeps its capacity from one response to the next.

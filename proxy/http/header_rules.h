@@ -26,6 +26,9 @@ void appendOriginForm(std::string_view target, std::string& out);
 // Trailer, Upgrade, Transfer-Encoding and Content-Length (framing is re-written by the
 // serializer from head.framing).
 void removeHopByHop(Headers& headers);
+// Drops the fields a trailer section must not carry (RFC 9110 §6.5.1): hop-by-hop ones, and
+// those about framing, routing or the request's authority (Content-Length, Host, Trailer...).
+void removeFieldsNotAllowedInTrailers(Headers& trailers);
 
 // What the proxy knows about one forwarded request that the app's head does not say
 // (appendUpstreamRequestHead writes it into the upstream request).

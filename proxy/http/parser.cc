@@ -54,6 +54,7 @@ struct RequestParser::Impl final : detail::ParserCore {
   ParserAction onHeadReady() override { return handler_.onRequestHead(*head_); }
 
   ParserAction onBody(std::string_view chunk) override { return handler_.onRequestBody(chunk); }
+  void onTrailers(Headers& trailers) override { handler_.onRequestTrailers(trailers); }
   ParserAction onComplete() override { return handler_.onRequestComplete(); }
 
   RequestHandler& handler_;
@@ -122,6 +123,7 @@ struct ResponseParser::Impl final : detail::ParserCore {
   }
 
   ParserAction onBody(std::string_view chunk) override { return handler_->onResponseBody(chunk); }
+  void onTrailers(Headers& trailers) override { handler_->onResponseTrailers(trailers); }
 
   ParserAction onComplete() override {
     // expectNoBody() describes the final response; interim ones do not use it up.

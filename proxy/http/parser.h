@@ -68,6 +68,9 @@ class RequestHandler {
   // The head is complete. The handler may move from `head`.
   virtual ParserAction onRequestHead(RequestHead& head) = 0;
   virtual ParserAction onRequestBody(std::string_view chunk) = 0;
+  // The trailer fields of a chunked request, right before onRequestComplete(); only when
+  // there were any. The handler may swap them out.
+  virtual void onRequestTrailers(Headers& /*trailers*/) {}
   virtual ParserAction onRequestComplete() = 0;
 };
 
@@ -80,6 +83,9 @@ class ResponseHandler {
   // take them (Headers::swap or a copy, which own their bytes) to keep them.
   virtual ParserAction onResponseHead(ResponseHead& head) = 0;
   virtual ParserAction onResponseBody(std::string_view chunk) = 0;
+  // The trailer fields of a chunked response, right before onResponseComplete(); only when
+  // there were any. The handler may swap them out.
+  virtual void onResponseTrailers(Headers& /*trailers*/) {}
   virtual ParserAction onResponseComplete() = 0;
 };
 

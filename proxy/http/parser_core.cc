@@ -45,6 +45,7 @@ void ParserCore::restartStream() {
   crlf_left_ = 0;
   head_held_ = false;
   in_message_ = false;
+  trailers_.clear();
   last_chunk_ = false;
   finishing_ = false;
   pause_requested_ = false;
@@ -129,17 +130,19 @@ int ParserCore::handleHeaderField(llhttp_t* p, const char* at, size_t len) {
     return -1;
   }
   c.field_len_ += len;
-  if (c.phase_ == Phase::kTrailers) return 0;  // trailers are checked, then dropped
+  // Trailer fields go to their own list, under the same limits as a head's.
+  Headers& fields = c.phase_ == Phase::kTrailers ? c.trailers_ : *c.headers_;
   if (!c.field_open_) {
     if (c.header_count_ >= c.limits_.max_headers) {
-      c.reject(ParseError::kHeadTooLarge, "too many headers");
+      c.reject(ParseError::kHeadTooLarge,
+               c.phase_ == Phase::kTrailers ? "too many trailer fields" : "too many headers");
       return -1;
     }
-    c.headers_->startHeader();
+    fields.startHeader();
     ++c.header_count_;
     c.field_open_ = true;
   }
-  c.headers_->extendName(std::string_view(at, len));
+  fields.extendName(std::string_view(at, len));
   return 0;
 }
 
@@ -157,19 +160,19 @@ int ParserCore::handleHeaderFieldComplete(llhttp_t* p) {
 
 int ParserCore::handleHeaderValue(llhttp_t* p, const char* at, size_t len) {
   ParserCore& c = self(p);
-  if (c.phase_ == Phase::kTrailers) return 0;
-  c.headers_->extendValue(std::string_view(at, len));
+  Headers& fields = c.phase_ == Phase::kTrailers ? c.trailers_ : *c.headers_;
+  fields.extendValue(std::string_view(at, len));
   return 0;
 }
 
 int ParserCore::handleHeaderValueComplete(llhttp_t* p) {
   ParserCore& c = self(p);
-  if (c.phase_ == Phase::kTrailers) return 0;
+  Headers& fields = c.phase_ == Phase::kTrailers ? c.trailers_ : *c.headers_;
   // llhttp drops leading OWS but keeps trailing OWS, which is not part of the value.
-  const std::string_view value = c.headers_->list().back().value;
+  const std::string_view value = fields.list().back().value;
   size_t trailing = 0;
   while (trailing < value.size() && isOws(value[value.size() - 1 - trailing])) ++trailing;
-  c.headers_->trimValue(trailing);
+  fields.trimValue(trailing);
   return 0;
 }
 
@@ -227,6 +230,8 @@ int ParserCore::handleChunkHeader(llhttp_t* p) {
     // head waits for the message end: the trailers may still be malformed.
     c.phase_ = Phase::kTrailers;
     c.scanner_.reset(LineScanner::Section::kTrailers);
+    c.header_count_ = 0;  // the trailer section has its own max_headers
+    c.trailers_.clear();
     return HPE_PAUSED;
   }
   if (!c.head_held_) return 0;
@@ -246,6 +251,10 @@ int ParserCore::handleChunkComplete(llhttp_t* p) {
 int ParserCore::handleMessageComplete(llhttp_t* p) {
   ParserCore& c = self(p);
   if (c.head_held_) c.deliverHead();  // a chunked body with no data
+  if (c.phase_ == Phase::kTrailers && !c.trailers_.empty()) {
+    c.onTrailers(c.trailers_);
+    c.trailers_.clear();
+  }
   c.in_message_ = false;
   c.phase_ = Phase::kHead;
   c.scanner_.reset(c.head_section_);

@@ -52,6 +52,9 @@ class ParserCore {
   // Hands the completed head to the handler.
   virtual ParserAction onHeadReady() = 0;
   virtual ParserAction onBody(std::string_view chunk) = 0;
+  // The trailer fields of a chunked message, when it had any; right before onComplete().
+  // The handler may swap them out.
+  virtual void onTrailers(Headers& trailers) = 0;
   virtual ParserAction onComplete() = 0;
 
   // Framing derived from llhttp's flags once the headers are in.
@@ -90,6 +93,8 @@ class ParserCore {
   LineScanner::Section head_section_;
   Headers* headers_ = nullptr;
   std::string* start_line_text_ = nullptr;
+  // The trailer fields being read (never borrowed: they are handed over inside feed()).
+  Headers trailers_;
 
   // The state of one byte stream: restartStream() resets every field from here down.
   Phase phase_ = Phase::kHead;

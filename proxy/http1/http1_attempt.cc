@@ -224,6 +224,10 @@ http::ParserAction Http1Attempt::onResponseBody(std::string_view chunk) {
   return http::ParserAction::kContinue;
 }
 
+void Http1Attempt::onResponseTrailers(http::Headers& trailers) {
+  if (streaming_ && running_) events_->onAttemptResponseTrailers(trailers);
+}
+
 http::ParserAction Http1Attempt::onResponseComplete() {
   if (interim_) {
     interim_ = false;

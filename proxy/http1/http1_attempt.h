@@ -55,6 +55,7 @@ class Http1Attempt final : public exchange::UpstreamAttempt,
   // http::ResponseHandler
   http::ParserAction onResponseHead(http::ResponseHead& head) override;
   http::ParserAction onResponseBody(std::string_view chunk) override;
+  void onResponseTrailers(http::Headers& trailers) override;
   http::ParserAction onResponseComplete() override;
 
   void writeHead();

@@ -208,6 +208,10 @@ http::ParserAction Http1Session::onRequestBody(std::string_view chunk) {
   return http::ParserAction::kPause;
 }
 
+void Http1Session::onRequestTrailers(http::Headers& trailers) {
+  if (exchange_) exchange_->onRequestTrailers(trailers);
+}
+
 http::ParserAction Http1Session::onRequestComplete() {
   if (exchange_) exchange_->onRequestComplete();
   waiting_for_exchange_ = true;
@@ -350,7 +354,10 @@ void Http1Session::sendResponseBody(std::string_view piece) {
 
 void Http1Session::sendResponseTrailers(http::Headers& trailers) {
   // Only a chunked body can carry them; a Content-Length one (HEAD, an HTTP/1.0 app) cannot.
-  if (chunk_to_client_) response_trailers_.swap(trailers);
+  if (chunk_to_client_)
+    response_trailers_.swap(trailers);
+  else if (!trailers.empty() && listener_.trailers_dropped)
+    listener_.trailers_dropped->Increment();
 }
 
 void Http1Session::endResponse() {

@@ -54,6 +54,7 @@ class Http1Session final : public io::StreamHandler,
   // http::RequestHandler
   http::ParserAction onRequestHead(http::RequestHead& head) override;
   http::ParserAction onRequestBody(std::string_view chunk) override;
+  void onRequestTrailers(http::Headers& trailers) override;
   http::ParserAction onRequestComplete() override;
 
   // exchange::DownstreamStream

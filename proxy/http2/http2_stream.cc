@@ -29,6 +29,7 @@ void Http2Stream::begin(http::RequestHead& head,
   slot_ = context_.exchange_slots.acquire();
   slot_->buffers.request.swap(head);
   no_body_ = slot_->buffers.request.method == "HEAD";
+  listener.http2 = true;
   exchange_ = &slot_->exchange.emplace(context_, *this, slot_->buffers, std::move(generation),
                                        listener, client_ip, context_.clock.now());
   exchange_->start();

@@ -31,16 +31,19 @@ struct AccessLogEntry {
   std::string_view reason;  // http::reasonName of a local reply; empty otherwise
   std::string_view error;   // detail of a failure for people, e.g. "connect: ECONNREFUSED"
   uint32_t attempts = 0;
-  double duration_ms = 0;  // printed with three decimals
-  uint64_t bytes_in = 0;   // request body bytes read from the app
-  uint64_t bytes_out = 0;  // response body bytes written to the app
+  double duration_ms = 0;     // printed with three decimals
+  uint64_t bytes_in = 0;      // request body bytes read from the app
+  uint64_t bytes_out = 0;     // response body bytes written to the app
+  std::string_view protocol;  // the app's side: "HTTP/1.1", "HTTP/1.0" or "HTTP/2"
+  int grpc_status = -1;       // a gRPC call's status as the app got it; -1 (null) otherwise
   std::string_view trace_id;  // with `tracing:`: the request's trace, 32 hex digits
   std::string_view span_id;   // the span of the last attempt upstream, 16 hex digits
 };
 
 // Appends the entry as one JSON object followed by '\n'. The keys, always all present and in
 // this order: time request_id listener method path upstream endpoint status reason error
-// attempts duration_ms bytes_in bytes_out trace_id span_id.
+// attempts duration_ms bytes_in bytes_out protocol grpc_status (a number, or null when the
+// request was not a gRPC call or got no status) trace_id span_id.
 void formatAccessLogLine(const AccessLogEntry& entry, std::string& out);
 // The same line written at `out`, which must have room for maxAccessLogLineLength(entry)
 // bytes; returns the end of what was written. For a caller that keeps its own buffer, so

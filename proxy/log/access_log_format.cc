@@ -212,17 +212,20 @@ constexpr std::string_view kAttemptsKey = R"(,"attempts":)";
 constexpr std::string_view kDurationKey = R"(,"duration_ms":)";
 constexpr std::string_view kBytesInKey = R"(,"bytes_in":)";
 constexpr std::string_view kBytesOutKey = R"(,"bytes_out":)";
+constexpr std::string_view kProtocolKey = R"(,"protocol":)";
+constexpr std::string_view kGrpcStatusKey = R"(,"grpc_status":)";
 constexpr std::string_view kTraceIdKey = R"(,"trace_id":)";
 constexpr std::string_view kSpanIdKey = R"(,"span_id":)";
+constexpr std::string_view kNull = "null";
 constexpr std::string_view kEnd = "}\n";
 
 // Everything but the strings, at its longest: keys, timestamp and numbers of 24 digits.
-constexpr size_t kFixedPartMax = kTimeKey.size() + kTimestampLength + kRequestIdKey.size() +
-                                 kListenerKey.size() + kMethodKey.size() + kPathKey.size() +
-                                 kUpstreamKey.size() + kEndpointKey.size() + kStatusKey.size() +
-                                 kReasonKey.size() + kErrorKey.size() + kAttemptsKey.size() +
-                                 kDurationKey.size() + kBytesInKey.size() + kBytesOutKey.size() +
-                                 kTraceIdKey.size() + kSpanIdKey.size() + kEnd.size() + 5 * 24 + 4;
+constexpr size_t kFixedPartMax =
+    kTimeKey.size() + kTimestampLength + kRequestIdKey.size() + kListenerKey.size() +
+    kMethodKey.size() + kPathKey.size() + kUpstreamKey.size() + kEndpointKey.size() +
+    kStatusKey.size() + kReasonKey.size() + kErrorKey.size() + kAttemptsKey.size() +
+    kDurationKey.size() + kBytesInKey.size() + kBytesOutKey.size() + kProtocolKey.size() +
+    kGrpcStatusKey.size() + kTraceIdKey.size() + kSpanIdKey.size() + kEnd.size() + 6 * 24 + 4;
 
 }  // namespace
 
@@ -234,8 +237,9 @@ void appendJsonString(std::string_view value, std::string& out) {
 }
 
 size_t maxAccessLogLineLength(const AccessLogEntry& entry) {
-  const std::string_view strings[] = {entry.request_id, entry.listener, entry.method, entry.path,
-                                      entry.upstream,   entry.endpoint, entry.reason, entry.error,
+  const std::string_view strings[] = {entry.request_id, entry.listener, entry.method,
+                                      entry.path,       entry.upstream, entry.endpoint,
+                                      entry.reason,     entry.error,    entry.protocol,
                                       entry.trace_id,   entry.span_id};
   size_t room = kFixedPartMax;
   for (std::string_view s : strings) room += maxJsonStringLength(s);
@@ -268,6 +272,9 @@ char* writeAccessLogLine(const AccessLogEntry& entry, char* p) {
   p = putMillis(putLiteral(p, kDurationKey), entry.duration_ms);
   p = putInt(putLiteral(p, kBytesInKey), entry.bytes_in);
   p = putInt(putLiteral(p, kBytesOutKey), entry.bytes_out);
+  p = putJsonString(putLiteral(p, kProtocolKey), entry.protocol);
+  p = putLiteral(p, kGrpcStatusKey);
+  p = entry.grpc_status >= 0 ? putInt(p, entry.grpc_status) : putLiteral(p, kNull);
   p = putJsonString(putLiteral(p, kTraceIdKey), entry.trace_id);
   p = putJsonString(putLiteral(p, kSpanIdKey), entry.span_id);
   return putLiteral(p, kEnd);

@@ -36,6 +36,9 @@ UpstreamFamilies registerUpstreamFamilies(prometheus::Registry& registry,
       registerFamily(prometheus::BuildCounter(), registry, "outrigger_tls_handshakes_total",
                      "TLS handshakes with an upstream: new, resumed (a cached session), "
                      "verify_failed (the certificate was refused) or failed."),
+      registerFamily(prometheus::BuildCounter(), registry, "outrigger_grpc_responses_total",
+                     "gRPC calls answered, by upstream and gRPC status name (ok, unavailable, "
+                     "...): the upstream's status or that of outrigger's own reply."),
   };
 }
 
@@ -180,11 +183,25 @@ void UpstreamMetrics::removeSeries() {
   removeAll(families_.attempts, attempts_);
   removeAll(families_.local_replies, local_replies_);
   removeAll(families_.tls_handshakes, tls_handshakes_);
+  removeAll(families_.grpc_responses, grpc_responses_);
   if (exported_) {
     families_.pool_connections.Remove(&pool_active);
     families_.pool_connections.Remove(&pool_idle);
     families_.pool_connections.Remove(&pool_connecting);
   }
+}
+
+void UpstreamMetrics::countGrpcResponse(http::GrpcStatus status) {
+  grpcResponseCounter(status).Increment();
+}
+
+prometheus::Counter& UpstreamMetrics::grpcResponseCounter(http::GrpcStatus status) {
+  const auto index = static_cast<size_t>(status);
+  if (index >= grpc_responses_.size()) abortOnIndex("gRPC status", index);
+  return resolve(grpc_responses_[index], families_.grpc_responses, [&] {
+    return prometheus::Labels{{"upstream", name_},
+                              {"grpc_status", std::string(http::grpcStatusName(status))}};
+  });
 }
 
 // ---- Metrics ----
@@ -201,6 +218,11 @@ Metrics::Metrics()
                                       "outrigger_request_headers_dropped_total",
                                       "Request header lines dropped before forwarding, by "
                                       "listener and reason (underscore: a name with '_').")),
+      trailers_dropped_(registerFamily(prometheus::BuildCounter(), registry_,
+                                       "outrigger_trailers_dropped_total",
+                                       "Response trailer sections dropped because the app's "
+                                       "HTTP/1.x response could not carry them (not chunked), "
+                                       "by listener.")),
       dns_failures_(registerFamily(prometheus::BuildCounter(), registry_,
                                    "outrigger_dns_failures_total",
                                    "Failed lookups of an upstream's endpoint names; the other "
@@ -256,9 +278,14 @@ prometheus::Counter& Metrics::underscoreHeadersDropped(const std::string& listen
   return headers_dropped_.Add({{"listener", listener}, {"reason", "underscore"}});
 }
 
+prometheus::Counter& Metrics::trailersDropped(const std::string& listener) {
+  return trailers_dropped_.Add({{"listener", listener}});
+}
+
 void Metrics::removeListener(const std::string& listener) {
   prometheus::Labels labels{{"listener", listener}};
   if (downstream_.Has(labels)) downstream_.Remove(&downstream_.Add(labels));
+  if (trailers_dropped_.Has(labels)) trailers_dropped_.Remove(&trailers_dropped_.Add(labels));
   labels.emplace("reason", "underscore");
   if (headers_dropped_.Has(labels)) headers_dropped_.Remove(&headers_dropped_.Add(labels));
 }

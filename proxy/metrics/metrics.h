@@ -24,6 +24,7 @@
 #include <string>
 
 #include "proxy/common/clock.h"
+#include "proxy/http/grpc_status.h"
 #include "proxy/http/local_reply.h"
 #include "proxy/metrics/duration_histogram.h"
 #include "proxy/metrics/process_collector.h"
@@ -39,6 +40,7 @@ struct UpstreamFamilies {
   prometheus::Family<prometheus::Counter>& local_replies;
   prometheus::Family<prometheus::Gauge>& pool_connections;
   prometheus::Family<prometheus::Counter>& tls_handshakes;
+  prometheus::Family<prometheus::Counter>& grpc_responses;
 };
 
 // How a TLS handshake with an upstream ended: outrigger_tls_handshakes_total{outcome}.
@@ -66,6 +68,9 @@ struct UpstreamMetrics {
   void countAttempt(policy::AttemptOutcome outcome);
   // outrigger_local_replies_total{reason}.
   void countLocalReply(http::LocalReason reason);
+  // outrigger_grpc_responses_total{grpc_status}: the gRPC status a gRPC call was answered
+  // with, the upstream's or a local reply's. Created on first use: most upstreams are not gRPC.
+  void countGrpcResponse(http::GrpcStatus status);
   // outrigger_tls_handshakes_total{outcome}. Only TLS upstreams have these series;
   // exposeTlsHandshakes() creates them at 0.
   void countTlsHandshake(TlsHandshakeOutcome outcome);
@@ -98,6 +103,7 @@ struct UpstreamMetrics {
   prometheus::Counter& attemptCounter(policy::AttemptOutcome outcome);
   prometheus::Counter& localReplyCounter(http::LocalReason reason);
   prometheus::Counter& tlsHandshakeCounter(TlsHandshakeOutcome outcome);
+  prometheus::Counter& grpcResponseCounter(http::GrpcStatus status);
   // Removes every series this object created from its families. Only when no thread can
   // still use this object: a concurrent lazy creation would re-add a series.
   void removeSeries();
@@ -114,6 +120,7 @@ struct UpstreamMetrics {
   std::array<std::atomic<prometheus::Counter*>, policy::kAttemptOutcomeCount> attempts_{};
   std::array<std::atomic<prometheus::Counter*>, http::kLocalReasonCount> local_replies_{};
   std::array<std::atomic<prometheus::Counter*>, kTlsHandshakeOutcomeCount> tls_handshakes_{};
+  std::array<std::atomic<prometheus::Counter*>, http::kGrpcStatusCount> grpc_responses_{};
 };
 
 class Metrics {
@@ -137,6 +144,9 @@ class Metrics {
   // outrigger_request_headers_dropped_total{listener,reason="underscore"}: header lines
   // dropped for an underscore in their name (limits.headers_with_underscores: drop).
   prometheus::Counter& underscoreHeadersDropped(const std::string& listener);
+  // outrigger_trailers_dropped_total{listener}: response trailer sections dropped because the
+  // app's HTTP/1.x response was not chunked (Content-Length framing, HTTP/1.0).
+  prometheus::Counter& trailersDropped(const std::string& listener);
   void removeListener(const std::string& listener);
 
   // The Prometheus text exposition (format 0.0.4) of every family, plus process metrics.
@@ -160,6 +170,7 @@ class Metrics {
   UpstreamFamilies families_;
   prometheus::Family<prometheus::Gauge>& downstream_;
   prometheus::Family<prometheus::Counter>& headers_dropped_;
+  prometheus::Family<prometheus::Counter>& trailers_dropped_;
   prometheus::Family<prometheus::Counter>& dns_failures_;
   ProcessCollector process_;
   prometheus::Counter* reload_success_;

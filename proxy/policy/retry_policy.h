@@ -10,18 +10,21 @@
 #include "proxy/common/clock.h"
 #include "proxy/common/random.h"
 #include "proxy/common/result.h"
+#include "proxy/http/grpc_status.h"
 #include "proxy/policy/backoff.h"
 #include "proxy/policy/outcome.h"
 #include "proxy/policy/retry_budget.h"
 
 namespace outrigger::policy {
 
-// retry_on: which failures are retried. Statuses index the bitset directly (0..599).
+// retry_on: which failures are retried. Statuses index the bitset directly (0..599), and
+// gRPC status codes theirs (0..16), for gRPC requests only.
 struct RetryOn {
   bool connect_failed = false;
   bool reset = false;
   bool timeout = false;
   std::bitset<600> statuses;
+  std::bitset<http::kGrpcStatusCount> grpc_statuses;
 
   friend bool operator==(const RetryOn&, const RetryOn&) = default;
 };

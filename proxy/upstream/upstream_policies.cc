@@ -67,6 +67,11 @@ UpstreamPolicies::UpstreamPolicies(std::string upstream, const config::PolicyCon
   // A 4xx in retry_on is retried, but is the request's answer, not the upstream failing: it
   // never counts for the breaker or outlier detection (DESIGN §5).
   for (size_t status = 400; status < 500; ++status) failure_statuses_.statuses.reset(status);
+  // Likewise the gRPC codes that stand for a 4xx (invalid_argument, resource_exhausted...).
+  for (size_t code = 0; code < http::kGrpcStatusCount; ++code) {
+    if (http::grpcStatusBlamesRequest(static_cast<http::GrpcStatus>(code)))
+      failure_statuses_.grpc_statuses.reset(code);
+  }
   if (config.retry) {
     auto created = policy::RetryPolicy::create(config.retry->policy);
     if (!created.ok()) {

@@ -253,6 +253,8 @@ try {
     `outrigger_circuit_breaker_state{upstream="u"} ${state}`,
     `outrigger_pool_connections{state="active",upstream="u"} 2`,
     `outrigger_pool_connections{state="idle",upstream="u"} 3`,
+    `outrigger_grpc_responses_total{grpc_status="ok",upstream="u"} ${ok}`,
+    `outrigger_grpc_responses_total{grpc_status="unavailable",upstream="u"} ${failed}`,
   ].join("\n"));
   const first = upstreamStats("u", series(10, 0, 2, 10, 0), null, 0, undefined);
   check("first poll: no rate yet", first.requestRate, null);
@@ -261,6 +263,8 @@ try {
   const s = upstreamStats("u", series(16, 4, 10, 10, 2), series(10, 0, 2, 10, 0), 2, 1234);
   check("request rate", s.requestRate, 5);
   check("5xx share", s.serverErrorShare, 0.4);
+  check("gRPC error share", s.grpcErrorShare, 0.4);
+  check("no gRPC calls: no share", upstreamStats("u", parseMetrics(""), null, 0, undefined).grpcErrorShare, null);
   check("p99 of the interval", s.p99, 0.01 + 0.09 * (9.9 / 10));
   check("breaker", s.breaker, "half-open");
   check("countdown only while open", s.openRemainingMs, undefined);
@@ -308,7 +312,7 @@ TEST(StatusPageScriptTest, ParsesRatesAndQuantilesLikePrometheusAndEscapesNames)
   const std::string results = dom->substr(begin, dom->find("</pre>", begin) - begin);
   EXPECT_THAT(results, Not(HasSubstr("FAIL"))) << results;
   EXPECT_THAT(results, HasSubstr("DONE"));
-  EXPECT_EQ(countOf(results, "PASS "), 39u) << results;
+  EXPECT_EQ(countOf(results, "PASS "), 41u) << results;
 }
 
 }  // namespace

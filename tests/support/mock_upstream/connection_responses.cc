@@ -160,6 +160,15 @@ void Connection::queueReply(Reply reply) {
   head.rawHeaders(reply.headers);
   std::string_view body = reply.bodyView();
   Framing framing = reply.bodyless ? Framing::kNone : Framing::kContentLength;
+  if (!reply.trailers.empty() && canChunk()) {
+    queueHead(head.finish(Framing::kChunked, 0, persistence()));
+    if (!bodyAllowed()) return;
+    std::string chunked = body.empty() ? std::string() : chunkSizeLine(body.size());
+    if (!body.empty()) chunked.append(body).append(kCrlf);
+    chunked.append("0\r\n").append(reply.trailers).append(kCrlf);
+    output_.addOwned(std::move(chunked));
+    return;
+  }
   queueHead(head.finish(framing, body.size(), persistence()));
   if (reply.bodyless || !bodyAllowed()) return;
   if (reply.body.empty()) {

@@ -90,6 +90,46 @@ Reply intermittentReply(const Request& request, MockState& state) {
   return reply;
 }
 
+// A gRPC answer: the first N calls for the key get grpc-status C (default 14, UNAVAILABLE),
+// later ones 0. A failure is trailers-only (grpc-status in the head, no body) unless
+// trailers=1; a success, and a failure with trailers=1, is one message then the status in
+// chunked trailers. A request field grpc-test-trailer (sent as a trailer) comes back as
+// X-Seen-Trailer.
+Reply grpcReply(const Request& request, MockState& state) {
+  std::optional<uint64_t> failures = uint64_t{0};
+  if (std::optional<std::string_view> text = queryParam(request.query, "fail")) {
+    failures = parseNumber(*text);
+  }
+  std::optional<uint64_t> code = uint64_t{14};
+  if (std::optional<std::string_view> text = queryParam(request.query, "code")) {
+    code = parseNumber(*text);
+  }
+  if (!failures || !code || *code > 16) return text(400, "grpc needs fail=N and code=0..16\n");
+  std::string_view key = queryParam(request.query, "key").value_or("grpc");
+  const uint64_t call = state.nextIntermittentCall(key.empty() ? "grpc" : key);
+  const uint64_t status = call <= *failures ? *code : 0;
+  Reply reply;
+  reply.contentType = "application/grpc";
+  reply.headers.append("X-Mock-Attempt: ");
+  appendNumber(reply.headers, call);
+  reply.headers.append(kCrlf);
+  std::string_view seen = request.header("grpc-test-trailer");
+  if (!seen.empty()) reply.headers.append("X-Seen-Trailer: ").append(seen).append(kCrlf);
+  std::string lines = "grpc-status: ";
+  appendNumber(lines, status);
+  lines.append(kCrlf).append("grpc-message: mock status ");
+  appendNumber(lines, status);
+  lines.append(kCrlf);
+  if (status != 0 && !queryParam(request.query, "trailers")) {
+    reply.headers.append(lines);  // trailers-only
+    reply.staticBody = "";
+    return reply;
+  }
+  reply.body.assign("\0\0\0\0\2ok", 7);  // one uncompressed message of 2 bytes
+  reply.trailers = std::move(lines);
+  return reply;
+}
+
 Reply hugeHeadersReply(uint64_t kib) {
   // Each line is exactly 1 KiB: "X-Huge-0000: " (13) + 1009 filler bytes + CRLF.
   constexpr size_t kLine = 1024;
@@ -125,6 +165,8 @@ Reply simpleReply(const Request& request, const Route& route, MockState& state,
       return getReply(request, connectionId);
     case Endpoint::kStatus:
       return statusReply(request, static_cast<int>(route.amount));
+    case Endpoint::kGrpc:
+      return grpcReply(request, state);
     case Endpoint::kIntermittent:
       return intermittentReply(request, state);
     case Endpoint::kFlaky:

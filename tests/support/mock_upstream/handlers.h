@@ -21,6 +21,7 @@ struct Reply {
   std::string body;             // owned body; when empty, staticBody is sent
   std::string_view staticBody;  // literal with static storage
   bool bodyless = false;        // 204 and 304: neither a body nor Content-Length
+  std::string trailers;         // "Name: value\r\n" lines: the body goes chunked, with these
 
   std::string_view bodyView() const { return body.empty() ? staticBody : std::string_view(body); }
 };

@@ -97,6 +97,7 @@ Route matchRoute(llhttp_method_t method, std::string_view path, std::string_view
   if (path == "/upload") return to(Endpoint::kUpload);
   if (path == "/health") return to(Endpoint::kHealth);
   if (path == "/intermittent") return to(Endpoint::kIntermittent);
+  if (path == "/grpc") return to(Endpoint::kGrpc);
   if (path == "/reset") return to(Endpoint::kReset);
   if (path == "/partial") return to(Endpoint::kPartial);
   if (path == "/garbage") return to(Endpoint::kGarbage);

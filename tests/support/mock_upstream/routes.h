@@ -21,6 +21,7 @@ enum class Endpoint {
   kEcho,
   kUpload,
   kIntermittent,
+  kGrpc,
   kFlaky,
   kChaos,
   kReset,

@@ -163,6 +163,25 @@ TEST(PolicyConfigTest, FullBlocksAreRead) {
   EXPECT_FALSE(p.shadow.bulkhead);
 }
 
+TEST(PolicyConfigTest, RetryOnTakesGrpcStatusNames) {
+  const LoadResult r = testing::load(withPolicy(
+      "    retry: { retry_on: [ connect_failed, unavailable, resource_exhausted, 503 ] }\n"));
+  ASSERT_TRUE(r.ok()) << r.formatErrors();
+  const policy::RetryOn& on = upstreamOf(r).policies.retry->policy.retry_on;
+  EXPECT_TRUE(on.grpc_statuses.test(14));  // unavailable
+  EXPECT_TRUE(on.grpc_statuses.test(8));   // resource_exhausted
+  EXPECT_FALSE(on.grpc_statuses.test(4));  // deadline_exceeded: not listed
+  EXPECT_TRUE(on.statuses.test(503));
+}
+
+TEST(PolicyConfigTest, TheDefaultRetryOnCountsUnavailable) {
+  const LoadResult r = testing::load(withPolicy("    retry: { max_attempts: 2 }\n"));
+  ASSERT_TRUE(r.ok()) << r.formatErrors();
+  const policy::RetryOn& on = upstreamOf(r).policies.retry->policy.retry_on;
+  EXPECT_TRUE(on.grpc_statuses.test(14));
+  EXPECT_EQ(on.grpc_statuses.count(), 1u);
+}
+
 struct BadPolicy {
   const char* yaml;
   const char* error;
@@ -193,7 +212,16 @@ INSTANTIATE_TEST_SUITE_P(
                   "be retried, got '304'"},
         BadPolicy{"    retry: { retry_on: [ sometimes ] }\n",
                   "test.yaml:8:26: upstreams.u.retry.retry_on[0]: expected connect_failed, "
-                  "reset, timeout or a 4xx or 5xx status, got 'sometimes'"},
+                  "reset, timeout, a 4xx or 5xx status or a gRPC status name (unavailable, "
+                  "deadline_exceeded...), got 'sometimes'"},
+        BadPolicy{"    retry: { retry_on: [ unavailble ] }\n",
+                  "test.yaml:8:26: upstreams.u.retry.retry_on[0]: expected connect_failed, "
+                  "reset, timeout, a 4xx or 5xx status or a gRPC status name (unavailable, "
+                  "deadline_exceeded...), got 'unavailble' (did you mean 'unavailable'?)"},
+        BadPolicy{"    retry: { retry_on: [ ok ] }\n",
+                  "test.yaml:8:26: upstreams.u.retry.retry_on[0]: expected connect_failed, "
+                  "reset, timeout, a 4xx or 5xx status or a gRPC status name (unavailable, "
+                  "deadline_exceeded...), got 'ok'"},
         BadPolicy{"    retry: { methods: some }\n",
                   "test.yaml:8:23: upstreams.u.retry.methods: expected one of idempotent or all, "
                   "got 'some'"},

@@ -137,7 +137,7 @@ TEST(ConfigRenderTest, PrintsDurationsSizesAndRatiosWithUnits) {
   EXPECT_THAT(yaml, HasSubstr("initial: 25ms\n"));
   EXPECT_THAT(yaml, HasSubstr("max_body_bytes: 64KiB\n"));
   EXPECT_THAT(yaml, HasSubstr("ratio: 20%\n"));
-  EXPECT_THAT(yaml, HasSubstr("retry_on: [connect_failed, reset, timeout, 502, 503, 504]\n"));
+  EXPECT_THAT(yaml, HasSubstr("retry_on: [connect_failed, reset, timeout, 502, 503, 504, unavailable]\n"));
   EXPECT_THAT(yaml, Not(HasSubstr("per_try")));  // unset is left out
 }
 

@@ -41,6 +41,18 @@ TEST(HeaderRulesTest, RemoveHopByHopRemovesTheFixedSet) {
   EXPECT_EQ(names(headers), (std::vector<std::string>{"Host", "Accept"}));
 }
 
+TEST(HeaderRulesTest, TrailersKeepOnlyFieldsATrailerMayCarry) {
+  Headers trailers;
+  trailers.add("grpc-status", "0");
+  trailers.add("Content-Length", "5");
+  trailers.add("Transfer-Encoding", "chunked");
+  trailers.add("Host", "evil");
+  trailers.add("Connection", "close");
+  trailers.add("X-Checksum", "abc");
+  removeFieldsNotAllowedInTrailers(trailers);
+  EXPECT_EQ(names(trailers), (std::vector<std::string>{"grpc-status", "X-Checksum"}));
+}
+
 TEST(HeaderRulesTest, RemoveHopByHopRemovesHeadersNamedByConnection) {
   Headers headers;
   headers.add("Connection", "X-Session-Hint, close");

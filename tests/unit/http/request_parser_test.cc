@@ -13,18 +13,23 @@ struct Recorded {
   RequestHead head;
   std::string body;
   bool complete = false;
+  Headers trailers;
 };
 
 class Recorder : public RequestHandler {
  public:
   ParserAction onRequestHead(RequestHead& head) override {
-    requests.push_back(Recorded{std::move(head), {}, false});
+    requests.push_back(Recorded{std::move(head), {}, false, {}});
     return pause_on_head ? ParserAction::kPause : ParserAction::kContinue;
   }
   ParserAction onRequestBody(std::string_view chunk) override {
     requests.back().body.append(chunk);
     ++body_calls;
     return pause_on_body ? ParserAction::kPause : ParserAction::kContinue;
+  }
+  void onRequestTrailers(Headers& trailers) override {
+    EXPECT_FALSE(requests.back().complete) << "trailers come before the end";
+    requests.back().trailers.swap(trailers);
   }
   ParserAction onRequestComplete() override {
     requests.back().complete = true;
@@ -127,10 +132,10 @@ TEST_F(RequestParserTest, PostWithContentLengthBodyInPieces) {
   EXPECT_TRUE(parser_.idle());
 }
 
-TEST_F(RequestParserTest, ChunkedBodyIsDechunkedAndTrailersDropped) {
+TEST_F(RequestParserTest, ChunkedBodyIsDechunkedAndTrailersDeliveredApart) {
   const std::string req =
       "POST /c HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n"
-      "5;name=value\r\nhello\r\n6\r\n world\r\n0\r\nX-Trailer: t\r\n\r\n";
+      "5;name=value\r\nhello\r\n6\r\n world\r\n0\r\nX-Trailer: t \r\nGrpc-Status: 0\r\n\r\n";
   EXPECT_EQ(feed(req).status, ParseStatus::kOk);
   ASSERT_EQ(recorder_.requests.size(), 1u);
   const Recorded& r = recorder_.requests[0];
@@ -138,6 +143,40 @@ TEST_F(RequestParserTest, ChunkedBodyIsDechunkedAndTrailersDropped) {
   EXPECT_EQ(r.body, "hello world");
   EXPECT_TRUE(r.complete);
   EXPECT_FALSE(r.head.headers.has("X-Trailer"));
+  ASSERT_EQ(r.trailers.size(), 2u);
+  ASSERT_NE(r.trailers.get("x-trailer"), nullptr);
+  EXPECT_EQ(*r.trailers.get("x-trailer"), "t");  // trailing whitespace trimmed
+  EXPECT_EQ(*r.trailers.get("grpc-status"), "0");
+}
+
+TEST_F(RequestParserTest, TrailersFedByteByByte) {
+  const std::string req =
+      "POST /c HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nhi\r\n0\r\nA: 1\r\nB: 2\r\n\r\n";
+  EXPECT_EQ(feedInPieces(req, 1).status, ParseStatus::kOk);
+  ASSERT_EQ(recorder_.requests.size(), 1u);
+  EXPECT_TRUE(recorder_.requests[0].complete);
+  EXPECT_EQ(recorder_.requests[0].trailers.size(), 2u);
+  EXPECT_EQ(*recorder_.requests[0].trailers.get("b"), "2");
+}
+
+TEST_F(RequestParserTest, NoTrailersMeansNoTrailerCall) {
+  const std::string req = "POST /c HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n";
+  EXPECT_EQ(feed(req).status, ParseStatus::kOk);
+  ASSERT_EQ(recorder_.requests.size(), 1u);
+  EXPECT_TRUE(recorder_.requests[0].trailers.empty());
+}
+
+TEST(RequestParserTrailerLimitTest, TooManyTrailerFieldsAreRefused) {
+  Recorder recorder;
+  ParserLimits limits;
+  limits.max_headers = 3;
+  RequestParser parser(recorder, limits);
+  std::string req = "POST /c HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n";
+  for (int i = 0; i < 4; ++i) req += "T" + std::to_string(i) + ": v\r\n";
+  req += "\r\n";
+  const ParseResult result = parser.feed(req.data(), req.size());
+  EXPECT_EQ(result.status, ParseStatus::kError);
+  EXPECT_EQ(result.error, ParseError::kHeadTooLarge);
 }
 
 TEST_F(RequestParserTest, ChunkedBodyFedByteByByte) {

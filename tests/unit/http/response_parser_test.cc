@@ -13,18 +13,20 @@ struct Recorded {
   ResponseHead head;
   std::string body;
   bool complete = false;
+  Headers trailers;
 };
 
 class Recorder : public ResponseHandler {
  public:
   ParserAction onResponseHead(ResponseHead& head) override {
-    responses.push_back(Recorded{std::move(head), {}, false});
+    responses.push_back(Recorded{std::move(head), {}, false, {}});
     return pause_on_head ? ParserAction::kPause : ParserAction::kContinue;
   }
   ParserAction onResponseBody(std::string_view chunk) override {
     responses.back().body.append(chunk);
     return ParserAction::kContinue;
   }
+  void onResponseTrailers(Headers& trailers) override { responses.back().trailers.swap(trailers); }
   ParserAction onResponseComplete() override {
     responses.back().complete = true;
     return ParserAction::kContinue;
@@ -74,6 +76,19 @@ TEST_F(ResponseParserTest, ChunkedResponseIsDechunked) {
   feed("0\r\n\r\n");
   EXPECT_EQ(recorder_.responses[0].body, "Wikipedia");
   EXPECT_TRUE(recorder_.responses[0].complete);
+}
+
+TEST_F(ResponseParserTest, ChunkedTrailersAreDeliveredSplitOverReads) {
+  feed("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nok\r\n0\r\ngrpc-sta");
+  feed("tus: 14\r\ngrpc-message: down\r\n");
+  EXPECT_FALSE(recorder_.responses[0].complete);
+  feed("\r\n");
+  ASSERT_TRUE(recorder_.responses[0].complete);
+  const Headers& t = recorder_.responses[0].trailers;
+  ASSERT_EQ(t.size(), 2u);
+  EXPECT_EQ(*t.get("grpc-status"), "14");
+  EXPECT_EQ(*t.get("grpc-message"), "down");
+  EXPECT_FALSE(recorder_.responses[0].head.headers.has("grpc-status"));
 }
 
 TEST_F(ResponseParserTest, CloseDelimitedBodyCompletesOnFinish) {

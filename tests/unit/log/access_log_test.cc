@@ -34,6 +34,7 @@ AccessLogEntry sampleEntry() {
   e.duration_ms = 12.345;
   e.bytes_in = 0;
   e.bytes_out = 512;
+  e.protocol = "HTTP/1.1";
   return e;
 }
 
@@ -83,14 +84,24 @@ TEST(AccessLogFormatTest, OneLineForASampleEntry) {
             "\"listener\":\"outbound\",\"method\":\"GET\",\"path\":\"/users/7\","
             "\"upstream\":\"users\",\"endpoint\":\"10.0.0.7:8080\",\"status\":200,"
             "\"reason\":\"\",\"error\":\"\",\"attempts\":2,\"duration_ms\":12.345,\"bytes_in\":0,"
-            "\"bytes_out\":512,\"trace_id\":\"\",\"span_id\":\"\"}\n");
+            "\"bytes_out\":512,\"protocol\":\"HTTP/1.1\",\"grpc_status\":null,"
+            "\"trace_id\":\"\",\"span_id\":\"\"}\n");
+}
+
+TEST(AccessLogFormatTest, GrpcStatusIsANumber) {
+  AccessLogEntry e = sampleEntry();
+  e.protocol = "HTTP/2";
+  e.grpc_status = 14;
+  EXPECT_THAT(format(e), HasSubstr(",\"protocol\":\"HTTP/2\",\"grpc_status\":14,"));
+  e.grpc_status = 0;
+  EXPECT_THAT(format(e), HasSubstr(",\"grpc_status\":0,"));
 }
 
 TEST(AccessLogFormatTest, TraceIdAndSpanIdEndTheLine) {
   AccessLogEntry e = sampleEntry();
   e.trace_id = "4bf92f3577b34da6a3ce929d0e0e4736";
   e.span_id = "00f067aa0ba902b7";
-  EXPECT_THAT(format(e), ::testing::EndsWith("\"bytes_out\":512,\"trace_id\":"
+  EXPECT_THAT(format(e), ::testing::EndsWith("\"grpc_status\":null,\"trace_id\":"
                                              "\"4bf92f3577b34da6a3ce929d0e0e4736\","
                                              "\"span_id\":\"00f067aa0ba902b7\"}\n"));
 }
