@@ -160,6 +160,21 @@ ssize_t SessionCore::Callbacks::readBody(nghttp2_session*, int32_t id, uint8_t* 
   return static_cast<ssize_t>(n);
 }
 
+int SessionCore::Callbacks::frameSent(nghttp2_session* session, const nghttp2_frame* frame,
+                                      void* ud) {
+  SessionCore& c = core(ud);
+  const bool ends = (frame->hd.flags & NGHTTP2_FLAG_END_STREAM) != 0 &&
+                    (frame->hd.type == NGHTTP2_HEADERS || frame->hd.type == NGHTTP2_DATA);
+  if (!ends || !c.settings_.server) return 0;
+  // The response is complete while the request is not (a reply before its body was read):
+  // RFC 9113 §8.1 asks for RST_STREAM(NO_ERROR), so the client stops sending and does not
+  // wait for a window that will never open.
+  const Stream* s = c.find(frame->hd.stream_id);
+  if (s != nullptr && !s->remote_ended)
+    nghttp2_submit_rst_stream(session, NGHTTP2_FLAG_NONE, frame->hd.stream_id, NGHTTP2_NO_ERROR);
+  return 0;
+}
+
 nghttp2_session_callbacks* SessionCore::Callbacks::make() {
   nghttp2_session_callbacks* cbs = nullptr;
   nghttp2_session_callbacks_new(&cbs);
@@ -168,6 +183,7 @@ nghttp2_session_callbacks* SessionCore::Callbacks::make() {
   nghttp2_session_callbacks_set_on_frame_recv_callback(cbs, frameRecv);
   nghttp2_session_callbacks_set_on_data_chunk_recv_callback(cbs, dataChunk);
   nghttp2_session_callbacks_set_on_stream_close_callback(cbs, streamClose);
+  nghttp2_session_callbacks_set_on_frame_send_callback(cbs, frameSent);
   nghttp2_session_callbacks_set_on_frame_not_send_callback(cbs, frameNotSent);
   nghttp2_session_callbacks_set_error_callback2(cbs, error);
   return cbs;

@@ -18,6 +18,7 @@ struct SessionCore::Callbacks {
   static int dataChunk(nghttp2_session*, uint8_t, int32_t id, const uint8_t* data, size_t len,
                        void* ud);
   static int streamClose(nghttp2_session*, int32_t id, uint32_t error_code, void* ud);
+  static int frameSent(nghttp2_session*, const nghttp2_frame* frame, void* ud);
   static int frameNotSent(nghttp2_session*, const nghttp2_frame* frame, int, void* ud);
   static int error(nghttp2_session*, int, const char* msg, size_t len, void* ud);
   static ssize_t readBody(nghttp2_session*, int32_t id, uint8_t* buf, size_t length,

@@ -130,7 +130,7 @@ TEST_F(GrpcOutcomeTest, UnavailableTwiceThenOkIsRetriedToOkInExactlyThreeHits) {
   EXPECT_EQ(grpcResponses("unavailable"), 0);
   const std::string line = logLineOf(r);
   EXPECT_TRUE(contains(line, "\"attempts\":3")) << line;
-  EXPECT_TRUE(contains(line, "\"protocol\":\"HTTP/2\",\"grpc_status\":0}")) << line;
+  EXPECT_TRUE(contains(line, "\"protocol\":\"HTTP/2\",\"grpc_status\":0,")) << line;
 }
 
 TEST_F(GrpcOutcomeTest, ACallWhoseBodyIsOverMaxBodyBytesIsNotRetried) {
@@ -151,7 +151,7 @@ TEST_F(GrpcOutcomeTest, InvalidArgumentIsNotRetried) {
   EXPECT_TRUE(contains(r, "grpc-status: 3")) << r;
   EXPECT_EQ(mock_->hits("/grpc"), 1);
   EXPECT_EQ(grpcResponses("invalid_argument"), 1);
-  EXPECT_TRUE(contains(logLineOf(r), "\"grpc_status\":3}")) << logLineOf(r);
+  EXPECT_TRUE(contains(logLineOf(r), "\"grpc_status\":3,")) << logLineOf(r);
 }
 
 TEST_F(GrpcOutcomeTest, ACodeNotInRetryOnIsNotRetried) {
@@ -223,7 +223,7 @@ TEST_F(GrpcOutcomeTest, ChunkedTrailersPassBothWaysBetweenHttp1Peers) {
   EXPECT_TRUE(contains(r, "X-Seen-Trailer: sent-as-trailer")) << r;
   // ... and the app gets the response's.
   EXPECT_TRUE(contains(r, "\r\n0\r\ngrpc-status: 0\r\ngrpc-message: mock status 0\r\n\r\n")) << r;
-  EXPECT_TRUE(contains(logLineOf(r), "\"protocol\":\"HTTP/1.1\",\"grpc_status\":0}"))
+  EXPECT_TRUE(contains(logLineOf(r), "\"protocol\":\"HTTP/1.1\",\"grpc_status\":0,"))
       << logLineOf(r);
 }
 

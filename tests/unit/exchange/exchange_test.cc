@@ -252,9 +252,11 @@ TEST_F(ExchangeTest, AnOpenBreakerIsAnsweredFromTheStaleCopy) {
 
   begin("GET", "/s");
   attempt(1).connect();
-  EXPECT_EQ(attempt(1).respond(503), ResponseVerdict::kPassThrough);
+  // The 503 is not retried: the copy answers it (stale-if-error), and the breaker opens.
+  EXPECT_EQ(attempt(1).respond(503), ResponseVerdict::kDiscard);
   attempt(1).succeed();
-  EXPECT_EQ(app().status, 503);  // passed through unchanged
+  EXPECT_EQ(app().status, 200);
+  EXPECT_EQ(app().header("x-outrigger-reason"), "failure_status");
   ASSERT_TRUE(policyStatus().breaker.has_value());
   EXPECT_EQ(policyStatus().breaker->state, policy::BreakerState::kOpen);
 
