@@ -26,7 +26,7 @@ inline constexpr std::string_view kListener[] = {"name",   "listen", "socket_mod
                                                  "routes", "limits", "http2"};
 inline constexpr std::string_view kListenerLimits[] = {
     "max_request_head", "header_timeout", "idle_timeout", "max_headers", "max_connections",
-    "max_request_body", "headers_with_underscores"};
+    "max_request_body", "headers_with_underscores", "request_buffer"};
 inline constexpr std::string_view kListenerHttp2[] = {"max_concurrent_streams", "initial_window"};
 inline constexpr std::string_view kRoute[] = {
     "host",           "path_prefix",    "upstream",     "preserve_host",   "name",
@@ -45,7 +45,7 @@ inline constexpr std::string_view kUpstream[] = {
     "retry",     "circuit_breaker", "bulkhead", "rate_limit", "outlier_detection", "health_check",
     "fallback",  "shadow",          "tls",      "limits",
 };
-inline constexpr std::string_view kUpstreamLimits[] = {"max_response_head"};
+inline constexpr std::string_view kUpstreamLimits[] = {"max_response_head", "response_buffer"};
 inline constexpr std::string_view kTls[] = {"sni",       "verify",   "ca_file",
                                             "cert_file", "key_file", "min_version"};
 inline constexpr std::string_view kPool[] = {"max_connections", "max_idle", "idle_timeout",
