@@ -380,10 +380,10 @@ def main():
     for s in scenarios:
         L += scenario_table(s, targets, cells)
     L += ratio_table(scenarios, cells)
-    # The last bench/profile.sh (policies off and on, a 1 KiB body), bench/idle.sh and
-    # bench/soak.sh results, kept across runs.
+    # The last bench/profile.sh (policies off and on, a 1 KiB body), bench/idle.sh,
+    # bench/slow_clients.sh and bench/soak.sh results, kept across runs.
     for extra in ("profile.md", "profile-policies.md", "profile-1k.md", "idle-connections.md",
-                  "soak.md"):
+                  "slow-clients.md", "soak.md"):
         path = os.path.join(os.path.dirname(os.path.abspath(__file__)), extra)
         if os.path.exists(path):
             with open(path) as f:
