@@ -7,6 +7,8 @@
 #include <gtest/gtest.h>
 #include <sys/socket.h>
 
+#include <cstdio>
+#include <fstream>
 #include <memory>
 #include <string>
 #include <vector>
@@ -103,6 +105,63 @@ TEST_F(SlowClientTest, ABodyOverRequestBufferStreamsToTheUpstream) {
   auto done = slow.readResponse();
   ASSERT_TRUE(done);
   EXPECT_THAT(done->body, HasSubstr("\"bytes\":65536"));
+}
+
+TEST_F(SlowClientTest, AStalledHttp2UploadDoesNotHoldTheUpstreamConnection) {
+  startProxy(kOneConnection);
+  const std::string script = dir_.path() + "/slow_h2_upload.py";
+  // Half a body on an h2c stream, then a GET on HTTP/1.1 through the same one-connection
+  // pool, then the rest of the body.
+  std::ofstream(script) << R"PY(
+import socket, sys, time, h2.connection, h2.config, h2.events
+port = int(sys.argv[1])
+sock = socket.create_connection(("127.0.0.1", port))
+sock.settimeout(5)
+conn = h2.connection.H2Connection(h2.config.H2Configuration(client_side=True))
+conn.initiate_connection()
+conn.send_headers(1, [(":method", "POST"), (":path", "/upload"), (":scheme", "http"),
+                      (":authority", "a"), ("content-length", "100")])
+conn.send_data(1, b"x" * 50)
+sock.sendall(conn.data_to_send())
+time.sleep(0.2)
+started = time.monotonic()
+probe = socket.create_connection(("127.0.0.1", port))
+probe.settimeout(5)
+probe.sendall(b"GET /get HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n")
+answer = b""
+while True:
+    part = probe.recv(65536)
+    if not part:
+        break
+    answer += part
+print("probe", answer.split(b" ")[1].decode(), int((time.monotonic() - started) * 1000))
+conn.send_data(1, b"y" * 50, end_stream=True)
+sock.sendall(conn.data_to_send())
+status, body, done = None, b"", False
+while not done:
+    data = sock.recv(65536)
+    if not data:
+        break
+    for event in conn.receive_data(data):
+        if isinstance(event, h2.events.ResponseReceived):
+            status = dict(event.headers)[b":status"].decode()
+        elif isinstance(event, h2.events.DataReceived):
+            body += event.data
+            conn.acknowledge_received_data(event.flow_controlled_length, event.stream_id)
+        elif isinstance(event, h2.events.StreamEnded):
+            done = True
+    sock.sendall(conn.data_to_send())
+print("upload", status, body.decode())
+)PY";
+  std::string out;
+  runCommand("/usr/bin/python3 " + script + " " + std::to_string(port_), &out);
+  const size_t probe = out.find("probe ");
+  ASSERT_NE(probe, std::string::npos) << out;
+  int status = 0, ms = 0;
+  ASSERT_EQ(std::sscanf(out.c_str() + probe, "probe %d %d", &status, &ms), 2) << out;
+  EXPECT_EQ(status, 200) << out;
+  EXPECT_LT(ms, 450) << out;
+  EXPECT_THAT(out, HasSubstr("upload 200 {\"bytes\":100")) << out;
 }
 
 // A connection whose app reads nothing: a small receive buffer, so that the kernel holds
