@@ -54,6 +54,11 @@ $N connections from the app each made one request ($answered answered) and then 
 | outrigger RSS before | with $N idle connections | peak (VmHWM) | per connection | open fds |
 |---:|---:|---:|---:|---:|
 | $((idle_before / 1024)) MiB | $((held / 1024)) MiB | $((peak / 1024)) MiB | $per_conn bytes | $conns |
+
+These connections are idle, so they hold no buffer. A request that waits for its body holds up to
+\`listeners[].limits.request_buffer\` (64 KiB by default) and a slow reader up to its upstream's
+\`limits.response_buffer\` (256 KiB), plus one read: on top of the figures above, at most about
+200 MiB for 500 slow clients, and less in practice (see Slow clients for a measured peak).
 MD
 cat "$out_md"
 [ "$answered" -eq "$N" ] || { echo "idle.sh: only $answered of $N requests were answered" >&2; exit 1; }

@@ -110,6 +110,7 @@ void addEndpointsAndTimeouts(Rows& rows, const config::UpstreamConfig& u) {
     rows.duration("timeouts.request", t.request);
   }
   rows.add("limits.max_response_head", formatSize(u.limits.max_response_head));
+  rows.add("limits.response_buffer", formatSize(u.limits.response_buffer));
 }
 
 void addRetry(Rows& rows, const std::optional<config::RetryConfig>& retry) {

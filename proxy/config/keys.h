@@ -27,7 +27,7 @@ inline constexpr std::string_view kListener[] = {"name",   "listen", "socket_mod
                                                  "routes", "limits", "http2"};
 inline constexpr std::string_view kListenerLimits[] = {
     "max_request_head", "header_timeout", "idle_timeout", "max_headers", "max_connections",
-    "max_request_body", "headers_with_underscores"};
+    "max_request_body", "headers_with_underscores", "request_buffer"};
 inline constexpr std::string_view kListenerHttp2[] = {"max_concurrent_streams", "initial_window"};
 // clang-format off
 inline constexpr std::string_view kRoute[] = {
@@ -52,7 +52,7 @@ inline constexpr std::string_view kUpstream[] = {
 };
 inline constexpr std::string_view kUpstreamHttp2[] = {"max_concurrent_streams", "keepalive"};
 inline constexpr std::string_view kKeepalive[] = {"interval", "timeout"};
-inline constexpr std::string_view kUpstreamLimits[] = {"max_response_head"};
+inline constexpr std::string_view kUpstreamLimits[] = {"max_response_head", "response_buffer"};
 inline constexpr std::string_view kTls[] = {"sni",       "verify",   "ca_file",
                                             "cert_file", "key_file", "min_version"};
 inline constexpr std::string_view kPool[] = {"max_connections", "max_idle", "idle_timeout",

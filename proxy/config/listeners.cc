@@ -120,6 +120,9 @@ void readLimits(const ConfigNode& node, ListenerLimits& out, Diagnostics& diag) 
   if (const ConfigNode* n = node.find("max_request_body")) {
     assignIf(readSize(*n, diag, 0, uint64_t{1} << 40), out.max_request_body);
   }
+  if (const ConfigNode* n = node.find("request_buffer")) {
+    assignIf(readSize(*n, diag, 0, kKiB * kKiB * 64), out.request_buffer);
+  }
   if (const ConfigNode* n = node.find("headers_with_underscores")) {
     if (auto i = readChoice(*n, diag, kUnderscoreNames))
       out.headers_with_underscores = kUnderscoreValues[*i];

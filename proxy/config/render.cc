@@ -86,6 +86,7 @@ void renderListener(ConfigWriter& out, const ListenerConfig& l) {
   out.scalar("max_headers", std::to_string(l.limits.max_headers));
   out.scalar("max_connections", std::to_string(l.limits.max_connections));
   out.scalar("max_request_body", formatSize(l.limits.max_request_body));
+  out.scalar("request_buffer", formatSize(l.limits.request_buffer));
   constexpr const char* kUnderscores[] = {"allow", "drop", "reject"};
   out.scalar("headers_with_underscores",
              kUnderscores[static_cast<int>(l.limits.headers_with_underscores)]);
@@ -137,6 +138,7 @@ void renderUpstream(ConfigWriter& out, const UpstreamConfig& u) {
   out.endMap();
   out.beginMap("limits");
   out.scalar("max_response_head", formatSize(u.limits.max_response_head));
+  out.scalar("response_buffer", formatSize(u.limits.response_buffer));
   out.endMap();
   out.scalar("dns_refresh", formatDuration(u.dns_refresh));
   constexpr const char* kProtocols[] = {"http1", "http2", "auto"};

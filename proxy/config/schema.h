@@ -113,6 +113,9 @@ struct ListenerLimits {
   uint32_t max_connections = 10000;
   uint64_t max_request_body = 0;  // bytes; a larger request body gets 413. 0 = no limit
   UnderscoreHeaders headers_with_underscores = UnderscoreHeaders::kDrop;
+  // Request body bytes read before the request asks for an upstream connection, so a slow
+  // upload holds no pooled connection; a body that fits is sent in one go. 0 = stream at once.
+  uint64_t request_buffer = 64 * 1024;
 
   friend bool operator==(const ListenerLimits&, const ListenerLimits&) = default;
 };
@@ -172,6 +175,9 @@ struct UpstreamLimits {
   // Status line plus headers of a response; over it the request gets 502
   // upstream_response_too_large.
   uint64_t max_response_head = 64 * 1024;
+  // Response bytes queued for a slow app before the upstream's reads pause: a response that
+  // fits frees its upstream connection while the app still reads.
+  uint64_t response_buffer = 256 * 1024;
 
   friend bool operator==(const UpstreamLimits&, const UpstreamLimits&) = default;
 };

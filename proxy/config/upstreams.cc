@@ -97,6 +97,8 @@ void readLimits(const ConfigNode& node, UpstreamLimits& out, Diagnostics& diag) 
   constexpr uint64_t kKiB = 1024;
   if (auto* n = node.find("max_response_head"))
     assignIf(readSize(*n, diag, kKiB, 16 * kKiB * kKiB), out.max_response_head);
+  if (auto* n = node.find("response_buffer"))
+    assignIf(readSize(*n, diag, 0, 64 * kKiB * kKiB), out.response_buffer);
 }
 
 void readTimeouts(const ConfigNode& node, TimeoutsConfig& out, const UpstreamScope& scope,

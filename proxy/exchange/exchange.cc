@@ -104,8 +104,35 @@ void Exchange::start() {
     replyLocally(http::LocalReason::kPayloadTooLarge);
     return;
   }
+  request_buffer_ = listener_.config->limits.request_buffer;
+  response_buffer_ = upstream_->upstream->config().limits.response_buffer;
   readAppLimits();
+  // A body announced with Expect: 100-continue comes only after our 100, which admission
+  // sends (onAdmitted): waiting for it first would only wait for the app's own timer.
+  if (!request_.expect_continue && awaitBody()) return;
   admit();
+}
+
+bool Exchange::awaitBody() {
+  // nginx's proxy_request_buffering and Envoy's buffer filter, bounded: a slow upload waits
+  // here, holding neither a bulkhead slot nor a pooled connection, until it ends or fills
+  // the buffer. The request deadline still bounds the wait (onTimer).
+  if (request_.framing == http::BodyFraming::kNone || request_complete_ ||
+      body_.heldBytes() >= request_buffer_)
+    return false;
+  phase_ = Phase::kReadingBody;
+  armTimer();
+  return true;
+}
+
+void Exchange::bodyAwaited() {
+  phase_ = Phase::kStarting;
+  // After a 100 Continue the request was admitted already; it only lacked its connection.
+  if (request_.expect_continue) {
+    tryAttempt();
+  } else {
+    admit();
+  }
 }
 
 void Exchange::readAppLimits() {
@@ -173,8 +200,10 @@ void Exchange::onAdmissionGranted() {
 }
 
 void Exchange::onAdmitted() {
-  if (request_.expect_continue && request_.framing != http::BodyFraming::kNone)
+  if (request_.expect_continue && request_.framing != http::BodyFraming::kNone) {
     downstream_.sendContinue();
+    if (awaitBody()) return;  // the body the 100 lets in is read before a connection
+  }
   tryAttempt();
 }
 

@@ -84,6 +84,7 @@ class Exchange final : public AttemptEvents, public AdmissionGuard::Events {
  private:
   enum class Phase {
     kStarting,
+    kReadingBody,        // reading the body into request_buffer before asking for a connection
     kQueued,             // waiting for a bulkhead slot
     kBackoff,            // between attempts
     kAttempting,         // an attempt runs, no response head passed on yet
@@ -94,6 +95,10 @@ class Exchange final : public AttemptEvents, public AdmissionGuard::Events {
 
   // Admission (exchange.cc), in the order of DESIGN §4.
   void readAppLimits();
+  // Request buffering (exchange.cc): reads the body, up to limits.request_buffer, before a
+  // connection is asked for, so a slow upload holds none. True if it waits for the body.
+  bool awaitBody();
+  void bodyAwaited();  // the body ended or filled the buffer: admission or the attempt goes on
   void admit();
   void onAdmissionGranted() override;
   void onAdmitted();
@@ -184,9 +189,11 @@ class Exchange final : public AttemptEvents, public AdmissionGuard::Events {
   AdmissionGuard admission_;
   ReplayBody body_;
   bool request_complete_ = false;
-  bool body_paused_ = false;   // we asked the stream to stop the request body
-  bool grpc_timeout_ = false;  // the app's grpc-timeout set the deadline: tell each attempt
-  bool grpc_request_ = false;  // content-type application/grpc: its grpc-status is read
+  bool body_paused_ = false;      // we asked the stream to stop the request body
+  uint64_t request_buffer_ = 0;   // listeners[].limits.request_buffer
+  uint64_t response_buffer_ = 0;  // upstreams.<name>.limits.response_buffer
+  bool grpc_timeout_ = false;     // the app's grpc-timeout set the deadline: tell each attempt
+  bool grpc_request_ = false;     // content-type application/grpc: its grpc-status is read
   uint32_t max_attempts_ = 1;
 
   // The current attempt, and the last one that ended. An attempt that ends is parked in

@@ -12,7 +12,8 @@
 namespace outrigger::exchange {
 namespace {
 
-// Above this many queued bytes on one side, stop reading the other side.
+// Above this many request body bytes queued to the upstream, stop reading the app's body.
+// (The response's bound is the upstream's limits.response_buffer.)
 constexpr size_t kHighWaterBytes = 64 * 1024;
 
 }  // namespace
@@ -29,8 +30,16 @@ bool Exchange::onRequestBody(std::string_view chunk) {
   const bool sent = attempt_ && attempt_->connected();
   if (sent) attempt_->sendRequestBody(chunk);
   body_.add(chunk, sent);
-  const size_t queued = sent ? attempt_->queuedRequestBytes() : body_.heldBytes();
-  if (queued <= kHighWaterBytes) return true;
+  if (phase_ == Phase::kReadingBody && body_.heldBytes() >= request_buffer_) {
+    bodyAwaited();  // the buffer is full: the rest streams once a connection is ready
+    if (phase_ == Phase::kDone) return true;
+  }
+  // Held for a connection still to come, the body may fill the whole request_buffer.
+  const bool connected = attempt_ && attempt_->connected();
+  const size_t queued = connected ? attempt_->queuedRequestBytes() : body_.heldBytes();
+  const uint64_t high_water =
+      connected ? kHighWaterBytes : std::max<uint64_t>(kHighWaterBytes, request_buffer_);
+  if (queued <= high_water) return true;
   body_paused_ = true;
   return false;
 }
@@ -42,6 +51,10 @@ void Exchange::onRequestTrailers(http::Headers& trailers) {
 
 void Exchange::onRequestComplete() {
   request_complete_ = true;
+  if (phase_ == Phase::kReadingBody) {
+    bodyAwaited();  // the whole body is held: it is sent in one go with the head
+    return;
+  }
   if (phase_ == Phase::kDone || !attempt_ || !attempt_->connected()) return;
   attempt_->endRequest();
   armTimer();  // the read timeout starts now
@@ -51,9 +64,12 @@ void Exchange::onAttemptConnected() {
   for (const std::string& piece : body_.pieces()) attempt_->sendRequestBody(piece);
   body_.sentAll();
   if (request_complete_) attempt_->endRequest();
-  // A body paused while it waited for this connection resumes once what was held has left:
-  // written at once, it never makes the connection report a drain.
-  if (body_paused_ && attempt_->queuedRequestBytes() <= kHighWaterBytes) onAttemptRequestDrained();
+  // A body paused while it waited for this connection resumes now. What was held leaves
+  // with the head (the codec holds its writes back until this returns, so they still count
+  // as queued here), and if it leaves at once the connection never reports a drain; a
+  // piece that finds the write still under way pauses the body again, and that write's
+  // drain resumes it.
+  if (body_paused_) onAttemptRequestDrained();
   // The write or read timeout of the attempt starts now; tryAttempt() arms the timer itself
   // after a connection that was ready inside start().
   if (!starting_attempt_) armTimer();
@@ -75,8 +91,10 @@ void Exchange::onAttemptReadEnd() {
   downstream_.releaseOutput();
   // Back-pressure: the app reads slower than the upstream sends. Checked once the held
   // writes went out: most leave at once, and only a backlog is waited for.
+  // Up to response_buffer is queued for the app, so a response that fits ends its attempt,
+  // and frees its connection, however slowly the app reads.
   if (phase_ != Phase::kStreamingResponse || !attempt_ || upstream_paused_) return;
-  if (downstream_.queuedResponseBytes() <= kHighWaterBytes) return;
+  if (downstream_.queuedResponseBytes() <= response_buffer_) return;
   attempt_->pauseResponse();
   upstream_paused_ = true;
 }
@@ -323,7 +341,8 @@ void Exchange::onTimer() {
       cut("request timeout while streaming the response");
       return;
     }
-    error_detail_ = "request timeout";
+    error_detail_ = phase_ == Phase::kReadingBody ? "request timeout while the app sent its body"
+                                                  : "request timeout";
     cancelAttempt(policy::AttemptOutcome::kTimeout);
     replyLocally(http::LocalReason::kRequestTimeout);
     return;

@@ -104,9 +104,11 @@ TEST_F(FaultTest, AppAbortingMidRequestReleasesTheSlotAndTheUpstreamConnection) 
   const std::string warm = upstreamConnectionOfNextRequest();
   {
     HttpConnection c(port_);
-    ASSERT_TRUE(c.sendRaw("POST /upload HTTP/1.1\r\nHost: a\r\nContent-Length: 1000\r\n\r\n0123456789"));
+    // More than limits.request_buffer (64KiB), so that the body streams upstream.
+    ASSERT_TRUE(c.sendRaw("POST /upload HTTP/1.1\r\nHost: a\r\nContent-Length: 100000\r\n\r\n" +
+                          std::string(70000, 'x')));
     ASSERT_TRUE(eventually([&] { return mock_->hits("/upload") == 1; }));
-  }  // the app goes away with 990 bytes unsent
+  }  // the app goes away with 30000 bytes unsent
   expectSettled();
   auto r = get("/get");  // a leaked slot would make this 503 bulkhead_full
   ASSERT_TRUE(r);
