@@ -104,7 +104,9 @@ void Exchange::start() {
     replyLocally(http::LocalReason::kPayloadTooLarge);
     return;
   }
-  request_buffer_ = listener_.config->limits.request_buffer;
+  // A gRPC call's body is a stream of messages the server may answer one by one (client
+  // and bidirectional streaming): it is never held back to fill a buffer.
+  request_buffer_ = grpc_request_ ? 0 : listener_.config->limits.request_buffer;
   response_buffer_ = upstream_->upstream->config().limits.response_buffer;
   readAppLimits();
   // A body announced with Expect: 100-continue comes only after our 100, which admission
