@@ -22,8 +22,8 @@ inline constexpr std::string_view kRedis[] = {"address",  "username",   "passwor
                                               "database", "key_prefix", "timeouts"};
 inline constexpr std::string_view kRedisTimeouts[] = {"connect", "command"};
 
-inline constexpr std::string_view kListener[] = {"name",   "listen", "socket_mode",
-                                                 "routes", "limits", "http2"};
+inline constexpr std::string_view kListener[] = {"name",   "listen", "socket_mode", "protocol",
+                                                 "upstream", "routes", "limits", "http2"};
 inline constexpr std::string_view kListenerLimits[] = {
     "max_request_head", "header_timeout", "idle_timeout", "max_headers", "max_connections",
     "max_request_body", "headers_with_underscores"};
@@ -31,7 +31,7 @@ inline constexpr std::string_view kListenerHttp2[] = {"max_concurrent_streams", 
 inline constexpr std::string_view kRoute[] = {
     "host",           "path_prefix",    "upstream",     "preserve_host",   "name",
     "match",          "prefix_rewrite", "host_rewrite", "request_headers", "response_headers",
-    "direct_response", "timeouts",       "retry"};
+    "direct_response", "timeouts",       "retry",        "upgrades"};
 inline constexpr std::string_view kRouteTimeouts[] = {"request", "per_try", "read", "write"};
 inline constexpr std::string_view kRouteRetry[] = {
     "max_attempts", "backoff", "retry_on", "methods", "max_body_bytes", "respect_retry_after"};
@@ -50,8 +50,8 @@ inline constexpr std::string_view kTls[] = {"sni",       "verify",   "ca_file",
                                             "cert_file", "key_file", "min_version"};
 inline constexpr std::string_view kPool[] = {"max_connections", "max_idle", "idle_timeout",
                                              "max_requests_per_connection"};
-inline constexpr std::string_view kTimeouts[] = {"connect", "write",   "read",
-                                                 "pool",    "per_try", "request"};
+inline constexpr std::string_view kTimeouts[] = {"connect", "write",   "read",       "pool",
+                                                 "per_try", "request", "tunnel_idle"};
 
 inline constexpr std::string_view kRetry[] = {
     "max_attempts",   "backoff", "retry_on",           "methods",

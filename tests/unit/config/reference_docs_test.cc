@@ -176,6 +176,11 @@ TEST(ConfigReferenceDocsTest, EveryDocumentedKeyIsAcceptedAndItsExampleLoads) {
     const std::string concrete = placeExample(root, key.path, YAML::Load(backticked(key.cells[4])));
     // socket_mode is for Unix socket listeners only: its example needs one.
     if (key.path == "listeners[].socket_mode") root["listeners"][0]["listen"] = "unix:/tmp/o.sock";
+    // upstream is for protocol: tcp listeners only, which have no routes.
+    if (key.path == "listeners[].upstream") {
+      root["listeners"][0]["protocol"] = "tcp";
+      root["listeners"][0].remove("routes");
+    }
     YAML::Emitter yaml;
     yaml << root;
     const LoadResult r = loadConfigString(yaml.c_str(), "example.yaml", env);
