@@ -7,6 +7,7 @@
 
 #include "proxy/http/grpc.h"
 #include "proxy/http/header_rules.h"
+#include "proxy/http/upgrade.h"
 #include "proxy/metrics/metrics.h"
 #include "proxy/policy/retry_policy.h"
 
@@ -83,6 +84,7 @@ void Exchange::start() {
   }
   upstream_ = context_.upstreamFor(found->second);
   policies_ = &upstream_->upstream->policies();
+  allowUpgrade();
   const routing::RouteOverrides& overrides =
       snapshot_->routers[listener_.index]->overridesOf(route_);
   route_timeouts_ = overrides.timeouts ? &*overrides.timeouts : nullptr;
@@ -97,6 +99,15 @@ void Exchange::start() {
   }
   readAppLimits();
   admit();
+}
+
+void Exchange::allowUpgrade() {
+  // Forwarded only when the route lists the token; h2c never (h2c smuggling). Otherwise the
+  // codec strips Upgrade as hop-by-hop.
+  request_.upgrade.clear();
+  if (!request_.headers.has("upgrade")) return;
+  std::string asked = http::requestedUpgrade(request_);
+  if (http::upgradeAllowed(asked, route_->upgrades)) request_.upgrade = std::move(asked);
 }
 
 void Exchange::readAppLimits() {

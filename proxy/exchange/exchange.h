@@ -30,6 +30,10 @@
 #include "proxy/http/message.h"
 #include "proxy/metrics/policy_metrics.h"
 
+namespace outrigger::metrics {
+enum class TunnelResult;  // metrics.h
+}  // namespace outrigger::metrics
+
 namespace prometheus {
 class Counter;
 class Gauge;
@@ -74,6 +78,9 @@ class Exchange final : public AttemptEvents, public AdmissionGuard::Events {
   void onDownstreamDrained();
   // The stream's timer fired: acts on whichever deadline passed, or sleeps again.
   void onTimer();
+  // The tunnel the stream made after a 101 (startTunnel) ended: counted and logged, and
+  // the bulkhead slot it held is given back.
+  void onTunnelClosed(metrics::TunnelResult result, uint64_t bytes_up, uint64_t bytes_down);
   bool finished() const { return phase_ == Phase::kDone; }
 
  private:
@@ -83,11 +90,13 @@ class Exchange final : public AttemptEvents, public AdmissionGuard::Events {
     kBackoff,            // between attempts
     kAttempting,         // an attempt runs, no response head passed on yet
     kStreamingResponse,  // the response head went to the app
+    kTunnel,             // switched protocols (101): the stream pipes bytes both ways
     kDone,
   };
 
   // Admission (exchange.cc), in the order of DESIGN §4.
   void readAppLimits();
+  void allowUpgrade();
   void admit();
   void onAdmissionGranted() override;
   void onAdmitted();
@@ -100,6 +109,7 @@ class Exchange final : public AttemptEvents, public AdmissionGuard::Events {
   void onAttemptResponseBody(std::string_view piece) override;
   void onAttemptResponseTrailers(http::Headers& trailers) override;
   void onAttemptEnded(AttemptResult& result) override;
+  void onAttemptSwitched(http::ResponseHead& head, TunnelHandoff& handoff) override;
   void onAttemptRequestDrained() override;
   void onAttemptReadBegin() override;
   void onAttemptReadEnd() override;

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "proxy/http/serializer.h"
+#include "proxy/http/upgrade.h"
 
 namespace outrigger::http {
 namespace {
@@ -103,6 +104,7 @@ void appendUpstreamRequestHead(const RequestHead& head, const ForwardContext& ct
       appendField(kReplacedNames[kind], *values[kind], out);
   }
   appendRequestFraming(head, out);
+  appendUpgradeFields(head, out);
   out.append("\r\n");
 }
 
