@@ -70,6 +70,13 @@ void Exchange::start() {
   buffers_.request_trailers.clear();  // an earlier request's, in this reused slot
   http::assignRequestId(request_, context_.random, request_id_);
   http::assignHostWithoutPort(request_, host_);
+  if (request_.method == "CONNECT") {
+    // No route tunnels CONNECT yet: refused, never routed by Host like a request (an open
+    // proxy), and never a misleading no_route.
+    error_detail_ = "CONNECT is not allowed to " + request_.target;
+    replyLocally(http::LocalReason::kConnectNotAllowed);
+    return;
+  }
   route_ = snapshot_->routers[listener_.index]->match(
       routing::RouteRequest{host_, path_, request_.method, &request_.headers});
   if (route_ != nullptr && route_->direct_response) {

@@ -31,6 +31,7 @@ constexpr ReasonInfo kReasons[] = {
     {"pool_timeout", 503},                 // kPoolTimeout
     {"not_implemented", 501},              // kNotImplemented
     {"upstream_response_too_large", 502},  // kUpstreamResponseTooLarge
+    {"connect_not_allowed", 403},          // kConnectNotAllowed
 };
 static_assert(std::size(kReasons) == kLocalReasonCount, "every LocalReason needs a row");
 

@@ -30,6 +30,8 @@ enum class LocalReason {
   // limits.max_response_head.
   kNotImplemented,
   kUpstreamResponseTooLarge,
+  // Issue 18: a CONNECT to an authority no route allows (outrigger is never an open proxy).
+  kConnectNotAllowed,
   kCount,        // not a reason: the number of reasons
 };
 

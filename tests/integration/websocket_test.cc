@@ -140,3 +140,23 @@ TEST(UnaskedSwitchTest, A101ThatTheAppDidNotAskForIsA502) {
 
 }  // namespace
 }  // namespace outrigger::testing
+
+namespace outrigger::testing {
+namespace {
+
+TEST(ConnectTest, ACONNECTIsRefusedWith403NeverRouted) {
+  RawUpstream upstream(std::map<std::string, std::string>{});
+  TempDir dir;
+  OutriggerProcess proxy(dir, proxyConfig(upstream.address()));
+  ASSERT_TRUE(proxy.ok()) << proxy.log();
+  HttpConnection app(proxy.port("main"));
+  ASSERT_TRUE(app.sendRaw("CONNECT users.internal:443 HTTP/1.1\r\nHost: users.internal:443\r\n\r\n"));
+  const auto response = app.readResponse();
+  ASSERT_TRUE(response.has_value());
+  EXPECT_EQ(response->status, 403);
+  EXPECT_EQ(response->header("x-outrigger-reason"), "connect_not_allowed");
+  EXPECT_EQ(upstream.accepts(), 0);  // the catch-all route did not take it
+}
+
+}  // namespace
+}  // namespace outrigger::testing
