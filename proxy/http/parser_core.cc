@@ -306,7 +306,7 @@ ParseResult ParserCore::feedBytes(const char* data, size_t len) {
       if (pos == len) break;
       continue;
     }
-    if (err != HPE_PAUSED) return fail(data, llhttp_get_error_pos(&parser_));
+    if (err != HPE_PAUSED) return fail(data, llhttp_get_error_pos(&parser_), data + len);
     const size_t used = static_cast<size_t>(llhttp_get_error_pos(&parser_) - (data + pos));
     pos += used;
     if (phase != Phase::kBody) section_bytes_ += used;
@@ -358,7 +358,29 @@ ParseResult ParserCore::finish() {
   return deadResult();
 }
 
-ParseResult ParserCore::fail(const char* data, const char* error_pos) {
+namespace {
+
+bool isMethodChar(char c) {
+  constexpr std::string_view kTokenPunctuation = "!#$%&'*+-.^_`|~";
+  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+         kTokenPunctuation.find(c) != std::string_view::npos;
+}
+
+// Whether llhttp stopped (at `at`, within [begin, end)) inside a well-formed method name:
+// a token at the start of a line, followed by a space.
+bool isUnknownMethod(const char* begin, const char* end, const char* at) {
+  if (begin == nullptr || end == nullptr || at == nullptr || at < begin || at >= end) return false;
+  const char* start = at;
+  while (start > begin && isMethodChar(start[-1])) --start;
+  const char* stop = at;
+  while (stop < end && isMethodChar(*stop)) ++stop;
+  const bool line_start = start == begin || start[-1] == '\n';
+  return line_start && stop > start && stop < end && *stop == ' ';
+}
+
+}  // namespace
+
+ParseResult ParserCore::fail(const char* data, const char* error_pos, const char* end) {
   if (error_ == ParseError::kNone) {
     // llhttp refuses some codings itself ("chunked, gzip", "chunked;q=1" in a request):
     // they are codings we do not decode, like those checkTransferEncoding refuses.
@@ -367,6 +389,11 @@ ParseResult ParserCore::fail(const char* data, const char* error_pos) {
                  : ParseError::kBadMessage;
     const char* reason = llhttp_get_error_reason(&parser_);
     error_detail_ = reason != nullptr ? reason : llhttp_errno_name(llhttp_get_errno(&parser_));
+    if (llhttp_get_errno(&parser_) == HPE_INVALID_METHOD && isUnknownMethod(data, end, error_pos)) {
+      // A well-formed method llhttp does not know (RFC 9110 §9.1: 501), not a broken line.
+      error_ = ParseError::kNotImplemented;
+      error_detail_ = "method not implemented";
+    }
   }
   ParseResult result = deadResult();
   if (error_pos != nullptr && error_pos >= data) result.consumed = error_pos - data;

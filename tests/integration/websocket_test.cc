@@ -160,3 +160,23 @@ TEST(ConnectTest, ACONNECTIsRefusedWith403NeverRouted) {
 
 }  // namespace
 }  // namespace outrigger::testing
+
+namespace outrigger::testing {
+namespace {
+
+TEST(UnknownMethodTest, AMethodOutriggerCannotServeGets501NotImplemented) {
+  RawUpstream upstream(std::map<std::string, std::string>{});
+  TempDir dir;
+  OutriggerProcess proxy(dir, proxyConfig(upstream.address()));
+  ASSERT_TRUE(proxy.ok()) << proxy.log();
+  HttpConnection app(proxy.port("main"));
+  ASSERT_TRUE(app.sendRaw("FOO /x HTTP/1.1\r\nHost: a\r\n\r\n"));
+  const auto response = app.readResponse();
+  ASSERT_TRUE(response.has_value());
+  EXPECT_EQ(response->status, 501);
+  EXPECT_EQ(response->header("x-outrigger-reason"), "not_implemented");
+  EXPECT_EQ(upstream.accepts(), 0);
+}
+
+}  // namespace
+}  // namespace outrigger::testing
