@@ -32,9 +32,8 @@ std::string requestedUpgrade(const RequestHead& head) {
   if (upgrade == nullptr || head.version_minor < 1) return "";
   thread_local std::vector<std::string_view> tokens;
   connectionTokens(head.headers, tokens);
-  const bool asked = std::any_of(tokens.begin(), tokens.end(), [](std::string_view t) {
-    return equalsIgnoreCase(t, "upgrade");
-  });
+  const bool asked = std::any_of(tokens.begin(), tokens.end(),
+                                 [](std::string_view t) { return equalsIgnoreCase(t, "upgrade"); });
   if (!asked) return "";
   // "websocket" of "websocket, foo/2"; a protocol version ("foo/2") is part of the token.
   std::string_view first = *upgrade;

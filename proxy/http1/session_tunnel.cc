@@ -26,12 +26,12 @@ SessionTunnel::SessionTunnel(io::Loop& loop, Clock& clock, std::unique_ptr<io::T
 
 void SessionTunnel::begin() {
   if (ended_) return;
-  pipe_ = std::make_unique<tunnel::BytePipe>(
-      loop_, clock_, std::move(app_), std::move(handoff_.stream), handoff_.idle,
-      [this](const tunnel::TunnelReport& report) {
-        ended_ = true;
-        on_end_(report);
-      });
+  pipe_ =
+      std::make_unique<tunnel::BytePipe>(loop_, clock_, std::move(app_), std::move(handoff_.stream),
+                                         handoff_.idle, [this](const tunnel::TunnelReport& report) {
+                                           ended_ = true;
+                                           on_end_(report);
+                                         });
   std::string early_up;
   early_up.swap(app_early_);
   pipe_->start(early_up, handoff_.early_bytes);

@@ -41,14 +41,13 @@ void TcpTunnelSession::closeWhenIdle() {
   closed();
 }
 
-void TcpTunnelSession::onTunnelConnected(std::unique_ptr<io::TcpStream> stream,
-                                         size_t endpoint) {
+void TcpTunnelSession::onTunnelConnected(std::unique_ptr<io::TcpStream> stream, size_t endpoint) {
   endpoint_ = upstream_->upstream->endpoint(endpoint).text;
   upstream_->upstream->metrics().tunnelsActive(metrics::TunnelKind::kTcp).Increment();
-  pipe_ = std::make_unique<BytePipe>(context_.loop, context_.clock, std::move(app_),
-                                     std::move(stream),
-                                     upstream_->upstream->config().timeouts.tunnel_idle,
-                                     [this](const TunnelReport& report) { onPipeEnd(report); });
+  pipe_ =
+      std::make_unique<BytePipe>(context_.loop, context_.clock, std::move(app_), std::move(stream),
+                                 upstream_->upstream->config().timeouts.tunnel_idle,
+                                 [this](const TunnelReport& report) { onPipeEnd(report); });
   pipe_->start();
 }
 
@@ -56,16 +55,15 @@ void TcpTunnelSession::onTunnelFailed(ConnectFailure failure, const std::string&
   // Closed at once: an app must not be left waiting on a connection nothing will serve.
   app_.reset();
   const TunnelLogFields fields{listener_, "TCP", "", "", upstream_->upstream->name(), "", 0};
-  recordTunnelFailure(context_, upstream_->upstream->metrics(), metrics::TunnelKind::kTcp,
-                      failure, detail, context_.clock.now() - started_, fields);
+  recordTunnelFailure(context_, upstream_->upstream->metrics(), metrics::TunnelKind::kTcp, failure,
+                      detail, context_.clock.now() - started_, fields);
   closed();
 }
 
 void TcpTunnelSession::onPipeEnd(const TunnelReport& report) {
   metrics::UpstreamMetrics& m = upstream_->upstream->metrics();
   m.tunnelsActive(metrics::TunnelKind::kTcp).Decrement();
-  const TunnelLogFields fields{listener_, "TCP", "", "", upstream_->upstream->name(), endpoint_,
-                              0};
+  const TunnelLogFields fields{listener_, "TCP", "", "", upstream_->upstream->name(), endpoint_, 0};
   recordTunnelEnd(context_, m, metrics::TunnelKind::kTcp, report, fields);
   if (!destroying_) closed();
 }

@@ -40,8 +40,8 @@ TunnelConnector::TunnelConnector(exchange::WorkerContext& context,
   // One connect, and a retry on another endpoint; a retry block allows more.
   const policy::RetryPolicy* retry = policies_.retryPolicy();
   const uint32_t wanted = std::max<uint32_t>(2, retry ? retry->config().max_attempts : 1);
-  max_tries_ = std::clamp<uint32_t>(static_cast<uint32_t>(upstream_->upstream->endpointCount()),
-                                    1, wanted);
+  max_tries_ =
+      std::clamp<uint32_t>(static_cast<uint32_t>(upstream_->upstream->endpointCount()), 1, wanted);
 }
 
 TunnelConnector::~TunnelConnector() {
@@ -163,9 +163,9 @@ void TunnelConnector::onTimer() {
     return;
   }
   if (phase_ == Phase::kConnecting) {
-    connectFailed(policy::AttemptOutcome::kConnectFailed,
-                  upstream_->upstream->endpoint(static_cast<size_t>(endpoint_)).text +
-                      ": connect timeout");
+    connectFailed(
+        policy::AttemptOutcome::kConnectFailed,
+        upstream_->upstream->endpoint(static_cast<size_t>(endpoint_)).text + ": connect timeout");
   }
 }
 

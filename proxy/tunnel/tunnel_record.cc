@@ -73,9 +73,8 @@ void recordTunnelEnd(exchange::WorkerContext& context, metrics::UpstreamMetrics&
 }
 
 void recordTunnelFailure(exchange::WorkerContext& context, metrics::UpstreamMetrics& metrics,
-                         metrics::TunnelKind kind, ConnectFailure failure,
-                         std::string_view detail, Duration elapsed,
-                         const TunnelLogFields& fields) {
+                         metrics::TunnelKind kind, ConnectFailure failure, std::string_view detail,
+                         Duration elapsed, const TunnelLogFields& fields) {
   const metrics::TunnelResult result = tunnelResultOf(failure);
   metrics.countTunnel(kind, result);
   writeLine(context, fields, metrics::tunnelResultName(result), detail, elapsed, 0, 0);

@@ -30,7 +30,7 @@ void recordTunnelEnd(exchange::WorkerContext& context, metrics::UpstreamMetrics&
                      metrics::TunnelKind kind, const TunnelReport& report,
                      const TunnelLogFields& fields);
 void recordTunnelFailure(exchange::WorkerContext& context, metrics::UpstreamMetrics& metrics,
-                         metrics::TunnelKind kind, ConnectFailure failure,
-                         std::string_view detail, Duration elapsed, const TunnelLogFields& fields);
+                         metrics::TunnelKind kind, ConnectFailure failure, std::string_view detail,
+                         Duration elapsed, const TunnelLogFields& fields);
 
 }  // namespace outrigger::tunnel

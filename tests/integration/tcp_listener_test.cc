@@ -19,8 +19,8 @@ namespace {
 // Redis on a loopback TCP port (upstream endpoints are host:port): a port found free just
 // before, and its Unix socket for redis-cli's readiness check.
 std::unique_ptr<RedisServer> redisOnPort(const TempDir& dir, uint16_t port) {
-  return std::make_unique<RedisServer>(dir, std::vector<std::string>{"--port",
-                                                                     std::to_string(port)});
+  return std::make_unique<RedisServer>(dir,
+                                       std::vector<std::string>{"--port", std::to_string(port)});
 }
 
 std::string tcpConfig(const std::string& endpoints, const std::string& upstream_extra = "") {
@@ -100,8 +100,8 @@ TEST_F(TcpListenerTest, RedisCommandsPassThroughAndTheTunnelIsCounted) {
   EXPECT_TRUE(eventually([&] { return metric("outrigger_tunnels_total", closed) >= 4; }));
   EXPECT_GT(metric("outrigger_tunnel_bytes_total", {{"upstream", "cache"}, {"direction", "up"}}),
             0);
-  EXPECT_GT(
-      metric("outrigger_tunnel_bytes_total", {{"upstream", "cache"}, {"direction", "down"}}), 0);
+  EXPECT_GT(metric("outrigger_tunnel_bytes_total", {{"upstream", "cache"}, {"direction", "down"}}),
+            0);
   EXPECT_TRUE(eventually([&] {
     return metric("outrigger_tunnels_active", {{"upstream", "cache"}, {"kind", "tcp"}}) == 0;
   }));

@@ -60,8 +60,8 @@ class WebSocketTest : public ::testing::Test {
   }
   std::string peer(const std::string& mode, const std::string& path) {
     std::string out;
-    runCommand("/usr/bin/python3 " + kPeer + " " + mode + " ws://127.0.0.1:" +
-                   std::to_string(port_) + path,
+    runCommand("/usr/bin/python3 " + kPeer + " " + mode +
+                   " ws://127.0.0.1:" + std::to_string(port_) + path,
                &out);
     return out;
   }
@@ -109,9 +109,9 @@ TEST_F(WebSocketTest, ARouteWithoutUpgradesStripsTheHandshake) {
 TEST_F(WebSocketTest, AnH2cUpgradeIsNeverForwarded) {
   startProxy("");
   HttpConnection app(port_);
-  ASSERT_TRUE(app.sendRaw(
-      "GET /headers HTTP/1.1\r\nHost: ws\r\nConnection: Upgrade, HTTP2-Settings\r\n"
-      "Upgrade: h2c\r\nHTTP2-Settings: AAMAAABkAAQCAAAAAAIAAAAA\r\n\r\n"));
+  ASSERT_TRUE(
+      app.sendRaw("GET /headers HTTP/1.1\r\nHost: ws\r\nConnection: Upgrade, HTTP2-Settings\r\n"
+                  "Upgrade: h2c\r\nHTTP2-Settings: AAMAAABkAAQCAAAAAAIAAAAA\r\n\r\n"));
   const auto response = app.readResponse();
   ASSERT_TRUE(response.has_value());
   EXPECT_EQ(response->status, 200);
@@ -150,7 +150,8 @@ TEST(ConnectTest, ACONNECTIsRefusedWith403NeverRouted) {
   OutriggerProcess proxy(dir, proxyConfig(upstream.address()));
   ASSERT_TRUE(proxy.ok()) << proxy.log();
   HttpConnection app(proxy.port("main"));
-  ASSERT_TRUE(app.sendRaw("CONNECT users.internal:443 HTTP/1.1\r\nHost: users.internal:443\r\n\r\n"));
+  ASSERT_TRUE(
+      app.sendRaw("CONNECT users.internal:443 HTTP/1.1\r\nHost: users.internal:443\r\n\r\n"));
   const auto response = app.readResponse();
   ASSERT_TRUE(response.has_value());
   EXPECT_EQ(response->status, 403);

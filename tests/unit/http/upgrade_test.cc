@@ -14,8 +14,8 @@ RequestHead requestWith(std::initializer_list<std::pair<const char*, const char*
 }
 
 TEST(UpgradeTest, ARequestAsksForTheFirstUpgradeTokenWhenConnectionListsUpgrade) {
-  EXPECT_EQ(requestedUpgrade(requestWith({{"Connection", "keep-alive, Upgrade"},
-                                          {"Upgrade", "WebSocket"}})),
+  EXPECT_EQ(requestedUpgrade(
+                requestWith({{"Connection", "keep-alive, Upgrade"}, {"Upgrade", "WebSocket"}})),
             "websocket");
   EXPECT_EQ(requestedUpgrade(requestWith({{"Connection", "upgrade"}, {"Upgrade", "foo/2, bar"}})),
             "foo/2");
