@@ -11,6 +11,7 @@
 #include "proxy/log/logger.h"
 #include "proxy/metrics/metrics.h"
 #include "proxy/metrics/store_metrics.h"
+#include "proxy/tunnel/tcp_tunnel_session.h"
 
 namespace outrigger::app {
 namespace {
@@ -218,6 +219,10 @@ void Worker::accept(ListenerSlot& slot, std::unique_ptr<io::TcpStream> stream) {
   const config::ListenerConfig* cfg = context_.snapshot->findListener(slot.name, &index);
   if (cfg == nullptr) return;  // commit() names every serving slot after a listener
   accepted_count_++;
+  if (cfg->protocol == config::ListenerProtocol::kTcp) {
+    acceptTunnel(slot, *cfg, std::move(stream));
+    return;
+  }
   // HTTP/1.1 and h2c with prior knowledge share the port: the first bytes tell which.
   auto sniffer = std::make_unique<ProtocolSniffer>(
       loop_, std::move(stream), cfg->limits.header_timeout, slot.connections,
@@ -239,6 +244,20 @@ void Worker::accept(ListenerSlot& slot, std::unique_ptr<io::TcpStream> stream) {
       });
   ProtocolSniffer& ref = *sniffer;
   sessions_.push_back(SessionEntry{&slot, std::move(sniffer)});
+  session_count_++;
+  ref.start();
+  enforceConnectionLimit(slot);
+}
+
+void Worker::acceptTunnel(ListenerSlot& slot, const config::ListenerConfig& cfg,
+                          std::unique_ptr<io::TcpStream> stream) {
+  auto found = context_.snapshot->upstreams.find(cfg.upstream);
+  if (found == context_.snapshot->upstreams.end()) return;  // the validator rules it out
+  auto session = std::make_unique<tunnel::TcpTunnelSession>(
+      context_, cfg.name, context_.upstreamFor(found->second), std::move(stream),
+      slot.connections, [this](tunnel::TcpTunnelSession& closed) { forget(closed); });
+  tunnel::TcpTunnelSession& ref = *session;
+  sessions_.push_back(SessionEntry{&slot, std::move(session)});
   session_count_++;
   ref.start();
   enforceConnectionLimit(slot);

@@ -96,6 +96,9 @@ class Worker {
   static bool sameSocket(const ListenerSlot& slot, const config::ListenerConfig& cfg,
                          const config::Config& next);
   void accept(ListenerSlot& slot, std::unique_ptr<io::TcpStream> stream);
+  // A `protocol: tcp` listener's connection: piped to its upstream, with no sniffing.
+  void acceptTunnel(ListenerSlot& slot, const config::ListenerConfig& cfg,
+                    std::unique_ptr<io::TcpStream> stream);
   // The sniffer in `entry` found the protocol: the session for it takes the socket. False
   // when it is not served (its listener went away, or the worker stops).
   bool serve(SessionEntry& entry, bool http2, std::unique_ptr<io::TcpStream> stream,

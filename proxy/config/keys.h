@@ -23,8 +23,8 @@ inline constexpr std::string_view kRedis[] = {"address",  "username",   "passwor
                                               "database", "key_prefix", "timeouts"};
 inline constexpr std::string_view kRedisTimeouts[] = {"connect", "command"};
 
-inline constexpr std::string_view kListener[] = {"name",   "listen", "socket_mode",
-                                                 "routes", "limits", "http2"};
+inline constexpr std::string_view kListener[] = {"name",   "listen", "socket_mode", "protocol",
+                                                 "upstream", "routes", "limits", "http2"};
 inline constexpr std::string_view kListenerLimits[] = {
     "max_request_head", "header_timeout", "idle_timeout", "max_headers", "max_connections",
     "max_request_body", "headers_with_underscores", "request_buffer"};
@@ -33,7 +33,8 @@ inline constexpr std::string_view kListenerHttp2[] = {"max_concurrent_streams", 
 inline constexpr std::string_view kRoute[] = {
     "host",            "path_prefix",    "upstream",     "preserve_host",   "name",
     "match",           "prefix_rewrite", "host_rewrite", "request_headers", "response_headers",
-    "direct_response", "timeouts",       "retry",        "split",           "fallback"};
+    "direct_response", "timeouts",       "retry",        "split",           "fallback",
+    "upgrades"};
 // clang-format on
 inline constexpr std::string_view kRouteFallback[] = {"stale_if_error", "response"};
 inline constexpr std::string_view kSplitTarget[] = {"upstream", "weight"};
@@ -57,8 +58,8 @@ inline constexpr std::string_view kTls[] = {"sni",       "verify",   "ca_file",
                                             "cert_file", "key_file", "min_version"};
 inline constexpr std::string_view kPool[] = {"max_connections", "max_idle", "idle_timeout",
                                              "max_requests_per_connection"};
-inline constexpr std::string_view kTimeouts[] = {"connect", "write",   "read",
-                                                 "pool",    "per_try", "request"};
+inline constexpr std::string_view kTimeouts[] = {"connect", "write",   "read",       "pool",
+                                                 "per_try", "request", "tunnel_idle"};
 
 inline constexpr std::string_view kRetry[] = {
     "max_attempts",   "backoff", "retry_on",           "methods",

@@ -30,6 +30,25 @@ struct ListenerContext {
   std::vector<std::pair<HostPort, std::string>> addresses;  // address -> description
 };
 
+// `upgrades: [ websocket ]`: the Upgrade tokens forwarded; h2c never is (h2c smuggling).
+void readUpgrades(const ConfigNode& node, RouteConfig& out, Diagnostics& diag) {
+  if (!checkList(node, diag)) return;
+  out.upgrades.clear();
+  for (const ConfigNode& item : node.children) {
+    std::optional<std::string> token = readString(item, diag);
+    if (!token) continue;
+    const std::string lower = lowerAscii(*token);
+    if (lower.empty() || !std::all_of(lower.begin(), lower.end(), isTokenChar)) {
+      diag.error(item, "expected an Upgrade token such as websocket, got " + item.describe());
+    } else if (lower == "h2c") {
+      diag.error(item, "h2c is never forwarded: an h2c upgrade through a proxy lets a client "
+                       "slip past its routes (h2c smuggling)");
+    } else if (std::find(out.upgrades.begin(), out.upgrades.end(), lower) == out.upgrades.end()) {
+      out.upgrades.push_back(lower);
+    }
+  }
+}
+
 // Returns false when the match is unusable, so duplicates are not checked.
 bool readRoute(const ConfigNode& node, const ListenerContext& ctx, RouteConfig& out,
                Diagnostics& diag) {
@@ -47,6 +66,7 @@ bool readRoute(const ConfigNode& node, const ListenerContext& ctx, RouteConfig& 
       if (u.name == t.upstream) targets.push_back(&u);
   }
   readRoutePolicy(node, targets, out, diag);
+  if (const ConfigNode* n = node.find("upgrades")) readUpgrades(*n, out, diag);
   RouteRewrite& rw = out.rewrite;
   rw.replaced_path = out.path_exact.empty() ? out.path_prefix : out.path_exact;
   rw.changes_request = rw.prefix_rewrite || !rw.host_rewrite.empty() || !rw.request.empty();
@@ -231,6 +251,38 @@ void readListen(const ConfigNode& node, ListenerContext& ctx, ListenerConfig& ou
       *listen, out.name.empty() ? std::string("another listener") : "listener '" + out.name + "'");
 }
 
+constexpr std::string_view kProtocolNames[] = {"http", "tcp"};
+constexpr std::array kProtocolValues = {ListenerProtocol::kHttp, ListenerProtocol::kTcp};
+
+// `protocol: tcp` pipes every connection to `upstream:` and has no routes; `http` (the
+// default) has routes and no `upstream:`. Returns false for a tcp listener.
+bool readProtocol(const ConfigNode& node, const ListenerContext& ctx, ListenerConfig& out,
+                  Diagnostics& diag) {
+  if (const ConfigNode* n = node.find("protocol")) {
+    if (auto i = readChoice(*n, diag, kProtocolNames)) out.protocol = kProtocolValues[*i];
+  }
+  const ConfigNode* upstream = node.find("upstream");
+  if (out.protocol == ListenerProtocol::kHttp) {
+    if (upstream != nullptr)
+      diag.error(*upstream, "only a listener with protocol: tcp names an upstream; an http "
+                            "listener routes with routes[].upstream");
+    return true;
+  }
+  if (const ConfigNode* routes = node.find("routes"))
+    diag.error(*routes, "a listener with protocol: tcp has no routes: every connection goes to "
+                        "its upstream");
+  for (const char* key : {"limits", "http2"}) {
+    if (const ConfigNode* n = node.find(key))
+      diag.error(*n, "applies only to protocol: http listeners");
+  }
+  if (const ConfigNode* n = requireKey(node, "upstream", diag)) {
+    RouteConfig route;
+    readRouteUpstream(*n, ctx, route, diag);
+    out.upstream = route.upstream;
+  }
+  return false;
+}
+
 ListenerConfig readListener(const ConfigNode& node, ListenerContext& ctx, Diagnostics& diag) {
   ListenerConfig out;
   if (!node.isMap()) {
@@ -241,6 +293,7 @@ ListenerConfig readListener(const ConfigNode& node, ListenerContext& ctx, Diagno
   if (const ConfigNode* n = requireKey(node, "name", diag)) readName(*n, ctx, out, node.path, diag);
   if (const ConfigNode* n = requireKey(node, "listen", diag)) readListen(*n, ctx, out, diag);
   if (const ConfigNode* n = node.find("socket_mode")) readSocketMode(*n, out, diag);
+  if (!readProtocol(node, ctx, out, diag)) return out;
   if (const ConfigNode* n = requireKey(node, "routes", diag)) readRoutes(*n, ctx, out, diag);
   if (const ConfigNode* n = node.find("limits")) readLimits(*n, out.limits, diag);
   if (const ConfigNode* n = node.find("http2")) readHttp2(*n, out.http2, diag);

@@ -79,6 +79,13 @@ void renderListener(ConfigWriter& out, const ListenerConfig& l) {
     std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(l.socket_mode));
     out.scalar("socket_mode", mode);
   }
+  if (l.protocol == ListenerProtocol::kTcp) {
+    out.scalar("protocol", "tcp");
+    out.scalar("upstream", l.upstream);
+    out.endMap();
+    return;
+  }
+  out.scalar("protocol", "http");
   out.beginMap("limits");
   out.scalar("max_request_head", formatSize(l.limits.max_request_head));
   out.scalar("header_timeout", formatDuration(l.limits.header_timeout));
@@ -135,6 +142,7 @@ void renderUpstream(ConfigWriter& out, const UpstreamConfig& u) {
   if (t.per_try != Duration::zero()) out.scalar("per_try", formatDuration(t.per_try));
   out.scalar("request",
              t.request == kNoRequestTimeout ? std::string("none") : formatDuration(t.request));
+  out.scalar("tunnel_idle", formatDuration(t.tunnel_idle));
   out.endMap();
   out.beginMap("limits");
   out.scalar("max_response_head", formatSize(u.limits.max_response_head));

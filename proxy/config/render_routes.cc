@@ -128,6 +128,7 @@ void renderRoute(ConfigWriter& out, const RouteConfig& r, size_t index) {
     out.scalar("upstream", r.upstream);
   }
   out.scalar("preserve_host", r.preserve_host ? "true" : "false");
+  out.scalarList("upgrades", r.upgrades);
   const RouteRewrite& rw = r.rewrite;
   if (rw.prefix_rewrite) out.scalar("prefix_rewrite", *rw.prefix_rewrite);
   if (!rw.host_rewrite.empty()) out.scalar("host_rewrite", rw.host_rewrite);

@@ -93,6 +93,9 @@ struct RouteConfig {
   RouteTimeouts timeouts{};
   std::optional<RetryOverrides> retry{};
   RouteFallback fallback{};
+  // Upgrade tokens (compared case-insensitively, stored lowercase) whose handshake is
+  // forwarded and tunnelled on 101; empty = Upgrade is stripped as hop-by-hop.
+  std::vector<std::string> upgrades{"websocket"};
 
   friend bool operator==(const RouteConfig&, const RouteConfig&) = default;
 };
@@ -128,6 +131,8 @@ struct ListenerHttp2 {
   friend bool operator==(const ListenerHttp2&, const ListenerHttp2&) = default;
 };
 
+enum class ListenerProtocol { kHttp, kTcp };
+
 struct ListenerConfig {
   std::string name;
   // host:port; for a Unix socket listener (`listen: unix:/path`) host and port are empty,
@@ -135,6 +140,9 @@ struct ListenerConfig {
   HostPort listen;
   std::string unix_path;  // "" for a TCP listener
   int socket_mode = -1;   // `socket_mode: "0660"`, Unix sockets only; -1 = as umask leaves it
+  // http: routes; tcp (L4): every connection is piped to `upstream`, with no routes.
+  ListenerProtocol protocol = ListenerProtocol::kHttp;
+  std::string upstream;  // tcp only
   std::vector<RouteConfig> routes;
   ListenerLimits limits;
   ListenerHttp2 http2;
@@ -167,6 +175,9 @@ struct TimeoutsConfig {
   Duration pool = seconds(2);
   Duration per_try = Duration::zero();
   Duration request = seconds(15);
+  // A tunnel (WebSocket after 101, CONNECT, an L4 listener's connection) with no bytes
+  // either way for this long is closed; its only timer.
+  Duration tunnel_idle = seconds(3600);
 
   friend bool operator==(const TimeoutsConfig&, const TimeoutsConfig&) = default;
 };

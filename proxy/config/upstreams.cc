@@ -105,7 +105,8 @@ void readTimeouts(const ConfigNode& node, TimeoutsConfig& out, const UpstreamSco
                   Diagnostics& diag) {
   if (!checkMap(node, keysAt("upstreams.<name>.timeouts"), diag)) return;
   const std::pair<std::string_view, Duration*> fields[] = {
-      {"connect", &out.connect}, {"write", &out.write}, {"read", &out.read}, {"pool", &out.pool}};
+      {"connect", &out.connect}, {"write", &out.write}, {"read", &out.read}, {"pool", &out.pool},
+      {"tunnel_idle", &out.tunnel_idle}};
   for (const auto& [key, target] : fields) {
     if (auto* n = node.find(key)) assignIf(readDuration(*n, diag, kPositive), *target);
   }

@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <string_view>
 
+#include "proxy/exchange/tunnel_handoff.h"
 #include "proxy/http/message.h"
 #include "proxy/io/timer.h"
 
@@ -29,6 +30,12 @@ class DownstreamStream {
   // The response cannot be completed: the app must not take a cut body for a whole one
   // (HTTP/1.1 closes the connection, HTTP/2 resets the stream). Also after a head only.
   virtual void abortResponse() = 0;
+  // The upstream switched protocols: the stream sends `head` (the 101) and turns the app's
+  // connection and handoff's into a tunnel, then tells Exchange::onTunnelClosed when it
+  // ends. False when its protocol cannot (HTTP/2): the exchange cuts the request.
+  virtual bool startTunnel(http::ResponseHead& /*head*/, TunnelHandoff& /*handoff*/) {
+    return false;
+  }
   // "100 Continue": the app may send the request body now.
   virtual void sendContinue() = 0;
 

@@ -7,6 +7,7 @@
 
 #include "proxy/http/grpc.h"
 #include "proxy/http/header_rules.h"
+#include "proxy/http/upgrade.h"
 #include "proxy/metrics/metrics.h"
 #include "proxy/policy/retry_policy.h"
 
@@ -71,6 +72,13 @@ void Exchange::start() {
   http::assignRequestId(request_, context_.random, request_id_);
   http::assignHostWithoutPort(request_, host_);
   trace_.begin(snapshot_->config->tracing, request_.headers, context_.random);
+  if (request_.method == "CONNECT") {
+    // No route tunnels CONNECT yet: refused, never routed by Host like a request (an open
+    // proxy), and never a misleading no_route.
+    error_detail_ = "CONNECT is not allowed to " + request_.target;
+    replyLocally(http::LocalReason::kConnectNotAllowed);
+    return;
+  }
   route_ = snapshot_->routers[listener_.index]->match(
       routing::RouteRequest{host_, path_, request_.method, &request_.headers});
   if (route_ != nullptr && route_->direct_response) {
@@ -92,6 +100,7 @@ void Exchange::start() {
   }
   upstream_ = context_.upstreamFor(found->second);
   policies_ = &upstream_->upstream->policies();
+  allowUpgrade();
   const routing::RouteOverrides& overrides = target.overrides;
   route_timeouts_ = overrides.timeouts ? &*overrides.timeouts : nullptr;
   retry_policy_ = overrides.retry ? &*overrides.retry : policies_->retryPolicy();
@@ -135,6 +144,15 @@ void Exchange::bodyAwaited() {
   } else {
     admit();
   }
+}
+
+void Exchange::allowUpgrade() {
+  // Forwarded only when the route lists the token; h2c never (h2c smuggling). Otherwise the
+  // codec strips Upgrade as hop-by-hop.
+  request_.upgrade.clear();
+  if (!request_.headers.has("upgrade")) return;
+  std::string asked = http::requestedUpgrade(request_);
+  if (http::upgradeAllowed(asked, route_->upgrades)) request_.upgrade = std::move(asked);
 }
 
 void Exchange::readAppLimits() {

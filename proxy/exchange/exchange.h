@@ -31,6 +31,10 @@
 #include "proxy/http/message.h"
 #include "proxy/metrics/policy_metrics.h"
 
+namespace outrigger::metrics {
+enum class TunnelResult;  // metrics.h
+}  // namespace outrigger::metrics
+
 namespace prometheus {
 class Counter;
 class Gauge;
@@ -79,6 +83,9 @@ class Exchange final : public AttemptEvents, public AdmissionGuard::Events {
   void onDownstreamDrained();
   // The stream's timer fired: acts on whichever deadline passed, or sleeps again.
   void onTimer();
+  // The tunnel the stream made after a 101 (startTunnel) ended: counted and logged, and
+  // the bulkhead slot it held is given back.
+  void onTunnelClosed(metrics::TunnelResult result, uint64_t bytes_up, uint64_t bytes_down);
   bool finished() const { return phase_ == Phase::kDone; }
 
  private:
@@ -90,6 +97,7 @@ class Exchange final : public AttemptEvents, public AdmissionGuard::Events {
     kAttempting,         // an attempt runs, no response head passed on yet
     kStreamingResponse,  // the response head went to the app
     kFetchingStale,      // failed: asking Redis for a shared stale copy (store: redis)
+    kTunnel,             // switched protocols (101): the stream pipes bytes both ways
     kDone,
   };
 
@@ -99,6 +107,7 @@ class Exchange final : public AttemptEvents, public AdmissionGuard::Events {
   // connection is asked for, so a slow upload holds none. True if it waits for the body.
   bool awaitBody();
   void bodyAwaited();  // the body ended or filled the buffer: admission or the attempt goes on
+  void allowUpgrade();
   void admit();
   void onAdmissionGranted() override;
   void onAdmitted();
@@ -111,6 +120,7 @@ class Exchange final : public AttemptEvents, public AdmissionGuard::Events {
   void onAttemptResponseBody(std::string_view piece) override;
   void onAttemptResponseTrailers(http::Headers& trailers) override;
   void onAttemptEnded(AttemptResult& result) override;
+  void onAttemptSwitched(http::ResponseHead& head, TunnelHandoff& handoff) override;
   void onAttemptRequestDrained() override;
   void onAttemptReadBegin() override;
   void onAttemptReadEnd() override;

@@ -220,6 +220,36 @@ void Exchange::onAttemptEnded(AttemptResult& result) {
   follow(step, result);
 }
 
+void Exchange::onAttemptSwitched(http::ResponseHead& head, TunnelHandoff& handoff) {
+  ended_attempt_ = std::move(attempt_);  // parked, as in onAttemptEnded
+  upstream_paused_ = false;
+  settle(policy::AttemptOutcome::kSuccess);
+  if (phase_ == Phase::kDone) return;  // dropping the handoff closes its connection
+  status_ = head.status;
+  phase_ = Phase::kTunnel;
+  // The bulkhead slot stays held until onTunnelClosed.
+  if (!downstream_.startTunnel(head, handoff)) {
+    cut("the app's connection cannot switch protocols");
+    return;
+  }
+  upstream_->upstream->metrics().tunnelsActive(metrics::TunnelKind::kWebSocket).Increment();
+}
+
+void Exchange::onTunnelClosed(metrics::TunnelResult result, uint64_t bytes_up,
+                              uint64_t bytes_down) {
+  if (phase_ != Phase::kTunnel) return;
+  metrics::UpstreamMetrics& m = upstream_->upstream->metrics();
+  m.tunnelsActive(metrics::TunnelKind::kWebSocket).Decrement();
+  m.countTunnel(metrics::TunnelKind::kWebSocket, result);
+  m.countTunnelBytes(bytes_up, bytes_down);
+  bytes_in_ += bytes_up;
+  bytes_out_ += bytes_down;
+  reason_ = metrics::tunnelResultName(result);
+  admission_.release();
+  phase_ = Phase::kDone;
+  record();
+}
+
 NextStep Exchange::decide(const AttemptResult& result) {
   const MonoTime now = context_.clock.now();
   RetryState state;
@@ -317,8 +347,9 @@ MonoTime Exchange::nextDeadline() const {
 }
 
 void Exchange::armTimer() {
-  // Nothing is stopped: a wake with no deadline due only sleeps again (onTimer).
-  if (phase_ == Phase::kDone) return;
+  // Nothing is stopped: a wake with no deadline due only sleeps again (onTimer). A tunnel's
+  // only timer is its own idle timeout.
+  if (phase_ == Phase::kDone || phase_ == Phase::kTunnel) return;
   const MonoTime deadline = nextDeadline();
   if (deadline == MonoTime::max()) return;
   downstream_.exchangeTimer().fireWithin(
@@ -326,7 +357,7 @@ void Exchange::armTimer() {
 }
 
 void Exchange::onTimer() {
-  if (phase_ == Phase::kDone) return;
+  if (phase_ == Phase::kDone || phase_ == Phase::kTunnel) return;
   const MonoTime now = context_.clock.now();
   if (phase_ == Phase::kFetchingStale) {
     // Redis took too long: the request ends as it would have without a shared copy.

@@ -12,6 +12,7 @@
 #include "proxy/config/schema.h"
 #include "proxy/exchange/attempt_result.h"
 #include "proxy/exchange/route_rewrite.h"
+#include "proxy/exchange/tunnel_handoff.h"
 #include "proxy/http/message.h"
 
 namespace outrigger::exchange {
@@ -53,6 +54,10 @@ class AttemptEvents {
   // The attempt is over: a whole response, or why not. Called once, as the attempt's last
   // act; the exchange may release the attempt from inside it.
   virtual void onAttemptEnded(AttemptResult& result) = 0;
+  // The upstream switched protocols (a 101) as the request asked (AttemptRequest's head has
+  // `upgrade` set). Called instead of onAttemptEnded, as the attempt's last act: its
+  // connection left the pool and goes with `handoff`.
+  virtual void onAttemptSwitched(http::ResponseHead& head, TunnelHandoff& handoff) = 0;
   // The upstream took the request body queued so far: the app may send more.
   virtual void onAttemptRequestDrained() = 0;
   // Around each read from the upstream: what one read produces for the app (head, body

@@ -89,6 +89,8 @@ GrpcStatus grpcStatusFor(LocalReason reason) {
       return GrpcStatus::kDeadlineExceeded;
     case LocalReason::kBadRequest:
       return GrpcStatus::kInternal;
+    case LocalReason::kConnectNotAllowed:
+      return GrpcStatus::kPermissionDenied;
     case LocalReason::kNoRoute:
     case LocalReason::kNotImplemented:
       return GrpcStatus::kUnimplemented;

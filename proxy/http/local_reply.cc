@@ -32,6 +32,7 @@ constexpr ReasonInfo kReasons[] = {
     {"not_implemented", 501},              // kNotImplemented
     {"upstream_response_too_large", 502},  // kUpstreamResponseTooLarge
     {"failure_status", 502},               // kFailureStatus
+    {"connect_not_allowed", 403},          // kConnectNotAllowed
 };
 static_assert(std::size(kReasons) == kLocalReasonCount, "every LocalReason needs a row");
 

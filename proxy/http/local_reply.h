@@ -33,6 +33,8 @@ enum class LocalReason {
   // Not a reply of its own (issue 19): a failure status the upstream answered, replaced by
   // a stale copy (RFC 5861 stale-if-error); the copy's x-outrigger-reason says so.
   kFailureStatus,
+  // Issue 18: a CONNECT to an authority no route allows (outrigger is never an open proxy).
+  kConnectNotAllowed,
   kCount,        // not a reason: the number of reasons
 };
 

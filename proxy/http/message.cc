@@ -246,6 +246,7 @@ void RequestHead::swap(RequestHead& other) noexcept {
   std::swap(content_length, other.content_length);
   std::swap(keep_alive, other.keep_alive);
   std::swap(expect_continue, other.expect_continue);
+  upgrade.swap(other.upgrade);
 }
 
 std::string_view RequestHead::path() const {

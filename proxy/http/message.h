@@ -207,6 +207,9 @@ struct RequestHead {
   uint64_t content_length = 0;   // meaningful when framing == kContentLength
   bool keep_alive = true;        // from the version and Connection header
   bool expect_continue = false;  // "Expect: 100-continue" was present
+  // The protocol this request may switch to ("websocket"), set by the exchange when its
+  // route allows the token; the codec then forwards the Upgrade. "" = strip it.
+  std::string upgrade;
 
   // The path part of target, without the query.
   std::string_view path() const;

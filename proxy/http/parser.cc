@@ -89,8 +89,8 @@ struct ResponseParser::Impl final : detail::ParserCore {
       reject(ParseError::kBadMessage, "unsupported HTTP version");
       return false;
     }
-    if (status == 101) {
-      // We strip Upgrade from every request, so a switch was never asked for.
+    if (status == 101 && !expect_upgrade_) {
+      // The request asked for no switch (its Upgrade, if any, was stripped).
       reject(ParseError::kBadMessage, "unexpected 101 Switching Protocols");
       return false;
     }
@@ -100,11 +100,14 @@ struct ResponseParser::Impl final : detail::ParserCore {
       reject(ParseError::kBadMessage, problem);
       return false;
     }
-    interim_ = status / 100 == 1;
-    const bool no_body = interim_ || status == 204 || status == 304 || expect_no_body_;
+    // A 101 that was asked for is the final head: the bytes after it are another protocol.
+    interim_ = status / 100 == 1 && status != 101;
+    const bool no_body =
+        interim_ || status == 101 || status == 204 || status == 304 || expect_no_body_;
     if (no_body) parser_.flags |= F_SKIPBODY;  // what returning 1 from this callback does
     head_.framing = parsedFraming(BodyFraming::kUntilClose);
-    if (no_body && (head_.framing != BodyFraming::kContentLength || interim_ || status == 204)) {
+    if (no_body && (head_.framing != BodyFraming::kContentLength || interim_ || status == 204 ||
+                    status == 101)) {
       head_.framing = BodyFraming::kNone;
     }
     // For HEAD and 304 a Content-Length is kept as metadata (the size a GET would return),
@@ -135,12 +138,14 @@ struct ResponseParser::Impl final : detail::ParserCore {
     restartStream();
     handler_ = &handler;
     expect_no_body_ = false;
+    expect_upgrade_ = false;
     interim_ = false;
   }
 
   ResponseHandler* handler_;
   ResponseHead head_;  // kept across restarts: its header strings keep their capacity
   bool expect_no_body_ = false;
+  bool expect_upgrade_ = false;
   bool interim_ = false;
 };
 
@@ -149,6 +154,7 @@ ResponseParser::ResponseParser(ResponseHandler& handler, ParserLimits limits)
 ResponseParser::~ResponseParser() = default;
 void ResponseParser::restart(ResponseHandler& handler) { impl_->restart(handler); }
 void ResponseParser::expectNoBody(bool no_body) { impl_->expect_no_body_ = no_body; }
+void ResponseParser::expectUpgrade(bool upgrade) { impl_->expect_upgrade_ = upgrade; }
 ParseResult ResponseParser::feed(const char* data, size_t len) { return impl_->feed(data, len); }
 void ResponseParser::resume() { impl_->resume(); }
 ParseResult ResponseParser::finish() { return impl_->finish(); }

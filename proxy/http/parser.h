@@ -126,6 +126,9 @@ class ResponseParser {
   // body): the parser must not expect a body whatever the headers say. Call before
   // feeding that response's bytes.
   void expectNoBody(bool no_body);
+  // The request asked to switch protocols: a 101 is its final response, not an error, and
+  // parsing stops after its head (onResponseComplete, which should pause).
+  void expectUpgrade(bool upgrade);
   ParseResult feed(const char* data, size_t len);
   void resume();
   // The connection hit EOF. Returns kOk if that completes a close-delimited body

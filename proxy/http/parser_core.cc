@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "proxy/http/head_checks.h"
+#include "proxy/http/unknown_method.h"
 
 namespace outrigger::http::detail {
 
@@ -315,7 +316,7 @@ ParseResult ParserCore::feedBytes(const char* data, size_t len) {
       if (pos == len) break;
       continue;
     }
-    if (err != HPE_PAUSED) return fail(data, llhttp_get_error_pos(&parser_));
+    if (err != HPE_PAUSED) return fail(data, llhttp_get_error_pos(&parser_), data + len);
     const size_t used = static_cast<size_t>(llhttp_get_error_pos(&parser_) - (data + pos));
     pos += used;
     if (phase != Phase::kBody) section_bytes_ += used;
@@ -367,7 +368,7 @@ ParseResult ParserCore::finish() {
   return deadResult();
 }
 
-ParseResult ParserCore::fail(const char* data, const char* error_pos) {
+ParseResult ParserCore::fail(const char* data, const char* error_pos, const char* end) {
   if (error_ == ParseError::kNone) {
     // llhttp refuses some codings itself ("chunked, gzip", "chunked;q=1" in a request):
     // they are codings we do not decode, like those checkTransferEncoding refuses.
@@ -376,6 +377,11 @@ ParseResult ParserCore::fail(const char* data, const char* error_pos) {
                  : ParseError::kBadMessage;
     const char* reason = llhttp_get_error_reason(&parser_);
     error_detail_ = reason != nullptr ? reason : llhttp_errno_name(llhttp_get_errno(&parser_));
+    if (llhttp_get_errno(&parser_) == HPE_INVALID_METHOD && isUnknownMethod(data, end, error_pos)) {
+      // A well-formed method llhttp does not know (RFC 9110 §9.1: 501), not a broken line.
+      error_ = ParseError::kNotImplemented;
+      error_detail_ = "method not implemented";
+    }
   }
   ParseResult result = deadResult();
   if (error_pos != nullptr && error_pos >= data) result.consumed = error_pos - data;

@@ -85,7 +85,8 @@ class ParserCore {
 
   void deliverHead();
   bool checkChunkCrlf(const char* data, size_t len);
-  ParseResult fail(const char* data, const char* error_pos);
+  // `end`, when known, lets an unknown method be told from a broken request line (501/400).
+  ParseResult fail(const char* data, const char* error_pos, const char* end = nullptr);
   ParseResult deadResult() const;
 
   llhttp_type_t type_;

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "proxy/http/serializer.h"
+#include "proxy/http/upgrade.h"
 
 namespace outrigger::http {
 namespace {
@@ -117,6 +118,7 @@ void appendUpstreamRequestHead(const RequestHead& head, const ForwardContext& ct
   };
   forEachForwardedField(head, ctx, reserve, emit);
   appendRequestFraming(head, out);
+  appendUpgradeFields(head, out);
   out.append("\r\n");
 }
 

@@ -20,6 +20,7 @@ void Http1Attempt::reset(exchange::AttemptEvents& events) {
   endpoint_counted_ = false;
   request_sent_ = connection_reused_ = response_bytes_seen_ = false;
   interim_ = streaming_ = discarding_ = response_complete_ = keep_alive_ = paused_ = false;
+  switching_ = false;
   status_ = 0;
   try_deadline_ = MonoTime::max();
 }
@@ -54,6 +55,7 @@ void Http1Attempt::onPoolReady(upstream::PooledConnection& connection) {
                                               http::ParserLimits{}.max_headers});
   }
   parser_->expectNoBody(request_.head->method == "HEAD");
+  parser_->expectUpgrade(!request_.head->upgrade.empty());
   last_activity_ = clock_.now();
   {
     io::CorkGuard cork(connection.stream());  // the head and the body so far leave together
@@ -171,6 +173,10 @@ void Http1Attempt::feed(const char* data, size_t len) {
     return;
   }
   if (!response_complete_) return;
+  if (switching_) {
+    switchProtocols(std::string_view(data + result.consumed, len - result.consumed));
+    return;
+  }
   // A connection that sent more than one response, or whose request was not sent in full,
   // is not in a known state: it is never reused.
   const bool extra_bytes = result.consumed < len;
@@ -204,6 +210,16 @@ void Http1Attempt::onStreamEnd(int error) {
 }
 
 http::ParserAction Http1Attempt::onResponseHead(http::ResponseHead& head) {
+  if (head.status == 101) {
+    // Only parsed when asked for (expectUpgrade); kept until the head's end is known.
+    switching_ = true;
+    status_ = 101;
+    switch_head_.status = 101;
+    switch_head_.reason = head.reason;
+    switch_head_.headers.clear();
+    for (const http::HeaderView& h : head.headers) switch_head_.headers.add(h.name, h.value);
+    return http::ParserAction::kContinue;
+  }
   if (head.status < 200) {
     interim_ = true;  // 1xx: the real response follows on the same connection
     return http::ParserAction::kContinue;
@@ -291,6 +307,23 @@ void Http1Attempt::end(AttemptResult result, bool reusable) {
   giveBackConnection(reusable);
   running_ = false;
   events_->onAttemptEnded(result);  // the last thing: the exchange may drop this attempt
+}
+
+void Http1Attempt::switchProtocols(std::string_view early) {
+  exchange::TunnelHandoff handoff;
+  handoff.early_bytes.assign(early);
+  handoff.idle = pool_.upstream().config().timeouts.tunnel_idle;
+  try_deadline_ = MonoTime::max();
+  upstream::PooledConnection* connection = connection_;
+  connection_ = nullptr;
+  paused_ = false;
+  handoff.stream = pool_.detach(*connection);
+  if (endpoint_counted_) {
+    pool_.requestFinished(endpoint_);
+    endpoint_counted_ = false;
+  }
+  running_ = false;
+  events_->onAttemptSwitched(switch_head_, handoff);  // the last thing, as in end()
 }
 
 void Http1Attempt::cancel() {

@@ -68,6 +68,9 @@ class Http1Attempt final : public exchange::UpstreamAttempt,
   exchange::AttemptResult failure(policy::AttemptOutcome outcome, http::LocalReason reason,
                                   std::string detail) const;
   void giveBackConnection(bool reusable);
+  // A 101 the request asked for: the connection leaves the pool and goes to the exchange,
+  // with `early`, the bytes that came behind the 101 head.
+  void switchProtocols(std::string_view early);
 
   upstream::ConnectionPool& pool_;
   Clock& clock_;
@@ -89,6 +92,8 @@ class Http1Attempt final : public exchange::UpstreamAttempt,
   bool response_complete_ = false;
   bool keep_alive_ = false;  // the upstream keeps the connection open after it
   bool paused_ = false;      // reads stopped while the app catches up
+  bool switching_ = false;   // a 101 to the Upgrade the request asked for
+  http::ResponseHead switch_head_;  // that 101's head, owned (the parser's is borrowed)
   int status_ = 0;
   // The route's merged timeouts or the upstream's (AttemptRequest::timeouts), set by start().
   const config::TimeoutsConfig* timeouts_ = nullptr;

@@ -379,10 +379,12 @@ void Http1Session::abortResponse() {
 
 void Http1Session::sendContinue() { stream_->write(http::kContinue); }
 
+
 void Http1Session::close(bool graceful) {
   if (closed_) return;
   closed_ = true;
   timer_.stop();
+  if (tunnel_) tunnel_->stop();  // an open tunnel is cut (drain): counted as drained
   if (exchange_) {
     exchange_->onDownstreamGone();
     endExchange();

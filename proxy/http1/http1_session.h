@@ -19,6 +19,7 @@
 #include "proxy/exchange/worker_context.h"
 #include "proxy/http/local_reply.h"
 #include "proxy/http/parser.h"
+#include "proxy/http1/session_tunnel.h"
 #include "proxy/io/loop.h"
 #include "proxy/io/tcp_stream.h"
 #include "proxy/io/timer.h"
@@ -64,6 +65,7 @@ class Http1Session final : public io::StreamHandler,
   void endResponse() override;
   void abortResponse() override;
   void sendContinue() override;
+  bool startTunnel(http::ResponseHead& head, exchange::TunnelHandoff& handoff) override;
   size_t queuedResponseBytes() const override { return stream_->queuedBytes(); }
   void resumeRequestBody() override { resume_body_.schedule(); }
   void holdOutput() override { stream_->cork(); }
@@ -91,6 +93,7 @@ class Http1Session final : public io::StreamHandler,
   void onTimer();
   void armIdleTimer();
   void close(bool graceful);
+  void onTunnelEnd(const tunnel::TunnelReport& report);
   // A request begins: take a slot from the pool (if not holding one) and lend the parser
   // its head storage.
   void borrowSlot();
@@ -139,6 +142,9 @@ class Http1Session final : public io::StreamHandler,
   bool chunk_to_client_ = false;      // chunked (an HTTP/1.1 app, a body of unknown length)
   bool response_keep_alive_ = false;  // what its head told the app
   http::Headers response_trailers_;   // sent with the last chunk
+  // After a 101: the connection is a tunnel until it closes; the exchange stays (in its
+  // kTunnel phase) to hold the bulkhead slot and record the tunnel.
+  std::unique_ptr<SessionTunnel> tunnel_;
 };
 
 }  // namespace outrigger::http1

@@ -69,7 +69,7 @@ void TcpStream::stopReading() {
 bool TcpStream::reading() const { return impl_->reading; }
 
 void TcpStream::write(std::string data) {
-  if (impl_->closing || data.empty()) return;
+  if (impl_->closing || impl_->half_close_wanted || data.empty()) return;
   if (impl_->tls) {
     impl_->writeTls(data);
     keepSpareWriteBuffer(data);
@@ -81,7 +81,7 @@ void TcpStream::write(std::string data) {
 }
 
 void TcpStream::write(std::string_view data) {
-  if (impl_->closing || data.empty()) return;
+  if (impl_->closing || impl_->half_close_wanted || data.empty()) return;
   if (impl_->tls) {
     impl_->writeTls(data);
     return;
@@ -106,6 +106,17 @@ void TcpStream::uncork() {
 }
 
 size_t TcpStream::queuedBytes() const { return impl_->pending_bytes + impl_->inflight_bytes; }
+
+void TcpStream::shutdownWrite() {
+  Impl& impl = *impl_;
+  if (impl.closing || impl.half_close_wanted) return;
+  impl.half_close_wanted = true;
+  if (impl.flush_task.pending()) {
+    impl.flush_task.cancel();
+    impl.flush();
+  }
+  if (!impl.write_in_flight && !impl.hasQueued()) impl.startHalfClose();
+}
 
 SocketAddress TcpStream::peerAddress() const {
   SocketAddress a;

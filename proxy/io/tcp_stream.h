@@ -83,6 +83,9 @@ class TcpStream {
   void cork();
   void uncork();
   size_t queuedBytes() const;
+  // Half-close: sends a FIN once every queued write has gone out; reading goes on. Writes
+  // after it are dropped.
+  void shutdownWrite();
 
   SocketAddress peerAddress() const;
   // Sends a TCP reset on close instead of a FIN (for connections that saw an error).

@@ -61,6 +61,8 @@ struct TcpStream::Impl {
   bool linger_timer_open = false;
   bool reading = false;
   bool ended = false;               // EOF or error seen: reading cannot restart
+  bool half_close_wanted = false;   // shutdownWrite(): send a FIN once the queue is written
+  bool half_closed = false;         // that FIN's shutdown request was made
   std::unique_ptr<TlsSession> tls;  // set for a TLS connection
   bool handshaking = false;         // TLS: connected, handshake not finished
   std::string no_failure;
@@ -141,6 +143,7 @@ struct TcpStream::Impl {
       recycleInflight();
       inflight_bytes = 0;
       if (graceful) startShutdown();
+      else if (half_close_wanted) startHalfClose();
       return;
     }
     if (written < 0 && written != UV_EAGAIN) {
@@ -227,10 +230,28 @@ struct TcpStream::Impl {
       self->startShutdown();
       return;
     }
+    if (self->half_close_wanted) self->startHalfClose();
     if (self->handler) self->handler->onStreamDrained();
   }
 
+  // A FIN after everything queued, with reading left as it is (shutdownWrite()).
+  void startHalfClose() {
+    if (half_closed || closing || graceful) return;
+    half_closed = true;
+    const int rc = uv_shutdown(&shutdown_req, stream(), [](uv_shutdown_t* req, int status) {
+      auto* self = static_cast<Impl*>(req->data);
+      if (self->closing || self->graceful || status == 0) return;
+      self->fail(status);
+    });
+    if (rc != 0) deferError(rc, [](Impl* self, int error) { self->fail(error); });
+  }
+
   void startShutdown() {
+    // A FIN already sent (shutdownWrite) leaves nothing to wait for.
+    if (half_closed) {
+      close();
+      return;
+    }
     if (uv_shutdown(&shutdown_req, stream(), onShutdown) != 0) close();
   }
 

@@ -39,6 +39,13 @@ UpstreamFamilies registerUpstreamFamilies(prometheus::Registry& registry,
       registerFamily(prometheus::BuildCounter(), registry, "outrigger_grpc_responses_total",
                      "gRPC calls answered, by upstream and gRPC status name (ok, unavailable, "
                      "...): the upstream's status or that of outrigger's own reply."),
+      registerFamily(prometheus::BuildGauge(), registry, "outrigger_tunnels_active",
+                     "Open tunnels (websocket after a 101, connect, tcp listener), by kind."),
+      registerFamily(prometheus::BuildCounter(), registry, "outrigger_tunnel_bytes_total",
+                     "Bytes carried by ended tunnels; up is from the app to the upstream."),
+      registerFamily(prometheus::BuildCounter(), registry, "outrigger_tunnels_total",
+                     "Tunnels by kind and result: how they ended (closed, idle_timeout, "
+                     "app_reset, upstream_reset, drained) or why they never opened."),
   };
 }
 
@@ -176,6 +183,48 @@ prometheus::Counter& UpstreamMetrics::localReplyCounter(http::LocalReason reason
   });
 }
 
+std::string_view tunnelKindName(TunnelKind kind) {
+  static constexpr std::string_view kNames[kTunnelKindCount] = {"websocket", "connect", "tcp"};
+  return kNames[static_cast<size_t>(kind)];
+}
+
+std::string_view tunnelResultName(TunnelResult result) {
+  static constexpr std::string_view kNames[kTunnelResultCount] = {
+      "closed",        "idle_timeout",     "app_reset",           "upstream_reset",
+      "drained",       "rate_limited",     "bulkhead_full",       "bulkhead_timeout",
+      "circuit_open",  "no_healthy_endpoint", "connect_failed"};
+  return kNames[static_cast<size_t>(result)];
+}
+
+prometheus::Gauge& UpstreamMetrics::tunnelsActive(TunnelKind kind) {
+  const auto index = static_cast<size_t>(kind);
+  if (index >= tunnels_active_.size()) abortOnIndex("tunnel kind", index);
+  return resolve(tunnels_active_[index], families_.tunnels_active, [&] {
+    return prometheus::Labels{{"upstream", name_}, {"kind", std::string(tunnelKindName(kind))}};
+  });
+}
+
+void UpstreamMetrics::countTunnelBytes(uint64_t up, uint64_t down) {
+  constexpr const char* kDirections[] = {"up", "down"};
+  const uint64_t bytes[] = {up, down};
+  for (size_t i = 0; i < 2; ++i) {
+    resolve(tunnel_bytes_[i], families_.tunnel_bytes, [&] {
+      return prometheus::Labels{{"upstream", name_}, {"direction", kDirections[i]}};
+    }).Increment(static_cast<double>(bytes[i]));
+  }
+}
+
+void UpstreamMetrics::countTunnel(TunnelKind kind, TunnelResult result) {
+  const size_t index =
+      static_cast<size_t>(kind) * kTunnelResultCount + static_cast<size_t>(result);
+  if (index >= tunnels_.size()) abortOnIndex("tunnel result", index);
+  resolve(tunnels_[index], families_.tunnels, [&] {
+    return prometheus::Labels{{"upstream", name_},
+                              {"kind", std::string(tunnelKindName(kind))},
+                              {"result", std::string(tunnelResultName(result))}};
+  }).Increment();
+}
+
 void UpstreamMetrics::removeSeries() {
   removeAll(families_.requests, codes_);
   if (auto* series = other_code_.exchange(nullptr)) families_.requests.Remove(series);
@@ -184,6 +233,9 @@ void UpstreamMetrics::removeSeries() {
   removeAll(families_.local_replies, local_replies_);
   removeAll(families_.tls_handshakes, tls_handshakes_);
   removeAll(families_.grpc_responses, grpc_responses_);
+  removeAll(families_.tunnels_active, tunnels_active_);
+  removeAll(families_.tunnel_bytes, tunnel_bytes_);
+  removeAll(families_.tunnels, tunnels_);
   if (exported_) {
     families_.pool_connections.Remove(&pool_active);
     families_.pool_connections.Remove(&pool_idle);

@@ -41,7 +41,31 @@ struct UpstreamFamilies {
   prometheus::Family<prometheus::Gauge>& pool_connections;
   prometheus::Family<prometheus::Counter>& tls_handshakes;
   prometheus::Family<prometheus::Counter>& grpc_responses;
+  prometheus::Family<prometheus::Gauge>& tunnels_active;
+  prometheus::Family<prometheus::Counter>& tunnel_bytes;
+  prometheus::Family<prometheus::Counter>& tunnels;
 };
+
+// What a tunnel carries: outrigger_tunnels_active{kind} and outrigger_tunnels_total{kind}.
+enum class TunnelKind { kWebSocket, kConnect, kTcp };
+inline constexpr size_t kTunnelKindCount = 3;
+// How a tunnel ended, or why it never opened: outrigger_tunnels_total{result}.
+enum class TunnelResult {
+  kClosed,
+  kIdleTimeout,
+  kAppReset,
+  kUpstreamReset,
+  kDrained,
+  kRateLimited,
+  kBulkheadFull,
+  kBulkheadTimeout,
+  kCircuitOpen,
+  kNoHealthyEndpoint,
+  kConnectFailed,
+};
+inline constexpr size_t kTunnelResultCount = 11;
+std::string_view tunnelKindName(TunnelKind kind);
+std::string_view tunnelResultName(TunnelResult result);
 
 // How a TLS handshake with an upstream ended: outrigger_tls_handshakes_total{outcome}.
 enum class TlsHandshakeOutcome { kNew, kResumed, kVerifyFailed, kFailed };
@@ -75,6 +99,13 @@ struct UpstreamMetrics {
   // exposeTlsHandshakes() creates them at 0.
   void countTlsHandshake(TlsHandshakeOutcome outcome);
   void exposeTlsHandshakes();
+  // outrigger_tunnels_active{kind}; the tunnel's owner adds 1 when it opens and 1 less when
+  // it ends.
+  prometheus::Gauge& tunnelsActive(TunnelKind kind);
+  // outrigger_tunnel_bytes_total{direction="up"|"down"}: up is from the app to the upstream.
+  void countTunnelBytes(uint64_t up, uint64_t down);
+  // outrigger_tunnels_total{kind,result}: once per tunnel, when it ends or fails to open.
+  void countTunnel(TunnelKind kind, TunnelResult result);
 
   const std::string& name() const { return name_; }
 
@@ -121,6 +152,9 @@ struct UpstreamMetrics {
   std::array<std::atomic<prometheus::Counter*>, http::kLocalReasonCount> local_replies_{};
   std::array<std::atomic<prometheus::Counter*>, kTlsHandshakeOutcomeCount> tls_handshakes_{};
   std::array<std::atomic<prometheus::Counter*>, http::kGrpcStatusCount> grpc_responses_{};
+  std::array<std::atomic<prometheus::Gauge*>, kTunnelKindCount> tunnels_active_{};
+  std::array<std::atomic<prometheus::Counter*>, 2> tunnel_bytes_{};
+  std::array<std::atomic<prometheus::Counter*>, kTunnelKindCount * kTunnelResultCount> tunnels_{};
 };
 
 class Metrics {

@@ -150,6 +150,15 @@ void ConnectionPool::release(PooledConnection& c, bool reusable) {
   makeIdle(c);
 }
 
+std::unique_ptr<io::TcpStream> ConnectionPool::detach(PooledConnection& c) {
+  std::unique_ptr<io::TcpStream> stream = std::move(c.stream_);
+  stream->setHandler(nullptr);
+  stream->stopReading();
+  destroy(c);
+  serveCapacityWaiters();
+  return stream;
+}
+
 void ConnectionPool::startConnection(size_t endpoint) {
   auto address = upstream_->nextAddress(endpoint);
   if (!address) {
@@ -258,7 +267,7 @@ void ConnectionPool::destroy(PooledConnection& c) {
   }
   setState(c, PooledConnection::State::kClosed);
   c.timer_.stop();
-  c.stream_->setHandler(nullptr);
+  if (c.stream_) c.stream_->setHandler(nullptr);  // null once detached
   // Freed on the next turn: we may be inside one of its own callbacks.
   auto owned = std::move(*c.self_);
   all_.erase(c.self_);

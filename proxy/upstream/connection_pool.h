@@ -68,6 +68,9 @@ class ConnectionPool {
   // Gives a lent connection back. Not reusable (error seen, unread bytes, close asked):
   // it is closed. The borrower must not touch it afterwards.
   void release(PooledConnection& connection, bool reusable);
+  // Takes a lent connection out of the pool for good (it switched protocols and becomes a
+  // tunnel): its stream, not reading, with no handler. The pool has room for another.
+  std::unique_ptr<io::TcpStream> detach(PooledConnection& connection);
 
   // Requests in flight per endpoint on this worker, for least_request balancing.
   void requestStarted(size_t endpoint) { active_requests_[endpoint]++; }

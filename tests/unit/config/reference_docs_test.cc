@@ -179,6 +179,11 @@ TEST(ConfigReferenceDocsTest, EveryDocumentedKeyIsAcceptedAndItsExampleLoads) {
     // A split replaces the base route's upstream.
     if (key.path.starts_with("listeners[].routes[].split"))
       root["listeners"][0]["routes"][0].remove("upstream");
+    // upstream is for protocol: tcp listeners only, which have no routes.
+    if (key.path == "listeners[].upstream") {
+      root["listeners"][0]["protocol"] = "tcp";
+      root["listeners"][0].remove("routes");
+    }
     YAML::Emitter yaml;
     yaml << root;
     const LoadResult r = loadConfigString(yaml.c_str(), "example.yaml", env);

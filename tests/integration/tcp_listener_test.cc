@@ -1,0 +1,226 @@
+// protocol: tcp listeners (issue 18): a real redis-server behind an L4 listener, reached
+// with redis-cli through outrigger, with the upstream's connect retry, breaker and bulkhead.
+
+#include <gtest/gtest.h>
+#include <poll.h>
+#include <sys/socket.h>
+
+#include <csignal>
+#include <string>
+#include <thread>
+
+#include "tests/integration/proxy_fixture.h"
+#include "tests/integration/redis_server.h"
+#include "tests/support/lib/http_client.h"
+
+namespace outrigger::testing {
+namespace {
+
+// Redis on a loopback TCP port (upstream endpoints are host:port): a port found free just
+// before, and its Unix socket for redis-cli's readiness check.
+std::unique_ptr<RedisServer> redisOnPort(const TempDir& dir, uint16_t port) {
+  return std::make_unique<RedisServer>(dir,
+                                       std::vector<std::string>{"--port", std::to_string(port)});
+}
+
+std::string tcpConfig(const std::string& endpoints, const std::string& upstream_extra = "") {
+  return "admin: { listen: 127.0.0.1:0 }\n"
+         "access_log: { path: off }\n"
+         "listeners:\n"
+         "  - name: redis\n"
+         "    listen: 127.0.0.1:0\n"
+         "    protocol: tcp\n"
+         "    upstream: cache\n"
+         "upstreams:\n"
+         "  cache:\n"
+         "    endpoints: [ " +
+         endpoints + " ]\n" + "    load_balancing: round_robin\n" + upstream_extra;
+}
+
+std::string endpoint(uint16_t port) { return "\"127.0.0.1:" + std::to_string(port) + "\""; }
+
+// redis-cli through the listener; its output, trimmed.
+std::string cliThrough(uint16_t port, const std::string& args) {
+  std::string out;
+  runCommand("/usr/bin/redis-cli -h 127.0.0.1 -p " + std::to_string(port) + " " + args, &out);
+  while (!out.empty() && (out.back() == '\n' || out.back() == '\r')) out.pop_back();
+  return out;
+}
+
+// Waits for `want` bytes, or a close, on a raw connection; what came.
+std::string readSome(int fd, size_t want) {
+  std::string got;
+  while (got.size() < want) {
+    pollfd p{fd, POLLIN, 0};
+    if (::poll(&p, 1, 3000) <= 0) break;
+    char buf[4096];
+    const ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+    if (n <= 0) break;
+    got.append(buf, static_cast<size_t>(n));
+  }
+  return got;
+}
+
+class TcpListenerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (!redisInstalled()) GTEST_SKIP() << "redis-server is not installed";
+  }
+  void startProxy(const std::string& yaml) {
+    proxy_ = std::make_unique<OutriggerProcess>(dir_, yaml);
+    ASSERT_TRUE(proxy_->ok()) << "outrigger did not start:\n" << proxy_->log();
+    port_ = proxy_->port("redis");
+  }
+  double metric(const std::string& name, const std::map<std::string, std::string>& labels) {
+    return proxy_->metric(name, labels).value_or(0);
+  }
+
+  TempDir dir_;
+  std::unique_ptr<OutriggerProcess> proxy_;
+  uint16_t port_ = 0;
+};
+
+TEST_F(TcpListenerTest, RedisCommandsPassThroughAndTheTunnelIsCounted) {
+  const uint16_t redis_port = closedPort();
+  auto redis = redisOnPort(dir_, redis_port);
+  ASSERT_TRUE(redis->ok());
+  startProxy(tcpConfig(endpoint(redis_port)));
+  EXPECT_EQ(cliThrough(port_, "PING"), "PONG");
+  EXPECT_EQ(cliThrough(port_, "SET greeting hello"), "OK");
+  EXPECT_EQ(cliThrough(port_, "GET greeting"), "hello");
+  EXPECT_EQ(redis->cli("GET greeting"), "hello\n");  // it reached the real server
+  // A pipelined batch, both ways at once.
+  std::string out;
+  runCommand("printf 'PING\\r\\nPING\\r\\nPING\\r\\n' | /usr/bin/redis-cli -h 127.0.0.1 -p " +
+                 std::to_string(port_),
+             &out);
+  EXPECT_EQ(out, "PONG\nPONG\nPONG\n");
+  const std::map<std::string, std::string> closed = {
+      {"upstream", "cache"}, {"kind", "tcp"}, {"result", "closed"}};
+  EXPECT_TRUE(eventually([&] { return metric("outrigger_tunnels_total", closed) >= 4; }));
+  EXPECT_GT(metric("outrigger_tunnel_bytes_total", {{"upstream", "cache"}, {"direction", "up"}}),
+            0);
+  EXPECT_GT(metric("outrigger_tunnel_bytes_total", {{"upstream", "cache"}, {"direction", "down"}}),
+            0);
+  EXPECT_TRUE(eventually([&] {
+    return metric("outrigger_tunnels_active", {{"upstream", "cache"}, {"kind", "tcp"}}) == 0;
+  }));
+}
+
+TEST_F(TcpListenerTest, AnOpenTunnelIsCountedAsActive) {
+  const uint16_t redis_port = closedPort();
+  auto redis = redisOnPort(dir_, redis_port);
+  ASSERT_TRUE(redis->ok());
+  startProxy(tcpConfig(endpoint(redis_port)));
+  HttpConnection app(port_);
+  ASSERT_TRUE(app.sendRaw("PING\r\n"));
+  EXPECT_EQ(readSome(app.fd(), 7), "+PONG\r\n");
+  EXPECT_EQ(metric("outrigger_tunnels_active", {{"upstream", "cache"}, {"kind", "tcp"}}), 1);
+  // Half-close passes through: redis answers what it read, then closes its side.
+  ASSERT_TRUE(app.sendRaw("ECHO last\r\n"));
+  app.closeWrite();
+  EXPECT_EQ(readSome(app.fd(), 100), "$4\r\nlast\r\n");
+  EXPECT_TRUE(app.waitForClose(std::chrono::milliseconds(3000)));
+}
+
+TEST_F(TcpListenerTest, AConnectToAnEndpointThatIsDownMovesOnToTheNext) {
+  const uint16_t redis_port = closedPort();
+  auto redis = redisOnPort(dir_, redis_port);
+  ASSERT_TRUE(redis->ok());
+  startProxy(tcpConfig(endpoint(closedPort()) + ", " + endpoint(redis_port)));
+  for (int i = 0; i < 4; ++i) EXPECT_EQ(cliThrough(port_, "PING"), "PONG") << "connection " << i;
+  EXPECT_GE(metric("outrigger_upstream_attempts_total",
+                   {{"upstream", "cache"}, {"outcome", "connect_failed"}}),
+            1);
+}
+
+TEST_F(TcpListenerTest, TheBreakerOpensAfterConnectFailuresAndKeepsConnectionsAway) {
+  const uint16_t redis_port = closedPort();
+  startProxy(tcpConfig(endpoint(redis_port),
+                       "    circuit_breaker: { failure_threshold: 2, open_for: 60s }\n"));
+  for (int i = 0; i < 2; ++i) EXPECT_NE(cliThrough(port_, "PING"), "PONG");
+  // The endpoint comes back, but the open breaker keeps new connections away from it.
+  auto redis = redisOnPort(dir_, redis_port);
+  ASSERT_TRUE(redis->ok());
+  const auto started = std::chrono::steady_clock::now();
+  EXPECT_NE(cliThrough(port_, "PING"), "PONG");
+  EXPECT_LT(elapsedMs(started), 2000) << "a refused connection must be closed at once";
+  EXPECT_EQ(metric("outrigger_tunnels_total",
+                   {{"upstream", "cache"}, {"kind", "tcp"}, {"result", "circuit_open"}}),
+            1);
+  EXPECT_EQ(metric("outrigger_tunnels_total",
+                   {{"upstream", "cache"}, {"kind", "tcp"}, {"result", "connect_failed"}}),
+            2);
+}
+
+TEST_F(TcpListenerTest, TheBulkheadLimitsOpenTunnels) {
+  const uint16_t redis_port = closedPort();
+  auto redis = redisOnPort(dir_, redis_port);
+  ASSERT_TRUE(redis->ok());
+  startProxy(tcpConfig(endpoint(redis_port),
+                       "    bulkhead: { max_concurrent: 1, max_queue: 0, queue_timeout: 1s }\n"));
+  {
+    HttpConnection held(port_);
+    ASSERT_TRUE(held.sendRaw("PING\r\n"));
+    ASSERT_EQ(readSome(held.fd(), 7), "+PONG\r\n");
+    // The one slot is held for the tunnel's life: a second connection is closed at once.
+    EXPECT_NE(cliThrough(port_, "PING"), "PONG");
+    EXPECT_EQ(metric("outrigger_tunnels_total",
+                     {{"upstream", "cache"}, {"kind", "tcp"}, {"result", "bulkhead_full"}}),
+              1);
+  }
+  // The slot is free once the tunnel closed.
+  EXPECT_TRUE(eventually([&] { return cliThrough(port_, "PING") == "PONG"; }));
+}
+
+TEST_F(TcpListenerTest, AQueuedConnectionGetsTheSlotWhenATunnelCloses) {
+  const uint16_t redis_port = closedPort();
+  auto redis = redisOnPort(dir_, redis_port);
+  ASSERT_TRUE(redis->ok());
+  startProxy(tcpConfig(endpoint(redis_port),
+                       "    bulkhead: { max_concurrent: 1, max_queue: 1, queue_timeout: 5s }\n"));
+  auto held = std::make_unique<HttpConnection>(port_);
+  ASSERT_TRUE(held->sendRaw("PING\r\n"));
+  ASSERT_EQ(readSome(held->fd(), 7), "+PONG\r\n");
+  HttpConnection waiting(port_);
+  ASSERT_TRUE(waiting.sendRaw("PING\r\n"));
+  EXPECT_EQ(readSome(waiting.fd(), 7), "") << "answered while the only slot was taken";
+  held.reset();
+  EXPECT_EQ(readSome(waiting.fd(), 7), "+PONG\r\n");
+}
+
+TEST_F(TcpListenerTest, AReloadLeavesAnOpenTunnelAlone) {
+  const uint16_t redis_port = closedPort();
+  auto redis = redisOnPort(dir_, redis_port);
+  ASSERT_TRUE(redis->ok());
+  startProxy(tcpConfig(endpoint(redis_port)));
+  HttpConnection app(port_);
+  ASSERT_TRUE(app.sendRaw("PING\r\n"));
+  ASSERT_EQ(readSome(app.fd(), 7), "+PONG\r\n");
+  proxy_->writeConfig(tcpConfig(endpoint(redis_port), "    timeouts: { connect: 3s }\n"));
+  proxy_->signal(SIGHUP);
+  EXPECT_TRUE(eventually([&] { return metric("outrigger_config_generation", {}) >= 2; }));
+  ASSERT_TRUE(app.sendRaw("PING\r\n"));
+  EXPECT_EQ(readSome(app.fd(), 7), "+PONG\r\n");
+}
+
+TEST_F(TcpListenerTest, TheDrainLetsAnOpenTunnelRunUntilItsTimeoutThenClosesIt) {
+  const uint16_t redis_port = closedPort();
+  auto redis = redisOnPort(dir_, redis_port);
+  ASSERT_TRUE(redis->ok());
+  startProxy("drain: { grace: 100ms, timeout: 1s }\n" + tcpConfig(endpoint(redis_port)));
+  HttpConnection app(port_);
+  ASSERT_TRUE(app.sendRaw("PING\r\n"));
+  ASSERT_EQ(readSome(app.fd(), 7), "+PONG\r\n");
+  const auto start = std::chrono::steady_clock::now();
+  proxy_->signal(SIGTERM);
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  ASSERT_TRUE(app.sendRaw("PING\r\n"));  // still served while draining
+  EXPECT_EQ(readSome(app.fd(), 7), "+PONG\r\n");
+  EXPECT_EQ(proxy_->wait(std::chrono::milliseconds(5000)), 0) << proxy_->log();
+  EXPECT_GE(elapsedMs(start), 950);
+  EXPECT_TRUE(app.waitForClose(std::chrono::milliseconds(1000)));
+}
+
+}  // namespace
+}  // namespace outrigger::testing
