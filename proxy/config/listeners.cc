@@ -276,9 +276,10 @@ bool readProtocol(const ConfigNode& node, const ListenerContext& ctx, ListenerCo
       diag.error(*n, "applies only to protocol: http listeners");
   }
   if (const ConfigNode* n = requireKey(node, "upstream", diag)) {
-    RouteConfig route;
-    readRouteUpstream(*n, ctx, route, diag);
-    out.upstream = route.upstream;
+    if (std::optional<std::string> name = readString(*n, diag)) {
+      checkUpstreamName(*n, *name, ctx.upstream_names, diag);
+      out.upstream = std::move(*name);
+    }
   }
   return false;
 }

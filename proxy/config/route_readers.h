@@ -19,6 +19,10 @@ bool readRouteMatch(const ConfigNode& route, RouteConfig& out, Diagnostics& diag
 // prefix_rewrite, host_rewrite, request_headers, response_headers and direct_response.
 void readRouteRewrites(const ConfigNode& route, RouteConfig& out, Diagnostics& diag);
 
+// Reports `name` at `node` when no upstream has it, with a hint; true when it is known.
+bool checkUpstreamName(const ConfigNode& node, const std::string& name,
+                       const std::vector<std::string>& names, Diagnostics& diag);
+
 // `upstream:` or `split:` (exclusive, and neither with direct_response); each name must be
 // one of `upstream_names`. Read after readRouteRewrites, which reads direct_response.
 void readRouteUpstreams(const ConfigNode& route, const std::vector<std::string>& upstream_names,

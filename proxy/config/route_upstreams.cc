@@ -15,25 +15,6 @@ namespace {
 // a route's weights stays far from overflowing.
 constexpr int64_t kMaxWeight = 1000000;
 
-// Reports `name` at `node` when no upstream has it; true when it is known.
-bool checkUpstreamName(const ConfigNode& node, const std::string& name,
-                       const std::vector<std::string>& names, Diagnostics& diag) {
-  if (std::find(names.begin(), names.end(), name) != names.end()) return true;
-  if (names.empty()) {
-    diag.error(node, "unknown upstream '" + name + "' (no upstreams are defined)");
-    return false;
-  }
-  const std::vector<std::string_view> candidates(names.begin(), names.end());
-  std::string hint = didYouMean(name, candidates);
-  if (hint.empty() && names.size() <= 8) {
-    hint = " (defined upstreams: ";
-    for (size_t i = 0; i < names.size(); ++i) hint += (i ? ", " : "") + names[i];
-    hint += ")";
-  }
-  diag.error(node, "unknown upstream '" + name + "'" + hint);
-  return false;
-}
-
 void readSplitTarget(const ConfigNode& item, const std::vector<std::string>& names,
                      RouteConfig& out, Diagnostics& diag) {
   SplitTarget target;
@@ -75,6 +56,26 @@ void readSplit(const ConfigNode& node, const std::vector<std::string>& names, Ro
 }
 
 }  // namespace
+
+// Reports `name` at `node` when no upstream has it; true when it is known.
+bool checkUpstreamName(const ConfigNode& node, const std::string& name,
+                       const std::vector<std::string>& names, Diagnostics& diag) {
+  if (std::find(names.begin(), names.end(), name) != names.end()) return true;
+  if (names.empty()) {
+    diag.error(node, "unknown upstream '" + name + "' (no upstreams are defined)");
+    return false;
+  }
+  const std::vector<std::string_view> candidates(names.begin(), names.end());
+  std::string hint = didYouMean(name, candidates);
+  if (hint.empty() && names.size() <= 8) {
+    hint = " (defined upstreams: ";
+    for (size_t i = 0; i < names.size(); ++i) hint += (i ? ", " : "") + names[i];
+    hint += ")";
+  }
+  diag.error(node, "unknown upstream '" + name + "'" + hint);
+  return false;
+}
+
 
 void readRouteUpstreams(const ConfigNode& route, const std::vector<std::string>& names,
                         RouteConfig& out, Diagnostics& diag) {
