@@ -135,6 +135,8 @@ void appendEndpoints(std::string& out, const upstream::Upstream& u,
     integer(out, "active", pool.active.load(std::memory_order_relaxed));
     integer(out, "idle", pool.idle.load(std::memory_order_relaxed));
     integer(out, "connecting", pool.connecting.load(std::memory_order_relaxed));
+    if (u.config().protocol != config::UpstreamProtocol::kHttp1)
+      integer(out, "http2_streams", pool.streams.load(std::memory_order_relaxed));
     close(out, '}');
     close(out, '}');
   }

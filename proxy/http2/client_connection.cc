@@ -80,6 +80,7 @@ StreamId ClientConnection::openStream(ClientStreamUser& user, const http::Reques
   const StreamId id = session_->submitRequest(head, tls ? "https" : "http", has_body);
   if (id < 0) return id;
   users_.emplace(id, &user);
+  countStreams(1);
   streams_opened_++;
   flush_.schedule();
   return id;
@@ -103,6 +104,7 @@ void ClientConnection::endStream(StreamId id, const http::Headers* trailers) {
 
 void ClientConnection::abandon(StreamId id) {
   if (users_.erase(id) == 0) return;
+  countStreams(-1);
   if (!closed_) {
     session_->resetStream(id, ErrorCode::kCancel);
     flush_.schedule();
@@ -122,6 +124,10 @@ bool ClientConnection::writeBlocked(StreamId id) const {
 
 size_t ClientConnection::socketQueuedBytes() const {
   return connection_ != nullptr ? connection_->stream().queuedBytes() : 0;
+}
+
+void ClientConnection::countStreams(int32_t delta) {
+  pool_.upstream().connections(endpoint_).streams.fetch_add(delta, std::memory_order_relaxed);
 }
 
 ClientStreamUser* ClientConnection::user(StreamId id) const {
@@ -191,14 +197,14 @@ void ClientConnection::onResponseEnd(StreamId) {}  // complete once the stream c
 
 void ClientConnection::onStreamClosed(StreamId id) {
   ClientStreamUser* u = user(id);
-  users_.erase(id);
+  if (users_.erase(id) != 0) countStreams(-1);
   if (u != nullptr) u->onStreamComplete();
   streamDone(id);
 }
 
 void ClientConnection::onStreamReset(StreamId id, StreamFailure failure) {
   ClientStreamUser* u = user(id);
-  users_.erase(id);
+  if (users_.erase(id) != 0) countStreams(-1);
   if (u != nullptr) {
     const std::string why =
         close_reason_.empty()
@@ -257,6 +263,7 @@ void ClientConnection::close(std::string why) {
   close_reason_ = std::move(why);
   timer_.stop();
   if (session_) session_->connectionLost();  // every open stream fails with close_reason_
+  countStreams(-static_cast<int32_t>(users_.size()));
   users_.clear();
   if (connection_ != nullptr) {
     upstream::PooledConnection* connection = connection_;

@@ -106,6 +106,7 @@ class ClientConnection final : public ClientSession::Handler,
   // Closes the socket; every open stream fails with `why`.
   void close(std::string why);
   void streamDone(StreamId id);
+  void countStreams(int32_t delta);  // for /upstreams
 
   ClientConnectionOwner& owner_;
   upstream::ConnectionPool& pool_;

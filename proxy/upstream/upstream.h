@@ -54,6 +54,7 @@ class Upstream {
     std::atomic<int32_t> connecting{0};
     std::atomic<int32_t> idle{0};
     std::atomic<int32_t> active{0};
+    std::atomic<int32_t> streams{0};  // HTTP/2 streams open on the active connections
   };
   ConnectionCounts& connections(size_t i) const { return connections_[i]; }
 

@@ -2,7 +2,11 @@
 """A real gRPC server and client (python3-grpcio) for the integration tests, with no
 generated code: methods take and return raw bytes.
 
-  grpc_peer.py serve PORTFILE          serves on 127.0.0.1:0, writes the port to PORTFILE
+  grpc_peer.py serve PORTFILE [MAX_AGE_MS]
+                                       serves on 127.0.0.1:0, writes the port to PORTFILE;
+                                       with MAX_AGE_MS, each connection gets a GOAWAY that old
+  grpc_peer.py load ADDR CALLS         CALLS Echo calls, 20 at a time on one channel; prints
+                                       "ok N failed M" and the first failures
   grpc_peer.py call ADDR METHOD [ARG] [--timeout S] [--messages N]
                                        calls through ADDR and prints one line per event:
                                        "msg <elapsed_ms> <payload>" and "status <CODE> <details>"
@@ -88,8 +92,12 @@ def chat(request_iterator, context):
         yield message
 
 
-def serve(port_file):
-    server = grpc.server(futures.ThreadPoolExecutor(max_workers=16))
+def serve(port_file, max_age_ms=None):
+    options = []
+    if max_age_ms:
+        options = [("grpc.max_connection_age_ms", max_age_ms),
+                   ("grpc.max_connection_age_grace_ms", 5000)]
+    server = grpc.server(futures.ThreadPoolExecutor(max_workers=16), options=options)
     handlers = {
         "Echo": grpc.unary_unary_rpc_method_handler(echo),
         "FailTwice": grpc.unary_unary_rpc_method_handler(fail_twice),
@@ -142,9 +150,34 @@ def call(addr, method, arg, timeout, messages):
     print("elapsed_ms %d" % ((time.monotonic() - start) * 1000), flush=True)
 
 
+def load(addr, calls):
+    start = time.monotonic()
+    ok, failures = 0, []
+    with grpc.insecure_channel(addr) as channel:
+        echo = channel.unary_unary("/%s/Echo" % SERVICE)
+        pending = []
+        for i in range(calls):
+            pending.append(echo.future(b"n%d" % i, timeout=10))
+            if len(pending) == 20 or i == calls - 1:
+                for f in pending:
+                    try:
+                        f.result()
+                        ok += 1
+                    except grpc.RpcError as e:
+                        failures.append("%s %s" % (e.code().name, e.details()))
+                pending = []
+    print("ok %d failed %d" % (ok, len(failures)), flush=True)
+    print("elapsed_ms %d" % ((time.monotonic() - start) * 1000), flush=True)
+    for f in failures[:5]:
+        print("failure " + f, flush=True)
+
+
 def main(argv):
     if argv[1] == "serve":
-        serve(argv[2])
+        serve(argv[2], int(argv[3]) if len(argv) > 3 else None)
+        return
+    if argv[1] == "load":
+        load(argv[2], int(argv[3]))
         return
     addr, method = argv[2], argv[3]
     rest = argv[4:]

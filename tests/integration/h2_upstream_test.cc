@@ -65,8 +65,11 @@ std::vector<long> arrivals(const std::string& out) {
 // A python3-grpcio server on a port of its own choosing.
 class GrpcPeer {
  public:
-  explicit GrpcPeer(const TempDir& dir) : port_file_(dir.file("grpc.port")) {
-    process_.start({"/usr/bin/python3", kPeer, "serve", port_file_}, dir.file("grpc.log"));
+  // `max_age_ms` > 0: the server sends each connection a GOAWAY once it is that old.
+  explicit GrpcPeer(const TempDir& dir, int max_age_ms = 0) : port_file_(dir.file("grpc.port")) {
+    std::vector<std::string> argv = {"/usr/bin/python3", kPeer, "serve", port_file_};
+    if (max_age_ms > 0) argv.push_back(std::to_string(max_age_ms));
+    process_.start(argv, dir.file("grpc.log"));
     eventually([&] { return ::access(port_file_.c_str(), R_OK) == 0; },
                std::chrono::milliseconds(20000));
     port_ = static_cast<uint16_t>(std::atoi(readFile(port_file_).c_str()));
@@ -162,6 +165,11 @@ TEST_F(GrpcUpstreamTest, ABulkheadRejectionIsUnavailableNamingTheReason) {
   startProxy("    bulkhead: { max_concurrent: 1, max_queue: 0 }\n");
   auto busy = std::async(std::launch::async, [this] { return call(port_, "Slow 1500"); });
   ASSERT_TRUE(eventually([&] { return hits("Slow") == 1; }, std::chrono::milliseconds(10000)));
+  // /upstreams shows the one stream open on the endpoint's HTTP/2 connection.
+  auto upstreams = httpRequest(proxy_->adminPort(), "GET", "/upstreams");
+  ASSERT_TRUE(upstreams);
+  EXPECT_TRUE(contains(upstreams->body, "\"active\":1,\"idle\":0,\"connecting\":0,\"http2_streams\":1"))
+      << upstreams->body;
   const std::string out = call(port_, "Echo x");
   EXPECT_TRUE(contains(out, "status UNAVAILABLE")) << out;
   EXPECT_TRUE(contains(out, "bulkhead_full")) << out;
@@ -181,6 +189,27 @@ TEST_F(GrpcUpstreamTest, ManyConcurrentCallsShareOneUpstreamConnection) {
       proxy_->metric("outrigger_pool_connections", {{"state", "active"}, {"upstream", "mock"}});
   ASSERT_TRUE(active);
   EXPECT_EQ(*active, 1);
+}
+
+TEST(GrpcGoAwayTest, UpstreamGoAwaysInTheMiddleOfALoadFailNoCall) {
+  // The server sends every connection a GOAWAY after 300 ms: streams above its last-stream-id
+  // are retried on a new connection as not processed; those below it finish.
+  TempDir dir;
+  GrpcPeer peer(dir, 300);
+  ASSERT_TRUE(peer.ok()) << readFile(dir.file("grpc.log"));
+  OutriggerProcess proxy(dir, proxyConfig(peer.address(),
+                                          "    protocol: http2\n"
+                                          "    retry: { max_attempts: 3 }\n"));
+  ASSERT_TRUE(proxy.ok()) << proxy.log();
+  const std::string out =
+      run("/usr/bin/python3 " + kPeer + " load 127.0.0.1:" +
+          std::to_string(proxy.port("main")) + " 5000");
+  EXPECT_TRUE(contains(out, "ok 5000 failed 0")) << out;
+  // The load outlasted several connection ages, so GOAWAYs did cut in. (How many streams
+  // they refused, to be sent again, depends on timing: gRPC servers go away in two steps.)
+  const size_t at = out.find("elapsed_ms ");
+  ASSERT_NE(at, std::string::npos) << out;
+  EXPECT_GE(std::atol(out.c_str() + at + 11), 700) << out;
 }
 
 // nghttpd serves files over h2c; an HTTP/1.1 app and an HTTP/2 app both reach it.
