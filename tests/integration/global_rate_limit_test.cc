@@ -210,7 +210,10 @@ class GlobalRateLimitTest : public ::testing::Test {
     const PacedLoad::Counts total = load.counts();
     EXPECT_EQ(total.other, 0) << "outrigger answered other than 200 or 429";
     EXPECT_LT(total.slowest_ms, 1000) << "a request waited on Redis";
-    EXPECT_THAT(p->log(), HasSubstr("connection lost"));
+    // The outage is logged: as a lost connection, or, on a loaded machine, as a command that
+    // timed out before the loss was seen.
+    EXPECT_THAT(p->log(), ::testing::AnyOf(HasSubstr("connection lost"),
+                                           HasSubstr("(commands fail until it is back)")));
     return down;
   }
 
