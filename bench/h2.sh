@@ -1,0 +1,158 @@
+#!/usr/bin/env bash
+# bench/h2.sh: HTTP/2 from the app (h2c with prior knowledge) through outrigger, HAProxy
+# (`bind ... proto h2`) and nginx (`listen ... http2`), each in front of the same HTTP/1.1
+# mock-upstream, driven by h2load in the same run. Each proxy is pinned to CPU 1 and h2load
+# to CPU 0; the proxy's own CPU time (utime + stime from /proc) is read around each load, so
+# the figure is requests per proxy CPU-second, as in bench/RESULTS.md. Also the RSS of each
+# proxy while 1,000 streams are open at once (10 connections x 100 streams on /delay/2000),
+# and a gRPC-style unary scenario (POST, content-type application/grpc, 5-byte message).
+#
+#   bench/h2.sh                 REQUESTS=200000 ROUNDS=3; writes bench/h2.md
+# Knobs: REQUESTS ROUNDS OUT_MD KEEP_TMP=1
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+bench_setup h2
+REQUESTS="${REQUESTS:-200000}"
+ROUNDS="${ROUNDS:-3}"
+OUT_MD="${OUT_MD:-$here/h2.md}"
+for tool in h2load haproxy nginx taskset; do
+  command -v "$tool" >/dev/null || { echo "h2.sh: $tool is missing (deploy/install-deps.sh)" >&2; exit 1; }
+done
+[ -x "$BUILD_DIR/tests/support/mock-upstream" ] ||
+  TARGETS="outrigger mock-upstream" "$root/deploy/build.sh" "$BUILD_DIR" >/dev/null
+start_origin
+printf '\0\0\0\0\005hello' > "$tmp/grpc-message"  # one gRPC message frame: 5 bytes
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+rss_kib() { awk '/VmRSS/ {print $2}' "/proc/$1/status"; }
+
+start_outrigger() {
+  cat > "$tmp/outrigger.yaml" <<EOF
+access_log: { path: off }
+admin: { listen: 127.0.0.1:0 }
+listeners:
+  - { name: main, listen: "127.0.0.1:$1", routes: [ { path_prefix: /, upstream: origin } ] }
+upstreams:
+  origin: { endpoints: [ "$origin" ], pool: { max_connections: 1000, max_idle: 1000 } }
+EOF
+  taskset -c 1 "$BUILD_DIR/outrigger" -c "$tmp/outrigger.yaml" >"$tmp/outrigger.log" 2>&1 &
+  echo $!
+}
+
+start_haproxy() {
+  cat > "$tmp/haproxy.cfg" <<EOF
+global
+  nbthread 1
+defaults
+  mode http
+  timeout connect 2s
+  timeout client 30s
+  timeout server 30s
+frontend main
+  bind 127.0.0.1:$1 proto h2
+  default_backend origin
+backend origin
+  http-reuse always
+  server o1 $origin
+EOF
+  taskset -c 1 haproxy -f "$tmp/haproxy.cfg" -db >"$tmp/haproxy.log" 2>&1 &
+  echo $!
+}
+
+start_nginx() {
+  mkdir -p "$tmp/nginx"
+  cat > "$tmp/nginx.conf" <<EOF
+worker_processes 1;
+daemon off;
+master_process off;
+pid $tmp/nginx.pid;
+error_log $tmp/nginx/error.log;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  client_body_temp_path $tmp/nginx;
+  proxy_temp_path $tmp/nginx;
+  upstream origin { server $origin; keepalive 1000; }
+  server {
+    listen 127.0.0.1:$1 http2;
+    http2_max_concurrent_streams 128;
+    location / { proxy_pass http://origin; proxy_http_version 1.1; proxy_set_header Connection ""; }
+  }
+}
+EOF
+  taskset -c 1 nginx -c "$tmp/nginx.conf" -e "$tmp/nginx/error.log" >"$tmp/nginx.log" 2>&1 &
+  echo $!
+}
+
+wait_port() { for _ in $(seq 50); do (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0; sleep 0.1; done; return 1; }
+
+# One load: prints "<requests per proxy CPU-second> <succeeded>".
+load() {
+  local pid="$1" port="$2" conns="$3" streams="$4" path="$5"; shift 5
+  local before after out ok
+  before=$(cpu_ticks "$pid")
+  out=$(taskset -c 0 h2load -n "$REQUESTS" -c "$conns" -m "$streams" "$@" "http://127.0.0.1:$port$path" 2>&1)
+  after=$(cpu_ticks "$pid")
+  ok=$(echo "$out" | awk '/^requests:/ {print $8}')
+  local ticks=$((after - before)) hz
+  hz=$(getconf CLK_TCK)
+  [ "$ticks" -gt 0 ] || ticks=1
+  echo "$(( ok * hz / ticks )) $ok"
+}
+
+median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+
+declare -A result
+for proxy in outrigger haproxy nginx; do
+  port=$(free_port)
+  pid=$("start_$proxy" "$port")
+  pids+=("$pid")
+  wait_port "$port" || { echo "h2.sh: $proxy did not start" >&2; cat "$tmp/$proxy.log" >&2; exit 1; }
+  h2load -n 2000 -c 10 -m 10 "http://127.0.0.1:$port/hello" >/dev/null 2>&1 || true  # warm-up
+  for shape in "1 100" "10 10"; do
+    rates=()
+    for _ in $(seq "$ROUNDS"); do rates+=("$(load "$pid" "$port" $shape /hello | cut -d' ' -f1)"); done
+    result[$proxy,$shape]=$(printf '%s\n' "${rates[@]}" | median)
+  done
+  grpc=()
+  for _ in $(seq "$ROUNDS"); do
+    grpc+=("$(load "$pid" "$port" 10 10 /echo -d "$tmp/grpc-message" \
+      -H 'content-type: application/grpc' -H 'te: trailers' | cut -d' ' -f1)")
+  done
+  result[$proxy,grpc]=$(printf '%s\n' "${grpc[@]}" | median)
+  # 1,000 streams held open at once: RSS sampled while they wait.
+  taskset -c 0 h2load -n 1000 -c 10 -m 100 "http://127.0.0.1:$port/delay/2000" >/dev/null 2>&1 &
+  hold=$!
+  sleep 1.5
+  result[$proxy,rss]=$(rss_kib "$pid")
+  wait "$hold" || true
+  kill "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+done
+
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }'; }
+{
+  echo "## HTTP/2 from the app (h2load, h2c)"
+  echo
+  echo "\`REQUESTS=$REQUESTS ROUNDS=$ROUNDS bench/h2.sh\` on $(date -u +%Y-%m-%d), commit $(git -C "$root" rev-parse --short HEAD)."
+  echo "Each proxy on CPU 1 with one worker/thread, h2load on CPU 0, the same HTTP/1.1 mock-upstream"
+  echo "behind all three. Requests per proxy CPU-second (median of $ROUNDS); RSS with 1,000 streams open."
+  echo
+  echo "| scenario | outrigger | HAProxy | nginx | outrigger ÷ HAProxy | outrigger ÷ nginx |"
+  echo "|---|---:|---:|---:|---:|---:|"
+  for shape in "1 100" "10 10" grpc; do
+    case "$shape" in
+      "1 100") name="1 connection × 100 streams, GET /hello" ;;
+      "10 10") name="10 connections × 10 streams, GET /hello" ;;
+      grpc) name="gRPC-style unary POST, 10 × 10" ;;
+    esac
+    o=${result[outrigger,$shape]}; h=${result[haproxy,$shape]}; n=${result[nginx,$shape]}
+    echo "| $name | $o | $h | $n | $(ratio "$o" "$h")× | $(ratio "$o" "$n")× |"
+  done
+  o=${result[outrigger,rss]}; h=${result[haproxy,rss]}; n=${result[nginx,rss]}
+  echo "| RSS, 1,000 open streams (KiB) | $o | $h | $n | $(ratio "$o" "$h")× | $(ratio "$o" "$n")× |"
+  echo
+  echo "Targets (issue 17): requests per CPU-second at least 1.2× HAProxy's; RSS at most 0.5× HAProxy's."
+} > "$OUT_MD"
+cat "$OUT_MD"
