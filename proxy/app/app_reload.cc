@@ -205,7 +205,7 @@ void App::removeDrainedSeries() {
   // A removed listener's gauge goes once its last connection closed.
   std::erase_if(retired_listeners_, [this](const std::string& name) {
     if (config_->findListener(name) != nullptr) return true;
-    if (metrics_.downstreamConnections(name).Value() != 0) return false;
+    if (metrics_.downstreamConnectionCount(name) != 0) return false;
     metrics_.removeListener(name);
     return true;
   });

@@ -118,7 +118,9 @@ void Worker::commit(std::shared_ptr<const exchange::Snapshot> next) {
         if (!slot || !sameSocket(*slot, cfg, config)) continue;
         if (slot->serving && slot->name != cfg.name) renamed.push_back(slot.get());
         slot->name = cfg.name;
-        slot->connections = &context_.metrics.downstreamConnections(cfg.name);
+        const bool tcp = cfg.protocol == config::ListenerProtocol::kTcp;
+        slot->connections = &context_.metrics.downstreamConnections(cfg.name, tcp ? "tcp" : "http1");
+        slot->connections_http2 = &context_.metrics.downstreamConnections(cfg.name, "http2");
         slot->underscore_headers_dropped = &context_.metrics.underscoreHeadersDropped(cfg.name);
         slot->trailers_dropped = &context_.metrics.trailersDropped(cfg.name);
         slot->serving = true;
@@ -269,7 +271,9 @@ bool Worker::serve(SessionEntry& entry, bool http2, std::unique_ptr<io::TcpStrea
   const config::ListenerConfig* cfg =
       entry.slot == nullptr ? nullptr : context_.snapshot->findListener(entry.slot->name, &index);
   if (cfg == nullptr || stopping_) return false;  // its listener went away meanwhile
-  exchange::ListenerInfo info{cfg, index, entry.slot->connections,
+  // The sniffer counted the connection as http1 until it knew; the session counts it now.
+  exchange::ListenerInfo info{cfg, index,
+                              http2 ? entry.slot->connections_http2 : entry.slot->connections,
                               entry.slot->underscore_headers_dropped};
   info.trailers_dropped = entry.slot->trailers_dropped;
   if (http2) {

@@ -72,7 +72,8 @@ class Worker {
     std::string name;
     config::HostPort listen;  // as configured: a port-0 listener stays the same listener
     std::unique_ptr<io::TcpListener> socket;
-    prometheus::Gauge* connections = nullptr;                   // set when it starts serving
+    prometheus::Gauge* connections = nullptr;  // set when it starts serving: http1, or tcp
+    prometheus::Gauge* connections_http2 = nullptr;             // likewise
     prometheus::Counter* underscore_headers_dropped = nullptr;  // likewise
     prometheus::Counter* trailers_dropped = nullptr;            // likewise
     bool serving = false;  // false from prepare() until commit()

@@ -265,7 +265,8 @@ Metrics::Metrics()
       families_(registerUpstreamFamilies(registry_, durations_)),
       downstream_(registerFamily(prometheus::BuildGauge(), registry_,
                                  "outrigger_downstream_connections",
-                                 "Open connections from the application, by listener.")),
+                                 "Open connections from the application, by listener and protocol "
+                                 "(http1, http2, tcp).")),
       headers_dropped_(registerFamily(prometheus::BuildCounter(), registry_,
                                       "outrigger_request_headers_dropped_total",
                                       "Request header lines dropped before forwarding, by "
@@ -322,8 +323,22 @@ void Metrics::removeUpstream(const std::string& name) {
   upstreams_.erase(it);
 }
 
-prometheus::Gauge& Metrics::downstreamConnections(const std::string& listener) {
-  return downstream_.Add({{"listener", listener}});
+namespace {
+constexpr std::string_view kAppProtocols[] = {"http1", "http2", "tcp"};
+}  // namespace
+
+prometheus::Gauge& Metrics::downstreamConnections(const std::string& listener,
+                                                  std::string_view protocol) {
+  return downstream_.Add({{"listener", listener}, {"protocol", std::string(protocol)}});
+}
+
+double Metrics::downstreamConnectionCount(const std::string& listener) {
+  double open = 0;
+  for (std::string_view protocol : kAppProtocols) {
+    const prometheus::Labels labels{{"listener", listener}, {"protocol", std::string(protocol)}};
+    if (downstream_.Has(labels)) open += downstream_.Add(labels).Value();
+  }
+  return open;
 }
 
 prometheus::Counter& Metrics::underscoreHeadersDropped(const std::string& listener) {
@@ -335,8 +350,11 @@ prometheus::Counter& Metrics::trailersDropped(const std::string& listener) {
 }
 
 void Metrics::removeListener(const std::string& listener) {
+  for (std::string_view protocol : kAppProtocols) {
+    const prometheus::Labels by_protocol{{"listener", listener}, {"protocol", std::string(protocol)}};
+    if (downstream_.Has(by_protocol)) downstream_.Remove(&downstream_.Add(by_protocol));
+  }
   prometheus::Labels labels{{"listener", listener}};
-  if (downstream_.Has(labels)) downstream_.Remove(&downstream_.Add(labels));
   if (trailers_dropped_.Has(labels)) trailers_dropped_.Remove(&trailers_dropped_.Add(labels));
   labels.emplace("reason", "underscore");
   if (headers_dropped_.Has(labels)) headers_dropped_.Remove(&headers_dropped_.Add(labels));

@@ -174,7 +174,11 @@ class Metrics {
   void removeUpstream(const std::string& name);
 
   // outrigger_downstream_connections{listener}; the same gauge for the same listener.
-  prometheus::Gauge& downstreamConnections(const std::string& listener);
+  // outrigger_downstream_connections{listener,protocol}: protocol is http1, http2 or tcp.
+  prometheus::Gauge& downstreamConnections(const std::string& listener,
+                                           std::string_view protocol = "http1");
+  // Open connections of `listener`, every protocol together.
+  double downstreamConnectionCount(const std::string& listener);
   // outrigger_request_headers_dropped_total{listener,reason="underscore"}: header lines
   // dropped for an underscore in their name (limits.headers_with_underscores: drop).
   prometheus::Counter& underscoreHeadersDropped(const std::string& listener);

@@ -180,7 +180,7 @@ TEST_F(DataPathTest, MetricsCountRequestsAttemptsAndConnections) {
   EXPECT_GE(metricOr0("outrigger_pool_connections", {{"upstream", "mock"}, {"state", "idle"}}), 1);
   // The test's connections are closed; the gauge follows once the proxy saw each close.
   EXPECT_TRUE(eventually([&] {
-    return metricOr0("outrigger_downstream_connections", {{"listener", "main"}}) == 0;
+    return metricOr0("outrigger_downstream_connections", {{"listener", "main"}, {"protocol", "http1"}}) == 0;
   }));
   EXPECT_GT(metricOr0("process_resident_memory_bytes", {}), 0);
 }

@@ -12,8 +12,8 @@
 namespace outrigger::testing {
 namespace {
 
-using ::testing::HasSubstr;
 using std::chrono::milliseconds;
+using ::testing::HasSubstr;
 
 int openFds(pid_t pid) {
   const std::string dir = "/proc/" + std::to_string(pid) + "/fd";
@@ -32,19 +32,22 @@ class FaultTest : public ProxyTest {
     // One request first, so the baseline includes a warm pooled connection and every
     // lazily created descriptor.
     ASSERT_EQ(get("/get")->status, 200);
-    ASSERT_TRUE(eventually([&] { return gauge("outrigger_downstream_connections", "listener", "main") == 0; }));
+    ASSERT_TRUE(eventually([&] {
+      return metricOr0("outrigger_downstream_connections",
+                       {{"listener", "main"}, {"protocol", "http1"}}) == 0;
+    }));
     baseline_fds_ = openFds(proxy_->process().pid());
     ASSERT_GT(baseline_fds_, 0);
-  }
-  double gauge(const std::string& name, const std::string& key, const std::string& value) {
-    return metricOr0(name, {{key, value}});
   }
   // Everything the fault touched has been released.
   void expectSettled() {
     EXPECT_TRUE(eventually([&] {
-      return gauge("outrigger_downstream_connections", "listener", "main") == 0 &&
-             metricOr0("outrigger_pool_connections", {{"upstream", "mock"}, {"state", "active"}}) == 0 &&
-             metricOr0("outrigger_pool_connections", {{"upstream", "mock"}, {"state", "connecting"}}) == 0 &&
+      return metricOr0("outrigger_downstream_connections",
+                       {{"listener", "main"}, {"protocol", "http1"}}) == 0 &&
+             metricOr0("outrigger_pool_connections", {{"upstream", "mock"}, {"state", "active"}}) ==
+                 0 &&
+             metricOr0("outrigger_pool_connections",
+                       {{"upstream", "mock"}, {"state", "connecting"}}) == 0 &&
              metricOr0("outrigger_bulkhead_active", {{"upstream", "mock"}}) == 0 &&
              metricOr0("outrigger_bulkhead_queued", {{"upstream", "mock"}}) == 0;
     })) << proxy_->metrics();

@@ -50,7 +50,7 @@ TEST_F(LimitTest, PastMaxConnectionsNewConnectionsWaitInsteadOfBeingServedOrSpin
 
   first.closeWrite();  // one goes away: the waiting one is served
   EXPECT_TRUE(eventually([&] { return mock_->hits("/get") == 3; }));
-  EXPECT_EQ(metricOr0("outrigger_downstream_connections", {{"listener", "main"}}), 2);
+  EXPECT_EQ(metricOr0("outrigger_downstream_connections", {{"listener", "main"}, {"protocol", "http1"}}), 2);
 }
 
 TEST_F(LimitTest, BodyOverMaxRequestBodyGets413AndNeverReachesTheUpstream) {

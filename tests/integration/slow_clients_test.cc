@@ -230,7 +230,7 @@ TEST_F(SlowClientTest, ManyStalledUploadsStayBoundedAndStarveNobody) {
         std::string(60 * 1024, 'x')));
   }
   EXPECT_TRUE(eventually([&] {
-    return metricOr0("outrigger_downstream_connections", {{"listener", "main"}}) == 100;
+    return metricOr0("outrigger_downstream_connections", {{"listener", "main"}, {"protocol", "http1"}}) == 100;
   }));
   std::this_thread::sleep_for(milliseconds(100));
   expectServedPromptly();

@@ -156,14 +156,18 @@ TEST(MetricsTest, RemoveUpstreamDropsItsSeriesOnly) {
               HasSubstr("outrigger_requests_total{code=\"200\",upstream=\"a\"} 0\n"));
 }
 
-TEST(MetricsTest, DownstreamConnectionsByListener) {
+TEST(MetricsTest, DownstreamConnectionsByListenerAndProtocol) {
   Metrics metrics;
   prometheus::Gauge& outbound = metrics.downstreamConnections("outbound");
-  EXPECT_EQ(&outbound, &metrics.downstreamConnections("outbound"));
+  EXPECT_EQ(&outbound, &metrics.downstreamConnections("outbound", "http1"));
   outbound.Increment();
   outbound.Increment();
-  EXPECT_THAT(metrics.serialize(),
-              HasSubstr("outrigger_downstream_connections{listener=\"outbound\"} 2\n"));
+  metrics.downstreamConnections("outbound", "http2").Increment();
+  EXPECT_THAT(metrics.serialize(), HasSubstr("outrigger_downstream_connections{listener=\"outbound\","
+                                             "protocol=\"http1\"} 2\n"));
+  EXPECT_THAT(metrics.serialize(), HasSubstr("outrigger_downstream_connections{listener=\"outbound\","
+                                             "protocol=\"http2\"} 1\n"));
+  EXPECT_EQ(metrics.downstreamConnectionCount("outbound"), 3);
   metrics.removeListener("outbound");
   EXPECT_THAT(metrics.serialize(), Not(HasSubstr("listener=\"outbound\"")));
 }
