@@ -24,7 +24,6 @@ ClientConnection::ClientConnection(ClientConnectionOwner& owner, upstream::Conne
                                    io::Loop& loop, Clock& clock, size_t endpoint)
     : owner_(owner),
       pool_(pool),
-      loop_(loop),
       clock_(clock),
       endpoint_(endpoint),
       limit_(pool.upstream().config().http2.max_concurrent_streams),

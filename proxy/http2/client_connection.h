@@ -110,7 +110,6 @@ class ClientConnection final : public ClientSession::Handler,
 
   ClientConnectionOwner& owner_;
   upstream::ConnectionPool& pool_;
-  io::Loop& loop_;
   Clock& clock_;
   size_t endpoint_;
   size_t limit_;
