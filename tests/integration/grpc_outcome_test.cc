@@ -16,16 +16,7 @@
 namespace outrigger::testing {
 namespace {
 
-std::string run(const std::string& command) {
-  std::string out;
-  FILE* pipe = popen((command + " 2>&1").c_str(), "r");
-  if (pipe == nullptr) return out;
-  char buf[4096];
-  size_t n = 0;
-  while ((n = fread(buf, 1, sizeof buf, pipe)) > 0) out.append(buf, n);
-  pclose(pipe);
-  return out;
-}
+std::string run(const std::string& command) { return commandOutput(command); }
 
 bool contains(const std::string& text, const std::string& part) {
   return text.find(part) != std::string::npos;

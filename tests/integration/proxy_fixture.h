@@ -77,6 +77,13 @@ inline int runCommand(const std::string& command, std::string* output) {
   return WEXITSTATUS(::pclose(pipe));
 }
 
+// What a shell command printed (stdout and stderr together), whatever its exit code.
+inline std::string commandOutput(const std::string& command) {
+  std::string output;
+  runCommand(command, &output);
+  return output;
+}
+
 // Runs the outrigger binary with `args` ("--check -c FILE").
 inline int runOutrigger(const std::string& args, std::string* output) {
   return runCommand(std::string(OUTRIGGER_BINARY) + " " + args, output);
