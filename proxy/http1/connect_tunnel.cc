@@ -89,9 +89,9 @@ void ConnectTunnel::onTunnelFailed(tunnel::ConnectFailure failure, const std::st
   metrics::UpstreamMetrics& m = upstream_->upstream->metrics();
   m.countLocalReply(reason);
   m.countRequest(sent.status, context_.clock.now() - started_);
-  const tunnel::TunnelLogFields fields{request_.listener, "CONNECT", request_.target,
-                                       request_.request_id, upstream_->upstream->name(),
-                                       "", sent.status};
+  const tunnel::TunnelLogFields fields{
+      request_.listener,           "CONNECT", request_.target, request_.request_id,
+      upstream_->upstream->name(), "",        sent.status};
   tunnel::recordTunnelFailure(context_, m, metrics::TunnelKind::kConnect, failure, detail,
                               context_.clock.now() - started_, fields);
 }
@@ -99,9 +99,13 @@ void ConnectTunnel::onTunnelFailed(tunnel::ConnectFailure failure, const std::st
 void ConnectTunnel::onPipeEnd(const tunnel::TunnelReport& report) {
   metrics::UpstreamMetrics& m = upstream_->upstream->metrics();
   m.tunnelsActive(metrics::TunnelKind::kConnect).Decrement();
-  const tunnel::TunnelLogFields fields{request_.listener, "CONNECT", request_.target,
-                                       request_.request_id, upstream_->upstream->name(),
-                                       endpoint_, 200};
+  const tunnel::TunnelLogFields fields{request_.listener,
+                                       "CONNECT",
+                                       request_.target,
+                                       request_.request_id,
+                                       upstream_->upstream->name(),
+                                       endpoint_,
+                                       200};
   tunnel::recordTunnelEnd(context_, m, metrics::TunnelKind::kConnect, report, fields);
   stopped_ = true;
   if (on_end_) on_end_();

@@ -126,7 +126,8 @@ Router::Router(const config::ListenerConfig& listener,
     std::transform(route.host.begin(), route.host.end(), route.host.begin(), lowerAscii);
     targets_.push_back(buildTargets(route, upstreams));
   }
-  for (const config::RouteConfig& route : routes_) index(route.connect ? connects_ : requests_, &route);
+  for (const config::RouteConfig& route : routes_)
+    index(route.connect ? connects_ : requests_, &route);
   for (HostIndex* idx : {&requests_, &connects_}) {
     for (std::vector<HostGroup>* groups : {&idx->hosts, &idx->domains}) {
       std::sort(groups->begin(), groups->end(),

@@ -91,9 +91,9 @@ class Router {
   }
   // Routes by host: exact hosts and "*.x" domains sorted for binary search, then "*".
   struct HostIndex {
-    std::vector<HostGroup> hosts;                  // exact hosts, sorted by host
-    std::vector<HostGroup> domains;                // "*.x" routes by ".x", sorted likewise
-    std::vector<const config::RouteConfig*> any;   // "*", most specific first
+    std::vector<HostGroup> hosts;                 // exact hosts, sorted by host
+    std::vector<HostGroup> domains;               // "*.x" routes by ".x", sorted likewise
+    std::vector<const config::RouteConfig*> any;  // "*", most specific first
   };
 
   static const config::RouteConfig* matchIn(const std::vector<const config::RouteConfig*>& group,

@@ -48,10 +48,10 @@ class ConnectTunnelTest : public ::testing::Test {
     dir_.write("server.pem", leaf.cert);
     dir_.write("server-key.pem", leaf.key);
     tls_port_ = closedPort();
-    ASSERT_TRUE(server_.start({"/usr/bin/openssl", "s_server", "-www", "-accept",
-                               std::to_string(tls_port_), "-cert", dir_.file("server.pem"),
-                               "-key", dir_.file("server-key.pem")},
-                              dir_.file("s_server.log")));
+    ASSERT_TRUE(
+        server_.start({"/usr/bin/openssl", "s_server", "-www", "-accept", std::to_string(tls_port_),
+                       "-cert", dir_.file("server.pem"), "-key", dir_.file("server-key.pem")},
+                      dir_.file("s_server.log")));
     const bool listening = eventually(
         [&] { return HttpConnection(tls_port_, std::chrono::milliseconds(500)).connected(); },
         std::chrono::milliseconds(10000));
@@ -78,9 +78,9 @@ TEST_F(ConnectTunnelTest, CurlThroughTheProxyVerifiesTheServerCertificateEndToEn
   startTlsServer();
   startProxy(connectConfig(tls_port_));
   std::string out;
-  const std::string command = "curl -s -S --max-time 20 -x http://127.0.0.1:" +
-                              std::to_string(proxy_->port("main")) + " https://localhost:" +
-                              std::to_string(tls_port_) + "/ --cacert " + dir_.file("ca.pem");
+  const std::string command =
+      "curl -s -S --max-time 20 -x http://127.0.0.1:" + std::to_string(proxy_->port("main")) +
+      " https://localhost:" + std::to_string(tls_port_) + "/ --cacert " + dir_.file("ca.pem");
   ASSERT_EQ(runCommand(command, &out), 0) << out << "\n" << proxy_->log();
   EXPECT_NE(out.find("s_server"), std::string::npos) << out;  // s_server's -www page
   EXPECT_TRUE(eventually([&] { return tunnels("closed") == 1; })) << proxy_->log();
@@ -94,8 +94,9 @@ TEST_F(ConnectTunnelTest, ACONNECTToAnUnlistedHostGets403AndReachesNoUpstream) {
   startProxy(connectConfig(static_cast<uint16_t>(std::stoi(port)),
                            "      - { host: \"*\", upstream: tls-server }\n"));
   HttpConnection app(proxy_->port("main"));
-  ASSERT_TRUE(app.sendRaw("CONNECT api.other.example:443 HTTP/1.1\r\n"
-                          "Host: api.other.example:443\r\n\r\n"));
+  ASSERT_TRUE(
+      app.sendRaw("CONNECT api.other.example:443 HTTP/1.1\r\n"
+                  "Host: api.other.example:443\r\n\r\n"));
   const auto response = app.readResponse();
   ASSERT_TRUE(response.has_value());
   EXPECT_EQ(response->status, 403);

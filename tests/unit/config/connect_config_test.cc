@@ -12,8 +12,8 @@
 namespace outrigger::config {
 namespace {
 
-using ::testing::HasSubstr;
 using testing::errorsOf;
+using ::testing::HasSubstr;
 using testing::load;
 
 constexpr const char* kHead =
@@ -21,9 +21,9 @@ constexpr const char* kHead =
     "listeners:\n  - name: app\n    listen: 127.0.0.1:0\n    routes:\n";
 
 TEST(ConnectConfigTest, AConnectRouteLoadsAndRendersBack) {
-  const LoadResult r =
-      load(std::string(kHead) + "      - { host: api.stripe.com, upstream: stripe, connect: true }\n"
-                                "      - { host: api.stripe.com, upstream: stripe }\n");
+  const LoadResult r = load(std::string(kHead) +
+                            "      - { host: api.stripe.com, upstream: stripe, connect: true }\n"
+                            "      - { host: api.stripe.com, upstream: stripe }\n");
   ASSERT_TRUE(r.errors.empty()) << r.formatErrors();  // not a duplicate of the ordinary one
   const ListenerConfig& l = r.config->listeners[0];
   EXPECT_TRUE(l.routes[0].connect);
@@ -42,9 +42,9 @@ TEST(ConnectConfigTest, AConnectRouteTakesNoPathNoMethodsAndNoDirectResponse) {
   EXPECT_THAT(errorsOf(std::string(kHead) +
                        "      - { host: a, direct_response: { status: 200 }, connect: true }\n"),
               ::testing::Contains(HasSubstr("cannot have a direct_response")));
-  EXPECT_THAT(errorsOf(std::string(kHead) +
-                       "      - { host: a, upstream: stripe, connect: yes please }\n"),
-              ::testing::SizeIs(1));
+  EXPECT_THAT(
+      errorsOf(std::string(kHead) + "      - { host: a, upstream: stripe, connect: yes please }\n"),
+      ::testing::SizeIs(1));
 }
 
 }  // namespace

@@ -40,7 +40,7 @@ TEST(ConnectMatchTest, OnlyConnectRoutesTakeACONNECTByTheAuthorityHost) {
       "      - { host: api.stripe.com, upstream: a, connect: true }\n"
       "      - { host: \"*\", upstream: b }\n");
   EXPECT_EQ(connectTo(router, "api.stripe.com:443"), "a");
-  EXPECT_EQ(connectTo(router, "API.Stripe.com:8443"), "a");  // any port, any case
+  EXPECT_EQ(connectTo(router, "API.Stripe.com:8443"), "a");       // any port, any case
   EXPECT_EQ(connectTo(router, "evil.example:443"), "<refused>");  // "*" is not a connect route
   EXPECT_EQ(connectTo(router, "api.stripe.com"), "<refused>");    // not host:port
 }
