@@ -34,7 +34,7 @@ inline constexpr std::string_view kRoute[] = {
     "host",            "path_prefix",    "upstream",     "preserve_host",   "name",
     "match",           "prefix_rewrite", "host_rewrite", "request_headers", "response_headers",
     "direct_response", "timeouts",       "retry",        "split",           "fallback",
-    "upgrades"};
+    "upgrades",        "connect"};
 // clang-format on
 inline constexpr std::string_view kRouteFallback[] = {"stale_if_error", "response"};
 inline constexpr std::string_view kSplitTarget[] = {"upstream", "weight"};

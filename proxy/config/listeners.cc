@@ -49,6 +49,18 @@ void readUpgrades(const ConfigNode& node, RouteConfig& out, Diagnostics& diag) {
   }
 }
 
+// `connect: true`: a CONNECT route matches by host (and headers) and tunnels to an upstream.
+void readConnect(const ConfigNode& node, RouteConfig& out, Diagnostics& diag) {
+  assignIf(readBool(node, diag), out.connect);
+  if (!out.connect) return;
+  if (out.direct_response)
+    diag.error(node, "a connect: true route tunnels to an upstream; it cannot have a "
+                     "direct_response");
+  if (!out.path_exact.empty() || out.path_prefix != "/" || !out.methods.empty())
+    diag.error(node, "a connect: true route matches a CONNECT's host (and headers) only: "
+                     "it takes no path_prefix, path_exact or methods");
+}
+
 // Returns false when the match is unusable, so duplicates are not checked.
 bool readRoute(const ConfigNode& node, const ListenerContext& ctx, RouteConfig& out,
                Diagnostics& diag) {
@@ -67,6 +79,7 @@ bool readRoute(const ConfigNode& node, const ListenerContext& ctx, RouteConfig& 
   }
   readRoutePolicy(node, targets, out, diag);
   if (const ConfigNode* n = node.find("upgrades")) readUpgrades(*n, out, diag);
+  if (const ConfigNode* n = node.find("connect")) readConnect(*n, out, diag);
   RouteRewrite& rw = out.rewrite;
   rw.replaced_path = out.path_exact.empty() ? out.path_prefix : out.path_exact;
   rw.changes_request = rw.prefix_rewrite || !rw.host_rewrite.empty() || !rw.request.empty();

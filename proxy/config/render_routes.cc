@@ -129,6 +129,7 @@ void renderRoute(ConfigWriter& out, const RouteConfig& r, size_t index) {
   }
   out.scalar("preserve_host", r.preserve_host ? "true" : "false");
   out.scalarList("upgrades", r.upgrades);
+  if (r.connect) out.scalar("connect", "true");
   const RouteRewrite& rw = r.rewrite;
   if (rw.prefix_rewrite) out.scalar("prefix_rewrite", *rw.prefix_rewrite);
   if (!rw.host_rewrite.empty()) out.scalar("host_rewrite", rw.host_rewrite);

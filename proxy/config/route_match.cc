@@ -214,7 +214,8 @@ bool readRouteMatch(const ConfigNode& route, RouteConfig& out, Diagnostics& diag
 }
 
 std::string sameMatch(const RouteConfig& a, const RouteConfig& b) {
-  const bool same = a.host == b.host && a.path_exact == b.path_exact &&
+  // A connect: true route serves only CONNECT: it never clashes with an ordinary one.
+  const bool same = a.connect == b.connect && a.host == b.host && a.path_exact == b.path_exact &&
                     (!a.path_exact.empty() || a.path_prefix == b.path_prefix) &&
                     a.methods == b.methods && a.headers == b.headers;
   return same ? describeMatch(a) : "";

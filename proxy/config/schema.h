@@ -96,6 +96,10 @@ struct RouteConfig {
   // Upgrade tokens (compared case-insensitively, stored lowercase) whose handshake is
   // forwarded and tunnelled on 101; empty = Upgrade is stripped as hop-by-hop.
   std::vector<std::string> upgrades{"websocket"};
+  // `connect: true`: the route serves only CONNECT requests whose authority's host it
+  // matches (headers conditions apply too), tunnelling them to its upstream's endpoints,
+  // never to the authority itself. Ordinary requests never match such a route.
+  bool connect = false;
 
   friend bool operator==(const RouteConfig&, const RouteConfig&) = default;
 };

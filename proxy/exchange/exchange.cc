@@ -73,8 +73,9 @@ void Exchange::start() {
   http::assignHostWithoutPort(request_, host_);
   trace_.begin(snapshot_->config->tracing, request_.headers, context_.random);
   if (request_.method == "CONNECT") {
-    // No route tunnels CONNECT yet: refused, never routed by Host like a request (an open
-    // proxy), and never a misleading no_route.
+    // No connect: true route matched its authority (an HTTP/1.1 session tunnels those
+    // before any exchange), or it came over HTTP/2: refused, never routed by Host like a
+    // request (an open proxy), and never a misleading no_route.
     error_detail_ = "CONNECT is not allowed to " + request_.target;
     replyLocally(http::LocalReason::kConnectNotAllowed);
     return;

@@ -165,4 +165,24 @@ void assignHostWithoutPort(const RequestHead& head, std::string& out) {
   for (size_t i = 0; i < h.size(); ++i) out[i] = lowerAscii(h[i]);
 }
 
+std::string_view connectAuthorityHost(std::string_view target) {
+  size_t colon = std::string_view::npos;
+  if (!target.empty() && target.front() == '[') {
+    const size_t close = target.find(']');
+    if (close == std::string_view::npos) return {};
+    colon = close + 1;
+    if (colon >= target.size() || target[colon] != ':') return {};
+  } else {
+    colon = target.rfind(':');
+    if (colon == std::string_view::npos || target.find(':') != colon) return {};
+  }
+  const std::string_view host = target.substr(0, colon);
+  const std::string_view port = target.substr(colon + 1);
+  if (host.empty() || port.empty() || host.find_first_of("/@?#") != std::string_view::npos)
+    return {};
+  for (const char c : port)
+    if (c < '0' || c > '9') return {};
+  return host;
+}
+
 }  // namespace outrigger::http

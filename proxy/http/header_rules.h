@@ -54,5 +54,9 @@ void assignRequestId(const RequestHead& head, Random& random, std::string& id);
 std::string hostWithoutPort(const RequestHead& head);
 // The same into `out`, whose capacity is reused.
 void assignHostWithoutPort(const RequestHead& head, std::string& out);
+// The host of a CONNECT's authority-form target ("api.stripe.com:443" -> "api.stripe.com",
+// "[::1]:443" -> "[::1]"), as sent (routing compares hosts case-insensitively); "" when the
+// target is not host:port.
+std::string_view connectAuthorityHost(std::string_view target);
 
 }  // namespace outrigger::http

@@ -6,8 +6,6 @@
 #include "proxy/exchange/responder.h"
 #include "proxy/http/header_rules.h"
 #include "proxy/http/local_reply.h"
-#include "proxy/http/serializer.h"
-#include "proxy/http1/body_framing.h"
 #include "proxy/http1/request_head_rules.h"
 #include "proxy/metrics/metrics.h"
 
@@ -82,7 +80,7 @@ void Http1Session::takeFirstBytes(std::string_view bytes) {
 
 void Http1Session::closeWhenIdle() {
   close_requested_ = true;  // a response under way tells the app (responseKeepsAlive)
-  if (!exchange_ && !head_in_progress_) close(true);
+  if (!exchange_ && !head_in_progress_ && !connect_) close(true);
 }
 
 std::pair<char*, size_t> Http1Session::readSpace() {
@@ -178,6 +176,7 @@ http::ParserAction Http1Session::onRequestHead(http::RequestHead& head) {
     replyWithoutExchange(http::LocalReason::kBadRequest, request_id);
     return http::ParserAction::kPause;
   }
+  if (head.method == "CONNECT" && startConnect(head, generation)) return http::ParserAction::kPause;
   // The parser gets the last request's head back, to fill its strings without allocating.
   slot_->buffers.request.swap(head);
   response_no_body_ = chunk_to_client_ = false;
@@ -259,7 +258,7 @@ void Http1Session::nextRequest() {
 }
 
 void Http1Session::updateReading() {
-  if (closed_ || body_refused_) return;
+  if (closed_ || body_refused_ || connect_) return;  // a CONNECT's bytes are the tunnel's
   const bool want =
       !parser_paused_ || (waiting_for_exchange_ && input_.size() < kMaxReadAheadBytes);
   if (want) {
@@ -310,81 +309,12 @@ void Http1Session::replyWithoutExchange(http::LocalReason reason, std::string_vi
   m.countRequest(sent.status, Duration::zero());
 }
 
-bool Http1Session::responseKeepsAlive() const {
-  if (close_requested_ || context_.draining || body_refused_ || !exchange_) return false;
-  const http::RequestHead& request = slot_->buffers.request;
-  // Unread request body bytes would be taken for the next request.
-  const bool body_pending = !waiting_for_exchange_ && request.framing != http::BodyFraming::kNone;
-  return request.keep_alive && !body_pending;
-}
-
-void Http1Session::sendResponseHead(http::ResponseHead& head) {
-  bool keep_alive = responseKeepsAlive();
-  const bool client_http11 = !exchange_ || slot_->buffers.request.version_minor >= 1;
-  if (exchange_ && head_request_) {
-    // The parser kept a HEAD response's Content-Length in head.framing; with none, send no
-    // framing header at all rather than a misleading "Content-Length: 0".
-    response_no_body_ = true;
-    if (head.framing != http::BodyFraming::kContentLength)
-      head.framing = http::BodyFraming::kUntilClose;
-  } else if (head.framing == http::BodyFraming::kChunked ||
-             head.framing == http::BodyFraming::kUntilClose) {
-    if (client_http11) {
-      head.framing = http::BodyFraming::kChunked;
-      chunk_to_client_ = true;
-    } else {
-      head.framing = http::BodyFraming::kUntilClose;
-      keep_alive = false;  // an HTTP/1.0 client learns the end from the close
-    }
-  }
-  if (!client_http11 && keep_alive) head.headers.set("Connection", "keep-alive");
-  head.keep_alive = keep_alive;
-  head.version_minor = 1;
-  response_keep_alive_ = keep_alive;
-  std::string out = stream_->takeWriteBuffer();
-  out.reserve(256 + 64 * head.headers.size());
-  http::appendResponseHead(head, out);
-  stream_->write(std::move(out));
-}
-
-void Http1Session::sendResponseBody(std::string_view piece) {
-  if (response_no_body_ || piece.empty()) return;
-  writeBodyPiece(*stream_, piece, chunk_to_client_);
-}
-
-void Http1Session::sendResponseTrailers(http::Headers& trailers) {
-  // Only a chunked body can carry them; a Content-Length one (HEAD, an HTTP/1.0 app) cannot.
-  if (chunk_to_client_)
-    response_trailers_.swap(trailers);
-  else if (!trailers.empty() && listener_.trailers_dropped)
-    listener_.trailers_dropped->Increment();
-}
-
-void Http1Session::endResponse() {
-  if (chunk_to_client_) {
-    writeLastChunk(*stream_, &response_trailers_);
-    response_trailers_.clear();
-  }
-  exchange_done_ = true;
-  // The request may have finished arriving while the response went out.
-  keep_alive_ = response_keep_alive_ && responseKeepsAlive();
-  // Continue on the next turn: we are inside the exchange's own call stack.
-  finish_exchange_.schedule();
-}
-
-void Http1Session::abortResponse() {
-  exchange_done_ = true;
-  abort_exchange_.schedule();
-}
-
-void Http1Session::sendContinue() { stream_->write(http::kContinue); }
-
-
 void Http1Session::close(bool graceful) {
   if (closed_) return;
   closed_ = true;
   timer_.stop();
   if (tunnel_) tunnel_->stop();  // an open tunnel is cut (drain): counted as drained
+  if (connect_) connect_->stop();
   if (exchange_) {
     exchange_->onDownstreamGone();
     endExchange();

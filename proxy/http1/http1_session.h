@@ -19,6 +19,7 @@
 #include "proxy/exchange/worker_context.h"
 #include "proxy/http/local_reply.h"
 #include "proxy/http/parser.h"
+#include "proxy/http1/connect_tunnel.h"
 #include "proxy/http1/session_tunnel.h"
 #include "proxy/io/loop.h"
 #include "proxy/io/tcp_stream.h"
@@ -42,7 +43,7 @@ class Http1Session final : public io::StreamHandler,
   void takeFirstBytes(std::string_view bytes);
   // Stop taking new requests: close now if idle, else after the current response.
   void closeWhenIdle() override;
-  bool idle() const { return !exchange_ && input_.empty(); }
+  bool idle() const { return !exchange_ && !connect_ && input_.empty(); }
   const std::string& listenerName() const { return listener_.config->name; }
 
  private:
@@ -94,6 +95,10 @@ class Http1Session final : public io::StreamHandler,
   void armIdleTimer();
   void close(bool graceful);
   void onTunnelEnd(const tunnel::TunnelReport& report);
+  // A CONNECT a connect: true route allows: true once its ConnectTunnel has started
+  // (connect_tunnel.cc). False sends it to an exchange, which refuses it.
+  bool startConnect(http::RequestHead& head,
+                    const std::shared_ptr<const exchange::Snapshot>& generation);
   // A request begins: take a slot from the pool (if not holding one) and lend the parser
   // its head storage.
   void borrowSlot();
@@ -145,6 +150,9 @@ class Http1Session final : public io::StreamHandler,
   // After a 101: the connection is a tunnel until it closes; the exchange stays (in its
   // kTunnel phase) to hold the bulkhead slot and record the tunnel.
   std::unique_ptr<SessionTunnel> tunnel_;
+  // After a CONNECT a connect: true route allows: no exchange; the connection is the
+  // tunnel's (its connect, then its pipe) until it closes.
+  std::unique_ptr<ConnectTunnel> connect_;
 };
 
 }  // namespace outrigger::http1

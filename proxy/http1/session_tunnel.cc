@@ -7,7 +7,7 @@
 namespace outrigger::http1 {
 
 SessionTunnel::SessionTunnel(io::Loop& loop, Clock& clock, std::unique_ptr<io::TcpStream>& app,
-                             std::string& app_early, const http::ResponseHead& head,
+                             std::string& app_early, std::string_view head_bytes,
                              exchange::TunnelHandoff& handoff, EndFn on_end)
     : loop_(loop),
       clock_(clock),
@@ -19,7 +19,7 @@ SessionTunnel::SessionTunnel(io::Loop& loop, Clock& clock, std::unique_ptr<io::T
   // Nothing more is parsed as HTTP: what the app sends next belongs to the new protocol.
   app_->stopReading();
   std::string out = app_->takeWriteBuffer();
-  http::appendSwitchingHead(head, out);
+  out.append(head_bytes);
   app_->write(std::move(out));
   begin_.schedule();
 }
@@ -51,8 +51,10 @@ void SessionTunnel::stop() {
 bool Http1Session::startTunnel(http::ResponseHead& head, exchange::TunnelHandoff& handoff) {
   if (closed_ || !exchange_ || tunnel_) return false;
   exchange_done_ = true;  // no response events follow; the tunnel reports its end
+  std::string head_bytes;
+  http::appendSwitchingHead(head, head_bytes);
   tunnel_ = std::make_unique<SessionTunnel>(
-      context_.loop, context_.clock, stream_, input_, head, handoff,
+      context_.loop, context_.clock, stream_, input_, head_bytes, handoff,
       [this](const tunnel::TunnelReport& report) { onTunnelEnd(report); });
   return true;
 }

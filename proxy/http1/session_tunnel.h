@@ -1,6 +1,7 @@
 #pragma once
-// The app's HTTP/1.1 connection once the upstream switched protocols (101): the 101 head
-// goes to the app, then both connections become a tunnel::BytePipe. The pipe starts on the
+// The app's HTTP/1.1 connection once the upstream switched protocols (101), or a CONNECT's
+// upstream connection is up (200): that head goes to the app, then both connections become
+// a tunnel::BytePipe. The pipe starts on the
 // next loop turn, once the exchange that asked for it has released its output holds.
 
 #include <functional>
@@ -24,7 +25,7 @@ class SessionTunnel {
   // `app` and `app_early` (bytes the app sent behind its request) are the session's; the
   // tunnel takes them when it starts.
   SessionTunnel(io::Loop& loop, Clock& clock, std::unique_ptr<io::TcpStream>& app,
-                std::string& app_early, const http::ResponseHead& head,
+                std::string& app_early, std::string_view head_bytes,
                 exchange::TunnelHandoff& handoff, EndFn on_end);
   // Ends it now (drain, or the session closing): reported as drained.
   void stop();

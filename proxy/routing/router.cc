@@ -59,15 +59,19 @@ bool headerHolds(const config::HeaderMatch& condition, const http::Headers* head
   return condition.kind == Kind::kAbsent;
 }
 
+bool headersHold(const config::RouteConfig& route, const http::Headers* headers) {
+  for (const config::HeaderMatch& condition : route.headers) {
+    if (!headerHolds(condition, headers)) return false;
+  }
+  return true;
+}
+
 bool conditionsHold(const config::RouteConfig& route, const RouteRequest& request) {
   if (!route.path_exact.empty() ? route.path_exact != request.path
                                 : !pathPrefixMatches(route.path_prefix, request.path))
     return false;
   if (!methodMatches(route, request.method)) return false;
-  for (const config::HeaderMatch& condition : route.headers) {
-    if (!headerHolds(condition, request.headers)) return false;
-  }
-  return true;
+  return headersHold(route, request.headers);
 }
 
 const config::UpstreamConfig* findUpstream(std::span<const config::UpstreamConfig> upstreams,
@@ -122,22 +126,27 @@ Router::Router(const config::ListenerConfig& listener,
     std::transform(route.host.begin(), route.host.end(), route.host.begin(), lowerAscii);
     targets_.push_back(buildTargets(route, upstreams));
   }
-  for (const config::RouteConfig& route : routes_) {
-    const std::string_view host = route.host;
-    if (host == "*") {
-      any_host_.push_back(&route);
-    } else if (host.starts_with("*.")) {
-      add(domains_, host.substr(1), &route);  // keeps the dot: ".example.com"
-    } else {
-      add(hosts_, host, &route);
+  for (const config::RouteConfig& route : routes_)
+    index(route.connect ? connects_ : requests_, &route);
+  for (HostIndex* idx : {&requests_, &connects_}) {
+    for (std::vector<HostGroup>* groups : {&idx->hosts, &idx->domains}) {
+      std::sort(groups->begin(), groups->end(),
+                [](const HostGroup& a, const HostGroup& b) { return a.host < b.host; });
+      for (HostGroup& group : *groups) sortMostSpecificFirst(group.routes);
     }
+    sortMostSpecificFirst(idx->any);
   }
-  for (std::vector<HostGroup>* groups : {&hosts_, &domains_}) {
-    std::sort(groups->begin(), groups->end(),
-              [](const HostGroup& a, const HostGroup& b) { return a.host < b.host; });
-    for (HostGroup& group : *groups) sortMostSpecificFirst(group.routes);
+}
+
+void Router::index(HostIndex& idx, const config::RouteConfig* route) {
+  const std::string_view host = route->host;
+  if (host == "*") {
+    idx.any.push_back(route);
+  } else if (host.starts_with("*.")) {
+    add(idx.domains, host.substr(1), route);  // keeps the dot: ".example.com"
+  } else {
+    add(idx.hosts, host, route);
   }
-  sortMostSpecificFirst(any_host_);
 }
 
 const Router::HostGroup* Router::find(const std::vector<HostGroup>& groups, std::string_view host) {
@@ -149,25 +158,38 @@ const Router::HostGroup* Router::find(const std::vector<HostGroup>& groups, std:
 }
 
 const config::RouteConfig* Router::match(const RouteRequest& request) const {
-  if (const HostGroup* group = find(hosts_, request.host)) {
-    if (const config::RouteConfig* route = matchIn(group->routes, request)) return route;
+  return lookup(requests_, request, false);
+}
+
+const config::RouteConfig* Router::matchConnect(std::string_view host,
+                                                const http::Headers* headers) const {
+  return lookup(connects_, RouteRequest{host, "", "CONNECT", headers}, true);
+}
+
+const config::RouteConfig* Router::lookup(const HostIndex& idx, const RouteRequest& request,
+                                          bool connect) {
+  if (const HostGroup* group = find(idx.hosts, request.host)) {
+    if (const config::RouteConfig* route = matchIn(group->routes, request, connect)) return route;
   }
-  if (!domains_.empty()) {
+  if (!idx.domains.empty()) {
     // Each suffix that starts at a dot, longest first; a wildcard needs a label before it.
     for (size_t dot = request.host.find('.', 1); dot != std::string_view::npos;
          dot = request.host.find('.', dot + 1)) {
-      if (const HostGroup* group = find(domains_, request.host.substr(dot))) {
-        if (const config::RouteConfig* route = matchIn(group->routes, request)) return route;
+      if (const HostGroup* group = find(idx.domains, request.host.substr(dot))) {
+        if (const config::RouteConfig* route = matchIn(group->routes, request, connect))
+          return route;
       }
     }
   }
-  return matchIn(any_host_, request);
+  return matchIn(idx.any, request, connect);
 }
 
 const config::RouteConfig* Router::matchIn(const std::vector<const config::RouteConfig*>& group,
-                                           const RouteRequest& request) {
+                                           const RouteRequest& request, bool connect) {
   for (const config::RouteConfig* route : group) {
-    if (conditionsHold(*route, request)) return route;
+    // A CONNECT has no path and its method is implied: only headers conditions apply.
+    if (connect ? headersHold(*route, request.headers) : conditionsHold(*route, request))
+      return route;
   }
   return nullptr;
 }

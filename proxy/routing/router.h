@@ -62,6 +62,11 @@ class Router {
   std::span<const RouteTarget> targetsOf(const config::RouteConfig* route) const {
     return targets_[indexOf(route)].targets;
   }
+  // The connect: true route for a CONNECT to `host` (the authority without its port), or
+  // nullptr (connect_not_allowed). Only those routes are looked at, by host as match()
+  // ranks them, and their headers conditions must hold. Allocation-free.
+  const config::RouteConfig* matchConnect(std::string_view host,
+                                          const http::Headers* headers = nullptr) const;
   // A GET with no headers (explain, tests).
   const config::RouteConfig* match(std::string_view host_without_port,
                                    std::string_view path) const {
@@ -84,17 +89,26 @@ class Router {
   size_t indexOf(const config::RouteConfig* route) const {
     return static_cast<size_t>(route - routes_.data());
   }
+  // Routes by host: exact hosts and "*.x" domains sorted for binary search, then "*".
+  struct HostIndex {
+    std::vector<HostGroup> hosts;                 // exact hosts, sorted by host
+    std::vector<HostGroup> domains;               // "*.x" routes by ".x", sorted likewise
+    std::vector<const config::RouteConfig*> any;  // "*", most specific first
+  };
+
   static const config::RouteConfig* matchIn(const std::vector<const config::RouteConfig*>& group,
-                                            const RouteRequest& request);
+                                            const RouteRequest& request, bool connect);
+  static const config::RouteConfig* lookup(const HostIndex& index, const RouteRequest& request,
+                                           bool connect);
+  static void index(HostIndex& index, const config::RouteConfig* route);
   static const HostGroup* find(const std::vector<HostGroup>& groups, std::string_view host);
   static void add(std::vector<HostGroup>& groups, std::string_view host,
                   const config::RouteConfig* route);
 
   std::vector<config::RouteConfig> routes_;  // hosts lower-cased; never resized after build
   std::vector<RouteTargets> targets_;        // by index in routes_
-  std::vector<HostGroup> hosts_;             // exact hosts, sorted by host for binary search
-  std::vector<HostGroup> domains_;           // "*.x" routes by ".x", sorted likewise
-  std::vector<const config::RouteConfig*> any_host_;  // "*", most specific first
+  HostIndex requests_;                       // the ordinary routes
+  HostIndex connects_;                       // the connect: true routes
 };
 
 // True if `prefix` matches `path` under the segment-boundary rule above.

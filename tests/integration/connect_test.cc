@@ -1,0 +1,133 @@
+// CONNECT through outrigger (issue 18, item 2): curl with -x tunnels TLS to a local
+// `openssl s_server` behind a connect: true route and verifies its certificate end to end.
+// A CONNECT no such route allows gets 403 connect_not_allowed and reaches no upstream; a
+// connect: true route whose upstream is down answers 502 connect_failed.
+
+#include <gtest/gtest.h>
+
+#include <memory>
+#include <string>
+
+#include "tests/integration/proxy_fixture.h"
+#include "tests/integration/raw_upstream.h"
+#include "tests/support/lib/http_client.h"
+#include "tests/support/lib/test_pki.h"
+
+namespace outrigger::testing {
+namespace {
+
+// One listener whose only route is `{ host: localhost, upstream: tls-server, connect: true }`,
+// plus `extra_routes`; upstream tls-server's endpoint is 127.0.0.1:`port`.
+std::string connectConfig(uint16_t port, const std::string& extra_routes = "",
+                          const std::string& upstreams_extra = "") {
+  return "admin: { listen: 127.0.0.1:0 }\n"
+         "access_log: { path: off }\n"
+         "listeners:\n"
+         "  - name: main\n"
+         "    listen: 127.0.0.1:0\n"
+         "    routes:\n"
+         "      - { host: localhost, upstream: tls-server, connect: true }\n" +
+         extra_routes +
+         "upstreams:\n"
+         "  tls-server:\n"
+         "    endpoints: [ \"127.0.0.1:" +
+         std::to_string(port) + "\" ]\n" + upstreams_extra;
+}
+
+class ConnectTunnelTest : public ::testing::Test {
+ protected:
+  // A TLS server (openssl s_server -www) for "localhost", signed by a CA written to ca.pem.
+  void startTlsServer() {
+    const PemPair ca = makeCertificateAuthority("outrigger connect test CA");
+    CertificateSpec spec;
+    spec.common_name = "localhost";
+    spec.dns_names = {"localhost"};
+    spec.ip_addresses = {"127.0.0.1"};
+    const PemPair leaf = issueCertificate(ca, spec);
+    dir_.write("ca.pem", ca.cert);
+    dir_.write("server.pem", leaf.cert);
+    dir_.write("server-key.pem", leaf.key);
+    tls_port_ = closedPort();
+    ASSERT_TRUE(
+        server_.start({"/usr/bin/openssl", "s_server", "-www", "-accept", std::to_string(tls_port_),
+                       "-cert", dir_.file("server.pem"), "-key", dir_.file("server-key.pem")},
+                      dir_.file("s_server.log")));
+    const bool listening = eventually(
+        [&] { return HttpConnection(tls_port_, std::chrono::milliseconds(500)).connected(); },
+        std::chrono::milliseconds(10000));
+    ASSERT_TRUE(listening) << server_.log();
+  }
+  void startProxy(const std::string& yaml) {
+    proxy_ = std::make_unique<OutriggerProcess>(dir_, yaml);
+    ASSERT_TRUE(proxy_->ok()) << proxy_->log();
+  }
+  double tunnels(const std::string& result) const {
+    return proxy_
+        ->metric("outrigger_tunnels_total",
+                 {{"upstream", "tls-server"}, {"kind", "connect"}, {"result", result}})
+        .value_or(0);
+  }
+
+  TempDir dir_;
+  ChildProcess server_;
+  uint16_t tls_port_ = 0;
+  std::unique_ptr<OutriggerProcess> proxy_;
+};
+
+TEST_F(ConnectTunnelTest, CurlThroughTheProxyVerifiesTheServerCertificateEndToEnd) {
+  startTlsServer();
+  startProxy(connectConfig(tls_port_));
+  std::string out;
+  const std::string command =
+      "curl -s -S --max-time 20 -x http://127.0.0.1:" + std::to_string(proxy_->port("main")) +
+      " https://localhost:" + std::to_string(tls_port_) + "/ --cacert " + dir_.file("ca.pem");
+  ASSERT_EQ(runCommand(command, &out), 0) << out << "\n" << proxy_->log();
+  EXPECT_NE(out.find("s_server"), std::string::npos) << out;  // s_server's -www page
+  EXPECT_TRUE(eventually([&] { return tunnels("closed") == 1; })) << proxy_->log();
+  EXPECT_EQ(tunnels("connect_failed"), 0);
+}
+
+TEST_F(ConnectTunnelTest, ACONNECTToAnUnlistedHostGets403AndReachesNoUpstream) {
+  RawUpstream upstream(std::map<std::string, std::string>{});
+  const std::string port = upstream.address().substr(upstream.address().rfind(':') + 1);
+  // Even a catch-all ordinary route does not take it.
+  startProxy(connectConfig(static_cast<uint16_t>(std::stoi(port)),
+                           "      - { host: \"*\", upstream: tls-server }\n"));
+  HttpConnection app(proxy_->port("main"));
+  ASSERT_TRUE(
+      app.sendRaw("CONNECT api.other.example:443 HTTP/1.1\r\n"
+                  "Host: api.other.example:443\r\n\r\n"));
+  const auto response = app.readResponse();
+  ASSERT_TRUE(response.has_value());
+  EXPECT_EQ(response->status, 403);
+  EXPECT_EQ(response->header("x-outrigger-reason"), "connect_not_allowed");
+  EXPECT_EQ(upstream.accepts(), 0);
+  EXPECT_EQ(tunnels("closed"), 0);
+}
+
+TEST_F(ConnectTunnelTest, AConnectRouteWhoseUpstreamIsDownAnswers502ConnectFailed) {
+  startProxy(connectConfig(closedPort()));
+  HttpConnection app(proxy_->port("main"));
+  ASSERT_TRUE(app.sendRaw("CONNECT localhost:443 HTTP/1.1\r\nHost: localhost:443\r\n\r\n"));
+  const auto response = app.readResponse();
+  ASSERT_TRUE(response.has_value());
+  EXPECT_EQ(response->status, 502);
+  EXPECT_EQ(response->header("x-outrigger-reason"), "connect_failed");
+  EXPECT_EQ(tunnels("connect_failed"), 1);
+}
+
+TEST_F(ConnectTunnelTest, AConnectRouteServesOnlyCONNECT) {
+  RawUpstream upstream(std::map<std::string, std::string>{});
+  const std::string port = upstream.address().substr(upstream.address().rfind(':') + 1);
+  startProxy(connectConfig(static_cast<uint16_t>(std::stoi(port))));
+  HttpConnection app(proxy_->port("main"));
+  ASSERT_TRUE(app.sendRaw("GET / HTTP/1.1\r\nHost: localhost\r\n\r\n"));
+  const auto response = app.readResponse();
+  ASSERT_TRUE(response.has_value());
+  EXPECT_EQ(response->status, 404);
+  EXPECT_EQ(response->header("x-outrigger-reason"), "no_route");
+  EXPECT_EQ(upstream.accepts(), 0);
+}
+
+}  // namespace
+}  // namespace outrigger::testing
