@@ -141,7 +141,8 @@ class Exchange final : public AttemptEvents, public AdmissionGuard::Events {
   // Endings (exchange_ending.cc): fallbacks, local replies, cuts, the record.
   void fallBack(http::LocalReason reason, int retry_after_seconds = 0);
   bool serveStale(http::LocalReason reason);
-  bool hasStaleCopy();  // this process keeps a copy for the request
+  bool hasStaleCopy();  // this process keeps a copy for the request, or Redis may
+  int failure_status_ = 0;  // a failure status read through for a stale copy
   // After the stale copies: the static response, or else the local reply.
   void fallBackPastStale(http::LocalReason reason, int retry_after_seconds);
   void sendStaleCopy(policy::StaleEntry& copy, Duration age, http::LocalReason reason,

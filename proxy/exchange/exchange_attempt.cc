@@ -148,6 +148,7 @@ ResponseVerdict Exchange::onAttemptResponseHead(http::ResponseHead& head) {
   // RFC 5861 stale-if-error: a failure status that is not retried gets this process's stale
   // copy instead, when it has one (looked up again, and sent, once read through).
   if (kind.outcome != policy::AttemptOutcome::kSuccess && hasStaleCopy()) {
+    failure_status_ = head.status;
     NextStep fallback = step;
     fallback.kind = NextStepKind::kFallback;
     after_discard_ = fallback;

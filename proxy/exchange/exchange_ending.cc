@@ -28,6 +28,9 @@ void Exchange::fallBackPastStale(http::LocalReason reason, int retry_after_secon
 
 bool Exchange::hasStaleCopy() {
   if (!stale_eligible_ || policies_ == nullptr) return false;
+  // With store: redis, a copy may be in Redis: it is asked (fetchSharedStale), and without
+  // one the app gets a local reply with the upstream's status.
+  if (sharesStaleCopies() && context_.stale_redis->state().connected) return true;
   std::string key;
   staleKey(host_, request_.target, key);
   return policies_->findStale(key, context_.clock.now()).has_value();
@@ -84,7 +87,9 @@ void Exchange::replyLocally(http::LocalReason reason, int retry_after_seconds) {
     return;
   }
   OutputHold hold(downstream_);  // sent once recorded
-  const SentReply sent = sendLocalReply(downstream_, reason, replyContext(), retry_after_seconds);
+  ReplyContext context = replyContext();
+  if (reason == http::LocalReason::kFailureStatus) context.status = failure_status_;
+  const SentReply sent = sendLocalReply(downstream_, reason, context, retry_after_seconds);
   status_ = sent.status;
   reason_ = http::reasonName(reason);
   if (grpc_request_) grpc_status_ = static_cast<int>(http::grpcStatusFor(reason));

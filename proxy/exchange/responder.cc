@@ -33,6 +33,7 @@ SentReply sendLocalReply(DownstreamStream& stream, http::LocalReason reason,
       context.grpc
           ? http::makeGrpcLocalReply(reason, context.upstream, context.request_id)
           : http::makeLocalReply(reason, context.upstream, context.request_id, retry_after_seconds);
+  if (context.status != 0 && !context.grpc) reply.head.status = context.status;
   addAttemptsHeader(reply.head.headers, context.attempts);
   return sendWhole(stream, reply.head, reply.body);
 }

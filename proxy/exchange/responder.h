@@ -21,6 +21,9 @@ struct ReplyContext {
   // The request is gRPC (its content-type): local replies take the trailers-only form a
   // gRPC client reads (HTTP 200, grpc-status, grpc-message), whatever protocol carries it.
   bool grpc = false;
+  // A failure status whose stale copy could not be had (failure_status): the local reply
+  // keeps the upstream's status instead of its reason's. 0 = the reason's.
+  int status = 0;
 };
 
 struct SentReply {

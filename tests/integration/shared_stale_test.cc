@@ -71,6 +71,35 @@ class SharedStaleTest : public ::testing::Test {
   std::unique_ptr<RedisServer> redis_;
 };
 
+TEST_F(SharedStaleTest, AnUpstream503GetsTheCopyFromRedisOrKeepsItsStatus) {
+  MockUpstream mock(dir_);
+  ASSERT_TRUE(mock.ok());
+  auto a = replica(mock.address(), "replica-a");
+  auto b = replica(mock.address(), "replica-b");
+  ASSERT_TRUE(a->ok() && b->ok());
+  ASSERT_TRUE(storeUp(*a) && storeUp(*b));
+  auto fresh = httpRequest(a->port("main"), "GET", "/get?item=7");
+  ASSERT_TRUE(fresh);
+  ASSERT_EQ(fresh->status, 200);
+  ASSERT_TRUE(eventually([&] { return keys(*redis_, kStaleKeys).size() == 1; }));
+  ASSERT_EQ(httpRequest(mock.port(), "POST", "/__fail/on?status=503")->status, 200);
+
+  // B never saw it: a live upstream's 503 is answered from A's copy (stale-if-error).
+  auto stale = httpRequest(b->port("main"), "GET", "/get?item=7");
+  ASSERT_TRUE(stale);
+  EXPECT_EQ(stale->status, 200);
+  EXPECT_EQ(stale->body, fresh->body);
+  EXPECT_EQ(stale->header("x-outrigger-reason"), "failure_status");
+  EXPECT_EQ(b->metric("outrigger_fallbacks_total",
+                      {{"upstream", "mock"}, {"kind", "stale"}, {"source", "redis"}}),
+            1);
+  // No copy anywhere: the app still gets the upstream's status.
+  auto none = httpRequest(b->port("main"), "GET", "/get?item=8");
+  ASSERT_TRUE(none);
+  EXPECT_EQ(none->status, 503);
+  EXPECT_EQ(none->header("x-outrigger-reason"), "failure_status");
+}
+
 TEST_F(SharedStaleTest, CopyWrittenThroughOneReplicaIsServedByAnother) {
   MockUpstream mock(dir_);
   ASSERT_TRUE(mock.ok());
