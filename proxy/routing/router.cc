@@ -20,6 +20,8 @@ int compareHost(std::string_view stored, std::string_view request) {
   return stored.size() < request.size() ? -1 : 1;
 }
 
+uint64_t lengthBit(size_t length) { return uint64_t{1} << (length % 64); }
+
 size_t conditionCount(const config::RouteConfig& r) {
   return (r.methods.empty() ? 0 : 1) + r.headers.size();
 }
@@ -109,7 +111,7 @@ void Router::add(std::vector<HostGroup>& groups, std::string_view host,
   auto group = std::find_if(groups.begin(), groups.end(),
                             [&](const HostGroup& g) { return g.host == host; });
   if (group == groups.end()) {
-    groups.push_back(HostGroup{host, {}});
+    groups.push_back(HostGroup{host, {}, {}});
     group = groups.end() - 1;
   }
   group->routes.push_back(route);
@@ -135,12 +137,20 @@ Router::Router(const config::ListenerConfig& listener,
   for (std::vector<HostGroup>* groups : {&hosts_, &domains_}) {
     std::sort(groups->begin(), groups->end(),
               [](const HostGroup& a, const HostGroup& b) { return a.host < b.host; });
-    for (HostGroup& group : *groups) sortMostSpecificFirst(group.routes);
+    for (HostGroup& group : *groups) {
+      sortMostSpecificFirst(group.routes);
+      group.index = PathIndex(group.routes);
+    }
   }
+  for (const HostGroup& group : hosts_) host_lengths_ |= lengthBit(group.host.size());
+  for (const HostGroup& group : domains_) domain_lengths_ |= lengthBit(group.host.size());
   sortMostSpecificFirst(any_host_);
+  any_host_index_ = PathIndex(any_host_);
 }
 
-const Router::HostGroup* Router::find(const std::vector<HostGroup>& groups, std::string_view host) {
+const Router::HostGroup* Router::find(const std::vector<HostGroup>& groups, uint64_t lengths,
+                                      std::string_view host) {
+  if ((lengths & lengthBit(host.size())) == 0) return nullptr;
   auto group = std::lower_bound(
       groups.begin(), groups.end(), host,
       [](const HostGroup& g, std::string_view h) { return compareHost(g.host, h) < 0; });
@@ -149,24 +159,23 @@ const Router::HostGroup* Router::find(const std::vector<HostGroup>& groups, std:
 }
 
 const config::RouteConfig* Router::match(const RouteRequest& request) const {
-  if (const HostGroup* group = find(hosts_, request.host)) {
-    if (const config::RouteConfig* route = matchIn(group->routes, request)) return route;
+  if (const HostGroup* group = find(hosts_, host_lengths_, request.host)) {
+    if (const config::RouteConfig* route = matchIn(group->index, request)) return route;
   }
   if (!domains_.empty()) {
     // Each suffix that starts at a dot, longest first; a wildcard needs a label before it.
     for (size_t dot = request.host.find('.', 1); dot != std::string_view::npos;
          dot = request.host.find('.', dot + 1)) {
-      if (const HostGroup* group = find(domains_, request.host.substr(dot))) {
-        if (const config::RouteConfig* route = matchIn(group->routes, request)) return route;
+      if (const HostGroup* group = find(domains_, domain_lengths_, request.host.substr(dot))) {
+        if (const config::RouteConfig* route = matchIn(group->index, request)) return route;
       }
     }
   }
-  return matchIn(any_host_, request);
+  return matchIn(any_host_index_, request);
 }
 
-const config::RouteConfig* Router::matchIn(const std::vector<const config::RouteConfig*>& group,
-                                           const RouteRequest& request) {
-  for (const config::RouteConfig* route : group) {
+const config::RouteConfig* Router::matchIn(const PathIndex& index, const RouteRequest& request) {
+  for (const config::RouteConfig* route : index.candidates(request.path)) {
     if (conditionsHold(*route, request)) return route;
   }
   return nullptr;

@@ -12,8 +12,10 @@
 // "/users?x", but not "/users2". A prefix ending in "/" (including "/") matches anything
 // that starts with it. "*.example.com" matches "a.example.com" and "a.b.example.com", not
 // "example.com".
-// Matching allocates nothing: routes are ranked once, when the Router is built.
+// Matching allocates nothing: routes are ranked once, when the Router is built, and indexed
+// by the first path segment they pin (path_index.h), so only candidate routes are tried.
 
+#include <cstdint>
 #include <span>
 #include <string_view>
 #include <vector>
@@ -21,6 +23,7 @@
 #include "proxy/common/random.h"
 #include "proxy/config/schema.h"
 #include "proxy/http/message.h"
+#include "proxy/routing/path_index.h"
 #include "proxy/routing/route_overrides.h"
 #include "proxy/routing/weighted_picker.h"
 
@@ -72,6 +75,7 @@ class Router {
   struct HostGroup {
     std::string_view host;  // lower-case, points into routes_; ".example.com" for wildcards
     std::vector<const config::RouteConfig*> routes;  // most specific first
+    PathIndex index;  // `routes` narrowed by the path's first segment
   };
 
   struct RouteTargets {
@@ -84,9 +88,9 @@ class Router {
   size_t indexOf(const config::RouteConfig* route) const {
     return static_cast<size_t>(route - routes_.data());
   }
-  static const config::RouteConfig* matchIn(const std::vector<const config::RouteConfig*>& group,
-                                            const RouteRequest& request);
-  static const HostGroup* find(const std::vector<HostGroup>& groups, std::string_view host);
+  static const config::RouteConfig* matchIn(const PathIndex& index, const RouteRequest& request);
+  static const HostGroup* find(const std::vector<HostGroup>& groups, uint64_t lengths,
+                               std::string_view host);
   static void add(std::vector<HostGroup>& groups, std::string_view host,
                   const config::RouteConfig* route);
 
@@ -94,7 +98,12 @@ class Router {
   std::vector<RouteTargets> targets_;        // by index in routes_
   std::vector<HostGroup> hosts_;             // exact hosts, sorted by host for binary search
   std::vector<HostGroup> domains_;           // "*.x" routes by ".x", sorted likewise
+  // Bit (length % 64) set for each length in hosts_ and domains_: a host (or suffix) whose
+  // length is not there skips the binary search, so hosts no route names cost a few instructions.
+  uint64_t host_lengths_ = 0;
+  uint64_t domain_lengths_ = 0;
   std::vector<const config::RouteConfig*> any_host_;  // "*", most specific first
+  PathIndex any_host_index_;
 };
 
 // True if `prefix` matches `path` under the segment-boundary rule above.
