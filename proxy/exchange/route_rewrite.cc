@@ -30,7 +30,9 @@ void expandHeaderValue(const config::HeaderValue& value, const RewriteVariables&
 void applyHeaderRewrite(const config::HeaderRewrite& rewrite, const RewriteVariables& vars,
                         http::Headers& headers) {
   for (const std::string& name : rewrite.remove) headers.remove(name);
-  std::string value;
+  // Scratch whose capacity survives from one request to the next, so a long expanded value
+  // costs no allocation per request; set() and add() copy it into the headers' own store.
+  thread_local std::string value;
   for (const config::HeaderEntry& entry : rewrite.set) {
     value.clear();
     expandHeaderValue(entry.value, vars, value);
@@ -45,26 +47,33 @@ void applyHeaderRewrite(const config::HeaderRewrite& rewrite, const RewriteVaria
 
 std::string rewriteTarget(std::string_view target, std::string_view path, std::string_view replaced,
                           std::string_view replacement) {
+  std::string out;
+  rewriteTargetInto(target, path, replaced, replacement, out);
+  return out;
+}
+
+void rewriteTargetInto(std::string_view target, std::string_view path, std::string_view replaced,
+                       std::string_view replacement, std::string& out) {
   // `path` is a view into `target`; absolute-form targets keep their scheme and authority.
   const auto begin = reinterpret_cast<uintptr_t>(target.data());
   const auto at = reinterpret_cast<uintptr_t>(path.data());
-  if (at < begin || at > begin + target.size() || !path.starts_with(replaced))
-    return std::string(target);
+  if (at < begin || at > begin + target.size() || !path.starts_with(replaced)) {
+    out.assign(target);
+    return;
+  }
   const size_t path_at = at - begin;
   std::string_view rest = target.substr(path_at + replaced.size());
   if (replacement.ends_with('/') && rest.starts_with('/')) rest.remove_prefix(1);
-  std::string out;
-  out.reserve(target.size() + replacement.size());
+  out.clear();  // keeps its capacity
   out.append(target.substr(0, path_at)).append(replacement).append(rest);
-  return out;
 }
 
 void rewriteRequest(const config::RouteRewrite& rewrite, const RewriteVariables& vars,
                     const http::RequestHead& in, http::RequestHead& out) {
   out = in;
   if (rewrite.prefix_rewrite) {
-    out.target =
-        rewriteTarget(in.target, in.path(), rewrite.replaced_path, *rewrite.prefix_rewrite);
+    rewriteTargetInto(in.target, in.path(), rewrite.replaced_path, *rewrite.prefix_rewrite,
+                      out.target);
   }
   if (!rewrite.request.empty()) applyHeaderRewrite(rewrite.request, vars, out.headers);
 }

@@ -36,5 +36,9 @@ void rewriteRequest(const config::RouteRewrite& rewrite, const RewriteVariables&
 // kept. A replacement ending in '/' and a rest starting with one share that slash.
 std::string rewriteTarget(std::string_view target, std::string_view path, std::string_view replaced,
                           std::string_view replacement);
+// The same, into `out` (which keeps its capacity: no allocation once it has grown). `target`
+// must not be a view into `out`.
+void rewriteTargetInto(std::string_view target, std::string_view path, std::string_view replaced,
+                       std::string_view replacement, std::string& out);
 
 }  // namespace outrigger::exchange

@@ -59,6 +59,8 @@ bool headerHolds(const config::HeaderMatch& condition, const http::Headers* head
   return condition.kind == Kind::kAbsent;
 }
 
+uint64_t lengthBit(size_t length) { return uint64_t{1} << (length % 64); }
+
 bool headersHold(const config::RouteConfig& route, const http::Headers* headers) {
   for (const config::HeaderMatch& condition : route.headers) {
     if (!headerHolds(condition, headers)) return false;
@@ -113,7 +115,7 @@ void Router::add(std::vector<HostGroup>& groups, std::string_view host,
   auto group = std::find_if(groups.begin(), groups.end(),
                             [&](const HostGroup& g) { return g.host == host; });
   if (group == groups.end()) {
-    groups.push_back(HostGroup{host, {}});
+    groups.push_back(HostGroup{host, {}, {}});
     group = groups.end() - 1;
   }
   group->routes.push_back(route);
@@ -132,9 +134,16 @@ Router::Router(const config::ListenerConfig& listener,
     for (std::vector<HostGroup>* groups : {&idx->hosts, &idx->domains}) {
       std::sort(groups->begin(), groups->end(),
                 [](const HostGroup& a, const HostGroup& b) { return a.host < b.host; });
-      for (HostGroup& group : *groups) sortMostSpecificFirst(group.routes);
+      for (HostGroup& group : *groups) {
+        sortMostSpecificFirst(group.routes);
+        group.index = PathIndex(group.routes);
+      }
     }
+    for (const HostGroup& group : idx->hosts) idx->host_lengths |= lengthBit(group.host.size());
+    for (const HostGroup& group : idx->domains)
+      idx->domain_lengths |= lengthBit(group.host.size());
     sortMostSpecificFirst(idx->any);
+    idx->any_index = PathIndex(idx->any);
   }
 }
 
@@ -149,7 +158,9 @@ void Router::index(HostIndex& idx, const config::RouteConfig* route) {
   }
 }
 
-const Router::HostGroup* Router::find(const std::vector<HostGroup>& groups, std::string_view host) {
+const Router::HostGroup* Router::find(const std::vector<HostGroup>& groups, uint64_t lengths,
+                                      std::string_view host) {
+  if ((lengths & lengthBit(host.size())) == 0) return nullptr;
   auto group = std::lower_bound(
       groups.begin(), groups.end(), host,
       [](const HostGroup& g, std::string_view h) { return compareHost(g.host, h) < 0; });
@@ -168,28 +179,38 @@ const config::RouteConfig* Router::matchConnect(std::string_view host,
 
 const config::RouteConfig* Router::lookup(const HostIndex& idx, const RouteRequest& request,
                                           bool connect) {
-  if (const HostGroup* group = find(idx.hosts, request.host)) {
-    if (const config::RouteConfig* route = matchIn(group->routes, request, connect)) return route;
+  if (const HostGroup* group = find(idx.hosts, idx.host_lengths, request.host)) {
+    if (const config::RouteConfig* route = matchIn(*group, request, connect)) return route;
   }
   if (!idx.domains.empty()) {
     // Each suffix that starts at a dot, longest first; a wildcard needs a label before it.
     for (size_t dot = request.host.find('.', 1); dot != std::string_view::npos;
          dot = request.host.find('.', dot + 1)) {
-      if (const HostGroup* group = find(idx.domains, request.host.substr(dot))) {
-        if (const config::RouteConfig* route = matchIn(group->routes, request, connect))
-          return route;
+      if (const HostGroup* group = find(idx.domains, idx.domain_lengths, request.host.substr(dot))) {
+        if (const config::RouteConfig* route = matchIn(*group, request, connect)) return route;
       }
     }
   }
-  return matchIn(idx.any, request, connect);
+  return connect ? matchConnectIn(idx.any, request) : matchIn(idx.any_index, request);
 }
 
-const config::RouteConfig* Router::matchIn(const std::vector<const config::RouteConfig*>& group,
-                                           const RouteRequest& request, bool connect) {
-  for (const config::RouteConfig* route : group) {
-    // A CONNECT has no path and its method is implied: only headers conditions apply.
-    if (connect ? headersHold(*route, request.headers) : conditionsHold(*route, request))
-      return route;
+const config::RouteConfig* Router::matchIn(const HostGroup& group, const RouteRequest& request,
+                                           bool connect) {
+  return connect ? matchConnectIn(group.routes, request) : matchIn(group.index, request);
+}
+
+const config::RouteConfig* Router::matchIn(const PathIndex& index, const RouteRequest& request) {
+  for (const config::RouteConfig* route : index.candidates(request.path)) {
+    if (conditionsHold(*route, request)) return route;
+  }
+  return nullptr;
+}
+
+const config::RouteConfig* Router::matchConnectIn(
+    const std::vector<const config::RouteConfig*>& routes, const RouteRequest& request) {
+  // A CONNECT has no path and its method is implied: only headers conditions apply.
+  for (const config::RouteConfig* route : routes) {
+    if (headersHold(*route, request.headers)) return route;
   }
   return nullptr;
 }

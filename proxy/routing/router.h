@@ -12,8 +12,10 @@
 // "/users?x", but not "/users2". A prefix ending in "/" (including "/") matches anything
 // that starts with it. "*.example.com" matches "a.example.com" and "a.b.example.com", not
 // "example.com".
-// Matching allocates nothing: routes are ranked once, when the Router is built.
+// Matching allocates nothing: routes are ranked once, when the Router is built, and indexed
+// by the first path segment they pin (path_index.h), so only candidate routes are tried.
 
+#include <cstdint>
 #include <span>
 #include <string_view>
 #include <vector>
@@ -21,6 +23,7 @@
 #include "proxy/common/random.h"
 #include "proxy/config/schema.h"
 #include "proxy/http/message.h"
+#include "proxy/routing/path_index.h"
 #include "proxy/routing/route_overrides.h"
 #include "proxy/routing/weighted_picker.h"
 
@@ -77,6 +80,7 @@ class Router {
   struct HostGroup {
     std::string_view host;  // lower-case, points into routes_; ".example.com" for wildcards
     std::vector<const config::RouteConfig*> routes;  // most specific first
+    PathIndex index;  // `routes` narrowed by the path's first segment
   };
 
   struct RouteTargets {
@@ -94,14 +98,23 @@ class Router {
     std::vector<HostGroup> hosts;                 // exact hosts, sorted by host
     std::vector<HostGroup> domains;               // "*.x" routes by ".x", sorted likewise
     std::vector<const config::RouteConfig*> any;  // "*", most specific first
+    PathIndex any_index;                          // `any` narrowed by the first path segment
+    // Bit (length % 64) set for each length in hosts and domains: a host (or suffix) whose
+    // length is not there skips the binary search, so hosts no route names cost little.
+    uint64_t host_lengths = 0;
+    uint64_t domain_lengths = 0;
   };
 
-  static const config::RouteConfig* matchIn(const std::vector<const config::RouteConfig*>& group,
-                                            const RouteRequest& request, bool connect);
   static const config::RouteConfig* lookup(const HostIndex& index, const RouteRequest& request,
                                            bool connect);
+  static const config::RouteConfig* matchIn(const HostGroup& group, const RouteRequest& request,
+                                            bool connect);
+  static const config::RouteConfig* matchIn(const PathIndex& index, const RouteRequest& request);
+  static const config::RouteConfig* matchConnectIn(
+      const std::vector<const config::RouteConfig*>& routes, const RouteRequest& request);
   static void index(HostIndex& index, const config::RouteConfig* route);
-  static const HostGroup* find(const std::vector<HostGroup>& groups, std::string_view host);
+  static const HostGroup* find(const std::vector<HostGroup>& groups, uint64_t lengths,
+                               std::string_view host);
   static void add(std::vector<HostGroup>& groups, std::string_view host,
                   const config::RouteConfig* route);
 
