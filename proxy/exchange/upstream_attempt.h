@@ -13,6 +13,7 @@
 #include "proxy/exchange/attempt_result.h"
 #include "proxy/exchange/route_rewrite.h"
 #include "proxy/exchange/tunnel_handoff.h"
+#include "proxy/http/header_rules.h"
 #include "proxy/http/message.h"
 
 namespace outrigger::exchange {
@@ -33,6 +34,17 @@ struct AttemptRequest {
   // upstream's when the route sets any, else null for the upstream's own.
   const config::TimeoutsConfig* timeouts = nullptr;
 };
+
+// What an attempt forwards, whatever its wire form: the head (the app's own, or with the
+// route's changes a per-thread copy whose capacity is reused) and how it is forwarded to
+// `endpoint_authority` ("host:port"; a host_rewrite replaces it). Valid until the thread's
+// next call.
+struct ForwardedRequest {
+  const http::RequestHead* head = nullptr;
+  http::ForwardContext forward;
+};
+ForwardedRequest forwardedRequest(const AttemptRequest& request,
+                                  std::string_view endpoint_authority);
 
 enum class ResponseVerdict {
   kPassThrough,  // stream it to the app

@@ -70,26 +70,11 @@ void Http1Attempt::onPoolReady(upstream::PooledConnection& connection) {
 }
 
 void Http1Attempt::writeHead() {
-  http::ForwardContext forward;
-  forward.client_address = request_.client_ip;
-  forward.upstream_authority = pool_.upstream().endpoint(endpoint_).text;
-  forward.preserve_host = request_.preserve_host;
-  forward.request_id = request_.request_id;
+  const exchange::ForwardedRequest forwarded =
+      exchange::forwardedRequest(request_, pool_.upstream().endpoint(endpoint_).text);
   io::TcpStream& stream = connection_->stream();
   std::string out = stream.takeWriteBuffer();
-  if (request_.rewrite == nullptr) {
-    // Written from the app's head as it is: it stays intact for another attempt.
-    http::appendUpstreamRequestHead(*request_.head, forward, out);
-  } else {
-    // A copy takes the route's changes; one per worker, so its capacity is reused.
-    thread_local http::RequestHead rewritten;
-    exchange::rewriteRequest(*request_.rewrite, request_.variables, *request_.head, rewritten);
-    if (!request_.rewrite->host_rewrite.empty()) {
-      forward.upstream_authority = request_.rewrite->host_rewrite;
-      forward.preserve_host = false;
-    }
-    http::appendUpstreamRequestHead(rewritten, forward, out);
-  }
+  http::appendUpstreamRequestHead(*forwarded.head, forwarded.forward, out);
   stream.write(std::move(out));
 }
 

@@ -49,22 +49,9 @@ void Http2Attempt::start(size_t endpoint, const exchange::AttemptRequest& reques
 }
 
 void Http2Attempt::buildHead(const ClientConnection&) {
-  http::ForwardContext forward;
-  forward.client_address = request_.client_ip;
-  forward.upstream_authority = codec_.pool().upstream().endpoint(endpoint_).text;
-  forward.preserve_host = request_.preserve_host;
-  forward.request_id = request_.request_id;
-  if (request_.rewrite == nullptr) {
-    http::makeUpstreamRequestHead(*request_.head, forward, head_);
-    return;
-  }
-  thread_local http::RequestHead rewritten;
-  exchange::rewriteRequest(*request_.rewrite, request_.variables, *request_.head, rewritten);
-  if (!request_.rewrite->host_rewrite.empty()) {
-    forward.upstream_authority = request_.rewrite->host_rewrite;
-    forward.preserve_host = false;
-  }
-  http::makeUpstreamRequestHead(rewritten, forward, head_);
+  const exchange::ForwardedRequest forwarded =
+      exchange::forwardedRequest(request_, codec_.pool().upstream().endpoint(endpoint_).text);
+  http::makeUpstreamRequestHead(*forwarded.head, forwarded.forward, head_);
 }
 
 void Http2Attempt::onConnection(ClientConnection& connection) {
