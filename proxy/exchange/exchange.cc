@@ -12,6 +12,19 @@
 #include "proxy/policy/retry_policy.h"
 
 namespace outrigger::exchange {
+
+const std::shared_ptr<const Snapshot>& followGeneration(
+    const std::shared_ptr<const Snapshot>& newest, ListenerInfo& listener,
+    std::shared_ptr<const Snapshot>& held) {
+  if (newest == held) return held;
+  size_t index = 0;
+  if (const config::ListenerConfig* cfg = newest->findListener(listener.config->name, &index)) {
+    listener.config = cfg;
+    listener.index = index;
+    held = newest;
+  }
+  return held;
+}
 namespace {
 
 // Whole seconds for Retry-After, rounded up and at least 1.

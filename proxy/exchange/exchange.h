@@ -42,6 +42,16 @@ class Gauge;
 
 namespace outrigger::exchange {
 
+struct ListenerInfo;
+
+// The generation a new request on a connection of `listener` runs under: `newest` while it
+// still has the listener (by name; `listener` then points into it), else the one the
+// connection has held (`held`) since a reload removed or renamed its listener, until it
+// closes. `held` keeps listener.config alive.
+const std::shared_ptr<const Snapshot>& followGeneration(
+    const std::shared_ptr<const Snapshot>& newest, ListenerInfo& listener,
+    std::shared_ptr<const Snapshot>& held);
+
 struct ListenerInfo {
   const config::ListenerConfig* config;
   size_t index;                    // into Snapshot::routers

@@ -188,18 +188,7 @@ http::ParserAction Http1Session::onRequestHead(http::RequestHead& head) {
 }
 
 std::shared_ptr<const exchange::Snapshot> Http1Session::generationForRequest() {
-  const std::shared_ptr<const exchange::Snapshot>& newest = context_.snapshot;
-  if (newest != listener_generation_) {
-    // A reload that removed or renamed this connection's listener leaves it on the
-    // generation it had, until it closes.
-    size_t index = 0;
-    if (const config::ListenerConfig* cfg = newest->findListener(listener_.config->name, &index)) {
-      listener_.config = cfg;
-      listener_.index = index;
-      listener_generation_ = newest;
-    }
-  }
-  return listener_generation_;
+  return exchange::followGeneration(context_.snapshot, listener_, listener_generation_);
 }
 
 http::ParserAction Http1Session::onRequestBody(std::string_view chunk) {

@@ -116,17 +116,7 @@ Http2Stream* Http2Session::find(StreamId id) {
 }
 
 std::shared_ptr<const exchange::Snapshot> Http2Session::generationForRequest() {
-  const std::shared_ptr<const exchange::Snapshot>& newest = context_.snapshot;
-  if (newest != listener_generation_) {
-    // As for HTTP/1.1: a listener removed or renamed by a reload keeps its generation.
-    size_t index = 0;
-    if (const config::ListenerConfig* cfg = newest->findListener(listener_.config->name, &index)) {
-      listener_.config = cfg;
-      listener_.index = index;
-      listener_generation_ = newest;
-    }
-  }
-  return listener_generation_;
+  return exchange::followGeneration(context_.snapshot, listener_, listener_generation_);
 }
 
 void Http2Session::onStreamHead(StreamId id, http::RequestHead& head) {
