@@ -52,11 +52,12 @@ void TcpTunnelSession::onTunnelConnected(std::unique_ptr<io::TcpStream> stream, 
 }
 
 void TcpTunnelSession::onTunnelFailed(ConnectFailure failure, const std::string& detail) {
-  // Closed at once: an app must not be left waiting on a connection nothing will serve.
-  app_.reset();
+  // Counted before the close, so an app that sees the close also finds it in /metrics.
   const TunnelLogFields fields{listener_, "TCP", "", "", upstream_->upstream->name(), "", 0};
   recordTunnelFailure(context_, upstream_->upstream->metrics(), metrics::TunnelKind::kTcp, failure,
                       detail, context_.clock.now() - started_, fields);
+  // Closed at once: an app must not be left waiting on a connection nothing will serve.
+  app_.reset();
   closed();
 }
 
