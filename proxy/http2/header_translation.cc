@@ -64,6 +64,13 @@ void setBodyFraming(bool end_stream, const ContentLength& length, http::BodyFram
   }
 }
 
+// The bytes of every name and value: what a copy of the block needs in its store.
+size_t fieldBytes(const http::Headers& fields) {
+  size_t bytes = 0;
+  for (const HeaderView& f : fields) bytes += f.name.size() + f.value.size();
+  return bytes;
+}
+
 // Copies the regular fields of a request block, joining cookies (RFC 9113 §8.2.3).
 void copyRequestFields(const http::Headers& fields, bool drop_host, http::Headers& out) {
   std::string cookies;
@@ -104,6 +111,7 @@ std::string_view requestFromFields(const http::Headers& fields, bool end_stream,
   if (end_stream && scan.length.present && scan.length.value != 0) return "content-length mismatch";
 
   out = http::RequestHead{};
+  out.headers.reserve(fields.size(), fieldBytes(fields));
   out.method.assign(pseudo.method);
   out.target.assign(pseudo.method == "CONNECT" ? pseudo.authority : pseudo.path);
   if (pseudo.has_authority) out.headers.add("host", pseudo.authority);
@@ -150,6 +158,7 @@ std::string_view responseFromFields(const http::Headers& fields, bool end_stream
     return "missing or invalid :status";
   }
   out = http::ResponseHead{};
+  out.headers.reserve(fields.size(), fieldBytes(fields));
   out.status = code;
   for (const HeaderView& f : fields) {
     if (f.name.front() != ':') out.headers.add(f.name, f.value);

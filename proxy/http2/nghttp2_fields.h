@@ -13,13 +13,16 @@ namespace outrigger::http2 {
 
 class NvList {
  public:
-  explicit NvList(const http::Headers& fields) {
-    nv_.reserve(fields.size());
+  // Built in this thread's reused array: one NvList at a time per thread, as submits are.
+  explicit NvList(const http::Headers& fields) : nv_(storage()) {
+    nv_.clear();
     for (const http::HeaderView& f : fields) {
       nv_.push_back(nghttp2_nv{bytes(f.name), bytes(f.value), f.name.size(), f.value.size(),
                                NGHTTP2_NV_FLAG_NONE});
     }
   }
+  NvList(const NvList&) = delete;
+  NvList& operator=(const NvList&) = delete;
   const nghttp2_nv* data() const { return nv_.data(); }
   size_t size() const { return nv_.size(); }
 
@@ -28,7 +31,11 @@ class NvList {
   static uint8_t* bytes(std::string_view s) {
     return reinterpret_cast<uint8_t*>(const_cast<char*>(s.data()));
   }
-  std::vector<nghttp2_nv> nv_;
+  static std::vector<nghttp2_nv>& storage() {
+    thread_local std::vector<nghttp2_nv> nv;
+    return nv;
+  }
+  std::vector<nghttp2_nv>& nv_;
 };
 
 }  // namespace outrigger::http2

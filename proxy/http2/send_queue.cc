@@ -44,4 +44,14 @@ size_t SendQueue::take(char* out, size_t room) {
   return n;
 }
 
+void SendQueue::reset() {
+  bytes_.clear();
+  offset_ = 0;
+  ended_ = false;
+  has_trailers_ = false;
+  trailers_.clear();
+  deferred = false;
+  blocked_reported = false;
+}
+
 }  // namespace outrigger::http2

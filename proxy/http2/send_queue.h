@@ -31,6 +31,9 @@ class SendQueue {
   // More is queued than the caller should add to: it should pause its source.
   bool blocked() const { return pending() >= high_water_; }
 
+  // Empty again, for another stream; the buffers keep their capacity.
+  void reset();
+
   // nghttp2 was told there is nothing to send yet; it must be resumed when there is.
   bool deferred = false;
   // blocked() was reported to the caller, who waits to hear it cleared.

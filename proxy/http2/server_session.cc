@@ -18,6 +18,7 @@ CoreSettings coreSettings(const ServerLimits& limits) {
   s.max_header_list_bytes = limits.max_header_list_bytes;
   s.stream_send_buffer = limits.stream_send_buffer;
   s.max_outbound_acks = limits.max_outbound_acks;
+  s.deflate_table_bytes = 0;  // the app is on loopback or a Unix socket
   return s;
 }
 
@@ -34,14 +35,14 @@ class ServerSession::Impl final : public SessionCore {
         last_refill_(clock.now()) {}
 
   bool submitResponseHead(StreamId id, const http::ResponseHead& head, bool end_stream) {
-    http::Headers fields;
+    http::Headers& fields = scratchFields();
     responseToFields(head, fields);
     return submitResponseFields(id, fields, end_stream);
   }
 
   bool submitInformational(StreamId id, const http::ResponseHead& head) {
     if (head.status < 100 || head.status > 199 || head.status == 101) return false;
-    http::Headers fields;
+    http::Headers& fields = scratchFields();
     responseToFields(head, fields);
     return submitInterimFields(id, fields);
   }

@@ -108,11 +108,11 @@ int SessionCore::Callbacks::streamClose(nghttp2_session*, int32_t id, uint32_t e
   SessionCore& c = core(ud);
   auto it = c.streams_.find(id);
   if (it == c.streams_.end()) return 0;
-  std::unique_ptr<Stream> s = std::move(it->second);
-  c.streams_.erase(it);
+  std::unique_ptr<Stream> s = c.detach(it);
   // Bytes the caller will never consume would shrink the connection window for good.
   if (s->unconsumed > 0) nghttp2_session_consume_connection(c.session_, s->unconsumed);
   c.onClosed(id, *s, static_cast<ErrorCode>(error_code));
+  c.recycle(std::move(s));
   return 0;
 }
 
@@ -122,9 +122,9 @@ int SessionCore::Callbacks::frameNotSent(nghttp2_session*, const nghttp2_frame* 
   if (frame->hd.type != NGHTTP2_HEADERS || frame->headers.cat != NGHTTP2_HCAT_REQUEST) return 0;
   auto it = c.streams_.find(frame->hd.stream_id);
   if (it == c.streams_.end()) return 0;
-  std::unique_ptr<Stream> s = std::move(it->second);
-  c.streams_.erase(it);
+  std::unique_ptr<Stream> s = c.detach(it);
   c.onNotSent(frame->hd.stream_id, *s);
+  c.recycle(std::move(s));
   return 0;
 }
 

@@ -20,6 +20,7 @@ nghttp2_option* makeOptions(const CoreSettings& s) {
   nghttp2_option_set_max_settings(opt, s.max_settings_per_frame);
   nghttp2_option_set_max_continuations(opt, s.max_continuations);
   nghttp2_option_set_no_closed_streams(opt, 1);
+  nghttp2_option_set_max_deflate_dynamic_table_size(opt, s.deflate_table_bytes);
   return opt;
 }
 
@@ -103,10 +104,46 @@ SessionCore::Stream* SessionCore::find(StreamId id) {
   return it == streams_.end() ? nullptr : it->second.get();
 }
 
+namespace {
+constexpr size_t kSpareStreams = 16;
+}  // namespace
+
+void SessionCore::Stream::reset() {
+  fields.clear();
+  field_bytes = 0;
+  fields_too_large = false;
+  head_received = false;
+  remote_ended = false;
+  reported = false;
+  end_submitted = false;
+  reset_locally = false;
+  rejected = false;
+  unconsumed = 0;
+  send.reset();
+}
+
 SessionCore::Stream& SessionCore::addStream(StreamId id) {
   auto& slot = streams_[id];
-  slot = std::make_unique<Stream>(settings_.stream_send_buffer);
+  if (spare_streams_.empty()) {
+    slot = std::make_unique<Stream>(settings_.stream_send_buffer);
+  } else {
+    slot = std::move(spare_streams_.back());
+    spare_streams_.pop_back();
+  }
   return *slot;
+}
+
+std::unique_ptr<SessionCore::Stream> SessionCore::detach(
+    std::unordered_map<StreamId, std::unique_ptr<Stream>>::iterator it) {
+  std::unique_ptr<Stream> s = std::move(it->second);
+  streams_.erase(it);
+  return s;
+}
+
+void SessionCore::recycle(std::unique_ptr<Stream> s) {
+  if (spare_streams_.size() >= kSpareStreams) return;
+  s->reset();
+  spare_streams_.push_back(std::move(s));
 }
 
 StreamId SessionCore::submitRequestFields(const http::Headers& fields, bool end_stream) {
@@ -211,9 +248,9 @@ void SessionCore::closeAllStreams(ErrorCode code) {
   while (!streams_.empty()) {
     auto it = streams_.begin();
     const StreamId id = it->first;
-    std::unique_ptr<Stream> s = std::move(it->second);
-    streams_.erase(it);
+    std::unique_ptr<Stream> s = detach(it);
     onClosed(id, *s, code);
+    recycle(std::move(s));
   }
   closing_all_ = false;
 }

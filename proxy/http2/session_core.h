@@ -31,6 +31,10 @@ struct CoreSettings {
   size_t max_outbound_acks = 100;              // SETTINGS/PING acks waiting to be written
   size_t max_settings_per_frame = 32;
   size_t max_continuations = 8;
+  // HPACK's dynamic table for the fields we send. It saves bytes on a network; on the app's
+  // loopback connection it saves nothing and its churn (a new x-request-id in every
+  // response evicts older entries) costs more CPU than the rest of the encoding.
+  size_t deflate_table_bytes = 4096;
 };
 
 class SessionCore {
@@ -79,11 +83,18 @@ class SessionCore {
     bool rejected = false;    // answered by the session itself, never reported
     uint64_t unconsumed = 0;  // received body bytes not yet consume()d
     SendQueue send;
+    // As new, keeping the buffers' capacity for the next stream.
+    void reset();
   };
 
   explicit SessionCore(const CoreSettings& settings);
 
   Stream* find(StreamId id);
+  // An empty field list to build a block in before submitting it (its capacity is kept).
+  http::Headers& scratchFields() {
+    scratch_fields_.clear();
+    return scratch_fields_;
+  }
   // closeAllStreams() is reporting the streams it ends.
   bool closingAll() const { return closing_all_; }
   // Submits a head; a body follows through the SendQueue unless end_stream. The request
@@ -121,6 +132,9 @@ class SessionCore {
  private:
   struct Callbacks;  // the nghttp2 callbacks, in session_core.cc
   Stream& addStream(StreamId id);
+  // Takes a stream out of the map; recycle() it once its callback has run.
+  std::unique_ptr<Stream> detach(std::unordered_map<StreamId, std::unique_ptr<Stream>>::iterator it);
+  void recycle(std::unique_ptr<Stream> s);
   void resumeIfDeferred(StreamId id, Stream& s);
   void notifyWritable();
   void fail(std::string_view reason);
@@ -128,6 +142,10 @@ class SessionCore {
   nghttp2_session* session_ = nullptr;
   CoreSettings settings_;
   std::unordered_map<StreamId, std::unique_ptr<Stream>> streams_;
+  // Ended streams kept for the next ones, so a stream's head and body buffers are not
+  // allocated afresh each time (bounded by kSpareStreams).
+  std::vector<std::unique_ptr<Stream>> spare_streams_;
+  http::Headers scratch_fields_;
   std::vector<StreamId> writable_;  // reported after the output is taken
   std::string close_reason_;
   bool failed_ = false;
