@@ -208,6 +208,11 @@ void Headers::add(std::string_view name, std::string_view value) {
                              std::string_view(base + name_at + name.size(), value.size())});
 }
 
+void Headers::prepend(std::string_view name, std::string_view value) {
+  add(name, value);
+  std::rotate(list_.begin(), list_.end() - 1, list_.end());
+}
+
 void Headers::set(std::string_view name, std::string_view value) {
   auto first = std::find_if(list_.begin(), list_.end(),
                             [&](const HeaderView& h) { return equalsIgnoreCase(h.name, name); });

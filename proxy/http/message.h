@@ -57,6 +57,8 @@ class Headers {
   void swap(Headers& other) noexcept;
 
   void add(std::string_view name, std::string_view value);
+  // Adds a header before all the others.
+  void prepend(std::string_view name, std::string_view value);
   // Replaces every header of that name with one.
   void set(std::string_view name, std::string_view value);
   // Removes every header of that name; returns how many were removed.

@@ -27,7 +27,7 @@ class ClientSession::Impl final : public SessionCore {
 
   StreamId submitRequest(const http::RequestHead& head, std::string_view scheme, bool has_body) {
     if (!canOpenStream()) return -1;
-    http::Headers& fields = scratchFields();
+    FieldBlock& fields = scratchBlock();
     requestToFields(head, scheme, fields);
     return submitRequestFields(fields, !has_body);
   }

@@ -6,6 +6,7 @@
 
 #include "proxy/http/head_checks.h"
 #include "proxy/http/header_rules.h"
+#include "proxy/http2/field_block.h"
 
 namespace outrigger::http2 {
 namespace {
@@ -21,7 +22,11 @@ bool isLowercaseToken(std::string_view name) {
 }
 
 bool isValidValue(std::string_view value) {
-  return value.find_first_of(std::string_view("\0\r\n", 3)) == std::string_view::npos;
+  // One pass (find_first_of would search the three bytes for every byte of the value).
+  for (const char c : value) {
+    if (c == '\0' || c == '\r' || c == '\n') return false;
+  }
+  return true;
 }
 
 bool parseLength(std::string_view text, uint64_t& value) {
@@ -84,11 +89,14 @@ std::string_view FieldScan::next(const http::HeaderView& field) {
   return {};
 }
 
-void appendRegularFields(const http::Headers& headers, bool is_request, http::Headers& out,
+template <typename Sink>
+void appendRegularFields(const http::Headers& headers, bool is_request, Sink& out,
                          bool trailers) {
-  std::vector<std::string_view> nominated;
+  // Reused: a name of more than 15 bytes would otherwise allocate for every field.
+  thread_local std::vector<std::string_view> nominated;
+  thread_local std::string name;
+  nominated.clear();
   http::connectionTokens(headers, nominated);
-  std::string name;
   bool te_trailers = false;
   for (const http::HeaderView& h : headers) {
     if (h.name.empty() || h.name.front() == ':') continue;
@@ -101,5 +109,8 @@ void appendRegularFields(const http::Headers& headers, bool is_request, http::He
   // gRPC needs "te: trailers" to reach the server; any other TE is hop-by-hop.
   if (is_request && te_trailers) out.add("te", "trailers");
 }
+
+template void appendRegularFields(const http::Headers&, bool, http::Headers&, bool);
+template void appendRegularFields(const http::Headers&, bool, FieldBlock&, bool);
 
 }  // namespace outrigger::http2

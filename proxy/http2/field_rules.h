@@ -32,7 +32,9 @@ bool isConnectionSpecific(std::string_view lowercase_name);
 // Appends `headers` (HTTP/1 names, any case) to `out` as HTTP/2 fields: names lowercased;
 // Host, Content-Length, the connection-specific fields and those Connection names dropped;
 // TE kept as "trailers" in a request when it lists that. Trailers also drop Trailer.
-void appendRegularFields(const http::Headers& headers, bool is_request, http::Headers& out,
+// `Sink` is an http::Headers or a FieldBlock.
+template <typename Sink>
+void appendRegularFields(const http::Headers& headers, bool is_request, Sink& out,
                          bool trailers = false);
 
 }  // namespace outrigger::http2

@@ -6,6 +6,7 @@
 
 #include "proxy/http/head_checks.h"
 #include "proxy/http/header_rules.h"
+#include "proxy/http2/field_block.h"
 #include "proxy/http2/field_rules.h"
 
 namespace outrigger::http2 {
@@ -13,6 +14,11 @@ namespace {
 
 using http::equalsIgnoreCase;
 using http::HeaderView;
+
+// http::Headers copies every field it takes.
+void addCopied(http::Headers& out, std::string_view name, std::string_view value) {
+  out.add(name, value);
+}
 
 struct RequestPseudo {
   std::string_view method, scheme, authority, path;
@@ -71,19 +77,28 @@ size_t fieldBytes(const http::Headers& fields) {
   return bytes;
 }
 
-// Copies the regular fields of a request block, joining cookies (RFC 9113 §8.2.3).
-void copyRequestFields(const http::Headers& fields, bool drop_host, http::Headers& out) {
-  std::string cookies;
-  for (const HeaderView& f : fields) {
-    if (f.name.front() == ':' || (drop_host && f.name == "host")) continue;
-    if (f.name == "cookie") {
-      if (!cookies.empty()) cookies.append("; ");
-      cookies.append(f.value);
-      continue;
+// Turns a request block into the head's fields in place: pseudo-headers out, :authority as
+// a Host put first (replacing any Host, equal to it), cookie crumbs joined into one field
+// at the end (RFC 9113 §8.2.3).
+void keepRequestFields(http::Headers& fields, const RequestPseudo& pseudo) {
+  size_t cookies = 0;
+  for (const HeaderView& f : fields) cookies += f.name == "cookie" ? 1 : 0;
+  thread_local std::string joined;
+  joined.clear();
+  if (cookies > 1) {
+    for (const HeaderView& f : fields) {
+      if (f.name != "cookie") continue;
+      if (!joined.empty()) joined.append("; ");
+      joined.append(f.value);
     }
-    out.add(f.name, f.value);
   }
-  if (!cookies.empty()) out.add("cookie", cookies);
+  const bool drop_host = pseudo.has_authority;
+  fields.removeIf([&](const HeaderView& f) {
+    return f.name.front() == ':' || (drop_host && f.name == "host") ||
+           (cookies > 1 && f.name == "cookie");
+  });
+  if (pseudo.has_authority) fields.prepend("host", pseudo.authority);
+  if (cookies > 1) fields.add("cookie", joined);
 }
 
 std::string_view authorityConflict(const http::Headers& fields, const RequestPseudo& p) {
@@ -96,8 +111,7 @@ std::string_view authorityConflict(const http::Headers& fields, const RequestPse
 
 }  // namespace
 
-std::string_view requestFromFields(const http::Headers& fields, bool end_stream,
-                                   http::RequestHead& out) {
+std::string_view requestFromFields(http::Headers fields, bool end_stream, http::RequestHead& out) {
   RequestPseudo pseudo;
   FieldScan scan;
   for (const HeaderView& f : fields) {
@@ -111,18 +125,18 @@ std::string_view requestFromFields(const http::Headers& fields, bool end_stream,
   if (end_stream && scan.length.present && scan.length.value != 0) return "content-length mismatch";
 
   out = http::RequestHead{};
-  out.headers.reserve(fields.size(), fieldBytes(fields));
   out.method.assign(pseudo.method);
   out.target.assign(pseudo.method == "CONNECT" ? pseudo.authority : pseudo.path);
-  if (pseudo.has_authority) out.headers.add("host", pseudo.authority);
-  copyRequestFields(fields, pseudo.has_authority, out.headers);
+  keepRequestFields(fields, pseudo);
+  out.headers = std::move(fields);
   setBodyFraming(end_stream, scan.length, out.framing, out.content_length);
   const std::string_view* expect = out.headers.get("expect");
   out.expect_continue = expect != nullptr && equalsIgnoreCase(*expect, "100-continue");
   return {};
 }
 
-void requestToFields(const http::RequestHead& head, std::string_view scheme, http::Headers& out) {
+template <typename Sink>
+void requestToFields(const http::RequestHead& head, std::string_view scheme, Sink& out) {
   out.add(":method", head.method);
   const std::string_view* host = head.headers.get("host");
   if (head.method == "CONNECT") {
@@ -130,15 +144,18 @@ void requestToFields(const http::RequestHead& head, std::string_view scheme, htt
   } else {
     out.add(":scheme", scheme);
     if (host != nullptr) out.add(":authority", *host);
-    std::string path;
+    thread_local std::string path;
+    path.clear();
     http::appendOriginForm(head.target, path);
-    out.add(":path", path);
+    addCopied(out, ":path", path);
   }
   appendRegularFields(head.headers, /*is_request=*/true, out);
   if (head.framing == http::BodyFraming::kContentLength) {
-    out.add("content-length", std::to_string(head.content_length));
+    addCopied(out, "content-length", std::to_string(head.content_length));
   }
 }
+template void requestToFields(const http::RequestHead&, std::string_view, http::Headers&);
+template void requestToFields(const http::RequestHead&, std::string_view, FieldBlock&);
 
 std::string_view responseFromFields(const http::Headers& fields, bool end_stream,
                                     http::ResponseHead& out) {
@@ -172,13 +189,16 @@ std::string_view responseFromFields(const http::Headers& fields, bool end_stream
   return {};
 }
 
-void responseToFields(const http::ResponseHead& head, http::Headers& out) {
-  out.add(":status", std::to_string(head.status));
+template <typename Sink>
+void responseToFields(const http::ResponseHead& head, Sink& out) {
+  addCopied(out, ":status", std::to_string(head.status));
   appendRegularFields(head.headers, /*is_request=*/false, out);
   if (head.framing == http::BodyFraming::kContentLength) {
-    out.add("content-length", std::to_string(head.content_length));
+    addCopied(out, "content-length", std::to_string(head.content_length));
   }
 }
+template void responseToFields(const http::ResponseHead&, http::Headers&);
+template void responseToFields(const http::ResponseHead&, FieldBlock&);
 
 std::string_view trailersFromFields(const http::Headers& fields, http::Headers& out) {
   FieldScan scan;
@@ -191,8 +211,11 @@ std::string_view trailersFromFields(const http::Headers& fields, http::Headers& 
   return {};
 }
 
-void trailersToFields(const http::Headers& trailers, http::Headers& out) {
+template <typename Sink>
+void trailersToFields(const http::Headers& trailers, Sink& out) {
   appendRegularFields(trailers, /*is_request=*/false, out, /*trailers=*/true);
 }
+template void trailersToFields(const http::Headers&, http::Headers&);
+template void trailersToFields(const http::Headers&, FieldBlock&);
 
 }  // namespace outrigger::http2

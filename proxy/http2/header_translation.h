@@ -16,14 +16,17 @@ namespace outrigger::http2 {
 // Malformed: a missing or repeated or unknown pseudo-header, one after a regular field, an
 // uppercase or invalid name, a connection-specific field, TE other than "trailers", a Host
 // that differs from :authority, a bad or inconsistent content-length.
-std::string_view requestFromFields(const http::Headers& fields, bool end_stream,
-                                   http::RequestHead& out);
+// The block's fields become the head's (no copy); pass it with std::move when it is not
+// needed after.
+std::string_view requestFromFields(http::Headers fields, bool end_stream, http::RequestHead& out);
 
 // A RequestHead to a request block: pseudo-headers first, lowercase names, Host as
 // :authority, hop-by-hop fields (RFC 9113 §8.2.2) and the fields Connection names removed,
 // TE kept only as "trailers", content-length from the head's framing.
 // `scheme` is "http" or "https" (the upstream connection's).
-void requestToFields(const http::RequestHead& head, std::string_view scheme, http::Headers& out);
+// `Sink` (here and below) is an http::Headers or a FieldBlock.
+template <typename Sink>
+void requestToFields(const http::RequestHead& head, std::string_view scheme, Sink& out);
 
 // A response block (1xx or final) to a ResponseHead. Malformed like requests, and without
 // a three-digit :status.
@@ -31,12 +34,14 @@ std::string_view responseFromFields(const http::Headers& fields, bool end_stream
                                     http::ResponseHead& out);
 
 // A ResponseHead to a response block: :status first, then the rest as for requests.
-void responseToFields(const http::ResponseHead& head, http::Headers& out);
+template <typename Sink>
+void responseToFields(const http::ResponseHead& head, Sink& out);
 
 // A trailer block to trailers: no pseudo-header, the same name rules as a head.
 std::string_view trailersFromFields(const http::Headers& fields, http::Headers& out);
 
 // Trailers to a trailer block: lowercase names, hop-by-hop and framing fields dropped.
-void trailersToFields(const http::Headers& trailers, http::Headers& out);
+template <typename Sink>
+void trailersToFields(const http::Headers& trailers, Sink& out);
 
 }  // namespace outrigger::http2

@@ -1,5 +1,5 @@
 #pragma once
-// Internal to proxy/http2: an http::Headers as the nghttp2_nv array nghttp2's submit
+// Internal to proxy/http2: an http::Headers or a FieldBlock as the nghttp2_nv array nghttp2's submit
 // functions take. The array points into the Headers, which must outlive it; nghttp2 copies
 // the fields when they are submitted.
 
@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "proxy/http/message.h"
+#include "proxy/http2/field_block.h"
 
 namespace outrigger::http2 {
 
@@ -18,6 +19,14 @@ class NvList {
     nv_.clear();
     for (const http::HeaderView& f : fields) {
       nv_.push_back(nghttp2_nv{bytes(f.name), bytes(f.value), f.name.size(), f.value.size(),
+                               NGHTTP2_NV_FLAG_NONE});
+    }
+  }
+  explicit NvList(const FieldBlock& block) : nv_(storage()) {
+    nv_.clear();
+    for (size_t i = 0; i < block.size(); ++i) {
+      const auto [name, value] = block[i];
+      nv_.push_back(nghttp2_nv{bytes(name), bytes(value), name.size(), value.size(),
                                NGHTTP2_NV_FLAG_NONE});
     }
   }

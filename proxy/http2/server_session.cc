@@ -35,14 +35,14 @@ class ServerSession::Impl final : public SessionCore {
         last_refill_(clock.now()) {}
 
   bool submitResponseHead(StreamId id, const http::ResponseHead& head, bool end_stream) {
-    http::Headers& fields = scratchFields();
+    FieldBlock& fields = scratchBlock();
     responseToFields(head, fields);
     return submitResponseFields(id, fields, end_stream);
   }
 
   bool submitInformational(StreamId id, const http::ResponseHead& head) {
     if (head.status < 100 || head.status > 199 || head.status == 101) return false;
-    http::Headers& fields = scratchFields();
+    FieldBlock& fields = scratchBlock();
     responseToFields(head, fields);
     return submitInterimFields(id, fields);
   }
@@ -63,7 +63,7 @@ class ServerSession::Impl final : public SessionCore {
       return;
     }
     http::RequestHead head;
-    if (!requestFromFields(s.fields, end_stream, head).empty()) {
+    if (!requestFromFields(std::move(s.fields), end_stream, head).empty()) {
       reject(id, s, http::LocalReason::kBadRequest);
       return;
     }

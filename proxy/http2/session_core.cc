@@ -146,7 +146,7 @@ void SessionCore::recycle(std::unique_ptr<Stream> s) {
   spare_streams_.push_back(std::move(s));
 }
 
-StreamId SessionCore::submitRequestFields(const http::Headers& fields, bool end_stream) {
+StreamId SessionCore::submitRequestFields(const FieldBlock& fields, bool end_stream) {
   if (failed_) return -1;
   const NvList nv(fields);
   nghttp2_data_provider body{};
@@ -160,7 +160,7 @@ StreamId SessionCore::submitRequestFields(const http::Headers& fields, bool end_
   return id;
 }
 
-bool SessionCore::submitResponseFields(StreamId id, const http::Headers& fields, bool end_stream) {
+bool SessionCore::submitResponseFields(StreamId id, const FieldBlock& fields, bool end_stream) {
   Stream* s = find(id);
   if (s == nullptr || failed_) return false;
   const NvList nv(fields);
@@ -174,7 +174,7 @@ bool SessionCore::submitResponseFields(StreamId id, const http::Headers& fields,
   return true;
 }
 
-bool SessionCore::submitInterimFields(StreamId id, const http::Headers& fields) {
+bool SessionCore::submitInterimFields(StreamId id, const FieldBlock& fields) {
   if (find(id) == nullptr || failed_) return false;
   const NvList nv(fields);
   return nghttp2_submit_headers(session_, NGHTTP2_FLAG_NONE, id, nullptr, nv.data(), nv.size(),

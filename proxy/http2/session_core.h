@@ -15,6 +15,7 @@
 
 #include "proxy/http/message.h"
 #include "proxy/http2/error_code.h"
+#include "proxy/http2/field_block.h"
 #include "proxy/http2/send_queue.h"
 
 struct nghttp2_session;
@@ -90,19 +91,19 @@ class SessionCore {
   explicit SessionCore(const CoreSettings& settings);
 
   Stream* find(StreamId id);
-  // An empty field list to build a block in before submitting it (its capacity is kept).
-  http::Headers& scratchFields() {
-    scratch_fields_.clear();
-    return scratch_fields_;
+  // An empty block to build a head in before submitting it (its capacity is kept).
+  FieldBlock& scratchBlock() {
+    scratch_block_.clear();
+    return scratch_block_;
   }
   // closeAllStreams() is reporting the streams it ends.
   bool closingAll() const { return closing_all_; }
   // Submits a head; a body follows through the SendQueue unless end_stream. The request
   // form opens a stream and returns its id (negative on failure).
-  StreamId submitRequestFields(const http::Headers& fields, bool end_stream);
-  bool submitResponseFields(StreamId id, const http::Headers& fields, bool end_stream);
+  StreamId submitRequestFields(const FieldBlock& fields, bool end_stream);
+  bool submitResponseFields(StreamId id, const FieldBlock& fields, bool end_stream);
   // A 1xx head before the final response.
-  bool submitInterimFields(StreamId id, const http::Headers& fields);
+  bool submitInterimFields(StreamId id, const FieldBlock& fields);
   // Sends GOAWAY with `code` and stops reading; finished() once it is written.
   void terminate(ErrorCode code, std::string_view reason);
   void submitGoAway(StreamId last_stream_id, ErrorCode code);
@@ -145,7 +146,7 @@ class SessionCore {
   // Ended streams kept for the next ones, so a stream's head and body buffers are not
   // allocated afresh each time (bounded by kSpareStreams).
   std::vector<std::unique_ptr<Stream>> spare_streams_;
-  http::Headers scratch_fields_;
+  FieldBlock scratch_block_;
   std::vector<StreamId> writable_;  // reported after the output is taken
   std::string close_reason_;
   bool failed_ = false;
