@@ -12,6 +12,11 @@ SessionCore& SessionCore::Callbacks::core(void* user_data) {
   return *static_cast<SessionCore*>(user_data);
 }
 
+namespace {
+constexpr size_t kUsualFields = 8;
+constexpr size_t kUsualFieldBytes = 256;
+}  // namespace
+
 int SessionCore::Callbacks::beginHeaders(nghttp2_session*, const nghttp2_frame* frame, void* ud) {
   SessionCore& c = core(ud);
   const StreamId id = frame->hd.stream_id;
@@ -22,6 +27,9 @@ int SessionCore::Callbacks::beginHeaders(nghttp2_session*, const nghttp2_frame* 
   }
   if (s != nullptr) {
     s->fields.clear();
+    // Room for a usual head at once, rather than growing field by field (the fields become
+    // the request's, so each head starts from nothing).
+    s->fields.reserve(kUsualFields, kUsualFieldBytes);
     s->field_bytes = 0;
     s->fields_too_large = false;
   }
