@@ -14,19 +14,25 @@
 #   PROFILE_ROUTES=bench/routes-200.yaml bench/profile.sh   the listener's routes from a file
 #     (YAML list items indented for `    routes:`, sending PROFILE_PATH to upstream `origin`)
 #     instead of the one route `{ path_prefix: /, upstream: origin }`
+#   PROFILE_H2=1 bench/profile.sh   the app speaks h2c: h2load with 1 connection x 100 streams
+#     instead of wrk (the upstream stays HTTP/1.1); writes bench/profile-h2.md
 #
 # Load: wrk -t1 -c50 for PROFILE_SECONDS (default 10) against GET PROFILE_PATH from mock-upstream, after
 # a 1 s warm-up that is not counted (callgrind's counters are zeroed after it).
 set -euo pipefail
 source "$(dirname "$0")/common.sh"
-for tool in valgrind callgrind_annotate callgrind_control strace wrk; do
+h2="${PROFILE_H2:-0}"
+case "$h2" in 0|1) ;; *) echo "profile.sh: PROFILE_H2 must be 0 or 1" >&2; exit 2 ;; esac
+client=wrk; [ "$h2" = 1 ] && client=h2load
+for tool in valgrind callgrind_annotate callgrind_control strace "$client"; do
   command -v "$tool" >/dev/null || { echo "profile.sh: needs $tool (deploy/install-deps.sh --all)" >&2; exit 2; }
 done
 bench_setup profile
 SECONDS_PER_RUN="${PROFILE_SECONDS:-10}"
 req_path="${PROFILE_PATH:-/hello}"
 [[ "$req_path" =~ ^/[A-Za-z0-9/._-]*$ ]] || { echo "profile.sh: PROFILE_PATH must be a plain path like /bytes/1024" >&2; exit 2; }
-out_md="${OUT_MD:-$here/profile.md}"
+default_md=profile.md; [ "$h2" = 1 ] && default_md=profile-h2.md
+out_md="${OUT_MD:-$here/$default_md}"
 start_origin
 policies="${PROFILE_POLICIES:-0}"
 case "$policies" in 0|1) ;; *) echo "profile.sh: PROFILE_POLICIES must be 0 or 1" >&2; exit 2 ;; esac
@@ -68,6 +74,15 @@ start() {
 }
 listener_port() { awk '/^listener/{print $3}' "$1"; }
 requests_of() { awk '/requests in/{print $1}' "$1"; }
+# load SECONDS CONNECTIONS PORT: GET req_path for SECONDS; prints "N requests in" like wrk.
+load() {
+  local url="http://127.0.0.1:$3$req_path"
+  if [ "$h2" = 1 ]; then
+    h2load -c1 -m100 -D "$1" "$url" | awk '/^requests:/{print $8 " requests in"}'
+  else
+    wrk -t1 -c"$2" -d"$1s" --timeout 5s "$url"
+  fi
+}
 
 # profile LABEL BINARY: writes $tmp/LABEL.{callgrind,strace,wrk-cg,wrk-st}
 profile() {
@@ -76,20 +91,20 @@ profile() {
   pid=$(start "$tmp/ports" valgrind --tool=callgrind --callgrind-out-file="$tmp/$label.callgrind" \
         "$binary" -c "$tmp/outrigger.yaml" --ports-file "$tmp/ports")
   port=$(listener_port "$tmp/ports")
-  wrk -t1 -c10 -d1s "http://127.0.0.1:$port$req_path" >/dev/null
+  load 1 10 "$port" >/dev/null
   callgrind_control --zero "$pid" >/dev/null 2>&1
-  wrk -t1 -c50 -d"${SECONDS_PER_RUN}s" --timeout 5s "http://127.0.0.1:$port$req_path" >"$tmp/$label.wrk-cg"
+  load "$SECONDS_PER_RUN" 50 "$port" >"$tmp/$label.wrk-cg"
   callgrind_control --dump "$pid" >/dev/null 2>&1
   kill -9 "$pid" 2>/dev/null || true
   wait "$pid" 2>/dev/null || true
   # System calls, natively.
   pid=$(start "$tmp/ports" "$binary" -c "$tmp/outrigger.yaml" --ports-file "$tmp/ports")
   port=$(listener_port "$tmp/ports")
-  wrk -t1 -c10 -d1s "http://127.0.0.1:$port$req_path" >/dev/null
+  load 1 10 "$port" >/dev/null
   strace -c -f -p "$pid" -o "$tmp/$label.strace" 2>/dev/null &
   local tracer=$!
   sleep 0.5
-  wrk -t1 -c50 -d3s "http://127.0.0.1:$port$req_path" >"$tmp/$label.wrk-st"
+  load 3 50 "$port" >"$tmp/$label.wrk-st"
   kill -INT "$tracer"; wait "$tracer" 2>/dev/null || true
   kill -9 "$pid" 2>/dev/null || true
   wait "$pid" 2>/dev/null || true
@@ -103,11 +118,12 @@ fi
 profile now "$BUILD_DIR/outrigger"
 labels+=(now)
 
-python3 - "$tmp" "$out_md" "$(git -C "$root" rev-parse --short HEAD)" "${BEFORE_LABEL:-${BEFORE:-}}" "$policies" "$req_path" "${labels[@]}" <<'PY'
+python3 - "$tmp" "$out_md" "$(git -C "$root" rev-parse --short HEAD)" "${BEFORE_LABEL:-${BEFORE:-}}" "$policies" "$req_path" "$h2" "${labels[@]}" <<'PY'
 import glob, re, subprocess, sys
 tmp, out_md, commit, before, policies = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5] == "1"
 req_path = sys.argv[6]
-labels = sys.argv[7:]
+h2 = sys.argv[7] == "1"
+labels = sys.argv[8:]
 
 def requests(path):
     m = re.search(r"(\d+) requests in", open(path).read())
@@ -160,7 +176,9 @@ L = ["## Profile: cost per request inside outrigger", "",
      f"`bench/profile.sh` at {commit}: outrigger (Release, `workers: 1`, "
      + ("the policies of issue 6's target configured and none triggering (bench/policies-upstream.yaml), access log on to a file"
         " (`PROFILE_POLICIES=1`)" if policies else "access log off") + ") "
-     f"proxying `GET {req_path}` to mock-upstream under `wrk -t1 -c50`. Counted, not timed, so the "
+     f"proxying `GET {req_path}` to mock-upstream under "
+     + ("`h2load -c1 -m100` (h2c from the app, HTTP/1.1 to the upstream)" if h2 else "`wrk -t1 -c50`")
+     + ". Counted, not timed, so the "
      "figures do not drift with machine load: instructions and heap allocations per request "
      "under callgrind (after a warm-up that is not counted), system calls per request under "
      "`strace -c`." + (f" \"before\" is `{before}`." if before else ""), ""]
