@@ -1,6 +1,8 @@
 #include "proxy/http/upstream_request.h"
 
 #include <array>
+#include <span>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -42,13 +44,56 @@ bool leftOut(std::string_view name, const std::vector<std::string_view>& tokens)
   return false;
 }
 
+bool namedIn(std::span<const std::string> names, std::string_view name) {
+  for (const std::string& known : names) {
+    if (known.size() == name.size() && equalsIgnoreCase(known, name)) return true;
+  }
+  return false;
+}
+
+// The headers that go upstream before the forwarding rules apply: the app's, or the app's
+// with the route's edits (RequestEdits says how), as views into the app's head and the edits:
+// no byte is copied, and the list's capacity is reused from one request to the next.
+const std::vector<HeaderView>& editedHeaders(const Headers& headers, const RequestEdits* edits) {
+  if (edits == nullptr) return headers.list();
+  thread_local std::vector<HeaderView> list;
+  thread_local std::vector<char> placed;  // per set header: written in place of the app's
+  list.clear();
+  placed.assign(edits->set.size(), 0);
+  for (const HeaderView& h : headers.list()) {
+    if (namedIn(edits->remove, h.name)) continue;
+    size_t s = 0;
+    while (s < edits->set.size() && !(edits->set[s].name.size() == h.name.size() &&
+                                      equalsIgnoreCase(edits->set[s].name, h.name)))
+      ++s;
+    if (s == edits->set.size()) {
+      list.push_back(h);
+    } else if (placed[s] == 0) {
+      placed[s] = 1;
+      list.push_back(HeaderView{h.name, edits->set[s].value});
+    }
+  }
+  for (size_t s = 0; s < edits->set.size(); ++s) {
+    if (placed[s] == 0) list.push_back(edits->set[s]);
+  }
+  list.insert(list.end(), edits->add.begin(), edits->add.end());
+  return list;
+}
+
+// The target that goes upstream (before its origin form): the route's, or the app's.
+std::string_view targetOf(const RequestHead& head, const ForwardContext& ctx) {
+  if (ctx.edits != nullptr && !ctx.edits->target.empty()) return ctx.edits->target;
+  return head.target;
+}
+
 // The forwarded request's fields, in order, each as emit(name, value, suffix) where the
 // value goes on with `suffix` (the X-Forwarded-For hop). `reserve(bytes)` is told first how
 // much they take at most. One walk for both wire forms (HTTP/1.1 text, HTTP/2 fields).
 template <typename Reserve, typename Emit>
 void forEachForwardedField(const RequestHead& head, const ForwardContext& ctx, Reserve reserve,
                            Emit emit) {
-  const std::vector<HeaderView>& list = head.headers.list();
+  const std::vector<HeaderView>& list = editedHeaders(head.headers, ctx.edits);
+  // The edits never name Connection or Host (RequestEdits), so the app's own say them.
   thread_local std::vector<std::string_view> tokens;  // views into head, cleared per call
   connectionTokens(head.headers, tokens);
 
@@ -65,7 +110,7 @@ void forEachForwardedField(const RequestHead& head, const ForwardContext& ctx, R
 
   // Several X-Forwarded-For headers form one list in order, so the last one is extended.
   size_t last_forwarded_for = list.size();
-  size_t bytes = head.method.size() + head.target.size() + 64;
+  size_t bytes = head.method.size() + targetOf(head, ctx).size() + 64;
   for (size_t i = 0; i < list.size(); ++i) {
     const HeaderView& h = list[i];
     bytes += h.name.size() + h.value.size() + 4;
@@ -107,7 +152,7 @@ void appendUpstreamRequestHead(const RequestHead& head, const ForwardContext& ct
   auto reserve = [&](size_t bytes) {  // called first: the request line goes first
     out.reserve(out.size() + bytes);
     out.append(head.method).push_back(' ');
-    appendOriginForm(head.target, out);
+    appendOriginForm(targetOf(head, ctx), out);
     out.append(" HTTP/1.1\r\n");
   };
   auto emit = [&](std::string_view name, std::string_view value, std::string_view hop) {
@@ -126,7 +171,7 @@ void makeUpstreamRequestHead(const RequestHead& head, const ForwardContext& ctx,
                              RequestHead& out) {
   out.method = head.method;
   out.target.clear();
-  appendOriginForm(head.target, out.target);
+  appendOriginForm(targetOf(head, ctx), out.target);
   out.version_minor = 1;
   out.framing = head.framing;
   out.content_length = head.content_length;
