@@ -1,4 +1,7 @@
+#include <algorithm>
 #include <cstddef>
+#include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -7,58 +10,49 @@
 namespace outrigger::exchange {
 namespace {
 
-// The route's header entries as views for the head writer. A value with no variable is a
-// view into the config; the others are expanded into `values`. Both `values` and `out` keep
-// their capacity from one request to the next, so this allocates nothing once warm.
+// The route's header entries as views for the head writer: a value of one piece is a view
+// into the config or the variables, a longer one is expanded into a scratch string of its
+// own. The views and the scratch strings keep their capacity from one request to the next,
+// so this allocates nothing once warm.
 class EntryViews {
  public:
   // `distinct`: a later entry naming a header already named (in another case) replaces the
   // earlier one's value, as a second Headers::set would, so the names stay distinct.
-  const std::vector<http::HeaderView>& of(const std::vector<config::HeaderEntry>& entries,
-                                          const RewriteVariables& vars, bool distinct) {
-    views_.clear();
-    ends_.clear();
-    values_.clear();
-    for (const config::HeaderEntry& entry : entries) {
-      const std::vector<config::ValuePiece>& pieces = entry.value.pieces;
-      std::string_view literal;
-      const bool plain = pieces.empty() || (pieces.size() == 1 &&
-                                            pieces[0].variable == config::HeaderVariable::kNone);
-      if (plain && !pieces.empty()) literal = pieces[0].literal;
-      if (!plain) expandHeaderValue(entry.value, vars, values_);
-      ends_.push_back(plain ? kLiteral : values_.size());
-      views_.push_back({entry.name, literal});
+  std::span<const http::HeaderView> of(const std::vector<config::HeaderEntry>& entries,
+                                       const RewriteVariables& vars, bool distinct) {
+    size_t n = entries.size();
+    if (views_.size() < n) {
+      views_.resize(n);
+      scratch_.resize(n);
     }
-    size_t begin = 0;  // views into values_ once it no longer grows
-    for (size_t i = 0; i < views_.size(); ++i) {
-      if (ends_[i] == kLiteral) continue;
-      views_[i].value = std::string_view(values_).substr(begin, ends_[i] - begin);
-      begin = ends_[i];
-    }
-    if (distinct) keepDistinct();
-    return views_;
+    for (size_t i = 0; i < n; ++i)
+      views_[i] = {entries[i].name, headerValue(entries[i].value, vars, scratch_[i])};
+    if (distinct && n > 1) n = keepDistinct(n);
+    return {views_.data(), n};
   }
 
  private:
-  static constexpr size_t kLiteral = std::string::npos;
-
-  void keepDistinct() {
-    for (size_t i = 1; i < views_.size(); ++i) {
+  // Folds the first `n` views so that their names are distinct; returns how many are left.
+  size_t keepDistinct(size_t n) {
+    for (size_t i = 1; i < n; ++i) {
       for (size_t j = 0; j < i; ++j) {
         if (views_[j].name.size() != views_[i].name.size() ||
             !http::equalsIgnoreCase(views_[j].name, views_[i].name))
           continue;
         views_[j].value = views_[i].value;
-        views_.erase(views_.begin() + static_cast<std::ptrdiff_t>(i));
+        std::copy(views_.begin() + static_cast<std::ptrdiff_t>(i + 1),
+                  views_.begin() + static_cast<std::ptrdiff_t>(n),
+                  views_.begin() + static_cast<std::ptrdiff_t>(i));
+        --n;
         --i;
         break;
       }
     }
+    return n;
   }
 
   std::vector<http::HeaderView> views_;
-  std::vector<size_t> ends_;
-  std::string values_;
+  std::vector<std::string> scratch_;  // by entry
 };
 
 }  // namespace
@@ -75,18 +69,33 @@ ForwardedRequest forwardedRequest(const AttemptRequest& request,
   const config::RouteRewrite& rewrite = *request.rewrite;
   // The route's changes, which the head writer applies as it writes: per thread, their
   // capacity reused from one request to the next.
-  thread_local http::RequestEdits edits;
-  thread_local std::string target;
-  thread_local EntryViews set, add;
-  edits.target = {};
+  struct Scratch {
+    http::RequestEdits edits;
+    std::string absolute, target;  // an absolute-form target rewritten, then its origin form
+    EntryViews set, add;
+  };
+  thread_local Scratch scratch;
+  http::RequestEdits& edits = scratch.edits;
+  edits.target_start = edits.target_rest = {};
   if (rewrite.prefix_rewrite) {
-    rewriteTargetInto(request.head->target, request.head->path(), rewrite.replaced_path,
-                      *rewrite.prefix_rewrite, target);
-    edits.target = target;
+    const http::RequestHead& head = *request.head;
+    const std::string_view path = request.path.empty() ? head.path() : request.path;
+    const std::string_view replacement = *rewrite.prefix_rewrite;
+    const std::optional<std::string_view> rest =
+        rewrittenTargetRest(head.target, path, rewrite.replaced_path, replacement);
+    if (rest && head.target.starts_with('/')) {  // origin-form: no copy
+      edits.target_start = replacement;
+      edits.target_rest = *rest;
+    } else if (rest) {  // absolute-form (rare): the origin form of the rewritten target
+      rewriteTargetInto(head.target, path, rewrite.replaced_path, replacement, scratch.absolute);
+      scratch.target.clear();
+      http::appendOriginForm(scratch.absolute, scratch.target);
+      edits.target_start = scratch.target;
+    }
   }
   edits.remove = rewrite.request.remove;
-  edits.set = set.of(rewrite.request.set, request.variables, true);
-  edits.add = add.of(rewrite.request.add, request.variables, false);
+  edits.set = scratch.set.of(rewrite.request.set, request.variables, true);
+  edits.add = scratch.add.of(rewrite.request.add, request.variables, false);
   out.forward.edits = &edits;
   if (!rewrite.host_rewrite.empty()) {
     out.forward.upstream_authority = rewrite.host_rewrite;

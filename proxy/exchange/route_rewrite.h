@@ -3,6 +3,7 @@
 // upstream, and its header changes to the response the app gets. Protocol-neutral: it edits
 // message heads, and the codec writes them.
 
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -23,6 +24,11 @@ struct RewriteVariables {
 void expandHeaderValue(const config::HeaderValue& value, const RewriteVariables& vars,
                        std::string& out);
 
+// `value` with its variables filled in: a view into the config or the variables when it is
+// one piece (no copy), else into `scratch`, which is overwritten and keeps its capacity.
+std::string_view headerValue(const config::HeaderValue& value, const RewriteVariables& vars,
+                             std::string& scratch);
+
 // remove, then set, then add.
 void applyHeaderRewrite(const config::HeaderRewrite& rewrite, const RewriteVariables& vars,
                         http::Headers& headers);
@@ -36,6 +42,13 @@ void rewriteRequest(const config::RouteRewrite& rewrite, const RewriteVariables&
 // kept. A replacement ending in '/' and a rest starting with one share that slash.
 std::string rewriteTarget(std::string_view target, std::string_view path, std::string_view replaced,
                           std::string_view replacement);
+// What follows the replacement in the rewritten target: the rest of `target` after
+// `replaced`, less a slash `replacement` already ends with (as a view into `target`); the
+// rewritten target in origin form is `replacement` then this. nullopt when `path` (a view into
+// `target`) does not start with `replaced`: the target is sent as it is.
+std::optional<std::string_view> rewrittenTargetRest(std::string_view target, std::string_view path,
+                                                    std::string_view replaced,
+                                                    std::string_view replacement);
 // The same, into `out` (which keeps its capacity: no allocation once it has grown). `target`
 // must not be a view into `out`.
 void rewriteTargetInto(std::string_view target, std::string_view path, std::string_view replaced,

@@ -42,7 +42,10 @@ void removeFieldsNotAllowedInTrailers(Headers& trailers);
 // `set` names are distinct. None names Host, a hop-by-hop or a framing header (the config
 // refuses them), so those are the app's own.
 struct RequestEdits {
-  std::string_view target;              // sent in place of the app's target; "" = the app's
+  // A prefix rewrite: the target sent is target_start (starting with '/') then target_rest,
+  // together in origin form already. target_start "" = the app's target.
+  std::string_view target_start;
+  std::string_view target_rest;
   std::span<const std::string> remove;  // lower-case names
   std::span<const HeaderView> set;
   std::span<const HeaderView> add;

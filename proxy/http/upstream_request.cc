@@ -1,5 +1,6 @@
 #include "proxy/http/upstream_request.h"
 
+#include <algorithm>
 #include <array>
 #include <span>
 #include <string>
@@ -56,34 +57,48 @@ bool namedIn(std::span<const std::string> names, std::string_view name) {
 // no byte is copied, and the list's capacity is reused from one request to the next.
 const std::vector<HeaderView>& editedHeaders(const Headers& headers, const RequestEdits* edits) {
   if (edits == nullptr) return headers.list();
-  thread_local std::vector<HeaderView> list;
-  thread_local std::vector<char> placed;  // per set header: written in place of the app's
+  struct Scratch {
+    std::vector<HeaderView> list;
+    std::vector<char> placed;  // per set header: written in place of one of the app's
+  };
+  thread_local Scratch scratch;
+  std::vector<HeaderView>& list = scratch.list;
+  std::vector<char>& placed = scratch.placed;
+  const std::span<const HeaderView> set = edits->set;
   list.clear();
-  placed.assign(edits->set.size(), 0);
+  if (placed.size() < set.size()) placed.resize(set.size());
+  std::fill_n(placed.begin(), set.size(), 0);
   for (const HeaderView& h : headers.list()) {
-    if (namedIn(edits->remove, h.name)) continue;
+    if (!edits->remove.empty() && namedIn(edits->remove, h.name)) continue;
     size_t s = 0;
-    while (s < edits->set.size() && !(edits->set[s].name.size() == h.name.size() &&
-                                      equalsIgnoreCase(edits->set[s].name, h.name)))
+    while (s < set.size() &&
+           !(set[s].name.size() == h.name.size() && equalsIgnoreCase(set[s].name, h.name)))
       ++s;
-    if (s == edits->set.size()) {
+    if (s == set.size()) {
       list.push_back(h);
     } else if (placed[s] == 0) {
       placed[s] = 1;
-      list.push_back(HeaderView{h.name, edits->set[s].value});
+      list.push_back(HeaderView{h.name, set[s].value});
     }
   }
-  for (size_t s = 0; s < edits->set.size(); ++s) {
-    if (placed[s] == 0) list.push_back(edits->set[s]);
+  for (size_t s = 0; s < set.size(); ++s) {
+    if (placed[s] == 0) list.push_back(set[s]);
   }
   list.insert(list.end(), edits->add.begin(), edits->add.end());
   return list;
 }
 
-// The target that goes upstream (before its origin form): the route's, or the app's.
-std::string_view targetOf(const RequestHead& head, const ForwardContext& ctx) {
-  if (ctx.edits != nullptr && !ctx.edits->target.empty()) return ctx.edits->target;
-  return head.target;
+bool rewritesTarget(const ForwardContext& ctx) {
+  return ctx.edits != nullptr && !ctx.edits->target_start.empty();
+}
+
+// The origin-form target that goes upstream: the route's rewrite, or the app's.
+void appendTarget(const RequestHead& head, const ForwardContext& ctx, std::string& out) {
+  if (rewritesTarget(ctx)) {
+    out.append(ctx.edits->target_start).append(ctx.edits->target_rest);
+    return;
+  }
+  appendOriginForm(head.target, out);
 }
 
 // The forwarded request's fields, in order, each as emit(name, value, suffix) where the
@@ -110,7 +125,9 @@ void forEachForwardedField(const RequestHead& head, const ForwardContext& ctx, R
 
   // Several X-Forwarded-For headers form one list in order, so the last one is extended.
   size_t last_forwarded_for = list.size();
-  size_t bytes = head.method.size() + targetOf(head, ctx).size() + 64;
+  size_t bytes = head.method.size() + head.target.size() + 64;
+  if (rewritesTarget(ctx))
+    bytes += ctx.edits->target_start.size() + ctx.edits->target_rest.size();
   for (size_t i = 0; i < list.size(); ++i) {
     const HeaderView& h = list[i];
     bytes += h.name.size() + h.value.size() + 4;
@@ -152,7 +169,7 @@ void appendUpstreamRequestHead(const RequestHead& head, const ForwardContext& ct
   auto reserve = [&](size_t bytes) {  // called first: the request line goes first
     out.reserve(out.size() + bytes);
     out.append(head.method).push_back(' ');
-    appendOriginForm(targetOf(head, ctx), out);
+    appendTarget(head, ctx, out);
     out.append(" HTTP/1.1\r\n");
   };
   auto emit = [&](std::string_view name, std::string_view value, std::string_view hop) {
@@ -171,7 +188,7 @@ void makeUpstreamRequestHead(const RequestHead& head, const ForwardContext& ctx,
                              RequestHead& out) {
   out.method = head.method;
   out.target.clear();
-  appendOriginForm(targetOf(head, ctx), out.target);
+  appendTarget(head, ctx, out.target);
   out.version_minor = 1;
   out.framing = head.framing;
   out.content_length = head.content_length;

@@ -88,7 +88,8 @@ TEST(ForwardedRequestTest, WritesWhatARewrittenCopyWouldHave) {
   for (const std::string& spec : routes) {
     const config::RouteConfig route = loadRoute(spec);
     for (const std::string target :
-         {"/v1/pay?x=1", "/v1", "/other", "http://app.example/v1/x?q", "/v1/"}) {
+         {"/v1/pay?x=1", "/v1", "/other", "http://app.example/v1/x?q", "/v1/", "HTTP://a?b/v1/x",
+          "http://a.example", "/v1#frag", "*"}) {
       for (const auto& headers : heads) {
         const http::RequestHead app = appHead(target, headers);
         const std::string before = fields(app);
