@@ -1,7 +1,8 @@
 #pragma once
 // Applies a route's rewrites (issue 20): its path and header changes to the request that goes
 // upstream, and its header changes to the response the app gets. Protocol-neutral: it edits
-// message heads, and the codec writes them.
+// the response head in place, and forwardedRequest() hands the request's changes to the head
+// writer, which applies them as it writes.
 
 #include <optional>
 #include <string>
@@ -34,7 +35,9 @@ void applyHeaderRewrite(const config::HeaderRewrite& rewrite, const RewriteVaria
                         http::Headers& headers);
 
 // `out` becomes `in` with the route's prefix_rewrite and request_headers applied; `in` stays
-// as it is, for another attempt. host_rewrite is the codec's (it writes Host).
+// as it is, for another attempt. host_rewrite is the codec's (it writes Host). The request path
+// does not copy the head: forwardedRequest() hands the same changes to the head writer, and
+// its tests check that it writes what this copy would have.
 void rewriteRequest(const config::RouteRewrite& rewrite, const RewriteVariables& vars,
                     const http::RequestHead& in, http::RequestHead& out);
 
