@@ -276,6 +276,7 @@ void Exchange::tryAttempt() {
   if (route_->rewrite.changes_request) {
     request.rewrite = &route_->rewrite;
     request.variables = rewriteVariables();
+    request.path = path_;
   }
   starting_attempt_ = true;
   attempt_->start(static_cast<size_t>(pick), request);

@@ -1,25 +1,106 @@
+#include <algorithm>
+#include <cstddef>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
 #include "proxy/exchange/upstream_attempt.h"
 
 namespace outrigger::exchange {
+namespace {
+
+// The route's header entries as views for the head writer: a value of one piece is a view
+// into the config or the variables, a longer one is expanded into a scratch string of its
+// own. The views and the scratch strings keep their capacity from one request to the next,
+// so this allocates nothing once warm.
+class EntryViews {
+ public:
+  // `distinct`: a later entry naming a header already named (in another case) replaces the
+  // earlier one's value, as a second Headers::set would, so the names stay distinct.
+  std::span<const http::HeaderView> of(const std::vector<config::HeaderEntry>& entries,
+                                       const RewriteVariables& vars, bool distinct) {
+    size_t n = entries.size();
+    if (views_.size() < n) {
+      views_.resize(n);
+      scratch_.resize(n);
+    }
+    for (size_t i = 0; i < n; ++i)
+      views_[i] = {entries[i].name, headerValue(entries[i].value, vars, scratch_[i])};
+    if (distinct && n > 1) n = keepDistinct(n);
+    return {views_.data(), n};
+  }
+
+ private:
+  // Folds the first `n` views so that their names are distinct; returns how many are left.
+  size_t keepDistinct(size_t n) {
+    for (size_t i = 1; i < n; ++i) {
+      for (size_t j = 0; j < i; ++j) {
+        if (views_[j].name.size() != views_[i].name.size() ||
+            !http::equalsIgnoreCase(views_[j].name, views_[i].name))
+          continue;
+        views_[j].value = views_[i].value;
+        std::copy(views_.begin() + static_cast<std::ptrdiff_t>(i + 1),
+                  views_.begin() + static_cast<std::ptrdiff_t>(n),
+                  views_.begin() + static_cast<std::ptrdiff_t>(i));
+        --n;
+        --i;
+        break;
+      }
+    }
+    return n;
+  }
+
+  std::vector<http::HeaderView> views_;
+  std::vector<std::string> scratch_;  // by entry
+};
+
+}  // namespace
 
 ForwardedRequest forwardedRequest(const AttemptRequest& request,
                                   std::string_view endpoint_authority) {
   ForwardedRequest out;
+  out.head = request.head;  // as it is: it stays intact for another attempt
   out.forward.client_address = request.client_ip;
   out.forward.upstream_authority = endpoint_authority;
   out.forward.preserve_host = request.preserve_host;
   out.forward.request_id = request.request_id;
-  if (request.rewrite == nullptr) {
-    out.head = request.head;  // as it is: it stays intact for another attempt
-    return out;
+  if (request.rewrite == nullptr) return out;
+  const config::RouteRewrite& rewrite = *request.rewrite;
+  // The route's changes, which the head writer applies as it writes: per thread, their
+  // capacity reused from one request to the next.
+  struct Scratch {
+    http::RequestEdits edits;
+    std::string absolute, target;  // an absolute-form target rewritten, then its origin form
+    EntryViews set, add;
+  };
+  thread_local Scratch scratch;
+  http::RequestEdits& edits = scratch.edits;
+  edits.target_start = edits.target_rest = {};
+  if (rewrite.prefix_rewrite) {
+    const http::RequestHead& head = *request.head;
+    const std::string_view path = request.path.empty() ? head.path() : request.path;
+    const std::string_view replacement = *rewrite.prefix_rewrite;
+    const std::optional<std::string_view> rest =
+        rewrittenTargetRest(head.target, path, rewrite.replaced_path, replacement);
+    if (rest && head.target.starts_with('/')) {  // origin-form: no copy
+      edits.target_start = replacement;
+      edits.target_rest = *rest;
+    } else if (rest) {  // absolute-form (rare): the origin form of the rewritten target
+      rewriteTargetInto(head.target, path, rewrite.replaced_path, replacement, scratch.absolute);
+      scratch.target.clear();
+      http::appendOriginForm(scratch.absolute, scratch.target);
+      edits.target_start = scratch.target;
+    }
   }
-  thread_local http::RequestHead rewritten;
-  rewriteRequest(*request.rewrite, request.variables, *request.head, rewritten);
-  if (!request.rewrite->host_rewrite.empty()) {
-    out.forward.upstream_authority = request.rewrite->host_rewrite;
+  edits.remove = rewrite.request.remove;
+  edits.set = scratch.set.of(rewrite.request.set, request.variables, true);
+  edits.add = scratch.add.of(rewrite.request.add, request.variables, false);
+  out.forward.edits = &edits;
+  if (!rewrite.host_rewrite.empty()) {
+    out.forward.upstream_authority = rewrite.host_rewrite;
     out.forward.preserve_host = false;
   }
-  out.head = &rewritten;
   return out;
 }
 

@@ -1,8 +1,10 @@
 #pragma once
 // Applies a route's rewrites (issue 20): its path and header changes to the request that goes
 // upstream, and its header changes to the response the app gets. Protocol-neutral: it edits
-// message heads, and the codec writes them.
+// the response head in place, and forwardedRequest() hands the request's changes to the head
+// writer, which applies them as it writes.
 
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -23,12 +25,19 @@ struct RewriteVariables {
 void expandHeaderValue(const config::HeaderValue& value, const RewriteVariables& vars,
                        std::string& out);
 
+// `value` with its variables filled in: a view into the config or the variables when it is
+// one piece (no copy), else into `scratch`, which is overwritten and keeps its capacity.
+std::string_view headerValue(const config::HeaderValue& value, const RewriteVariables& vars,
+                             std::string& scratch);
+
 // remove, then set, then add.
 void applyHeaderRewrite(const config::HeaderRewrite& rewrite, const RewriteVariables& vars,
                         http::Headers& headers);
 
 // `out` becomes `in` with the route's prefix_rewrite and request_headers applied; `in` stays
-// as it is, for another attempt. host_rewrite is the codec's (it writes Host).
+// as it is, for another attempt. host_rewrite is the codec's (it writes Host). The request path
+// does not copy the head: forwardedRequest() hands the same changes to the head writer, and
+// its tests check that it writes what this copy would have.
 void rewriteRequest(const config::RouteRewrite& rewrite, const RewriteVariables& vars,
                     const http::RequestHead& in, http::RequestHead& out);
 
@@ -36,6 +45,13 @@ void rewriteRequest(const config::RouteRewrite& rewrite, const RewriteVariables&
 // kept. A replacement ending in '/' and a rest starting with one share that slash.
 std::string rewriteTarget(std::string_view target, std::string_view path, std::string_view replaced,
                           std::string_view replacement);
+// What follows the replacement in the rewritten target: the rest of `target` after
+// `replaced`, less a slash `replacement` already ends with (as a view into `target`); the
+// rewritten target in origin form is `replacement` then this. nullopt when `path` (a view into
+// `target`) does not start with `replaced`: the target is sent as it is.
+std::optional<std::string_view> rewrittenTargetRest(std::string_view target, std::string_view path,
+                                                    std::string_view replaced,
+                                                    std::string_view replacement);
 // The same, into `out` (which keeps its capacity: no allocation once it has grown). `target`
 // must not be a view into `out`.
 void rewriteTargetInto(std::string_view target, std::string_view path, std::string_view replaced,

@@ -26,19 +26,21 @@ struct AttemptRequest {
   bool preserve_host = false;  // send the app's Host instead of the endpoint's authority
   // The request's trailer fields, sent with the end of the body; empty when it has none.
   const http::Headers* trailers = nullptr;
-  // The route's changes to the request (path, Host, headers), or null when it makes none: the
-  // codec writes the head through rewriteRequest() then. The variables are for its values.
+  // The route's changes to the request (path, Host, headers), or null when it makes none:
+  // forwardedRequest() hands them to the head writer. The variables are for its values.
   const config::RouteRewrite* rewrite = nullptr;
   RewriteVariables variables;
+  std::string_view path;  // head->path() when the exchange found it already, else 
   // The timeouts this attempt enforces (per_try, read, write): the route's merged over the
   // upstream's when the route sets any, else null for the upstream's own.
   const config::TimeoutsConfig* timeouts = nullptr;
 };
 
-// What an attempt forwards, whatever its wire form: the head (the app's own, or with the
-// route's changes a per-thread copy whose capacity is reused) and how it is forwarded to
-// `endpoint_authority` ("host:port"; a host_rewrite replaces it). Valid until the thread's
-// next call.
+// What an attempt forwards, whatever its wire form: the app's head, and how it is forwarded
+// to `endpoint_authority` ("host:port"; a host_rewrite replaces it), with the route's changes
+// (forward.edits, per thread, their capacity reused) that the head writer applies as it
+// writes, so each attempt, a retry too, sends the same rewritten head. Valid until the
+// thread's next call.
 struct ForwardedRequest {
   const http::RequestHead* head = nullptr;
   http::ForwardContext forward;

@@ -2,6 +2,7 @@
 // How headers change on the way through the proxy (RFC 9110 §7.6.1 hop-by-hop rules,
 // X-Forwarded-*, Host rewriting, request ids). Pure functions over the message model.
 
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -32,12 +33,31 @@ void removeFieldsNotAllowedInTrailers(Headers& trailers);
 
 // What the proxy knows about one forwarded request that the app's head does not say
 // (appendUpstreamRequestHead writes it into the upstream request).
+// A route's changes to the request (issue 20), applied while the upstream head is written,
+// so the app's head is never copied and stays as it was for another attempt. The headers
+// the upstream gets are the app's with Headers' remove, then set, then add applied: a
+// `remove`d name left out, each `set` header in place of the app's first one of that name
+// (its others left out; the app's name kept) or after the app's headers, then the `add`
+// headers; the forwarding rules then apply to that list. Names compare case-insensitively;
+// `set` names are distinct. None names Host, a hop-by-hop or a framing header (the config
+// refuses them), so those are the app's own.
+struct RequestEdits {
+  // A prefix rewrite: the target sent is target_start (starting with '/') then target_rest,
+  // together in origin form already. target_start "" = the app's target.
+  std::string_view target_start;
+  std::string_view target_rest;
+  std::span<const std::string> remove;  // lower-case names
+  std::span<const HeaderView> set;
+  std::span<const HeaderView> add;
+};
+
 struct ForwardContext {
   std::string_view client_address;      // the app's IP, for X-Forwarded-For
   std::string_view proto = "http";      // X-Forwarded-Proto
   std::string_view upstream_authority;  // "host:port" of the chosen endpoint
   bool preserve_host = false;           // keep the app's Host instead
   std::string_view request_id;          // X-Request-ID to send
+  const RequestEdits* edits = nullptr;  // the route's changes, or null for none
 };
 
 // Turns the upstream's response head into the one sent to the app: hop-by-hop removed,

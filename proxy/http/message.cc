@@ -256,9 +256,11 @@ void RequestHead::swap(RequestHead& other) noexcept {
 
 std::string_view RequestHead::path() const {
   std::string_view rest = target;
-  // Absolute-form ("http://host/p?q") arrives when the app treats us as a forward proxy.
-  for (std::string_view scheme : {"http://", "https://"}) {
-    if (startsWithIgnoreCase(rest, scheme)) {
+  // Absolute-form ("http://host/p?q") arrives when the app treats us as a forward proxy;
+  // origin-form ("/p?q", nearly every request) cannot be it.
+  if (!rest.starts_with('/')) {
+    for (std::string_view scheme : {"http://", "https://"}) {
+      if (!startsWithIgnoreCase(rest, scheme)) continue;
       rest.remove_prefix(scheme.size());
       size_t slash = rest.find('/');
       if (slash == std::string_view::npos) return "/";
@@ -266,7 +268,9 @@ std::string_view RequestHead::path() const {
       break;
     }
   }
-  return rest.substr(0, rest.find_first_of("?#"));
+  size_t end = 0;  // a plain loop: find_first_of calls memchr once per character
+  while (end < rest.size() && rest[end] != '?' && rest[end] != '#') ++end;
+  return rest.substr(0, end);
 }
 
 std::string_view reasonPhrase(int status) {

@@ -1,6 +1,9 @@
 #include "proxy/http/upstream_request.h"
 
+#include <algorithm>
 #include <array>
+#include <span>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -42,13 +45,70 @@ bool leftOut(std::string_view name, const std::vector<std::string_view>& tokens)
   return false;
 }
 
+bool namedIn(std::span<const std::string> names, std::string_view name) {
+  for (const std::string& known : names) {
+    if (known.size() == name.size() && equalsIgnoreCase(known, name)) return true;
+  }
+  return false;
+}
+
+// The headers that go upstream before the forwarding rules apply: the app's, or the app's
+// with the route's edits (RequestEdits says how), as views into the app's head and the edits:
+// no byte is copied, and the list's capacity is reused from one request to the next.
+const std::vector<HeaderView>& editedHeaders(const Headers& headers, const RequestEdits* edits) {
+  if (edits == nullptr) return headers.list();
+  struct Scratch {
+    std::vector<HeaderView> list;
+    std::vector<char> placed;  // per set header: written in place of one of the app's
+  };
+  thread_local Scratch scratch;
+  std::vector<HeaderView>& list = scratch.list;
+  std::vector<char>& placed = scratch.placed;
+  const std::span<const HeaderView> set = edits->set;
+  list.clear();
+  if (placed.size() < set.size()) placed.resize(set.size());
+  std::fill_n(placed.begin(), set.size(), 0);
+  for (const HeaderView& h : headers.list()) {
+    if (!edits->remove.empty() && namedIn(edits->remove, h.name)) continue;
+    size_t s = 0;
+    while (s < set.size() &&
+           !(set[s].name.size() == h.name.size() && equalsIgnoreCase(set[s].name, h.name)))
+      ++s;
+    if (s == set.size()) {
+      list.push_back(h);
+    } else if (placed[s] == 0) {
+      placed[s] = 1;
+      list.push_back(HeaderView{h.name, set[s].value});
+    }
+  }
+  for (size_t s = 0; s < set.size(); ++s) {
+    if (placed[s] == 0) list.push_back(set[s]);
+  }
+  list.insert(list.end(), edits->add.begin(), edits->add.end());
+  return list;
+}
+
+bool rewritesTarget(const ForwardContext& ctx) {
+  return ctx.edits != nullptr && !ctx.edits->target_start.empty();
+}
+
+// The origin-form target that goes upstream: the route's rewrite, or the app's.
+void appendTarget(const RequestHead& head, const ForwardContext& ctx, std::string& out) {
+  if (rewritesTarget(ctx)) {
+    out.append(ctx.edits->target_start).append(ctx.edits->target_rest);
+    return;
+  }
+  appendOriginForm(head.target, out);
+}
+
 // The forwarded request's fields, in order, each as emit(name, value, suffix) where the
 // value goes on with `suffix` (the X-Forwarded-For hop). `reserve(bytes)` is told first how
 // much they take at most. One walk for both wire forms (HTTP/1.1 text, HTTP/2 fields).
 template <typename Reserve, typename Emit>
 void forEachForwardedField(const RequestHead& head, const ForwardContext& ctx, Reserve reserve,
                            Emit emit) {
-  const std::vector<HeaderView>& list = head.headers.list();
+  const std::vector<HeaderView>& list = editedHeaders(head.headers, ctx.edits);
+  // The edits never name Connection or Host (RequestEdits), so the app's own say them.
   thread_local std::vector<std::string_view> tokens;  // views into head, cleared per call
   connectionTokens(head.headers, tokens);
 
@@ -66,6 +126,8 @@ void forEachForwardedField(const RequestHead& head, const ForwardContext& ctx, R
   // Several X-Forwarded-For headers form one list in order, so the last one is extended.
   size_t last_forwarded_for = list.size();
   size_t bytes = head.method.size() + head.target.size() + 64;
+  if (rewritesTarget(ctx))
+    bytes += ctx.edits->target_start.size() + ctx.edits->target_rest.size();
   for (size_t i = 0; i < list.size(); ++i) {
     const HeaderView& h = list[i];
     bytes += h.name.size() + h.value.size() + 4;
@@ -107,7 +169,7 @@ void appendUpstreamRequestHead(const RequestHead& head, const ForwardContext& ct
   auto reserve = [&](size_t bytes) {  // called first: the request line goes first
     out.reserve(out.size() + bytes);
     out.append(head.method).push_back(' ');
-    appendOriginForm(head.target, out);
+    appendTarget(head, ctx, out);
     out.append(" HTTP/1.1\r\n");
   };
   auto emit = [&](std::string_view name, std::string_view value, std::string_view hop) {
@@ -126,7 +188,7 @@ void makeUpstreamRequestHead(const RequestHead& head, const ForwardContext& ctx,
                              RequestHead& out) {
   out.method = head.method;
   out.target.clear();
-  appendOriginForm(head.target, out.target);
+  appendTarget(head, ctx, out.target);
   out.version_minor = 1;
   out.framing = head.framing;
   out.content_length = head.content_length;

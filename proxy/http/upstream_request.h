@@ -15,7 +15,8 @@ namespace outrigger::http {
 // X-Forwarded-Host, Host and X-Request-ID written in place of the app's first one of each
 // (its others left out) or after the app's headers; Host is the endpoint's authority unless
 // preserve_host keeps the app's, X-Forwarded-Host the app's Host; origin-form target,
-// HTTP/1.1 keep-alive, and the framing header that matches head.framing.
+// HTTP/1.1 keep-alive, and the framing header that matches head.framing. ctx.edits (a
+// route's changes) apply as it writes: `head` is read, never copied or changed.
 void appendUpstreamRequestHead(const RequestHead& head, const ForwardContext& ctx,
                                std::string& out);
 

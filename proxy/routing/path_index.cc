@@ -6,8 +6,17 @@ namespace outrigger::routing {
 
 std::string_view PathIndex::segmentOf(std::string_view path) {
   if (!path.starts_with('/')) return {};
-  path.remove_prefix(1);
-  return path.substr(0, path.find_first_of("/?"));
+  size_t end = 1;  // a plain loop: find_first_of calls memchr once per character
+  while (end < path.size() && path[end] != '/' && path[end] != '?') ++end;
+  return path.substr(1, end - 1);
+}
+
+uint64_t PathIndex::keyBit(std::string_view segment) {
+  // Keys are never empty; an empty segment gets bit 0 like any other, and finds no bucket.
+  if (segment.empty()) return 1;
+  const auto first = static_cast<unsigned char>(segment.front());
+  const auto last = static_cast<unsigned char>(segment.back());
+  return uint64_t{1} << ((first * 31u + last * 7u + segment.size()) % 64);
 }
 
 std::string_view PathIndex::keyOf(const config::RouteConfig& route) {
@@ -38,12 +47,14 @@ PathIndex::PathIndex(const Routes& routes) {
       if (k.empty() || k == key) bucket.routes.push_back(route);
     }
     buckets_.push_back(std::move(bucket));
+    key_bits_ |= keyBit(key);
   }
 }
 
 const PathIndex::Routes& PathIndex::candidates(std::string_view path) const {
   if (buckets_.empty()) return unkeyed_;
   const std::string_view segment = segmentOf(path);
+  if ((key_bits_ & keyBit(segment)) == 0) return unkeyed_;
   auto bucket = std::lower_bound(buckets_.begin(), buckets_.end(), segment,
                                  [](const Bucket& b, std::string_view s) { return b.key < s; });
   if (bucket != buckets_.end() && bucket->key == segment) return bucket->routes;

@@ -8,6 +8,7 @@
 // the first route whose conditions hold is the same one a walk of the whole group finds.
 // Lookup allocates nothing.
 
+#include <cstdint>
 #include <string_view>
 #include <vector>
 
@@ -36,7 +37,12 @@ class PathIndex {
     std::string_view key;  // points into a route's path, which outlives the index
     Routes routes;         // the keyed routes and every unkeyed one, in group order
   };
+  // Which bit of key_bits_ a segment sets: a path whose segment's bit is clear skips the
+  // binary search (most paths of a table that pins few segments).
+  static uint64_t keyBit(std::string_view segment);
+
   std::vector<Bucket> buckets_;  // sorted by key, for binary search
+  uint64_t key_bits_ = 0;        // keyBit() of every key
   Routes unkeyed_;               // for a path whose segment no route pins
 };
 

@@ -140,8 +140,11 @@ Router::Router(const config::ListenerConfig& listener,
       }
     }
     for (const HostGroup& group : idx->hosts) idx->host_lengths |= lengthBit(group.host.size());
-    for (const HostGroup& group : idx->domains)
+    for (const HostGroup& group : idx->domains) {
       idx->domain_lengths |= lengthBit(group.host.size());
+      if (idx->shortest_domain == 0 || group.host.size() < idx->shortest_domain)
+        idx->shortest_domain = group.host.size();
+    }
     sortMostSpecificFirst(idx->any);
     idx->any_index = PathIndex(idx->any);
   }
@@ -182,10 +185,13 @@ const config::RouteConfig* Router::lookup(const HostIndex& idx, const RouteReque
   if (const HostGroup* group = find(idx.hosts, idx.host_lengths, request.host)) {
     if (const config::RouteConfig* route = matchIn(*group, request, connect)) return route;
   }
-  if (!idx.domains.empty()) {
-    // Each suffix that starts at a dot, longest first; a wildcard needs a label before it.
-    for (size_t dot = request.host.find('.', 1); dot != std::string_view::npos;
-         dot = request.host.find('.', dot + 1)) {
+  if (!idx.domains.empty() && request.host.size() > idx.shortest_domain) {
+    // Each suffix that starts at a dot, longest first, down to the shortest domain; a
+    // wildcard needs a label before it.
+    const std::string_view host = request.host;
+    for (size_t dot = host.find('.', 1);
+         dot != std::string_view::npos && host.size() - dot >= idx.shortest_domain;
+         dot = host.find('.', dot + 1)) {
       if (const HostGroup* group = find(idx.domains, idx.domain_lengths, request.host.substr(dot))) {
         if (const config::RouteConfig* route = matchIn(*group, request, connect)) return route;
       }

@@ -103,6 +103,9 @@ class Router {
     // length is not there skips the binary search, so hosts no route names cost little.
     uint64_t host_lengths = 0;
     uint64_t domain_lengths = 0;
+    // The shortest ".x" in domains: a host's suffixes shorter than it are not looked up, so
+    // a host shorter than every wildcard domain (an IP, say) skips the suffix walk.
+    size_t shortest_domain = 0;
   };
 
   static const config::RouteConfig* lookup(const HostIndex& index, const RouteRequest& request,

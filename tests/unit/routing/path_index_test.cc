@@ -42,6 +42,10 @@ TEST(PathIndexTest, KeysAreTheFirstSegmentAPathConditionPins) {
   EXPECT_EQ(PathIndex::segmentOf("/v1?q"), "v1");
   EXPECT_EQ(PathIndex::segmentOf("/v1"), "v1");
   EXPECT_EQ(PathIndex::segmentOf("*"), "");
+  EXPECT_EQ(PathIndex::segmentOf("/"), "");
+  EXPECT_EQ(PathIndex::segmentOf("/?q"), "");
+  EXPECT_EQ(PathIndex::segmentOf("//x"), "");
+  EXPECT_EQ(PathIndex::segmentOf(""), "");
 }
 
 // The index only narrows: the winner is the one a walk of every route in precedence order
@@ -79,6 +83,8 @@ TEST(PathIndexTest, KeyedRoutesOnlyFallThroughToNoRoute) {
   EXPECT_EQ(upstreamFor(router, "/b/c"), "bc");
   EXPECT_EQ(upstreamFor(router, "/b"), "<none>");
   EXPECT_EQ(upstreamFor(router, "/c"), "<none>");
+  EXPECT_EQ(upstreamFor(router, "/"), "<none>");
+  EXPECT_EQ(upstreamFor(router, "/A/1"), "<none>");  // segments compare byte for byte
 }
 
 }  // namespace

@@ -70,6 +70,21 @@ TEST(RouterMatchTest, HostTiersExactThenLongestWildcardThenAny) {
   EXPECT_EQ(upstreamFor(router, {.host = "other.org", .path = "/long/path"}), "d");
 }
 
+// Suffixes shorter than every wildcard domain are not looked up: the shortest host that can
+// match still does, and a shorter one (an IP, say) falls through to the any-host routes.
+TEST(RouterMatchTest, HostsAsShortAsTheShortestDomainStillMatchIt) {
+  const Router router = routerFor(
+      "      - { match: { host: \"*.example.com\" }, upstream: a }\n"
+      "      - { match: { host: \"*.io\" }, upstream: b }\n"
+      "      - { match: { path_prefix: / }, upstream: c }\n");
+  EXPECT_EQ(upstreamFor(router, {.host = "x.io"}), "b");
+  EXPECT_EQ(upstreamFor(router, {.host = "a.b.io"}), "b");
+  EXPECT_EQ(upstreamFor(router, {.host = "x.example.com"}), "a");
+  EXPECT_EQ(upstreamFor(router, {.host = ".io"}), "c");
+  EXPECT_EQ(upstreamFor(router, {.host = "io"}), "c");
+  EXPECT_EQ(upstreamFor(router, {.host = "127.0.0.1"}), "c");
+}
+
 TEST(RouterMatchTest, PathExactMatchesOnlyThatPath) {
   const Router router = routerFor("      - { match: { path_exact: /healthz }, upstream: a }\n");
   EXPECT_EQ(upstreamFor(router, {.path = "/healthz"}), "a");
