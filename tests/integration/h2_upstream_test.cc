@@ -188,14 +188,25 @@ TEST(GrpcGoAwayTest, UpstreamGoAwaysInTheMiddleOfALoadFailNoCall) {
   TempDir dir;
   GrpcPeer peer(dir, 300);
   ASSERT_TRUE(peer.ok()) << readFile(dir.file("grpc.log"));
+  // A breaker and outlier detection on a hair trigger: a graceful GOAWAY is no failure.
   OutriggerProcess proxy(dir, proxyConfig(peer.address(),
                                           "    protocol: http2\n"
-                                          "    retry: { max_attempts: 3 }\n"));
+                                          "    retry: { max_attempts: 3 }\n"
+                                          "    circuit_breaker: { failure_threshold: 1 }\n"
+                                          "    outlier_detection: { consecutive_failures: 1 }\n"));
   ASSERT_TRUE(proxy.ok()) << proxy.log();
   const std::string out =
       run("/usr/bin/python3 " + kPeer + " load 127.0.0.1:" +
           std::to_string(proxy.port("main")) + " 5000");
   EXPECT_TRUE(contains(out, "ok 5000 failed 0")) << out;
+  EXPECT_EQ(proxy.metric("outrigger_circuit_breaker_transitions_total",
+                         {{"to", "open"}, {"upstream", "mock"}})
+                .value_or(0),
+            0);
+  EXPECT_EQ(proxy.metric("outrigger_upstream_attempts_total",
+                         {{"outcome", "reset"}, {"upstream", "mock"}})
+                .value_or(0),
+            0);
   // The load outlasted several connection ages, so GOAWAYs did cut in. (How many streams
   // they refused, to be sent again, depends on timing: gRPC servers go away in two steps.)
   const size_t at = out.find("elapsed_ms ");
