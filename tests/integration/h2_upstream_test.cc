@@ -214,6 +214,21 @@ TEST(GrpcGoAwayTest, UpstreamGoAwaysInTheMiddleOfALoadFailNoCall) {
   EXPECT_GE(std::atol(out.c_str() + at + 11), 700) << out;
 }
 
+TEST(GrpcFallbackTest, AGrpcClientReadsTheStaticFallbackInGrpcForm) {
+  TempDir dir;
+  std::string yaml = proxyConfig("127.0.0.1:" + std::to_string(closedPort()),
+                                 "    protocol: http2\n"
+                                 "    fallback: { response: { grpc_status: unavailable, "
+                                 "grpc_message: \"greeter is degraded\" } }\n");
+  // A gRPC route: --check would refuse it an HTTP fallback.
+  yaml.replace(yaml.find("{ path_prefix: /,"), 17,
+               "{ match: { headers: { content-type: application/grpc } },");
+  OutriggerProcess proxy(dir, yaml);
+  ASSERT_TRUE(proxy.ok()) << proxy.log();
+  const std::string out = call(proxy.port("main"), "Echo hello");
+  EXPECT_TRUE(contains(out, "status UNAVAILABLE greeter is degraded")) << out;
+}
+
 // nghttpd serves files over h2c; an HTTP/1.1 app and an HTTP/2 app both reach it.
 class NghttpdUpstreamTest : public ::testing::Test {
  protected:
