@@ -70,8 +70,9 @@ void readStaticResponse(const ConfigNode& node, StaticResponseConfig& out, Diagn
   if (auto* b = node.find("body")) assignIf(readString(*b, diag), out.body);
   if (const ConfigNode* m = node.find("grpc_message")) {
     assignIf(readString(*m, diag), out.grpc_message);
+    // At the map, as for other missing siblings: the message itself is a fine value.
     if (node.find("grpc_status") == nullptr)
-      diag.error(*m, "grpc_message goes with grpc_status (the gRPC form of the reply)");
+      diag.error(node, "grpc_message needs grpc_status beside it (the gRPC form of the reply)");
   }
   if (out.grpc_status) checkGrpcForm(node, out, diag);
 }

@@ -143,8 +143,8 @@ TEST(GrpcFallbackConfigTest, AnUnknownCodeNameGetsAHint) {
 TEST(GrpcFallbackConfigTest, AGrpcMessageNeedsAGrpcStatus) {
   EXPECT_THAT(errorsOf(config("fallback: { response: { status: 503, grpc_message: down } }",
                               "{ upstream: greeter }")),
-              ElementsAre("test.yaml:4:56: upstreams.greeter.fallback.response.grpc_message: "
-                          "grpc_message goes with grpc_status (the gRPC form of the reply)"));
+              ElementsAre("test.yaml:4:27: upstreams.greeter.fallback.response: grpc_message "
+                          "needs grpc_status beside it (the gRPC form of the reply)"));
 }
 
 }  // namespace
