@@ -12,8 +12,7 @@ TlsLoad loadUpstreamTls(const config::Config& config,
   for (const config::UpstreamConfig& u : config.upstreams) {
     if (!u.tls || (skip && skip(u))) continue;
     std::string error;
-    auto runtime = upstream::UpstreamTls::load(*u.tls, base, &error,
-                                               u.protocol == config::UpstreamProtocol::kHttp2);
+    auto runtime = upstream::UpstreamTls::load(*u.tls, base, &error, upstream::alpnFor(u.protocol));
     if (!runtime) {
       load.errors.push_back("upstream " + u.name + ": " + error);
       continue;

@@ -2,6 +2,7 @@
 
 #include <future>
 
+#include "proxy/app/auto_codec.h"
 #include "proxy/app/protocol_sniffer.h"
 #include "proxy/app/redis_options.h"
 #include "proxy/http1/http1_codec.h"
@@ -19,8 +20,14 @@ namespace {
 // The codec for the upstream's `protocol:`.
 std::unique_ptr<exchange::UpstreamCodec> makeCodec(exchange::WorkerUpstream& upstream,
                                                    io::Loop& loop, Clock& clock) {
-  if (upstream.upstream->config().protocol == config::UpstreamProtocol::kHttp2)
-    return http2::Http2Codec::make(upstream, loop, clock);
+  switch (upstream.upstream->config().protocol) {
+    case config::UpstreamProtocol::kHttp2:
+      return http2::Http2Codec::make(upstream, loop, clock);
+    case config::UpstreamProtocol::kAuto:
+      return AutoCodec::make(upstream, loop, clock);
+    case config::UpstreamProtocol::kHttp1:
+      break;
+  }
   return http1::Http1Codec::make(upstream, loop, clock);
 }
 

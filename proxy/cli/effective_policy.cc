@@ -200,6 +200,10 @@ void addFallback(Rows& rows, const config::FallbackConfig& f) {
     rows.count("fallback.response.status", static_cast<uint64_t>(r->status));
     rows.add("fallback.response.content_type", r->content_type);
     rows.add("fallback.response.body", shownText(r->body));
+    if (r->grpc_status) {
+      rows.add("fallback.response.grpc_status", std::string(http::grpcStatusName(*r->grpc_status)));
+      rows.add("fallback.response.grpc_message", shownText(r->grpc_message));
+    }
   } else {
     rows.add("fallback.response", "off");
   }

@@ -81,6 +81,8 @@ inline constexpr std::string_view kFallback[] = {"stale_if_error", "response"};
 inline constexpr std::string_view kStaleIfError[] = {"ttl", "max_entries", "max_body_bytes",
                                                      "store"};
 inline constexpr std::string_view kStaticResponse[] = {"status", "content_type", "body"};
+inline constexpr std::string_view kFallbackResponse[] = {"status", "content_type", "body",
+                                                         "grpc_status", "grpc_message"};
 
 }  // namespace key_lists
 
@@ -114,7 +116,7 @@ inline constexpr KeySet kKeySets[] = {
     {"listeners[].routes[].split[]", key_lists::kSplitTarget},
     {"listeners[].routes[].timeouts", key_lists::kRouteTimeouts},
     {"listeners[].routes[].fallback", key_lists::kRouteFallback},
-    {"listeners[].routes[].fallback.response", key_lists::kStaticResponse},
+    {"listeners[].routes[].fallback.response", key_lists::kFallbackResponse},
     {"listeners[].routes[].retry", key_lists::kRouteRetry},
     {"listeners[].routes[].retry.backoff", key_lists::kBackoff},
     {"upstreams.<name>", key_lists::kUpstream},
@@ -135,7 +137,7 @@ inline constexpr KeySet kKeySets[] = {
     {"upstreams.<name>.health_check", key_lists::kHealthCheck},
     {"upstreams.<name>.fallback", key_lists::kFallback},
     {"upstreams.<name>.fallback.stale_if_error", key_lists::kStaleIfError},
-    {"upstreams.<name>.fallback.response", key_lists::kStaticResponse},
+    {"upstreams.<name>.fallback.response", key_lists::kFallbackResponse},
 };
 
 // The keys of the map at `path`. A path with no entry in kKeySets does not compile, so a

@@ -12,6 +12,7 @@
 
 #include "proxy/common/units.h"
 #include "proxy/config/fields.h"
+#include "proxy/config/grpc_fallback.h"
 #include "proxy/config/keys.h"
 #include "proxy/config/suggest.h"
 #include "proxy/http/grpc_status.h"
@@ -246,9 +247,7 @@ void readFallback(const ConfigNode& node, PolicyConfig& out, Diagnostics& diag) 
   const ConfigNode* n = node.find("response");
   if (n == nullptr || !checkMap(*n, keysAt("upstreams.<name>.fallback.response"), diag)) return;
   StaticResponseConfig r;
-  if (auto* s = n->find("status")) assignIf(readInteger(*s, diag, 200, 599), r.status);
-  if (auto* c = n->find("content_type")) assignIf(readString(*c, diag), r.content_type);
-  if (auto* b = n->find("body")) assignIf(readString(*b, diag), r.body);
+  readStaticResponse(*n, r, diag);
   out.fallback.response = r;
 }
 

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "proxy/common/clock.h"
+#include "proxy/http/grpc_status.h"
 #include "proxy/policy/bulkhead.h"
 #include "proxy/policy/circuit_breaker.h"
 #include "proxy/policy/health_state.h"
@@ -89,6 +90,11 @@ struct StaticResponseConfig {
   int status = 503;
   std::string content_type = "application/json";
   std::string body;
+  // Set: the gRPC form, the one a gRPC client reads (HTTP 200 trailers-only: grpc-status and
+  // grpc-message in the head, no body). It answers gRPC requests only; an HTTP form answers
+  // the others only (gRPC requests get their local reply instead).
+  std::optional<http::GrpcStatus> grpc_status;
+  std::string grpc_message;
 
   friend bool operator==(const StaticResponseConfig&, const StaticResponseConfig&) = default;
 };

@@ -118,6 +118,10 @@ void renderFallback(ConfigWriter& out, const FallbackConfig& f) {
     out.scalar("status", number(static_cast<uint64_t>(r->status)));
     out.scalar("content_type", r->content_type);
     out.scalar("body", r->body);
+    if (r->grpc_status) {
+      out.scalar("grpc_status", std::string(http::grpcStatusName(*r->grpc_status)));
+      out.scalar("grpc_message", r->grpc_message);
+    }
     out.endMap();
   }
   out.endMap();

@@ -2,6 +2,7 @@
 
 #include "proxy/common/units.h"
 #include "proxy/config/render_sections.h"
+#include "proxy/http/grpc_status.h"
 
 namespace outrigger::config {
 namespace {
@@ -53,11 +54,13 @@ void renderRouteFallback(ConfigWriter& out, const RouteFallback& f) {
   if (f.stale_off) out.scalar("stale_if_error", "off");
   if (f.response_off) {
     out.scalar("response", "off");
-  } else if (f.status || f.content_type || f.body) {
+  } else if (f.response_keys()) {
     out.beginMap("response");
     if (f.status) out.scalar("status", std::to_string(*f.status));
     if (f.content_type) out.scalar("content_type", *f.content_type);
     if (f.body) out.scalar("body", *f.body);
+    if (f.grpc_status) out.scalar("grpc_status", std::string(http::grpcStatusName(*f.grpc_status)));
+    if (f.grpc_message) out.scalar("grpc_message", *f.grpc_message);
     out.endMap();
   }
   out.endMap();

@@ -4,6 +4,7 @@
 
 #include "proxy/common/units.h"
 #include "proxy/config/fields.h"
+#include "proxy/config/grpc_fallback.h"
 #include "proxy/config/keys.h"
 #include "proxy/config/policies.h"
 #include "proxy/policy/backoff.h"
@@ -90,11 +91,14 @@ void readFallback(const ConfigNode& node, RouteFallback& out, Diagnostics& diag)
     return;
   }
   if (!checkMap(*n, keysAt("listeners[].routes[].fallback.response"), diag)) return;
-  if (auto* s = n->find("status")) {
-    if (auto v = readInteger(*s, diag, 200, 599)) out.status = static_cast<int>(*v);
-  }
-  if (auto* c = n->find("content_type")) out.content_type = readString(*c, diag);
-  if (auto* b = n->find("body")) out.body = readString(*b, diag);
+  // Read and checked as the upstream's is; only the keys written go over the upstream's.
+  StaticResponseConfig written;
+  readStaticResponse(*n, written, diag);
+  if (n->find("status")) out.status = written.status;
+  if (n->find("content_type")) out.content_type = written.content_type;
+  if (n->find("body")) out.body = written.body;
+  if (n->find("grpc_status")) out.grpc_status = written.grpc_status;
+  if (n->find("grpc_message")) out.grpc_message = written.grpc_message;
 }
 
 // The merged values must still make sense: reported at the route's block, naming the upstream
@@ -109,6 +113,8 @@ void checkMerged(const ConfigNode& route, const UpstreamConfig& upstream, const 
                                 ") must not be longer than request (" + formatDuration(t.request) +
                                 ") once merged over upstream '" + upstream.name + "'");
   }
+  const FallbackConfig fallback = effectiveFallback(upstream.policies.fallback, out.fallback);
+  if (fallback.response) checkGrpcRouteFallback(route, out, upstream, *fallback.response, diag);
   const ConfigNode* retry = route.find("retry");
   if (retry == nullptr || !out.retry) return;
   const policy::RetryPolicyConfig merged = effectiveRetry(upstream.policies, *out.retry);
@@ -168,8 +174,17 @@ FallbackConfig effectiveFallback(const FallbackConfig& upstream, const RouteFall
   if (route.stale_off) f.stale_if_error.reset();
   if (route.response_off) {
     f.response.reset();
-  } else if (route.status || route.content_type || route.body) {
-    StaticResponseConfig r = f.response.value_or(StaticResponseConfig{});
+  } else if (route.grpc_status) {
+    StaticResponseConfig r;  // the gRPC form, whole: nothing of the upstream's HTTP form fits
+    r.status = 200;
+    r.content_type = route.content_type.value_or(std::string(kGrpcContentType));
+    r.grpc_status = route.grpc_status;
+    r.grpc_message = route.grpc_message.value_or("");
+    f.response = r;
+  } else if (route.response_keys()) {
+    // HTTP keys go over the upstream's HTTP form, or else over the built-in response.
+    const bool http_form = f.response && !f.response->grpc_status;
+    StaticResponseConfig r = http_form ? *f.response : StaticResponseConfig{};
     assignIf(route.status, r.status);
     assignIf(route.content_type, r.content_type);
     assignIf(route.body, r.body);
@@ -206,6 +221,8 @@ std::vector<std::string> routeOverrideKeys(const RouteConfig& route) {
   add(f.status.has_value(), "fallback.response.status");
   add(f.content_type.has_value(), "fallback.response.content_type");
   add(f.body.has_value(), "fallback.response.body");
+  add(f.grpc_status.has_value(), "fallback.response.grpc_status");
+  add(f.grpc_message.has_value(), "fallback.response.grpc_message");
   if (!route.retry) return keys;
   const RetryOverrides& r = *route.retry;
   add(r.max_attempts.has_value(), "retry.max_attempts");

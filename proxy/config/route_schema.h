@@ -120,8 +120,14 @@ struct RouteFallback {
   std::optional<int> status;
   std::optional<std::string> content_type;
   std::optional<std::string> body;
+  // grpc_status makes the route's response the gRPC form, whole (nothing of the upstream's).
+  std::optional<http::GrpcStatus> grpc_status;
+  std::optional<std::string> grpc_message;
 
-  bool empty() const { return !stale_off && !response_off && !status && !content_type && !body; }
+  bool response_keys() const {
+    return status || content_type || body || grpc_status || grpc_message;
+  }
+  bool empty() const { return !stale_off && !response_off && !response_keys(); }
   friend bool operator==(const RouteFallback&, const RouteFallback&) = default;
 };
 

@@ -213,10 +213,12 @@ void readUpstreamBlock(const ConfigNode& block, UpstreamConfig& out, BlockKind k
   if (auto* n = block.find("tls")) readTls(*n, out.tls, diag);
   if (auto* n = block.find("protocol")) {
     if (auto i = readChoice(*n, diag, kProtocolNames)) out.protocol = kProtocolValues[*i];
-    // Not built yet: an upstream's codec is chosen once, not per connection by ALPN.
-    if (out.protocol == UpstreamProtocol::kAuto)
-      diag.error(*n, "auto is not supported yet; use http2 for an upstream that speaks h2 "
-                     "(h2c, or h2 over tls through ALPN), else http1");
+    // The defaults block is checked once merged into each upstream, which has its tls.
+    if (out.protocol == UpstreamProtocol::kAuto && !out.tls && kind != BlockKind::kDefaults)
+      diag.error(*n, "auto needs tls, and upstream '" + out.name +
+                         "' has none: the upstream picks h2 or http/1.1 through ALPN, which only "
+                         "a TLS handshake carries; without TLS use http2 (h2c with prior "
+                         "knowledge) or http1");
   }
   if (auto* n = block.find("http2")) readHttp2(*n, out.http2, diag);
   if (auto* n = block.find("dns_refresh"))

@@ -233,7 +233,7 @@ class Exchange final : public AttemptEvents, public AdmissionGuard::Events {
   int endpoint_ = -1;
   std::string_view endpoint_text_;  // the upstream's, which upstream_ keeps alive
   uint32_t attempts_ = 0;
-  uint32_t stale_retries_ = 0;
+  uint32_t free_retries_ = 0;
   std::optional<NextStep> after_discard_;  // decided at a failure head that is read through
   bool upstream_paused_ = false;           // the app reads slower than the upstream sends
   int output_holds_ = 0;                   // onAttemptReadBegin without its End yet

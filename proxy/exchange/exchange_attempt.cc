@@ -260,7 +260,7 @@ NextStep Exchange::decide(const AttemptResult& result) {
   state.body_replayable = body_.replayable();
   state.attempts = attempts_;
   state.max_attempts = max_attempts_;
-  state.stale_retries = stale_retries_;
+  state.free_retries = free_retries_;
   state.retry_policy = retry_policy_;
   state.time_left = request_deadline_ - now;
   return decideNextStep(result, state, *policies_, context_.random, now);
@@ -275,8 +275,8 @@ void Exchange::follow(const NextStep& step, AttemptResult& result) {
       startBackoff(step.delay);
       return;
     case NextStepKind::kRetryNow:
-      stale_retries_++;
-      attempts_--;  // the stale connection's attempt does not count
+      free_retries_++;
+      attempts_--;  // a stale connection or a refused stream: the attempt does not count
       tryAttempt();
       return;
     case NextStepKind::kCut:

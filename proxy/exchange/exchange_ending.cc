@@ -19,7 +19,10 @@ void Exchange::fallBack(http::LocalReason reason, int retry_after_seconds) {
 }
 
 void Exchange::fallBackPastStale(http::LocalReason reason, int retry_after_seconds) {
-  if (phase_ != Phase::kStreamingResponse && fallback_ != nullptr && fallback_->response) {
+  // Each kind of client gets only a form it reads: the static response's gRPC form answers
+  // gRPC calls, its HTTP form the others; the other kind gets its own local reply.
+  if (phase_ != Phase::kStreamingResponse && fallback_ != nullptr && fallback_->response &&
+      fallback_->response->grpc_status.has_value() == grpc_request_) {
     serveStatic(reason);
     return;
   }
@@ -70,6 +73,12 @@ void Exchange::serveStatic(http::LocalReason reason) {
   http::ResponseHead head;
   head.status = fixed.status;
   head.headers.add("Content-Type", fixed.content_type);
+  if (fixed.grpc_status) {  // trailers-only: the outcome is in the head, and no body
+    grpc_status_ = static_cast<int>(*fixed.grpc_status);
+    head.headers.add("grpc-status", std::to_string(grpc_status_));
+    if (!fixed.grpc_message.empty())
+      head.headers.add("grpc-message", http::percentEncodeGrpcMessage(fixed.grpc_message));
+  }
   head.headers.add("x-outrigger-fallback", "static");
   const SentReply sent = sendFallback(downstream_, head, fixed.body, reason, replyContext());
   policies_->metrics().fallbacks[static_cast<size_t>(metrics::FallbackKind::kStatic)]->Increment();

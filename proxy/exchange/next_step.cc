@@ -11,7 +11,15 @@ namespace {
 bool mayRetryOnFreshConnection(const AttemptResult& result, const RetryState& state) {
   return result.stale_connection && !state.has_body &&
          policy::isIdempotentRequest(state.method, state.has_idempotency_key) &&
-         state.stale_retries < kMaxStaleConnectionRetries && state.time_left > Duration::zero();
+         state.free_retries < kMaxFreeRetries && state.time_left > Duration::zero();
+}
+
+// A stream the upstream refused unprocessed goes again at once, on another connection,
+// whatever the method (gRPC's transparent retry): the upstream did not act on it. Only the
+// body must still be at hand.
+bool mayRetryRefused(const AttemptResult& result, const RetryState& state) {
+  return result.outcome == policy::AttemptOutcome::kRefused && state.body_replayable &&
+         state.free_retries < kMaxFreeRetries && state.time_left > Duration::zero();
 }
 
 }  // namespace
@@ -31,7 +39,12 @@ NextStep decideNextStep(const AttemptResult& result, const RetryState& state,
     step.settle_as = policy::AttemptOutcome::kStaleConnection;
     return step;
   }
-  if (!policy::isUpstreamFailure(result.outcome)) {
+  if (mayRetryRefused(result, state)) {
+    step.kind = NextStepKind::kRetryNow;  // settled as kRefused: neutral for the upstream
+    return step;
+  }
+  const bool refused = result.outcome == policy::AttemptOutcome::kRefused;
+  if (!refused && !policy::isUpstreamFailure(result.outcome)) {
     step.kind = NextStepKind::kLocalReply;  // the pool stayed full: not the upstream's failure
     return step;
   }

@@ -22,7 +22,8 @@ namespace outrigger::exchange {
 enum class NextStepKind {
   kPassThrough,  // the response (a success, or a failure not retried) goes to the app
   kRetry,        // another attempt after `delay`
-  kRetryNow,     // a kept-alive connection found closed: again at once, not counted
+  kRetryNow,     // a kept-alive connection found closed, or a stream refused unprocessed:
+                 // again at once, not counted as an attempt
   kCut,          // the response had started: end it short so the app cannot miss it
   kFallback,     // a stale copy, the static response, or else the local reply
   kLocalReply,   // the local reply for result.error.reason, with no fallback
@@ -45,15 +46,16 @@ struct RetryState {
   bool body_replayable = true;
   uint32_t attempts = 1;      // attempts made, the one just ended included
   uint32_t max_attempts = 1;  // after the app's x-outrigger-max-attempts
-  uint32_t stale_retries = 0;
+  uint32_t free_retries = 0;  // kRetryNow steps taken so far
   // The route's retry decision, or else the upstream's; null: one attempt.
   const policy::RetryPolicy* retry_policy = nullptr;
   Duration time_left{};  // until the request deadline
 };
 
-// A reused connection may have been closed by the upstream just as it was picked; a
-// request is tried again on a fresh one at most this often.
-inline constexpr uint32_t kMaxStaleConnectionRetries = 3;
+// A reused connection may have been closed by the upstream just as it was picked, or a
+// stream refused unprocessed; a request is tried again at once (kRetryNow) at most this
+// often, and after that only as the retry policy allows.
+inline constexpr uint32_t kMaxFreeRetries = 3;
 
 NextStep decideNextStep(const AttemptResult& result, const RetryState& state,
                         upstream::UpstreamPolicies& policies, Random& random, MonoTime now);

@@ -61,6 +61,9 @@ class ClientConnection final : public ClientSession::Handler,
 
   // Asks the pool for the connection; the owner hears onConnectionRoom or onConnectionFailed.
   void open();
+  // Or takes one already lent for it, connected and not yet read (an ALPN h2 answer to a
+  // `protocol: auto` upstream): the owner hears onConnectionRoom from inside.
+  void adopt(upstream::PooledConnection& connection) { onPoolReady(connection); }
   size_t endpoint() const { return endpoint_; }
   bool ready() const { return connection_ != nullptr && !closed_; }
   bool closed() const { return closed_; }

@@ -60,9 +60,11 @@ void Http2Attempt::onConnection(ClientConnection& connection) {
   const bool body = hasBody(head_);
   const StreamId id = connection.openStream(*this, head_, body);
   if (id < 0) {
-    AttemptResult result = failure(AttemptOutcome::kConnectFailed, http::LocalReason::kUpstreamReset,
+    // The connection went away (or filled up) between the pool's offer and now: nothing was
+    // sent, and that is no fault of the upstream.
+    AttemptResult result = failure(AttemptOutcome::kRefused, http::LocalReason::kUpstreamReset,
                                    "the upstream connection took no new stream");
-    result.error.retry_safe = true;  // nothing was sent
+    result.error.retry_safe = true;
     end(std::move(result));
     return;
   }
@@ -172,10 +174,12 @@ void Http2Attempt::onStreamFailed(StreamFailure failure, std::string_view why) {
   connection_ = nullptr;
   std::string detail(why);
   detail += streaming_ ? " before the response was complete" : " before sending a response";
-  AttemptResult result =
-      this->failure(AttemptOutcome::kReset, http::LocalReason::kUpstreamReset, std::move(detail));
-  // Refused unprocessed: safe to send again, on another connection, whatever the method.
-  result.error.retry_safe = failure.refused && !streaming_;
+  // Refused unprocessed: safe to send again, on another connection, whatever the method,
+  // and not counted against the upstream.
+  const bool refused = failure.refused && !streaming_;
+  AttemptResult result = this->failure(refused ? AttemptOutcome::kRefused : AttemptOutcome::kReset,
+                                       http::LocalReason::kUpstreamReset, std::move(detail));
+  result.error.retry_safe = refused;
   result.stale_connection = reused && !streaming_ && !failure.refused && status_ == 0;
   exchange::AttemptEvents* events = events_;
   events->onAttemptReadBegin();

@@ -4,7 +4,7 @@
 // response on as it comes, holds the stream's window shut while the app is behind, enforces
 // the per-try, read and write deadlines, and ends with one AttemptResult. A stream the
 // upstream refused unprocessed (REFUSED_STREAM, above a GOAWAY's last-stream-id) ends
-// retry_safe, whatever the method (RFC 9113 §8.7).
+// kRefused and retry_safe, whatever the method (RFC 9113 §8.7).
 
 #include <cstddef>
 #include <string>

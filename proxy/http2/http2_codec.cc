@@ -74,6 +74,13 @@ void Http2Codec::detach(Http2Attempt& attempt) {
   if (it != e.waiting.end()) e.waiting.erase(it);
 }
 
+void Http2Codec::adopt(size_t endpoint, upstream::PooledConnection& connection) {
+  auto adopted = std::make_unique<ClientConnection>(*this, pool_, loop_, clock_, endpoint);
+  ClientConnection& ready = *adopted;
+  endpointOf(endpoint).connections.push_back(std::move(adopted));
+  ready.adopt(connection);
+}
+
 void Http2Codec::openForWaiting(size_t endpoint) {
   Endpoint& e = endpointOf(endpoint);
   size_t coming = 0;  // streams the connections not yet open will take

@@ -34,6 +34,9 @@ class Http2Codec final : public exchange::UpstreamCodec, public ClientConnection
   // in the endpoint's queue until one has room; detach() leaves the queue.
   void attach(Http2Attempt& attempt);
   void detach(Http2Attempt& attempt);
+  // A connection to `endpoint` lent by the pool and connected, on which ALPN agreed on h2:
+  // it becomes one of this codec's (for the `protocol: auto` codec).
+  void adopt(size_t endpoint, upstream::PooledConnection& connection);
   upstream::ConnectionPool& pool() { return pool_; }
 
   // For /upstreams: connections and open streams to `endpoint`.

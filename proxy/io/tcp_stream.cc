@@ -51,6 +51,10 @@ bool TcpStream::tlsVerifyFailed() const { return impl_->tls && impl_->tls->verif
 
 bool TcpStream::tlsResumed() const { return impl_->tls && impl_->tls->resumed(); }
 
+std::string_view TcpStream::tlsAlpn() const {
+  return impl_->tls ? impl_->tls->alpn() : std::string_view();
+}
+
 void TcpStream::startReading() {
   if (impl_->closing || impl_->reading || impl_->ended) return;
   if (impl_->handshaking) {

@@ -64,6 +64,8 @@ class TcpStream {
   const std::string& tlsFailure() const;
   bool tlsVerifyFailed() const;
   bool tlsResumed() const;  // the handshake resumed a cached session
+  // After a TLS connect: the protocol ALPN agreed on ("h2", "http/1.1"), else "".
+  std::string_view tlsAlpn() const;
 
   void startReading();
   void stopReading();

@@ -126,10 +126,17 @@ std::shared_ptr<TlsClientContext> TlsClientContext::create(const TlsClientSettin
   SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS);
   static const unsigned char kAlpnHttp1[] = "\x08http/1.1";
   static const unsigned char kAlpnHttp2[] = "\x02h2";
-  if (settings.http2) {
-    SSL_CTX_set_alpn_protos(ctx, kAlpnHttp2, sizeof kAlpnHttp2 - 1);
-  } else {
-    SSL_CTX_set_alpn_protos(ctx, kAlpnHttp1, sizeof kAlpnHttp1 - 1);
+  static const unsigned char kAlpnHttp2Or1[] = "\x02h2\x08http/1.1";
+  switch (settings.alpn) {
+    case AlpnOffer::kHttp1:
+      SSL_CTX_set_alpn_protos(ctx, kAlpnHttp1, sizeof kAlpnHttp1 - 1);
+      break;
+    case AlpnOffer::kHttp2:
+      SSL_CTX_set_alpn_protos(ctx, kAlpnHttp2, sizeof kAlpnHttp2 - 1);
+      break;
+    case AlpnOffer::kHttp2Or1:
+      SSL_CTX_set_alpn_protos(ctx, kAlpnHttp2Or1, sizeof kAlpnHttp2Or1 - 1);
+      break;
   }
   SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_CLIENT | SSL_SESS_CACHE_NO_INTERNAL_STORE);
   SSL_CTX_sess_set_new_cb(ctx, onNewSession);

@@ -25,11 +25,18 @@ struct TlsMaterial {
   friend bool operator==(const TlsMaterial&, const TlsMaterial&) = default;
 };
 
+// The protocols a connection offers through ALPN, in order of preference.
+enum class AlpnOffer {
+  kHttp1,     // http/1.1
+  kHttp2,     // h2 (protocol: http2)
+  kHttp2Or1,  // h2, then http/1.1 (protocol: auto): the server picks
+};
+
 struct TlsClientSettings {
   TlsMaterial material;
   bool verify = true;       // check the peer's chain and name
   bool tls13_only = false;  // min_version 1.3; otherwise 1.2
-  bool http2 = false;       // ALPN offers h2 (protocol: http2) instead of http/1.1
+  AlpnOffer alpn = AlpnOffer::kHttp1;
 };
 
 class TlsClientContext {

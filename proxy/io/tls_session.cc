@@ -114,6 +114,14 @@ std::string TlsSession::takeOutput() {
 
 bool TlsSession::resumed() const { return SSL_session_reused(ssl_) == 1; }
 
+std::string_view TlsSession::alpn() const {
+  const unsigned char* data = nullptr;
+  unsigned int len = 0;
+  SSL_get0_alpn_selected(ssl_, &data, &len);
+  return data == nullptr ? std::string_view()
+                         : std::string_view(reinterpret_cast<const char*>(data), len);
+}
+
 void TlsSession::recordFailure() {
   // Without verification the result may be "self-signed" on a handshake that went fine.
   const long verify = context_->verify() ? SSL_get_verify_result(ssl_) : X509_V_OK;

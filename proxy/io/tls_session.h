@@ -51,6 +51,8 @@ class TlsSession {
   const std::string& failure() const { return failure_; }
   bool verifyFailed() const { return verify_failed_; }
   bool resumed() const;
+  // The protocol ALPN agreed on ("h2", "http/1.1"), or "" when the server chose none.
+  std::string_view alpn() const;
 
  private:
   void recordFailure();

@@ -21,6 +21,8 @@ std::string_view outcomeName(AttemptOutcome outcome) {
       return "cancelled";
     case AttemptOutcome::kStaleConnection:
       return "stale_connection";
+    case AttemptOutcome::kRefused:
+      return "refused";
     case AttemptOutcome::kCount:
       break;
   }

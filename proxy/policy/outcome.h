@@ -19,6 +19,10 @@ enum class AttemptOutcome {
                    // never counted against the upstream
   kStaleConnection,  // a kept-alive connection was found closed before any response byte:
                      // the request goes again on a fresh connection (no retry, no failure)
+  kRefused,  // the upstream refused the request unprocessed (an HTTP/2 REFUSED_STREAM, or a
+             // stream above a GOAWAY's last-stream-id): safe to send again whatever the
+             // method, and no fault of the upstream (a graceful GOAWAY is how it retires a
+             // connection), so never counted against it
   kCount,
 };
 
@@ -29,7 +33,8 @@ std::string_view outcomeName(AttemptOutcome outcome);  // metric label value, e.
 // True for the attempts that ended without telling anything about the upstream's health:
 // the breaker and outlier detection record nothing for them.
 inline bool isAbandoned(AttemptOutcome o) {
-  return o == AttemptOutcome::kCancelled || o == AttemptOutcome::kStaleConnection;
+  return o == AttemptOutcome::kCancelled || o == AttemptOutcome::kStaleConnection ||
+         o == AttemptOutcome::kRefused;
 }
 
 // True for the outcomes that count against an upstream (breaker, outlier, retry).

@@ -51,6 +51,7 @@ bool RetryPolicy::outcomeListed(AttemptOutcome outcome) const {
     case AttemptOutcome::kConnectFailed:
       return on.connect_failed;
     case AttemptOutcome::kReset:
+    case AttemptOutcome::kRefused:  // to the operator, a stream refused is a kind of reset
       return on.reset;
     case AttemptOutcome::kTimeout:
       return on.timeout;
@@ -74,8 +75,9 @@ RetryDecision RetryPolicy::decide(const RetryContext& context, RetryBudget& budg
   if (context.attempts_made >= max_attempts) return {RetryVerdict::kAttemptsExhausted, {}};
   // A failed connect sent nothing, so retrying it cannot repeat a side effect (Pingora's
   // rule): only the other failures need an idempotent request.
-  const bool nothing_sent =
-      context.outcome == AttemptOutcome::kConnectFailed || context.request_unprocessed;
+  const bool nothing_sent = context.outcome == AttemptOutcome::kConnectFailed ||
+                            context.outcome == AttemptOutcome::kRefused ||
+                            context.request_unprocessed;
   if (!nothing_sent && config_.methods == RetryMethods::kIdempotent &&
       !isIdempotentRequest(context.method, context.has_idempotency_key)) {
     return {RetryVerdict::kMethodNotRetryable, {}};

@@ -30,9 +30,9 @@ UpstreamTls::UpstreamTls(config::TlsConfig config, std::string base_directory)
 
 std::unique_ptr<UpstreamTls> UpstreamTls::load(const config::TlsConfig& config,
                                                const std::string& base_directory,
-                                               std::string* error, bool http2) {
+                                               std::string* error, io::AlpnOffer alpn) {
   std::unique_ptr<UpstreamTls> tls(new UpstreamTls(config, base_directory));
-  tls->http2_ = http2;
+  tls->alpn_ = alpn;
   if (!tls->readMaterial(&tls->material_, error)) return nullptr;
   tls->context_ = tls->makeContext(tls->material_, error);
   if (!tls->context_) return nullptr;
@@ -51,7 +51,7 @@ std::shared_ptr<io::TlsClientContext> UpstreamTls::makeContext(const io::TlsMate
   settings.material = material;
   settings.verify = config_.verify;
   settings.tls13_only = config_.min_version == config::TlsVersion::k1_3;
-  settings.http2 = http2_;
+  settings.alpn = alpn_;
   std::string reason;
   auto context = io::TlsClientContext::create(settings, &reason);
   if (!context) *error = "tls." + reason;
@@ -99,6 +99,18 @@ std::vector<std::string> UpstreamTls::files() const {
     if (!path->empty()) out.push_back(resolvePath(*path, base_directory_));
   }
   return out;
+}
+
+io::AlpnOffer alpnFor(config::UpstreamProtocol protocol) {
+  switch (protocol) {
+    case config::UpstreamProtocol::kHttp2:
+      return io::AlpnOffer::kHttp2;
+    case config::UpstreamProtocol::kAuto:
+      return io::AlpnOffer::kHttp2Or1;
+    case config::UpstreamProtocol::kHttp1:
+      break;
+  }
+  return io::AlpnOffer::kHttp1;
 }
 
 void countTlsHandshake(metrics::UpstreamMetrics& metrics, const io::TcpStream& stream, int error) {

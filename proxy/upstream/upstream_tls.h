@@ -24,10 +24,10 @@ class UpstreamTls {
  public:
   // Reads the files (relative ones from `base_directory`) and builds the context. nullptr
   // and *error ("tls.ca_file: cannot read 'ca.pem': No such file or directory") if not.
-  // `http2`: ALPN offers h2 (the upstream's protocol is http2), else http/1.1.
+  // `alpn`: what connections offer, from the upstream's protocol (alpnFor).
   static std::unique_ptr<UpstreamTls> load(const config::TlsConfig& config,
                                            const std::string& base_directory, std::string* error,
-                                           bool http2 = false);
+                                           io::AlpnOffer alpn = io::AlpnOffer::kHttp1);
 
   // What a new connection to `endpoint` uses: the current context, the server name (sni,
   // or the endpoint's host) and the key of its resumable session.
@@ -57,12 +57,15 @@ class UpstreamTls {
 
   const config::TlsConfig config_;
   const std::string base_directory_;
-  bool http2_ = false;
+  io::AlpnOffer alpn_ = io::AlpnOffer::kHttp1;
   mutable std::mutex mutex_;  // guards context_ and material_; taken per new connection
   std::shared_ptr<io::TlsClientContext> context_;
   io::TlsMaterial material_;
   std::atomic<uint64_t> generation_{1};
 };
+
+// What ALPN offers for an upstream's `protocol:`: h2 for http2, h2 then http/1.1 for auto.
+io::AlpnOffer alpnFor(config::UpstreamProtocol protocol);
 
 // Counts how the handshake of `stream` (a TLS stream whose connect just finished) ended.
 void countTlsHandshake(metrics::UpstreamMetrics& metrics, const io::TcpStream& stream, int error);

@@ -44,6 +44,44 @@ TEST_F(GrpcReplyTest, ConnectFailedIsUnavailableInTrailersOnlyForm) {
   EXPECT_EQ(plain->header("grpc-status"), "");
 }
 
+TEST_F(GrpcReplyTest, AStaticFallbackInGrpcFormAnswersGrpcCallsOnly) {
+  TempDir dir;
+  OutriggerProcess proxy(
+      dir, proxyConfig("127.0.0.1:" + std::to_string(closedPort()),
+                       "    fallback: { response: { grpc_status: unavailable, grpc_message: "
+                       "\"degraded: try later\" } }\n"));
+  ASSERT_TRUE(proxy.ok()) << proxy.log();
+  auto r = httpRequest(proxy.port("main"), "POST", "/greeter.Greeter/SayHello",
+                       std::string(5, '\0'), kGrpcHeaders);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200);
+  EXPECT_EQ(r->header("grpc-status"), "14");
+  EXPECT_EQ(r->header("grpc-message"), "degraded: try later");
+  EXPECT_EQ(r->header("x-outrigger-fallback"), "static");
+  EXPECT_EQ(r->header("x-outrigger-reason"), "connect_failed");
+  EXPECT_EQ(r->body, "");
+  // A plain request gets no 200 for a failure: its own local reply.
+  auto plain = httpRequest(proxy.port("main"), "GET", "/get");
+  ASSERT_TRUE(plain);
+  EXPECT_EQ(plain->status, 502);
+  EXPECT_EQ(plain->header("x-outrigger-fallback"), "");
+}
+
+TEST_F(GrpcReplyTest, AnHttpStaticFallbackIsNeverSentToAGrpcCall) {
+  TempDir dir;
+  OutriggerProcess proxy(dir, proxyConfig("127.0.0.1:" + std::to_string(closedPort()),
+                                          "    fallback: { response: { status: 503, body: "
+                                          "'{\"degraded\":true}' } }\n"));
+  ASSERT_TRUE(proxy.ok()) << proxy.log();
+  auto r = httpRequest(proxy.port("main"), "POST", "/greeter.Greeter/SayHello",
+                       std::string(5, '\0'), kGrpcHeaders);
+  expectGrpcReply(r, 14, "connect_failed");  // what a gRPC client reads
+  auto plain = httpRequest(proxy.port("main"), "GET", "/get");
+  ASSERT_TRUE(plain);
+  EXPECT_EQ(plain->status, 503);
+  EXPECT_EQ(plain->body, "{\"degraded\":true}");
+}
+
 TEST_F(GrpcReplyTest, NoRouteIsUnimplemented) {
   TempDir dir;
   MockUpstream mock(dir);

@@ -188,19 +188,45 @@ TEST(GrpcGoAwayTest, UpstreamGoAwaysInTheMiddleOfALoadFailNoCall) {
   TempDir dir;
   GrpcPeer peer(dir, 300);
   ASSERT_TRUE(peer.ok()) << readFile(dir.file("grpc.log"));
+  // A breaker and outlier detection on a hair trigger: a graceful GOAWAY is no failure.
   OutriggerProcess proxy(dir, proxyConfig(peer.address(),
                                           "    protocol: http2\n"
-                                          "    retry: { max_attempts: 3 }\n"));
+                                          "    retry: { max_attempts: 3 }\n"
+                                          "    circuit_breaker: { failure_threshold: 1 }\n"
+                                          "    outlier_detection: { consecutive_failures: 1 }\n"));
   ASSERT_TRUE(proxy.ok()) << proxy.log();
   const std::string out =
       run("/usr/bin/python3 " + kPeer + " load 127.0.0.1:" +
           std::to_string(proxy.port("main")) + " 5000");
   EXPECT_TRUE(contains(out, "ok 5000 failed 0")) << out;
+  EXPECT_EQ(proxy.metric("outrigger_circuit_breaker_transitions_total",
+                         {{"to", "open"}, {"upstream", "mock"}})
+                .value_or(0),
+            0);
+  EXPECT_EQ(proxy.metric("outrigger_upstream_attempts_total",
+                         {{"outcome", "reset"}, {"upstream", "mock"}})
+                .value_or(0),
+            0);
   // The load outlasted several connection ages, so GOAWAYs did cut in. (How many streams
   // they refused, to be sent again, depends on timing: gRPC servers go away in two steps.)
   const size_t at = out.find("elapsed_ms ");
   ASSERT_NE(at, std::string::npos) << out;
   EXPECT_GE(std::atol(out.c_str() + at + 11), 700) << out;
+}
+
+TEST(GrpcFallbackTest, AGrpcClientReadsTheStaticFallbackInGrpcForm) {
+  TempDir dir;
+  std::string yaml = proxyConfig("127.0.0.1:" + std::to_string(closedPort()),
+                                 "    protocol: http2\n"
+                                 "    fallback: { response: { grpc_status: unavailable, "
+                                 "grpc_message: \"greeter is degraded\" } }\n");
+  // A gRPC route: --check would refuse it an HTTP fallback.
+  yaml.replace(yaml.find("{ path_prefix: /,"), 17,
+               "{ match: { headers: { content-type: application/grpc } },");
+  OutriggerProcess proxy(dir, yaml);
+  ASSERT_TRUE(proxy.ok()) << proxy.log();
+  const std::string out = call(proxy.port("main"), "Echo hello");
+  EXPECT_TRUE(contains(out, "status UNAVAILABLE greeter is degraded")) << out;
 }
 
 // nghttpd serves files over h2c; an HTTP/1.1 app and an HTTP/2 app both reach it.

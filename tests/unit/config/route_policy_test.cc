@@ -150,7 +150,7 @@ TEST(RoutePolicyTest, BadValuesAreReportedAtTheirKey) {
 TEST(RoutePolicyTest, RouteFallbackMergesKeyByKeyAndCanTurnPartsOff) {
   FallbackConfig upstream;
   upstream.stale_if_error = StaleIfErrorConfig{};
-  upstream.response = StaticResponseConfig{503, "application/json", "{\"degraded\":true}"};
+  upstream.response = StaticResponseConfig{503, "application/json", "{\"degraded\":true}", {}, ""};
   RouteFallback route;
   route.body = "[]";
   FallbackConfig merged = effectiveFallback(upstream, route);

@@ -92,8 +92,36 @@ TEST_F(NextStepTest, AStaleConnectionIsRetriedAtOnceAndNotCountedAgainstTheUpstr
   with_body.has_body = true;
   EXPECT_EQ(decideFor(result, with_body, false).kind, NextStepKind::kFallback);
   RetryState many = getRequest();
-  many.stale_retries = kMaxStaleConnectionRetries;
+  many.free_retries = kMaxFreeRetries;
   EXPECT_EQ(decideFor(result, many, false).kind, NextStepKind::kFallback);
+}
+
+TEST_F(NextStepTest, ARefusedStreamGoesAgainAtOnceForAnyMethodAndIsNotCounted) {
+  RetryState post = getRequest();
+  post.method = "POST";
+  post.has_body = true;  // held in the replay buffer
+  const NextStep step = decideFor(failed(AttemptOutcome::kRefused), post, false);
+  EXPECT_EQ(step.kind, NextStepKind::kRetryNow);
+  EXPECT_EQ(step.settle_as, AttemptOutcome::kRefused);  // neutral for breaker and outlier
+}
+
+TEST_F(NextStepTest, RefusedOverAndOverTheRetryPolicyDecidesWithBackoff) {
+  RetryState many = getRequest();
+  many.free_retries = kMaxFreeRetries;
+  const NextStep step = decideFor(failed(AttemptOutcome::kRefused), many);
+  EXPECT_EQ(step.kind, NextStepKind::kRetry);
+  EXPECT_EQ(step.delay, milliseconds(25));
+  EXPECT_EQ(step.settle_as, AttemptOutcome::kRefused);
+  // Without a retry policy the request ends in the fallback (or upstream_reset).
+  EXPECT_EQ(decideFor(failed(AttemptOutcome::kRefused), many, false).kind, NextStepKind::kFallback);
+}
+
+TEST_F(NextStepTest, ARefusedStreamWhoseBodyIsGoneIsNotSentAgain) {
+  RetryState gone = getRequest();
+  gone.method = "POST";
+  gone.has_body = true;
+  gone.body_replayable = false;
+  EXPECT_EQ(decideFor(failed(AttemptOutcome::kRefused), gone).kind, NextStepKind::kFallback);
 }
 
 TEST_F(NextStepTest, APoolTimeoutIsALocalReplyWithoutFallback) {

@@ -165,6 +165,17 @@ TEST_F(RetryPolicyTest, AFailedConnectIsRetriedForAnyMethodBecauseNothingWasSent
   EXPECT_EQ(decide(post).verdict, RetryVerdict::kMethodNotRetryable);
 }
 
+TEST_F(RetryPolicyTest, ARefusedStreamIsRetriedForAnyMethodWhenResetIsListed) {
+  RetryContext post = context();
+  post.method = "POST";
+  post.outcome = AttemptOutcome::kRefused;  // the upstream did not act on it
+  EXPECT_EQ(decide(post).verdict, RetryVerdict::kRetry);
+  RetryPolicyConfig no_reset = baseConfig();
+  no_reset.retry_on.reset = false;
+  EXPECT_EQ(make(no_reset).decide(post, budget_, random_, now_).verdict,
+            RetryVerdict::kNotRetryableOutcome);
+}
+
 TEST_F(RetryPolicyTest, ABodyThatCannotBeReplayedIsNotRetried) {
   RetryContext c = context();
   c.method = "PUT";
