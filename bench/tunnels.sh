@@ -14,9 +14,9 @@
 # 127.0.0.1; the proxies' ports are found free at run time (outrigger: port 0 and
 # --ports-file). Writes bench/tunnels.md, which bench/run.sh's report includes in RESULTS.md.
 #
-#   bench/tunnels.sh                      ROUNDS=3 SECONDS_PER_RUN=5, about 3 minutes
+#   bench/tunnels.sh                      ROUNDS=3 SECONDS_PER_RUN=5, 3 to 5 minutes
 # Knobs: ROUNDS SECONDS_PER_RUN WS_CONNS WS_SIZE BULK_CONNS BULK_MIB CONN_CONCURRENCY
-#        TARGETS ("outrigger haproxy nginx") OUT_MD KEEP_TMP=1
+#        TARGETS ("outrigger haproxy nginx") SCENARIOS ("ws bulk conns") OUT_MD KEEP_TMP=1
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 bench_setup tunnels
@@ -28,6 +28,8 @@ BULK_CONNS="${BULK_CONNS:-4}"
 BULK_MIB="${BULK_MIB:-512}"
 CONN_CONCURRENCY="${CONN_CONCURRENCY:-50}"
 TARGETS="${TARGETS:-outrigger haproxy nginx}"
+SCENARIOS_SET="${SCENARIOS:+1}"
+SCENARIOS="${SCENARIOS:-ws bulk conns}"
 OUT_MD="${OUT_MD:-$here/tunnels.md}"
 for tool in haproxy nginx taskset cc python3; do
   command -v "$tool" >/dev/null || { echo "tunnels.sh: $tool is missing (deploy/install-deps.sh)" >&2; exit 1; }
@@ -199,11 +201,13 @@ for round in $(seq "$ROUNDS"); do
     "start_$target"
     wait_port "$p_ws" || { echo "tunnels.sh: $target did not start" >&2; cat "$tmp/$target.log" >&2; exit 1; }
     timeout 20 taskset -c 0 "$tmp/tunload" ws "$p_ws" "$WS_CONNS" 1 "$WS_SIZE" >/dev/null  # warm-up
-    measure "$pid" ws "$p_ws"
-    if [ -n "$p_bulk" ]; then
-      measure "$pid" bulk "$p_bulk"
-      measure "$pid" conns "$p_conns"
-    fi
+    for scenario in $SCENARIOS; do
+      case "$scenario" in
+        ws) measure "$pid" ws "$p_ws" ;;
+        bulk | conns) [ -z "$p_bulk" ] || measure "$pid" "$scenario" "$( [ "$scenario" = bulk ] && echo "$p_bulk" || echo "$p_conns")" ;;
+        *) echo "tunnels.sh: unknown scenario '$scenario'" >&2; exit 2 ;;
+      esac
+    done
     printf '%s\t%s\n' "$target" "$(hwm_kib "$pid")" >>"$tmp/hwm.tsv"
     kill -0 "$pid" 2>/dev/null || { echo "tunnels.sh: $target crashed" >&2; exit 1; }
     stop_proxy "$pid"
@@ -251,9 +255,10 @@ def paired_cell(s, p):
 scen = [("ws", "WebSocket echo: messages per proxy CPU-second", 0),
         ("bulk", "L4 bulk: MiB per proxy CPU-second", 1),
         ("conns", "L4 connection rate: connections per proxy CPU-second", 0)]
+scen = [x for x in scen if any((t, x[0]) in runs for t in targets)]  # the SCENARIOS that ran
 print("## Tunnels: WebSocket and L4 TCP")
 print()
-print("\`ROUNDS=$ROUNDS SECONDS_PER_RUN=$SECONDS_PER_RUN bench/tunnels.sh\` on $(date -u '+%Y-%m-%d %H:%M UTC'), "
+print("\`${SCENARIOS_SET:+SCENARIOS='$SCENARIOS' }ROUNDS=$ROUNDS SECONDS_PER_RUN=$SECONDS_PER_RUN bench/tunnels.sh\` on $(date -u '+%Y-%m-%d %H:%M UTC'), "
       "outrigger at $(git -C "$root" rev-parse --short HEAD), HAProxy $(haproxy -v | awk 'NR==1 {print $3}'), "
       "nginx $(nginx -v 2>&1 | sed 's|.*/||').")
 print("Each proxy with one worker/thread on CPU 1, a fresh process per round (the order rotates); "
@@ -273,7 +278,7 @@ wall_names = {"ws": "messages/s", "bulk": "MiB/s", "conns": "connections/s"}
 for s, name, d in scen:
     print(f"| {s}: {wall_names[s]} (wall clock) | " + " | ".join(fmt(med(t, s, 1), d) for t in targets)
           + " | " + " | ".join(ratio(med("outrigger", s, 1), med(p, s, 1)) for p in peers) + " |")
-for label, i in (("p50", 2), ("p99", 3)):
+for label, i in (("p50", 2), ("p99", 3)) if "ws" in [x[0] for x in scen] else ():
     print(f"| ws: {label} round trip (µs) | " + " | ".join(fmt(med(t, "ws", i)) for t in targets)
           + " | " + " | ".join(ratio(med("outrigger", "ws", i), med(p, "ws", i)) for p in peers) + " |")
 hw = {t: statistics.median(hwm[t]) if hwm[t] else None for t in targets}
