@@ -381,9 +381,11 @@ def main():
         L += scenario_table(s, targets, cells)
     L += ratio_table(scenarios, cells)
     # The last bench/profile.sh (policies off and on, a 1 KiB body, routes), bench/idle.sh,
-    # bench/slow_clients.sh, bench/soak.sh, bench/redis.sh and bench/h2.sh results, kept across runs.
+    # bench/slow_clients.sh, bench/soak.sh, bench/redis.sh, bench/h2.sh and bench/tunnels.sh
+    # results, kept across runs.
     for extra in ("profile.md", "profile-policies.md", "profile-1k.md", "profile-routes.md",
-                  "idle-connections.md", "slow-clients.md", "soak.md", "redis.md", "h2.md"):
+                  "idle-connections.md", "slow-clients.md", "soak.md", "redis.md", "h2.md",
+                  "tunnels.md"):
         path = os.path.join(os.path.dirname(os.path.abspath(__file__)), extra)
         if os.path.exists(path):
             with open(path) as f:

@@ -10,7 +10,8 @@ runtime=(libuv1 libssl3 libyaml-cpp0.7 libprometheus-cpp-core1.0 libhiredis0.14 
 build=(build-essential cmake pkg-config ccache
        libuv1-dev node-llhttp libssl-dev libyaml-cpp-dev prometheus-cpp-dev libhiredis-dev
        libnghttp2-dev libgtest-dev libgmock-dev redis-server)
-tools=(curl python3 prometheus wrk slowhttptest haproxy nginx-light libbenchmark-dev gnuplot-nox
+tools=(curl python3 prometheus wrk slowhttptest haproxy nginx-light libnginx-mod-stream
+       libbenchmark-dev gnuplot-nox
        clang libclang-rt-14-dev procps chromium fonts-dejavu-core python3-yaml
        valgrind strace
        # Real peers the integration tests and the bench drive: HTTP/2, gRPC, WebSocket,

@@ -2,10 +2,14 @@
 // with redis-cli through outrigger, with the upstream's connect retry, breaker and bulkhead.
 
 #include <gtest/gtest.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
+#include <atomic>
 #include <csignal>
+#include <functional>
 #include <string>
 #include <thread>
 
@@ -222,5 +226,121 @@ TEST_F(TcpListenerTest, TheDrainLetsAnOpenTunnelRunUntilItsTimeoutThenClosesIt) 
   EXPECT_TRUE(app.waitForClose(std::chrono::milliseconds(1000)));
 }
 
+// An upstream that reads one connection to its EOF, then answers `size` bytes and closes: what
+// a half-closed app waits for. Its port is 0 until it listens.
+class AnswerAfterEof {
+ public:
+  explicit AnswerAfterEof(size_t size) : size_(size) {
+    listen_fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof addr;
+    if (::bind(listen_fd_, reinterpret_cast<sockaddr*>(&addr), len) != 0 ||
+        ::listen(listen_fd_, 4) != 0 ||
+        ::getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
+      return;
+    }
+    port_ = ntohs(addr.sin_port);
+    thread_ = std::thread([this] { serve(); });
+  }
+  ~AnswerAfterEof() {
+    ::shutdown(listen_fd_, SHUT_RDWR);  // wakes an accept() that never got its connection
+    if (thread_.joinable()) thread_.join();
+    ::close(listen_fd_);
+  }
+  uint16_t port() const { return port_; }
+  bool closed() const { return closed_; }
+
+ private:
+  void serve() {
+    const int fd = ::accept(listen_fd_, nullptr, nullptr);
+    if (fd < 0) return;
+    char buf[4096];
+    while (::recv(fd, buf, sizeof buf, 0) > 0) {
+    }
+    const std::string answer(size_, 'a');
+    for (size_t sent = 0; sent < answer.size();) {
+      const ssize_t n = ::send(fd, answer.data() + sent, answer.size() - sent, MSG_NOSIGNAL);
+      if (n <= 0) break;
+      sent += static_cast<size_t>(n);
+    }
+    ::close(fd);
+    closed_ = true;
+  }
+
+  size_t size_;
+  std::atomic<bool> closed_{false};
+  int listen_fd_ = -1;
+  uint16_t port_ = 0;
+  std::thread thread_;
+};
+
+// The app half-closes after a question; what it reads until the EOF, and whether that EOF was
+// orderly (recv 0) rather than a reset or a timeout. `slow_reader`: the app's receive buffer
+// is tiny and it reads nothing until `ready` holds, so bytes are still queued in outrigger
+// when the upstream's EOF arrives.
+struct HalfClosedRead {
+  size_t bytes = 0;
+  bool orderly_eof = false;
+};
+HalfClosedRead askThenHalfClose(uint16_t port, const std::function<bool()>& ready = {}) {
+  HalfClosedRead out;
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  if (ready) {
+    const int tiny = 4096;
+    ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &tiny, sizeof tiny);
+  }
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(port);
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
+      ::send(fd, "question", 8, MSG_NOSIGNAL) != 8) {
+    ::close(fd);
+    return out;
+  }
+  ::shutdown(fd, SHUT_WR);
+  if (ready) eventually(ready);
+  char buf[65536];
+  while (true) {
+    pollfd p{fd, POLLIN, 0};
+    if (::poll(&p, 1, 5000) <= 0) break;
+    const ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+    if (n <= 0) {
+      out.orderly_eof = n == 0;
+      break;
+    }
+    out.bytes += static_cast<size_t>(n);
+  }
+  ::close(fd);
+  return out;
+}
+
+// After both EOFs the tunnel closes the app's connection at once when nothing is queued for
+// it: the app still gets the answer, then an orderly EOF, never a reset.
+TEST_F(TcpListenerTest, AHalfClosedAppGetsAShortAnswerThenAnOrderlyClose) {
+  AnswerAfterEof upstream(5);
+  ASSERT_NE(upstream.port(), 0);
+  startProxy(tcpConfig(endpoint(upstream.port())));
+  const HalfClosedRead read = askThenHalfClose(port_);
+  EXPECT_EQ(read.bytes, 5u);
+  EXPECT_TRUE(read.orderly_eof);
+}
+
+// ... and gracefully when bytes are still queued for it. The app here reads nothing until the
+// upstream has sent its 192 KiB and closed, through a tiny receive buffer, so outrigger has
+// paused the upstream with bytes queued for the app: they all arrive before an orderly EOF.
+// (On loopback the kernel's send buffer takes what is queued even at a plain close, so this
+// checks the outcome the app sees, not which close was chosen.)
+TEST_F(TcpListenerTest, AHalfClosedSlowAppGetsALongAnswerThenAnOrderlyClose) {
+  AnswerAfterEof upstream(size_t{192} << 10);
+  ASSERT_NE(upstream.port(), 0);
+  startProxy(tcpConfig(endpoint(upstream.port())));
+  const HalfClosedRead read = askThenHalfClose(port_, [&] { return upstream.closed(); });
+  EXPECT_TRUE(upstream.closed());
+  EXPECT_EQ(read.bytes, size_t{192} << 10);
+  EXPECT_TRUE(read.orderly_eof);
+}
 }  // namespace
 }  // namespace outrigger::testing
