@@ -44,7 +44,9 @@ ConnectTunnel::ConnectTunnel(exchange::WorkerContext& context,
       app_early_(app_early),
       reply_to_(reply_to),
       on_end_(std::move(on_end)),
-      connector_(std::make_unique<tunnel::TunnelConnector>(context, std::move(upstream), *this)) {}
+      // The app's TLS runs end to end: an upstream's `tls:` block is not for its tunnels.
+      connector_(std::make_unique<tunnel::TunnelConnector>(
+          context, std::move(upstream), *this, tunnel::TunnelConnector::Transport::kPlainTcp)) {}
 
 ConnectTunnel::~ConnectTunnel() {
   on_end_ = nullptr;  // its owner is going away

@@ -5,7 +5,8 @@
 // that connection is up the app gets `200 Connection Established` and both connections
 // become a byte pipe (SessionTunnel); the bulkhead slot is held until the tunnel closes. A
 // connect that fails is answered with the usual local reply (502 connect_failed, 503
-// circuit_open, ...). Metrics kind="connect", and one access log line at the end.
+// circuit_open, ...). Metrics kind="connect", and one access log line at the end. The
+// tunnel is plain TCP even to a `tls:` upstream: the app's TLS runs end to end inside it.
 
 #include <functional>
 #include <memory>
