@@ -72,6 +72,7 @@ function upstreamStats(name, now, before, seconds, openRemainingMs) {
     poolActive: gauge("outrigger_pool_connections", (l) => l.state === "active"),
     poolIdle: gauge("outrigger_pool_connections", (l) => l.state === "idle"),
     poolConnecting: gauge("outrigger_pool_connections", (l) => l.state === "connecting"),
+    tunnels: gauge("outrigger_tunnels_active"),  // websocket, connect and tcp
     endpoints: (now.get("outrigger_endpoint_healthy") || []).filter((s) => mine(s.labels)).length,
     endpointsHealthy: gauge("outrigger_endpoint_healthy"),
     endpointsEjected: gauge("outrigger_endpoint_ejected"),
@@ -161,8 +162,10 @@ function updateRow({ row, cells }, s) {
   cells.p99.title = s.p99 === null ? "no requests in the last interval" : "";
   setCell(cells.retries, formatRate(s.retryRate));
   setCell(cells.bulkhead, s.bulkheadActive + " / " + s.bulkheadQueued, null, s.bulkheadQueued > 0);
-  setCell(cells.pool, s.poolActive + " / " + s.poolIdle,
-          s.poolConnecting > 0 ? s.poolConnecting + " connecting" : null);
+  const poolNotes = [];
+  if (s.poolConnecting > 0) poolNotes.push(s.poolConnecting + " connecting");
+  if (s.tunnels > 0) poolNotes.push(s.tunnels + (s.tunnels === 1 ? " tunnel" : " tunnels") + " open");
+  setCell(cells.pool, s.poolActive + " / " + s.poolIdle, poolNotes.length ? poolNotes.join(", ") : null);
   setCell(cells.endpoints, s.endpointsHealthy + " / " + s.endpoints,
           s.endpointsEjected > 0 ? s.endpointsEjected + " ejected" : null,
           s.endpointsHealthy < s.endpoints);

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "proxy/log/access_log.h"
+#include "proxy/metrics/metrics.h"
 #include "proxy/policy/circuit_breaker.h"
 
 namespace outrigger::app {
@@ -116,6 +117,20 @@ void appendTls(std::string& out, const upstream::Upstream& u) {
   close(out, '}');
 }
 
+// Tunnels open now, by kind (outrigger_tunnels_active): each holds a connection to the
+// upstream and, with a bulkhead, one of its slots.
+void appendTunnels(std::string& out, const upstream::Upstream& u) {
+  key(out, "tunnels");
+  out += '{';
+  for (const metrics::TunnelKind kind :
+       {metrics::TunnelKind::kWebSocket, metrics::TunnelKind::kConnect,
+        metrics::TunnelKind::kTcp}) {
+    const std::string name(metrics::tunnelKindName(kind));
+    integer(out, name.c_str(), u.metrics().tunnelsOpen(kind));
+  }
+  close(out, '}');
+}
+
 void appendEndpoints(std::string& out, const upstream::Upstream& u,
                      const upstream::UpstreamPolicies::Status& status) {
   key(out, "endpoints");
@@ -151,6 +166,7 @@ void appendUpstream(std::string& out, const upstream::Upstream& u, MonoTime now)
   appendBulkhead(out, status);
   appendRateLimit(out, status);
   appendTls(out, u);
+  appendTunnels(out, u);
   integer(out, "stale_entries", static_cast<int64_t>(status.stale_entries));
   // Where stale copies are kept (memory, or redis shared by the fleet); null without
   // fallback.stale_if_error.

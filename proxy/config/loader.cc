@@ -160,6 +160,7 @@ void readTopLevel(const ConfigNode& root, Config& out, Diagnostics& diag) {
   checkRedisUsers(upstreams, root.find("defaults"), redis != nullptr, diag);
   out.listeners = readListeners(root.find("listeners"), upstreamNames(upstreams), out.upstreams,
                                 out.admin.listen, diag);
+  pickHealthCheckTypes(out);
   out.provenance = traceProvenance(root);
 }
 

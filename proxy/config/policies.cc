@@ -5,6 +5,7 @@
 #include "proxy/config/policies.h"
 
 #include <algorithm>
+#include <array>
 #include <limits>
 #include <span>
 #include <string_view>
@@ -195,7 +196,22 @@ void readStaleIfError(const ConfigNode& node, PolicyConfig& out, Diagnostics& di
 void readHealthCheck(const ConfigNode& node, PolicyConfig& out, Diagnostics& diag) {
   if (!checkMap(node, keysAt("upstreams.<name>.health_check"), diag)) return;
   HealthCheckConfig h = out.health_check.value_or(HealthCheckConfig{});
+  constexpr std::string_view kTypeNames[] = {"http", "tcp"};
+  constexpr std::array kTypeValues = {HealthCheckType::kHttp, HealthCheckType::kTcp};
+  const ConfigNode* type = node.find("type");
+  if (type != nullptr) {
+    if (auto i = readChoice(*type, diag, kTypeNames)) {
+      h.type = kTypeValues[*i];
+      h.type_written = true;
+    }
+  }
   if (auto* n = node.find("path")) {
+    if (type == nullptr) {
+      h.type = HealthCheckType::kHttp;  // a path is an HTTP check's
+      h.type_written = true;
+    } else if (h.type == HealthCheckType::kTcp) {
+      diag.error(*n, "applies only to type: http; a tcp check only connects");
+    }
     auto path = readString(*n, diag);
     const auto unsafe = [](char c) { return static_cast<unsigned char>(c) <= ' ' || c == 0x7f; };
     if (path && !path->starts_with('/')) {

@@ -61,13 +61,30 @@ struct RateLimitConfig {
   friend bool operator==(const RateLimitConfig&, const RateLimitConfig&) = default;
 };
 
+// How an endpoint is checked: http sends GET path and wants a 2xx; tcp wants a connection
+// (and the TLS handshake, for a `tls:` upstream), for upstreams that do not speak HTTP.
+enum class HealthCheckType { kHttp, kTcp };
+
+inline const char* healthCheckTypeName(HealthCheckType t) {
+  return t == HealthCheckType::kTcp ? "tcp" : "http";
+}
+
 struct HealthCheckConfig {
+  HealthCheckType type = HealthCheckType::kHttp;
+  // `type` (or `path`, which means http) was written. Otherwise the loader picks tcp for an
+  // upstream only protocol: tcp listeners use, http for any other.
+  bool type_written = false;
   std::string path = "/health";
   Duration interval = seconds(10);
   Duration timeout = seconds(1);
   policy::HealthCheckThresholds thresholds;
 
-  friend bool operator==(const HealthCheckConfig&, const HealthCheckConfig&) = default;
+  // type_written is how the type was chosen, not a setting: a rendered config (which writes
+  // the type) is equal to the one it came from.
+  friend bool operator==(const HealthCheckConfig& a, const HealthCheckConfig& b) {
+    return a.type == b.type && a.path == b.path && a.interval == b.interval &&
+           a.timeout == b.timeout && a.thresholds == b.thresholds;
+  }
 };
 
 // Where stale copies are kept: this process's memory, or Redis shared by the fleet.

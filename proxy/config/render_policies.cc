@@ -94,7 +94,8 @@ void renderOutlier(ConfigWriter& out, const policy::OutlierConfig& o) {
 
 void renderHealthCheck(ConfigWriter& out, const HealthCheckConfig& h) {
   out.beginMap("health_check");
-  out.scalar("path", h.path);
+  out.scalar("type", healthCheckTypeName(h.type));
+  if (h.type == HealthCheckType::kHttp) out.scalar("path", h.path);
   out.scalar("interval", formatDuration(h.interval));
   out.scalar("timeout", formatDuration(h.timeout));
   out.scalar("healthy_threshold", number(h.thresholds.healthy_threshold));

@@ -30,6 +30,11 @@ std::vector<ListenerConfig> readListeners(const ConfigNode* listeners,
                                           const std::vector<UpstreamConfig>& upstreams,
                                           const HostPort& admin, Diagnostics& diag);
 
+// Gives each health_check whose type was not written its default: tcp for an upstream that
+// only byte tunnels use (protocol: tcp listeners, connect: true routes), http otherwise.
+// After the listeners are read.
+void pickHealthCheckTypes(Config& config);
+
 // `redis:`. nullopt when the block is unusable (its errors are reported).
 std::optional<RedisConfig> readRedis(const ConfigNode& node, Diagnostics& diag);
 

@@ -83,6 +83,7 @@ GrpcStatus grpcStatusFor(LocalReason reason) {
     case LocalReason::kUpstreamReset:
     case LocalReason::kPoolTimeout:
     case LocalReason::kFailureStatus:
+    case LocalReason::kDraining:
       return GrpcStatus::kUnavailable;
     case LocalReason::kUpstreamTimeout:
     case LocalReason::kRequestTimeout:

@@ -33,6 +33,7 @@ constexpr ReasonInfo kReasons[] = {
     {"upstream_response_too_large", 502},  // kUpstreamResponseTooLarge
     {"failure_status", 502},               // kFailureStatus
     {"connect_not_allowed", 403},          // kConnectNotAllowed
+    {"draining", 503},                     // kDraining
 };
 static_assert(std::size(kReasons) == kLocalReasonCount, "every LocalReason needs a row");
 

@@ -35,6 +35,9 @@ enum class LocalReason {
   kFailureStatus,
   // Issue 18: a CONNECT to an authority no route allows (outrigger is never an open proxy).
   kConnectNotAllowed,
+  // A CONNECT on a kept-alive connection while outrigger drains: no new tunnel on a
+  // connection it asks the app to close; the app reconnects.
+  kDraining,
   kCount,        // not a reason: the number of reasons
 };
 

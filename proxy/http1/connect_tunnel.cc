@@ -44,7 +44,9 @@ ConnectTunnel::ConnectTunnel(exchange::WorkerContext& context,
       app_early_(app_early),
       reply_to_(reply_to),
       on_end_(std::move(on_end)),
-      connector_(std::make_unique<tunnel::TunnelConnector>(context, std::move(upstream), *this)) {}
+      // The app's TLS runs end to end: an upstream's `tls:` block is not for its tunnels.
+      connector_(std::make_unique<tunnel::TunnelConnector>(
+          context, std::move(upstream), *this, tunnel::TunnelConnector::Transport::kPlainTcp)) {}
 
 ConnectTunnel::~ConnectTunnel() {
   on_end_ = nullptr;  // its owner is going away
@@ -124,12 +126,29 @@ bool Http1Session::startConnect(http::RequestHead& head,
   if (found == generation->upstreams.end()) return false;  // the validator rules it out
   ConnectTunnel::Request request{listener_.config->name, head.target, ""};
   http::assignRequestId(head, context_.random, request.request_id);
+  if (close_requested_ || (context_.draining && kept_alive_)) {
+    // As every response on this connection during the drain, the answer asks the app to
+    // reconnect (Connection: close); a tunnel would hold the connection open instead.
+    refuseConnect(http::LocalReason::kDraining, found->second->metrics(), request.request_id);
+    return true;
+  }
   timer_.stop();  // the tunnel's own timers from here: connect, then tunnel_idle
   connect_ = std::make_unique<ConnectTunnel>(context_, context_.upstreamFor(found->second),
                                              std::move(request), stream_, input_, *this,
                                              [this] { close(false); });
   connect_->start();
   return true;
+}
+
+void Http1Session::refuseConnect(http::LocalReason reason, metrics::UpstreamMetrics& metrics,
+                                 std::string_view request_id) {
+  body_refused_ = true;  // nothing more is read: the connection closes after the reply
+  stream_->stopReading();
+  response_no_body_ = chunk_to_client_ = false;
+  const exchange::SentReply sent =
+      exchange::sendLocalReply(*this, reason, {metrics.name(), request_id, 0});
+  metrics.countLocalReply(reason);
+  metrics.countRequest(sent.status, Duration::zero());
 }
 
 }  // namespace outrigger::http1

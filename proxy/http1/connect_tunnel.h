@@ -5,7 +5,9 @@
 // that connection is up the app gets `200 Connection Established` and both connections
 // become a byte pipe (SessionTunnel); the bulkhead slot is held until the tunnel closes. A
 // connect that fails is answered with the usual local reply (502 connect_failed, 503
-// circuit_open, ...). Metrics kind="connect", and one access log line at the end.
+// circuit_open, ...). Metrics kind="connect", and one access log line at the end. The
+// tunnel is plain TCP even to a `tls:` upstream: the app's TLS runs end to end inside it.
+// During the drain, a CONNECT on a kept-alive connection gets 503 draining instead.
 
 #include <functional>
 #include <memory>

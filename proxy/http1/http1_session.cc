@@ -230,6 +230,7 @@ void Http1Session::resumeBody() {
 }
 
 void Http1Session::nextRequest() {
+  kept_alive_ = true;
   waiting_for_exchange_ = false;
   if (parser_paused_) {
     parser_.resume();

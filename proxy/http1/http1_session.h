@@ -25,6 +25,10 @@
 #include "proxy/io/tcp_stream.h"
 #include "proxy/io/timer.h"
 
+namespace outrigger::metrics {
+struct UpstreamMetrics;
+}  // namespace outrigger::metrics
+
 namespace outrigger::http1 {
 
 class Http1Session final : public io::StreamHandler,
@@ -99,6 +103,9 @@ class Http1Session final : public io::StreamHandler,
   // (connect_tunnel.cc). False sends it to an exchange, which refuses it.
   bool startConnect(http::RequestHead& head,
                     const std::shared_ptr<const exchange::Snapshot>& generation);
+  // Answers a CONNECT the session will not tunnel with a local reply, then closes.
+  void refuseConnect(http::LocalReason reason, metrics::UpstreamMetrics& metrics,
+                     std::string_view request_id);
   // A request begins: take a slot from the pool (if not holding one) and lend the parser
   // its head storage.
   void borrowSlot();
@@ -136,6 +143,7 @@ class Http1Session final : public io::StreamHandler,
   bool waiting_for_exchange_ = false;  // request complete, response not done yet
   bool head_in_progress_ = false;
   bool close_requested_ = false;
+  bool kept_alive_ = false;  // a request before this one was served on the connection
   bool closed_ = false;
   bool body_refused_ = false;  // a malformed body was answered: the rest is not read
   bool exchange_done_ = false;

@@ -37,7 +37,7 @@ void TcpStream::connect(const SocketAddress& address) {
 
 void TcpStream::connectTls(const SocketAddress& address, TlsConnect tls) {
   impl_->tls = std::make_unique<TlsSession>(std::move(tls.context), tls.server_name,
-                                            std::move(tls.session_key));
+                                            std::move(tls.session_key), tls.alpn);
   connect(address);
 }
 
@@ -114,10 +114,14 @@ size_t TcpStream::queuedBytes() const { return impl_->pending_bytes + impl_->inf
 void TcpStream::shutdownWrite() {
   Impl& impl = *impl_;
   if (impl.closing || impl.half_close_wanted) return;
+  // TLS closes its direction with close_notify before the FIN (an L4 tunnel's half-close).
+  if (impl.tls && !impl.handshaking) impl.tls->shutdown();
   impl.half_close_wanted = true;
   if (impl.flush_task.pending()) {
     impl.flush_task.cancel();
     impl.flush();
+  } else if (impl.tls) {
+    impl.flush();  // the close_notify just queued
   }
   if (!impl.write_in_flight && !impl.hasQueued()) impl.startHalfClose();
 }

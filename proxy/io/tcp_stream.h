@@ -24,6 +24,9 @@ struct TlsConnect {
   std::shared_ptr<TlsClientContext> context;
   std::string server_name;  // sent as SNI, and the name the certificate must carry
   std::string session_key;  // which cached session to resume ("host:port sni")
+  // Offer the context's ALPN protocol (h2 or http/1.1). Off for bytes that are not HTTP
+  // (an L4 tunnel): a server that knows ALPN must not be told the wrong protocol.
+  bool alpn = true;
 };
 
 // The error onStreamConnected / onStreamEnd report when TLS failed; tlsFailure() says why.
@@ -85,8 +88,8 @@ class TcpStream {
   void cork();
   void uncork();
   size_t queuedBytes() const;
-  // Half-close: sends a FIN once every queued write has gone out; reading goes on. Writes
-  // after it are dropped.
+  // Half-close: sends a FIN (a TLS stream: close_notify, then the FIN) once every queued
+  // write has gone out; reading goes on. Writes after it are dropped.
   void shutdownWrite();
 
   SocketAddress peerAddress() const;

@@ -23,7 +23,7 @@ bool isIpAddress(const std::string& name) {
 }  // namespace
 
 TlsSession::TlsSession(std::shared_ptr<TlsClientContext> context, const std::string& server_name,
-                       std::string session_key)
+                       std::string session_key, bool alpn)
     : context_(std::move(context)), session_key_(std::move(session_key)) {
   ERR_clear_error();
   ssl_ = SSL_new(context_->raw());
@@ -32,6 +32,7 @@ TlsSession::TlsSession(std::shared_ptr<TlsClientContext> context, const std::str
   SSL_set_bio(ssl_, network_in_, network_out_);
   SSL_set_connect_state(ssl_);
   SSL_set_app_data(ssl_, &session_key_);
+  if (!alpn) SSL_set_alpn_protos(ssl_, nullptr, 0);  // clears the context's list
   const bool ip = isIpAddress(server_name);
   if (!ip && !server_name.empty()) SSL_set_tlsext_host_name(ssl_, server_name.c_str());
   if (context_->verify() && !server_name.empty()) {

@@ -19,9 +19,9 @@ class TlsSession {
  public:
   // `server_name` is sent as SNI (unless it is an IP address) and is the name the peer's
   // certificate must carry when the context verifies. `session_key` picks the cached
-  // session to resume.
+  // session to resume. `alpn` false offers no ALPN protocol, whatever the context's.
   TlsSession(std::shared_ptr<TlsClientContext> context, const std::string& server_name,
-             std::string session_key);
+             std::string session_key, bool alpn = true);
   ~TlsSession();
   TlsSession(const TlsSession&) = delete;
   TlsSession& operator=(const TlsSession&) = delete;

@@ -204,6 +204,13 @@ prometheus::Gauge& UpstreamMetrics::tunnelsActive(TunnelKind kind) {
   });
 }
 
+int64_t UpstreamMetrics::tunnelsOpen(TunnelKind kind) const {
+  const auto index = static_cast<size_t>(kind);
+  if (index >= tunnels_active_.size()) abortOnIndex("tunnel kind", index);
+  const prometheus::Gauge* gauge = tunnels_active_[index].load(std::memory_order_acquire);
+  return gauge == nullptr ? 0 : static_cast<int64_t>(gauge->Value());
+}
+
 void UpstreamMetrics::countTunnelBytes(uint64_t up, uint64_t down) {
   constexpr const char* kDirections[] = {"up", "down"};
   const uint64_t bytes[] = {up, down};

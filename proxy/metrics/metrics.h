@@ -102,6 +102,8 @@ struct UpstreamMetrics {
   // outrigger_tunnels_active{kind}; the tunnel's owner adds 1 when it opens and 1 less when
   // it ends.
   prometheus::Gauge& tunnelsActive(TunnelKind kind);
+  // Tunnels of `kind` open now, read without creating the series: for GET /upstreams.
+  int64_t tunnelsOpen(TunnelKind kind) const;
   // outrigger_tunnel_bytes_total{direction="up"|"down"}: up is from the app to the upstream.
   void countTunnelBytes(uint64_t up, uint64_t down);
   // outrigger_tunnels_total{kind,result}: once per tunnel, when it ends or fails to open.

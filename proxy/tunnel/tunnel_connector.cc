@@ -26,11 +26,12 @@ std::string_view connectFailureName(ConnectFailure failure) {
 
 TunnelConnector::TunnelConnector(exchange::WorkerContext& context,
                                  std::shared_ptr<exchange::WorkerUpstream> upstream,
-                                 Callbacks& callbacks)
+                                 Callbacks& callbacks, Transport transport)
     : context_(context),
       upstream_(std::move(upstream)),
       policies_(upstream_->upstream->policies()),
       callbacks_(callbacks),
+      transport_(transport),
       admission_(context.loop, context.clock, context.queued_admissions, *this),
       timer_(context.loop, [this] { onTimer(); }),
       report_failure_(context.loop, [this] {
@@ -96,7 +97,14 @@ void TunnelConnector::connect() {
   stream_ = std::make_unique<io::TcpStream>(context_.loop);
   stream_->setHandler(this);
   // An unresolved address fails like a refused connect, on a later turn.
-  stream_->connect(address ? *address : io::SocketAddress{});
+  const io::SocketAddress to = address ? *address : io::SocketAddress{};
+  if (transport_ == Transport::kPlainTcp) {
+    stream_->connect(to);
+  } else {
+    upstream_->upstream->connect(*stream_, static_cast<size_t>(pick), to,
+                                 upstream::Upstream::Carries::kBytes);
+  }
+  // The TLS handshake, if any, counts inside it, as for the pool's connections.
   timer_.start(upstream_->upstream->config().timeouts.connect);
 }
 
@@ -116,10 +124,12 @@ int TunnelConnector::pickEndpoint(MonoTime now) {
 void TunnelConnector::onStreamConnected(int error) {
   if (phase_ != Phase::kConnecting) return;
   timer_.stop();
+  if (stream_->isTls())
+    upstream::countTlsHandshake(upstream_->upstream->metrics(), *stream_, error);
   if (error != 0) {
     connectFailed(policy::AttemptOutcome::kConnectFailed,
                   upstream_->upstream->endpoint(static_cast<size_t>(endpoint_)).text + ": " +
-                      io::errorName(error));
+                      upstream::connectFailure(*stream_, error));
     return;
   }
   settle(policy::AttemptOutcome::kSuccess);

@@ -4,7 +4,9 @@
 // wait), then per connect the breaker's permit and an endpoint the balancer picks among the
 // resolved, healthy, not ejected ones. A failed or timed-out connect counts against the
 // breaker and outlier detection, and is tried again on another endpoint. The bulkhead slot
-// stays held while the connector lives: its owner keeps it for the tunnel's life.
+// stays held while the connector lives: its owner keeps it for the tunnel's life. The
+// connection is made as the HTTP pool makes its own (Upstream::connect): over TLS, with the
+// same verification, SNI and client certificate, when the upstream has a `tls:` block.
 
 #include <memory>
 #include <string>
@@ -36,8 +38,15 @@ class TunnelConnector final : public io::StreamHandler, public exchange::Admissi
     virtual void onTunnelFailed(ConnectFailure failure, const std::string& detail) = 0;
   };
 
+  // How the upstream connection is made. kUpstreamTransport: as the upstream says, over
+  // TLS when it has a `tls:` block (a `protocol: tcp` listener: the app speaks plain bytes,
+  // the upstream sees TLS). kPlainTcp: plain TCP whatever it says (CONNECT: the app's own
+  // TLS runs end to end inside the tunnel).
+  enum class Transport { kUpstreamTransport, kPlainTcp };
+
   TunnelConnector(exchange::WorkerContext& context,
-                  std::shared_ptr<exchange::WorkerUpstream> upstream, Callbacks& callbacks);
+                  std::shared_ptr<exchange::WorkerUpstream> upstream, Callbacks& callbacks,
+                  Transport transport = Transport::kUpstreamTransport);
   ~TunnelConnector() override;
   TunnelConnector(const TunnelConnector&) = delete;
   TunnelConnector& operator=(const TunnelConnector&) = delete;
@@ -65,6 +74,7 @@ class TunnelConnector final : public io::StreamHandler, public exchange::Admissi
   std::shared_ptr<exchange::WorkerUpstream> upstream_;
   upstream::UpstreamPolicies& policies_;
   Callbacks& callbacks_;
+  const Transport transport_;
   exchange::AdmissionGuard admission_;
   Phase phase_ = Phase::kIdle;
   std::unique_ptr<io::TcpStream> stream_;

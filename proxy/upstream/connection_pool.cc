@@ -176,12 +176,7 @@ void ConnectionPool::startConnection(size_t endpoint) {
   upstream_->connections(endpoint).connecting.fetch_add(1, std::memory_order_relaxed);
   // The handshake counts inside timeouts.connect: the stream reports connected after it.
   c.timer_.start(upstream_->config().timeouts.connect);
-  if (UpstreamTls* tls = upstream_->tls()) {
-    c.tls_generation_ = tls->generation();
-    c.stream_->connectTls(*address, tls->connectOptions(upstream_->endpoint(endpoint)));
-  } else {
-    c.stream_->connect(*address);
-  }
+  c.tls_generation_ = upstream_->connect(*c.stream_, endpoint, *address);
 }
 
 bool ConnectionPool::hasCurrentIdentity(const PooledConnection& c) const {

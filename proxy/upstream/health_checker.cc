@@ -16,8 +16,9 @@ constexpr http::ParserLimits kProbeLimits{16 * 1024, 100};
 
 }  // namespace
 
-// One endpoint's probe: fresh connection, one GET, success = a 2xx head within the timeout.
-// The decision is made on the head, so the body is never read.
+// One endpoint's probe: fresh connection (TLS too, for a `tls:` upstream), then for an
+// http check one GET, success = a 2xx head within the timeout; the decision is made on the
+// head, so the body is never read. A tcp check succeeds once connected.
 class HealthChecker::Probe final : public io::StreamHandler, public http::ResponseHandler {
  public:
   Probe(HealthChecker& checker, size_t endpoint)
@@ -29,6 +30,7 @@ class HealthChecker::Probe final : public io::StreamHandler, public http::Respon
         timer_(checker.loop_, [this] { expire(); }) {}
 
   bool inFlight() const { return stream_ != nullptr; }
+  bool tcpCheck() const { return checker_.config_.type == config::HealthCheckType::kTcp; }
 
   void begin() {
     auto address = checker_.upstream_->nextAddress(endpoint_);
@@ -40,12 +42,8 @@ class HealthChecker::Probe final : public io::StreamHandler, public http::Respon
     parser_ = std::make_unique<http::ResponseParser>(*this, kProbeLimits);
     stream_ = std::make_unique<io::TcpStream>(checker_.loop_);
     stream_->setHandler(this);
-    const Upstream& upstream = *checker_.upstream_;
-    if (UpstreamTls* tls = upstream.tls()) {
-      stream_->connectTls(*address, tls->connectOptions(upstream.endpoint(endpoint_)));
-    } else {
-      stream_->connect(*address);
-    }
+    checker_.upstream_->connect(*stream_, endpoint_, *address,
+                                tcpCheck() ? Upstream::Carries::kBytes : Upstream::Carries::kHttp);
     // One bound for the whole probe: connect, send and the response head.
     timer_.start(checker_.config_.timeout);
   }
@@ -69,6 +67,10 @@ class HealthChecker::Probe final : public io::StreamHandler, public http::Respon
     if (stream_->isTls()) countTlsHandshake(checker_.upstream_->metrics(), *stream_, error);
     if (error != 0) {
       finish(false, "connect failed: " + connectFailure(*stream_, error));
+      return;
+    }
+    if (tcpCheck()) {
+      finish(true, "connected");  // nothing is sent: the peer may not speak HTTP
       return;
     }
     stream_->startReading();

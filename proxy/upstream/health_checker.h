@@ -1,6 +1,7 @@
 #pragma once
-// Active HTTP health checks of one upstream's endpoints (DESIGN §6 health_check), run on the
-// main loop: every interval one probe per endpoint on a fresh connection. The verdicts go to
+// Active health checks of one upstream's endpoints (DESIGN §6 health_check), run on the
+// main loop: every interval one probe per endpoint on a fresh connection, an HTTP GET or
+// (type: tcp) just the connect. The verdicts go to
 // the Upstream's healthy flags, which every worker's load balancer reads.
 
 #include <memory>

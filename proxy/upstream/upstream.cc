@@ -59,4 +59,17 @@ void Upstream::setAddresses(size_t i, std::vector<io::SocketAddress> addresses) 
   resolved_[i].store(true);
 }
 
+uint64_t Upstream::connect(io::TcpStream& stream, size_t i, const io::SocketAddress& address,
+                           Carries carries) const {
+  if (tls_ == nullptr) {
+    stream.connect(address);
+    return 0;
+  }
+  const uint64_t generation = tls_->generation();
+  io::TlsConnect options = tls_->connectOptions(endpoint(i));
+  options.alpn = carries == Carries::kHttp;
+  stream.connectTls(address, std::move(options));
+  return generation;
+}
+
 }  // namespace outrigger::upstream

@@ -35,6 +35,17 @@ class Upstream {
   UpstreamPolicies& policies() const { return *policies_; }
   UpstreamTls* tls() const { return tls_.get(); }  // null for plain HTTP
 
+  // What a new connection carries: HTTP (the pool, an HTTP health check) offers the
+  // upstream's protocol in ALPN; a byte stream (an L4 tunnel, a TCP check) offers none.
+  enum class Carries { kHttp, kBytes };
+  // Starts `stream` connecting to endpoint i at `address`, the one way every connection to
+  // an upstream is made: through TLS when it has a `tls:` block (the current context, so
+  // its trust store and client certificate; SNI and the name verified from `tls.sni` or
+  // the endpoint's host), plain TCP otherwise. onStreamConnected reports once the
+  // handshake is done too. Returns the TLS generation it used, 0 for plain TCP.
+  uint64_t connect(io::TcpStream& stream, size_t i, const io::SocketAddress& address,
+                   Carries carries = Carries::kHttp) const;
+
   // The address to open a connection to endpoint i: rotates among its resolved
   // addresses. nullopt while the endpoint is unresolved. Taken per new connection only.
   std::optional<io::SocketAddress> nextAddress(size_t i) const;

@@ -1,10 +1,14 @@
 // CONNECT through outrigger (issue 18, item 2): curl with -x tunnels TLS to a local
 // `openssl s_server` behind a connect: true route and verifies its certificate end to end.
 // A CONNECT no such route allows gets 403 connect_not_allowed and reaches no upstream; a
-// connect: true route whose upstream is down answers 502 connect_failed.
+// connect: true route whose upstream is down answers 502 connect_failed. During the drain a
+// CONNECT on a kept-alive connection opens no tunnel: 503 draining, Connection: close.
 
 #include <gtest/gtest.h>
+#include <poll.h>
+#include <sys/socket.h>
 
+#include <csignal>
 #include <memory>
 #include <string>
 
@@ -127,6 +131,56 @@ TEST_F(ConnectTunnelTest, AConnectRouteServesOnlyCONNECT) {
   EXPECT_EQ(response->status, 404);
   EXPECT_EQ(response->header("x-outrigger-reason"), "no_route");
   EXPECT_EQ(upstream.accepts(), 0);
+}
+
+TEST_F(ConnectTunnelTest, DuringTheDrainACONNECTOnAKeptAliveConnectionOpensNoTunnel) {
+  RawUpstream target(std::map<std::string, std::string>{});
+  RawUpstream web(std::map<std::string, std::string>{
+      {"/ok", "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"}});
+  const std::string port = target.address().substr(target.address().rfind(':') + 1);
+  startProxy("drain: { grace: 10s, timeout: 20s }\n" +
+             connectConfig(static_cast<uint16_t>(std::stoi(port)),
+                           "      - { host: web, upstream: web }\n",
+                           "  web: { endpoints: [ \"" + web.address() + "\" ] }\n"));
+  HttpConnection app(proxy_->port("main"));
+  ASSERT_TRUE(app.sendRaw("GET /ok HTTP/1.1\r\nHost: web\r\n\r\n"));
+  auto first = app.readResponse();
+  ASSERT_TRUE(first);
+  ASSERT_EQ(first->status, 200);
+
+  proxy_->signal(SIGTERM);
+  ASSERT_TRUE(eventually([&] {
+    auto ready = httpRequest(proxy_->adminPort(), "GET", "/ready");
+    return ready && ready->status == 503;
+  }));
+  // The connection the drain asks the app to close carries no new tunnel.
+  ASSERT_TRUE(app.sendRaw("CONNECT localhost:443 HTTP/1.1\r\nHost: localhost:443\r\n\r\n"));
+  const auto refused = app.readResponse();
+  ASSERT_TRUE(refused.has_value());
+  EXPECT_EQ(refused->status, 503);
+  EXPECT_EQ(refused->header("x-outrigger-reason"), "draining");
+  EXPECT_EQ(refused->header("Connection"), "close");
+  EXPECT_TRUE(app.waitForClose(std::chrono::milliseconds(3000)));
+  EXPECT_EQ(target.accepts(), 0);
+  EXPECT_EQ(proxy_->metric("outrigger_local_replies_total",
+                           {{"upstream", "tls-server"}, {"reason", "draining"}})
+                .value_or(0),
+            1);
+
+  // The app still gets its tunnel on a new connection: the drain keeps serving it.
+  HttpConnection fresh(proxy_->port("main"));
+  ASSERT_TRUE(fresh.sendRaw("CONNECT localhost:443 HTTP/1.1\r\nHost: localhost:443\r\n\r\n"));
+  std::string got;
+  while (got.find("\r\n\r\n") == std::string::npos) {
+    pollfd p{fresh.fd(), POLLIN, 0};
+    if (::poll(&p, 1, 3000) <= 0) break;
+    char buf[512];
+    const ssize_t n = ::recv(fresh.fd(), buf, sizeof buf, 0);
+    if (n <= 0) break;
+    got.append(buf, static_cast<size_t>(n));
+  }
+  EXPECT_EQ(got, "HTTP/1.1 200 Connection Established\r\n\r\n");
+  EXPECT_TRUE(eventually([&] { return target.accepts() == 1; }));
 }
 
 }  // namespace

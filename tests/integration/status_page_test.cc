@@ -253,6 +253,9 @@ try {
     `outrigger_circuit_breaker_state{upstream="u"} ${state}`,
     `outrigger_pool_connections{state="active",upstream="u"} 2`,
     `outrigger_pool_connections{state="idle",upstream="u"} 3`,
+    `outrigger_tunnels_active{kind="tcp",upstream="u"} 2`,
+    `outrigger_tunnels_active{kind="connect",upstream="u"} 1`,
+    `outrigger_tunnels_active{kind="tcp",upstream="other"} 5`,
     `outrigger_grpc_responses_total{grpc_status="ok",upstream="u"} ${ok}`,
     `outrigger_grpc_responses_total{grpc_status="unavailable",upstream="u"} ${failed}`,
   ].join("\n"));
@@ -270,6 +273,7 @@ try {
   check("countdown only while open", s.openRemainingMs, undefined);
   check("replies by reason", s.replies, [{reason: "circuit_open", total: 10, rate: 4}]);
   check("pool", [s.poolActive, s.poolIdle], [2, 3]);
+  check("open tunnels", s.tunnels, 3);
 
   check("formatSeconds ms", formatSeconds(0.492), "492 ms");
   check("formatSeconds small ms", formatSeconds(0.0042), "4.2 ms");
@@ -312,7 +316,7 @@ TEST(StatusPageScriptTest, ParsesRatesAndQuantilesLikePrometheusAndEscapesNames)
   const std::string results = dom->substr(begin, dom->find("</pre>", begin) - begin);
   EXPECT_THAT(results, Not(HasSubstr("FAIL"))) << results;
   EXPECT_THAT(results, HasSubstr("DONE"));
-  EXPECT_EQ(countOf(results, "PASS "), 41u) << results;
+  EXPECT_EQ(countOf(results, "PASS "), 42u) << results;
 }
 
 }  // namespace

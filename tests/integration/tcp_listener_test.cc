@@ -120,11 +120,21 @@ TEST_F(TcpListenerTest, AnOpenTunnelIsCountedAsActive) {
   ASSERT_TRUE(app.sendRaw("PING\r\n"));
   EXPECT_EQ(readSome(app.fd(), 7), "+PONG\r\n");
   EXPECT_EQ(metric("outrigger_tunnels_active", {{"upstream", "cache"}, {"kind", "tcp"}}), 1);
+  // GET /upstreams shows it too, by kind.
+  auto upstreams = httpRequest(proxy_->adminPort(), "GET", "/upstreams");
+  ASSERT_TRUE(upstreams);
+  EXPECT_NE(upstreams->body.find("\"tunnels\":{\"websocket\":0,\"connect\":0,\"tcp\":1}"),
+            std::string::npos)
+      << upstreams->body;
   // Half-close passes through: redis answers what it read, then closes its side.
   ASSERT_TRUE(app.sendRaw("ECHO last\r\n"));
   app.closeWrite();
   EXPECT_EQ(readSome(app.fd(), 100), "$4\r\nlast\r\n");
   EXPECT_TRUE(app.waitForClose(std::chrono::milliseconds(3000)));
+  EXPECT_TRUE(eventually([&] {
+    auto after = httpRequest(proxy_->adminPort(), "GET", "/upstreams");
+    return after && after->body.find("\"tcp\":0}") != std::string::npos;
+  }));
 }
 
 TEST_F(TcpListenerTest, AConnectToAnEndpointThatIsDownMovesOnToTheNext) {

@@ -127,6 +127,7 @@ TEST(StatusPageTest, ReadsOnlyMetricsAndLabelValuesThatOutriggerExports) {
   metrics::PolicyMetrics policy(metrics.registry());
   metrics.upstream("a").countRequest(200, std::chrono::milliseconds(1));
   metrics.upstream("a").countGrpcResponse(http::GrpcStatus::kOk);
+  metrics.upstream("a").tunnelsActive(metrics::TunnelKind::kTcp);  // as an opening tunnel does
   policy.upstream("a", {"127.0.0.1:8080"});
   metrics.downstreamConnections("main");
   const std::string exposition = metrics.serialize();

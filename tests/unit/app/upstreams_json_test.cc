@@ -59,6 +59,18 @@ TEST_F(UpstreamsJsonTest, PlainUpstreamHasNullPoliciesAndItsEndpoints) {
   EXPECT_EQ(u["endpoints"][0]["pool"]["idle"].as<int>(), 0);
 }
 
+TEST_F(UpstreamsJsonTest, OpenTunnelsAreShownByKind) {
+  add(upstreamNamed("cache"));
+  EXPECT_EQ(render()["upstreams"][0]["tunnels"]["tcp"].as<int>(), 0);  // none opened yet
+  metrics::UpstreamMetrics& m = metrics_.upstream("cache");
+  m.tunnelsActive(metrics::TunnelKind::kTcp).Increment(3);
+  m.tunnelsActive(metrics::TunnelKind::kConnect).Increment();
+  YAML::Node tunnels = render()["upstreams"][0]["tunnels"];
+  EXPECT_EQ(tunnels["websocket"].as<int>(), 0);
+  EXPECT_EQ(tunnels["connect"].as<int>(), 1);
+  EXPECT_EQ(tunnels["tcp"].as<int>(), 3);
+}
+
 TEST_F(UpstreamsJsonTest, OpenBreakerShowsTimeLeftAndPoliciesShowTheirState) {
   config::UpstreamConfig u = upstreamNamed("guarded");
   u.policies.circuit_breaker = policy::CircuitBreakerConfig{};

@@ -74,6 +74,7 @@ TEST(LocalReplyTest, EveryReasonHasItsNameAndStatus) {
       {LocalReason::kUpstreamResponseTooLarge, "upstream_response_too_large", 502},
       {LocalReason::kFailureStatus, "failure_status", 502},
       {LocalReason::kConnectNotAllowed, "connect_not_allowed", 403},
+      {LocalReason::kDraining, "draining", 503},
   };
   ASSERT_EQ(table.size(), kLocalReasonCount);
   for (const Expected& e : table) {

@@ -165,6 +165,20 @@ TEST_F(HealthCheckerTest, SilentEndpointFailsByTimeout) {
   EXPECT_TRUE(runUntil([&] { return server_->closed == 1; }));  // the probe's connection
 }
 
+TEST_F(HealthCheckerTest, ATcpCheckOnlyConnectsAndSendsNothing) {
+  server_->reply = "";  // the silent endpoint an HTTP check fails (above)
+  config::HealthCheckConfig hc = fastChecks(milliseconds(10), /*healthy=*/1, /*unhealthy=*/1);
+  hc.type = config::HealthCheckType::kTcp;
+  makeChecker(hc);
+  ASSERT_TRUE(runUntil([&] { return server_->closed >= 3; }));  // three probes, each closed
+  EXPECT_TRUE(upstream_->healthy(0));
+  EXPECT_EQ(healthyGauge(), 1);
+  EXPECT_EQ(server_->first_request, "");
+  // The endpoint goes away: refused connects mark it unhealthy.
+  server_.reset();
+  EXPECT_TRUE(runUntil([&] { return !upstream_->healthy(0); }));
+}
+
 TEST_F(HealthCheckerTest, InterimResponseIsSkippedAndOnly2xxCounts) {
   server_->reply = "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n";
   makeChecker(fastChecks(milliseconds(10)));
