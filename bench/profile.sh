@@ -172,7 +172,7 @@ for label in labels:
     rows[label] = dict(n_cg=n_cg, ir=total / n_cg, allocs=allocs / n_cg, funcs=funcs,
                        n_st=n_st, sys=syscalls(label))
 
-L = ["## Profile: cost per request inside outrigger", "",
+L = ["## Profile: cost per request inside outrigger" + (", h2c from the app" if h2 else ""), "",
      f"`bench/profile.sh` at {commit}: outrigger (Release, `workers: 1`, "
      + ("the policies of issue 6's target configured and none triggering (bench/policies-upstream.yaml), access log on to a file"
         " (`PROFILE_POLICIES=1`)" if policies else "access log off") + ") "
