@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -82,6 +83,20 @@ inline std::string commandOutput(const std::string& command) {
   std::string output;
   runCommand(command, &output);
   return output;
+}
+
+// Reads a raw connection until `want` bytes came, the peer closed, or 3 s passed; what came.
+inline std::string readSome(int fd, size_t want) {
+  std::string got;
+  while (got.size() < want) {
+    pollfd p{fd, POLLIN, 0};
+    if (::poll(&p, 1, 3000) <= 0) break;
+    char buf[4096];
+    const ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+    if (n <= 0) break;
+    got.append(buf, static_cast<size_t>(n));
+  }
+  return got;
 }
 
 // Runs the outrigger binary with `args` ("--check -c FILE").

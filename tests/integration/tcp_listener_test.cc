@@ -51,19 +51,6 @@ std::string cliThrough(uint16_t port, const std::string& args) {
   return out;
 }
 
-// Waits for `want` bytes, or a close, on a raw connection; what came.
-std::string readSome(int fd, size_t want) {
-  std::string got;
-  while (got.size() < want) {
-    pollfd p{fd, POLLIN, 0};
-    if (::poll(&p, 1, 3000) <= 0) break;
-    char buf[4096];
-    const ssize_t n = ::recv(fd, buf, sizeof buf, 0);
-    if (n <= 0) break;
-    got.append(buf, static_cast<size_t>(n));
-  }
-  return got;
-}
 
 class TcpListenerTest : public ::testing::Test {
  protected:
@@ -109,6 +96,32 @@ TEST_F(TcpListenerTest, RedisCommandsPassThroughAndTheTunnelIsCounted) {
   EXPECT_TRUE(eventually([&] {
     return metric("outrigger_tunnels_active", {{"upstream", "cache"}, {"kind", "tcp"}}) == 0;
   }));
+}
+
+// A client library rather than redis-cli: python3-redis with its own connection pool, a
+// pipeline and a pub/sub round trip, all through the one tcp listener.
+TEST_F(TcpListenerTest, APythonRedisClientWorksThroughTheListener) {
+  if (commandOutput("/usr/bin/python3 -c 'import redis' && echo ok") != "ok\n") {
+    GTEST_SKIP() << "python3-redis is not installed";
+  }
+  const uint16_t redis_port = closedPort();
+  auto redis = redisOnPort(dir_, redis_port);
+  ASSERT_TRUE(redis->ok());
+  startProxy(tcpConfig(endpoint(redis_port)));
+  const std::string script =
+      "import redis\n"
+      "r = redis.Redis(host='127.0.0.1', port=" + std::to_string(port_) + ", socket_timeout=5)\n"
+      "r.set('counter', 0)\n"
+      "p = r.pipeline()\n"
+      "for _ in range(100): p.incr('counter')\n"
+      "p.execute()\n"
+      "s = r.pubsub(); s.subscribe('news'); s.get_message(timeout=2)\n"
+      "r.publish('news', 'hello')\n"
+      "m = s.get_message(timeout=2)\n"
+      "print(int(r.get('counter')), m['data'].decode())\n";
+  dir_.write("client.py", script);
+  EXPECT_EQ(commandOutput("/usr/bin/python3 " + dir_.path() + "/client.py"), "100 hello\n");
+  EXPECT_EQ(redis->cli("GET counter"), "100\n");  // it reached the real server
 }
 
 TEST_F(TcpListenerTest, AnOpenTunnelIsCountedAsActive) {

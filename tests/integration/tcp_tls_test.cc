@@ -21,19 +21,6 @@ namespace {
 
 using ::testing::HasSubstr;
 
-// Reads until `want` bytes came, the peer closed, or 3 s passed; what came.
-std::string readSome(int fd, size_t want) {
-  std::string got;
-  while (got.size() < want) {
-    pollfd p{fd, POLLIN, 0};
-    if (::poll(&p, 1, 3000) <= 0) break;
-    char buf[4096];
-    const ssize_t n = ::recv(fd, buf, sizeof buf, 0);
-    if (n <= 0) break;
-    got.append(buf, static_cast<size_t>(n));
-  }
-  return got;
-}
 
 class TcpTlsTest : public ::testing::Test {
  protected:
