@@ -3,8 +3,10 @@
 // write queue and its flush, connect, shutdown, linger and close. Only tcp_stream.cc
 // includes it; the public half of TcpStream is there.
 
+#include <sys/socket.h>
 #include <uv.h>
 
+#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
 #include <set>
@@ -238,6 +240,15 @@ struct TcpStream::Impl {
   void startHalfClose() {
     if (half_closed || closing || graceful) return;
     half_closed = true;
+    // Nothing is queued or in flight when this is called, so the FIN goes at once:
+    // uv_shutdown would wait a loop turn for writability, re-arming the watcher twice (two
+    // epoll_ctl per half-close, which an L4 tunnel makes for every connection).
+    uv_os_fd_t fd = -1;
+    if (uv_fileno(reinterpret_cast<const uv_handle_t*>(stream()), &fd) == 0) {
+      if (::shutdown(fd, SHUT_WR) == 0) return;
+      deferError(-errno, [](Impl* self, int error) { self->fail(error); });
+      return;
+    }
     const int rc = uv_shutdown(&shutdown_req, stream(), [](uv_shutdown_t* req, int status) {
       auto* self = static_cast<Impl*>(req->data);
       if (self->closing || self->graceful || status == 0) return;
