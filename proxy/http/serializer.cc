@@ -65,7 +65,8 @@ void appendField(std::string_view name, std::string_view value, std::string& out
   p += name.size();
   *p++ = ':';
   *p++ = ' ';
-  std::memcpy(p, value.data(), value.size());
+  // An empty value may be a default view, whose data() is null: memcpy must not see it.
+  if (!value.empty()) std::memcpy(p, value.data(), value.size());
   p += value.size();
   *p++ = '\r';
   *p = '\n';
