@@ -50,13 +50,6 @@ void applyHeaderRewrite(const config::HeaderRewrite& rewrite, const RewriteVaria
     headers.add(entry.name, headerValue(entry.value, vars, scratch));
 }
 
-std::string rewriteTarget(std::string_view target, std::string_view path, std::string_view replaced,
-                          std::string_view replacement) {
-  std::string out;
-  rewriteTargetInto(target, path, replaced, replacement, out);
-  return out;
-}
-
 std::optional<std::string_view> rewrittenTargetRest(std::string_view target, std::string_view path,
                                                     std::string_view replaced,
                                                     std::string_view replacement) {
@@ -80,16 +73,6 @@ void rewriteTargetInto(std::string_view target, std::string_view path, std::stri
   const size_t path_at = static_cast<size_t>(path.data() - target.data());
   out.assign(target.data(), path_at);  // keeps its capacity
   out.append(replacement).append(*rest);
-}
-
-void rewriteRequest(const config::RouteRewrite& rewrite, const RewriteVariables& vars,
-                    const http::RequestHead& in, http::RequestHead& out) {
-  out = in;
-  if (rewrite.prefix_rewrite) {
-    rewriteTargetInto(in.target, in.path(), rewrite.replaced_path, *rewrite.prefix_rewrite,
-                      out.target);
-  }
-  if (!rewrite.request.empty()) applyHeaderRewrite(rewrite.request, vars, out.headers);
 }
 
 }  // namespace outrigger::exchange

@@ -34,17 +34,6 @@ std::string_view headerValue(const config::HeaderValue& value, const RewriteVari
 void applyHeaderRewrite(const config::HeaderRewrite& rewrite, const RewriteVariables& vars,
                         http::Headers& headers);
 
-// `out` becomes `in` with the route's prefix_rewrite and request_headers applied; `in` stays
-// as it is, for another attempt. host_rewrite is the codec's (it writes Host). The request path
-// does not copy the head: forwardedRequest() hands the same changes to the head writer, and
-// its tests check that it writes what this copy would have.
-void rewriteRequest(const config::RouteRewrite& rewrite, const RewriteVariables& vars,
-                    const http::RequestHead& in, http::RequestHead& out);
-
-// The target with `replaced` (a prefix of its path) swapped for `replacement`; the query is
-// kept. A replacement ending in '/' and a rest starting with one share that slash.
-std::string rewriteTarget(std::string_view target, std::string_view path, std::string_view replaced,
-                          std::string_view replacement);
 // What follows the replacement in the rewritten target: the rest of `target` after
 // `replaced`, less a slash `replacement` already ends with (as a view into `target`); the
 // rewritten target in origin form is `replacement` then this. nullopt when `path` (a view into
@@ -52,7 +41,9 @@ std::string rewriteTarget(std::string_view target, std::string_view path, std::s
 std::optional<std::string_view> rewrittenTargetRest(std::string_view target, std::string_view path,
                                                     std::string_view replaced,
                                                     std::string_view replacement);
-// The same, into `out` (which keeps its capacity: no allocation once it has grown). `target`
+// The target with `replaced` (a prefix of its path) swapped for `replacement`, into `out`
+// (the query is kept; a replacement ending in '/' and a rest starting with one share that
+// slash; `out` keeps its capacity: no allocation once it has grown). `target`
 // must not be a view into `out`.
 void rewriteTargetInto(std::string_view target, std::string_view path, std::string_view replaced,
                        std::string_view replacement, std::string& out);

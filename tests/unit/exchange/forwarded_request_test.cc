@@ -11,18 +11,14 @@
 #include "proxy/exchange/route_rewrite.h"
 #include "proxy/exchange/upstream_attempt.h"
 #include "proxy/http/upstream_request.h"
-#include "tests/unit/config/config_test_util.h"
+#include "tests/unit/exchange/rewrite_reference.h"
 
 namespace outrigger::exchange {
 namespace {
 
-config::RouteConfig loadRoute(const std::string& route) {
-  config::LoadResult r = config::testing::load(
-      "listeners:\n  - name: l\n    listen: 127.0.0.1:0\n    routes:\n      - " + route +
-      "\nupstreams:\n  u: { endpoints: [ \"10.0.0.1:80\" ] }\n");
-  EXPECT_TRUE(r.ok()) << r.formatErrors();
-  return r.ok() ? r.config->listeners[0].routes[0] : config::RouteConfig{};
-}
+using testing::loadRoute;
+using testing::rewriteRequest;
+using testing::rewriteTarget;
 
 http::RequestHead appHead(const std::string& target, const std::vector<http::Header>& headers) {
   http::RequestHead head;

@@ -2,19 +2,14 @@
 
 #include <gtest/gtest.h>
 
-#include "tests/unit/config/config_test_util.h"
+#include "tests/unit/exchange/rewrite_reference.h"
 
 namespace outrigger::exchange {
 namespace {
 
-// The first route of a listener whose route is `route` (YAML flow map).
-config::RouteConfig loadRoute(const std::string& route) {
-  config::LoadResult r = config::testing::load(
-      "listeners:\n  - name: l\n    listen: 127.0.0.1:0\n    routes:\n      - " + route +
-      "\nupstreams:\n  u: { endpoints: [ \"10.0.0.1:80\" ] }\n");
-  EXPECT_TRUE(r.ok()) << r.formatErrors();
-  return r.ok() ? r.config->listeners[0].routes[0] : config::RouteConfig{};
-}
+using testing::loadRoute;
+using testing::rewriteRequest;
+using testing::rewriteTarget;
 
 const RewriteVariables kVars{"req-1", "u", "api", "10.1.2.3"};
 
