@@ -1,27 +1,17 @@
 #include "proxy/app/auto_codec.h"
 
 #include <algorithm>
-#include <cstdio>
-#include <cstdlib>
 
 #include "proxy/io/tcp_stream.h"
 #include "proxy/upstream/connection_pool.h"
 
 namespace outrigger::app {
-namespace {
-constexpr size_t kMaxSpare = 256;  // spare attempts kept past a burst
-}  // namespace
-
 AutoCodec::AutoCodec(upstream::ConnectionPool& pool, io::Loop& loop, Clock& clock)
-    : pool_(pool), loop_(loop), http1_(pool, clock), http2_(pool, loop, clock) {}
-
-AutoCodec::~AutoCodec() {
-  if (lent_ != 0) {
-    // Every exchange holds its upstream, and so this codec, until its attempt is dropped.
-    std::fprintf(stderr, "outrigger: AutoCodec destroyed with %zu attempts lent\n", lent_);
-    std::abort();
-  }
-}
+    : pool_(pool),
+      loop_(loop),
+      http1_(pool, clock),
+      http2_(pool, loop, clock),
+      attempts_("AutoCodec") {}
 
 std::unique_ptr<exchange::UpstreamCodec> AutoCodec::make(exchange::WorkerUpstream& upstream,
                                                          io::Loop& loop, Clock& clock) {
@@ -29,27 +19,13 @@ std::unique_ptr<exchange::UpstreamCodec> AutoCodec::make(exchange::WorkerUpstrea
 }
 
 exchange::AttemptHandle AutoCodec::newAttempt(exchange::AttemptEvents& events) {
-  std::unique_ptr<AutoAttempt> attempt;
-  if (!spare_.empty()) {
-    attempt = std::move(spare_.back());
-    spare_.pop_back();
-  } else {
-    attempt = std::make_unique<AutoAttempt>(*this);
-  }
-  attempt->reset(events);
-  lent_++;
-  return exchange::AttemptHandle(attempt.release(), exchange::AttemptRecycler{this});
+  return attempts_.lend(*this, events, [&] { return std::make_unique<AutoAttempt>(*this); });
 }
 
 void AutoCodec::recycle(exchange::UpstreamAttempt* attempt) {
   auto* automatic = static_cast<AutoAttempt*>(attempt);  // this codec made it
   automatic->release();
-  lent_--;
-  if (spare_.size() < kMaxSpare) {
-    spare_.emplace_back(automatic);
-  } else {
-    delete automatic;  // never inside its own callback (the exchange parks ended attempts)
-  }
+  attempts_.takeBack(automatic);
 }
 
 AutoCodec::Endpoint& AutoCodec::endpointOf(size_t index) {

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "proxy/app/auto_attempt.h"
+#include "proxy/exchange/spare_attempts.h"
 #include "proxy/exchange/upstream_attempt.h"
 #include "proxy/exchange/worker_context.h"
 #include "proxy/http1/http1_codec.h"
@@ -23,7 +24,6 @@ namespace outrigger::app {
 class AutoCodec final : public exchange::UpstreamCodec {
  public:
   AutoCodec(upstream::ConnectionPool& pool, io::Loop& loop, Clock& clock);
-  ~AutoCodec() override;
 
   exchange::AttemptHandle newAttempt(exchange::AttemptEvents& events) override;
   void recycle(exchange::UpstreamAttempt* attempt) override;
@@ -70,8 +70,7 @@ class AutoCodec final : public exchange::UpstreamCodec {
   http1::Http1Codec http1_;
   http2::Http2Codec http2_;
   std::deque<Endpoint> endpoints_;  // a deque: growing it moves none
-  std::vector<std::unique_ptr<AutoAttempt>> spare_;
-  size_t lent_ = 0;
+  exchange::SpareAttempts<AutoAttempt> attempts_;
 };
 
 }  // namespace outrigger::app

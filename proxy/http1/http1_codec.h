@@ -7,6 +7,7 @@
 #include <memory>
 #include <vector>
 
+#include "proxy/exchange/spare_attempts.h"
 #include "proxy/exchange/upstream_attempt.h"
 #include "proxy/exchange/worker_context.h"
 #include "proxy/http1/http1_attempt.h"
@@ -17,7 +18,6 @@ namespace outrigger::http1 {
 class Http1Codec final : public exchange::UpstreamCodec {
  public:
   Http1Codec(upstream::ConnectionPool& pool, Clock& clock);
-  ~Http1Codec() override;
 
   exchange::AttemptHandle newAttempt(exchange::AttemptEvents& events) override;
   void recycle(exchange::UpstreamAttempt* attempt) override;
@@ -29,8 +29,7 @@ class Http1Codec final : public exchange::UpstreamCodec {
  private:
   upstream::ConnectionPool& pool_;
   Clock& clock_;
-  std::vector<std::unique_ptr<Http1Attempt>> spare_;  // ready for reuse
-  size_t lent_ = 0;
+  exchange::SpareAttempts<Http1Attempt> attempts_;
 };
 
 }  // namespace outrigger::http1

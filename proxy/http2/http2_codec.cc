@@ -1,47 +1,24 @@
 #include "proxy/http2/http2_codec.h"
 
 #include <algorithm>
-#include <cstdio>
-#include <cstdlib>
 
 namespace outrigger::http2 {
-namespace {
-constexpr size_t kMaxSpare = 256;  // spare attempts kept past a burst
-}  // namespace
-
 Http2Codec::Http2Codec(upstream::ConnectionPool& pool, io::Loop& loop, Clock& clock)
-    : pool_(pool), loop_(loop), clock_(clock), endpoints_(pool.upstream().endpointCount()) {}
-
-Http2Codec::~Http2Codec() {
-  if (lent_ != 0) {
-    // Every exchange holds its upstream, and so this codec, until its attempt is dropped.
-    std::fprintf(stderr, "outrigger: Http2Codec destroyed with %zu attempts lent\n", lent_);
-    std::abort();
-  }
-}
+    : pool_(pool),
+      loop_(loop),
+      clock_(clock),
+      endpoints_(pool.upstream().endpointCount()),
+      attempts_("Http2Codec") {}
 
 exchange::AttemptHandle Http2Codec::newAttempt(exchange::AttemptEvents& events) {
-  std::unique_ptr<Http2Attempt> attempt;
-  if (!spare_.empty()) {
-    attempt = std::move(spare_.back());
-    spare_.pop_back();
-  } else {
-    attempt = std::make_unique<Http2Attempt>(*this, clock_);
-  }
-  attempt->reset(events);
-  lent_++;
-  return exchange::AttemptHandle(attempt.release(), exchange::AttemptRecycler{this});
+  return attempts_.lend(*this, events,
+                        [&] { return std::make_unique<Http2Attempt>(*this, clock_); });
 }
 
 void Http2Codec::recycle(exchange::UpstreamAttempt* attempt) {
   auto* http2 = static_cast<Http2Attempt*>(attempt);  // this codec made it
   http2->cancel();
-  lent_--;
-  if (spare_.size() < kMaxSpare) {
-    spare_.emplace_back(http2);
-  } else {
-    delete http2;  // never inside its own callback (the exchange parks ended attempts)
-  }
+  attempts_.takeBack(http2);
 }
 
 std::unique_ptr<exchange::UpstreamCodec> Http2Codec::make(exchange::WorkerUpstream& upstream,

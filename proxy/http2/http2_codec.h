@@ -10,6 +10,7 @@
 #include <memory>
 #include <vector>
 
+#include "proxy/exchange/spare_attempts.h"
 #include "proxy/exchange/upstream_attempt.h"
 #include "proxy/exchange/worker_context.h"
 #include "proxy/http2/client_connection.h"
@@ -21,7 +22,6 @@ namespace outrigger::http2 {
 class Http2Codec final : public exchange::UpstreamCodec, public ClientConnectionOwner {
  public:
   Http2Codec(upstream::ConnectionPool& pool, io::Loop& loop, Clock& clock);
-  ~Http2Codec() override;
 
   exchange::AttemptHandle newAttempt(exchange::AttemptEvents& events) override;
   void recycle(exchange::UpstreamAttempt* attempt) override;
@@ -64,8 +64,7 @@ class Http2Codec final : public exchange::UpstreamCodec, public ClientConnection
   io::Loop& loop_;
   Clock& clock_;
   std::deque<Endpoint> endpoints_;  // a deque: growing it moves none
-  std::vector<std::unique_ptr<Http2Attempt>> spare_;
-  size_t lent_ = 0;
+  exchange::SpareAttempts<Http2Attempt> attempts_;
 };
 
 }  // namespace outrigger::http2
