@@ -30,7 +30,7 @@ struct AttemptRequest {
   // forwardedRequest() hands them to the head writer. The variables are for its values.
   const config::RouteRewrite* rewrite = nullptr;
   RewriteVariables variables;
-  std::string_view path;  // head->path() when the exchange found it already, else 
+  std::string_view path;  // head->path() when the exchange found it already, else empty
   // The timeouts this attempt enforces (per_try, read, write): the route's merged over the
   // upstream's when the route sets any, else null for the upstream's own.
   const config::TimeoutsConfig* timeouts = nullptr;

@@ -258,8 +258,11 @@ struct TcpStream::Impl {
   }
 
   void startShutdown() {
-    // A FIN already sent (shutdownWrite) leaves nothing to wait for.
-    if (half_closed) {
+    // A FIN already sent (shutdownWrite) leaves nothing to wait for, and nor does a peer
+    // whose end was read: no unread byte can turn the close into a reset, so close() sends
+    // the FIN without the shutdown's system call, epoll_ctl and loop turn (an L4 tunnel
+    // pays them for every connection).
+    if (half_closed || ended) {
       close();
       return;
     }

@@ -85,20 +85,10 @@ void BytePipe::finish(TunnelEndReason reason, bool graceful) {
   const std::optional<TunnelReport> report = ledger_.end(reason, clock_.now());
   if (!report) return;
   idle_timer_.stop();
-  const bool both_eofs = reason == TunnelEndReason::kClosed;
-  closeSide(std::move(app_.stream), graceful, both_eofs);
-  closeSide(std::move(upstream_.stream), graceful, both_eofs);
+  // Graceful: what is queued still goes out before each connection closes.
+  io::TcpStream::close(std::move(app_.stream), graceful);
+  io::TcpStream::close(std::move(upstream_.stream), graceful);
   if (on_end_) on_end_(*report);
-}
-
-void BytePipe::closeSide(std::unique_ptr<io::TcpStream> stream, bool graceful, bool both_eofs) {
-  // Graceful: what is queued still goes out before the connection closes. Once both EOFs
-  // were read and nothing is left to write, a plain close() sends the FIN and no unread byte
-  // can turn it into a reset: the shutdown and linger of a graceful close would cost a
-  // system call, an epoll_ctl and a loop turn per connection for nothing. TLS keeps it, for
-  // its close_notify.
-  if (both_eofs && stream && !stream->isTls() && stream->queuedBytes() == 0) graceful = false;
-  io::TcpStream::close(std::move(stream), graceful);
 }
 
 }  // namespace outrigger::tunnel

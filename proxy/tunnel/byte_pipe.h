@@ -61,7 +61,6 @@ class BytePipe {
   void onDrained(Side& drained);
   void onIdleTimer();
   void finish(TunnelEndReason reason, bool graceful);
-  static void closeSide(std::unique_ptr<io::TcpStream> stream, bool graceful, bool both_eofs);
 
   Clock& clock_;
   Side app_;
