@@ -88,8 +88,6 @@ const HeaderMatch* grpcContentTypeMatch(const RouteConfig& route) {
 }
 }  // namespace
 
-bool routeMatchesGrpc(const RouteConfig& route) { return grpcContentTypeMatch(route) != nullptr; }
-
 void checkGrpcRouteFallback(const ConfigNode& route_node, const RouteConfig& route,
                             const UpstreamConfig& upstream, const StaticResponseConfig& merged,
                             Diagnostics& diag) {

@@ -23,9 +23,6 @@ void readStaticResponse(const ConfigNode& node, StaticResponseConfig& out, Diagn
 // `grpc_status`: a code name in lower snake case ("unavailable") or its number (0-16).
 std::optional<http::GrpcStatus> readGrpcStatus(const ConfigNode& node, Diagnostics& diag);
 
-// True when the route only takes requests with a gRPC content-type.
-bool routeMatchesGrpc(const RouteConfig& route);
-
 // A gRPC route whose fallback.response (its own over `upstream`'s) is not in gRPC form:
 // reported at the route's fallback.response, or else at its match, saying why.
 void checkGrpcRouteFallback(const ConfigNode& route_node, const RouteConfig& route,

@@ -53,9 +53,4 @@ class FieldBlock {
   std::vector<std::pair<Piece, Piece>> fields_;
 };
 
-// How a header block builder takes a field whose bytes do not outlive the call.
-inline void addCopied(FieldBlock& block, std::string_view name, std::string_view value) {
-  block.addCopy(name, value);
-}
-
 }  // namespace outrigger::http2

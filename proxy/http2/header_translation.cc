@@ -15,11 +15,6 @@ namespace {
 using http::equalsIgnoreCase;
 using http::HeaderView;
 
-// http::Headers copies every field it takes.
-void addCopied(http::Headers& out, std::string_view name, std::string_view value) {
-  out.add(name, value);
-}
-
 struct RequestPseudo {
   std::string_view method, scheme, authority, path;
   bool has_method = false, has_scheme = false, has_authority = false, has_path = false;
@@ -135,8 +130,7 @@ std::string_view requestFromFields(http::Headers fields, bool end_stream, http::
   return {};
 }
 
-template <typename Sink>
-void requestToFields(const http::RequestHead& head, std::string_view scheme, Sink& out) {
+void requestToFields(const http::RequestHead& head, std::string_view scheme, FieldBlock& out) {
   out.add(":method", head.method);
   const std::string_view* host = head.headers.get("host");
   if (head.method == "CONNECT") {
@@ -147,15 +141,13 @@ void requestToFields(const http::RequestHead& head, std::string_view scheme, Sin
     thread_local std::string path;
     path.clear();
     http::appendOriginForm(head.target, path);
-    addCopied(out, ":path", path);
+    out.addCopy(":path", path);
   }
   appendRegularFields(head.headers, /*is_request=*/true, out);
   if (head.framing == http::BodyFraming::kContentLength) {
-    addCopied(out, "content-length", std::to_string(head.content_length));
+    out.addCopy("content-length", std::to_string(head.content_length));
   }
 }
-template void requestToFields(const http::RequestHead&, std::string_view, http::Headers&);
-template void requestToFields(const http::RequestHead&, std::string_view, FieldBlock&);
 
 std::string_view responseFromFields(const http::Headers& fields, bool end_stream,
                                     http::ResponseHead& out) {
@@ -189,16 +181,13 @@ std::string_view responseFromFields(const http::Headers& fields, bool end_stream
   return {};
 }
 
-template <typename Sink>
-void responseToFields(const http::ResponseHead& head, Sink& out) {
-  addCopied(out, ":status", std::to_string(head.status));
+void responseToFields(const http::ResponseHead& head, FieldBlock& out) {
+  out.addCopy(":status", std::to_string(head.status));
   appendRegularFields(head.headers, /*is_request=*/false, out);
   if (head.framing == http::BodyFraming::kContentLength) {
-    addCopied(out, "content-length", std::to_string(head.content_length));
+    out.addCopy("content-length", std::to_string(head.content_length));
   }
 }
-template void responseToFields(const http::ResponseHead&, http::Headers&);
-template void responseToFields(const http::ResponseHead&, FieldBlock&);
 
 std::string_view trailersFromFields(const http::Headers& fields, http::Headers& out) {
   FieldScan scan;
@@ -211,11 +200,8 @@ std::string_view trailersFromFields(const http::Headers& fields, http::Headers& 
   return {};
 }
 
-template <typename Sink>
-void trailersToFields(const http::Headers& trailers, Sink& out) {
+void trailersToFields(const http::Headers& trailers, http::Headers& out) {
   appendRegularFields(trailers, /*is_request=*/false, out, /*trailers=*/true);
 }
-template void trailersToFields(const http::Headers&, http::Headers&);
-template void trailersToFields(const http::Headers&, FieldBlock&);
 
 }  // namespace outrigger::http2

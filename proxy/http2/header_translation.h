@@ -7,6 +7,7 @@
 #include <string_view>
 
 #include "proxy/http/message.h"
+#include "proxy/http2/field_block.h"
 
 namespace outrigger::http2 {
 
@@ -24,9 +25,8 @@ std::string_view requestFromFields(http::Headers fields, bool end_stream, http::
 // :authority, hop-by-hop fields (RFC 9113 §8.2.2) and the fields Connection names removed,
 // TE kept only as "trailers", content-length from the head's framing.
 // `scheme` is "http" or "https" (the upstream connection's).
-// `Sink` (here and below) is an http::Headers or a FieldBlock.
-template <typename Sink>
-void requestToFields(const http::RequestHead& head, std::string_view scheme, Sink& out);
+// Built into a FieldBlock, which borrows the head's values: `head` must outlive its use.
+void requestToFields(const http::RequestHead& head, std::string_view scheme, FieldBlock& out);
 
 // A response block (1xx or final) to a ResponseHead. Malformed like requests, and without
 // a three-digit :status.
@@ -34,14 +34,12 @@ std::string_view responseFromFields(const http::Headers& fields, bool end_stream
                                     http::ResponseHead& out);
 
 // A ResponseHead to a response block: :status first, then the rest as for requests.
-template <typename Sink>
-void responseToFields(const http::ResponseHead& head, Sink& out);
+void responseToFields(const http::ResponseHead& head, FieldBlock& out);
 
 // A trailer block to trailers: no pseudo-header, the same name rules as a head.
 std::string_view trailersFromFields(const http::Headers& fields, http::Headers& out);
 
 // Trailers to a trailer block: lowercase names, hop-by-hop and framing fields dropped.
-template <typename Sink>
-void trailersToFields(const http::Headers& trailers, Sink& out);
+void trailersToFields(const http::Headers& trailers, http::Headers& out);
 
 }  // namespace outrigger::http2
