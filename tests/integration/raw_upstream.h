@@ -14,6 +14,8 @@
 #include <thread>
 #include <vector>
 
+#include "tests/integration/proxy_fixture.h"
+
 namespace outrigger::testing {
 
 // An upstream that answers each request with fixed bytes chosen by its path, keeps every
@@ -21,17 +23,8 @@ namespace outrigger::testing {
 class RawUpstream {
  public:
   explicit RawUpstream(std::map<std::string, std::string> replies) : replies_(std::move(replies)) {
-    listen_fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t len = sizeof addr;
-    if (::bind(listen_fd_, reinterpret_cast<sockaddr*>(&addr), len) != 0 ||
-        ::listen(listen_fd_, 16) != 0 ||
-        ::getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
-      return;
-    }
-    port_ = ntohs(addr.sin_port);
+    listen_fd_ = listenOnLoopback(16, &port_);
+    if (listen_fd_ < 0) return;
     thread_ = std::thread([this] { serve(); });
   }
   ~RawUpstream() {

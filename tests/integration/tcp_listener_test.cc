@@ -254,17 +254,8 @@ TEST_F(TcpListenerTest, TheDrainLetsAnOpenTunnelRunUntilItsTimeoutThenClosesIt) 
 class AnswerAfterEof {
  public:
   explicit AnswerAfterEof(size_t size) : size_(size) {
-    listen_fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t len = sizeof addr;
-    if (::bind(listen_fd_, reinterpret_cast<sockaddr*>(&addr), len) != 0 ||
-        ::listen(listen_fd_, 4) != 0 ||
-        ::getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
-      return;
-    }
-    port_ = ntohs(addr.sin_port);
+    listen_fd_ = listenOnLoopback(4, &port_);
+    if (listen_fd_ < 0) return;
     thread_ = std::thread([this] { serve(); });
   }
   ~AnswerAfterEof() {
