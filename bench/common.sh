@@ -1,9 +1,11 @@
-# Sourced by bench/idle.sh, bench/soak.sh and bench/profile.sh (bench/run.sh has its own,
+# Sourced by bench/idle.sh, bench/soak.sh, bench/profile.sh, bench/h2.sh, bench/tunnels.sh and others (bench/run.sh has its own,
 # larger harness): the paths, a temp dir removed on exit with every process started,
 # the Release build and a mock-upstream origin.
 #
 #   bench_setup NAME    sets here, root, BUILD_DIR, tmp (/tmp/outrigger-NAME.XXXXXX), pids
 #   start_origin        starts mock-upstream on an ephemeral port; sets origin=127.0.0.1:PORT
+#   free_port           prints a loopback port free just now (for peers that cannot take port 0)
+#   cpu_ticks PID       prints the CPU time (user + system, in clock ticks) PID has used
 
 bench_setup() {
   here="$(cd "$(dirname "${BASH_SOURCE[1]}")" && pwd)"
@@ -29,3 +31,6 @@ start_origin() {
   [ -s "$tmp/mock.port" ] || { echo "bench: mock-upstream did not start" >&2; exit 1; }
   origin="127.0.0.1:$(cat "$tmp/mock.port")"
 }
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }

@@ -23,8 +23,6 @@ done
 start_origin
 printf '\0\0\0\0\005hello' > "$tmp/grpc-message"  # one gRPC message frame: 5 bytes
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 rss_kib() { awk '/VmRSS/ {print $2}' "/proc/$1/status"; }
 
 start_outrigger() {
