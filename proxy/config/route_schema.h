@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "proxy/common/clock.h"
+#include "proxy/config/literal_headers.h"
 #include "proxy/config/policy_schema.h"
 
 namespace outrigger::config {
@@ -66,8 +67,9 @@ struct RouteRewrite {
   HeaderRewrite request;
   HeaderRewrite response;
   // Set by the loader from the fields above, so the request path tests one flag per side.
-  bool changes_request = false;   // prefix_rewrite, host_rewrite or request headers
-  bool changes_response = false;  // response headers
+  bool changes_request = false;            // prefix_rewrite, host_rewrite or request headers
+  bool changes_response = false;           // response headers
+  DerivedLiteralHeaders request_literals;  // request.set and .add as views; null with a variable
 
   friend bool operator==(const RouteRewrite&, const RouteRewrite&) = default;
 };

@@ -275,7 +275,8 @@ void Exchange::tryAttempt() {
   request.timeouts = route_timeouts_;
   if (route_->rewrite.changes_request) {
     request.rewrite = &route_->rewrite;
-    request.variables = rewriteVariables();
+    // Literal header values (made into views at load) need no variables.
+    if (!route_->rewrite.request_literals.views) request.variables = rewriteVariables();
     request.path = path_;
   }
   starting_attempt_ = true;

@@ -94,8 +94,13 @@ ForwardedRequest forwardedRequest(const AttemptRequest& request,
     }
   }
   edits.remove = rewrite.request.remove;
-  edits.set = scratch.set.of(rewrite.request.set, request.variables, true);
-  edits.add = scratch.add.of(rewrite.request.add, request.variables, false);
+  if (const config::LiteralHeaderViews* literal = rewrite.request_literals.views.get()) {
+    edits.set = literal->set;  // made at load: no variable to fill in
+    edits.add = literal->add;
+  } else {
+    edits.set = scratch.set.of(rewrite.request.set, request.variables, true);
+    edits.add = scratch.add.of(rewrite.request.add, request.variables, false);
+  }
   out.forward.edits = &edits;
   if (!rewrite.host_rewrite.empty()) {
     out.forward.upstream_authority = rewrite.host_rewrite;
