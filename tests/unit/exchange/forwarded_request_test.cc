@@ -66,6 +66,12 @@ TEST(ForwardedRequestTest, WritesWhatARewrittenCopyWouldHave) {
       "x-forwarded-for: 5.6.7.8, X-Forwarded-Proto: ftp } } }",
       "{ path_prefix: /v1, upstream: u, prefix_rewrite: /z/, request_headers: { remove: [ a ], "
       "set: { a: \"%%lit\" }, add: { a: b } } }",
+      // Literal values (views made at load), with names the forwarding rules leave alone and
+      // names they act on.
+      "{ upstream: u, request_headers: { remove: [ cookie ], set: { X-Team: billing, x-b: bee, "
+      "x-a: one }, add: { x-via: outrigger, X-Team: extra } } }",
+      "{ upstream: u, request_headers: { set: { x-a: one, expect: no }, add: { x-forwarded-for: "
+      "5.6.7.8, x-request-id: mine } } }",
   };
   const std::vector<std::vector<http::Header>> heads = {
       {},
