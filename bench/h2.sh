@@ -8,6 +8,8 @@
 # and a gRPC-style unary scenario (POST, content-type application/grpc, 5-byte message).
 #
 #   bench/h2.sh                 REQUESTS=200000 ROUNDS=3; writes bench/h2.md
+# Each round starts the three proxies afresh in a rotating order; the ratios are the median
+# of the per-round ratios (the machine's speed drifts between the proxies' turns otherwise).
 # Knobs: REQUESTS ROUNDS OUT_MD KEEP_TMP=1
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
@@ -99,58 +101,82 @@ load() {
   echo "$(( ok * hz / ticks )) $ok"
 }
 
-median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
-
-declare -A result
-for proxy in outrigger haproxy nginx; do
+# One round of one proxy, on a fresh process: each scenario once, then the RSS with 1,000
+# streams open; a line per figure to $tmp/results.tsv: round proxy scenario value.
+run_proxy() {
+  local round="$1" proxy="$2" port pid rate hold
   port=$(free_port)
   pid=$("start_$proxy" "$port")
   pids+=("$pid")
   wait_port "$port" || { echo "h2.sh: $proxy did not start" >&2; cat "$tmp/$proxy.log" >&2; exit 1; }
   h2load -n 2000 -c 10 -m 10 "http://127.0.0.1:$port/hello" >/dev/null 2>&1 || true  # warm-up
   for shape in "1 100" "10 10"; do
-    rates=()
-    for _ in $(seq "$ROUNDS"); do rates+=("$(load "$pid" "$port" $shape /hello | cut -d' ' -f1)"); done
-    result[$proxy,$shape]=$(printf '%s\n' "${rates[@]}" | median)
+    rate=$(load "$pid" "$port" $shape /hello | cut -d' ' -f1)
+    printf '%s\t%s\t%s\t%s\n' "$round" "$proxy" "$shape" "$rate" >>"$tmp/results.tsv"
   done
-  grpc=()
-  for _ in $(seq "$ROUNDS"); do
-    grpc+=("$(load "$pid" "$port" 10 10 /echo -d "$tmp/grpc-message" \
-      -H 'content-type: application/grpc' -H 'te: trailers' | cut -d' ' -f1)")
-  done
-  result[$proxy,grpc]=$(printf '%s\n' "${grpc[@]}" | median)
+  rate=$(load "$pid" "$port" 10 10 /echo -d "$tmp/grpc-message" \
+    -H 'content-type: application/grpc' -H 'te: trailers' | cut -d' ' -f1)
+  printf '%s\t%s\tgrpc\t%s\n' "$round" "$proxy" "$rate" >>"$tmp/results.tsv"
   # 1,000 streams held open at once: RSS sampled while they wait.
   taskset -c 0 h2load -n 1000 -c 10 -m 100 "http://127.0.0.1:$port/delay/2000" >/dev/null 2>&1 &
   hold=$!
   sleep 1.5
-  result[$proxy,rss]=$(rss_kib "$pid")
+  printf '%s\t%s\trss\t%s\n' "$round" "$proxy" "$(rss_kib "$pid")" >>"$tmp/results.tsv"
   wait "$hold" || true
   kill "$pid" 2>/dev/null || true
   wait "$pid" 2>/dev/null || true
+}
+
+# Rounds rotate the order, so no proxy always runs first or last on a machine whose speed
+# drifts; each figure is compared within its round (outrigger ÷ peer), and the report gives
+# the median of those per-round ratios.
+: >"$tmp/results.tsv"
+order=(outrigger haproxy nginx)
+for round in $(seq "$ROUNDS"); do
+  for proxy in "${order[@]}"; do
+    run_proxy "$round" "$proxy"
+    echo "h2.sh: round $round $proxy done" >&2
+  done
+  order=("${order[@]:1}" "${order[0]}")
 done
 
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }'; }
-{
-  echo "## HTTP/2 from the app (h2load, h2c)"
-  echo
-  echo "\`REQUESTS=$REQUESTS ROUNDS=$ROUNDS bench/h2.sh\` on $(date -u +%Y-%m-%d), commit $(git -C "$root" rev-parse --short HEAD)."
-  echo "Each proxy on CPU 1 with one worker/thread, h2load on CPU 0, the same HTTP/1.1 mock-upstream"
-  echo "behind all three. Requests per proxy CPU-second (median of $ROUNDS); RSS with 1,000 streams open."
-  echo
-  echo "| scenario | outrigger | HAProxy | nginx | outrigger ÷ HAProxy | outrigger ÷ nginx |"
-  echo "|---|---:|---:|---:|---:|---:|"
-  for shape in "1 100" "10 10" grpc; do
-    case "$shape" in
-      "1 100") name="1 connection × 100 streams, GET /hello" ;;
-      "10 10") name="10 connections × 10 streams, GET /hello" ;;
-      grpc) name="gRPC-style unary POST, 10 × 10" ;;
-    esac
-    o=${result[outrigger,$shape]}; h=${result[haproxy,$shape]}; n=${result[nginx,$shape]}
-    echo "| $name | $o | $h | $n | $(ratio "$o" "$h")× | $(ratio "$o" "$n")× |"
-  done
-  o=${result[outrigger,rss]}; h=${result[haproxy,rss]}; n=${result[nginx,rss]}
-  echo "| RSS, 1,000 open streams (KiB) | $o | $h | $n | $(ratio "$o" "$h")× | $(ratio "$o" "$n")× |"
-  echo
-  echo "Targets (issue 17): requests per CPU-second at least 1.2× HAProxy's; RSS at most 0.5× HAProxy's."
-} > "$OUT_MD"
+python3 - "$tmp/results.tsv" "$REQUESTS" "$ROUNDS" "$(git -C "$root" rev-parse --short HEAD)" \
+  "$(date -u +%Y-%m-%d)" >"$OUT_MD" <<'PY'
+import statistics, sys
+from collections import defaultdict
+path, requests, rounds, commit, day = sys.argv[1:6]
+value = {}
+by = defaultdict(list)
+for line in open(path):
+    r, proxy, scenario, v = line.rstrip("\n").split("\t")
+    value[(r, proxy, scenario)] = float(v)
+    by[(proxy, scenario)].append(float(v))
+round_ids = sorted({k[0] for k in value})
+def med(proxy, scenario):
+    return statistics.median(by[(proxy, scenario)])
+def ratio(peer, scenario):
+    per_round = [value[(r, "outrigger", scenario)] / value[(r, peer, scenario)]
+                 for r in round_ids if value.get((r, peer, scenario))]
+    return statistics.median(per_round), min(per_round), max(per_round)
+print("## HTTP/2 from the app (h2load, h2c)")
+print()
+print(f"`REQUESTS={requests} ROUNDS={rounds} bench/h2.sh` on {day}, commit {commit}.")
+print("Each proxy on CPU 1 with one worker/thread, h2load on CPU 0, the same HTTP/1.1 mock-upstream")
+print("behind all three. Each round starts every proxy afresh, in an order that rotates from round to")
+print("round. Requests per proxy CPU-second and RSS with 1,000 streams open: medians of the rounds;")
+print("the ratios are the median of the per-round ratios (min–max in brackets).")
+print()
+print("| scenario | outrigger | HAProxy | nginx | outrigger ÷ HAProxy | outrigger ÷ nginx |")
+print("|---|---:|---:|---:|---:|---:|")
+names = {"1 100": "1 connection × 100 streams, GET /hello",
+         "10 10": "10 connections × 10 streams, GET /hello",
+         "grpc": "gRPC-style unary POST, 10 × 10",
+         "rss": "RSS, 1,000 open streams (KiB)"}
+for scenario, name in names.items():
+    cells = [f"{med(p, scenario):,.0f}" for p in ("outrigger", "haproxy", "nginx")]
+    ratios = ["%.2f× (%.2f–%.2f)" % ratio(peer, scenario) for peer in ("haproxy", "nginx")]
+    print(f"| {name} | " + " | ".join(cells + ratios) + " |")
+print()
+print("Targets (issue 17): requests per CPU-second at least 1.2× HAProxy's; RSS at most 0.5× HAProxy's.")
+PY
 cat "$OUT_MD"
