@@ -41,9 +41,8 @@ void readUpgrades(const ConfigNode& node, RouteConfig& out, Diagnostics& diag) {
     if (lower.empty() || !std::all_of(lower.begin(), lower.end(), isTokenChar)) {
       diag.error(item, "expected an Upgrade token such as websocket, got " + item.describe());
     } else if (lower == "h2c") {
-      diag.error(item,
-                 "h2c is never forwarded: an h2c upgrade through a proxy lets a client "
-                 "slip past its routes (h2c smuggling)");
+      diag.error(item, "h2c is never forwarded: an h2c upgrade through a proxy lets a client "
+                       "slip past its routes (h2c smuggling)");
     } else if (std::find(out.upgrades.begin(), out.upgrades.end(), lower) == out.upgrades.end()) {
       out.upgrades.push_back(lower);
     }
@@ -55,13 +54,11 @@ void readConnect(const ConfigNode& node, RouteConfig& out, Diagnostics& diag) {
   assignIf(readBool(node, diag), out.connect);
   if (!out.connect) return;
   if (out.direct_response)
-    diag.error(node,
-               "a connect: true route tunnels to an upstream; it cannot have a "
-               "direct_response");
+    diag.error(node, "a connect: true route tunnels to an upstream; it cannot have a "
+                     "direct_response");
   if (!out.path_exact.empty() || out.path_prefix != "/" || !out.methods.empty())
-    diag.error(node,
-               "a connect: true route matches a CONNECT's host (and headers) only: "
-               "it takes no path_prefix, path_exact or methods");
+    diag.error(node, "a connect: true route matches a CONNECT's host (and headers) only: "
+                     "it takes no path_prefix, path_exact or methods");
 }
 
 // Returns false when the match is unusable, so duplicates are not checked.
@@ -281,15 +278,13 @@ bool readProtocol(const ConfigNode& node, const ListenerContext& ctx, ListenerCo
   const ConfigNode* upstream = node.find("upstream");
   if (out.protocol == ListenerProtocol::kHttp) {
     if (upstream != nullptr)
-      diag.error(*upstream,
-                 "only a listener with protocol: tcp names an upstream; an http "
-                 "listener routes with routes[].upstream");
+      diag.error(*upstream, "only a listener with protocol: tcp names an upstream; an http "
+                            "listener routes with routes[].upstream");
     return true;
   }
   if (const ConfigNode* routes = node.find("routes"))
-    diag.error(*routes,
-               "a listener with protocol: tcp has no routes: every connection goes to "
-               "its upstream");
+    diag.error(*routes, "a listener with protocol: tcp has no routes: every connection goes to "
+                        "its upstream");
   for (const char* key : {"limits", "http2"}) {
     if (const ConfigNode* n = node.find(key))
       diag.error(*n, "applies only to protocol: http listeners");
