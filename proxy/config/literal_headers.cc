@@ -1,6 +1,7 @@
 #include "proxy/config/literal_headers.h"
 
 #include "proxy/config/route_schema.h"
+#include "proxy/http/header_rules.h"
 
 namespace outrigger::config {
 namespace {
@@ -37,19 +38,8 @@ std::shared_ptr<const LiteralHeaderViews> makeLiteralHeaderViews(const HeaderRew
     at += 2;
     return view;
   };
-  for (size_t i = 0; i < rewrite.set.size(); ++i) {
-    const http::HeaderView view = next();
-    bool folded = false;  // a name set twice (in another case): the later value wins
-    for (http::HeaderView& earlier : out->set) {
-      if (earlier.name.size() == view.name.size() &&
-          http::equalsIgnoreCase(earlier.name, view.name)) {
-        earlier.value = view.value;
-        folded = true;
-        break;
-      }
-    }
-    if (!folded) out->set.push_back(view);
-  }
+  for (size_t i = 0; i < rewrite.set.size(); ++i) out->set.push_back(next());
+  out->set.resize(http::foldRepeatedNames(out->set));  // a name set twice: the later value
   for (size_t i = 0; i < rewrite.add.size(); ++i) out->add.push_back(next());
   return out;
 }

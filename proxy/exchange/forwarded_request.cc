@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "proxy/exchange/upstream_attempt.h"
+#include "proxy/http/header_rules.h"
 
 namespace outrigger::exchange {
 namespace {
@@ -27,30 +28,11 @@ class EntryViews {
     }
     for (size_t i = 0; i < n; ++i)
       views_[i] = {entries[i].name, headerValue(entries[i].value, vars, scratch_[i])};
-    if (distinct && n > 1) n = keepDistinct(n);
+    if (distinct && n > 1) n = http::foldRepeatedNames({views_.data(), n});
     return {views_.data(), n};
   }
 
  private:
-  // Folds the first `n` views so that their names are distinct; returns how many are left.
-  size_t keepDistinct(size_t n) {
-    for (size_t i = 1; i < n; ++i) {
-      for (size_t j = 0; j < i; ++j) {
-        if (views_[j].name.size() != views_[i].name.size() ||
-            !http::equalsIgnoreCase(views_[j].name, views_[i].name))
-          continue;
-        views_[j].value = views_[i].value;
-        std::copy(views_.begin() + static_cast<std::ptrdiff_t>(i + 1),
-                  views_.begin() + static_cast<std::ptrdiff_t>(n),
-                  views_.begin() + static_cast<std::ptrdiff_t>(i));
-        --n;
-        --i;
-        break;
-      }
-    }
-    return n;
-  }
-
   std::vector<http::HeaderView> views_;
   std::vector<std::string> scratch_;  // by entry
 };

@@ -74,6 +74,23 @@ bool isHopByHopName(std::string_view name) {
   }
 }
 
+size_t foldRepeatedNames(std::span<HeaderView> views) {
+  size_t n = views.size();
+  for (size_t i = 1; i < n; ++i) {
+    for (size_t j = 0; j < i; ++j) {
+      if (!equalsIgnoreCase(views[j].name, views[i].name)) continue;
+      views[j].value = views[i].value;
+      std::copy(views.begin() + static_cast<std::ptrdiff_t>(i + 1),
+                views.begin() + static_cast<std::ptrdiff_t>(n),
+                views.begin() + static_cast<std::ptrdiff_t>(i));
+      --n;
+      --i;
+      break;
+    }
+  }
+  return n;
+}
+
 void connectionTokens(const Headers& headers, std::vector<std::string_view>& tokens) {
   tokens.clear();
   for (const HeaderView& h : headers) {

@@ -18,6 +18,11 @@ bool isHopByHopName(std::string_view name);
 // The header names the Connection headers list (they may repeat across headers), as views
 // into `headers`. `tokens` is cleared first.
 void connectionTokens(const Headers& headers, std::vector<std::string_view>& tokens);
+
+// Folds `views` so that no two name the same header (case-insensitively): a later one's value
+// goes to the earlier one, which keeps its place, as a second Headers::set would. Returns how
+// many are left, at the front.
+size_t foldRepeatedNames(std::span<HeaderView> views);
 // RFC 9112 §3.2.1: a request to an origin server carries origin-form. An absolute-form
 // target (the app used us as a forward proxy) is appended as its path and query, so the
 // upstream cannot read an authority of its own out of it; any other target as it is.
