@@ -135,6 +135,7 @@ constexpr std::string_view kBody = R"html(<body>
       </tbody>
     </table>
   </div>
+  <p class="status" id="store" hidden><span class="pulse" id="store-pulse"></span><span id="store-text"></span></p>
   <p class="status"><span class="pulse" id="pulse"></span><span id="status-text">Waiting for the first poll…</span></p>
   <noscript><p>This page needs JavaScript. The raw data is at <a href="/metrics">/metrics</a>.</p></noscript>
 </main>

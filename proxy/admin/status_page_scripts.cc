@@ -180,13 +180,37 @@ function updateRow({ row, cells }, s) {
   cells.replies.replaceChildren(s.replies.length ? list : el("span", "muted", "none"));
 }
 
-function showStaleStore({ cells }, store) {  // under the name: where its stale copies are kept
-  const sub = cells.name.querySelector(".stale-store") || cells.name.appendChild(el("span", "sub stale-store"));
-  sub.textContent = store ? "stale copies: " + store : "";
+// Under the name: where its stale copies are kept, and its share of a fleet-wide rate limit.
+function showUpstreamNotes({ cells }, staleStore, globalLimit) {
+  const note = (className) =>
+    cells.name.querySelector("." + className) || cells.name.appendChild(el("span", "sub " + className));
+  note("stale-store").textContent = staleStore ? "stale copies: " + staleStore : "";
+  const limit = note("global-limit");
+  limit.textContent = globalLimit ? globalLimitText(globalLimit) : "";
+  limit.classList.toggle("alert", Boolean(globalLimit && !globalLimit.store_ok));
+}
+
+function globalLimitText(g) {
+  const fleet = "fleet of " + g.fleet_size;
+  const share = g.store_ok ? "lease " + g.lease + ", " + g.tokens_left + " left" : "Redis unreachable, on_store_error applies";
+  return "global limit " + formatRate(g.requests_per_second) + " · " + fleet + " · " + share;
+}
+
+// The Redis store under the table: its address, whether it is connected, and its last error.
+function showStore(store) {
+  const line = document.getElementById("store");
+  line.hidden = !store;
+  if (!store) return;
+  document.getElementById("store-pulse").className = "pulse " + (store.connected ? "ok" : "error");
+  const text = "Redis store " + store.address + ": " + (store.connected ? "connected" : "not connected") +
+               (store.last_error ? " · last error: " + store.last_error : "");
+  const span = document.getElementById("store-text");
+  span.textContent = text;
+  span.dataset.connected = String(store.connected);
 }
 
 // Shows one poll: `before` is the previous poll's metrics or null.
-function render(now, before, seconds, openRemaining) {
+function render(now, before, seconds, info) {
   const build = (now.get("outrigger_build_info") || [])[0];
   document.getElementById("version").textContent =
     "version " + ((build && build.labels.version) || "unknown");
@@ -206,9 +230,9 @@ function render(now, before, seconds, openRemaining) {
   let open = 0;
   for (const name of names) {
     if (!rows.has(name)) rows.set(name, createRow(name));
-    const stats = upstreamStats(name, now, before, seconds, openRemaining.get(name));
+    const stats = upstreamStats(name, now, before, seconds, info.openRemaining.get(name));
     updateRow(rows.get(name), stats);
-    showStaleStore(rows.get(name), staleStores.get(name));
+    showUpstreamNotes(rows.get(name), info.staleStores.get(name), info.globalLimits.get(name));
     tbody.append(rows.get(name).row);  // moves an existing row: keeps the sorted order
     if (stats.requestRate !== null) totalRate = (totalRate || 0) + stats.requestRate;
     if (stats.breaker === "open") open++;
@@ -220,6 +244,7 @@ function render(now, before, seconds, openRemaining) {
   const openCount = document.getElementById("open-count");
   openCount.textContent = String(open);
   openCount.className = "tile-value" + (open > 0 ? " alert" : "");
+  showStore(info.store);
 }
 
 async function fetchWithTimeout(path) {
@@ -232,28 +257,31 @@ async function fetchWithTimeout(path) {
   }
 }
 
-// Open breakers' remaining time from /upstreams, by upstream name. Optional: an outrigger
-// without /upstreams (404) is not asked again, and any failure just means no countdown.
+// What only /upstreams tells: open breakers' remaining time, where stale copies are kept and
+// each global rate limit's share (by upstream name), and the Redis store. Optional: an
+// outrigger without /upstreams (404) is not asked again, and a failure just leaves them out.
 let upstreamsEndpoint = true;
-const staleStores = new Map();  // upstream name -> where it keeps stale copies (memory, redis)
-async function fetchOpenRemaining() {
-  const remaining = new Map();
-  if (!upstreamsEndpoint) return remaining;
+async function fetchUpstreamsInfo() {
+  const info = { openRemaining: new Map(), staleStores: new Map(), globalLimits: new Map(), store: null };
+  if (!upstreamsEndpoint) return info;
   try {
     const response = await fetchWithTimeout("/upstreams");
     if (response.status === 404) upstreamsEndpoint = false;
-    if (!response.ok) return remaining;
+    if (!response.ok) return info;
     const body = await response.json();
+    if (body && body.store && typeof body.store.address === "string") info.store = body.store;
     for (const upstream of (body && body.upstreams) || []) {
-      const ms = upstream && upstream.circuit_breaker && upstream.circuit_breaker.open_remaining_ms;
-      if (typeof upstream.name === "string" && typeof ms === "number") remaining.set(upstream.name, ms);
-      if (upstream && typeof upstream.name === "string" && typeof upstream.stale_store === "string")
-        staleStores.set(upstream.name, upstream.stale_store);
+      if (!upstream || typeof upstream.name !== "string") continue;
+      const ms = upstream.circuit_breaker && upstream.circuit_breaker.open_remaining_ms;
+      if (typeof ms === "number") info.openRemaining.set(upstream.name, ms);
+      if (typeof upstream.stale_store === "string") info.staleStores.set(upstream.name, upstream.stale_store);
+      const limit = upstream.rate_limit;
+      if (limit && limit.scope === "global") info.globalLimits.set(upstream.name, limit);
     }
   } catch (error) {
     // ignored: see above
   }
-  return remaining;
+  return info;
 }
 
 async function fetchMetrics() {
@@ -273,10 +301,10 @@ function showStatus(ok, text) {
 let previous = null;  // {metrics, at} of the last successful poll
 async function poll() {
   try {
-    const [metrics, openRemaining] = await Promise.all([fetchMetrics(), fetchOpenRemaining()]);
+    const [metrics, info] = await Promise.all([fetchMetrics(), fetchUpstreamsInfo()]);
     const at = performance.now();
     const seconds = previous ? (at - previous.at) / 1000 : 0;
-    render(metrics, previous && previous.metrics, seconds, openRemaining);
+    render(metrics, previous && previous.metrics, seconds, info);
     previous = { metrics, at };
     document.getElementById("main").dataset.polls = String(++polls);
     showStatus(true, "Updated " + new Date().toLocaleTimeString() + " · refreshes every " +

@@ -15,6 +15,7 @@
 #include <regex>
 
 #include "tests/integration/proxy_fixture.h"
+#include "tests/integration/redis_server.h"
 
 namespace outrigger::testing {
 namespace {
@@ -192,6 +193,47 @@ TEST_F(StatusPageTest, BrowserShowsEachUpstreamsBreakerStateFromLiveMetrics) {
   EXPECT_EQ(readFile(screenshot.string()).substr(0, 8), "\x89PNG\r\n\x1a\n");
 }
 
+// With a `redis:` block the page shows the store's state under the table, and a global rate
+// limit's share under the upstream's name, both from /upstreams; when Redis goes away, both say
+// so (and the page keeps polling).
+TEST(StatusPageStoreTest, BrowserShowsTheRedisStoreAndTheGlobalLimitsShare) {
+  ASSERT_TRUE(Browser::installed()) << kMissingChromium;
+  if (!redisInstalled()) GTEST_SKIP() << "redis-server is not installed (apt-get install redis-server)";
+  TempDir dir;
+  RedisServer redis(dir);
+  ASSERT_TRUE(redis.ok());
+  MockUpstream mock(dir);
+  ASSERT_TRUE(mock.ok());
+  OutriggerProcess proxy(
+      dir,
+      proxyConfig(mock.address(),
+                  "    rate_limit: { requests_per_second: 300, burst: 50, scope: global }\n", "",
+                  "redis: { address: \"" + redis.address() +
+                      "\", timeouts: { connect: 200ms, command: 100ms } }\n"));
+  ASSERT_TRUE(proxy.ok()) << proxy.log();
+  ASSERT_TRUE(eventually([&] { return proxy.metric("outrigger_store_up").value_or(0) == 1; }));
+  for (int i = 0; i < 5; ++i) ASSERT_EQ(httpRequest(proxy.port("main"), "GET", "/get")->status, 200);
+
+  Browser browser;
+  const std::string url = "http://127.0.0.1:" + std::to_string(proxy.adminPort()) + "/";
+  std::optional<std::string> dom = browser.dumpDom(url);
+  ASSERT_TRUE(dom) << browser.error();
+  EXPECT_THAT(*dom, HasSubstr("Redis store " + redis.address() + ": connected<")) << *dom;
+  EXPECT_THAT(*dom, Not(HasSubstr("id=\"store\" hidden")));
+  EXPECT_THAT(rowOf(*dom, "mock"),
+              ContainsRegex("global limit 300/s · fleet of 1 · lease [0-9]+, [0-9]+ left<"))
+      << *dom;
+
+  redis.kill();
+  ASSERT_TRUE(eventually([&] { return proxy.metric("outrigger_store_up").value_or(1) == 0; }));
+  dom = browser.dumpDom(url);
+  ASSERT_TRUE(dom) << browser.error();
+  EXPECT_THAT(*dom, HasSubstr("Redis store " + redis.address() + ": not connected")) << *dom;
+  EXPECT_THAT(rowOf(*dom, "mock"),
+              HasSubstr("global limit 300/s · fleet of 1 · Redis unreachable, on_store_error applies"))
+      << *dom;
+}
+
 // The script's pure parts, checked in the browser against known answers: the page plus a
 // script that calls its functions and prints PASS/FAIL lines.
 constexpr char kScriptChecks[] = R"js(<pre id="results"></pre>
@@ -285,8 +327,12 @@ try {
 
   // A hostile upstream name reaches the DOM as text only.
   const name = '<img src=x onerror="document.title=1">';
+  const info = { openRemaining: new Map([[name, 1500]]), staleStores: new Map([[name, "redis"]]),
+                 globalLimits: new Map([[name, { requests_per_second: 300, fleet_size: 3, lease: 40,
+                                                 tokens_left: 12, store_ok: false }]]),
+                 store: { address: "unix:/run/<b>redis.sock", connected: false, last_error: "Connection refused" } };
   render(parseMetrics(`outrigger_circuit_breaker_state{upstream="${name.replace(/"/g, '\\"')}"} 1`),
-         null, 0, new Map([[name, 1500]]));
+         null, 0, info);
   const row = [...document.querySelectorAll("tr[data-upstream]")].find((r) => r.dataset.upstream === name);
   check("row for the hostile name", Boolean(row), true);
   check("no element made from it", document.querySelectorAll("#upstreams img").length, 0);
@@ -294,6 +340,21 @@ try {
   const badge = row && row.querySelector("[data-breaker-state]");
   check("open badge", badge && [badge.dataset.breakerState, badge.className], ["open", "breaker breaker-open"]);
   check("countdown", row && row.querySelector("[data-stat=breaker]").textContent, "open2 s left");
+  check("stale store note", row && row.querySelector(".stale-store").textContent, "stale copies: redis");
+  const limit = row && row.querySelector(".global-limit");
+  check("global limit without Redis", limit && [limit.textContent, limit.classList.contains("alert")],
+        ["global limit 300/s · fleet of 3 · Redis unreachable, on_store_error applies", true]);
+  check("global limit share", globalLimitText({ requests_per_second: 1500, fleet_size: 2, lease: 40,
+                                                 tokens_left: 12, store_ok: true }),
+        "global limit 1.5k/s · fleet of 2 · lease 40, 12 left");
+  const store = document.getElementById("store");
+  check("store line shown", store.hidden, false);
+  check("store line", document.getElementById("store-text").textContent,
+        "Redis store unix:/run/<b>redis.sock: not connected · last error: Connection refused");
+  check("store address as text", document.querySelectorAll("#store b").length, 0);
+  render(parseMetrics(""), null, 0, { openRemaining: new Map(), staleStores: new Map(),
+                                      globalLimits: new Map(), store: null });
+  check("no redis: no store line", store.hidden, true);
 } catch (error) {
   results.push("FAIL exception: " + error);
 }
@@ -316,7 +377,7 @@ TEST(StatusPageScriptTest, ParsesRatesAndQuantilesLikePrometheusAndEscapesNames)
   const std::string results = dom->substr(begin, dom->find("</pre>", begin) - begin);
   EXPECT_THAT(results, Not(HasSubstr("FAIL"))) << results;
   EXPECT_THAT(results, HasSubstr("DONE"));
-  EXPECT_EQ(countOf(results, "PASS "), 42u) << results;
+  EXPECT_EQ(countOf(results, "PASS "), 49u) << results;
 }
 
 }  // namespace
