@@ -384,7 +384,7 @@ def main():
     # bench/slow_clients.sh, bench/soak.sh, bench/redis.sh, bench/h2.sh and bench/tunnels.sh
     # results, kept across runs.
     for extra in ("profile.md", "profile-policies.md", "profile-1k.md", "profile-routes.md",
-                  "idle-connections.md", "slow-clients.md", "soak.md", "redis.md", "h2.md", "profile-h2.md",
+                  "idle-connections.md", "slow-clients.md", "soak.md", "redis.md", "fleet.md", "h2.md", "profile-h2.md",
                   "tunnels.md"):
         path = os.path.join(os.path.dirname(os.path.abspath(__file__)), extra)
         if os.path.exists(path):
