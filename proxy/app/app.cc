@@ -9,6 +9,7 @@
 
 #include "proxy/app/upstreams_json.h"
 #include "proxy/config/render.h"
+#include "proxy/http2/probe_codec.h"
 #include "proxy/log/logger.h"
 
 namespace outrigger::app {
@@ -187,7 +188,7 @@ void App::syncHealthChecks() {
   }
   for (auto& [name, upstream] : snapshot_->upstreams) {
     if (!upstream->config().policies.health_check || health_checkers_.count(name)) continue;
-    auto checker = std::make_unique<upstream::HealthChecker>(loop_, upstream);
+    auto checker = std::make_unique<upstream::HealthChecker>(loop_, upstream, http2::makeProbeCodec);
     checker->start();
     health_checkers_[name] = std::move(checker);
   }

@@ -221,7 +221,9 @@ void addEndpointHealth(Rows& rows, const config::PolicyConfig& p) {
   }
   rows.section();
   if (const auto& h = p.health_check) {
-    rows.add("health_check.path", h->path);
+    rows.add("health_check.type", config::healthCheckTypeName(h->type));
+    if (h->type == config::HealthCheckType::kHttp) rows.add("health_check.path", h->path);
+    if (h->type == config::HealthCheckType::kGrpc) rows.add("health_check.service", h->service);
     rows.duration("health_check.interval", h->interval);
     rows.duration("health_check.timeout", h->timeout);
     rows.count("health_check.healthy_threshold", h->thresholds.healthy_threshold);

@@ -76,7 +76,7 @@ inline constexpr std::string_view kRateLimit[] = {"requests_per_second", "burst"
 inline constexpr std::string_view kOutlier[] = {"consecutive_failures", "base_ejection",
                                                 "max_ejection", "max_ejected_percent"};
 inline constexpr std::string_view kHealthCheck[] = {
-    "type", "path", "interval", "timeout", "healthy_threshold", "unhealthy_threshold"};
+    "type", "path", "service", "interval", "timeout", "healthy_threshold", "unhealthy_threshold"};
 inline constexpr std::string_view kFallback[] = {"stale_if_error", "response"};
 inline constexpr std::string_view kStaleIfError[] = {"ttl", "max_entries", "max_body_bytes",
                                                      "store"};

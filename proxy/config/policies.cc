@@ -196,8 +196,9 @@ void readStaleIfError(const ConfigNode& node, PolicyConfig& out, Diagnostics& di
 void readHealthCheck(const ConfigNode& node, PolicyConfig& out, Diagnostics& diag) {
   if (!checkMap(node, keysAt("upstreams.<name>.health_check"), diag)) return;
   HealthCheckConfig h = out.health_check.value_or(HealthCheckConfig{});
-  constexpr std::string_view kTypeNames[] = {"http", "tcp"};
-  constexpr std::array kTypeValues = {HealthCheckType::kHttp, HealthCheckType::kTcp};
+  constexpr std::string_view kTypeNames[] = {"http", "tcp", "grpc"};
+  constexpr std::array kTypeValues = {HealthCheckType::kHttp, HealthCheckType::kTcp,
+                                      HealthCheckType::kGrpc};
   const ConfigNode* type = node.find("type");
   if (type != nullptr) {
     if (auto i = readChoice(*type, diag, kTypeNames)) {
@@ -209,8 +210,11 @@ void readHealthCheck(const ConfigNode& node, PolicyConfig& out, Diagnostics& dia
     if (type == nullptr) {
       h.type = HealthCheckType::kHttp;  // a path is an HTTP check's
       h.type_written = true;
-    } else if (h.type == HealthCheckType::kTcp) {
-      diag.error(*n, "applies only to type: http; a tcp check only connects");
+    } else if (h.type != HealthCheckType::kHttp) {
+      diag.error(*n, h.type == HealthCheckType::kTcp
+                         ? "applies only to type: http; a tcp check only connects"
+                         : "applies only to type: http; a grpc check calls "
+                           "/grpc.health.v1.Health/Check (name the service with `service`)");
     }
     auto path = readString(*n, diag);
     const auto unsafe = [](char c) { return static_cast<unsigned char>(c) <= ' ' || c == 0x7f; };
@@ -222,6 +226,11 @@ void readHealthCheck(const ConfigNode& node, PolicyConfig& out, Diagnostics& dia
     } else {
       assignIf(path, h.path);
     }
+  }
+  if (auto* n = node.find("service")) {
+    if (h.type != HealthCheckType::kGrpc)
+      diag.error(*n, "applies only to type: grpc (the gRPC service whose health is asked)");
+    assignIf(readString(*n, diag), h.service);
   }
   const ConfigNode* interval_node = node.find("interval");
   const auto interval =

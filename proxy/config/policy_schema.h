@@ -61,12 +61,22 @@ struct RateLimitConfig {
   friend bool operator==(const RateLimitConfig&, const RateLimitConfig&) = default;
 };
 
-// How an endpoint is checked: http sends GET path and wants a 2xx; tcp wants a connection
-// (and the TLS handshake, for a `tls:` upstream), for upstreams that do not speak HTTP.
-enum class HealthCheckType { kHttp, kTcp };
+// How an endpoint is checked: http sends GET path (in the upstream's protocol, HTTP/1.1 or
+// HTTP/2) and wants a 2xx; tcp wants a connection (and the TLS handshake, for a `tls:`
+// upstream), for upstreams that do not speak HTTP; grpc calls grpc.health.v1.Health/Check
+// over HTTP/2 and wants SERVING.
+enum class HealthCheckType { kHttp, kTcp, kGrpc };
 
 inline const char* healthCheckTypeName(HealthCheckType t) {
-  return t == HealthCheckType::kTcp ? "tcp" : "http";
+  switch (t) {
+    case HealthCheckType::kTcp:
+      return "tcp";
+    case HealthCheckType::kGrpc:
+      return "grpc";
+    case HealthCheckType::kHttp:
+      break;
+  }
+  return "http";
 }
 
 struct HealthCheckConfig {
@@ -74,7 +84,8 @@ struct HealthCheckConfig {
   // `type` (or `path`, which means http) was written. Otherwise the loader picks tcp for an
   // upstream only protocol: tcp listeners use, http for any other.
   bool type_written = false;
-  std::string path = "/health";
+  std::string path = "/health";  // type: http
+  std::string service;           // type: grpc; "" asks about the server as a whole
   Duration interval = seconds(10);
   Duration timeout = seconds(1);
   policy::HealthCheckThresholds thresholds;
@@ -82,7 +93,8 @@ struct HealthCheckConfig {
   // type_written is how the type was chosen, not a setting: a rendered config (which writes
   // the type) is equal to the one it came from.
   friend bool operator==(const HealthCheckConfig& a, const HealthCheckConfig& b) {
-    return a.type == b.type && a.path == b.path && a.interval == b.interval &&
+    return a.type == b.type && a.path == b.path && a.service == b.service &&
+           a.interval == b.interval &&
            a.timeout == b.timeout && a.thresholds == b.thresholds;
   }
 };

@@ -96,6 +96,7 @@ void renderHealthCheck(ConfigWriter& out, const HealthCheckConfig& h) {
   out.beginMap("health_check");
   out.scalar("type", healthCheckTypeName(h.type));
   if (h.type == HealthCheckType::kHttp) out.scalar("path", h.path);
+  if (h.type == HealthCheckType::kGrpc) out.scalar("service", h.service);
   out.scalar("interval", formatDuration(h.interval));
   out.scalar("timeout", formatDuration(h.timeout));
   out.scalar("healthy_threshold", number(h.thresholds.healthy_threshold));

@@ -191,6 +191,21 @@ void readTls(const ConfigNode& node, std::optional<TlsConfig>& out, Diagnostics&
 
 enum class BlockKind { kUpstream, kDefaults };
 
+// A gRPC health check is an HTTP/2 call: an upstream spoken to in HTTP/1.1 cannot take it.
+void checkGrpcHealthCheck(const ConfigNode& block, const UpstreamConfig& out, BlockKind kind,
+                          Diagnostics& diag) {
+  const auto& check = out.policies.health_check;
+  if (kind == BlockKind::kDefaults || !check || check->type != HealthCheckType::kGrpc ||
+      out.protocol != UpstreamProtocol::kHttp1)
+    return;
+  const ConfigNode* at = block.find("health_check");
+  if (at != nullptr && at->find("type") != nullptr) at = at->find("type");
+  if (at == nullptr) at = block.find("protocol");
+  diag.error(at != nullptr ? *at : block,
+             "type: grpc needs protocol: http2 or auto on upstream '" + out.name +
+                 "': the gRPC health check is an HTTP/2 call");
+}
+
 void readUpstreamBlock(const ConfigNode& block, UpstreamConfig& out, BlockKind kind,
                        const UpstreamScope& scope, Diagnostics& diag) {
   if (!checkMap(block, keysAt(kUpstreamPath), diag)) return;
@@ -224,6 +239,7 @@ void readUpstreamBlock(const ConfigNode& block, UpstreamConfig& out, BlockKind k
   if (auto* n = block.find("dns_refresh"))
     assignIf(readDuration(*n, diag, seconds(1)), out.dns_refresh);
   readPolicies(block, out, diag);
+  checkGrpcHealthCheck(block, out, kind, diag);
 }
 
 ConfigNode* findMutable(ConfigNode& map, std::string_view key) {

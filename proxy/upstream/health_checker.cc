@@ -18,7 +18,9 @@ constexpr http::ParserLimits kProbeLimits{16 * 1024, 100};
 
 // One endpoint's probe: fresh connection (TLS too, for a `tls:` upstream), then for an
 // http check one GET, success = a 2xx head within the timeout; the decision is made on the
-// head, so the body is never read. A tcp check succeeds once connected.
+// head, so the body is never read. Over HTTP/2 (protocol: http2, or auto when ALPN picked
+// h2) the GET, or a grpc check's health call, goes through a ProbeCodec. A tcp check
+// succeeds once connected.
 class HealthChecker::Probe final : public io::StreamHandler, public http::ResponseHandler {
  public:
   Probe(HealthChecker& checker, size_t endpoint)
@@ -39,7 +41,8 @@ class HealthChecker::Probe final : public io::StreamHandler, public http::Respon
       return;
     }
     status_ = 0;
-    parser_ = std::make_unique<http::ResponseParser>(*this, kProbeLimits);
+    parser_.reset();
+    codec_.reset();
     stream_ = std::make_unique<io::TcpStream>(checker_.loop_);
     stream_->setHandler(this);
     checker_.upstream_->connect(*stream_, endpoint_, *address,
@@ -60,6 +63,7 @@ class HealthChecker::Probe final : public io::StreamHandler, public http::Respon
     timer_.stop();
     stream_.reset();  // abortive close; the stream calls nothing after this
     parser_.reset();
+    codec_.reset();
   }
 
  private:
@@ -74,10 +78,72 @@ class HealthChecker::Probe final : public io::StreamHandler, public http::Respon
       return;
     }
     stream_->startReading();
-    stream_->write(std::string_view(request_));
+    if (!speaksHttp2()) {
+      if (checker_.config_.type == config::HealthCheckType::kGrpc) {
+        finish(false, "the server picked HTTP/1.1 (ALPN); a grpc check needs HTTP/2");
+        return;
+      }
+      parser_ = std::make_unique<http::ResponseParser>(*this, kProbeLimits);
+      stream_->write(std::string_view(request_));
+      return;
+    }
+    if (!checker_.http2_) {
+      finish(false, "no HTTP/2 codec to probe with");
+      return;
+    }
+    http2_request_ = http2Request();
+    codec_ = checker_.http2_(http2_request_);
+    writeCodecOutput();
+  }
+
+  // protocol: http2, a grpc check (which --check allows only on HTTP/2 upstreams), or auto
+  // when the TLS handshake agreed on h2.
+  bool speaksHttp2() const {
+    switch (checker_.upstream_->config().protocol) {
+      case config::UpstreamProtocol::kHttp2:
+        return true;
+      case config::UpstreamProtocol::kAuto:
+        return stream_->tlsAlpn() == "h2";
+      case config::UpstreamProtocol::kHttp1:
+        break;
+    }
+    return checker_.config_.type == config::HealthCheckType::kGrpc;
+  }
+
+  ProbeRequest http2Request() const {
+    std::string authority = checker_.upstream_->endpoint(endpoint_).text;
+    std::string scheme = stream_->isTls() ? "https" : "http";
+    if (checker_.config_.type == config::HealthCheckType::kGrpc)
+      return grpcHealthProbe(checker_.config_.service, std::move(authority), std::move(scheme));
+    ProbeRequest request;
+    request.path = checker_.config_.path;
+    request.authority = std::move(authority);
+    request.scheme = std::move(scheme);
+    return request;
+  }
+
+  void writeCodecOutput() {
+    std::string out;
+    if (codec_->takeOutput(out) > 0) stream_->write(std::move(out));
+  }
+
+  void onCodecData(const char* data, size_t len) {
+    const bool fed = codec_->feed(std::string_view(data, len));
+    if (fed && !codec_->answer()) writeCodecOutput();  // acks, window updates, or a GOAWAY
+    if (const auto& answer = codec_->answer()) {
+      const ProbeVerdict verdict = judgeProbe(http2_request_, *answer);
+      finish(verdict.healthy, verdict.detail);
+    } else if (!fed || !codec_->failure().empty()) {
+      finish(false, codec_->failure());
+    }
   }
 
   void onStreamData(const char* data, size_t len) override {
+    if (codec_) {
+      onCodecData(data, len);
+      return;
+    }
+    if (!parser_) return;
     const http::ParseResult result = parser_->feed(data, len);
     if (status_ != 0) {
       finish(status_ >= 200 && status_ < 300, "status " + std::to_string(status_));
@@ -112,15 +178,19 @@ class HealthChecker::Probe final : public io::StreamHandler, public http::Respon
   const size_t endpoint_;
   const std::string request_;
   int status_ = 0;  // the final status once its head arrived
-  std::unique_ptr<http::ResponseParser> parser_;
+  std::unique_ptr<http::ResponseParser> parser_;  // an HTTP/1.1 probe's
+  std::unique_ptr<ProbeCodec> codec_;             // an HTTP/2 probe's
+  ProbeRequest http2_request_;                    // what codec_ was asked to send
   std::unique_ptr<io::TcpStream> stream_;  // set while a probe is in flight
   io::Timer timer_;
 };
 
-HealthChecker::HealthChecker(io::Loop& loop, std::shared_ptr<Upstream> upstream)
+HealthChecker::HealthChecker(io::Loop& loop, std::shared_ptr<Upstream> upstream,
+                             ProbeCodecFactory http2)
     : loop_(loop),
       upstream_(std::move(upstream)),
       config_(upstream_->config().policies.health_check.value_or(config::HealthCheckConfig{})),
+      http2_(std::move(http2)),
       state_(config_.thresholds, upstream_->endpointCount()) {
   if (!upstream_->config().policies.health_check) {
     std::cerr << "HealthChecker: upstream " << upstream_->name() << " has no health_check\n";

@@ -21,15 +21,7 @@ namespace {
 class AutoProtocolTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    const PemPair ca = makeCertificateAuthority("outrigger test CA");
-    CertificateSpec spec;
-    spec.common_name = "localhost";
-    spec.dns_names = {"localhost"};
-    spec.ip_addresses = {"127.0.0.1"};
-    const PemPair server = issueCertificate(ca, spec);
-    dir_.write("ca.pem", ca.cert);
-    dir_.write("server.pem", server.cert);
-    dir_.write("server.key", server.key);
+    writeLocalhostPki(dir_);
     std::ofstream(dir_.file("hello.txt")) << "hello over auto\n";
   }
   // A server on a free port, waited for until it accepts.

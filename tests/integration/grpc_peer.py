@@ -20,6 +20,12 @@ Server methods (service "test.Peer"):
   Ticks         server streaming: N messages (N = request), 100 ms apart
   Sum           client streaming: the total length of the messages, once they all came
   Chat          bidirectional: echoes each message as it comes
+  SetHealth     unary: "SERVICE=STATUS" sets what the health service answers for SERVICE
+                (STATUS a number: 1 SERVING, 2 NOT_SERVING)
+
+It also serves gRPC's standard health check, grpc.health.v1.Health/Check, hand-encoded:
+"" and "test.Peer" are SERVING until SetHealth says otherwise; any other service is
+NOT_FOUND, as the reference servicer answers.
 """
 import sys
 import threading
@@ -92,6 +98,28 @@ def chat(request_iterator, context):
         yield message
 
 
+health = {"": 1, SERVICE: 1}
+
+
+def set_health(request, context):
+    service, status = request.decode().rsplit("=", 1)
+    with lock:
+        health[service] = int(status)
+    return b"ok"
+
+
+def health_check(request, context):
+    count("Health")
+    service = ""
+    if request:  # HealthCheckRequest: field 1 (0x0a), a one-byte length, the name
+        service = request[2:2 + request[1]].decode()
+    with lock:
+        status = health.get(service)
+    if status is None:
+        context.abort(grpc.StatusCode.NOT_FOUND, "unknown service " + service)
+    return bytes([0x08, status])  # HealthCheckResponse: field 1, varint
+
+
 def serve(port_file, max_age_ms=None):
     options = []
     if max_age_ms:
@@ -107,8 +135,12 @@ def serve(port_file, max_age_ms=None):
         "Ticks": grpc.unary_stream_rpc_method_handler(ticks),
         "Sum": grpc.stream_unary_rpc_method_handler(total),
         "Chat": grpc.stream_stream_rpc_method_handler(chat),
+        "SetHealth": grpc.unary_unary_rpc_method_handler(set_health),
     }
-    server.add_generic_rpc_handlers((grpc.method_handlers_generic_handler(SERVICE, handlers),))
+    health_handlers = {"Check": grpc.unary_unary_rpc_method_handler(health_check)}
+    server.add_generic_rpc_handlers((grpc.method_handlers_generic_handler(SERVICE, handlers),
+                                     grpc.method_handlers_generic_handler("grpc.health.v1.Health",
+                                                                          health_handlers)))
     port = server.add_insecure_port("127.0.0.1:0")
     server.start()
     with open(port_file + ".tmp", "w") as f:

@@ -16,14 +16,13 @@
 #include <string>
 #include <vector>
 
+#include "tests/integration/grpc_peer.h"
 #include "tests/integration/proxy_fixture.h"
 #include "tests/support/lib/process.h"
 #include "tests/support/lib/test_pki.h"
 
 namespace outrigger::testing {
 namespace {
-
-const std::string kPeer = std::string(OUTRIGGER_SOURCE_DIR) + "/tests/integration/grpc_peer.py";
 
 std::string run(const std::string& command) { return commandOutput(command); }
 
@@ -40,32 +39,6 @@ std::vector<long> arrivals(const std::string& out) {
     if (line.rfind("msg ", 0) == 0) times.push_back(std::atol(line.c_str() + 4));
   }
   return times;
-}
-
-// A python3-grpcio server on a port of its own choosing.
-class GrpcPeer {
- public:
-  // `max_age_ms` > 0: the server sends each connection a GOAWAY once it is that old.
-  explicit GrpcPeer(const TempDir& dir, int max_age_ms = 0) : port_file_(dir.file("grpc.port")) {
-    std::vector<std::string> argv = {"/usr/bin/python3", kPeer, "serve", port_file_};
-    if (max_age_ms > 0) argv.push_back(std::to_string(max_age_ms));
-    process_.start(argv, dir.file("grpc.log"));
-    eventually([&] { return ::access(port_file_.c_str(), R_OK) == 0; },
-               std::chrono::milliseconds(20000));
-    port_ = static_cast<uint16_t>(std::atoi(readFile(port_file_).c_str()));
-  }
-  bool ok() const { return port_ != 0; }
-  std::string address() const { return "127.0.0.1:" + std::to_string(port_); }
-  uint16_t port() const { return port_; }
-
- private:
-  std::string port_file_;
-  ChildProcess process_;
-  uint16_t port_ = 0;
-};
-
-std::string call(uint16_t port, const std::string& args) {
-  return run("/usr/bin/python3 " + kPeer + " call 127.0.0.1:" + std::to_string(port) + " " + args);
 }
 
 class GrpcUpstreamTest : public ::testing::Test {
@@ -267,14 +240,7 @@ TEST_F(NghttpdUpstreamTest, ALoadOfStreamsOnOneAppConnectionAllSucceed) {
 TEST(NghttpdTlsUpstreamTest, H2OverTlsIsNegotiatedWithAlpnAndTheCertificateChecked) {
   if (::access("/usr/sbin/nghttpd", X_OK) != 0) GTEST_SKIP() << "nghttpd not installed";
   TempDir dir;
-  const PemPair ca = makeCertificateAuthority("outrigger test CA");
-  CertificateSpec spec;
-  spec.common_name = "localhost";
-  spec.dns_names = {"localhost"};
-  const PemPair server = issueCertificate(ca, spec);
-  dir.write("ca.pem", ca.cert);
-  dir.write("server.pem", server.cert);
-  dir.write("server.key", server.key);
+  writeLocalhostPki(dir);
   std::ofstream(dir.file("hello.txt")) << "hello over h2\n";
   const uint16_t port = closedPort();
   ChildProcess nghttpd;  // nghttpd offers only h2 through ALPN

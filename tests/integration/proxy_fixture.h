@@ -18,6 +18,7 @@
 #include <thread>
 
 #include "tests/support/lib/fixtures.h"
+#include "tests/support/lib/test_pki.h"
 
 namespace outrigger::testing {
 
@@ -57,6 +58,20 @@ inline long elapsedMs(std::chrono::steady_clock::time_point since) {
 }
 
 // A loopback port with nothing listening on it (bound, read back, closed).
+// A test CA and a server certificate for localhost and 127.0.0.1 it signed, written to `dir`
+// as ca.pem, server.pem and server.key.
+inline void writeLocalhostPki(const TempDir& dir) {
+  const PemPair ca = makeCertificateAuthority("outrigger test CA");
+  CertificateSpec spec;
+  spec.common_name = "localhost";
+  spec.dns_names = {"localhost"};
+  spec.ip_addresses = {"127.0.0.1"};
+  const PemPair server = issueCertificate(ca, spec);
+  dir.write("ca.pem", ca.cert);
+  dir.write("server.pem", server.cert);
+  dir.write("server.key", server.key);
+}
+
 inline uint16_t closedPort() {
   int fd = ::socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in addr{};

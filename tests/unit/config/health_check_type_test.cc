@@ -1,5 +1,6 @@
-// health_check.type (issue 18): its default follows who uses the upstream, what
-// --print-config shows, and a path with type: tcp against its exact message.
+// health_check.type (issues 17 and 18): its default follows who uses the upstream, what
+// --print-config shows, a path with type: tcp against its exact message, and type: grpc
+// (its service, and the HTTP/2 it needs).
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -93,6 +94,48 @@ TEST(HealthCheckTypeTest, APathWithTypeTcpAndAnUnknownTypeAreErrors) {
                "upstreams:\n  u:\n    endpoints: [ \"10.0.0.1:80\" ]\n"
                "    health_check: { type: udp }\n"),
       ElementsAre(HasSubstr("upstreams.u.health_check.type: ")));
+}
+
+// One HTTP upstream `u` with the given protocol and health check.
+std::string grpcUpstream(const std::string& protocol, const std::string& check) {
+  return "listeners:\n  - { name: l, listen: 127.0.0.1:0, routes: [ { upstream: u } ] }\n"
+         "upstreams:\n  u:\n    endpoints: [ \"10.0.0.1:50051\" ]\n"
+         "    protocol: " +
+         protocol + "\n    health_check: " + check + "\n";
+}
+
+TEST(HealthCheckTypeTest, AGrpcCheckNamesItsServiceAndSurvivesARender) {
+  const LoadResult r = load(grpcUpstream("http2", "{ type: grpc, service: greeter.Greeter }"));
+  ASSERT_TRUE(r.errors.empty());
+  const HealthCheckConfig& check = *r.config->upstreams[0].policies.health_check;
+  EXPECT_EQ(check.type, HealthCheckType::kGrpc);
+  EXPECT_EQ(check.service, "greeter.Greeter");
+  const std::string rendered = renderConfigYaml(*r.config, RenderOptions{});
+  EXPECT_THAT(rendered, HasSubstr("type: grpc"));
+  EXPECT_THAT(rendered, HasSubstr("service: greeter.Greeter"));
+  EXPECT_THAT(rendered, Not(HasSubstr("path: /health")));
+  const LoadResult again = load(rendered);
+  ASSERT_TRUE(again.errors.empty());
+  EXPECT_EQ(*again.config->upstreams[0].policies.health_check, check);
+  // Without a service, the server as a whole is asked about; auto may carry it too.
+  const LoadResult whole = load(grpcUpstream("http2", "{ type: grpc }"));
+  ASSERT_TRUE(whole.errors.empty());
+  EXPECT_EQ(whole.config->upstreams[0].policies.health_check->service, "");
+  EXPECT_TRUE(
+      load(grpcUpstream("auto\n    tls: { verify: false }", "{ type: grpc }")).errors.empty());
+}
+
+TEST(HealthCheckTypeTest, AGrpcCheckNeedsHttp2AndTakesNoPathAndOnlyItTakesAService) {
+  EXPECT_THAT(errorsOf(grpcUpstream("http1", "{ type: grpc }")),
+              ElementsAre("test.yaml:7:27: upstreams.u.health_check.type: type: grpc needs "
+                          "protocol: http2 or auto on upstream 'u': the gRPC health check is an "
+                          "HTTP/2 call"));
+  EXPECT_THAT(errorsOf(grpcUpstream("http2", "{ type: grpc, path: /health }")),
+              ElementsAre(HasSubstr("upstreams.u.health_check.path: applies only to type: http; "
+                                    "a grpc check calls /grpc.health.v1.Health/Check")));
+  EXPECT_THAT(errorsOf(grpcUpstream("http2", "{ path: /health, service: x }")),
+              ElementsAre(HasSubstr("upstreams.u.health_check.service: applies only to type: "
+                                    "grpc")));
 }
 
 }  // namespace

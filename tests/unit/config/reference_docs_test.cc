@@ -179,6 +179,11 @@ TEST(ConfigReferenceDocsTest, EveryDocumentedKeyIsAcceptedAndItsExampleLoads) {
     // A split replaces the base route's upstream.
     if (key.path.starts_with("listeners[].routes[].split"))
       root["listeners"][0]["routes"][0].remove("upstream");
+    // service is for gRPC checks only, which need HTTP/2.
+    if (key.path == "upstreams.<name>.health_check.service") {
+      root["upstreams"]["payments"]["health_check"]["type"] = "grpc";
+      root["upstreams"]["payments"]["protocol"] = "http2";
+    }
     // upstream is for protocol: tcp listeners only, which have no routes.
     if (key.path == "listeners[].upstream") {
       root["listeners"][0]["protocol"] = "tcp";
