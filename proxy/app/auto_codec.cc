@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "proxy/io/tcp_stream.h"
+#include "proxy/log/logger.h"
 #include "proxy/upstream/connection_pool.h"
 
 namespace outrigger::app {
@@ -11,7 +12,16 @@ AutoCodec::AutoCodec(upstream::ConnectionPool& pool, io::Loop& loop, Clock& cloc
       loop_(loop),
       http1_(pool, clock),
       http2_(pool, loop, clock),
-      attempts_("AutoCodec") {}
+      attempts_("AutoCodec") {
+  // A server whose answer changes (an upgrade adds or drops h2, or a balancer in front mixes
+  // servers) is followed from its next new connection on.
+  http1_.setForeignConnectionHandler([this](size_t endpoint, upstream::PooledConnection& c) {
+    onProtocolChanged(endpoint, Protocol::kHttp2, c);
+  });
+  http2_.setForeignConnectionHandler([this](size_t endpoint, upstream::PooledConnection& c) {
+    onProtocolChanged(endpoint, Protocol::kHttp1, c);
+  });
+}
 
 std::unique_ptr<exchange::UpstreamCodec> AutoCodec::make(exchange::WorkerUpstream& upstream,
                                                          io::Loop& loop, Clock& clock) {
@@ -89,6 +99,22 @@ void AutoCodec::onAnswer(size_t endpoint, upstream::PooledConnection& connection
     pool_.release(connection, true);  // idle: the first HTTP/1.1 attempt takes it
   }
   for (AutoAttempt* attempt : takeWaiting(endpoint)) attempt->onProtocolKnown();
+}
+
+void AutoCodec::onProtocolChanged(size_t endpoint, Protocol now,
+                                  upstream::PooledConnection& connection) {
+  endpointOf(endpoint).protocol = now;
+  pool_.closeIdle(endpoint);  // they speak the protocol of before
+  const bool h2 = now == Protocol::kHttp2;
+  log::logf(config::LogLevel::kInfo,
+            "upstream %s: endpoint %s now picks %s (ALPN); its requests go over %s",
+            pool_.upstream().name().c_str(), connection.peer().c_str(), h2 ? "h2" : "http/1.1",
+            h2 ? "HTTP/2" : "HTTP/1.1");
+  if (h2) {
+    http2_.adopt(endpoint, connection);
+  } else {
+    pool_.release(connection, true);  // idle: the next HTTP/1.1 attempt takes it
+  }
 }
 
 void AutoCodec::onProbeFailed(size_t endpoint, upstream::PoolFailure failure,

@@ -1,10 +1,12 @@
 #pragma once
 // The upstream codec of a `protocol: auto` upstream (TLS only) on one worker. Connections
 // offer h2 then http/1.1 through ALPN; what the server picks on the first connection to an
-// endpoint decides which codec, HTTP/2 or HTTP/1.1, carries that endpoint's attempts from
-// then on (no ALPN answer means HTTP/1.1, RFC 7301). That first connection is not wasted:
-// an h2 one becomes the HTTP/2 codec's, an http/1.1 one goes idle for the first attempt.
-// Attempts that start before the answer wait for it. The exchange sees one attempt type.
+// endpoint decides which codec, HTTP/2 or HTTP/1.1, carries that endpoint's attempts (no
+// ALPN answer means HTTP/1.1, RFC 7301). That first connection is not wasted: an h2 one
+// becomes the HTTP/2 codec's, an http/1.1 one goes idle for the first attempt. Attempts that
+// start before the answer wait for it. When a later new connection hears the other answer,
+// the codec that got it hands it over, its attempt is refused (sent again at once) and the
+// endpoint follows the new answer. The exchange sees one attempt type.
 
 #include <deque>
 #include <memory>
@@ -61,6 +63,8 @@ class AutoCodec final : public exchange::UpstreamCodec {
 
   Endpoint& endpointOf(size_t index);
   void onAnswer(size_t endpoint, upstream::PooledConnection& connection);
+  // A codec found the server's answer changed on a new connection, which it hands over.
+  void onProtocolChanged(size_t endpoint, Protocol now, upstream::PooledConnection& connection);
   void onProbeFailed(size_t endpoint, upstream::PoolFailure failure, const std::string& detail);
   // Takes the waiting attempts out first: one may end, and start again here, at once.
   std::deque<AutoAttempt*> takeWaiting(size_t endpoint);

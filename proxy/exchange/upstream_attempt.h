@@ -5,6 +5,7 @@
 // ends with one AttemptResult. The exchange never sees the protocol behind it.
 
 #include <cstddef>
+#include <functional>
 #include <memory>
 #include <string_view>
 
@@ -15,6 +16,10 @@
 #include "proxy/exchange/tunnel_handoff.h"
 #include "proxy/http/header_rules.h"
 #include "proxy/http/message.h"
+
+namespace outrigger::upstream {
+class PooledConnection;
+}  // namespace outrigger::upstream
 
 namespace outrigger::exchange {
 
@@ -105,6 +110,11 @@ class UpstreamAttempt {
 };
 
 class UpstreamCodec;
+
+// For a `protocol: auto` upstream: a new connection whose ALPN answer picked the protocol the
+// codec that got it does not speak (the server changed). The handler takes the connection
+// over; the codec's attempt is refused, so the exchange sends it again at once.
+using ForeignConnectionFn = std::function<void(size_t endpoint, upstream::PooledConnection&)>;
 
 // Gives a dropped attempt back to its codec, which reuses it only once the loop turn that
 // dropped it is over (the process-wide lifetime rule, see io::Loop::deleteLater): an attempt

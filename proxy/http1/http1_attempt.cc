@@ -40,6 +40,16 @@ void Http1Attempt::start(size_t endpoint, const exchange::AttemptRequest& reques
 }
 
 void Http1Attempt::onPoolReady(upstream::PooledConnection& connection) {
+  if (foreign_ && connection.stream().tlsAlpn() == "h2") {
+    // The server now picks h2: the connection goes to the HTTP/2 codec, and this request,
+    // not sent, goes again there.
+    foreign_(endpoint_, connection);
+    AttemptResult result = failure(AttemptOutcome::kRefused, http::LocalReason::kUpstreamReset,
+                                   "the server now picks h2 (ALPN): sent again over HTTP/2");
+    result.error.retry_safe = true;
+    end(std::move(result), false);
+    return;
+  }
   connection_ = &connection;
   connection_reused_ = connection.requestsServed() > 1;
   connection.stream().setHandler(this);

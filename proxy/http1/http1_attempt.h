@@ -22,7 +22,10 @@ class Http1Attempt final : public exchange::UpstreamAttempt,
                            public http::ResponseHandler,
                            public upstream::PoolCallbacks {
  public:
-  Http1Attempt(upstream::ConnectionPool& pool, Clock& clock) : pool_(pool), clock_(clock) {}
+  // `foreign` (its codec's) takes a connection whose ALPN answer picked h2 (protocol: auto).
+  Http1Attempt(upstream::ConnectionPool& pool, Clock& clock,
+               const exchange::ForeignConnectionFn& foreign)
+      : pool_(pool), clock_(clock), foreign_(foreign) {}
   ~Http1Attempt() override { cancel(); }
   Http1Attempt(const Http1Attempt&) = delete;
   Http1Attempt& operator=(const Http1Attempt&) = delete;
@@ -74,6 +77,7 @@ class Http1Attempt final : public exchange::UpstreamAttempt,
 
   upstream::ConnectionPool& pool_;
   Clock& clock_;
+  const exchange::ForeignConnectionFn& foreign_;
   exchange::AttemptEvents* events_ = nullptr;
   exchange::AttemptRequest request_;
   upstream::PoolRequest pool_request_;

@@ -9,7 +9,7 @@ Http1Codec::Http1Codec(upstream::ConnectionPool& pool, Clock& clock)
 
 exchange::AttemptHandle Http1Codec::newAttempt(exchange::AttemptEvents& events) {
   return attempts_.lend(*this, events,
-                        [&] { return std::make_unique<Http1Attempt>(pool_, clock_); });
+                        [&] { return std::make_unique<Http1Attempt>(pool_, clock_, foreign_); });
 }
 
 void Http1Codec::recycle(exchange::UpstreamAttempt* attempt) {

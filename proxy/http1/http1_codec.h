@@ -26,9 +26,16 @@ class Http1Codec final : public exchange::UpstreamCodec {
   static std::unique_ptr<exchange::UpstreamCodec> make(exchange::WorkerUpstream& upstream,
                                                        io::Loop& loop, Clock& clock);
 
+  // `protocol: auto`: who takes a new connection whose server picked h2 (AutoCodec). Unset,
+  // every connection is spoken to in HTTP/1.1.
+  void setForeignConnectionHandler(exchange::ForeignConnectionFn handler) {
+    foreign_ = std::move(handler);
+  }
+
  private:
   upstream::ConnectionPool& pool_;
   Clock& clock_;
+  exchange::ForeignConnectionFn foreign_;
   exchange::SpareAttempts<Http1Attempt> attempts_;
 };
 

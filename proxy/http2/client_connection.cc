@@ -57,6 +57,12 @@ size_t ClientConnection::room() const {
 }
 
 void ClientConnection::onPoolReady(upstream::PooledConnection& connection) {
+  if (pool_.upstream().config().protocol == config::UpstreamProtocol::kAuto &&
+      connection.stream().tlsAlpn() != "h2") {
+    closed_ = true;  // never opened: the connection is not this codec's to speak on
+    owner_.onConnectionForeign(*this, connection);
+    return;
+  }
   connection_ = &connection;
   session_ = std::make_unique<ClientSession>(*this, optionsFor(pool_.upstream().config()));
   connection.stream().setHandler(this);

@@ -47,6 +47,10 @@ class ClientConnectionOwner {
                                   const std::string& detail) = 0;
   // It is closed: the owner forgets it (and deletes it on a later turn).
   virtual void onConnectionClosed(ClientConnection& connection) = 0;
+  // `protocol: auto`: the pool lent it `pooled`, on which the server did not pick h2. The
+  // owner forgets the connection and decides what becomes of `pooled`.
+  virtual void onConnectionForeign(ClientConnection& connection,
+                                   upstream::PooledConnection& pooled) = 0;
 };
 
 class ClientConnection final : public ClientSession::Handler,

@@ -62,10 +62,7 @@ void Http2Attempt::onConnection(ClientConnection& connection) {
   if (id < 0) {
     // The connection went away (or filled up) between the pool's offer and now: nothing was
     // sent, and that is no fault of the upstream.
-    AttemptResult result = failure(AttemptOutcome::kRefused, http::LocalReason::kUpstreamReset,
-                                   "the upstream connection took no new stream");
-    result.error.retry_safe = true;
-    end(std::move(result));
+    onRefused("the upstream connection took no new stream");
     return;
   }
   connection_ = &connection;
@@ -73,6 +70,14 @@ void Http2Attempt::onConnection(ClientConnection& connection) {
   request_sent_ = !body;
   last_activity_ = clock_.now();
   events_->onAttemptConnected();
+}
+
+void Http2Attempt::onRefused(const std::string& detail) {
+  waiting_ = false;
+  AttemptResult result =
+      failure(AttemptOutcome::kRefused, http::LocalReason::kUpstreamReset, detail);
+  result.error.retry_safe = true;
+  end(std::move(result));
 }
 
 void Http2Attempt::onNoConnection(upstream::PoolFailure failure, const std::string& detail) {

@@ -31,6 +31,8 @@ class Http2Attempt final : public exchange::UpstreamAttempt, public ClientStream
   void onConnection(ClientConnection& connection);
   // From the codec: no connection could be had.
   void onNoConnection(upstream::PoolFailure failure, const std::string& detail);
+  // From the codec: nothing was sent, and the request may go again at once, elsewhere.
+  void onRefused(const std::string& detail);
 
   // exchange::UpstreamAttempt
   void start(size_t endpoint, const exchange::AttemptRequest& request) override;

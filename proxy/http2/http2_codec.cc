@@ -82,24 +82,43 @@ void Http2Codec::onConnectionRoom(ClientConnection& connection) {
   }
 }
 
-void Http2Codec::onConnectionFailed(ClientConnection& connection, upstream::PoolFailure failure,
-                                    const std::string& detail) {
+std::vector<Http2Attempt*> Http2Codec::takeStranded(ClientConnection& connection) {
   const size_t endpoint = connection.endpoint();
   forget(connection);
-  // The attempts this connection was opened for hear why; those others still connecting
-  // for keep waiting.
+  // The attempts this connection was opened for; those others still connecting for keep
+  // waiting.
   Endpoint& e = endpointOf(endpoint);
   size_t coming = 0;
   for (auto& other : e.connections) {
     if (!other->ready() && !other->closed()) coming += other->capacity();
   }
-  // Taken out first: an attempt told may start its retry, and wait here again, at once.
-  std::vector<Http2Attempt*> failed;
+  std::vector<Http2Attempt*> stranded;
   while (e.waiting.size() > coming) {
-    failed.push_back(e.waiting.front());
+    stranded.push_back(e.waiting.front());
     e.waiting.pop_front();
   }
-  for (Http2Attempt* attempt : failed) attempt->onNoConnection(failure, detail);
+  return stranded;
+}
+
+void Http2Codec::onConnectionFailed(ClientConnection& connection, upstream::PoolFailure failure,
+                                    const std::string& detail) {
+  for (Http2Attempt* attempt : takeStranded(connection)) attempt->onNoConnection(failure, detail);
+}
+
+void Http2Codec::onConnectionForeign(ClientConnection& connection,
+                                     upstream::PooledConnection& pooled) {
+  const size_t endpoint = connection.endpoint();
+  if (pooled.requestsServed() > 1 || !foreign_) {
+    // An HTTP/1.1 connection left idle from before the server picked h2: closed, and another
+    // is opened.
+    forget(connection);
+    pool_.release(pooled, false);
+    openForWaiting(endpoint);
+    return;
+  }
+  foreign_(endpoint, pooled);  // a new connection: the server no longer picks h2
+  for (Http2Attempt* attempt : takeStranded(connection))
+    attempt->onRefused("the server no longer picks h2 (ALPN): sent again over HTTP/1.1");
 }
 
 void Http2Codec::onConnectionClosed(ClientConnection& connection) {

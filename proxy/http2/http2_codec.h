@@ -38,6 +38,10 @@ class Http2Codec final : public exchange::UpstreamCodec, public ClientConnection
   // it becomes one of this codec's (for the `protocol: auto` codec).
   void adopt(size_t endpoint, upstream::PooledConnection& connection);
   upstream::ConnectionPool& pool() { return pool_; }
+  // `protocol: auto`: who takes a new connection whose server no longer picks h2 (AutoCodec).
+  void setForeignConnectionHandler(exchange::ForeignConnectionFn handler) {
+    foreign_ = std::move(handler);
+  }
 
   // For /upstreams: connections and open streams to `endpoint`.
   size_t connections(size_t endpoint) const;
@@ -54,8 +58,13 @@ class Http2Codec final : public exchange::UpstreamCodec, public ClientConnection
   void onConnectionFailed(ClientConnection& connection, upstream::PoolFailure failure,
                           const std::string& detail) override;
   void onConnectionClosed(ClientConnection& connection) override;
+  void onConnectionForeign(ClientConnection& connection,
+                           upstream::PooledConnection& pooled) override;
 
   Endpoint& endpointOf(size_t index);
+  // The attempts waiting on `connection` that the connections still opening cannot take:
+  // taken out of the queue, to be told why (one may start its retry, and wait again, at once).
+  std::vector<Http2Attempt*> takeStranded(ClientConnection& connection);
   // Opens connections until those connecting can take every waiting attempt.
   void openForWaiting(size_t endpoint);
   void forget(ClientConnection& connection);
@@ -65,6 +74,7 @@ class Http2Codec final : public exchange::UpstreamCodec, public ClientConnection
   Clock& clock_;
   std::deque<Endpoint> endpoints_;  // a deque: growing it moves none
   exchange::SpareAttempts<Http2Attempt> attempts_;
+  exchange::ForeignConnectionFn foreign_;
 };
 
 }  // namespace outrigger::http2

@@ -252,6 +252,11 @@ void ConnectionPool::lend(PooledConnection& c, PoolRequest& request) {
   callbacks.onPoolReady(c);
 }
 
+void ConnectionPool::closeIdle(size_t endpoint) {
+  auto& idle = idle_[endpoint];
+  while (!idle.empty()) destroy(*idle.back());  // takes it out of `idle`
+}
+
 void ConnectionPool::destroy(PooledConnection& c) {
   if (c.state_ == PooledConnection::State::kClosed) return;
   if (c.state_ == PooledConnection::State::kConnecting) {

@@ -71,6 +71,9 @@ class ConnectionPool {
   // Takes a lent connection out of the pool for good (it switched protocols and becomes a
   // tunnel): its stream, not reading, with no handler. The pool has room for another.
   std::unique_ptr<io::TcpStream> detach(PooledConnection& connection);
+  // Closes every idle connection to `endpoint` (its server changed protocol: they speak the
+  // old one).
+  void closeIdle(size_t endpoint);
 
   // Requests in flight per endpoint on this worker, for least_request balancing.
   void requestStarted(size_t endpoint) { active_requests_[endpoint]++; }
