@@ -103,6 +103,11 @@ void TunnelConnector::connect() {
   } else {
     upstream_->upstream->connect(*stream_, static_cast<size_t>(pick), to,
                                  upstream::Upstream::Carries::kBytes);
+    // A tcp listener's plain connection reads from the start: its watcher then changes once
+    // when the connect completes, instead of being dropped and added again for the first
+    // read (one epoll_ctl fewer per connection). Nothing is read before the pipe takes over:
+    // the connect's own event ends that loop turn, and the pipe starts inside its callback.
+    if (!stream_->isTls()) stream_->startReading();
   }
   // The TLS handshake, if any, counts inside it, as for the pool's connections.
   timer_.start(upstream_->upstream->config().timeouts.connect);

@@ -7,6 +7,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <csignal>
 #include <functional>
@@ -355,6 +356,74 @@ TEST_F(TcpListenerTest, AHalfClosedSlowAppGetsALongAnswerThenAnOrderlyClose) {
   EXPECT_TRUE(upstream.closed());
   EXPECT_EQ(read.bytes, size_t{192} << 10);
   EXPECT_TRUE(read.orderly_eof);
+}
+
+// A server that speaks first, the moment it accepts (as SMTP's and MySQL's greetings do), then
+// answers one read with "echo " and what it read, and closes.
+class SpeaksFirst {
+ public:
+  explicit SpeaksFirst(std::string greeting) : greeting_(std::move(greeting)) {
+    listen_fd_ = listenOnLoopback(4, &port_);
+    if (listen_fd_ < 0) return;
+    thread_ = std::thread([this] { serve(); });
+  }
+  ~SpeaksFirst() {
+    ::shutdown(listen_fd_, SHUT_RDWR);  // wakes an accept() that never got its connection
+    if (thread_.joinable()) thread_.join();
+    ::close(listen_fd_);
+  }
+  uint16_t port() const { return port_; }
+
+ private:
+  void serve() {
+    const int fd = ::accept(listen_fd_, nullptr, nullptr);
+    if (fd < 0) return;
+    ::send(fd, greeting_.data(), greeting_.size(), MSG_NOSIGNAL);
+    char buf[256];
+    const ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+    if (n > 0) {
+      const std::string answer = "echo " + std::string(buf, static_cast<size_t>(n));
+      ::send(fd, answer.data(), answer.size(), MSG_NOSIGNAL);
+    }
+    ::close(fd);
+  }
+
+  std::string greeting_;
+  int listen_fd_ = -1;
+  uint16_t port_ = 0;
+  std::thread thread_;
+};
+
+// Reads from `fd` until `want` bytes came or 5 s passed.
+std::string readUpTo(int fd, size_t want) {
+  std::string got;
+  char buf[256];
+  while (got.size() < want) {
+    pollfd p{fd, POLLIN, 0};
+    if (::poll(&p, 1, 5000) <= 0) break;
+    const ssize_t n = ::recv(fd, buf, std::min(sizeof buf, want - got.size()), 0);
+    if (n <= 0) break;
+    got.append(buf, static_cast<size_t>(n));
+  }
+  return got;
+}
+
+// The greeting reaches outrigger as its connect completes (the upstream connection reads from
+// the start): the app hears it before it sends anything, then the conversation goes on.
+TEST_F(TcpListenerTest, AServerThatSpeaksFirstIsHeardBeforeTheAppSaysAnything) {
+  SpeaksFirst upstream("220 ready\r\n");
+  ASSERT_NE(upstream.port(), 0);
+  startProxy(tcpConfig(endpoint(upstream.port())));
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(port_);
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  EXPECT_EQ(readUpTo(fd, 11), "220 ready\r\n");
+  ASSERT_EQ(::send(fd, "hi\n", 3, MSG_NOSIGNAL), 3);
+  EXPECT_EQ(readUpTo(fd, 8), "echo hi\n");
+  ::close(fd);
 }
 }  // namespace
 }  // namespace outrigger::testing
