@@ -42,19 +42,11 @@ class ConnectTunnelTest : public ::testing::Test {
  protected:
   // A TLS server (openssl s_server -www) for "localhost", signed by a CA written to ca.pem.
   void startTlsServer() {
-    const PemPair ca = makeCertificateAuthority("outrigger connect test CA");
-    CertificateSpec spec;
-    spec.common_name = "localhost";
-    spec.dns_names = {"localhost"};
-    spec.ip_addresses = {"127.0.0.1"};
-    const PemPair leaf = issueCertificate(ca, spec);
-    dir_.write("ca.pem", ca.cert);
-    dir_.write("server.pem", leaf.cert);
-    dir_.write("server-key.pem", leaf.key);
+    writeLocalhostPki(dir_);
     tls_port_ = closedPort();
     ASSERT_TRUE(
         server_.start({"/usr/bin/openssl", "s_server", "-www", "-accept", std::to_string(tls_port_),
-                       "-cert", dir_.file("server.pem"), "-key", dir_.file("server-key.pem")},
+                       "-cert", dir_.file("server.pem"), "-key", dir_.file("server.key")},
                       dir_.file("s_server.log")));
     const bool listening = eventually(
         [&] { return HttpConnection(tls_port_, std::chrono::milliseconds(500)).connected(); },
