@@ -96,8 +96,8 @@ class HealthChecker::Probe final : public io::StreamHandler, public http::Respon
     writeCodecOutput();
   }
 
-  // protocol: http2, a grpc check (which --check allows only on HTTP/2 upstreams), or auto
-  // when the TLS handshake agreed on h2.
+  // protocol: http2, or auto when the TLS handshake agreed on h2 (--check allows a grpc
+  // check on those two only).
   bool speaksHttp2() const {
     switch (checker_.upstream_->config().protocol) {
       case config::UpstreamProtocol::kHttp2:
@@ -107,7 +107,7 @@ class HealthChecker::Probe final : public io::StreamHandler, public http::Respon
       case config::UpstreamProtocol::kHttp1:
         break;
     }
-    return checker_.config_.type == config::HealthCheckType::kGrpc;
+    return false;
   }
 
   ProbeRequest http2Request() const {
@@ -146,7 +146,10 @@ class HealthChecker::Probe final : public io::StreamHandler, public http::Respon
     if (!parser_) return;
     const http::ParseResult result = parser_->feed(data, len);
     if (status_ != 0) {
-      finish(status_ >= 200 && status_ < 300, "status " + std::to_string(status_));
+      ProbeAnswer answer;
+      answer.status = status_;
+      const ProbeVerdict verdict = judgeProbe(ProbeRequest{}, answer);  // the same rule as HTTP/2
+      finish(verdict.healthy, verdict.detail);
     } else if (result.status == http::ParseStatus::kError) {
       finish(false, "invalid response: " + result.detail);
     }
