@@ -250,16 +250,16 @@ TEST_F(TcpListenerTest, TheDrainLetsAnOpenTunnelRunUntilItsTimeoutThenClosesIt) 
   EXPECT_TRUE(app.waitForClose(std::chrono::milliseconds(1000)));
 }
 
-// An upstream that reads one connection to its EOF, then answers `size` bytes and closes: what
-// a half-closed app waits for. Its port is 0 until it listens.
-class AnswerAfterEof {
+// A loopback server for one connection: `talk` has the accepted socket, closed after it. Its
+// port is 0 until it listens.
+class OneConnectionServer {
  public:
-  explicit AnswerAfterEof(size_t size) : size_(size) {
+  explicit OneConnectionServer(std::function<void(int fd)> talk) : talk_(std::move(talk)) {
     listen_fd_ = listenOnLoopback(4, &port_);
     if (listen_fd_ < 0) return;
     thread_ = std::thread([this] { serve(); });
   }
-  ~AnswerAfterEof() {
+  ~OneConnectionServer() {
     ::shutdown(listen_fd_, SHUT_RDWR);  // wakes an accept() that never got its connection
     if (thread_.joinable()) thread_.join();
     ::close(listen_fd_);
@@ -271,25 +271,32 @@ class AnswerAfterEof {
   void serve() {
     const int fd = ::accept(listen_fd_, nullptr, nullptr);
     if (fd < 0) return;
-    char buf[4096];
-    while (::recv(fd, buf, sizeof buf, 0) > 0) {
-    }
-    const std::string answer(size_, 'a');
-    for (size_t sent = 0; sent < answer.size();) {
-      const ssize_t n = ::send(fd, answer.data() + sent, answer.size() - sent, MSG_NOSIGNAL);
-      if (n <= 0) break;
-      sent += static_cast<size_t>(n);
-    }
+    talk_(fd);
     ::close(fd);
     closed_ = true;
   }
 
-  size_t size_;
+  std::function<void(int fd)> talk_;
   std::atomic<bool> closed_{false};
   int listen_fd_ = -1;
   uint16_t port_ = 0;
   std::thread thread_;
 };
+
+// Reads the connection to its EOF, then answers `size` bytes: what a half-closed app waits for.
+std::function<void(int)> answerAfterEof(size_t size) {
+  return [size](int fd) {
+    char buf[4096];
+    while (::recv(fd, buf, sizeof buf, 0) > 0) {
+    }
+    const std::string answer(size, 'a');
+    for (size_t sent = 0; sent < answer.size();) {
+      const ssize_t n = ::send(fd, answer.data() + sent, answer.size() - sent, MSG_NOSIGNAL);
+      if (n <= 0) break;
+      sent += static_cast<size_t>(n);
+    }
+  };
+}
 
 // The app half-closes after a question; what it reads until the EOF, and whether that EOF was
 // orderly (recv 0) rather than a reset or a timeout. `slow_reader`: the app's receive buffer
@@ -335,7 +342,7 @@ HalfClosedRead askThenHalfClose(uint16_t port, const std::function<bool()>& read
 // After both EOFs the tunnel closes the app's connection at once when nothing is queued for
 // it: the app still gets the answer, then an orderly EOF, never a reset.
 TEST_F(TcpListenerTest, AHalfClosedAppGetsAShortAnswerThenAnOrderlyClose) {
-  AnswerAfterEof upstream(5);
+  OneConnectionServer upstream(answerAfterEof(5));
   ASSERT_NE(upstream.port(), 0);
   startProxy(tcpConfig(endpoint(upstream.port())));
   const HalfClosedRead read = askThenHalfClose(port_);
@@ -349,7 +356,7 @@ TEST_F(TcpListenerTest, AHalfClosedAppGetsAShortAnswerThenAnOrderlyClose) {
 // (On loopback the kernel's send buffer takes what is queued even at a plain close, so this
 // checks the outcome the app sees, not which close was chosen.)
 TEST_F(TcpListenerTest, AHalfClosedSlowAppGetsALongAnswerThenAnOrderlyClose) {
-  AnswerAfterEof upstream(size_t{192} << 10);
+  OneConnectionServer upstream(answerAfterEof(size_t{192} << 10));
   ASSERT_NE(upstream.port(), 0);
   startProxy(tcpConfig(endpoint(upstream.port())));
   const HalfClosedRead read = askThenHalfClose(port_, [&] { return upstream.closed(); });
@@ -358,41 +365,18 @@ TEST_F(TcpListenerTest, AHalfClosedSlowAppGetsALongAnswerThenAnOrderlyClose) {
   EXPECT_TRUE(read.orderly_eof);
 }
 
-// A server that speaks first, the moment it accepts (as SMTP's and MySQL's greetings do), then
-// answers one read with "echo " and what it read, and closes.
-class SpeaksFirst {
- public:
-  explicit SpeaksFirst(std::string greeting) : greeting_(std::move(greeting)) {
-    listen_fd_ = listenOnLoopback(4, &port_);
-    if (listen_fd_ < 0) return;
-    thread_ = std::thread([this] { serve(); });
-  }
-  ~SpeaksFirst() {
-    ::shutdown(listen_fd_, SHUT_RDWR);  // wakes an accept() that never got its connection
-    if (thread_.joinable()) thread_.join();
-    ::close(listen_fd_);
-  }
-  uint16_t port() const { return port_; }
-
- private:
-  void serve() {
-    const int fd = ::accept(listen_fd_, nullptr, nullptr);
-    if (fd < 0) return;
-    ::send(fd, greeting_.data(), greeting_.size(), MSG_NOSIGNAL);
+// Speaks first, the moment it accepts (as SMTP's and MySQL's greetings do), then answers one
+// read with "echo " and what it read.
+std::function<void(int)> speaksFirst(std::string greeting) {
+  return [greeting](int fd) {
+    ::send(fd, greeting.data(), greeting.size(), MSG_NOSIGNAL);
     char buf[256];
     const ssize_t n = ::recv(fd, buf, sizeof buf, 0);
-    if (n > 0) {
-      const std::string answer = "echo " + std::string(buf, static_cast<size_t>(n));
-      ::send(fd, answer.data(), answer.size(), MSG_NOSIGNAL);
-    }
-    ::close(fd);
-  }
-
-  std::string greeting_;
-  int listen_fd_ = -1;
-  uint16_t port_ = 0;
-  std::thread thread_;
-};
+    if (n <= 0) return;
+    const std::string answer = "echo " + std::string(buf, static_cast<size_t>(n));
+    ::send(fd, answer.data(), answer.size(), MSG_NOSIGNAL);
+  };
+}
 
 // Reads from `fd` until `want` bytes came or 5 s passed.
 std::string readUpTo(int fd, size_t want) {
@@ -411,7 +395,7 @@ std::string readUpTo(int fd, size_t want) {
 // The greeting reaches outrigger as its connect completes (the upstream connection reads from
 // the start): the app hears it before it sends anything, then the conversation goes on.
 TEST_F(TcpListenerTest, AServerThatSpeaksFirstIsHeardBeforeTheAppSaysAnything) {
-  SpeaksFirst upstream("220 ready\r\n");
+  OneConnectionServer upstream(speaksFirst("220 ready\r\n"));
   ASSERT_NE(upstream.port(), 0);
   startProxy(tcpConfig(endpoint(upstream.port())));
   const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
